@@ -1,0 +1,55 @@
+import type { KubeObject, StatusCause } from '../apis/meta.js';
+
+/** Where the scale subresource finds replicas and selector in the object (JSON paths like `.spec.replicas`). */
+export interface ScaleSubresource {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+/** One column of the kubectl Table output for a resource. */
+export interface PrinterColumn<T extends KubeObject = KubeObject> {
+  name: string;
+  type: 'string' | 'integer' | 'date' | 'number' | 'boolean';
+  value: (obj: T) => string | number | boolean | undefined;
+  priority?: number;
+}
+
+/**
+ * Describes one served resource type: its identity (group/version/kind/plural), scope, subresources
+ * and the strategy hooks (defaults, validation, field selectors) the generic registry applies.
+ * Every area (member/, federation/, registry/) defines its types as `ResourceType` values and hands
+ * them to the generic API server; nothing else is needed to serve CRUD, watch, patch and discovery.
+ */
+export interface ResourceType<T extends KubeObject = KubeObject> {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural lower-case resource name used in URLs, e.g. `deployments`. */
+  plural: string;
+  /** Singular lower-case name, e.g. `deployment`. */
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: {
+    /** `/status` is served; main-resource writes ignore `.status`, status writes ignore everything else. */
+    status?: boolean;
+    scale?: ScaleSubresource;
+  };
+  /** Fills defaults in place (before validation, on create and update). */
+  defaults?: (obj: T) => void;
+  /** Returns every validation problem at once; empty when valid. `old` is set on update. */
+  validate?: (obj: T, old: T | undefined) => StatusCause[];
+  /** Extra field-selector keys beyond `metadata.name` / `metadata.namespace`. */
+  fieldSelectors?: Record<string, (obj: T) => string | undefined>;
+  /** Strategic-merge-patch list merge keys by JSON path, e.g. `{'.spec.template.spec.containers': 'name'}`. */
+  patchMergeKeys?: Record<string, string>;
+  /** Extra kubectl table columns (NAME and AGE are always present). */
+  printerColumns?: PrinterColumn<T>[];
+}
+
+/** `apiVersion` for a resource type. */
+export function resourceApiVersion(rt: Pick<ResourceType, 'group' | 'version'>): string {
+  return rt.group === '' ? rt.version : `${rt.group}/${rt.version}`;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything Flotilla needs on a Debian machine with Node 20 (run as root):
+#  - system packages via apt-get, only when missing: etcd-server redis-server docker.io docker-registry,
+#    plus the tools the tests and benchmarks drive (dnsutils for dig, dnsmasq, dnsperf, skopeo, busybox-static)
+#  - npm dependencies (npm ci when node_modules is missing or older than package-lock.json)
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_node_major=20
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt "$need_node_major" ]; then
+  echo "error: Node.js >= $need_node_major is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# package name -> a file it installs (checked instead of dpkg so a hand-installed binary also counts)
+declare -A probe=(
+  [etcd-server]=/usr/bin/etcd
+  [redis-server]=/usr/bin/redis-server
+  [docker.io]=/usr/sbin/dockerd
+  [docker-registry]=/usr/bin/docker-registry
+  [dnsutils]=/usr/bin/dig
+  [dnsmasq]=/usr/sbin/dnsmasq
+  [dnsperf]=/usr/bin/dnsperf
+  [skopeo]=/usr/bin/skopeo
+  [busybox-static]=/bin/busybox
+  [iptables]=/usr/sbin/iptables
+)
+missing=()
+for pkg in "${!probe[@]}"; do
+  [ -e "${probe[$pkg]}" ] || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: missing system packages (${missing[*]}); run as root so apt-get can install them" >&2
+    exit 1
+  fi
+  echo "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # --no-install-recommends keeps the machine lean; the Debian services are not started by the
+  # packages in a container without systemd, and Flotilla starts its own instances anyway.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts redis/etcd/dnsmasq system services where systemd runs; Flotilla never uses them.
+fi
+# The docker CLI may come from docker.io (docker) — check it is there for image import/push.
+command -v docker >/dev/null || { echo "error: docker CLI not found after install" >&2; exit 1; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "install: ok"

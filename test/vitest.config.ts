@@ -1,0 +1,41 @@
+// Vitest configuration: three projects.
+//  unit        — *.test.ts next to the code; no network, in-memory fakes.
+//  integration — test/integration/**; real etcd / redis / dockerd / docker-registry started by test/support.
+//  e2e         — test/e2e/**; whole federations of member clusters driven through kubectl and the CLI.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: new URL('..', import.meta.url).pathname,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['{federation,member,dns,registry,shared}/**/*.test.ts'],
+          testTimeout: 10_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
