@@ -1,0 +1,213 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa, { type Context } from 'koa';
+import {
+  ApiError,
+  InternalError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../errors/index.js';
+import { GenericRegistry } from '../registry/generic-registry.js';
+import type { ResourceType } from '../resource-type.js';
+import type { ObjectStorage } from '../storage/object-storage.js';
+import { DiscoveryIndex } from './discovery.js';
+import { serveOpenApiV2 } from './openapi.js';
+import { parseBody, readRawBody } from './request-body.js';
+import { parseResourcePath } from './request-path.js';
+import { handleResource } from './resource-handlers.js';
+import type { SubresourceHandler } from './subresource-handler.js';
+
+/** Options for {@link ApiServer}. */
+export interface ApiServerOptions {
+  storage: ObjectStorage;
+  resources: ResourceType[];
+  /** Bearer tokens → user names. Without it every request is `system:anonymous`. */
+  tokens?: Record<string, string>;
+  /** Reported by /version. @defaultValue v1.32.0-flotilla */
+  gitVersion?: string;
+  /** @defaultValue 30000 */
+  bookmarkIntervalMs?: number;
+  /** Extra readiness check for /readyz (e.g. storage reachable). */
+  ready?: () => Promise<boolean>;
+}
+
+/** Paths served without credentials, like kube-apiserver's public endpoints. */
+const PUBLIC = new Set(['/healthz', '/readyz', '/livez', '/version']);
+
+/**
+ * A Kubernetes-style REST API server, generic over {@link ResourceType}s: discovery, CRUD, patch,
+ * watch, status/scale subresources, Table output, custom subresources, Status error bodies.
+ */
+export class ApiServer {
+  readonly app: Koa;
+  readonly registry: GenericRegistry;
+  readonly discovery: DiscoveryIndex;
+  private server: Server | undefined;
+  private readonly opts: ApiServerOptions;
+  private readonly subresources = new Map<string, SubresourceHandler>();
+  private readonly routes: { method: string; path: string; handler: (ctx: Context) => Promise<void> }[] = [];
+
+  constructor(opts: ApiServerOptions) {
+    this.opts = opts;
+    this.registry = new GenericRegistry({ storage: opts.storage });
+    this.discovery = new DiscoveryIndex(opts.resources);
+    this.app = new Koa();
+    this.app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        const e = err instanceof ApiError ? err : new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
+        if (!(err instanceof ApiError)) console.error('apiserver: internal error', err);
+        ctx.status = e.code;
+        ctx.type = 'application/json';
+        ctx.body = e.toStatus();
+      }
+    });
+    this.app.use(async (ctx) => {
+      await this.route(ctx);
+    });
+  }
+
+  /** Registers a custom subresource handler, e.g. (`pods`, `log`). */
+  registerSubresource(rt: ResourceType, name: string, handler: SubresourceHandler): void {
+    this.subresources.set(`${rt.group}/${rt.plural}/${name}`, handler);
+    this.discovery.addSubresource(rt, name);
+  }
+
+  /** Registers an extra non-resource route (exact path match). */
+  registerRoute(method: string, path: string, handler: (ctx: Context) => Promise<void>): void {
+    this.routes.push({ method, path, handler });
+  }
+
+  private user(ctx: Context): string {
+    const tokens = this.opts.tokens;
+    if (!tokens) return 'system:anonymous';
+    if (PUBLIC.has(ctx.path)) return 'system:anonymous';
+    const auth = ctx.get('authorization');
+    const m = /^Bearer\s+(.+)$/i.exec(auth);
+    const user = m?.[1] !== undefined ? tokens[m[1].trim()] : undefined;
+    if (user === undefined) throw new UnauthorizedError('Unauthorized');
+    return user;
+  }
+
+  private async route(ctx: Context): Promise<void> {
+    const user = this.user(ctx);
+    ctx.state.user = user;
+    const path = ctx.path.replace(/\/+$/, '') || '/';
+    for (const r of this.routes) {
+      if (r.method === ctx.method && r.path === path) {
+        await r.handler(ctx);
+        return;
+      }
+    }
+    if (path === '/healthz' || path === '/livez') {
+      ctx.type = 'text/plain';
+      ctx.body = 'ok';
+      return;
+    }
+    if (path === '/readyz') {
+      const ok = this.opts.ready ? await this.opts.ready().catch(() => false) : true;
+      ctx.status = ok ? 200 : 500;
+      ctx.type = 'text/plain';
+      ctx.body = ok ? 'ok' : 'storage not ready';
+      return;
+    }
+    if (path === '/openapi/v2') {
+      serveOpenApiV2(ctx);
+      return;
+    }
+    if (path === '/version') {
+      ctx.body = {
+        major: '1',
+        minor: '32',
+        gitVersion: this.opts.gitVersion ?? 'v1.32.0-flotilla',
+        gitCommit: 'flotilla',
+        gitTreeState: 'clean',
+        buildDate: '2026-11-25T00:00:00Z',
+        goVersion: 'node' + process.versions.node,
+        compiler: 'tsx',
+        platform: `${process.platform}/${process.arch}`,
+      };
+      return;
+    }
+    const p = parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined);
+    if (!p) throw new NotFoundError('the server could not find the requested resource');
+    if ('discovery' in p) {
+      const body =
+        p.discovery === 'api'
+          ? this.discovery.coreVersions(`${ctx.hostname}:${String(this.port)}`)
+          : p.discovery === 'apis'
+            ? this.discovery.groupList()
+            : p.discovery === 'group'
+              ? this.discovery.group(p.group)
+              : this.discovery.resourceList(p.group, p.version);
+      if (body === undefined) throw new NotFoundError('the server could not find the requested resource');
+      ctx.type = 'application/json';
+      ctx.body = body;
+      return;
+    }
+    const rt = this.discovery.find(p.group, p.version, p.resource);
+    if (!rt) throw new NotFoundError(`the server could not find the requested resource (${p.resource})`);
+    if (p.name !== undefined && p.subresource !== undefined) {
+      const handler = this.subresources.get(`${rt.group}/${rt.plural}/${p.subresource}`);
+      if (handler) {
+        const raw = ctx.method === 'GET' ? '' : await readRawBody(ctx.req);
+        const query: Record<string, string> = {};
+        for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') query[k] = v;
+        const result = await handler({
+          rt,
+          namespace: rt.namespaced ? p.namespace : undefined,
+          name: p.name,
+          method: ctx.method,
+          body: raw.trim() === '' ? undefined : parseBody(raw, ctx.get('content-type')),
+          query,
+          user,
+          registry: this.registry,
+          ctx,
+        });
+        if (result !== undefined) {
+          if (ctx.method === 'POST' && ctx.status === 404) ctx.status = 201;
+          ctx.body = result;
+        }
+        return;
+      }
+    }
+    await handleResource(ctx, rt, p, {
+      registry: this.registry,
+      bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 30_000,
+    });
+  }
+
+  /** The bound port (0 before listen). */
+  get port(): number {
+    const addr = this.server?.address();
+    return addr && typeof addr === 'object' ? (addr as AddressInfo).port : 0;
+  }
+
+  /** Starts listening; resolves to the base URL. */
+  async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    const server = createServer(this.app.callback());
+    server.keepAliveTimeout = 65_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        resolve();
+      });
+    });
+    return `http://${host}:${String(this.port)}`;
+  }
+
+  /** Stops accepting requests and closes open connections (including watches). */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+      server.closeAllConnections();
+    });
+  }
+}

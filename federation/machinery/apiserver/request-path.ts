@@ -1,0 +1,52 @@
+/** A parsed resource URL. */
+export interface ResourcePath {
+  group: string;
+  version: string;
+  namespace: string | undefined;
+  resource: string;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+/** A discovery URL: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. */
+export interface DiscoveryPath {
+  discovery: 'api' | 'apis' | 'group' | 'groupVersion';
+  group: string;
+  version: string;
+}
+
+/**
+ * Parses `/api/v1/...` and `/apis/<g>/<v>/...`. `isResource(group, version, name)` disambiguates
+ * `/namespaces/<ns>/<resource>` from the `namespaces` resource's own subresources.
+ */
+export function parseResourcePath(
+  path: string,
+  isResource: (group: string, version: string, plural: string) => boolean,
+): ResourcePath | DiscoveryPath | undefined {
+  const segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api') {
+    if (segs.length === 1) return { discovery: 'api', group: '', version: '' };
+    group = '';
+    version = segs[1] ?? '';
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis') {
+    if (segs.length === 1) return { discovery: 'apis', group: '', version: '' };
+    group = segs[1] ?? '';
+    if (segs.length === 2) return { discovery: 'group', group, version: '' };
+    version = segs[2] ?? '';
+    rest = segs.slice(3);
+  } else {
+    return undefined;
+  }
+  if (rest.length === 0) return { discovery: 'groupVersion', group, version };
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && isResource(group, version, rest[2] ?? '')) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length > 3) return undefined;
+  return { group, version, namespace, resource: rest[0] ?? '', name: rest[1], subresource: rest[2] };
+}

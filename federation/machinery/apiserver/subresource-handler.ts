@@ -1,0 +1,26 @@
+import type { Context } from 'koa';
+import type { ResourceType } from '../resource-type.js';
+import type { GenericRegistry } from '../registry/generic-registry.js';
+
+/** What a custom subresource handler receives. */
+export interface SubresourceRequest {
+  rt: ResourceType;
+  namespace: string | undefined;
+  name: string;
+  method: string;
+  /** Parsed JSON body (undefined for GET). */
+  body: unknown;
+  query: Record<string, string>;
+  /** Authenticated user name ('system:anonymous' without auth). */
+  user: string;
+  registry: GenericRegistry;
+  /** The koa context, for handlers that stream (e.g. pods/log follow). */
+  ctx: Context;
+}
+
+/**
+ * A custom subresource (pods/log, pods/binding, promotionrequests/approval...). Resolves to the
+ * response body (serialized as JSON, or written as-is when a string); `undefined` means the handler
+ * wrote the response itself. Throw ApiErrors for failures.
+ */
+export type SubresourceHandler = (req: SubresourceRequest) => Promise<unknown>;

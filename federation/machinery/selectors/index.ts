@@ -1,0 +1,3 @@
+/** Label and field selectors (Kubernetes syntax). */
+export * from './label-selector.js';
+export * from './field-selector.js';
