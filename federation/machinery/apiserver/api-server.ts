@@ -52,6 +52,11 @@ export class ApiServer {
     this.registry = new GenericRegistry({ storage: opts.storage });
     this.discovery = new DiscoveryIndex(opts.resources);
     this.app = new Koa();
+    // Clients closing watch streams is normal; anything else is worth a line.
+    this.app.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+      console.error('apiserver:', err.message);
+    });
     this.app.use(async (ctx, next) => {
       try {
         await next();

@@ -90,7 +90,8 @@ export class RestClient implements KubeClient {
   /** Raw request returning status and body text; errors only on transport failure. */
   async raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const headers: Record<string, string> = payload !== undefined ? { 'Content-Type': contentType } : {};
+    const headers: Record<string, string> =
+      payload !== undefined ? { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) } : {};
     const res = await this.open(method, path, payload, headers, this.opts.timeoutMs ?? 30_000);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);

@@ -1,0 +1,3 @@
+/** Informers: list+watch caches with event handlers. */
+export { SharedInformer, type SharedInformerOptions } from './shared-informer.js';
+export type { InformerHandlers, Lister } from './informer-types.js';

@@ -1,0 +1,3 @@
+/** Rate-limited de-duplicating work queue. */
+export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
+export * from './rate-limiter.js';
