@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Context } from 'koa';
 import {
@@ -27,6 +28,8 @@ export interface ApiServerOptions {
   gitVersion?: string;
   /** @defaultValue 30000 */
   bookmarkIntervalMs?: number;
+  /** Serve HTTPS with this certificate (kubectl only sends bearer tokens over TLS). */
+  tls?: { cert: string; key: string };
   /** Extra readiness check for /readyz (e.g. storage reachable). */
   ready?: () => Promise<boolean>;
 }
@@ -191,7 +194,9 @@ export class ApiServer {
 
   /** Starts listening; resolves to the base URL. */
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
-    const server = createServer(this.app.callback());
+    const server: Server = this.opts.tls
+      ? createTlsServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, this.app.callback())
+      : createServer(this.app.callback());
     server.keepAliveTimeout = 65_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -200,7 +205,7 @@ export class ApiServer {
         resolve();
       });
     });
-    return `http://${host}:${String(this.port)}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${host}:${String(this.port)}`;
   }
 
   /** Stops accepting requests and closes open connections (including watches). */

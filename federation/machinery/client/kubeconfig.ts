@@ -28,13 +28,15 @@ export interface KubeconfigEntry {
   server: string;
   token?: string;
   namespace?: string;
+  /** PEM CA certificate of the server (written base64-encoded). */
+  caCert?: string;
 }
 
 /** Builds a kubeconfig YAML with one context per entry (the first is current). */
 export function kubeconfigFor(...entries: KubeconfigEntry[]): string {
   const cfg: Kubeconfig = { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] };
   for (const e of entries) {
-    cfg.clusters.push({ name: e.name, cluster: { server: e.server } });
+    cfg.clusters.push({ name: e.name, cluster: { server: e.server, ...(e.caCert ? { 'certificate-authority-data': Buffer.from(e.caCert).toString('base64') } : {}) } });
     cfg.users.push({ name: e.name, user: e.token !== undefined ? { token: e.token } : {} });
     cfg.contexts.push({ name: e.name, context: { cluster: e.name, user: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) } });
   }

@@ -31,7 +31,7 @@ export interface ControllerOptions {
   name: string;
   reconcile: Reconcile;
   /** Informers to wait for before starting workers. */
-  informers: SharedInformer<KubeObject>[];
+  informers: Pick<SharedInformer, 'waitForSync'>[];
   workers?: number;
   queue?: WorkQueue;
   logger?: Logger;

@@ -1,0 +1,12 @@
+import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import type { Logger } from '../../federation/machinery/controller/index.js';
+import type { InformerFactory } from '../../federation/machinery/informer/index.js';
+
+/** What every member controller is built from. */
+export interface ControllerContext {
+  client: KubeClient;
+  informers: InformerFactory;
+  logger: Logger;
+  /** Clock (tests). */
+  now: () => Date;
+}

@@ -1,0 +1,80 @@
+import type { Condition } from '../../../federation/apis/meta.js';
+import { Controller } from '../../../federation/machinery/controller/index.js';
+import { NotFoundError } from '../../../federation/machinery/errors/index.js';
+import { LEASES, NODES, PODS, type Lease, type Node, type Pod } from '../../apis/index.js';
+import type { ControllerContext } from '../controller-context.js';
+
+export const ControllerName = 'node-lifecycle-controller';
+/** Taint put on nodes whose kubelet stopped renewing its Lease. */
+export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
+
+/** Options for {@link NodeLifecycleController}. */
+export interface NodeLifecycleOptions {
+  /** Lease age after which a node is NotReady (Unknown). @defaultValue 40000 */
+  gracePeriodMs?: number;
+  /** Time on the unreachable taint after which its pods are evicted. @defaultValue 300000 */
+  evictionTimeoutMs?: number;
+  /** How often each node is re-checked. @defaultValue 2000 */
+  monitorPeriodMs?: number;
+}
+
+/** Watches node Leases: stale → Ready=Unknown + NoExecute taint → pods evicted; fresh → taint removed. */
+export class NodeLifecycleController {
+  readonly controller: Controller;
+  private readonly ctx: ControllerContext;
+  private readonly grace: number;
+  private readonly eviction: number;
+  private readonly period: number;
+
+  constructor(ctx: ControllerContext, opts: NodeLifecycleOptions = {}) {
+    this.ctx = ctx;
+    this.grace = opts.gracePeriodMs ?? 40_000;
+    this.eviction = opts.evictionTimeoutMs ?? 300_000;
+    this.period = opts.monitorPeriodMs ?? 2_000;
+    const nodes = ctx.informers.for<Node>(NODES);
+    const leases = ctx.informers.for<Lease>(LEASES, { namespace: 'kube-node-lease' });
+    const pods = ctx.informers.for<Pod>(PODS);
+    this.controller = new Controller({ name: ControllerName, informers: [nodes, leases, pods], reconcile: (k) => this.reconcile(k), logger: ctx.logger });
+    nodes.addEventHandler({ onAdd: this.controller.enqueueObject });
+  }
+
+  async reconcile(name: string): Promise<{ requeueAfterMs: number } | undefined> {
+    const node = this.ctx.informers.for<Node>(NODES).get(name);
+    if (!node) return undefined;
+    const lease = this.ctx.informers.for<Lease>(LEASES, { namespace: 'kube-node-lease' }).get(`kube-node-lease/${name}`);
+    const now = this.ctx.now().getTime();
+    const renewed = lease?.spec.renewTime ? Date.parse(lease.spec.renewTime) : Date.parse(node.metadata.creationTimestamp ?? '0');
+    const stale = now - renewed > this.grace;
+    const taints = node.spec?.taints ?? [];
+    const taint = taints.find((t) => t.key === TAINT_UNREACHABLE);
+    const nodes = this.ctx.client.resource<Node>(NODES);
+    if (stale) {
+      const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status !== 'Unknown') {
+        const next = structuredClone(node);
+        const cond: Condition = { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: new Date(now).toISOString(), lastHeartbeatTime: ready?.lastHeartbeatTime ?? '' };
+        next.status = { ...(next.status ?? {}), conditions: [...(next.status?.conditions ?? []).filter((c) => c.type !== 'Ready'), cond] };
+        await nodes.updateStatus(next);
+      }
+      if (!taint) {
+        await nodes.patch(name, { spec: { taints: [...taints, { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: new Date(now).toISOString() }] } }, 'merge');
+      } else if (now - Date.parse(taint.timeAdded ?? '0') > this.eviction) {
+        await this.evict(name);
+      }
+    } else if (taint) {
+      await nodes.patch(name, { spec: { taints: taints.filter((t) => t.key !== TAINT_UNREACHABLE) } }, 'merge');
+    }
+    return { requeueAfterMs: this.period };
+  }
+
+  private async evict(nodeName: string): Promise<void> {
+    const pods = this.ctx.informers.for<Pod>(PODS).list().filter((p) => p.spec.nodeName === nodeName && !p.metadata.deletionTimestamp);
+    await Promise.all(
+      pods.map((p) =>
+        this.ctx.client.resource<Pod>(PODS, p.metadata.namespace).delete(p.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch((err: unknown) => {
+          if (!(err instanceof NotFoundError)) throw err;
+        }),
+      ),
+    );
+  }
+}

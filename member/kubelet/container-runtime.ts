@@ -1,0 +1,50 @@
+/** Labels the kubelet puts on every container, so state is recovered from the runtime after a restart. */
+export const LABEL_POD_UID = 'io.flotilla.pod.uid';
+export const LABEL_POD_NAME = 'io.flotilla.pod.name';
+export const LABEL_POD_NAMESPACE = 'io.flotilla.pod.namespace';
+export const LABEL_CONTAINER = 'io.flotilla.container.name';
+export const LABEL_NODE = 'io.flotilla.node';
+export const LABEL_RESTARTS = 'io.flotilla.container.restart-count';
+
+/** A container as the runtime reports it. */
+export interface RuntimeContainer {
+  id: string;
+  labels: Record<string, string>;
+  image: string;
+  imageId: string;
+  running: boolean;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  createdAt: number;
+}
+
+/** What the kubelet asks the runtime to start. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** containerPort → host port published on `hostIp`. */
+  ports: { containerPort: number; hostPort: number; protocol: string }[];
+  hostIp: string;
+  nanoCpus?: number;
+  memoryBytes?: number;
+}
+
+/** The container runtime the kubelet drives (Docker, or hollow for scale tests). */
+export interface ContainerRuntime {
+  /** Makes sure the image is present (pulling when `always` or missing). */
+  ensureImage(image: string, always: boolean): Promise<void>;
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  stop(id: string, graceSeconds: number): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Containers carrying `labels` (all must match). */
+  list(labels: Record<string, string>): Promise<RuntimeContainer[]>;
+  logs(id: string, opts: { tailLines?: number; timestamps?: boolean }): Promise<string>;
+  /** Runs a command inside the container; resolves to its exit code. */
+  exec(id: string, command: string[]): Promise<number>;
+}

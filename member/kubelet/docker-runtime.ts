@@ -1,0 +1,156 @@
+import Docker from 'dockerode';
+import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './container-runtime.js';
+import { ImagePullError } from './errors/image-pull-error.js';
+
+/** Options for {@link DockerRuntime}. */
+export interface DockerRuntimeOptions {
+  socketPath: string;
+}
+
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into text. */
+export function demuxDockerLogs(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const type = buf[i];
+    const size = buf.readUInt32BE(i + 4);
+    if (type !== 0 && type !== 1 && type !== 2) return buf.toString('utf8');
+    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  return out;
+}
+
+/** {@link ContainerRuntime} on a real dockerd through dockerode. */
+export class DockerRuntime implements ContainerRuntime {
+  readonly docker: Docker;
+
+  constructor(opts: DockerRuntimeOptions) {
+    this.docker = new Docker({ socketPath: opts.socketPath });
+  }
+
+  async ensureImage(image: string, always: boolean): Promise<void> {
+    if (!always) {
+      try {
+        await this.docker.getImage(image).inspect();
+        return;
+      } catch {
+        // not present: pull
+      }
+    }
+    try {
+      const stream = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(stream, (err: Error | null, output: { error?: string }[]) => {
+          const failed = output.find((o) => o.error);
+          if (err) reject(err);
+          else if (failed) reject(new Error(failed.error));
+          else resolve();
+        });
+      });
+    } catch (err) {
+      throw new ImagePullError(image, err);
+    }
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const p of spec.ports) {
+      const k = `${String(p.containerPort)}/${p.protocol.toLowerCase()}`;
+      exposed[k] = {};
+      bindings[k] = [{ HostIp: spec.hostIp, HostPort: String(p.hostPort) }];
+    }
+    const c = await this.docker.createContainer({
+      Image: spec.image,
+      ...(spec.command ? { Entrypoint: spec.command } : {}),
+      ...(spec.args ? { Cmd: spec.args } : {}),
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      ExposedPorts: exposed,
+      HostConfig: {
+        PortBindings: bindings,
+        ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
+        ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
+      },
+    });
+    return c.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: graceSeconds });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 304 && code !== 404) throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    const out: RuntimeContainer[] = [];
+    for (const c of list) {
+      let exitCode: number | undefined;
+      let startedAt: string | undefined;
+      let finishedAt: string | undefined;
+      const running = c.State === 'running';
+      try {
+        // list does not carry exit codes and start times
+        const info = await this.docker.getContainer(c.Id).inspect();
+        exitCode = info.State.ExitCode;
+        startedAt = info.State.StartedAt;
+        finishedAt = info.State.FinishedAt;
+      } catch {
+        continue; // removed meanwhile
+      }
+      out.push({
+        id: c.Id,
+        labels: c.Labels,
+        image: c.Image,
+        imageId: c.ImageID,
+        running,
+        ...(exitCode !== undefined && !running ? { exitCode } : {}),
+        ...(startedAt ? { startedAt } : {}),
+        ...(finishedAt && !running ? { finishedAt } : {}),
+        createdAt: c.Created,
+      });
+    }
+    return out;
+  }
+
+  async logs(id: string, opts: { tailLines?: number; timestamps?: boolean }): Promise<string> {
+    const buf = (await this.docker.getContainer(id).logs({
+      stdout: true,
+      stderr: true,
+      follow: false,
+      timestamps: opts.timestamps === true,
+      ...(opts.tailLines !== undefined ? { tail: opts.tailLines } : {}),
+    })) as unknown as Buffer;
+    return demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+  }
+
+  async exec(id: string, command: string[]): Promise<number> {
+    const ex = await this.docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+    const stream = await ex.start({ hijack: true, stdin: false });
+    await new Promise<void>((resolve) => {
+      stream.on('end', () => resolve());
+      stream.on('error', () => resolve());
+      stream.resume();
+    });
+    const info = await ex.inspect();
+    return info.ExitCode ?? 1;
+  }
+}

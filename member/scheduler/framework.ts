@@ -1,0 +1,70 @@
+import type { Node, Pod } from '../apis/index.js';
+import { parseCpu, parseMemory } from './quantity.js';
+
+/** A node with the pods bound (or assumed) to it, as the plugins see it. */
+export interface NodeInfo {
+  node: Node;
+  pods: Pod[];
+  requestedCpu: number;
+  requestedMemory: number;
+  allocatableCpu: number;
+  allocatableMemory: number;
+  allocatablePods: number;
+  usedHostPorts: Set<string>;
+}
+
+/** Result of a filter: undefined when the node fits, else the reason. */
+export type FilterResult = string | undefined;
+
+/** A filter plugin: can the pod run on this node? */
+export interface FilterPlugin {
+  name: string;
+  filter(pod: Pod, info: NodeInfo): FilterResult;
+}
+
+/** A score plugin: 0..100, higher is better; weighted by the registry. */
+export interface ScorePlugin {
+  name: string;
+  score(pod: Pod, info: NodeInfo): number;
+}
+
+/** Total cpu (millicores) and memory (bytes) requested by a pod. */
+export function podRequests(pod: Pod): { cpu: number; memory: number } {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of pod.spec.containers) {
+    cpu += parseCpu(c.resources?.requests?.cpu);
+    memory += parseMemory(c.resources?.requests?.memory);
+  }
+  return { cpu, memory };
+}
+
+/** Host ports a pod needs (`ip/proto/port`). */
+export function podHostPorts(pod: Pod): string[] {
+  return pod.spec.containers.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.protocol ?? 'TCP'}/${String(p.hostPort)}`));
+}
+
+/** Builds NodeInfo for a node from the pods on it. */
+export function nodeInfo(node: Node, pods: Pod[]): NodeInfo {
+  const info: NodeInfo = {
+    node,
+    pods: [],
+    requestedCpu: 0,
+    requestedMemory: 0,
+    allocatableCpu: parseCpu(node.status?.allocatable?.cpu ?? node.status?.capacity?.cpu ?? '0'),
+    allocatableMemory: parseMemory(node.status?.allocatable?.memory ?? node.status?.capacity?.memory ?? '0'),
+    allocatablePods: Number(node.status?.allocatable?.pods ?? node.status?.capacity?.pods ?? 110),
+    usedHostPorts: new Set(),
+  };
+  for (const p of pods) addPod(info, p);
+  return info;
+}
+
+/** Accounts one more pod on a node. */
+export function addPod(info: NodeInfo, pod: Pod): void {
+  const r = podRequests(pod);
+  info.pods.push(pod);
+  info.requestedCpu += r.cpu;
+  info.requestedMemory += r.memory;
+  for (const hp of podHostPorts(pod)) info.usedHostPorts.add(hp);
+}
