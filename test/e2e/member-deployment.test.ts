@@ -1,0 +1,134 @@
+// Member cluster end to end: kubectl apply a Deployment of a locally built busybox httpd image
+// (pulled from a local registry) onto a member with two Docker nodes; curl, logs, restart of a
+// removed container, scale down, delete — all checked against the real dockerd.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '../../member/apis/index.js';
+import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { dockerCli, removeContainers, startMemberEnv, type MemberEnv } from '../support/member-env.js';
+
+const run = promisify(execFile);
+let env: MemberEnv;
+let member: MemberCluster;
+let kubeconfig: string;
+const dir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-member-'));
+
+async function kubectl(...args: string[]): Promise<string> {
+  return (await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 })).stdout;
+}
+
+function httpGet(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ host, port, path: '/', timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    }).on('error', reject).end();
+  });
+}
+
+function containers(): string[] {
+  return dockerCli(env.dockerEnv, 'ps', '-q', '--filter', 'label=io.flotilla.node').split('\n').filter((l) => l !== '' ).filter((id) =>
+    dockerCli(env.dockerEnv, 'inspect', '-f', '{{ index .Config.Labels "io.flotilla.node" }}', id).startsWith('e2e-m-'),
+  );
+}
+
+async function pods(): Promise<Pod[]> {
+  return (JSON.parse(await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')) as { items: Pod[] }).items;
+}
+
+beforeAll(async () => {
+  env = await startMemberEnv('e2e');
+  kubeconfig = join(dir, 'kubeconfig');
+  member = new MemberCluster({
+    name: 'e2e-m',
+    etcdEndpoint: env.etcd.endpoint,
+    nodes: 2,
+    runtime: 'docker',
+    dockerSocketPath: env.docker.socketPath,
+    nodeAddressPrefix: '127.0.9.',
+    kubeconfigPath: kubeconfig,
+    kubelet: { crashLoopBaseMs: 500, syncPeriodMs: 500 },
+  });
+  await member.start();
+});
+
+afterAll(async () => {
+  await member?.stop();
+  if (env) removeContainers(env.dockerEnv, 'e2e-m-');
+  await env?.stop();
+});
+
+describe('member cluster with Docker nodes', () => {
+  it('runs a 3-replica Deployment across both nodes, serves HTTP, logs, restarts, scales and deletes', async () => {
+    const manifest = join(dir, 'web.yaml');
+    writeFileSync(
+      manifest,
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: httpd
+        image: ${env.image}
+        command: ["/bin/sh", "-c", "echo serving on 8080; exec httpd -f -p 8080 -h /www"]
+        ports: [{containerPort: 8080, name: http}]
+        readinessProbe: {httpGet: {path: /, port: http}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+`,
+    );
+    expect(await kubectl('apply', '-f', manifest)).toContain('deployment.apps/web created');
+    await expect.poll(async () => (await pods()).filter((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length, { timeout: 90_000, interval: 1000 }).toBe(3);
+    const running = await pods();
+    expect(new Set(running.map((p) => p.spec.nodeName))).toEqual(new Set(member.nodeNames));
+    expect(containers()).toHaveLength(3);
+
+    // every pod answers on its published port on its node's loopback address
+    const eps = JSON.parse(await kubectl('get', 'endpoints', 'web', '-o', 'json')) as { subsets: { addresses: { ip: string }[]; ports: { port: number }[] }[] };
+    const addrs = eps.subsets.flatMap((s) => s.addresses.map((a) => ({ ip: a.ip, port: s.ports[0]?.port ?? 0 })));
+    expect(addrs).toHaveLength(3);
+    for (const a of addrs) {
+      expect(a.ip.startsWith('127.0.9.')).toBe(true);
+      expect(await httpGet(a.ip, a.port)).toContain('hello from flotilla');
+    }
+
+    // kubectl logs goes through pods/log to the kubelet
+    const first = running[0]?.metadata.name ?? '';
+    expect(await kubectl('logs', first)).toContain('serving on 8080');
+
+    // a container removed behind the kubelet's back is recreated and counted as a restart
+    const [victim] = dockerCli(env.dockerEnv, 'ps', '-q', '--filter', `label=io.flotilla.pod.name=${first}`).split('\n');
+    dockerCli(env.dockerEnv, 'rm', '-f', victim ?? '');
+    await expect.poll(async () => {
+      const p = (await pods()).find((x) => x.metadata.name === first);
+      return (p?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && p?.status?.containerStatuses?.[0]?.state?.running !== undefined;
+    }, { timeout: 60_000, interval: 1000 }).toBe(true);
+    expect(containers()).toHaveLength(3);
+
+    // scale to 1 removes two containers
+    expect(await kubectl('scale', 'deployment', 'web', '--replicas=1')).toContain('scaled');
+    await expect.poll(() => containers().length, { timeout: 60_000, interval: 1000 }).toBe(1);
+    await expect.poll(async () => (await pods()).length, { timeout: 30_000 }).toBe(1);
+
+    // deleting the Deployment removes everything (garbage collector → pods → kubelet)
+    expect(await kubectl('delete', 'deployment', 'web')).toContain('deleted');
+    await expect.poll(() => containers().length, { timeout: 60_000, interval: 1000 }).toBe(0);
+    expect(await kubectl('get', 'pods,rs', '-o', 'name')).toBe('');
+  });
+});
