@@ -1,0 +1,112 @@
+/** Federation API types: Cluster, PropagationPolicy, OverridePolicy, ResourceBinding. */
+import type { Condition, KubeObject } from './meta.js';
+
+/** meta/v1 LabelSelector. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** A registered member cluster (cluster-scoped). */
+export interface Cluster extends KubeObject {
+  spec: {
+    /** Kubernetes API URL of the member. */
+    apiEndpoint: string;
+    /** Secret (in `flotilla-system`) with `token` and optional `caData` (base64 PEM). */
+    secretRef: { namespace: string; name: string };
+    region?: string;
+    zone?: string;
+    provider?: string;
+    /** Environment for image promotion (dev, prod...). */
+    environment?: string;
+    /** Cluster DNS for the central resolver: zone suffix and `host:port` of its server. */
+    dns?: { zone: string; server: string };
+    taints?: { key: string; value?: string; effect: 'NoSchedule' | 'NoExecute' }[];
+  };
+  status?: {
+    conditions?: Condition[];
+    kubernetesVersion?: string;
+    resourceSummary?: { allocatablePods: number; allocatedPods: number; readyNodes: number };
+    lastProbeTime?: string;
+  };
+}
+
+/** Selects template objects by apiVersion/kind and name or labels. */
+export interface ResourceSelector {
+  apiVersion: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  labelSelector?: LabelSelector;
+}
+
+/** Selects clusters by name and/or labels. */
+export interface ClusterSelector {
+  clusterNames?: string[];
+  labelSelector?: LabelSelector;
+  exclude?: string[];
+}
+
+/** Where and how a template is placed. */
+export interface Placement {
+  clusterAffinity?: ClusterSelector;
+  replicaScheduling?: {
+    replicaSchedulingType: 'Duplicated' | 'Divided';
+    replicaDivisionPreference?: 'Weighted' | 'Aggregated';
+    weightPreference?: {
+      staticWeightList?: { targetCluster: ClusterSelector; weight: number }[];
+      dynamicWeight?: 'AvailableReplicas';
+    };
+  };
+}
+
+/** Namespaced propagation policy. */
+export interface PropagationPolicy extends KubeObject {
+  spec: {
+    resourceSelectors: ResourceSelector[];
+    placement: Placement;
+    /** Abort: refuse to take over an existing unmanaged object in a member; Overwrite: adopt it. */
+    conflictResolution?: 'Abort' | 'Overwrite';
+    priority?: number;
+  };
+}
+
+/** Image component overrides. */
+export interface ImageOverrider {
+  component: 'Registry' | 'Repository' | 'Tag';
+  operator: 'add' | 'remove' | 'replace';
+  value?: string;
+}
+
+/** Per-cluster changes. */
+export interface Overriders {
+  imageOverrider?: ImageOverrider[];
+  argsOverrider?: { containerName: string; operator: 'add' | 'remove'; value: string[] }[];
+  labelsOverrider?: { operator: 'add' | 'remove' | 'replace'; value: Record<string, string> }[];
+  annotationsOverrider?: { operator: 'add' | 'remove' | 'replace'; value: Record<string, string> }[];
+  replicasOverrider?: number;
+  /** JSON patch operations (RFC 6902 with `operator` instead of `op`, as in Karmada). */
+  plaintext?: { path: string; operator: 'add' | 'remove' | 'replace'; value?: unknown }[];
+}
+
+/** Namespaced override policy. */
+export interface OverridePolicy extends KubeObject {
+  spec: {
+    resourceSelectors: ResourceSelector[];
+    overrideRules: { targetCluster: ClusterSelector; overriders: Overriders }[];
+  };
+}
+
+/** The scheduling result for one template (owned by it). */
+export interface ResourceBinding extends KubeObject {
+  spec: {
+    resource: { apiVersion: string; kind: string; namespace?: string; name: string; uid?: string; resourceVersion?: string };
+    policy?: { namespace: string; name: string };
+    replicas?: number;
+    clusters: { name: string; replicas?: number }[];
+  };
+  status?: {
+    conditions?: Condition[];
+    aggregatedStatus?: { clusterName: string; applied: boolean; appliedMessage?: string; health?: 'Healthy' | 'Unhealthy' | 'Unknown'; status?: Record<string, unknown> }[];
+  };
+}

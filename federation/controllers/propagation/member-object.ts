@@ -1,0 +1,58 @@
+import type { KubeObject } from '../../apis/meta.js';
+
+/** Label marking objects the federation manages in a member. */
+export const LABEL_MANAGED_BY = 'federation.flotilla.io/managed-by';
+/** Label naming the federation template (`<kind>.<namespace>.<name>`). */
+export const LABEL_TEMPLATE = 'federation.flotilla.io/template';
+/** Annotation with the template generation that was applied. */
+export const ANNOTATION_GENERATION = 'federation.flotilla.io/template-generation';
+/** The value of LABEL_MANAGED_BY. */
+export const MANAGER = 'flotilla-federation';
+
+/**
+ * The object to write into a member: the template without the fields the federation's API server
+ * owns (uid, resourceVersion, timestamps, finalizers, owner references, status), plus management
+ * labels. Fields a member allocates itself (Service clusterIP) are left to the member.
+ */
+export function memberCopy(tmpl: KubeObject, replicas: number | undefined): KubeObject {
+  const m = tmpl.metadata;
+  const annotations = { ...(m.annotations ?? {}) };
+  delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  annotations[ANNOTATION_GENERATION] = String(m.generation ?? 1);
+  const out: KubeObject = {
+    ...structuredClone(tmpl),
+    metadata: {
+      name: m.name ?? '',
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      labels: { ...(m.labels ?? {}), [LABEL_MANAGED_BY]: MANAGER, [LABEL_TEMPLATE]: `${tmpl.kind.toLowerCase()}.${m.namespace ?? ''}.${m.name ?? ''}` },
+      annotations,
+    },
+  };
+  delete out.status;
+  if (tmpl.kind === 'Service' && out.spec && typeof out.spec === 'object') {
+    const spec = out.spec as Record<string, unknown>;
+    delete spec.clusterIP;
+    delete spec.clusterIPs;
+  }
+  if (replicas !== undefined && out.spec && typeof out.spec === 'object') (out.spec as { replicas?: number }).replicas = replicas;
+  return out;
+}
+
+/**
+ * True when every field of `want` has the same value in `have` (maps compared recursively, lists
+ * element by element). Fields a member adds by defaulting do not count as drift; a changed or
+ * removed field does.
+ */
+export function isSubset(want: unknown, have: unknown): boolean {
+  if (want === null || typeof want !== 'object') return want === have;
+  if (Array.isArray(want)) {
+    return Array.isArray(have) && want.length === have.length && want.every((w, i) => isSubset(w, have[i]));
+  }
+  if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
+  return Object.entries(want).every(([k, v]) => isSubset(v, (have as Record<string, unknown>)[k]));
+}
+
+/** True when the member object is managed by the federation. */
+export function isManaged(obj: KubeObject): boolean {
+  return obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGER;
+}

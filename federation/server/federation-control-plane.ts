@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CONFIGMAPS, DEPLOYMENTS, memberResourceTypes, NAMESPACES, SECRETS, SERVICES } from '../../member/apis/index.js';
+import { federationResourceTypes } from '../apis/index.js';
+import { ApiServer, selfSignedCert, type ServingCert } from '../machinery/apiserver/index.js';
+import { kubeconfigFor } from '../machinery/client/kubeconfig.js';
+import { RestClient } from '../machinery/client/rest-client.js';
+import { consoleLogger, ControllerManager, type Logger } from '../machinery/controller/index.js';
+import { AlreadyExistsError } from '../machinery/errors/index.js';
+import { InformerFactory } from '../machinery/informer/index.js';
+import type { ResourceType } from '../machinery/resource-type.js';
+import { EtcdStorage } from '../machinery/storage/etcd-storage.js';
+import { ClusterHealthController, type ClusterHealthOptions } from '../controllers/cluster/cluster-health-controller.js';
+import { ClusterClients, FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
+import { PropagationController, type ImageGate, type TemplateType } from '../controllers/propagation/propagation-controller.js';
+
+/** Native kinds served as templates by the federation API. */
+const TEMPLATE_PLURALS = new Set(['namespaces', 'services', 'configmaps', 'secrets', 'deployments', 'events']);
+
+/** The kinds the propagation controller copies into members. */
+export const PROPAGATED_TYPES: TemplateType[] = [
+  { gvr: DEPLOYMENTS, kind: 'Deployment', apiVersion: 'apps/v1', status: true },
+  { gvr: SERVICES, kind: 'Service', apiVersion: 'v1', status: false },
+  { gvr: CONFIGMAPS, kind: 'ConfigMap', apiVersion: 'v1', status: false },
+  { gvr: SECRETS, kind: 'Secret', apiVersion: 'v1', status: false },
+];
+
+/** Options for {@link FederationControlPlane}. */
+export interface FederationControlPlaneOptions {
+  etcdEndpoint: string;
+  /** @defaultValue /flotilla/federation */
+  etcdPrefix?: string;
+  host?: string;
+  port?: number;
+  /** Admin bearer token; generated when absent. */
+  token?: string;
+  /** More users: token → name. */
+  users?: Record<string, string>;
+  controllers?: string;
+  kubeconfigPath?: string;
+  resyncMs?: number;
+  health?: Pick<ClusterHealthOptions, 'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'halfOpenAfterMs'>;
+  /** Extra resource types to serve (e.g. registry promotion types). */
+  extraResources?: ResourceType[];
+  imageGate?: ImageGate;
+  logger?: Logger;
+}
+
+/** The federation: API server on etcd plus the cluster-health and propagation controllers. */
+export class FederationControlPlane {
+  readonly opts: FederationControlPlaneOptions;
+  readonly token: string;
+  readonly cert: ServingCert;
+  url = '';
+  server: ApiServer | undefined;
+  private storage: EtcdStorage | undefined;
+  private abort: AbortController | undefined;
+  private running: Promise<unknown>[] = [];
+  private clients: RestClient[] = [];
+  private clusterClients: ClusterClients | undefined;
+  private readonly log: Logger;
+
+  constructor(opts: FederationControlPlaneOptions) {
+    this.opts = opts;
+    this.token = opts.token ?? randomBytes(16).toString('hex');
+    this.cert = selfSignedCert([opts.host ?? '127.0.0.1']);
+    this.log = opts.logger ?? consoleLogger('federation', true);
+  }
+
+  /** A client with admin rights. */
+  client(token = this.token): RestClient {
+    const c = new RestClient({ server: this.url, token, caData: this.cert.cert, userAgent: 'flotilla-federation' });
+    this.clients.push(c);
+    return c;
+  }
+
+  async start(): Promise<void> {
+    this.storage = new EtcdStorage({ endpoints: [this.opts.etcdEndpoint], prefix: this.opts.etcdPrefix ?? '/flotilla/federation' });
+    const storage = this.storage;
+    const types = [...memberResourceTypes.filter((t) => TEMPLATE_PLURALS.has(t.plural)), ...federationResourceTypes, ...(this.opts.extraResources ?? [])];
+    this.server = new ApiServer({
+      storage,
+      resources: types,
+      tokens: { [this.token]: 'admin', ...(this.opts.users ?? {}) },
+      tls: this.cert,
+      ready: async () => {
+        await storage.currentRevision();
+        return true;
+      },
+    });
+    this.url = await this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
+    if (this.opts.kubeconfigPath) {
+      mkdirSync(dirname(this.opts.kubeconfigPath), { recursive: true });
+      writeFileSync(this.opts.kubeconfigPath, kubeconfigFor({ name: 'federation', server: this.url, token: this.token, caCert: this.cert.cert }));
+    }
+    const client = this.client();
+    for (const ns of ['default', FEDERATION_SYSTEM_NAMESPACE]) {
+      await client.resource(NAMESPACES).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((err: unknown) => {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      });
+    }
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    const informers = new InformerFactory(this.client());
+    this.clusterClients = new ClusterClients(informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }));
+    const health = new ClusterHealthController({ client, informers, clients: this.clusterClients, logger: this.log, ...(this.opts.health ?? {}) });
+    const prop = new PropagationController({
+      client,
+      informers,
+      clients: this.clusterClients,
+      types: PROPAGATED_TYPES,
+      logger: this.log,
+      ...(this.opts.resyncMs !== undefined ? { resyncMs: this.opts.resyncMs } : {}),
+      ...(this.opts.imageGate ? { imageGate: this.opts.imageGate } : {}),
+    });
+    const manager = new ControllerManager();
+    manager.register('cluster-health', (s) => health.controller.run(s));
+    manager.register('propagation', (s) => prop.controller.run(s));
+    informers.start(signal);
+    this.running.push(manager.run(signal, this.opts.controllers ?? '*'), informers.stopped());
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.server?.close();
+    await Promise.allSettled(this.running);
+    this.running = [];
+    this.clusterClients?.close();
+    for (const c of this.clients) c.close();
+    this.clients = [];
+    await this.storage?.close();
+  }
+}
