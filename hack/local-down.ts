@@ -1,0 +1,27 @@
+/** Stops the federation started by `npm run setup` / `npm run up -- --detach`. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const pidFile = join(resolve(new URL('..', import.meta.url).pathname), '.flotilla', 'local-up.pid');
+if (!existsSync(pidFile)) {
+  console.log('no local federation is running');
+  process.exit(0);
+}
+const pid = Number(readFileSync(pidFile, 'utf8'));
+try {
+  process.kill(pid, 'SIGTERM');
+} catch {
+  console.log('no local federation is running');
+  process.exit(0);
+}
+for (let i = 0; i < 60; i++) {
+  await new Promise((r) => setTimeout(r, 500));
+  try {
+    process.kill(pid, 0);
+  } catch {
+    console.log('local federation stopped');
+    process.exit(0);
+  }
+}
+console.error(`error: pid ${String(pid)} did not stop in 30 s`);
+process.exit(1);

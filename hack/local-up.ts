@@ -1,0 +1,155 @@
+/**
+ * Brings up a local federation: etcd, dockerd, a local image registry, the federation control plane
+ * and N member clusters with Docker kubelets, joined to the federation. Writes .flotilla/kubeconfig
+ * (contexts: federation, member1, member2, ...) and ~/.flotilla/config for the CLI.
+ *   tsx hack/local-up.ts [--detach] [--members 2] [--nodes 2] [--runtime docker|hollow]
+ * With --detach it starts itself in the background and returns once everything is ready.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCli } from '../federation/cli/run-cli.js';
+import { kubeconfigFor } from '../federation/machinery/client/kubeconfig.js';
+import { FederationControlPlane } from '../federation/server/federation-control-plane.js';
+import { MemberCluster } from '../member/cluster/member-cluster.js';
+import { freePort } from './lib/ports.js';
+import { buildBusyboxImage, ensureDockerd, startEtcd, startRegistry } from './lib/services.js';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const state = join(root, '.flotilla');
+const readyFile = join(state, 'ready');
+const pidFile = join(state, 'local-up.pid');
+
+const { values } = parseArgs({
+  options: {
+    detach: { type: 'boolean', default: false },
+    members: { type: 'string', default: '2' },
+    nodes: { type: 'string', default: '2' },
+    runtime: { type: 'string', default: 'docker' },
+  },
+});
+const memberCount = Number(values.members);
+const nodeCount = Number(values.nodes);
+if (!Number.isInteger(memberCount) || memberCount < 1 || memberCount > 9 || !Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 50) {
+  console.error('error: --members must be 1..9 and --nodes 1..50');
+  process.exit(2);
+}
+if (values.runtime !== 'docker' && values.runtime !== 'hollow') {
+  console.error('error: --runtime must be docker or hollow');
+  process.exit(2);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function detach(): Promise<void> {
+  mkdirSync(state, { recursive: true });
+  if (existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8')))) {
+    console.log(`a local federation is already running (pid ${readFileSync(pidFile, 'utf8').trim()}); \`npm run down\` stops it`);
+    printInfo();
+    return;
+  }
+  rmSync(readyFile, { force: true });
+  const log = openSync(join(state, 'local-up.log'), 'a');
+  const args = process.argv.slice(1).filter((a) => a !== '--detach');
+  const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', log, log], cwd: root });
+  child.unref();
+  const deadline = Date.now() + 180_000;
+  while (!existsSync(readyFile)) {
+    if (child.exitCode !== null || (child.pid !== undefined && !alive(child.pid))) {
+      console.error(`error: local-up failed; see ${join(state, 'local-up.log')}`);
+      process.exit(1);
+    }
+    if (Date.now() > deadline) {
+      console.error(`error: local-up did not become ready in 180 s; see ${join(state, 'local-up.log')}`);
+      process.exit(1);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  printInfo();
+}
+
+function printInfo(): void {
+  const kc = join(state, 'kubeconfig');
+  console.log(`Local federation is up (${readFileSync(readyFile, 'utf8').trim()}).
+  export KUBECONFIG=${kc}
+  kubectl --context member1 get nodes
+  npm run flotilla -- get clusters
+  kubectl --context federation apply -f examples/web-divided.yaml
+Logs: ${join(state, 'local-up.log')}   Stop: npm run down`);
+}
+
+async function up(): Promise<void> {
+  mkdirSync(state, { recursive: true });
+  writeFileSync(pidFile, String(process.pid));
+  const etcd = await startEtcd({ dataDir: join(state, 'etcd'), logFile: join(state, 'etcd.log') });
+  const docker = values.runtime === 'docker' ? await ensureDockerd() : undefined;
+  const registry = await startRegistry({ logFile: join(state, 'registry.log') });
+  let image = 'flotilla/busybox:latest';
+  if (docker) {
+    const env = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
+    const local = buildBusyboxImage(docker.socketPath);
+    image = `${registry.host}/flotilla/busybox:1`;
+    execFileSync('docker', ['tag', local, image], { env });
+    execFileSync('docker', ['push', image], { env, stdio: 'ignore' });
+  }
+  const fed = new FederationControlPlane({ etcdEndpoint: etcd.endpoint, port: await freePort() });
+  await fed.start();
+  const members: MemberCluster[] = [];
+  for (let i = 1; i <= memberCount; i++) {
+    const m = new MemberCluster({
+      name: `member${String(i)}`,
+      etcdEndpoint: etcd.endpoint,
+      nodes: nodeCount,
+      runtime: values.runtime === 'hollow' ? 'hollow' : 'docker',
+      ...(docker ? { dockerSocketPath: docker.socketPath } : {}),
+      nodeAddressPrefix: `127.0.${String(100 + i)}.`,
+      port: await freePort(),
+      kubeconfigPath: join(state, `member${String(i)}.kubeconfig`),
+    });
+    await m.start();
+    members.push(m);
+  }
+  const kubeconfig = kubeconfigFor(
+    { name: 'federation', server: fed.url, token: fed.token, caCert: fed.cert.cert },
+    ...members.map((m) => ({ name: m.opts.name, server: m.url, token: m.token, caCert: m.cert.cert })),
+  );
+  writeFileSync(join(state, 'kubeconfig'), kubeconfig);
+  mkdirSync(join(homedir(), '.flotilla'), { recursive: true });
+  writeFileSync(join(homedir(), '.flotilla', 'config'), kubeconfig);
+  for (const m of members) {
+    const code = await runCli(['--kubeconfig', join(state, 'kubeconfig'), 'join', m.opts.name, '--member-kubeconfig', join(state, `${m.opts.name}.kubeconfig`)], {
+      stdout: (s) => process.stdout.write(s),
+      stderr: (s) => process.stderr.write(s),
+      env: process.env,
+    });
+    if (code !== 0 && code !== 1) throw new Error(`join ${m.opts.name} failed`);
+  }
+  writeFileSync(join(state, 'image'), image);
+  writeFileSync(readyFile, `federation ${fed.url}, ${String(memberCount)} members x ${String(nodeCount)} ${String(values.runtime)} nodes, image ${image}`);
+  console.log('ready');
+  const shutdown = async (): Promise<void> => {
+    console.log('stopping');
+    rmSync(readyFile, { force: true });
+    for (const m of members) await m.stop();
+    await fed.stop();
+    await registry.stop();
+    await etcd.stop();
+    await docker?.stop();
+    rmSync(pidFile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
+
+if (values.detach) await detach();
+else await up();
