@@ -1,0 +1,150 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
+import { freePort } from '../../federation/machinery/util/free-port.js';
+import { errorResponse, parseQuery, RCODE, reuseAnswer, scanResponse, truncate, type Query } from '../wire/dns-wire.js';
+import { WireError } from '../wire/wire-error.js';
+import { AnswerCache, type AnswerCacheOptions } from './answer-cache.js';
+import type { FederatedNames } from './federated-names.js';
+import type { RouteTable } from './route-table.js';
+import { UpstreamPool, type UpstreamPoolOptions } from './upstream-pool.js';
+
+/** Options for {@link Resolver}. */
+export interface ResolverOptions {
+  host?: string;
+  port?: number;
+  routes: RouteTable;
+  /** Servers for names no route matches (`host:port`); empty = REFUSED. */
+  upstreams?: string[];
+  cache?: AnswerCacheOptions;
+  upstream?: UpstreamPoolOptions;
+  /** Queries being forwarded at once; more get SERVFAIL. @defaultValue 1024 */
+  maxInflight?: number;
+  federated?: FederatedNames;
+}
+
+/**
+ * The central dnsmasq-style resolver: UDP (EDNS0 sizes, truncation) and TCP; federated names;
+ * answers from cache by patching ID and TTLs into stored bytes; otherwise forwards by longest
+ * zone suffix to the member cluster's DNS (or default upstreams), de-duplicating identical queries
+ * in flight, and caches positive answers by TTL and negative ones by SOA minimum (capped).
+ */
+export class Resolver {
+  readonly cache: AnswerCache;
+  readonly upstreams: UpstreamPool;
+  private readonly opts: ResolverOptions;
+  private udp: Socket | undefined;
+  private tcp: Server | undefined;
+  private inflight = new Map<string, Promise<Buffer>>();
+  private active = 0;
+  address = { host: '', port: 0 };
+
+  constructor(opts: ResolverOptions) {
+    this.opts = opts;
+    this.cache = new AnswerCache(opts.cache ?? {});
+    this.upstreams = new UpstreamPool(opts.upstream ?? {});
+  }
+
+  /** Answers one raw query; undefined means drop (not even a header). Never throws. */
+  async handle(query: Buffer, clientIp: string): Promise<Buffer | undefined> {
+    let q: Query;
+    try {
+      q = parseQuery(query);
+    } catch (err) {
+      if (query.length < 12 || (query.readUInt16BE(2) & 0x8000) !== 0) return undefined;
+      return errorResponse(query, err instanceof WireError ? RCODE.FORMERR : RCODE.SERVFAIL);
+    }
+    try {
+      const fed = this.opts.federated?.match(q.name);
+      if (fed) return await this.opts.federated?.answer(query, fed, clientIp);
+      const key = `${q.name}|${String(q.type)}|${String(q.cls)}`;
+      const hit = this.cache.get(key);
+      if (hit) return reuseAnswer(hit.entry.bytes, q.id, hit.entry.ttlOffsets, hit.ageSeconds);
+      const route = this.opts.routes.match(q.name);
+      const servers = route?.servers ?? this.opts.upstreams ?? [];
+      if (servers.length === 0) return errorResponse(query, RCODE.REFUSED, q);
+      let pending = this.inflight.get(key);
+      if (!pending) {
+        if (this.active >= (this.opts.maxInflight ?? 1024)) return errorResponse(query, RCODE.SERVFAIL, q);
+        this.active++;
+        pending = this.forward(query, servers, key).finally(() => {
+          this.active--;
+          this.inflight.delete(key);
+        });
+        this.inflight.set(key, pending);
+      }
+      const resp = await pending;
+      return resp.readUInt16BE(0) === q.id ? resp : reuseAnswer(resp, q.id, [], 0);
+    } catch {
+      return errorResponse(query, RCODE.SERVFAIL, q);
+    }
+  }
+
+  private async forward(query: Buffer, servers: string[], key: string): Promise<Buffer> {
+    const resp = await this.upstreams.query(query, servers);
+    const info = scanResponse(resp);
+    if (info.truncated) return resp;
+    let ttl = 0;
+    if (info.rcode === RCODE.NOERROR && info.answers > 0) ttl = Math.min(info.minAnswerTtl ?? 0, this.cache.maxTtl);
+    else if (info.rcode === RCODE.NXDOMAIN || (info.rcode === RCODE.NOERROR && info.answers === 0)) ttl = Math.min(info.negativeTtl ?? 0, this.cache.negativeCap);
+    this.cache.set(key, resp, info.ttlOffsets, ttl);
+    return resp;
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    const host = this.opts.host ?? '127.0.0.1';
+    const port = this.opts.port || (await freePort(host));
+    const udp = createSocket('udp4');
+    udp.on('message', (msg, rinfo) => {
+      void this.handle(msg, rinfo.address).then((resp) => {
+        if (!resp) return;
+        let out = resp;
+        if (out.length > 512) {
+          try {
+            const q = parseQuery(msg);
+            if (out.length > q.udpSize) out = truncate(resp, q);
+          } catch {
+            out = resp.subarray(0, 12);
+          }
+        }
+        udp.send(out, rinfo.port, rinfo.address);
+      });
+    });
+    udp.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, host, () => resolve());
+    });
+    this.udp = udp;
+    this.tcp = createServer((sock) => {
+      let buf = Buffer.alloc(0);
+      sock.setTimeout(10_000, () => sock.destroy());
+      sock.on('error', () => undefined);
+      sock.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 2) {
+          const len = buf.readUInt16BE(0);
+          if (buf.length < 2 + len) break;
+          const msg = buf.subarray(2, 2 + len);
+          buf = buf.subarray(2 + len);
+          void this.handle(Buffer.from(msg), sock.remoteAddress ?? '').then((resp) => {
+            if (!resp || sock.destroyed) return;
+            const hdr = Buffer.alloc(2);
+            hdr.writeUInt16BE(resp.length);
+            sock.write(Buffer.concat([hdr, resp]));
+          });
+        }
+      });
+    });
+    await new Promise<void>((resolve) => this.tcp?.listen(port, host, () => resolve()));
+    this.address = { host, port };
+    return this.address;
+  }
+
+  async stop(): Promise<void> {
+    this.udp?.close();
+    await new Promise<void>((resolve) => {
+      if (!this.tcp) resolve();
+      else this.tcp.close(() => resolve());
+    });
+  }
+}
