@@ -41,6 +41,11 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   defaults?: (obj: T) => void;
   /** Returns every validation problem at once; empty when valid. `old` is set on update. */
   validate?: (obj: T, old: T | undefined) => StatusCause[];
+  /**
+   * Admission on create with the authenticated user (e.g. stamping who asked). Throw ApiErrors
+   * (ForbiddenError) to refuse.
+   */
+  admit?: (obj: T, ctx: { user: string; operation: 'CREATE' }) => void;
   /** Extra field-selector keys beyond `metadata.name` / `metadata.namespace`. */
   fieldSelectors?: Record<string, (obj: T) => string | undefined>;
   /** Strategic-merge-patch list merge keys by JSON path, e.g. `{'.spec.template.spec.containers': 'name'}`. */

@@ -62,6 +62,8 @@ const tkey = (t: TemplateType, obj: KubeObject): string => `${t.gvr.group}/${t.g
 export class PropagationController {
   readonly controller: Controller;
   private readonly opts: PropagationOptions;
+  /** Member namespaces known to exist (cluster/ns|endpoint); a member recreated elsewhere gets a new key. */
+  private readonly namespacesEnsured = new Set<string>();
 
   constructor(opts: PropagationOptions) {
     this.opts = opts;
@@ -69,7 +71,7 @@ export class PropagationController {
     const pps = opts.informers.for<PropagationPolicy>(PROPAGATION_POLICIES);
     const ops = opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES);
     const templates = opts.types.map((t) => opts.informers.for(t.gvr));
-    this.controller = new Controller({ name: ControllerName, informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS)], reconcile: (k) => this.reconcile(k), logger: opts.logger, workers: 4 });
+    this.controller = new Controller({ name: ControllerName, informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS)], reconcile: (k) => this.reconcile(k), logger: opts.logger, workers: 8 });
     opts.types.forEach((t, i) => {
       const enqueue = (o: KubeObject): void => this.controller.enqueue(tkey(t, o));
       templates[i]?.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
@@ -131,12 +133,13 @@ export class PropagationController {
     const replicas = t.kind === 'Deployment' || t.kind === 'ReplicaSet' ? ((tmpl.spec as { replicas?: number } | undefined)?.replicas ?? 1) : undefined;
     const decision = place(policy.spec.placement, clusters, replicas);
     const ops = this.opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES).list(ns);
-    const results: ApplyResult[] = [];
-    for (const target of decision.clusters) {
-      const cluster = clusters.find((c) => c.metadata.name === target.name);
-      if (!cluster) continue;
-      results.push(await this.applyTo(cluster, t, tmpl, target.replicas, ops, policy));
-    }
+    // members are independent: write to all of them at once
+    const results: ApplyResult[] = await Promise.all(
+      decision.clusters.flatMap((target) => {
+        const cluster = clusters.find((c) => c.metadata.name === target.name);
+        return cluster ? [this.applyTo(cluster, t, tmpl, target.replicas, ops, policy)] : [];
+      }),
+    );
     const keep = new Set(decision.clusters.map((c) => c.name));
     const stale = (binding?.spec.clusters ?? []).map((c) => c.name).filter((n) => !keep.has(n));
     const unreachable = await this.removeFrom(t, tmpl, stale, false);
@@ -152,9 +155,13 @@ export class PropagationController {
       if (this.opts.imageGate) desired = await this.opts.imageGate(desired, cluster);
       const client = this.opts.clients.for(cluster);
       const ns = tmpl.metadata.namespace;
-      if (ns) await client.resource({ group: '', version: 'v1', resource: 'namespaces' }).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((err: unknown) => {
-        if (!(err instanceof AlreadyExistsError)) throw err;
-      });
+      const nsKey = `${name}/${ns ?? ''}|${client.server}`;
+      if (ns && !this.namespacesEnsured.has(nsKey)) {
+        await client.resource({ group: '', version: 'v1', resource: 'namespaces' }).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((err: unknown) => {
+          if (!(err instanceof AlreadyExistsError)) throw err;
+        });
+        this.namespacesEnsured.add(nsKey);
+      }
       const rc = client.resource(t.gvr, ns);
       let existing: KubeObject | undefined;
       try {

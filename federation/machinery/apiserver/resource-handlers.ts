@@ -124,7 +124,7 @@ export async function handleResource(ctx: Context, rt: ResourceType, p: Resource
       return;
     }
     if (method === 'POST') {
-      respond(ctx, rt, await reg.create(rt, ns, await body(ctx)), 201);
+      respond(ctx, rt, await reg.create(rt, ns, await body(ctx), String(ctx.state.user ?? 'system:anonymous')), 201);
       return;
     }
     if (method === 'DELETE') {

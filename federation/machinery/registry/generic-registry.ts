@@ -132,8 +132,9 @@ export class GenericRegistry {
   }
 
   /** Creates an object. */
-  async create(rt: ResourceType, namespace: string | undefined, body: unknown): Promise<KubeObject> {
+  async create(rt: ResourceType, namespace: string | undefined, body: unknown, user?: string): Promise<KubeObject> {
     const obj = this.checkBody(rt, namespace, body);
+    if (user !== undefined) rt.admit?.(obj, { user, operation: 'CREATE' });
     if (rt.namespaced && namespace === undefined) {
       throw new BadRequestError(`${rt.kind} is namespaced: a namespace is required`);
     }

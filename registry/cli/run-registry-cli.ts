@@ -1,0 +1,72 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadKubeconfig } from '../../federation/machinery/client/kubeconfig.js';
+import { RestClient } from '../../federation/machinery/client/rest-client.js';
+import { PROMOTION_REQUESTS, REGISTRIES, type PromotionRequest, type Registry } from '../apis/registry-types.js';
+
+const USAGE = `flotilla-registry: image promotion
+  registries list
+  promote REPO@sha256:DIGEST --from REGISTRY --to REGISTRY [--tag T] [--reason TEXT]
+  approve NAME --role ROLE
+  reject NAME --role ROLE
+  status [NAME]
+Flags: --kubeconfig PATH (federation; default $FLOTILLA_KUBECONFIG or ~/.flotilla/config), --context NAME
+`;
+
+/** Runs the registry CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). */
+export async function runRegistryCli(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; env: Record<string, string | undefined> }): Promise<number> {
+  let client: RestClient | undefined;
+  const usage = (msg: string): number => {
+    io.stderr(`error: ${msg}\n${USAGE}`);
+    return 2;
+  };
+  try {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { kubeconfig: { type: 'string' }, context: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, tag: { type: 'string' }, reason: { type: 'string' }, role: { type: 'string' } } });
+    const [cmd, arg] = positionals;
+    if (!cmd) return usage('missing command');
+    const conn = loadKubeconfig(values.kubeconfig ?? io.env.FLOTILLA_KUBECONFIG ?? join(homedir(), '.flotilla', 'config'), values.context);
+    client = new RestClient({ server: conn.server, ...(conn.token ? { token: conn.token } : {}), ...(conn.caData ? { caData: conn.caData } : {}) });
+    const prs = client.resource<PromotionRequest>(PROMOTION_REQUESTS);
+    switch (cmd) {
+      case 'registries': {
+        for (const r of (await client.resource<Registry>(REGISTRIES).list()).items) io.stdout(`${(r.metadata.name ?? '').padEnd(16)} ${r.spec.environment.padEnd(10)} ${r.spec.url}\n`);
+        return 0;
+      }
+      case 'promote': {
+        const m = /^(.+)@(sha256:[a-f0-9]{64})$/.exec(arg ?? '');
+        if (!m || !values.from || !values.to) return usage('promote needs REPO@sha256:DIGEST --from --to');
+        const pr = await prs.create({
+          apiVersion: 'registry.flotilla.io/v1alpha1',
+          kind: 'PromotionRequest',
+          metadata: { generateName: 'promo-' },
+          spec: { image: { repository: m[1] ?? '', digest: m[2] ?? '', ...(values.tag ? { tag: values.tag } : {}) }, from: values.from, to: values.to, requester: 'set-by-server', ...(values.reason ? { reason: values.reason } : {}) },
+        });
+        io.stdout(`promotionrequest/${pr.metadata.name ?? ''} created\n`);
+        return 0;
+      }
+      case 'approve':
+      case 'reject': {
+        if (!arg || !values.role) return usage(`${cmd} needs NAME --role ROLE`);
+        const pr = await prs.subresource<PromotionRequest>(arg, 'approval', 'POST', { decision: cmd, role: values.role });
+        io.stdout(`promotionrequest/${arg} ${pr.status?.phase ?? ''}\n`);
+        return 0;
+      }
+      case 'status': {
+        const list = arg ? [await prs.get(arg)] : (await prs.list()).items;
+        for (const p of list) {
+          const pg = p.status?.progress;
+          io.stdout(`${(p.metadata.name ?? '').padEnd(24)} ${(p.status?.phase ?? 'Pending').padEnd(10)} ${p.spec.from}→${p.spec.to} ${p.spec.image.repository}@${p.spec.image.digest.slice(7, 19)} ${pg ? `blobs ${String(pg.blobsDone + pg.blobsSkipped)}/${String(pg.blobsTotal)} ${String(pg.bytesDone)}B` : ''} ${p.status?.message ?? ''}\n`);
+        }
+        return 0;
+      }
+      default:
+        return usage(`unknown command "${cmd}"`);
+    }
+  } catch (err) {
+    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    client?.close();
+  }
+}

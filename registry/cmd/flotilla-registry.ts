@@ -1,0 +1,5 @@
+#!/usr/bin/env -S npx tsx
+// Thin entrypoint of the image promotion CLI.
+import { runRegistryCli } from '../cli/run-registry-cli.js';
+
+process.exitCode = await runRegistryCli(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), env: process.env });

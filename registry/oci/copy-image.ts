@@ -1,0 +1,58 @@
+import type { Manifest, OciClient } from './oci-client.js';
+
+/** Progress of one copy. */
+export interface CopyProgress {
+  blobsTotal: number;
+  blobsDone: number;
+  blobsSkipped: number;
+  bytesDone: number;
+}
+
+interface ManifestJson {
+  mediaType?: string;
+  manifests?: { digest: string }[];
+  config?: { digest: string; size?: number };
+  layers?: { digest: string; size?: number }[];
+}
+
+/**
+ * Copies `repo@digest` from `src` to `dst`, preserving the digest: child manifests of an index
+ * first, then for each image its config and layers (skipped when the target has them, mounted when
+ * both sides are the same registry, else downloaded, verified and uploaded), and finally the exact
+ * manifest bytes under the digest (and `tag` if given). Re-running a finished copy only issues HEADs.
+ */
+export async function copyImage(src: OciClient, dst: OciClient, repo: string, digest: string, opts: { tag?: string; onProgress?: (p: CopyProgress) => void } = {}): Promise<CopyProgress> {
+  const progress: CopyProgress = { blobsTotal: 0, blobsDone: 0, blobsSkipped: 0, bytesDone: 0 };
+  const report = (): void => opts.onProgress?.({ ...progress });
+  const copyManifest = async (d: string): Promise<Manifest> => {
+    if ((await dst.headManifest(repo, d)) === d) return { bytes: Buffer.alloc(0), mediaType: '', digest: d };
+    const m = await src.getManifest(repo, d);
+    const json = JSON.parse(m.bytes.toString('utf8')) as ManifestJson;
+    for (const child of json.manifests ?? []) await copyManifest(child.digest);
+    const blobs = [...(json.config ? [json.config] : []), ...(json.layers ?? [])];
+    progress.blobsTotal += blobs.length;
+    report();
+    for (const b of blobs) {
+      if (await dst.hasBlob(repo, b.digest)) {
+        progress.blobsSkipped++;
+      } else if (src.url === dst.url && (await dst.mountBlob(repo, b.digest, repo))) {
+        progress.blobsDone++;
+      } else {
+        const bytes = await src.getBlob(repo, b.digest);
+        await dst.uploadBlob(repo, b.digest, bytes);
+        progress.blobsDone++;
+        progress.bytesDone += bytes.length;
+      }
+      report();
+    }
+    await dst.putManifest(repo, d, m);
+    return m;
+  };
+  const top = await copyManifest(digest);
+  if (opts.tag) {
+    const cur = await dst.headManifest(repo, opts.tag);
+    if (cur !== digest) await dst.putManifest(repo, opts.tag, top.bytes.length > 0 ? top : await src.getManifest(repo, digest));
+  }
+  report();
+  return progress;
+}

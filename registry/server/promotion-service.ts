@@ -1,0 +1,46 @@
+import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import { consoleLogger, type Logger } from '../../federation/machinery/controller/index.js';
+import { PromotionController } from '../controllers/promotion-controller.js';
+import { Replicator, type ReplicatorOptions } from '../jobs/replicator.js';
+import { NotificationReceiver } from '../notifications/notification-receiver.js';
+
+/** Options for {@link PromotionService}. */
+export interface PromotionServiceOptions {
+  /** Federation API client (serves the registry types). */
+  client: KubeClient;
+  redis: { host: string; port: number };
+  notificationPort?: number;
+  replicator?: Partial<Pick<ReplicatorOptions, 'attempts' | 'backoffMs' | 'concurrency' | 'queueName'>>;
+  logger?: Logger;
+}
+
+/** Image promotion: notification receiver + promotion controller + bullmq replicator. */
+export class PromotionService {
+  readonly receiver: NotificationReceiver;
+  readonly replicator: Replicator;
+  private readonly controller: PromotionController;
+  private abort: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private readonly opts: PromotionServiceOptions;
+
+  constructor(opts: PromotionServiceOptions) {
+    this.opts = opts;
+    this.receiver = new NotificationReceiver(opts.client);
+    this.replicator = new Replicator({ client: opts.client, redis: opts.redis, ...(opts.replicator ?? {}) });
+    this.controller = new PromotionController({ client: opts.client, replicator: this.replicator, logger: opts.logger ?? consoleLogger('promotion', true) });
+  }
+
+  /** Starts; resolves to the notification base URL (`<url>/notify/<registry>`). */
+  async start(): Promise<string> {
+    this.abort = new AbortController();
+    this.running = this.controller.run(this.abort.signal);
+    return this.receiver.start(this.opts.notificationPort ?? 0);
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.running;
+    await this.receiver.stop();
+    await this.replicator.close();
+  }
+}
