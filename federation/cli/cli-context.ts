@@ -1,16 +1,22 @@
+/** Types shared by the CLI commands, and how the federation client is built from global flags. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import { loadKubeconfig } from '../machinery/client/kubeconfig.js';
 import { RestClient } from '../machinery/client/rest-client.js';
-import { CliError } from './cli-errors.js';
+import { CliError } from './errors/index.js';
 
-/** Streams and environment the CLI runs with (tests pass their own). */
+/** Streams and environment the CLI runs with; tests pass their own, `cmd/flotilla.ts` passes the process's. */
 export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   env: Record<string, string | undefined>;
+  /** Reads all of stdin (for `apply -f -`); absent when there is no stdin. */
   stdin?: () => Promise<string>;
 }
+
+/** Output formats accepted by `-o`. */
+export type OutputFormat = 'table' | 'wide' | 'yaml' | 'json' | 'name';
 
 /** Global flags shared by all commands. */
 export interface GlobalFlags {
@@ -20,17 +26,37 @@ export interface GlobalFlags {
   token?: string;
   namespace?: string;
   allNamespaces?: boolean;
-  output?: string;
+  output?: OutputFormat;
 }
 
-/** What a command gets. */
+/** Parsed flag values of one command (global flags included). */
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
+
+/** What a command receives. */
 export interface CommandContext {
+  /** Positionals after the command name. */
   args: string[];
-  flags: Record<string, string | boolean | string[] | undefined>;
+  flags: FlagValues;
   global: GlobalFlags;
   io: CliIo;
+  /** The federation client (built lazily; closed by `runCli`). */
   client(): RestClient;
-  namespace: string;
+  /** -n, else the context's namespace, else `default`. */
+  readonly namespace: string;
+}
+
+/** One CLI command. */
+export interface CliCommand {
+  name: string;
+  /** One line for `flotilla help`. */
+  summary: string;
+  /** Usage line(s) shown by `flotilla help <command>`. */
+  usage: string;
+  /** Command-specific flags (merged with the global ones when parsing). */
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** `--token` belongs to the command (join's member token) and is used for the federation only with `--server`. */
+  memberToken?: boolean;
+  run(ctx: CommandContext): Promise<number>;
 }
 
 /** Default kubeconfig path: $FLOTILLA_KUBECONFIG, else ~/.flotilla/config. */
@@ -38,18 +64,52 @@ export function defaultKubeconfig(env: Record<string, string | undefined>): stri
   return env.FLOTILLA_KUBECONFIG ?? join(env.HOME ?? homedir(), '.flotilla', 'config');
 }
 
-/** Builds the federation client from flags and kubeconfig. */
-export function federationClient(g: GlobalFlags, env: Record<string, string | undefined>): { client: RestClient; namespace: string | undefined } {
-  if (g.server) return { client: new RestClient({ server: g.server, ...(g.token ? { token: g.token } : {}), insecureSkipTLSVerify: true }), namespace: undefined };
-  const path = g.kubeconfig ?? defaultKubeconfig(env);
+/** The kubeconfig path to use: --kubeconfig, else the default. */
+export function kubeconfigPath(g: GlobalFlags, env: Record<string, string | undefined>): string {
+  return g.kubeconfig ?? defaultKubeconfig(env);
+}
+
+/**
+ * Builds the federation client: `--server` (with `--token`) wins over the kubeconfig context.
+ * @throws CliError when the kubeconfig cannot be read or the context does not exist.
+ */
+export function federationClient(
+  g: GlobalFlags,
+  env: Record<string, string | undefined>,
+): { client: RestClient; namespace: string | undefined } {
+  if (g.server) {
+    return {
+      client: new RestClient({ server: g.server, ...(g.token ? { token: g.token } : {}) }),
+      namespace: undefined,
+    };
+  }
+  const path = kubeconfigPath(g, env);
   let conn;
   try {
     conn = loadKubeconfig(path, g.context);
   } catch (err) {
-    throw new CliError(`cannot use kubeconfig ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file does not exist'
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    throw new CliError(`cannot use kubeconfig ${path}: ${why}`, { cause: err });
   }
+  const token = g.token ?? conn.token;
   return {
-    client: new RestClient({ server: conn.server, ...(g.token ?? conn.token ? { token: g.token ?? conn.token ?? '' } : {}), ...(conn.caData ? { caData: conn.caData } : {}), ...(conn.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}) }),
+    client: new RestClient({
+      server: conn.server,
+      ...(token !== undefined ? { token } : {}),
+      ...(conn.caData ? { caData: conn.caData } : {}),
+      ...(conn.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
+    }),
     namespace: conn.namespace,
   };
+}
+
+/** A string flag value, or undefined. */
+export function stringFlag(flags: FlagValues, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
 }

@@ -1,6 +1,6 @@
 import type { GroupVersionResource } from '../apis/meta.js';
 import type { RestClient } from '../machinery/client/rest-client.js';
-import { CliError } from './cli-errors.js';
+import { CliError } from './errors/index.js';
 
 /** A resource found through discovery. */
 export interface ResolvedResource {
@@ -17,7 +17,10 @@ interface ApiResource {
   singularName?: string;
 }
 
-/** Resolves `deploy`, `deployments`, `Deployment`, `clusters`… through /api and /apis discovery. */
+/**
+ * Resolves `deploy`, `deployments`, `Deployment`, `clusters`… through /api and /apis discovery
+ * (`/api`, `/apis`, then `/api/<v>` and `/apis/<g>/<v>` of each preferred version), once per run.
+ */
 export class ResourceResolver {
   private all: ResolvedResource[] | undefined;
   private aliases = new Map<string, ResolvedResource>();
@@ -33,16 +36,32 @@ export class ResourceResolver {
     const gvs: { group: string; version: string }[] = [];
     const core = await this.client.request<{ versions: string[] }>('GET', '/api');
     for (const v of core.versions) gvs.push({ group: '', version: v });
-    const groups = await this.client.request<{ groups: { name: string; preferredVersion?: { version: string } }[] }>('GET', '/apis');
-    for (const g of groups.groups) if (g.preferredVersion) gvs.push({ group: g.name, version: g.preferredVersion.version });
+    const groups = await this.client.request<{
+      groups: { name: string; preferredVersion?: { version: string } }[];
+    }>('GET', '/apis');
+    for (const g of groups.groups) {
+      if (g.preferredVersion) gvs.push({ group: g.name, version: g.preferredVersion.version });
+    }
     for (const gv of gvs) {
       const path = gv.group === '' ? `/api/${gv.version}` : `/apis/${gv.group}/${gv.version}`;
       const list = await this.client.request<{ resources: ApiResource[] }>('GET', path);
       for (const r of list.resources) {
         if (r.name.includes('/')) continue;
-        const res: ResolvedResource = { gvr: { group: gv.group, version: gv.version, resource: r.name }, kind: r.kind, namespaced: r.namespaced };
+        const res: ResolvedResource = {
+          gvr: { group: gv.group, version: gv.version, resource: r.name },
+          kind: r.kind,
+          namespaced: r.namespaced,
+        };
         this.all.push(res);
-        for (const a of [r.name, r.kind.toLowerCase(), r.singularName ?? '', ...(r.shortNames ?? []), `${r.name}.${gv.group}`]) if (a && !this.aliases.has(a)) this.aliases.set(a, res);
+        for (const a of [
+          r.name,
+          r.kind.toLowerCase(),
+          r.singularName ?? '',
+          ...(r.shortNames ?? []),
+          `${r.name}.${gv.group}`,
+        ]) {
+          if (a && !this.aliases.has(a)) this.aliases.set(a, res);
+        }
       }
     }
   }

@@ -1,101 +1,185 @@
-import { parseArgs } from 'node:util';
-import { ApiError } from '../machinery/errors/index.js';
+/** Entry of the CLI: parse argv, dispatch to a command, map errors to messages and exit codes. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { RestClient } from '../machinery/client/rest-client.js';
-import { federationClient, type CliIo, type CommandContext, type GlobalFlags } from './cli-context.js';
-import { CliError, UsageError } from './cli-errors.js';
-import { apply, del } from './commands/apply.js';
-import { config } from './commands/config.js';
-import { describe, get } from './commands/get.js';
-import { join, unjoin } from './commands/join.js';
+import { ApiError } from '../machinery/errors/index.js';
+import {
+  federationClient,
+  type CliCommand,
+  type CliIo,
+  type CommandContext,
+  type FlagValues,
+  type GlobalFlags,
+  type OutputFormat,
+} from './cli-context.js';
+import { commandRegistry } from './command-registry.js';
+import { CliError, UsageError } from './errors/index.js';
 
-const USAGE = `flotilla: the Flotilla federation CLI
+export type { CliIo } from './cli-context.js';
+
+/** Flags every command accepts. */
+export const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  server: { type: 'string' },
+  token: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  'all-namespaces': { type: 'boolean', short: 'A' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const OUTPUTS: readonly OutputFormat[] = ['table', 'wide', 'yaml', 'json', 'name'];
+
+/** Top-level help text. */
+export function usage(): string {
+  const cmds = [...commandRegistry.values()]
+    .map((c) => `  ${c.name.padEnd(10)} ${c.summary}`)
+    .join('\n');
+  return `flotilla: the Flotilla federation CLI
+
+Usage: flotilla [global flags] COMMAND [args] [flags]
 
 Commands:
-  join NAME --member-kubeconfig PATH [--member-context C] | --endpoint URL --member-token T [--ca-file F]
-       [--region R] [--zone Z] [--environment E] [--labels k=v,...]
-  unjoin NAME
-  get clusters | get RESOURCE [NAME] [-l SELECTOR] [-o yaml|json|name] [-A]
-  describe RESOURCE NAME
-  apply -f FILE|DIR|-
-  delete -f FILE | delete RESOURCE NAME... [--cascade=orphan]
-  config get-contexts | current-context | use-context NAME
-  version
+${cmds}
+  help       Show help for a command: flotilla help COMMAND
 
-Global flags: --kubeconfig PATH (default $FLOTILLA_KUBECONFIG or ~/.flotilla/config), --context NAME,
-  --server URL --token T, -n NAMESPACE, -o FORMAT
+Global flags:
+  --kubeconfig PATH   kubeconfig of the federation (default $FLOTILLA_KUBECONFIG, else ~/.flotilla/config)
+  --context NAME      kubeconfig context (default: current-context)
+  --server URL        federation API URL (overrides the kubeconfig); --token T for its bearer token
+  -n, --namespace NS  namespace (default: the context's, else "default")
+  -A, --all-namespaces
+  -o, --output FMT    table | wide | yaml | json | name
 `;
+}
 
-const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = { join, unjoin, get, describe, apply, delete: del, config };
+/** Result of parsing argv: the command (if any) and its flags. */
+export interface ParsedArgs {
+  command: CliCommand | undefined;
+  /** The first positional, as typed (also for unknown commands). */
+  name: string | undefined;
+  args: string[];
+  flags: FlagValues;
+  global: GlobalFlags;
+}
 
-/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). Never throws. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let client: RestClient | undefined;
+/**
+ * Parses argv: global flags may come before or after the command; command flags are known only to
+ * their command. @throws UsageError for unknown commands, flags or output formats.
+ */
+export function parseCliArgs(argv: string[]): ParsedArgs {
+  // First pass (lenient) only finds the command name, so the strict pass knows its flags.
+  const loose = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: GLOBAL_OPTIONS,
+  });
+  const name = loose.positionals[0];
+  const command = name === undefined ? undefined : commandRegistry.get(name);
+  if (name !== undefined && name !== 'help' && !command) {
+    throw new UsageError(`unknown command "${name}"`);
+  }
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({
+    parsed = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        kubeconfig: { type: 'string' }, context: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' },
-        namespace: { type: 'string', short: 'n' }, 'all-namespaces': { type: 'boolean', short: 'A' }, output: { type: 'string', short: 'o' },
-        filename: { type: 'string', short: 'f', multiple: true }, selector: { type: 'string', short: 'l' }, cascade: { type: 'string' },
-        'member-kubeconfig': { type: 'string' }, 'member-context': { type: 'string' }, endpoint: { type: 'string' }, 'member-token': { type: 'string' },
-        'ca-file': { type: 'string' }, region: { type: 'string' }, zone: { type: 'string' }, environment: { type: 'string' }, labels: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: { ...GLOBAL_OPTIONS, ...(command?.options ?? {}) },
     });
-    const [cmd, ...args] = positionals;
-    if (values.help || cmd === undefined || cmd === 'help') {
-      io.stdout(USAGE);
-      return cmd === undefined && !values.help ? 2 : 0;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const v = parsed.values as FlagValues;
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? v[k] : undefined);
+  const output = str('output');
+  if (output !== undefined && !OUTPUTS.includes(output as OutputFormat)) {
+    throw new UsageError(`unknown output format "${output}" (use ${OUTPUTS.join(', ')})`);
+  }
+  const global: GlobalFlags = {};
+  for (const [k, key] of [
+    ['kubeconfig', 'kubeconfig'],
+    ['context', 'context'],
+    ['server', 'server'],
+    ['token', 'token'],
+    ['namespace', 'namespace'],
+  ] as const) {
+    const s = str(k);
+    if (s !== undefined) global[key] = s;
+  }
+  if (v['all-namespaces'] === true) global.allNamespaces = true;
+  if (output !== undefined) global.output = output as OutputFormat;
+  return { command, name, args: parsed.positionals.slice(1), flags: v, global };
+}
+
+function help(p: ParsedArgs, io: CliIo): number {
+  const topic = p.name === 'help' ? p.args[0] : p.name;
+  const cmd = topic === undefined ? undefined : commandRegistry.get(topic);
+  if (topic !== undefined && !cmd) throw new UsageError(`unknown command "${topic}"`);
+  io.stdout(cmd ? `${cmd.summary}\n\nUsage: ${cmd.usage}\n` : usage());
+  return 0;
+}
+
+function report(err: unknown, io: CliIo): number {
+  if (err instanceof UsageError) {
+    io.stderr(`error: ${err.message}\nRun 'flotilla help' for usage.\n`);
+    return 2;
+  }
+  if (err instanceof ApiError) {
+    // The server's Status message as-is, then its field causes (422).
+    io.stderr(`error: ${err.message}\n`);
+    for (const c of err.causes) io.stderr(`  * ${c.field ?? ''}: ${c.message ?? c.reason ?? ''}\n`);
+    return 1;
+  }
+  if (err instanceof CliError) {
+    io.stderr(`error: ${err.message}\n`);
+    return 1;
+  }
+  // Connection failures and the like: still a one-line message, no stack trace.
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const msg = err instanceof Error ? err.message || String(code ?? err.name) : String(err);
+  io.stderr(`error: ${msg}\n`);
+  return 1;
+}
+
+/** Runs the CLI in-process; resolves to the exit code (0 ok, 1 failure, 2 usage). Never throws. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let client: RestClient | undefined;
+  try {
+    const p = parseCliArgs(argv);
+    if (p.flags.help === true || p.name === 'help') return help(p, io);
+    if (!p.command) {
+      io.stderr(usage());
+      return 2;
     }
-    if (cmd === 'version') {
-      io.stdout('flotilla v0.1.0\n');
-      return 0;
-    }
-    const run = COMMANDS[cmd];
-    if (!run) throw new UsageError(`unknown command "${cmd}"`);
-    const global: GlobalFlags = {
-      ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
-      ...(values.context ? { context: values.context } : {}),
-      ...(values.server ? { server: values.server } : {}),
-      ...(values.token ? { token: values.token } : {}),
-      ...(values.namespace ? { namespace: values.namespace } : {}),
-      ...(values['all-namespaces'] ? { allNamespaces: true } : {}),
-      ...(values.output ? { output: values.output } : {}),
-    };
-    if (global.output && !['yaml', 'json', 'name', 'wide', 'table'].includes(global.output)) throw new UsageError(`unknown output format "${global.output}"`);
+    const global = p.global;
+    // join's --token is the member's; keep it away from the federation unless --server is given.
+    const fedGlobal: GlobalFlags = { ...global };
+    if (p.command.memberToken && !global.server) delete fedGlobal.token;
     let ns: string | undefined;
     const ctx: CommandContext = {
-      args,
-      flags: values,
+      args: p.args,
+      flags: p.flags,
       global,
       io,
       client: () => {
         if (!client) {
-          const c = federationClient(global, io.env);
+          const c = federationClient(fedGlobal, io.env);
           client = c.client;
           ns = c.namespace;
         }
         return client;
       },
       get namespace() {
-        return global.namespace ?? ns ?? 'default';
+        if (global.namespace) return global.namespace;
+        this.client();
+        return ns ?? 'default';
       },
     };
-    return await run(ctx);
+    return await p.command.run(ctx);
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr(`error: ${err.message}\nRun 'flotilla help' for usage.\n`);
-      return 2;
-    }
-    if (err instanceof ApiError || err instanceof CliError) {
-      io.stderr(`error: ${err.message}\n`);
-      for (const c of err instanceof ApiError ? err.causes : []) io.stderr(`  * ${c.field ?? ''}: ${c.message ?? ''}\n`);
-      return 1;
-    }
-    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return report(err, io);
   } finally {
     client?.close();
   }

@@ -1,83 +1,164 @@
-import { CLUSTERS, RESOURCE_BINDINGS, type Cluster, type ResourceBinding } from '../../apis/index.js';
+/** `flotilla get`: list or show any served resource; clusters and workloads get dedicated columns. */
+import {
+  CLUSTERS,
+  RESOURCE_BINDINGS,
+  type Cluster,
+  type ResourceBinding,
+} from '../../apis/index.js';
 import type { KubeObject } from '../../apis/meta.js';
-import type { CommandContext } from '../cli-context.js';
-import { UsageError } from '../cli-errors.js';
-import { age, formatObject, table } from '../printers.js';
-import { ResourceResolver } from '../resource-resolver.js';
+import { stringFlag, type CliCommand, type CommandContext } from '../cli-context.js';
+import { UsageError } from '../errors/index.js';
+import { age, printObject, printTable } from '../printers/index.js';
+import { ResourceResolver, type ResolvedResource } from '../resource-resolver.js';
 
-function readyColumn(c: Cluster): string {
+/** READY column of a Cluster from its Ready condition: True, False, Offline or Unknown. */
+export function clusterReady(c: Cluster): string {
   const r = c.status?.conditions?.find((x) => x.type === 'Ready');
   if (!r) return 'Unknown';
   return r.status === 'True' ? 'True' : r.reason === 'ClusterOffline' ? 'Offline' : 'False';
 }
 
-/** `flotilla get clusters` / `flotilla get RESOURCE [NAME] [-l sel] [-o yaml|json|wide]` */
-export async function get(ctx: CommandContext): Promise<number> {
-  const what = ctx.args[0];
+/** Rows of `get clusters`. */
+export function clusterRows(
+  items: Cluster[],
+  wide: boolean,
+  now: number = Date.now(),
+): { headers: string[]; rows: string[][] } {
+  const headers = [
+    'name',
+    'ready',
+    'region',
+    'zone',
+    'endpoint',
+    'version',
+    'age',
+    ...(wide ? ['labels'] : []),
+  ];
+  const rows = items.map((c) => [
+    c.metadata.name ?? '',
+    clusterReady(c),
+    c.spec.region ?? '',
+    c.spec.zone ?? '',
+    c.spec.apiEndpoint,
+    c.status?.kubernetesVersion ?? '',
+    age(c.metadata.creationTimestamp, now),
+    ...(wide
+      ? [
+          Object.entries(c.metadata.labels ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        ]
+      : []),
+  ]);
+  return { headers, rows };
+}
+
+/** The binding of a template object, if it was propagated. */
+export function bindingOf(
+  bindings: ResourceBinding[],
+  kind: string,
+  o: KubeObject,
+): ResourceBinding | undefined {
+  return bindings.find(
+    (b) =>
+      b.spec.resource.kind === kind &&
+      b.spec.resource.name === o.metadata.name &&
+      (b.spec.resource.namespace ?? o.metadata.namespace) === o.metadata.namespace,
+  );
+}
+
+/** Rows of `get <workload>`: READY (when it has replicas) and CLUSTERS (when namespaced). */
+export function objectRows(
+  r: ResolvedResource,
+  items: KubeObject[],
+  bindings: ResourceBinding[],
+  showNamespace: boolean,
+  now: number = Date.now(),
+): { headers: string[]; rows: string[][] } {
+  const hasReplicas = items.some(
+    (o) => typeof (o.spec as { replicas?: unknown } | undefined)?.replicas === 'number',
+  );
+  const headers = [
+    ...(showNamespace ? ['namespace'] : []),
+    'name',
+    ...(hasReplicas ? ['ready'] : []),
+    ...(r.namespaced ? ['clusters'] : []),
+    'age',
+  ];
+  const rows = items.map((o) => {
+    const b = bindingOf(bindings, r.kind, o);
+    const clusters =
+      b && b.spec.clusters.length > 0
+        ? b.spec.clusters
+            .map((c) => (c.replicas !== undefined ? `${c.name}(${String(c.replicas)})` : c.name))
+            .join(',')
+        : '<none>';
+    const replicas = (o.spec as { replicas?: number } | undefined)?.replicas;
+    const ready =
+      replicas !== undefined
+        ? `${String((o.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0)}/${String(replicas)}`
+        : '';
+    return [
+      ...(showNamespace ? [o.metadata.namespace ?? ''] : []),
+      o.metadata.name ?? '',
+      ...(hasReplicas ? [ready] : []),
+      ...(r.namespaced ? [clusters] : []),
+      age(o.metadata.creationTimestamp, now),
+    ];
+  });
+  return { headers, rows };
+}
+
+async function run(ctx: CommandContext): Promise<number> {
+  const [what, ...names] = ctx.args;
   if (!what) throw new UsageError('get needs a resource type, e.g. flotilla get clusters');
   const client = ctx.client();
   const r = await new ResourceResolver(client).resolve(what);
-  const ns = r.namespaced ? (ctx.global.allNamespaces ? undefined : ctx.namespace) : undefined;
+  const allNs = ctx.global.allNamespaces === true && r.namespaced;
+  const ns = r.namespaced && !allNs ? ctx.namespace : undefined;
   const rc = client.resource(r.gvr, ns);
-  const name = ctx.args[1];
-  const sel = typeof ctx.flags.selector === 'string' ? ctx.flags.selector : undefined;
-  const items: KubeObject[] = name ? [await rc.get(name)] : (await rc.list(sel ? { labelSelector: sel } : {})).items;
-  const out = ctx.global.output ?? '';
+  const sel = stringFlag(ctx.flags, 'selector');
+  const items: KubeObject[] =
+    names.length > 0
+      ? await Promise.all(names.map((n) => rc.get(n)))
+      : (await rc.list(sel ? { labelSelector: sel } : {})).items;
+  const out = ctx.global.output ?? 'table';
   if (out === 'yaml' || out === 'json') {
-    ctx.io.stdout(formatObject(name ? items[0] : { apiVersion: 'v1', kind: 'List', items }, out));
+    ctx.io.stdout(
+      printObject(
+        names.length === 1 ? items[0] : { apiVersion: 'v1', kind: 'List', metadata: {}, items },
+        out,
+      ),
+    );
     return 0;
   }
   if (out === 'name') {
-    ctx.io.stdout(items.map((o) => `${r.gvr.resource}/${o.metadata.name ?? ''}\n`).join(''));
-    return 0;
-  }
-  if (r.gvr.resource === CLUSTERS.resource && r.gvr.group === CLUSTERS.group) {
-    const rows = (items as Cluster[]).map((c) => [c.metadata.name ?? '', readyColumn(c), c.spec.region ?? '', c.spec.zone ?? '', c.spec.apiEndpoint, c.status?.kubernetesVersion ?? '', age(c.metadata.creationTimestamp)]);
-    ctx.io.stdout(table(['name', 'ready', 'region', 'zone', 'endpoint', 'version', 'age'], rows));
+    ctx.io.stdout(items.map((o) => `${r.kind.toLowerCase()}/${o.metadata.name ?? ''}\n`).join(''));
     return 0;
   }
   if (items.length === 0) {
     ctx.io.stderr(`No resources found${ns ? ` in ${ns} namespace` : ''}.\n`);
     return 0;
   }
-  const bindings = r.namespaced ? (await client.resource<ResourceBinding>(RESOURCE_BINDINGS, ns).list()).items : [];
-  const rows = items.map((o) => {
-    const b = bindings.find((x) => x.spec.resource.kind === r.kind && x.spec.resource.name === o.metadata.name && x.spec.resource.namespace === o.metadata.namespace);
-    const clusters = b ? b.spec.clusters.map((c) => (c.replicas !== undefined ? `${c.name}(${String(c.replicas)})` : c.name)).join(',') : '<none>';
-    const st = o.status as { readyReplicas?: number } | undefined;
-    const spec = o.spec as { replicas?: number } | undefined;
-    const ready = spec?.replicas !== undefined ? `${String(st?.readyReplicas ?? 0)}/${String(spec.replicas)}` : '';
-    return [...(ctx.global.allNamespaces && r.namespaced ? [o.metadata.namespace ?? ''] : []), o.metadata.name ?? '', ready, clusters, age(o.metadata.creationTimestamp)];
-  });
-  ctx.io.stdout(table([...(ctx.global.allNamespaces && r.namespaced ? ['namespace'] : []), 'name', 'ready', 'clusters', 'age'], rows));
+  if (r.gvr.group === CLUSTERS.group && r.gvr.resource === CLUSTERS.resource) {
+    const t = clusterRows(items as Cluster[], out === 'wide');
+    ctx.io.stdout(printTable(t.headers, t.rows));
+    return 0;
+  }
+  const bindings = r.namespaced
+    ? (await client.resource<ResourceBinding>(RESOURCE_BINDINGS, ns).list()).items
+    : [];
+  const t = objectRows(r, items, bindings, allNs);
+  ctx.io.stdout(printTable(t.headers, t.rows));
   return 0;
 }
 
-/** `flotilla describe RESOURCE NAME`: the template plus per-cluster status from its ResourceBinding. */
-export async function describe(ctx: CommandContext): Promise<number> {
-  const [what, name] = ctx.args;
-  if (!what || !name) throw new UsageError('describe needs a resource type and a name');
-  const client = ctx.client();
-  const r = await new ResourceResolver(client).resolve(what);
-  const ns = r.namespaced ? ctx.namespace : undefined;
-  const obj = await client.resource(r.gvr, ns).get(name);
-  const lines = [`Name:         ${name}`, ...(ns ? [`Namespace:    ${ns}`] : []), `Kind:         ${r.kind}`, `Created:      ${obj.metadata.creationTimestamp ?? ''}`];
-  if (obj.metadata.labels) lines.push(`Labels:       ${Object.entries(obj.metadata.labels).map(([k, v]) => `${k}=${v}`).join(',')}`);
-  if (obj.status !== undefined) lines.push(`Status:       ${JSON.stringify(obj.status)}`);
-  if (r.namespaced) {
-    const b = (await client.resource<ResourceBinding>(RESOURCE_BINDINGS, ns).list()).items.find((x) => x.spec.resource.kind === r.kind && x.spec.resource.name === name);
-    if (b) {
-      lines.push(`Policy:       ${b.spec.policy?.name ?? '<none>'}`, 'Clusters:');
-      const rows = b.spec.clusters.map((c) => {
-        const s = b.status?.aggregatedStatus?.find((x) => x.clusterName === c.name);
-        const st = s?.status as { readyReplicas?: number; replicas?: number } | undefined;
-        return [c.name, c.replicas !== undefined ? String(c.replicas) : '-', st?.readyReplicas !== undefined ? String(st.readyReplicas) : '-', s ? String(s.applied) : 'pending', s?.health ?? 'Unknown', s?.appliedMessage ?? ''];
-      });
-      lines.push(...table(['cluster', 'replicas', 'ready', 'applied', 'health', 'message'], rows).trimEnd().split('\n').map((l) => `  ${l}`));
-    } else {
-      lines.push('Clusters:     <not propagated: no matching PropagationPolicy>');
-    }
-  }
-  ctx.io.stdout(`${lines.join('\n')}\n`);
-  return 0;
-}
+/** `flotilla get RESOURCE [NAME...] [-l SELECTOR] [-o table|wide|yaml|json|name] [-n NS | -A]` */
+export const getCommand: CliCommand = {
+  name: 'get',
+  summary: 'List or show resources (clusters, deployments, propagationpolicies, ...)',
+  usage:
+    'flotilla get RESOURCE [NAME...] [-l SELECTOR] [-o table|wide|yaml|json|name] [-n NS | -A]',
+  options: { selector: { type: 'string', short: 'l' } },
+  run,
+};
