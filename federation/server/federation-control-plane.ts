@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -102,6 +103,8 @@ export class FederationControlPlane {
     }
     this.abort = new AbortController();
     const signal = this.abort.signal;
+    // every informer, controller and kubelet listens on this one signal
+    setMaxListeners(0, signal);
     const informers = new InformerFactory(this.client());
     this.clusterClients = new ClusterClients(informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }));
     const health = new ClusterHealthController({ client, informers, clients: this.clusterClients, logger: this.log, ...(this.opts.health ?? {}) });

@@ -1,0 +1,117 @@
+/**
+ * Member benchmarks:
+ *  - scheduler throughput on 1,000 hollow nodes (pods bound per second), against the API server's
+ *    raw pod-create rate measured in the same run;
+ *  - pod startup latency p50/p99 with real Docker (create → Running), against dockerode
+ *    create+start of the same image measured in the same run.
+ */
+import Docker from 'dockerode';
+import { ApiServer } from '../../federation/machinery/apiserver/index.js';
+import { RestClient } from '../../federation/machinery/client/rest-client.js';
+import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
+import { ensureDockerd, startEtcd } from '../../hack/lib/services.js';
+import { memberResourceTypes, NODES, PODS, podType, type Node, type Pod } from '../../member/apis/index.js';
+import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import type { ResourceType } from '../../federation/machinery/resource-type.js';
+import { bindingHandler, Scheduler } from '../../member/scheduler/index.js';
+import { startMemberEnv } from '../support/member-env.js';
+import { isMain, percentile, printResults, type BenchResult } from './bench-result.js';
+
+async function schedulerBench(nodes: number, pods: number): Promise<BenchResult> {
+  const etcd = await startEtcd();
+  const storage = new EtcdStorage({ endpoints: [etcd.endpoint], prefix: '/bench' });
+  const server = new ApiServer({ storage, resources: memberResourceTypes });
+  server.registerSubresource(podType as unknown as ResourceType, 'binding', bindingHandler);
+  const url = await server.listen(0);
+  const client = new RestClient({ server: url });
+  const nc = client.resource<Node>(NODES);
+  for (let i = 0; i < nodes; i += 50) {
+    // status is a subresource: create the Node, then post its status as a kubelet would
+    await Promise.all(Array.from({ length: Math.min(50, nodes - i) }, async (_, j) => {
+      const n = await nc.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: `hollow-${String(i + j)}`, labels: { zone: `z${String((i + j) % 3)}` } }, spec: {} });
+      await nc.updateStatus({ ...n, status: { allocatable: { cpu: '8', memory: '32Gi', pods: '110' }, capacity: { cpu: '8', memory: '32Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] } });
+    }));
+  }
+  const pc = client.resource<Pod>(PODS, 'default');
+  const t0 = performance.now();
+  for (let i = 0; i < pods; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, pods - i) }, (_, j) => pc.create({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${String(i + j)}` },
+      spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+    })));
+  }
+  const createRate = pods / ((performance.now() - t0) / 1000);
+  const ac = new AbortController();
+  const sched = new Scheduler({ client: new RestClient({ server: url }), workers: 4 });
+  const t1 = performance.now();
+  const running = sched.run(ac.signal);
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const unbound = (await pc.list({ fieldSelector: 'spec.nodeName=' })).items.length;
+    if (unbound === 0) break;
+    if (Date.now() > deadline) throw new Error(`scheduler bench: ${String(unbound)} pods still unbound after 300 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const schedRate = pods / ((performance.now() - t1) / 1000);
+  ac.abort();
+  await running;
+  client.close();
+  await server.close();
+  await storage.close();
+  await etcd.stop();
+  return { name: `scheduler: ${String(pods)} pods on ${String(nodes)} hollow nodes`, unit: 'pods/s', ours: schedRate, reference: createRate, referenceName: 'API pod create', ratio: schedRate / createRate };
+}
+
+async function startupBench(count: number): Promise<BenchResult[]> {
+  const env = await startMemberEnv('bench');
+  const docker = new Docker({ socketPath: env.docker.socketPath });
+  const raw: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    const c = await docker.createContainer({ Image: env.image, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.99.1', HostPort: '0' }] } }, ExposedPorts: { '8080/tcp': {} } });
+    await c.start();
+    raw.push(performance.now() - t);
+    await c.remove({ force: true });
+  }
+  const m = new MemberCluster({ name: 'bench', etcdEndpoint: env.etcd.endpoint, nodes: 2, runtime: 'docker', dockerSocketPath: env.docker.socketPath, nodeAddressPrefix: '127.0.98.', kubelet: { syncPeriodMs: 200 } });
+  await m.start();
+  const pc = m.client().resource<Pod>(PODS, 'default');
+  const lat: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await pc.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `s-${String(i)}` }, spec: { containers: [{ name: 'c', image: env.image, ports: [{ containerPort: 8080 }] }] } });
+    for (;;) {
+      const p = await pc.get(`s-${String(i)}`);
+      if (p.status?.containerStatuses?.[0]?.state?.running) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    lat.push(performance.now() - t);
+  }
+  for (let i = 0; i < count; i++) await pc.delete(`s-${String(i)}`);
+  await new Promise((r) => setTimeout(r, 2000));
+  await m.stop();
+  for (const c of await docker.listContainers({ all: true, filters: { label: ['io.flotilla.node'] } })) {
+    if (c.Labels['io.flotilla.node']?.startsWith('bench-')) await docker.getContainer(c.Id).remove({ force: true });
+  }
+  await env.stop();
+  return [50, 99].map((p) => ({
+    name: `pod startup p${String(p)} (${String(count)} pods, Docker)`,
+    unit: 'ms',
+    ours: percentile(lat, p),
+    reference: percentile(raw, p),
+    referenceName: `docker create+start p${String(p)}`,
+    ratio: percentile(lat, p) / percentile(raw, p),
+  }));
+}
+
+/** Runs the member benchmarks. */
+export async function runMemberBench(): Promise<BenchResult[]> {
+  const nodes = Number(process.env.BENCH_NODES ?? 1000);
+  const pods = Number(process.env.BENCH_PODS ?? 2000);
+  return [await schedulerBench(nodes, pods), ...(process.env.BENCH_SKIP_DOCKER ? [] : await startupBench(20))];
+}
+
+if (isMain(import.meta.url)) {
+  printResults(await runMemberBench());
+  await ensureDockerd().then((d) => d.stop());
+}
