@@ -21,7 +21,7 @@ interface ManifestJson {
  * both sides are the same registry, else downloaded, verified and uploaded), and finally the exact
  * manifest bytes under the digest (and `tag` if given). Re-running a finished copy only issues HEADs.
  */
-export async function copyImage(src: OciClient, dst: OciClient, repo: string, digest: string, opts: { tag?: string; onProgress?: (p: CopyProgress) => void } = {}): Promise<CopyProgress> {
+export async function copyImage(src: OciClient, dst: OciClient, repo: string, digest: string, opts: { tag?: string; onProgress?: (p: CopyProgress) => void; concurrency?: number } = {}): Promise<CopyProgress> {
   const progress: CopyProgress = { blobsTotal: 0, blobsDone: 0, blobsSkipped: 0, bytesDone: 0 };
   const report = (): void => opts.onProgress?.({ ...progress });
   const copyManifest = async (d: string): Promise<Manifest> => {
@@ -32,19 +32,22 @@ export async function copyImage(src: OciClient, dst: OciClient, repo: string, di
     const blobs = [...(json.config ? [json.config] : []), ...(json.layers ?? [])];
     progress.blobsTotal += blobs.length;
     report();
-    for (const b of blobs) {
-      if (await dst.hasBlob(repo, b.digest)) {
-        progress.blobsSkipped++;
-      } else if (src.url === dst.url && (await dst.mountBlob(repo, b.digest, repo))) {
-        progress.blobsDone++;
-      } else {
-        const bytes = await src.getBlob(repo, b.digest);
-        await dst.uploadBlob(repo, b.digest, bytes);
-        progress.blobsDone++;
-        progress.bytesDone += bytes.length;
+    // layers are independent: copy up to `concurrency` at once, streaming each
+    const queue = [...blobs];
+    const worker = async (): Promise<void> => {
+      for (let b = queue.shift(); b; b = queue.shift()) {
+        if (await dst.hasBlob(repo, b.digest)) {
+          progress.blobsSkipped++;
+        } else if (src.url === dst.url && (await dst.mountBlob(repo, b.digest, repo))) {
+          progress.blobsDone++;
+        } else {
+          progress.bytesDone += await dst.streamBlobFrom(src, repo, b.digest);
+          progress.blobsDone++;
+        }
+        report();
       }
-      report();
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, Math.max(1, blobs.length)) }, worker));
     await dst.putManifest(repo, d, m);
     return m;
   };

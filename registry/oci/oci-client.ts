@@ -84,7 +84,7 @@ export class OciClient {
     return res;
   }
 
-  private async fail(res: Response, path: string): Promise<never> {
+  async fail(res: Response, path: string): Promise<never> {
     throw new RegistryHttpError(`${this.url}${path}`, res.status, await res.text().catch(() => ''));
   }
 
@@ -147,6 +147,42 @@ export class OciClient {
       return false;
     }
     return this.fail(res, path);
+  }
+
+  /**
+   * Streams a blob from `src` into this registry without holding it in memory: the GET body is
+   * piped into the upload PUT while a sha256 is computed; the registry verifies the digest on PUT
+   * and we check ours too. Resolves to the byte count.
+   */
+  async streamBlobFrom(src: OciClient, repo: string, digest: string): Promise<number> {
+    const getPath = `/v2/${repo}/blobs/${digest}`;
+    const res = await src.request('GET', getPath);
+    if (!res.ok || !res.body) return src.fail(res, getPath);
+    const open = `/v2/${repo}/blobs/uploads/`;
+    const up = await this.request('POST', open);
+    if (up.status !== 202) return this.fail(up, open);
+    const loc = new URL(up.headers.get('location') ?? '', this.url);
+    loc.searchParams.set('digest', digest);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const hashing = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctl) {
+        hash.update(chunk);
+        bytes += chunk.byteLength;
+        ctl.enqueue(chunk);
+      },
+    });
+    const length = res.headers.get('content-length');
+    const put = await fetch(`${this.url}${loc.pathname}${loc.search}`, {
+      method: 'PUT',
+      headers: this.headers({ 'Content-Type': 'application/octet-stream', ...(length ? { 'Content-Length': length } : {}) }),
+      body: res.body.pipeThrough(hashing),
+      duplex: 'half',
+    } as RequestInit);
+    if (put.status !== 201) return this.fail(put, loc.pathname);
+    const got = `sha256:${hash.digest('hex')}`;
+    if (got !== digest) throw new DigestMismatchError(digest, got);
+    return bytes;
   }
 
   /** Uploads a blob (POST to open, PUT with the digest to finish). */
