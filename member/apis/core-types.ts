@@ -60,8 +60,13 @@ export interface PodSpec {
   nodeSelector?: Record<string, string>;
   affinity?: {
     nodeAffinity?: {
-      requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: { matchExpressions?: NodeSelectorRequirement[] }[] };
-      preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: { matchExpressions?: NodeSelectorRequirement[] } }[];
+      requiredDuringSchedulingIgnoredDuringExecution?: {
+        nodeSelectorTerms: { matchExpressions?: NodeSelectorRequirement[] }[];
+      };
+      preferredDuringSchedulingIgnoredDuringExecution?: {
+        weight: number;
+        preference: { matchExpressions?: NodeSelectorRequirement[] };
+      }[];
     };
   };
   tolerations?: Toleration[];
@@ -173,11 +178,22 @@ export interface Endpoints extends KubeObject {
 }
 
 export interface Lease extends KubeObject {
-  spec: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string; acquireTime?: string };
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    renewTime?: string;
+    acquireTime?: string;
+  };
 }
 
 export interface Event extends KubeObject {
-  involvedObject: { kind?: string; name?: string; namespace?: string; uid?: string; apiVersion?: string };
+  involvedObject: {
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    apiVersion?: string;
+  };
   reason?: string;
   message?: string;
   type?: 'Normal' | 'Warning';
@@ -191,6 +207,9 @@ export interface DeploymentStrategy {
   type?: 'RollingUpdate' | 'Recreate';
   rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
 }
+
+/** apps/v1 DeploymentCondition: a Condition plus the time it was last updated. */
+export type DeploymentCondition = Condition & { lastUpdateTime?: string };
 
 export interface Deployment extends KubeObject {
   spec: {
@@ -210,11 +229,23 @@ export interface Deployment extends KubeObject {
     readyReplicas?: number;
     availableReplicas?: number;
     unavailableReplicas?: number;
-    conditions?: Condition[];
+    conditions?: DeploymentCondition[];
   };
 }
 
 export interface ReplicaSet extends KubeObject {
-  spec: { replicas?: number; selector: LabelSelectorSpec; template: PodTemplateSpec; minReadySeconds?: number };
-  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; fullyLabeledReplicas?: number; observedGeneration?: number };
+  spec: {
+    replicas?: number;
+    selector: LabelSelectorSpec;
+    template: PodTemplateSpec;
+    minReadySeconds?: number;
+  };
+  status?: {
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    fullyLabeledReplicas?: number;
+    observedGeneration?: number;
+    conditions?: Condition[];
+  };
 }

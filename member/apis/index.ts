@@ -1,4 +1,13 @@
 /** Member cluster API types: core/v1, apps/v1, coordination.k8s.io/v1. */
 export * from './core-types.js';
 export * from './resource-types.js';
-export { defaultPodSpec, validatePodSpec } from './validation.js';
+export * from './apps-resource-types.js';
+export * from './gvr.js';
+export { podSpecMergeKeys } from './merge-keys.js';
+export {
+  defaultPodSpec,
+  validateDeploymentStrategy,
+  validatePodSpec,
+  validateServiceSpec,
+  validateWorkloadSpec,
+} from './validation.js';

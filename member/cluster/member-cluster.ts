@@ -1,69 +1,110 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ApiServer, selfSignedCert, type ServingCert } from '../../federation/machinery/apiserver/index.js';
+import {
+  ApiServer,
+  selfSignedCert,
+  type ServingCert,
+} from '../../federation/machinery/apiserver/index.js';
 import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
-import { consoleLogger, ControllerManager, type Logger } from '../../federation/machinery/controller/index.js';
+import { consoleLogger, type Logger } from '../../federation/machinery/controller/index.js';
 import { AlreadyExistsError } from '../../federation/machinery/errors/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
-import { memberResourceTypes, NAMESPACES, podType, serviceType, SERVICES, type Service } from '../apis/index.js';
-import type { ControllerContext } from '../controllers/controller-context.js';
-import { DeploymentController } from '../controllers/deployment/deployment-controller.js';
-import { EndpointsController } from '../controllers/endpoints/endpoints-controller.js';
-import { GarbageCollector } from '../controllers/garbagecollector/garbage-collector.js';
-import { NamespaceController } from '../controllers/namespace/namespace-controller.js';
-import { NodeLifecycleController, type NodeLifecycleOptions } from '../controllers/nodelifecycle/node-lifecycle-controller.js';
-import { ReplicaSetController } from '../controllers/replicaset/replicaset-controller.js';
-import { DockerRuntime, HollowRuntime, Kubelet, podLogHandler, type ContainerRuntime } from '../kubelet/index.js';
+import {
+  memberResourceTypes,
+  NAMESPACES,
+  podType,
+  serviceType,
+  SERVICES,
+  type Service,
+} from '../apis/index.js';
+import {
+  EventRecorder,
+  memberControllerManager,
+  type ControllerContext,
+  type NodeLifecycleOptions,
+} from '../controllers/index.js';
+import {
+  DockerRuntime,
+  HollowRuntime,
+  Kubelet,
+  podLogHandler,
+  type ContainerRuntime,
+} from '../kubelet/index.js';
 import { bindingHandler, Scheduler } from '../scheduler/index.js';
 import { ClusterIpAllocator } from './cluster-ip-allocator.js';
+import type { ClusterDns, ClusterDnsFactory } from './cluster-dns.js';
+import { evictionHandler } from './eviction-handler.js';
 
 /** Options for {@link MemberCluster}. */
 export interface MemberClusterOptions {
+  /** Cluster name (DNS-1123 label); node names are `<name>-node-<n>`. */
   name: string;
+  /** etcd client URL, e.g. `http://127.0.0.1:2379`. */
   etcdEndpoint: string;
   /** etcd key prefix. @defaultValue `/flotilla/members/<name>` */
   etcdPrefix?: string;
+  /** API listen address. @defaultValue 127.0.0.1 */
   host?: string;
-  /** API port (0 = any free port). */
+  /** API port (0 = any free port). @defaultValue 0 */
   port?: number;
+  /** Number of kubelets (nodes). */
   nodes: number;
   runtime: 'docker' | 'hollow';
+  /** dockerd socket for the docker runtime. @defaultValue /var/lib/flotilla-docker/docker.sock */
   dockerSocketPath?: string;
-  /** Node N gets address `<nodeAddressPrefix><N+1>`. @defaultValue 127.0.1. */
+  /** Picks the default node address prefix `127.0.<clusterIndex>.`. @defaultValue 1 */
+  clusterIndex?: number;
+  /** Node N (from 0) gets address `<nodeAddressPrefix><N+1>`. @defaultValue `127.0.<clusterIndex>.` */
   nodeAddressPrefix?: string;
-  /** Bearer token required by the API (a federation uses it to join). */
+  /** Bearer token required by the API (a federation uses it to join). @defaultValue random */
   token?: string;
+  /** `--controllers` spec, e.g. `*,-garbagecollector`. @defaultValue `*` */
   controllers?: string;
   kubelet?: { crashLoopBaseMs?: number; heartbeatMs?: number; syncPeriodMs?: number };
   nodeLifecycle?: NodeLifecycleOptions;
-  /** Where to write a kubeconfig for kubectl. */
+  /** Where to write a kubeconfig for kubectl (none when unset). */
   kubeconfigPath?: string;
   nodeLabels?: Record<string, string>;
+  /** Cluster DNS server factory; no DNS when unset. */
+  dns?: ClusterDnsFactory;
+  /** DNS listen port (0 = any free port). @defaultValue 0 */
+  dnsPort?: number;
+  /** @defaultValue cluster.local */
+  clusterDomain?: string;
   logger?: Logger;
 }
 
 /**
- * A whole member cluster in one process: API server on etcd, controllers, scheduler and kubelets
- * (Docker or hollow). Everything talks to the API server over HTTP, as separate processes would.
+ * A whole member cluster in one process: API server on etcd, ClusterIP allocation, controllers,
+ * scheduler, kubelets (Docker or hollow) and optionally the cluster DNS. Every component talks to
+ * the API server over HTTPS with its own client, exactly as separate processes would.
  */
 export class MemberCluster {
   readonly opts: MemberClusterOptions;
+  /** Base URL of the API server (set by start). */
   url = '';
   readonly token: string;
+  /** The serving certificate (also the CA clients trust). */
+  readonly cert: ServingCert;
+  /** `host:port` of the cluster DNS, when a DNS factory was given (set by start). */
+  dnsAddress: { host: string; port: number } | undefined;
   private server: ApiServer | undefined;
   private storage: EtcdStorage | undefined;
   private abort: AbortController | undefined;
   private running: Promise<unknown>[] = [];
-  private kubelets = new Map<string, Kubelet>();
+  private readonly kubelets = new Map<
+    string,
+    { kubelet: Kubelet; abort: AbortController; done: Promise<void> }
+  >();
   private clients: RestClient[] = [];
   private runtime: ContainerRuntime | undefined;
+  private dns: ClusterDns | undefined;
   private readonly log: Logger;
-  /** The serving certificate (also the CA clients trust). */
-  readonly cert: ServingCert;
 
   constructor(opts: MemberClusterOptions) {
     this.cert = selfSignedCert([opts.host ?? '127.0.0.1']);
@@ -72,89 +113,9 @@ export class MemberCluster {
     this.log = opts.logger ?? consoleLogger(`member ${opts.name}`, true);
   }
 
-  private newClient(): RestClient {
-    const c = new RestClient({ server: this.url, token: this.token, caData: this.cert.cert, userAgent: `flotilla-member/${this.opts.name}` });
-    this.clients.push(c);
-    return c;
-  }
-
-  /** Starts (or restarts after stop) the cluster; state persists in etcd. */
-  async start(): Promise<void> {
-    const alloc = new ClusterIpAllocator();
-    const svcType: ResourceType = {
-      ...(serviceType as unknown as ResourceType),
-      defaults: (o) => {
-        (serviceType as unknown as ResourceType).defaults?.(o);
-        const s = o as Service;
-        if (s.spec.type !== 'ExternalName' && (s.spec.clusterIP === undefined || s.spec.clusterIP === '')) {
-          s.spec.clusterIP = alloc.allocate();
-          s.spec.clusterIPs = [s.spec.clusterIP];
-        }
-      },
-    };
-    const types = memberResourceTypes.map((t) => (t.plural === 'services' && t.group === '' ? svcType : t));
-    this.storage = new EtcdStorage({ endpoints: [this.opts.etcdEndpoint], prefix: this.opts.etcdPrefix ?? `/flotilla/members/${this.opts.name}` });
-    const storage = this.storage;
-    this.server = new ApiServer({
-      storage,
-      resources: types,
-      tokens: { [this.token]: 'admin' },
-      tls: this.cert,
-      ready: async () => {
-        await storage.currentRevision();
-        return true;
-      },
-    });
-    this.server.registerSubresource(podType as unknown as ResourceType, 'binding', bindingHandler);
-    this.server.registerSubresource(podType as unknown as ResourceType, 'log', podLogHandler((n) => this.kubelets.get(n)));
-    this.url = await this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
-    if (this.opts.kubeconfigPath) {
-      mkdirSync(dirname(this.opts.kubeconfigPath), { recursive: true });
-      writeFileSync(this.opts.kubeconfigPath, kubeconfigFor({ name: this.opts.name, server: this.url, token: this.token, caCert: this.cert.cert }));
-    }
-    const client = this.newClient();
-    for (const s of (await client.resource<Service>(SERVICES).list()).items) if (s.spec.clusterIP) alloc.reserve(s.spec.clusterIP);
-    for (const ns of ['default', 'kube-system', 'kube-node-lease', 'kube-public']) {
-      await client.resource(NAMESPACES).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((err: unknown) => {
-        if (!(err instanceof AlreadyExistsError)) throw err;
-      });
-    }
-    this.abort = new AbortController();
-    const signal = this.abort.signal;
-    const informers = new InformerFactory(this.newClient());
-    const ctx: ControllerContext = { client, informers, logger: this.log, now: () => new Date() };
-    const manager = new ControllerManager();
-    const rs = new ReplicaSetController(ctx);
-    const dep = new DeploymentController(ctx);
-    const ep = new EndpointsController(ctx);
-    const nl = new NodeLifecycleController(ctx, this.opts.nodeLifecycle ?? {});
-    const gc = new GarbageCollector(ctx);
-    const nsc = new NamespaceController(ctx);
-    manager.register('replicaset', (s) => rs.controller.run(s));
-    manager.register('deployment', (s) => dep.controller.run(s));
-    manager.register('endpoints', (s) => ep.controller.run(s));
-    manager.register('nodelifecycle', (s) => nl.controller.run(s));
-    manager.register('garbagecollector', (s) => gc.controller.run(s));
-    manager.register('namespace', (s) => nsc.controller.run(s));
-    informers.start(signal);
-    const scheduler = new Scheduler({ client: this.newClient(), logger: this.log });
-    this.runtime ??= this.opts.runtime === 'docker' ? new DockerRuntime({ socketPath: this.opts.dockerSocketPath ?? '/var/lib/flotilla-docker/docker.sock' }) : new HollowRuntime();
-    const prefix = this.opts.nodeAddressPrefix ?? '127.0.1.';
-    for (let i = 0; i < this.opts.nodes; i++) {
-      const nodeName = `${this.opts.name}-node-${String(i + 1)}`;
-      const k = new Kubelet({
-        client: this.newClient(),
-        nodeName,
-        nodeAddress: `${prefix}${String(i + 1)}`,
-        runtime: this.runtime,
-        labels: { 'flotilla.io/cluster': this.opts.name, ...(this.opts.nodeLabels ?? {}) },
-        ...(this.opts.kubelet ?? {}),
-        logger: this.log,
-      });
-      this.kubelets.set(nodeName, k);
-      this.running.push(k.run(signal).catch((err: unknown) => this.log.error(`kubelet ${nodeName}: ${String(err)}`)));
-    }
-    this.running.push(manager.run(signal, this.opts.controllers ?? '*'), scheduler.run(signal), informers.stopped());
+  /** The kubeconfig written at start, if any. */
+  get kubeconfigPath(): string | undefined {
+    return this.opts.kubeconfigPath;
   }
 
   /** Names of this cluster's nodes. */
@@ -162,14 +123,170 @@ export class MemberCluster {
     return [...this.kubelets.keys()];
   }
 
-  /** A client with admin rights on this cluster. */
+  /** A client with admin rights on this cluster (closed by stop). */
   client(): RestClient {
-    return this.newClient();
+    const c = new RestClient({
+      server: this.url,
+      token: this.token,
+      caData: this.cert.cert,
+      userAgent: `flotilla-member/${this.opts.name}`,
+    });
+    this.clients.push(c);
+    return c;
+  }
+
+  /** Starts (or restarts after stop) the cluster; state persists in etcd. */
+  async start(): Promise<void> {
+    const alloc = new ClusterIpAllocator();
+    this.storage = new EtcdStorage({
+      endpoints: [this.opts.etcdEndpoint],
+      prefix: this.opts.etcdPrefix ?? `/flotilla/members/${this.opts.name}`,
+    });
+    const storage = this.storage;
+    this.server = new ApiServer({
+      storage,
+      resources: servedTypes(alloc),
+      tokens: { [this.token]: 'admin' },
+      tls: this.cert,
+      ready: async () => {
+        await storage.currentRevision();
+        return true;
+      },
+    });
+    const pods = podType as unknown as ResourceType;
+    this.server.registerSubresource(pods, 'binding', bindingHandler);
+    this.server.registerSubresource(pods, 'eviction', evictionHandler);
+    this.server.registerSubresource(
+      pods,
+      'log',
+      podLogHandler((n) => this.kubelets.get(n)?.kubelet),
+    );
+    this.url = await this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
+    this.writeKubeconfig();
+    const client = this.client();
+    for (const s of (await client.resource<Service>(SERVICES).list()).items) {
+      if (s.spec.clusterIP) alloc.reserve(s.spec.clusterIP);
+    }
+    await this.ensureNamespaces(client);
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    // every informer, controller and kubelet listens on this one signal
+    setMaxListeners(0, signal);
+    const informers = new InformerFactory(this.client());
+    const now = (): Date => new Date();
+    const recorder = new EventRecorder({
+      client,
+      component: 'controller-manager',
+      logger: this.log,
+      now,
+    });
+    const ctx: ControllerContext = { client, informers, logger: this.log, now, recorder };
+    const manager = memberControllerManager(
+      ctx,
+      this.opts.nodeLifecycle ? { nodeLifecycle: this.opts.nodeLifecycle } : {},
+    );
+    informers.start(signal);
+    const scheduler = new Scheduler({ client: this.client(), logger: this.log });
+    this.runtime ??=
+      this.opts.runtime === 'docker'
+        ? new DockerRuntime({
+            socketPath: this.opts.dockerSocketPath ?? '/var/lib/flotilla-docker/docker.sock',
+          })
+        : new HollowRuntime();
+    for (let i = 0; i < this.opts.nodes; i++) this.startNode(i, signal);
+    this.running.push(
+      manager.run(signal, this.opts.controllers ?? '*'),
+      scheduler.run(signal),
+      informers.stopped(),
+    );
+    if (this.opts.dns) {
+      this.dns = this.opts.dns({
+        client: this.client(),
+        host: this.opts.host ?? '127.0.0.1',
+        port: this.opts.dnsPort ?? 0,
+        clusterDomain: this.opts.clusterDomain ?? 'cluster.local',
+        logger: this.log,
+      });
+      this.dnsAddress = await this.dns.start();
+    }
+  }
+
+  /** Node addresses: `<prefix><n+1>`. */
+  nodeAddress(index: number): string {
+    return `${this.opts.nodeAddressPrefix ?? `127.0.${String(this.opts.clusterIndex ?? 1)}.`}${String(index + 1)}`;
+  }
+
+  private startNode(i: number, parent: AbortSignal): void {
+    const nodeName = `${this.opts.name}-node-${String(i + 1)}`;
+    const abort = new AbortController();
+    const onAbort = (): void => {
+      abort.abort();
+    };
+    parent.addEventListener('abort', onAbort);
+    const kubelet = new Kubelet({
+      client: this.client(),
+      nodeName,
+      nodeAddress: this.nodeAddress(i),
+      runtime: this.runtime ?? new HollowRuntime(),
+      labels: { 'flotilla.io/cluster': this.opts.name, ...(this.opts.nodeLabels ?? {}) },
+      ...(this.opts.kubelet ?? {}),
+      logger: this.log,
+    });
+    const done = kubelet
+      .run(abort.signal)
+      .catch((err: unknown) => {
+        this.log.error(`kubelet ${nodeName}: ${String(err)}`);
+      })
+      .finally(() => {
+        parent.removeEventListener('abort', onAbort);
+      });
+    this.kubelets.set(nodeName, { kubelet, abort, done });
+    this.running.push(done);
+  }
+
+  /**
+   * Stops one kubelet (its Lease stops being renewed; its containers keep running), as when a
+   * node dies. The node lifecycle controller then marks it NotReady and evicts its pods.
+   */
+  async stopNode(nodeName: string): Promise<void> {
+    const k = this.kubelets.get(nodeName);
+    if (!k) return;
+    k.abort.abort();
+    await k.done;
+  }
+
+  private writeKubeconfig(): void {
+    const path = this.opts.kubeconfigPath;
+    if (!path) return;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(
+      path,
+      kubeconfigFor({
+        name: this.opts.name,
+        server: this.url,
+        token: this.token,
+        caCert: this.cert.cert,
+      }),
+      { mode: 0o600 },
+    );
+  }
+
+  private async ensureNamespaces(client: RestClient): Promise<void> {
+    for (const ns of ['default', 'kube-system', 'kube-node-lease', 'kube-public']) {
+      await client
+        .resource(NAMESPACES)
+        .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+        .catch((err: unknown) => {
+          if (!(err instanceof AlreadyExistsError)) throw err;
+        });
+    }
   }
 
   /** Stops every component (containers keep running, as when a real control plane goes away). */
   async stop(): Promise<void> {
     this.abort?.abort();
+    await this.dns?.stop();
+    this.dns = undefined;
     await this.server?.close();
     await Promise.allSettled(this.running);
     this.running = [];
@@ -178,4 +295,22 @@ export class MemberCluster {
     this.clients = [];
     await this.storage?.close();
   }
+}
+
+/** memberResourceTypes, with Service defaulting that allocates (and reserves) ClusterIPs. */
+function servedTypes(alloc: ClusterIpAllocator): ResourceType[] {
+  const base = serviceType as unknown as ResourceType;
+  const svcType: ResourceType = {
+    ...base,
+    defaults: (o) => {
+      base.defaults?.(o);
+      const s = o as Service;
+      if (s.spec.type === 'ExternalName' || s.spec.clusterIP === 'None') return;
+      if (s.spec.clusterIP === undefined || s.spec.clusterIP === '') {
+        s.spec.clusterIP = alloc.allocate();
+        s.spec.clusterIPs = [s.spec.clusterIP];
+      } else alloc.reserve(s.spec.clusterIP);
+    },
+  };
+  return memberResourceTypes.map((t) => (t.plural === 'services' && t.group === '' ? svcType : t));
 }

@@ -1,6 +1,7 @@
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import type { Logger } from '../../federation/machinery/controller/index.js';
 import type { InformerFactory } from '../../federation/machinery/informer/index.js';
+import type { EventRecorder } from './event-recorder.js';
 
 /** What every member controller is built from. */
 export interface ControllerContext {
@@ -9,4 +10,6 @@ export interface ControllerContext {
   logger: Logger;
   /** Clock (tests). */
   now: () => Date;
+  /** Where controllers record Events (none in unit tests unless given). */
+  recorder?: EventRecorder;
 }

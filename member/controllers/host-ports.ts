@@ -19,6 +19,10 @@ export function reachablePort(pod: Pod, containerPort: number): number {
       // ignore a malformed annotation
     }
   }
-  for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.containerPort === containerPort && p.hostPort) return p.hostPort;
+  for (const c of pod.spec.containers) {
+    for (const p of c.ports ?? []) {
+      if (p.containerPort === containerPort && p.hostPort) return p.hostPort;
+    }
+  }
   return containerPort;
 }

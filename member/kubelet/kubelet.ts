@@ -4,7 +4,7 @@ import { consoleLogger, type Logger } from '../../federation/machinery/controlle
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../../federation/machinery/errors/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import { WorkQueue } from '../../federation/machinery/workqueue/index.js';
-import { freePort } from '../../hack/lib/ports.js';
+import { freePort } from '../../federation/machinery/util/free-port.js';
 import { LEASES, NODES, PODS, type Container, type Lease, type Node, type Pod } from '../apis/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { parseCpu, parseMemory } from '../scheduler/quantity.js';

@@ -9,8 +9,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../member/apis/index.js';
+import { createClusterDns } from '../../dns/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
-import { dockerCli, removeContainers, startMemberEnv, type MemberEnv } from '../support/member-env.js';
+import {
+  dockerCli,
+  removeContainers,
+  startMemberEnv,
+  type MemberEnv,
+} from '../support/member-env.js';
 
 const run = promisify(execFile);
 let env: MemberEnv;
@@ -28,18 +34,31 @@ function httpGet(host: string, port: number): Promise<string> {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve(body));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
 function containers(): string[] {
-  return dockerCli(env.dockerEnv, 'ps', '-q', '--filter', 'label=io.flotilla.node').split('\n').filter((l) => l !== '' ).filter((id) =>
-    dockerCli(env.dockerEnv, 'inspect', '-f', '{{ index .Config.Labels "io.flotilla.node" }}', id).startsWith('e2e-m-'),
-  );
+  return dockerCli(env.dockerEnv, 'ps', '-q', '--filter', 'label=io.flotilla.node')
+    .split('\n')
+    .filter((l) => l !== '')
+    .filter((id) =>
+      dockerCli(
+        env.dockerEnv,
+        'inspect',
+        '-f',
+        '{{ index .Config.Labels "io.flotilla.node" }}',
+        id,
+      ).startsWith('e2e-m-'),
+    );
 }
 
 async function pods(): Promise<Pod[]> {
-  return (JSON.parse(await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')) as { items: Pod[] }).items;
+  return (
+    JSON.parse(await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')) as { items: Pod[] }
+  ).items;
 }
 
 beforeAll(async () => {
@@ -54,6 +73,7 @@ beforeAll(async () => {
     nodeAddressPrefix: '127.0.9.',
     kubeconfigPath: kubeconfig,
     kubelet: { crashLoopBaseMs: 500, syncPeriodMs: 500 },
+    dns: createClusterDns,
   });
   await member.start();
 });
@@ -94,14 +114,34 @@ spec:
 `,
     );
     expect(await kubectl('apply', '-f', manifest)).toContain('deployment.apps/web created');
-    await expect.poll(async () => (await pods()).filter((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length, { timeout: 90_000, interval: 1000 }).toBe(3);
+    await expect
+      .poll(
+        async () =>
+          (await pods()).filter(
+            (p) =>
+              p.status?.phase === 'Running' &&
+              p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          ).length,
+        { timeout: 90_000, interval: 1000 },
+      )
+      .toBe(3);
+    expect(await kubectl('rollout', 'status', 'deployment/web', '--timeout=60s')).toContain(
+      'successfully rolled out',
+    );
+    expect(await kubectl('get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}')).toMatch(
+      /^10\.96\.\d+\.\d+$/,
+    );
     const running = await pods();
     expect(new Set(running.map((p) => p.spec.nodeName))).toEqual(new Set(member.nodeNames));
     expect(containers()).toHaveLength(3);
 
     // every pod answers on its published port on its node's loopback address
-    const eps = JSON.parse(await kubectl('get', 'endpoints', 'web', '-o', 'json')) as { subsets: { addresses: { ip: string }[]; ports: { port: number }[] }[] };
-    const addrs = eps.subsets.flatMap((s) => s.addresses.map((a) => ({ ip: a.ip, port: s.ports[0]?.port ?? 0 })));
+    const eps = JSON.parse(await kubectl('get', 'endpoints', 'web', '-o', 'json')) as {
+      subsets: { addresses: { ip: string }[]; ports: { port: number }[] }[];
+    };
+    const addrs = eps.subsets.flatMap((s) =>
+      s.addresses.map((a) => ({ ip: a.ip, port: s.ports[0]?.port ?? 0 })),
+    );
     expect(addrs).toHaveLength(3);
     for (const a of addrs) {
       expect(a.ip.startsWith('127.0.9.')).toBe(true);
@@ -113,18 +153,48 @@ spec:
     expect(await kubectl('logs', first)).toContain('serving on 8080');
 
     // a container removed behind the kubelet's back is recreated and counted as a restart
-    const [victim] = dockerCli(env.dockerEnv, 'ps', '-q', '--filter', `label=io.flotilla.pod.name=${first}`).split('\n');
+    const [victim] = dockerCli(
+      env.dockerEnv,
+      'ps',
+      '-q',
+      '--filter',
+      `label=io.flotilla.pod.name=${first}`,
+    ).split('\n');
     dockerCli(env.dockerEnv, 'rm', '-f', victim ?? '');
-    await expect.poll(async () => {
-      const p = (await pods()).find((x) => x.metadata.name === first);
-      return (p?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && p?.status?.containerStatuses?.[0]?.state?.running !== undefined;
-    }, { timeout: 60_000, interval: 1000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const p = (await pods()).find((x) => x.metadata.name === first);
+          return (
+            (p?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 &&
+            p?.status?.containerStatuses?.[0]?.state?.running !== undefined
+          );
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toBe(true);
     expect(containers()).toHaveLength(3);
 
     // scale to 1 removes two containers
     expect(await kubectl('scale', 'deployment', 'web', '--replicas=1')).toContain('scaled');
     await expect.poll(() => containers().length, { timeout: 60_000, interval: 1000 }).toBe(1);
     await expect.poll(async () => (await pods()).length, { timeout: 30_000 }).toBe(1);
+
+    // the cluster DNS answers the Service name with its ClusterIP
+    const clusterIp = await kubectl('get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}');
+    const dns = member.dnsAddress;
+    expect(dns).toBeDefined();
+    const dig = await run('dig', [
+      '+short',
+      '+time=2',
+      '+tries=2',
+      '-p',
+      String(dns?.port),
+      `@${dns?.host ?? ''}`,
+      'web.default.svc.cluster.local',
+      'A',
+    ]);
+    expect(dig.stdout.trim()).toBe(clusterIp);
 
     // deleting the Deployment removes everything (garbage collector → pods → kubelet)
     expect(await kubectl('delete', 'deployment', 'web')).toContain('deleted');

@@ -233,6 +233,10 @@ function watchResponse(
   ctx.set('Cache-Control', 'no-cache, private');
   ctx.set('Transfer-Encoding', 'chunked');
   ctx.body = out;
+  // koa writes the headers with the first chunk; a quiet watch must still answer 200 at once
+  setImmediate(() => {
+    if (!ctx.res.headersSent && !ctx.res.destroyed) ctx.res.flushHeaders();
+  });
   let lastRv = opts.resourceVersion ?? '0';
   const write = (ev: WatchEvent | { type: string; object: unknown }): void => {
     out.write(`${JSON.stringify(ev)}\n`);

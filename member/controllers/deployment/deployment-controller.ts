@@ -1,16 +1,34 @@
-import { splitKey, type Condition } from '../../../federation/apis/meta.js';
-import { Controller } from '../../../federation/machinery/controller/index.js';
+import { isDeepStrictEqual } from 'node:util';
+import { splitKey } from '../../../federation/apis/meta.js';
+import type { ResourceClient } from '../../../federation/machinery/client/kube-client.js';
+import { Controller, type RequeueAfter } from '../../../federation/machinery/controller/index.js';
 import { AlreadyExistsError, NotFoundError } from '../../../federation/machinery/errors/index.js';
+import { labelSelectorFromObject } from '../../../federation/machinery/selectors/index.js';
 import { DEPLOYMENTS, REPLICASETS, type Deployment, type ReplicaSet } from '../../apis/index.js';
+import { adopt, adoptable, isOrphan } from '../adoption.js';
 import type { ControllerContext } from '../controller-context.js';
-import { controllerRef, controllerUid, POD_TEMPLATE_HASH, REVISION_ANNOTATION, templateHash } from '../pod-template.js';
+import {
+  controllerRef,
+  controllerUid,
+  equalIgnoreHash,
+  POD_TEMPLATE_HASH,
+  REVISION_ANNOTATION,
+  templateHash,
+} from '../pod-template.js';
+import { deploymentStatus } from './deployment-status.js';
 import { rollingStep } from './rollout.js';
 
+/** Name of this controller (logs, `--controllers`). */
 export const ControllerName = 'deployment-controller';
 
+const revisionOf = (rs: ReplicaSet): number =>
+  Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0);
+
 /**
- * Deployment → ReplicaSets: one ReplicaSet per pod template (named by its hash), rolling updates
- * within maxSurge/maxUnavailable (or Recreate), revision annotations, history cleanup, status.
+ * Deployment → ReplicaSets: one ReplicaSet per pod template (named and labelled by its
+ * `pod-template-hash`), adoption of matching orphan ReplicaSets, rolling updates within
+ * maxSurge/maxUnavailable (or Recreate), revision annotations, history cleanup and status with
+ * Available/Progressing conditions. Scale needs nothing special: `/scale` writes spec.replicas.
  */
 export class DeploymentController {
   readonly controller: Controller;
@@ -20,116 +38,199 @@ export class DeploymentController {
     this.ctx = ctx;
     const dInf = ctx.informers.for<Deployment>(DEPLOYMENTS);
     const rsInf = ctx.informers.for<ReplicaSet>(REPLICASETS);
-    this.controller = new Controller({ name: ControllerName, informers: [dInf, rsInf], reconcile: (k) => this.reconcile(k), logger: ctx.logger });
-    dInf.addEventHandler({ onAdd: this.controller.enqueueObject, onUpdate: (_o, n) => this.controller.enqueueObject(n) });
+    this.controller = new Controller({
+      name: ControllerName,
+      informers: [dInf, rsInf],
+      reconcile: (k) => this.reconcile(k),
+      logger: ctx.logger,
+    });
+    dInf.addEventHandler({
+      onAdd: this.controller.enqueueObject,
+      onUpdate: (_o, n) => this.controller.enqueueObject(n),
+    });
     const byOwner = (rs: ReplicaSet): void => {
       const ref = rs.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Deployment');
       if (ref) this.controller.enqueue(`${rs.metadata.namespace ?? ''}/${ref.name}`);
+      else if (isOrphan(rs)) {
+        // an orphan may be adopted by any Deployment whose selector matches it
+        for (const d of dInf.list(rs.metadata.namespace)) {
+          if (labelSelectorFromObject(d.spec.selector).matches(rs.metadata.labels)) {
+            this.controller.enqueueObject(d);
+          }
+        }
+      }
     };
     rsInf.addEventHandler({ onAdd: byOwner, onUpdate: (_o, n) => byOwner(n), onDelete: byOwner });
   }
 
-  async reconcile(key: string): Promise<void> {
+  /** Converges one Deployment (`namespace/name`). */
+  async reconcile(key: string): Promise<RequeueAfter | undefined> {
     const d = this.ctx.informers.for<Deployment>(DEPLOYMENTS).get(key);
-    if (!d || d.metadata.deletionTimestamp) return;
+    if (!d || d.metadata.deletionTimestamp) return undefined;
     const { namespace } = splitKey(key);
     const rsClient = this.ctx.client.resource<ReplicaSet>(REPLICASETS, namespace);
-    const owned = this.ctx.informers.for<ReplicaSet>(REPLICASETS).list(namespace).filter((rs) => controllerUid(rs) === d.metadata.uid);
+    const inNs = this.ctx.informers.for<ReplicaSet>(REPLICASETS).list(namespace);
+    const owned = inNs.filter((rs) => controllerUid(rs) === d.metadata.uid);
+    owned.push(...(await adopt(rsClient, d, adoptable(inNs, d.spec.selector))));
     const hash = templateHash(d.spec.template);
-    let newRs = owned.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
+    // the newest set whose template equals the Deployment's (ignoring the hash label) is current
+    let newRs = [...owned]
+      .sort((a, b) => revisionOf(b) - revisionOf(a))
+      .find((rs) => equalIgnoreHash(rs.spec.template, d.spec.template));
     const olds = owned.filter((rs) => rs !== newRs);
-    const maxRevision = Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0)));
-    if (!newRs) {
-      const template = structuredClone(d.spec.template);
-      template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash } };
-      // the first ReplicaSet starts at full size; later ones grow step by step
-      const firstSize = olds.length === 0 ? (d.spec.replicas ?? 1) : 0;
-      const rs: ReplicaSet = {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: {
-          name: `${d.metadata.name ?? ''}-${hash}`,
-          namespace: namespace ?? 'default',
-          labels: { ...(d.spec.template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash },
-          annotations: { [REVISION_ANNOTATION]: String(maxRevision + 1) },
-          ownerReferences: [controllerRef(d)],
-        },
-        spec: {
-          replicas: firstSize,
-          selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash } },
-          template,
-        },
-      };
-      try {
-        newRs = await rsClient.create(rs);
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) throw err;
-        newRs = await rsClient.get(rs.metadata.name ?? '');
+    if (d.spec.paused === true) {
+      // paused: keep the current sets, only follow spec.replicas on the newest one
+      const current = newRs ?? [...olds].sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+      if (
+        current &&
+        (current.spec.replicas ?? 0) !== (d.spec.replicas ?? 1) &&
+        olds.every((o) => o === current || (o.spec.replicas ?? 0) === 0)
+      ) {
+        await rsClient
+          .patch(current.metadata.name ?? '', { spec: { replicas: d.spec.replicas ?? 1 } }, 'merge')
+          .catch(ignoreNotFound);
       }
-    } else if (olds.length > 0 && Number(newRs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0) < maxRevision) {
-      // rollback to an older template: it becomes the newest revision again
-      await rsClient.patch(newRs.metadata.name ?? '', { metadata: { annotations: { [REVISION_ANNOTATION]: String(maxRevision + 1) } } }, 'merge');
+      await this.writeStatus(d, newRs, newRs ? olds : owned);
+      return undefined;
     }
-    const changes = d.spec.strategy?.type === 'Recreate' ? this.recreateStep(d, newRs, olds) : rollingStep(d, newRs, olds);
+    newRs = await this.ensureNewReplicaSet(d, rsClient, newRs, olds, hash);
+    const changes =
+      d.spec.strategy?.type === 'Recreate'
+        ? recreateStep(d, newRs, olds)
+        : rollingStep(d, newRs, olds);
     for (const [name, replicas] of changes) {
-      await rsClient.patch(name, { spec: { replicas } }, 'merge').catch((err: unknown) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      });
+      const before = owned.find((rs) => rs.metadata.name === name)?.spec.replicas ?? 0;
+      await rsClient.patch(name, { spec: { replicas } }, 'merge').catch(ignoreNotFound);
+      const verb = replicas > before ? 'up' : 'down';
+      await this.ctx.recorder?.event(
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${verb} replica set ${name} to ${String(replicas)}`,
+      );
     }
     await this.cleanup(d, olds, changes);
-    await this.writeStatus(d, newRs, olds);
+    const recheck = await this.writeStatus(d, newRs, olds);
+    return recheck === undefined ? undefined : { requeueAfterMs: recheck };
   }
 
-  private recreateStep(d: Deployment, newRs: ReplicaSet, olds: ReplicaSet[]): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const o of olds) if ((o.spec.replicas ?? 0) > 0) out.set(o.metadata.name ?? '', 0);
-    const oldPods = olds.reduce((n, o) => n + (o.status?.replicas ?? 0), 0);
-    if (out.size === 0 && oldPods === 0 && (newRs.spec.replicas ?? 0) !== (d.spec.replicas ?? 1)) out.set(newRs.metadata.name ?? '', d.spec.replicas ?? 1);
-    return out;
-  }
-
-  private async cleanup(d: Deployment, olds: ReplicaSet[], changes: Map<string, number>): Promise<void> {
-    const limit = d.spec.revisionHistoryLimit ?? 10;
-    const idle = olds
-      .filter((rs) => (changes.get(rs.metadata.name ?? '') ?? rs.spec.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0)
-      .sort((a, b) => Number(a.metadata.annotations?.[REVISION_ANNOTATION] ?? 0) - Number(b.metadata.annotations?.[REVISION_ANNOTATION] ?? 0));
-    const rsClient = this.ctx.client.resource<ReplicaSet>(REPLICASETS, d.metadata.namespace);
-    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
-      await rsClient.delete(rs.metadata.name ?? '').catch((err: unknown) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      });
+  /** Creates the ReplicaSet for the current template, or makes an existing one the newest revision. */
+  private async ensureNewReplicaSet(
+    d: Deployment,
+    rsClient: ResourceClient<ReplicaSet>,
+    newRs: ReplicaSet | undefined,
+    olds: ReplicaSet[],
+    hash: string,
+  ): Promise<ReplicaSet> {
+    const maxRevision = Math.max(0, ...olds.map(revisionOf), ...(newRs ? [revisionOf(newRs)] : []));
+    if (newRs) {
+      if (olds.length > 0 && revisionOf(newRs) < maxRevision) {
+        // rollback to an older template: it becomes the newest revision again
+        return rsClient.patch(
+          newRs.metadata.name ?? '',
+          { metadata: { annotations: { [REVISION_ANNOTATION]: String(maxRevision + 1) } } },
+          'merge',
+        );
+      }
+      return newRs;
+    }
+    const template = structuredClone(d.spec.template);
+    template.metadata = {
+      ...(template.metadata ?? {}),
+      labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash },
+    };
+    // the first ReplicaSet starts at full size; later ones grow step by step
+    const firstSize =
+      olds.every((o) => (o.spec.replicas ?? 0) === 0) && d.spec.strategy?.type !== 'Recreate'
+        ? (d.spec.replicas ?? 1)
+        : 0;
+    const rs: ReplicaSet = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${d.metadata.name ?? ''}-${hash}`,
+        namespace: d.metadata.namespace ?? 'default',
+        labels: { ...(d.spec.template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash },
+        annotations: { [REVISION_ANNOTATION]: String(maxRevision + 1) },
+        ownerReferences: [controllerRef(d)],
+      },
+      spec: {
+        replicas: firstSize,
+        selector: {
+          ...d.spec.selector,
+          matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash },
+        },
+        template,
+      },
+    };
+    try {
+      const created = await rsClient.create(rs);
+      if (firstSize > 0) {
+        await this.ctx.recorder?.event(
+          d,
+          'Normal',
+          'ScalingReplicaSet',
+          `Scaled up replica set ${created.metadata.name ?? ''} to ${String(firstSize)}`,
+        );
+      }
+      return created;
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      return rsClient.get(rs.metadata.name ?? '');
     }
   }
 
-  private async writeStatus(d: Deployment, newRs: ReplicaSet, olds: ReplicaSet[]): Promise<void> {
-    const all = [newRs, ...olds];
-    const sum = (f: (rs: ReplicaSet) => number | undefined): number => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
-    const replicas = d.spec.replicas ?? 1;
-    const available = sum((rs) => rs.status?.availableReplicas);
-    const minAvailable = replicas - Math.min(replicas, Math.floor(replicas / 4));
-    const old = d.status?.conditions?.find((c) => c.type === 'Available');
-    const isAvailable = available >= minAvailable;
-    const condition: Condition = {
-      type: 'Available',
-      status: isAvailable ? 'True' : 'False',
-      reason: isAvailable ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-      message: isAvailable ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
-      lastTransitionTime: old && old.status === (isAvailable ? 'True' : 'False') ? (old.lastTransitionTime ?? '') : this.ctx.now().toISOString(),
-    };
-    const status: NonNullable<Deployment['status']> = {
-      observedGeneration: d.metadata.generation ?? 1,
-      replicas: sum((rs) => rs.status?.replicas),
-      updatedReplicas: newRs.status?.replicas ?? 0,
-      readyReplicas: sum((rs) => rs.status?.readyReplicas),
-      availableReplicas: available,
-      unavailableReplicas: Math.max(0, replicas - available),
-      conditions: [condition],
-    };
-    if (JSON.stringify(d.status ?? {}) === JSON.stringify(status)) return;
-    const next = structuredClone(d);
-    next.status = status;
-    await this.ctx.client.resource<Deployment>(DEPLOYMENTS, d.metadata.namespace).updateStatus(next).catch((err: unknown) => {
-      if (!(err instanceof NotFoundError)) throw err;
-    });
+  /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit. */
+  private async cleanup(
+    d: Deployment,
+    olds: ReplicaSet[],
+    changes: Map<string, number>,
+  ): Promise<void> {
+    const limit = d.spec.revisionHistoryLimit ?? 10;
+    const idle = olds
+      .filter(
+        (rs) =>
+          (changes.get(rs.metadata.name ?? '') ?? rs.spec.replicas ?? 0) === 0 &&
+          (rs.status?.replicas ?? 0) === 0,
+      )
+      .sort((a, b) => revisionOf(a) - revisionOf(b));
+    const rsClient = this.ctx.client.resource<ReplicaSet>(REPLICASETS, d.metadata.namespace);
+    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
+      await rsClient.delete(rs.metadata.name ?? '').catch(ignoreNotFound);
+    }
   }
+
+  /** Writes status when it changed; returns when to re-check the progress deadline. */
+  private async writeStatus(
+    d: Deployment,
+    newRs: ReplicaSet | undefined,
+    olds: ReplicaSet[],
+  ): Promise<number | undefined> {
+    const { status, recheckAfterMs } = deploymentStatus(d, newRs, olds, this.ctx.now());
+    if (!isDeepStrictEqual(d.status ?? {}, status)) {
+      const next = structuredClone(d);
+      next.status = status;
+      await this.ctx.client
+        .resource<Deployment>(DEPLOYMENTS, d.metadata.namespace)
+        .updateStatus(next)
+        .catch(ignoreNotFound);
+    }
+    return recheckAfterMs;
+  }
+}
+
+/** Recreate: scale every old set to 0, wait for their pods to go, then scale the new set up. */
+function recreateStep(d: Deployment, newRs: ReplicaSet, olds: ReplicaSet[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const o of olds) if ((o.spec.replicas ?? 0) > 0) out.set(o.metadata.name ?? '', 0);
+  const oldPods = olds.reduce((n, o) => n + (o.status?.replicas ?? 0), 0);
+  if (out.size === 0 && oldPods === 0 && (newRs.spec.replicas ?? 0) !== (d.spec.replicas ?? 1)) {
+    out.set(newRs.metadata.name ?? '', d.spec.replicas ?? 1);
+  }
+  return out;
+}
+
+function ignoreNotFound(err: unknown): undefined {
+  if (err instanceof NotFoundError) return undefined;
+  throw err;
 }

@@ -1,7 +1,11 @@
 import type { Deployment, ReplicaSet } from '../../apis/index.js';
 
 /** Resolves an int-or-percent against a total (surge rounds up, unavailable down). */
-export function resolveIntOrPercent(v: number | string | undefined, total: number, roundUp: boolean): number {
+export function resolveIntOrPercent(
+  v: number | string | undefined,
+  total: number,
+  roundUp: boolean,
+): number {
   if (v === undefined) return 0;
   if (typeof v === 'number') return v;
   const m = /^(\d+)%$/.exec(v);
@@ -25,7 +29,11 @@ export function surgeAndUnavailable(d: Deployment): { surge: number; unavailable
  * replicas+maxSurge, old ones shrink while at least replicas-maxUnavailable pods stay available.
  * Pure; returns name → replicas for the sets that change.
  */
-export function rollingStep(d: Deployment, newRs: ReplicaSet, olds: ReplicaSet[]): Map<string, number> {
+export function rollingStep(
+  d: Deployment,
+  newRs: ReplicaSet,
+  olds: ReplicaSet[],
+): Map<string, number> {
   const out = new Map<string, number>();
   const replicas = d.spec.replicas ?? 1;
   const { surge, unavailable } = surgeAndUnavailable(d);
@@ -46,10 +54,17 @@ export function rollingStep(d: Deployment, newRs: ReplicaSet, olds: ReplicaSet[]
   // scale down old sets while availability allows
   const available = all.reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0);
   const minAvailable = replicas - unavailable;
-  const oldUnavailable = olds.reduce((n, rs) => n + Math.max(0, (rs.spec.replicas ?? 0) - (rs.status?.availableReplicas ?? 0)), 0);
+  const oldUnavailable = olds.reduce(
+    (n, rs) => n + Math.max(0, (rs.spec.replicas ?? 0) - (rs.status?.availableReplicas ?? 0)),
+    0,
+  );
   let canRemove = Math.max(0, available - minAvailable) + oldUnavailable;
   // never let the total drop below what the new set can cover
-  for (const rs of [...olds].sort((a, b) => Date.parse(a.metadata.creationTimestamp ?? '0') - Date.parse(b.metadata.creationTimestamp ?? '0'))) {
+  for (const rs of [...olds].sort(
+    (a, b) =>
+      Date.parse(a.metadata.creationTimestamp ?? '0') -
+      Date.parse(b.metadata.creationTimestamp ?? '0'),
+  )) {
     if (canRemove <= 0) break;
     const cur = rs.spec.replicas ?? 0;
     if (cur === 0) continue;

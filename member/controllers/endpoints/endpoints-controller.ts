@@ -2,19 +2,35 @@ import { splitKey } from '../../../federation/apis/meta.js';
 import { Controller } from '../../../federation/machinery/controller/index.js';
 import { NotFoundError } from '../../../federation/machinery/errors/index.js';
 import { parseLabelSelector } from '../../../federation/machinery/selectors/index.js';
-import { ENDPOINTS, PODS, SERVICES, type EndpointAddress, type EndpointSubset, type Endpoints, type Pod, type Service } from '../../apis/index.js';
+import {
+  ENDPOINTS,
+  PODS,
+  SERVICES,
+  type EndpointAddress,
+  type EndpointSubset,
+  type Endpoints,
+  type Pod,
+  type Service,
+} from '../../apis/index.js';
 import type { ControllerContext } from '../controller-context.js';
 import { reachablePort } from '../host-ports.js';
 import { isPodReady } from '../pod-template.js';
+import { isDeepStrictEqual } from 'node:util';
 
 export const ControllerName = 'endpoints-controller';
 
 /** Resolves a service targetPort (number or container port name) for one pod. */
-function targetPortFor(pod: Pod, target: number | string | undefined, fallback: number): number | undefined {
+function targetPortFor(
+  pod: Pod,
+  target: number | string | undefined,
+  fallback: number,
+): number | undefined {
   if (typeof target === 'number') return target;
   if (target === undefined) return fallback;
   if (/^\d+$/.test(target)) return Number(target);
-  for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.name === target) return p.containerPort;
+  for (const c of pod.spec.containers) {
+    for (const p of c.ports ?? []) if (p.name === target) return p.containerPort;
+  }
   return undefined;
 }
 
@@ -28,16 +44,39 @@ export class EndpointsController {
     const svcInf = ctx.informers.for<Service>(SERVICES);
     const podInf = ctx.informers.for<Pod>(PODS);
     const epInf = ctx.informers.for<Endpoints>(ENDPOINTS);
-    this.controller = new Controller({ name: ControllerName, informers: [svcInf, podInf, epInf], reconcile: (k) => this.reconcile(k), logger: ctx.logger });
-    svcInf.addEventHandler({ onAdd: this.controller.enqueueObject, onUpdate: (_o, n) => this.controller.enqueueObject(n), onDelete: this.controller.enqueueObject });
+    this.controller = new Controller({
+      name: ControllerName,
+      informers: [svcInf, podInf, epInf],
+      reconcile: (k) => this.reconcile(k),
+      logger: ctx.logger,
+    });
+    svcInf.addEventHandler({
+      onAdd: this.controller.enqueueObject,
+      onUpdate: (_o, n) => this.controller.enqueueObject(n),
+      onDelete: this.controller.enqueueObject,
+    });
     const byPod = (p: Pod): void => {
       for (const s of svcInf.list(p.metadata.namespace)) {
-        if (s.spec.selector && parseLabelSelector(Object.entries(s.spec.selector).map(([k, v]) => `${k}=${v}`).join(',')).matches(p.metadata.labels)) {
+        if (
+          s.spec.selector &&
+          parseLabelSelector(
+            Object.entries(s.spec.selector)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(','),
+          ).matches(p.metadata.labels)
+        ) {
           this.controller.enqueueObject(s);
         }
       }
     };
-    podInf.addEventHandler({ onAdd: byPod, onUpdate: (o, n) => { byPod(o); byPod(n); }, onDelete: byPod });
+    podInf.addEventHandler({
+      onAdd: byPod,
+      onUpdate: (o, n) => {
+        byPod(o);
+        byPod(n);
+      },
+      onDelete: byPod,
+    });
     epInf.addEventHandler({ onDelete: this.controller.enqueueObject });
   }
 
@@ -52,10 +91,21 @@ export class EndpointsController {
       return;
     }
     if (!svc.spec.selector || svc.spec.type === 'ExternalName') return;
-    const sel = parseLabelSelector(Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(','));
-    const pods = this.ctx.informers.for<Pod>(PODS).list(namespace).filter((p) => sel.matches(p.metadata.labels) && p.status?.podIP && !p.metadata.deletionTimestamp);
+    const sel = parseLabelSelector(
+      Object.entries(svc.spec.selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    );
+    const pods = this.ctx.informers
+      .for<Pod>(PODS)
+      .list(namespace)
+      .filter(
+        (p) => sel.matches(p.metadata.labels) && p.status?.podIP && !p.metadata.deletionTimestamp,
+      );
     const subsets = new Map<string, EndpointSubset>();
-    for (const pod of pods.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))) {
+    for (const pod of pods.sort((a, b) =>
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+    )) {
       const ports: { name?: string; port: number; protocol: string }[] = [];
       let ok = true;
       for (const sp of svc.spec.ports ?? []) {
@@ -64,14 +114,25 @@ export class EndpointsController {
           ok = false;
           break;
         }
-        ports.push({ ...(sp.name ? { name: sp.name } : {}), port: reachablePort(pod, cp), protocol: sp.protocol ?? 'TCP' });
+        ports.push({
+          ...(sp.name ? { name: sp.name } : {}),
+          port: reachablePort(pod, cp),
+          protocol: sp.protocol ?? 'TCP',
+        });
       }
       if (!ok) continue;
       const addr: EndpointAddress = {
         ip: pod.status?.podIP ?? '',
         ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
-        ...(pod.spec.hostname && pod.spec.subdomain === name ? { hostname: pod.spec.hostname } : {}),
-        targetRef: { kind: 'Pod', name: pod.metadata.name ?? '', namespace: namespace ?? '', uid: pod.metadata.uid ?? '' },
+        ...(pod.spec.hostname && pod.spec.subdomain === name
+          ? { hostname: pod.spec.hostname }
+          : {}),
+        targetRef: {
+          kind: 'Pod',
+          name: pod.metadata.name ?? '',
+          namespace: namespace ?? '',
+          uid: pod.metadata.uid ?? '',
+        },
       };
       const sk = JSON.stringify(ports);
       const subset = subsets.get(sk) ?? { ports };
@@ -91,7 +152,16 @@ export class EndpointsController {
       await epClient.create(desired);
       return;
     }
-    if (JSON.stringify(current.subsets ?? []) === JSON.stringify(desired.subsets) && JSON.stringify(current.metadata.labels ?? {}) === JSON.stringify(desired.metadata.labels)) return;
-    await epClient.update({ ...current, metadata: { ...current.metadata, labels: desired.metadata.labels ?? {} }, subsets: desired.subsets ?? [] });
+    if (
+      isDeepStrictEqual(current.subsets ?? [], desired.subsets) &&
+      isDeepStrictEqual(current.metadata.labels ?? {}, desired.metadata.labels)
+    ) {
+      return;
+    }
+    await epClient.update({
+      ...current,
+      metadata: { ...current.metadata, labels: desired.metadata.labels ?? {} },
+      subsets: desired.subsets ?? [],
+    });
   }
 }

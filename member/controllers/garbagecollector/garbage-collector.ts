@@ -1,11 +1,15 @@
 import type { GroupVersionResource, KubeObject } from '../../../federation/apis/meta.js';
 import { Controller } from '../../../federation/machinery/controller/index.js';
 import { NotFoundError } from '../../../federation/machinery/errors/index.js';
-import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from '../../../federation/machinery/registry/generic-registry.js';
 import { DEPLOYMENTS, PODS, REPLICASETS } from '../../apis/index.js';
 import type { ControllerContext } from '../controller-context.js';
 
+/** Name of this controller (logs, `--controllers`). */
 export const ControllerName = 'garbage-collector';
+/** Finalizer the API server adds for `propagationPolicy: Orphan` (Kubernetes' value). */
+export const FINALIZER_ORPHAN = 'orphan';
+/** Finalizer the API server adds for `propagationPolicy: Foreground` (Kubernetes' value). */
+export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 
 /** Owner kinds the collector understands, and the resources their dependents live in. */
 const GRAPH: { kind: string; gvr: GroupVersionResource; dependents: GroupVersionResource[] }[] = [
@@ -26,32 +30,60 @@ export class GarbageCollector {
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
-    const all = [...new Map([...GRAPH.map((g) => g.gvr), ...GRAPH.flatMap((g) => g.dependents)].map((g) => [gvrKey(g), g])).values()];
+    const all = [
+      ...new Map(
+        [...GRAPH.map((g) => g.gvr), ...GRAPH.flatMap((g) => g.dependents)].map((g) => [
+          gvrKey(g),
+          g,
+        ]),
+      ).values(),
+    ];
     const informers = all.map((g) => ctx.informers.for(g));
-    this.controller = new Controller({ name: ControllerName, informers, reconcile: (k) => this.reconcile(k), logger: ctx.logger });
+    this.controller = new Controller({
+      name: ControllerName,
+      informers,
+      reconcile: (k) => this.reconcile(k),
+      logger: ctx.logger,
+    });
     all.forEach((g, i) => {
       const enqueue = (o: KubeObject): void => {
-        this.controller.enqueue(`${gvrKey(g)}|${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
+        this.controller.enqueue(
+          `${gvrKey(g)}|${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`,
+        );
         for (const ref of o.metadata.ownerReferences ?? []) {
           const owner = GRAPH.find((x) => x.kind === ref.kind);
-          if (owner) this.controller.enqueue(`${gvrKey(owner.gvr)}|${o.metadata.namespace ?? ''}/${ref.name}`);
-        }
-      };
-      informers[i]?.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: (o) => {
-        // an owner disappeared: look at its dependents
-        const node = GRAPH.find((x) => gvrKey(x.gvr) === gvrKey(g));
-        for (const dg of node?.dependents ?? []) {
-          for (const d of ctx.informers.for(dg).list(o.metadata.namespace)) {
-            if (d.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid)) this.controller.enqueue(`${gvrKey(dg)}|${d.metadata.namespace ?? ''}/${d.metadata.name ?? ''}`);
+          if (owner) {
+            this.controller.enqueue(
+              `${gvrKey(owner.gvr)}|${o.metadata.namespace ?? ''}/${ref.name}`,
+            );
           }
         }
-      } });
+      };
+      informers[i]?.addEventHandler({
+        onAdd: enqueue,
+        onUpdate: (_o, n) => enqueue(n),
+        onDelete: (o) => {
+          // an owner disappeared: look at its dependents
+          const node = GRAPH.find((x) => gvrKey(x.gvr) === gvrKey(g));
+          for (const dg of node?.dependents ?? []) {
+            for (const d of ctx.informers.for(dg).list(o.metadata.namespace)) {
+              if (d.metadata.ownerReferences?.some((r) => r.uid === o.metadata.uid)) {
+                this.controller.enqueue(
+                  `${gvrKey(dg)}|${d.metadata.namespace ?? ''}/${d.metadata.name ?? ''}`,
+                );
+              }
+            }
+          }
+        },
+      });
     });
   }
 
   private gvrOf(key: string): GroupVersionResource | undefined {
     const k = key.split('|')[0];
-    return [...GRAPH.map((g) => g.gvr), ...GRAPH.flatMap((g) => g.dependents)].find((g) => gvrKey(g) === k);
+    return [...GRAPH.map((g) => g.gvr), ...GRAPH.flatMap((g) => g.dependents)].find(
+      (g) => gvrKey(g) === k,
+    );
   }
 
   async reconcile(key: string): Promise<void> {
@@ -64,16 +96,48 @@ export class GarbageCollector {
     const client = this.ctx.client.resource(gvr, ns);
     const node = GRAPH.find((g) => gvrKey(g.gvr) === gvrKey(gvr));
     if (node && obj.metadata.deletionTimestamp) {
-      const deps = node.dependents.flatMap((dg) => this.ctx.informers.for(dg).list(ns).filter((d) => d.metadata.ownerReferences?.some((r) => r.uid === obj.metadata.uid)).map((d) => ({ dg, d })));
+      const deps = node.dependents.flatMap((dg) =>
+        this.ctx.informers
+          .for(dg)
+          .list(ns)
+          .filter((d) => d.metadata.ownerReferences?.some((r) => r.uid === obj.metadata.uid))
+          .map((d) => ({ dg, d })),
+      );
       const fins = obj.metadata.finalizers ?? [];
       if (fins.includes(FINALIZER_ORPHAN)) {
         for (const { dg, d } of deps) {
-          await this.ctx.client.resource(dg, ns).patch(d.metadata.name ?? '', { metadata: { ownerReferences: (d.metadata.ownerReferences ?? []).filter((r) => r.uid !== obj.metadata.uid) } }, 'merge');
+          await this.ctx.client.resource(dg, ns).patch(
+            d.metadata.name ?? '',
+            {
+              metadata: {
+                ownerReferences: (d.metadata.ownerReferences ?? []).filter(
+                  (r) => r.uid !== obj.metadata.uid,
+                ),
+              },
+            },
+            'merge',
+          );
         }
-        await client.patch(obj.metadata.name ?? '', { metadata: { finalizers: fins.filter((f) => f !== FINALIZER_ORPHAN) } }, 'merge');
+        await client.patch(
+          obj.metadata.name ?? '',
+          { metadata: { finalizers: fins.filter((f) => f !== FINALIZER_ORPHAN) } },
+          'merge',
+        );
       } else if (fins.includes(FINALIZER_FOREGROUND)) {
-        if (deps.length === 0) await client.patch(obj.metadata.name ?? '', { metadata: { finalizers: fins.filter((f) => f !== FINALIZER_FOREGROUND) } }, 'merge');
-        else for (const { dg, d } of deps) await this.ctx.client.resource(dg, ns).delete(d.metadata.name ?? '', { propagationPolicy: 'Foreground' }).catch(ignoreNotFound);
+        if (deps.length === 0) {
+          await client.patch(
+            obj.metadata.name ?? '',
+            { metadata: { finalizers: fins.filter((f) => f !== FINALIZER_FOREGROUND) } },
+            'merge',
+          );
+        } else {
+          for (const { dg, d } of deps) {
+            await this.ctx.client
+              .resource(dg, ns)
+              .delete(d.metadata.name ?? '', { propagationPolicy: 'Foreground' })
+              .catch(ignoreNotFound);
+          }
+        }
       }
       return;
     }
@@ -85,7 +149,11 @@ export class GarbageCollector {
       const o = this.ctx.informers.for(owner.gvr).get(`${ns ?? ''}/${r.name}`);
       return o !== undefined && o.metadata.uid === r.uid;
     });
-    if (!alive) await client.delete(obj.metadata.name ?? '', { propagationPolicy: 'Background' }).catch(ignoreNotFound);
+    if (!alive) {
+      await client
+        .delete(obj.metadata.name ?? '', { propagationPolicy: 'Background' })
+        .catch(ignoreNotFound);
+    }
   }
 }
 

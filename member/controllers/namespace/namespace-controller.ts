@@ -1,13 +1,34 @@
 import type { KubeObject } from '../../../federation/apis/meta.js';
 import { Controller } from '../../../federation/machinery/controller/index.js';
 import { NotFoundError } from '../../../federation/machinery/errors/index.js';
-import { CONFIGMAPS, DEPLOYMENTS, ENDPOINTS, EVENTS, LEASES, NAMESPACES, PODS, REPLICASETS, SECRETS, SERVICES } from '../../apis/index.js';
+import {
+  CONFIGMAPS,
+  DEPLOYMENTS,
+  ENDPOINTS,
+  EVENTS,
+  LEASES,
+  NAMESPACES,
+  PODS,
+  REPLICASETS,
+  SECRETS,
+  SERVICES,
+} from '../../apis/index.js';
 import type { ControllerContext } from '../controller-context.js';
 
 export const ControllerName = 'namespace-controller';
 /** Finalizer held by the namespace controller until the namespace is empty. */
 export const NAMESPACE_FINALIZER = 'kubernetes';
-const CONTENT = [DEPLOYMENTS, REPLICASETS, PODS, SERVICES, ENDPOINTS, CONFIGMAPS, SECRETS, EVENTS, LEASES];
+const CONTENT = [
+  DEPLOYMENTS,
+  REPLICASETS,
+  PODS,
+  SERVICES,
+  ENDPOINTS,
+  CONFIGMAPS,
+  SECRETS,
+  EVENTS,
+  LEASES,
+];
 
 /** Deletes everything in a terminating namespace, then releases its finalizer. */
 export class NamespaceController {
@@ -17,8 +38,16 @@ export class NamespaceController {
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
     const inf = ctx.informers.for(NAMESPACES);
-    this.controller = new Controller({ name: ControllerName, informers: [inf], reconcile: (k) => this.reconcile(k), logger: ctx.logger });
-    inf.addEventHandler({ onAdd: this.controller.enqueueObject, onUpdate: (_o, n) => this.controller.enqueueObject(n) });
+    this.controller = new Controller({
+      name: ControllerName,
+      informers: [inf],
+      reconcile: (k) => this.reconcile(k),
+      logger: ctx.logger,
+    });
+    inf.addEventHandler({
+      onAdd: this.controller.enqueueObject,
+      onUpdate: (_o, n) => this.controller.enqueueObject(n),
+    });
   }
 
   async reconcile(name: string): Promise<{ requeueAfterMs: number } | undefined> {
@@ -29,15 +58,24 @@ export class NamespaceController {
       const c = this.ctx.client.resource(gvr, name);
       const items = (await c.list()).items;
       remaining += items.length;
-      await Promise.all(items.filter((o: KubeObject) => !o.metadata.deletionTimestamp).map((o) => c.delete(o.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch((err: unknown) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      })));
+      await Promise.all(
+        items
+          .filter((o: KubeObject) => !o.metadata.deletionTimestamp)
+          .map((o) =>
+            c.delete(o.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch((err: unknown) => {
+              if (!(err instanceof NotFoundError)) throw err;
+            }),
+          ),
+      );
     }
     if (remaining > 0) return { requeueAfterMs: 500 };
     const fins = (ns.metadata.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER);
-    await this.ctx.client.resource(NAMESPACES).patch(name, { metadata: { finalizers: fins } }, 'merge').catch((err: unknown) => {
-      if (!(err instanceof NotFoundError)) throw err;
-    });
+    await this.ctx.client
+      .resource(NAMESPACES)
+      .patch(name, { metadata: { finalizers: fins } }, 'merge')
+      .catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
     return undefined;
   }
 }

@@ -34,16 +34,25 @@ export class NodeLifecycleController {
     const nodes = ctx.informers.for<Node>(NODES);
     const leases = ctx.informers.for<Lease>(LEASES, { namespace: 'kube-node-lease' });
     const pods = ctx.informers.for<Pod>(PODS);
-    this.controller = new Controller({ name: ControllerName, informers: [nodes, leases, pods], reconcile: (k) => this.reconcile(k), logger: ctx.logger });
+    this.controller = new Controller({
+      name: ControllerName,
+      informers: [nodes, leases, pods],
+      reconcile: (k) => this.reconcile(k),
+      logger: ctx.logger,
+    });
     nodes.addEventHandler({ onAdd: this.controller.enqueueObject });
   }
 
   async reconcile(name: string): Promise<{ requeueAfterMs: number } | undefined> {
     const node = this.ctx.informers.for<Node>(NODES).get(name);
     if (!node) return undefined;
-    const lease = this.ctx.informers.for<Lease>(LEASES, { namespace: 'kube-node-lease' }).get(`kube-node-lease/${name}`);
+    const lease = this.ctx.informers
+      .for<Lease>(LEASES, { namespace: 'kube-node-lease' })
+      .get(`kube-node-lease/${name}`);
     const now = this.ctx.now().getTime();
-    const renewed = lease?.spec.renewTime ? Date.parse(lease.spec.renewTime) : Date.parse(node.metadata.creationTimestamp ?? '0');
+    const renewed = lease?.spec.renewTime
+      ? Date.parse(lease.spec.renewTime)
+      : Date.parse(node.metadata.creationTimestamp ?? '0');
     const stale = now - renewed > this.grace;
     const taints = node.spec?.taints ?? [];
     const taint = taints.find((t) => t.key === TAINT_UNREACHABLE);
@@ -52,29 +61,77 @@ export class NodeLifecycleController {
       const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status !== 'Unknown') {
         const next = structuredClone(node);
-        const cond: Condition = { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: new Date(now).toISOString(), lastHeartbeatTime: ready?.lastHeartbeatTime ?? '' };
-        next.status = { ...(next.status ?? {}), conditions: [...(next.status?.conditions ?? []).filter((c) => c.type !== 'Ready'), cond] };
+        const cond: Condition = {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastTransitionTime: new Date(now).toISOString(),
+          lastHeartbeatTime: ready?.lastHeartbeatTime ?? '',
+        };
+        next.status = {
+          ...(next.status ?? {}),
+          conditions: [...(next.status?.conditions ?? []).filter((c) => c.type !== 'Ready'), cond],
+        };
         await nodes.updateStatus(next);
+        await this.ctx.recorder?.event(
+          node,
+          'Normal',
+          'NodeNotReady',
+          `Node ${name} status is now: NodeNotReady`,
+        );
       }
       if (!taint) {
-        await nodes.patch(name, { spec: { taints: [...taints, { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: new Date(now).toISOString() }] } }, 'merge');
+        await nodes.patch(
+          name,
+          {
+            spec: {
+              taints: [
+                ...taints,
+                {
+                  key: TAINT_UNREACHABLE,
+                  effect: 'NoExecute',
+                  timeAdded: new Date(now).toISOString(),
+                },
+              ],
+            },
+          },
+          'merge',
+        );
       } else if (now - Date.parse(taint.timeAdded ?? '0') > this.eviction) {
         await this.evict(name);
       }
     } else if (taint) {
-      await nodes.patch(name, { spec: { taints: taints.filter((t) => t.key !== TAINT_UNREACHABLE) } }, 'merge');
+      await nodes.patch(
+        name,
+        { spec: { taints: taints.filter((t) => t.key !== TAINT_UNREACHABLE) } },
+        'merge',
+      );
     }
     return { requeueAfterMs: this.period };
   }
 
   private async evict(nodeName: string): Promise<void> {
-    const pods = this.ctx.informers.for<Pod>(PODS).list().filter((p) => p.spec.nodeName === nodeName && !p.metadata.deletionTimestamp);
+    const pods = this.ctx.informers
+      .for<Pod>(PODS)
+      .list()
+      .filter((p) => p.spec.nodeName === nodeName && !p.metadata.deletionTimestamp);
     await Promise.all(
-      pods.map((p) =>
-        this.ctx.client.resource<Pod>(PODS, p.metadata.namespace).delete(p.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch((err: unknown) => {
+      pods.map(async (p) => {
+        try {
+          await this.ctx.client
+            .resource<Pod>(PODS, p.metadata.namespace)
+            .delete(p.metadata.name ?? '', { gracePeriodSeconds: 0 });
+          await this.ctx.recorder?.event(
+            p,
+            'Normal',
+            'TaintManagerEviction',
+            `Marking for deletion Pod ${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`,
+          );
+        } catch (err) {
           if (!(err instanceof NotFoundError)) throw err;
-        }),
-      ),
+        }
+      }),
     );
   }
 }

@@ -1,0 +1,11 @@
+/** Member controllers and their registry. */
+export {
+  memberControllerManager,
+  MEMBER_CONTROLLERS,
+  type MemberControllersOptions,
+} from './controller-registry.js';
+export type { ControllerContext } from './controller-context.js';
+export type { NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller.js';
+export { HOST_PORTS_ANNOTATION } from './host-ports.js';
+export { POD_TEMPLATE_HASH, REVISION_ANNOTATION } from './pod-template.js';
+export { EventRecorder, type EventRecorderOptions } from './event-recorder.js';
