@@ -71,7 +71,7 @@ async function startupBench(count: number): Promise<BenchResult[]> {
     const c = await docker.createContainer({ Image: env.image, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.99.1', HostPort: '0' }] } }, ExposedPorts: { '8080/tcp': {} } });
     await c.start();
     raw.push(performance.now() - t);
-    await c.remove({ force: true });
+    await c.remove({ force: true }).catch(() => undefined);
   }
   const m = new MemberCluster({ name: 'bench', etcdEndpoint: env.etcd.endpoint, nodes: 2, runtime: 'docker', dockerSocketPath: env.docker.socketPath, nodeAddressPrefix: '127.0.98.', kubelet: { syncPeriodMs: 200 } });
   await m.start();
@@ -91,7 +91,8 @@ async function startupBench(count: number): Promise<BenchResult[]> {
   await new Promise((r) => setTimeout(r, 2000));
   await m.stop();
   for (const c of await docker.listContainers({ all: true, filters: { label: ['io.flotilla.node'] } })) {
-    if (c.Labels['io.flotilla.node']?.startsWith('bench-')) await docker.getContainer(c.Id).remove({ force: true });
+    // the kubelet's own garbage collection may be removing it already
+    if (c.Labels['io.flotilla.node']?.startsWith('bench-')) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
   }
   await env.stop();
   return [50, 99].map((p) => ({
