@@ -1,6 +1,6 @@
 import dns2 from 'dns2';
-import { freePort } from '../../federation/machinery/util/free-port.js';
-import { RCODE, TYPE } from '../wire/dns-wire.js';
+import { DnsTransport } from '../wire/dns-transport.js';
+import { errorResponse, parseQuery, RCODE, TYPE, type Query } from '../wire/dns-wire.js';
 import { ClusterRecords } from './cluster-records.js';
 import type { ServiceCatalog } from './service-catalog.js';
 
@@ -19,12 +19,13 @@ export interface ClusterDnsServerOptions {
 /**
  * A member cluster's DNS server on dns2 (UDP and TCP): authoritative for its zone, answering the
  * Kubernetes DNS specification from the Service catalog, NXDOMAIN/NODATA with the zone SOA
- * (negative caching, RFC 2308), REFUSED outside the zone. dns2 truncates over-size UDP answers.
+ * (negative caching, RFC 2308), REFUSED outside the zone. dns2 builds the answers; the shared
+ * {@link DnsTransport} frames TCP and truncates over-size UDP answers.
  */
 export class ClusterDnsServer {
   readonly records: ClusterRecords;
   private readonly opts: ClusterDnsServerOptions;
-  private server: ReturnType<typeof dns2.createServer> | undefined;
+  private transport: DnsTransport | undefined;
   address = { host: '', port: 0 };
 
   constructor(opts: ClusterDnsServerOptions) {
@@ -55,28 +56,40 @@ export class ClusterDnsServer {
     return response;
   }
 
+  /**
+   * Answers one raw message. The bounded parser in `dns-wire.ts` checks it first: dns2's own
+   * parser trusts the section counts and spends seconds on a packet that claims 65535 records,
+   * so only a well-formed query of one question and at most one (OPT) additional reaches it.
+   * Never throws; `undefined` drops what is not even a query header.
+   */
+  handle(query: Buffer): Promise<Buffer | undefined> {
+    let q: Query;
+    try {
+      q = parseQuery(query);
+    } catch {
+      if (query.length < 12 || (query.readUInt16BE(2) & 0x8000) !== 0) return Promise.resolve(undefined);
+      return Promise.resolve(errorResponse(query, RCODE.FORMERR));
+    }
+    if (((q.flags >> 11) & 0x0f) !== 0) return Promise.resolve(errorResponse(query, RCODE.NOTIMP, q));
+    if (query.readUInt16BE(6) !== 0 || query.readUInt16BE(8) !== 0 || query.readUInt16BE(10) > 1) {
+      return Promise.resolve(errorResponse(query, RCODE.FORMERR, q));
+    }
+    try {
+      return Promise.resolve(this.respond(Packet.parse(query)).toBuffer());
+    } catch {
+      return Promise.resolve(errorResponse(query, RCODE.SERVFAIL, q));
+    }
+  }
+
+  /** Listens on UDP and TCP (same port). */
   async start(): Promise<{ host: string; port: number }> {
-    const host = this.opts.host ?? '127.0.0.1';
-    this.server = dns2.createServer({
-      udp: true,
-      tcp: true,
-      handle: (request, send) => {
-        void Promise.resolve()
-          .then(() => send(this.respond(request)))
-          .catch(() => undefined);
-      },
-    });
-    this.server.on('requestError', () => undefined);
-    this.server.on('error', () => undefined);
-    // UDP and TCP serve the same port number
-    const port = this.opts.port || (await freePort(host));
-    await this.server.listen({ udp: { port, address: host, type: 'udp4' }, tcp: { port, address: host } } as never);
-    this.address = { host, port };
+    this.transport = new DnsTransport({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 }, (query) => this.handle(query));
+    this.address = await this.transport.start();
     return this.address;
   }
 
   async stop(): Promise<void> {
-    await this.server?.close();
-    this.server = undefined;
+    await this.transport?.stop();
+    this.transport = undefined;
   }
 }

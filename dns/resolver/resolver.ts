@@ -1,7 +1,5 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:net';
-import { freePort } from '../../federation/machinery/util/free-port.js';
-import { errorResponse, parseQuery, RCODE, reuseAnswer, scanResponse, truncate, type Query } from '../wire/dns-wire.js';
+import { DnsTransport } from '../wire/dns-transport.js';
+import { errorResponse, parseQuery, RCODE, reuseAnswer, scanResponse, type Query } from '../wire/dns-wire.js';
 import { WireError } from '../wire/wire-error.js';
 import { AnswerCache, type AnswerCacheOptions } from './answer-cache.js';
 import type { FederatedNames } from './federated-names.js';
@@ -32,8 +30,7 @@ export class Resolver {
   readonly cache: AnswerCache;
   readonly upstreams: UpstreamPool;
   private readonly opts: ResolverOptions;
-  private udp: Socket | undefined;
-  private tcp: Server | undefined;
+  private transport: DnsTransport | undefined;
   private inflight = new Map<string, Promise<Buffer>>();
   private active = 0;
   address = { host: '', port: 0 };
@@ -90,61 +87,15 @@ export class Resolver {
     return resp;
   }
 
+  /** Listens on UDP and TCP (same port). */
   async start(): Promise<{ host: string; port: number }> {
-    const host = this.opts.host ?? '127.0.0.1';
-    const port = this.opts.port || (await freePort(host));
-    const udp = createSocket('udp4');
-    udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, rinfo.address).then((resp) => {
-        if (!resp) return;
-        let out = resp;
-        if (out.length > 512) {
-          try {
-            const q = parseQuery(msg);
-            if (out.length > q.udpSize) out = truncate(resp, q);
-          } catch {
-            out = resp.subarray(0, 12);
-          }
-        }
-        udp.send(out, rinfo.port, rinfo.address);
-      });
-    });
-    udp.on('error', () => undefined);
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(port, host, () => resolve());
-    });
-    this.udp = udp;
-    this.tcp = createServer((sock) => {
-      let buf = Buffer.alloc(0);
-      sock.setTimeout(10_000, () => sock.destroy());
-      sock.on('error', () => undefined);
-      sock.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        while (buf.length >= 2) {
-          const len = buf.readUInt16BE(0);
-          if (buf.length < 2 + len) break;
-          const msg = buf.subarray(2, 2 + len);
-          buf = buf.subarray(2 + len);
-          void this.handle(Buffer.from(msg), sock.remoteAddress ?? '').then((resp) => {
-            if (!resp || sock.destroyed) return;
-            const hdr = Buffer.alloc(2);
-            hdr.writeUInt16BE(resp.length);
-            sock.write(Buffer.concat([hdr, resp]));
-          });
-        }
-      });
-    });
-    await new Promise<void>((resolve) => this.tcp?.listen(port, host, () => resolve()));
-    this.address = { host, port };
+    this.transport = new DnsTransport({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 }, (query, clientIp) => this.handle(query, clientIp));
+    this.address = await this.transport.start();
     return this.address;
   }
 
   async stop(): Promise<void> {
-    this.udp?.close();
-    await new Promise<void>((resolve) => {
-      if (!this.tcp) resolve();
-      else this.tcp.close(() => resolve());
-    });
+    await this.transport?.stop();
+    this.transport = undefined;
   }
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Cluster DNS entrypoint: flags → {@link ClusterDnsCmdOptions} → validate → run until SIGINT/SIGTERM.
+ *
+ *   tsx dns/cmd/cluster-dns.ts --server http://127.0.0.1:6443 --zone member1.local --port 5353
+ */
+import { parseArgs } from 'node:util';
+import { RestClient } from '../../federation/machinery/client/rest-client.js';
+import { ClusterDnsServer } from '../cluster-dns/cluster-dns-server.js';
+import { InformerCatalog } from '../cluster-dns/informer-catalog.js';
+import { clusterDnsDefaults, validateClusterDnsOptions, type ClusterDnsCmdOptions } from './options.js';
+import { runIfMain } from './run-command.js';
+
+/** Serves the cluster DNS until `signal` aborts. */
+export async function runClusterDns(opts: ClusterDnsCmdOptions, signal: AbortSignal): Promise<void> {
+  const client = new RestClient({ server: opts.server, ...(opts.token ? { token: opts.token } : {}) });
+  const catalog = new InformerCatalog(client);
+  await catalog.start(signal);
+  const server = new ClusterDnsServer({ zone: opts.zone, catalog, host: opts.host, port: opts.port, ttl: opts.ttl });
+  const addr = await server.start();
+  console.log(`cluster-dns: zone ${opts.zone} on ${addr.host}:${String(addr.port)} (udp+tcp)`);
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.stop();
+  await catalog.stopped();
+  client.close();
+}
+
+function parse(argv: string[]): ClusterDnsCmdOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: { server: { type: 'string' }, token: { type: 'string' }, zone: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, ttl: { type: 'string' } },
+  });
+  return {
+    server: values.server ?? '',
+    ...(values.token ? { token: values.token } : {}),
+    zone: values.zone ?? clusterDnsDefaults.zone,
+    host: values.host ?? clusterDnsDefaults.host,
+    port: values.port ? Number(values.port) : clusterDnsDefaults.port,
+    ttl: values.ttl ? Number(values.ttl) : clusterDnsDefaults.ttl,
+  };
+}
+
+runIfMain(import.meta.url, { name: 'cluster-dns', parse, validate: validateClusterDnsOptions, run: runClusterDns });

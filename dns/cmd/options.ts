@@ -1,0 +1,112 @@
+/**
+ * Typed options for the two DNS entrypoints, their defaults, and validation that reports every
+ * problem at once. Only `cmd/*.ts` read argv; everything below receives these objects.
+ */
+
+/** Options for `dns/cmd/cluster-dns.ts`. */
+export interface ClusterDnsCmdOptions {
+  /** Member API server URL the informers watch. */
+  server: string;
+  token?: string;
+  /** Cluster domain served. @defaultValue 'cluster.local' */
+  zone: string;
+  /** @defaultValue '127.0.0.1' */
+  host: string;
+  /** UDP and TCP port. @defaultValue 5353 */
+  port: number;
+  /** Record TTL in seconds. @defaultValue 5 */
+  ttl: number;
+}
+
+/** Options for `dns/cmd/resolver.ts`. */
+export interface ResolverCmdOptions {
+  /** @defaultValue '127.0.0.1' */
+  host: string;
+  /** @defaultValue 5353 */
+  port: number;
+  /** Static routes `zone=host:port[,host:port]`. */
+  routes: { zone: string; servers: string[] }[];
+  /** Default upstreams (`host:port`) for names no route matches; empty = REFUSED. */
+  upstreams: string[];
+  /** Federation API server whose Cluster objects feed routes and federated names. */
+  federationServer?: string;
+  federationToken?: string;
+  /** Federation name in `<svc>.<ns>.<federation>.svc.<zone>`. @defaultValue 'flotilla' */
+  federation: string;
+  /** Zone of federation-wide names. @defaultValue 'cluster.local' */
+  federationZone: string;
+  /** `cidr=cluster` pairs mapping client addresses to their cluster (locality preference). */
+  clientClusters: { cidr: string; cluster: string }[];
+  /** @defaultValue 10000 */
+  cacheSize: number;
+  /** Negative-cache cap in seconds. @defaultValue 30 */
+  negativeCapSeconds: number;
+  /** @defaultValue 1024 */
+  maxInflight: number;
+  /** @defaultValue 2000 */
+  upstreamTimeoutMs: number;
+}
+
+/** Defaults for {@link ClusterDnsCmdOptions}. */
+export const clusterDnsDefaults = { zone: 'cluster.local', host: '127.0.0.1', port: 5353, ttl: 5 } as const;
+
+/** Defaults for {@link ResolverCmdOptions}. */
+export const resolverDefaults = {
+  host: '127.0.0.1', port: 5353, routes: [], upstreams: [], federation: 'flotilla', federationZone: 'cluster.local',
+  clientClusters: [], cacheSize: 10_000, negativeCapSeconds: 30, maxInflight: 1024, upstreamTimeoutMs: 2000,
+} as const;
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+const isZone = (z: string): boolean => z.length > 0 && z.length <= 253 && z.replace(/\.$/, '').split('.').every((l) => LABEL.test(l));
+const isPort = (p: number): boolean => Number.isInteger(p) && p >= 0 && p <= 65535;
+const isServer = (s: string): boolean => {
+  const i = s.lastIndexOf(':');
+  return i > 0 && isPort(Number(s.slice(i + 1))) && s.slice(i + 1) !== '';
+};
+const isCidr = (c: string): boolean => /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/.test(c) && c.split('/')[0]!.split('.').every((o) => Number(o) <= 255);
+
+/** Every problem with cluster DNS options (empty = valid). */
+export function validateClusterDnsOptions(o: ClusterDnsCmdOptions): string[] {
+  const errs: string[] = [];
+  if (!/^https?:\/\//.test(o.server)) errs.push(`--server must be an http(s) URL, got "${o.server}"`);
+  if (!isZone(o.zone)) errs.push(`--zone "${o.zone}" is not a domain name`);
+  if (!isPort(o.port)) errs.push(`--port ${String(o.port)} is not a port`);
+  if (!Number.isInteger(o.ttl) || o.ttl < 0 || o.ttl > 3600) errs.push(`--ttl must be 0..3600, got ${String(o.ttl)}`);
+  return errs;
+}
+
+/** Every problem with resolver options (empty = valid). */
+export function validateResolverOptions(o: ResolverCmdOptions): string[] {
+  const errs: string[] = [];
+  if (!isPort(o.port)) errs.push(`--port ${String(o.port)} is not a port`);
+  for (const r of o.routes) {
+    if (!isZone(r.zone)) errs.push(`route zone "${r.zone}" is not a domain name`);
+    if (r.servers.length === 0) errs.push(`route "${r.zone}" has no servers`);
+    for (const s of r.servers) if (!isServer(s)) errs.push(`route "${r.zone}": "${s}" is not host:port`);
+  }
+  for (const s of o.upstreams) if (!isServer(s)) errs.push(`--upstream "${s}" is not host:port`);
+  if (o.federationServer !== undefined && !/^https?:\/\//.test(o.federationServer)) errs.push('--federation-server must be an http(s) URL');
+  if (!LABEL.test(o.federation)) errs.push(`--federation "${o.federation}" is not a DNS label`);
+  if (!isZone(o.federationZone)) errs.push(`--federation-zone "${o.federationZone}" is not a domain name`);
+  for (const c of o.clientClusters) if (!isCidr(c.cidr)) errs.push(`--client-cluster "${c.cidr}" is not an IPv4 CIDR`);
+  if (!Number.isInteger(o.cacheSize) || o.cacheSize < 1) errs.push('--cache-size must be a positive integer');
+  if (!(o.negativeCapSeconds >= 0)) errs.push('--neg-cap must be >= 0');
+  if (!Number.isInteger(o.maxInflight) || o.maxInflight < 1) errs.push('--max-inflight must be a positive integer');
+  if (!(o.upstreamTimeoutMs > 0)) errs.push('--upstream-timeout must be > 0');
+  return errs;
+}
+
+/** Maps an IPv4 address to a cluster through `cidr=cluster` pairs (first match wins). */
+export function cidrMatcher(pairs: { cidr: string; cluster: string }[]): (ip: string) => string | undefined {
+  const toInt = (ip: string): number => ip.split('.').reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
+  const nets = pairs.map((p) => {
+    const [net = '0.0.0.0', bits = '32'] = p.cidr.split('/');
+    const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+    return { base: toInt(net) & mask, mask, cluster: p.cluster };
+  });
+  return (ip) => {
+    if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(ip)) return undefined;
+    const n = toInt(ip);
+    return nets.find((x) => ((n & x.mask) >>> 0) === x.base)?.cluster;
+  };
+}

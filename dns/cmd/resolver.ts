@@ -1,0 +1,82 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Central resolver entrypoint: flags → {@link ResolverCmdOptions} → validate → run until SIGINT/SIGTERM.
+ *
+ *   tsx dns/cmd/resolver.ts --port 5300 --route member1.local=127.0.0.1:5353 --upstream 127.0.0.1:53 \
+ *     [--federation-server http://127.0.0.1:7443 --client-cluster 127.0.1.0/24=member1]
+ */
+import { parseArgs } from 'node:util';
+import { RestClient } from '../../federation/machinery/client/rest-client.js';
+import { ClusterSources } from '../resolver/cluster-sources.js';
+import { FederatedNames } from '../resolver/federated-names.js';
+import { Resolver } from '../resolver/resolver.js';
+import { RouteTable } from '../resolver/route-table.js';
+import { cidrMatcher, resolverDefaults, validateResolverOptions, type ResolverCmdOptions } from './options.js';
+import { runIfMain } from './run-command.js';
+
+/** Runs the resolver (and, with a federation server, its Cluster-fed routes) until `signal` aborts. */
+export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal): Promise<void> {
+  const routes = new RouteTable();
+  routes.set(opts.routes);
+  let sources: ClusterSources | undefined;
+  let client: RestClient | undefined;
+  let federated: FederatedNames | undefined;
+  if (opts.federationServer) {
+    client = new RestClient({ server: opts.federationServer, ...(opts.federationToken ? { token: opts.federationToken } : {}) });
+    // Cluster objects replace the static routes once synced
+    sources = new ClusterSources(client, routes);
+    await sources.start(signal);
+    federated = new FederatedNames({ federation: opts.federation, zone: opts.federationZone, catalog: sources, clientCluster: cidrMatcher(opts.clientClusters) });
+  }
+  const resolver = new Resolver({
+    host: opts.host, port: opts.port, routes, upstreams: opts.upstreams, maxInflight: opts.maxInflight,
+    cache: { maxEntries: opts.cacheSize, negativeCapSeconds: opts.negativeCapSeconds },
+    upstream: { timeoutMs: opts.upstreamTimeoutMs },
+    ...(federated ? { federated } : {}),
+  });
+  const addr = await resolver.start();
+  console.log(`resolver: ${addr.host}:${String(addr.port)} (udp+tcp), ${String(routes.all().length)} routes`);
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await resolver.stop();
+  await sources?.stopped();
+  client?.close();
+}
+
+function parse(argv: string[]): ResolverCmdOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' }, port: { type: 'string' }, route: { type: 'string', multiple: true }, upstream: { type: 'string', multiple: true },
+      'federation-server': { type: 'string' }, 'federation-token': { type: 'string' }, federation: { type: 'string' }, 'federation-zone': { type: 'string' },
+      'client-cluster': { type: 'string', multiple: true }, 'cache-size': { type: 'string' }, 'neg-cap': { type: 'string' },
+      'max-inflight': { type: 'string' }, 'upstream-timeout': { type: 'string' },
+    },
+  });
+  const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v));
+  return {
+    host: values.host ?? resolverDefaults.host,
+    port: num(values.port, resolverDefaults.port),
+    routes: (values.route ?? []).map((r) => {
+      const [zone = '', servers = ''] = r.split('=');
+      return { zone, servers: servers.split(',').filter((s) => s !== '') };
+    }),
+    upstreams: values.upstream ?? [],
+    ...(values['federation-server'] ? { federationServer: values['federation-server'] } : {}),
+    ...(values['federation-token'] ? { federationToken: values['federation-token'] } : {}),
+    federation: values.federation ?? resolverDefaults.federation,
+    federationZone: values['federation-zone'] ?? resolverDefaults.federationZone,
+    clientClusters: (values['client-cluster'] ?? []).map((p) => {
+      const [cidr = '', cluster = ''] = p.split('=');
+      return { cidr, cluster };
+    }),
+    cacheSize: num(values['cache-size'], resolverDefaults.cacheSize),
+    negativeCapSeconds: num(values['neg-cap'], resolverDefaults.negativeCapSeconds),
+    maxInflight: num(values['max-inflight'], resolverDefaults.maxInflight),
+    upstreamTimeoutMs: num(values['upstream-timeout'], resolverDefaults.upstreamTimeoutMs),
+  };
+}
+
+runIfMain(import.meta.url, { name: 'resolver', parse, validate: validateResolverOptions, run: runResolver });

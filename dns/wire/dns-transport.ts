@@ -1,0 +1,115 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
+import { freePort } from '../../federation/machinery/util/free-port.js';
+import { parseQuery, truncate } from './dns-wire.js';
+
+/** Answers one raw DNS message; `undefined` drops it. Must never throw. */
+export type DnsHandler = (query: Buffer, clientIp: string) => Promise<Buffer | undefined>;
+
+/** Options for {@link DnsTransport}. */
+export interface DnsTransportOptions {
+  /** @defaultValue '127.0.0.1' */
+  host?: string;
+  /** 0 or absent = any free port; UDP and TCP share the number. */
+  port?: number;
+  /** Idle TCP connections are closed after this long (RFC 7766 §6.2.3). @defaultValue 10000 */
+  tcpIdleMs?: number;
+}
+
+/**
+ * UDP + TCP listeners shared by the cluster DNS server and the central resolver. It frames TCP
+ * messages (RFC 1035 §4.2.2, pipelined per RFC 7766) and fits UDP answers into the client's
+ * payload size (512, or EDNS0's), setting TC and keeping only the question when an answer does
+ * not fit (RFC 2181 §9). Everything a client sends reaches `handle` as raw bytes: the handlers
+ * validate with the bounded parser in `dns-wire.ts` before anything else looks at a packet, so
+ * hostile input costs at most one linear pass.
+ */
+export class DnsTransport {
+  private readonly opts: DnsTransportOptions;
+  private readonly handle: DnsHandler;
+  private udp: Socket | undefined;
+  private tcp: Server | undefined;
+  address = { host: '', port: 0 };
+
+  constructor(opts: DnsTransportOptions, handle: DnsHandler) {
+    this.opts = opts;
+    this.handle = handle;
+  }
+
+  /** Binds UDP and TCP on the same port. */
+  async start(): Promise<{ host: string; port: number }> {
+    const host = this.opts.host ?? '127.0.0.1';
+    const port = this.opts.port || (await freePort(host));
+    const udp = createSocket('udp4');
+    udp.on('message', (msg, rinfo) => {
+      void this.handle(msg, rinfo.address).then((resp) => {
+        if (!resp) return;
+        udp.send(fitUdp(msg, resp), rinfo.port, rinfo.address);
+      });
+    });
+    // a send to a client that went away must not take the server down
+    udp.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, host, () => {
+        resolve();
+      });
+    });
+    this.udp = udp;
+    const tcp = createServer((sock) => {
+      this.serveTcp(sock);
+    });
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, host, () => {
+        resolve();
+      });
+    });
+    this.tcp = tcp;
+    this.address = { host, port };
+    return this.address;
+  }
+
+  private serveTcp(sock: import('node:net').Socket): void {
+    let buf: Buffer = Buffer.alloc(0);
+    sock.setTimeout(this.opts.tcpIdleMs ?? 10_000, () => sock.destroy());
+    sock.on('error', () => undefined);
+    sock.on('data', (d: Buffer) => {
+      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (buf.length < 2 + len) break;
+        const msg = Buffer.from(buf.subarray(2, 2 + len));
+        buf = buf.subarray(2 + len);
+        void this.handle(msg, sock.remoteAddress ?? '').then((resp) => {
+          if (!resp || sock.destroyed) return;
+          const hdr = Buffer.alloc(2);
+          hdr.writeUInt16BE(resp.length);
+          sock.write(Buffer.concat([hdr, resp]));
+        });
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.udp?.close();
+    this.udp = undefined;
+    const tcp = this.tcp;
+    this.tcp = undefined;
+    await new Promise<void>((resolve) => {
+      if (!tcp) resolve();
+      else tcp.close(() => resolve());
+    });
+  }
+}
+
+/** The answer as it may go over UDP: whole when it fits the client's payload size, else truncated. */
+function fitUdp(query: Buffer, resp: Buffer): Buffer {
+  if (resp.length <= 512) return resp;
+  try {
+    const q = parseQuery(query);
+    return resp.length > q.udpSize ? truncate(resp, q) : resp;
+  } catch {
+    return resp.subarray(0, 12);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * DNS benchmark: dnsperf (Debian) against dnsmasq (Debian) and against ours, same names, same
+ * query file, same run.
+ *  - "resolver cache hits": our Resolver with every name cached (forwarded once from a cluster DNS)
+ *    vs dnsmasq answering the same names from an addn-hosts file (`--no-resolv --no-hosts`).
+ *  - "cluster DNS authoritative": our dns2 ClusterDnsServer answering from its catalog vs the same dnsmasq.
+ * Run: `npx tsx test/bench/dns-bench.ts [seconds]`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClusterDnsServer, Resolver, RouteTable, StaticCatalog, type DnsService } from '../../dns/index.js';
+import { freePort } from '../../hack/lib/ports.js';
+import { isMain } from './bench-result.js';
+
+const ZONE = 'member1.local';
+const NAMES = 1000;
+
+function ipOf(i: number): string {
+  return `10.96.${String(Math.floor(i / 250))}.${String((i % 250) + 1)}`;
+}
+
+function query(name: string, id: number): Buffer {
+  const labels = name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]);
+  return Buffer.concat([Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+}
+
+/** Runs dnsperf for `seconds` and returns queries per second; throws when dnsperf fails. */
+async function dnsperf(port: number, file: string, seconds: number): Promise<number> {
+  const child = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds), '-c', '8', '-q', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  const m = /Queries per second:\s+([\d.]+)/.exec(out);
+  if (code !== 0 || !m?.[1]) throw new Error(`dnsperf failed (exit ${String(code)}):\n${out}`);
+  // a fast server answering errors would be measuring the wrong thing
+  if (!/Response codes:\s+NOERROR \d+ \(100\.00%\)/.test(out)) throw new Error(`dnsperf saw non-NOERROR answers:\n${out}`);
+  return Number(m[1]);
+}
+
+async function startDnsmasq(dir: string, names: string[]): Promise<{ port: number; child: ChildProcess }> {
+  const hosts = join(dir, 'hosts');
+  await writeFile(hosts, names.map((n, i) => `${ipOf(i)} ${n}`).join('\n') + '\n', { mode: 0o644 });
+  const port = await freePort('127.0.0.1');
+  const child = spawn('dnsmasq', ['--keep-in-foreground', '--no-daemon', '--user=root', '--port', String(port), '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts', `--addn-hosts=${hosts}`, '--cache-size=10000', '--local-ttl=3600', '--log-facility=-', '--pid-file='], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<never>((_, reject) => child.once('exit', (c) => reject(new Error(`dnsmasq exited (${String(c)}): ${err}`))));
+  // wait until it answers
+  const { createSocket } = await import('node:dgram');
+  const sock = createSocket('udp4');
+  try {
+    await Promise.race([exited, new Promise<void>((resolve) => {
+      const timer = setInterval(() => sock.send(query(names[0] ?? 'x', 1), port, '127.0.0.1'), 50);
+      sock.once('message', () => {
+        clearInterval(timer);
+        resolve();
+      });
+    })]);
+  } finally {
+    sock.close();
+  }
+  return { port, child };
+}
+
+/** dnsperf QPS of our resolver (cache hits) and our cluster DNS against dnsmasq, measured in the same run. */
+export async function runDnsBench(seconds = 5): Promise<{ name: string; ours: number; reference: number; ratio: number }[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'dns-bench-'));
+  const names = Array.from({ length: NAMES }, (_, i) => `svc-${String(i)}.default.svc.${ZONE}`);
+  const svcs: DnsService[] = names.map((_, i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${String(i)}`, namespace: 'default' }, spec: { clusterIP: ipOf(i), ports: [{ port: 80 }] } }));
+  const file = join(dir, 'queries.txt');
+  // shuffled so neither server benefits from ordering
+  const shuffled = [...names].sort(() => Math.random() - 0.5);
+  await writeFile(file, shuffled.map((n) => `${n} A`).join('\n') + '\n');
+  const cluster = new ClusterDnsServer({ zone: ZONE, catalog: new StaticCatalog(svcs, []), ttl: 3600 });
+  const routes = new RouteTable();
+  const resolver = new Resolver({ routes, cache: { maxEntries: 20_000 } });
+  let masq: ChildProcess | undefined;
+  try {
+    const c = await cluster.start();
+    routes.set([{ zone: ZONE, servers: [`127.0.0.1:${String(c.port)}`] }]);
+    const r = await resolver.start();
+    for (let i = 0; i < names.length; i++) await resolver.handle(query(names[i] ?? '', i), '127.0.0.1');
+    const dm = await startDnsmasq(dir, names);
+    masq = dm.child;
+    const reference = await dnsperf(dm.port, file, seconds);
+    const ours = await dnsperf(r.port, file, seconds);
+    const authoritative = await dnsperf(c.port, file, seconds);
+    return [
+      { name: 'dns resolver cache-hit QPS (dnsperf)', ours, reference, ratio: ours / reference },
+      { name: 'dns cluster-dns authoritative QPS (dnsperf)', ours: authoritative, reference, ratio: authoritative / reference },
+    ];
+  } finally {
+    masq?.kill('SIGTERM');
+    await resolver.stop();
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) {
+  runDnsBench(Number(process.argv[2] ?? 5)).then(
+    (rows) => {
+      for (const r of rows) console.log(`${r.name.padEnd(46)} ours ${r.ours.toFixed(0).padStart(8)} q/s   dnsmasq ${r.reference.toFixed(0).padStart(8)} q/s   ratio ${r.ratio.toFixed(3)}`);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
