@@ -1,5 +1,6 @@
 // ESLint flat config (run by `npm run lint` with --config hack/eslint.config.js):
 // typescript-eslint type-checked rules, no floating promises, area boundaries (STYLE §5).
+import { resolve } from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -9,12 +10,15 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: new URL('..', import.meta.url).pathname },
+      parserOptions: { projectService: true, tsconfigRootDir: resolve(import.meta.dirname, '..') },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       curly: ['error', 'multi-line'],
     },
@@ -25,7 +29,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/member/**', '**/federation/controllers/**', '**/federation/cli/**'], message: 'import federation/apis or federation/machinery only' }] },
+        {
+          patterns: [
+            {
+              group: ['**/member/**', '**/federation/controllers/**', '**/federation/cli/**'],
+              message: 'import federation/apis or federation/machinery only',
+            },
+          ],
+        },
       ],
     },
   },
@@ -34,7 +45,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/registry/**', '**/federation/controllers/**', '**/federation/cli/**'], message: 'import federation/apis or federation/machinery only' }] },
+        {
+          patterns: [
+            {
+              group: ['**/registry/**', '**/federation/controllers/**', '**/federation/cli/**'],
+              message: 'import federation/apis or federation/machinery only',
+            },
+          ],
+        },
       ],
     },
   },

@@ -14,9 +14,18 @@ import { runCli } from '../federation/cli/run-cli.js';
 import { kubeconfigFor } from '../federation/machinery/client/kubeconfig.js';
 import { FederationControlPlane } from '../federation/server/federation-control-plane.js';
 import { MemberCluster } from '../member/cluster/member-cluster.js';
+import {
+  ClusterSources,
+  createClusterDns,
+  FederatedNames,
+  Resolver,
+  RouteTable,
+} from '../dns/index.js';
 import { freePort } from './lib/ports.js';
 import { buildBusyboxImage, ensureDockerd, startEtcd, startRegistry } from './lib/services.js';
 
+/** Every member's cluster domain sits under this zone: member1.flotilla.local, ... */
+const FEDERATION_ZONE = 'flotilla.local';
 const root = resolve(new URL('..', import.meta.url).pathname);
 const state = join(root, '.flotilla');
 const readyFile = join(state, 'ready');
@@ -32,7 +41,14 @@ const { values } = parseArgs({
 });
 const memberCount = Number(values.members);
 const nodeCount = Number(values.nodes);
-if (!Number.isInteger(memberCount) || memberCount < 1 || memberCount > 9 || !Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 50) {
+if (
+  !Number.isInteger(memberCount) ||
+  memberCount < 1 ||
+  memberCount > 9 ||
+  !Number.isInteger(nodeCount) ||
+  nodeCount < 1 ||
+  nodeCount > 50
+) {
   console.error('error: --members must be 1..9 and --nodes 1..50');
   process.exit(2);
 }
@@ -53,14 +69,20 @@ function alive(pid: number): boolean {
 async function detach(): Promise<void> {
   mkdirSync(state, { recursive: true });
   if (existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8')))) {
-    console.log(`a local federation is already running (pid ${readFileSync(pidFile, 'utf8').trim()}); \`npm run down\` stops it`);
+    console.log(
+      `a local federation is already running (pid ${readFileSync(pidFile, 'utf8').trim()}); \`npm run down\` stops it`,
+    );
     printInfo();
     return;
   }
   rmSync(readyFile, { force: true });
   const log = openSync(join(state, 'local-up.log'), 'a');
   const args = process.argv.slice(1).filter((a) => a !== '--detach');
-  const child = spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: ['ignore', log, log], cwd: root });
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    cwd: root,
+  });
   child.unref();
   const deadline = Date.now() + 180_000;
   while (!existsSync(readyFile)) {
@@ -69,7 +91,9 @@ async function detach(): Promise<void> {
       process.exit(1);
     }
     if (Date.now() > deadline) {
-      console.error(`error: local-up did not become ready in 180 s; see ${join(state, 'local-up.log')}`);
+      console.error(
+        `error: local-up did not become ready in 180 s; see ${join(state, 'local-up.log')}`,
+      );
       process.exit(1);
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -79,11 +103,15 @@ async function detach(): Promise<void> {
 
 function printInfo(): void {
   const kc = join(state, 'kubeconfig');
+  const [dnsHost = '127.0.0.1', dnsPort = '53'] = readFileSync(join(state, 'resolver'), 'utf8')
+    .trim()
+    .split(':');
   console.log(`Local federation is up (${readFileSync(readyFile, 'utf8').trim()}).
   export KUBECONFIG=${kc}
   kubectl --context member1 get nodes
   npm run flotilla -- get clusters
   kubectl --context federation apply -f examples/web-divided.yaml
+  dig @${dnsHost} -p ${dnsPort} +short web.default.fleet.svc.flotilla.local
 Logs: ${join(state, 'local-up.log')}   Stop: npm run down`);
 }
 
@@ -114,31 +142,81 @@ async function up(): Promise<void> {
       nodeAddressPrefix: `127.0.${String(100 + i)}.`,
       port: await freePort(),
       kubeconfigPath: join(state, `member${String(i)}.kubeconfig`),
+      dns: createClusterDns,
+      dnsPort: await freePort(),
+      clusterDomain: `member${String(i)}.${FEDERATION_ZONE}`,
     });
     await m.start();
     members.push(m);
   }
   const kubeconfig = kubeconfigFor(
     { name: 'federation', server: fed.url, token: fed.token, caCert: fed.cert.cert },
-    ...members.map((m) => ({ name: m.opts.name, server: m.url, token: m.token, caCert: m.cert.cert })),
+    ...members.map((m) => ({
+      name: m.opts.name,
+      server: m.url,
+      token: m.token,
+      caCert: m.cert.cert,
+    })),
   );
   writeFileSync(join(state, 'kubeconfig'), kubeconfig);
   mkdirSync(join(homedir(), '.flotilla'), { recursive: true });
   writeFileSync(join(homedir(), '.flotilla', 'config'), kubeconfig);
   for (const m of members) {
-    const code = await runCli(['--kubeconfig', join(state, 'kubeconfig'), 'join', m.opts.name, '--member-kubeconfig', join(state, `${m.opts.name}.kubeconfig`)], {
-      stdout: (s) => process.stdout.write(s),
-      stderr: (s) => process.stderr.write(s),
-      env: process.env,
-    });
+    const code = await runCli(
+      [
+        '--kubeconfig',
+        join(state, 'kubeconfig'),
+        'join',
+        m.opts.name,
+        '--member-kubeconfig',
+        join(state, `${m.opts.name}.kubeconfig`),
+        '--dns-zone',
+        m.opts.clusterDomain ?? '',
+        '--dns-server',
+        `${m.dnsAddress?.host ?? '127.0.0.1'}:${String(m.dnsAddress?.port ?? 0)}`,
+      ],
+      {
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+        env: process.env,
+      },
+    );
     if (code !== 0 && code !== 1) throw new Error(`join ${m.opts.name} failed`);
   }
+  // The central resolver: routes follow the Cluster objects' spec.dns; federation-wide names
+  // <svc>.<ns>.fleet.svc.flotilla.local and <svc>.<ns>.svc.clusterset.local span every member.
+  const dnsAbort = new AbortController();
+  const routes = new RouteTable();
+  const sources = new ClusterSources(fed.client(), routes);
+  await sources.start(dnsAbort.signal);
+  const resolver = new Resolver({
+    routes,
+    federated: new FederatedNames({
+      federation: 'fleet',
+      zone: FEDERATION_ZONE,
+      catalog: sources,
+      // each member's nodes live on 127.0.(100+i).x: a client there prefers its own cluster
+      clientCluster: (ip) => {
+        const m = /^127\.0\.(\d+)\./.exec(ip);
+        const i = m ? Number(m[1]) - 100 : 0;
+        return i >= 1 && i <= memberCount ? `member${String(i)}` : undefined;
+      },
+    }),
+  });
+  const dns = await resolver.start();
+  writeFileSync(join(state, 'resolver'), `${dns.host}:${String(dns.port)}`);
   writeFileSync(join(state, 'image'), image);
-  writeFileSync(readyFile, `federation ${fed.url}, ${String(memberCount)} members x ${String(nodeCount)} ${String(values.runtime)} nodes, image ${image}`);
+  writeFileSync(
+    readyFile,
+    `federation ${fed.url}, ${String(memberCount)} members x ${String(nodeCount)} ${String(values.runtime)} nodes, image ${image}, DNS resolver ${dns.host}:${String(dns.port)}`,
+  );
   console.log('ready');
   const shutdown = async (): Promise<void> => {
     console.log('stopping');
     rmSync(readyFile, { force: true });
+    await resolver.stop();
+    dnsAbort.abort();
+    await sources.stopped();
     for (const m of members) await m.stop();
     await fed.stop();
     await registry.stop();

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Quick-start command 2 (and what CI runs): install what is missing, then type-check and run every
-# test project (unit, integration, e2e) against real etcd, redis-server, dockerd, docker-registry and kubectl.
+# Quick-start command 2 (and what CI runs): install what is missing, then type-check, lint, check import
+# cycles and run every test project (unit, integration, e2e) against real etcd, redis-server, dockerd,
+# docker-registry and kubectl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/install.sh
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
+echo "== lint (eslint + prettier --check) and import cycles"
+npm run --silent lint
+npm run --silent check:cycles
 echo "== tests"
 npx vitest run --config test/vitest.config.ts --reporter=default

@@ -35,7 +35,19 @@ export class ClusterDnsServer {
 
   private soa(): Record<string, unknown> {
     const zone = this.records.zone;
-    return { name: zone, type: TYPE.SOA, class: 1, ttl: this.opts.ttl ?? 5, primary: `ns.dns.${zone}`, admin: `hostmaster.${zone}`, serial: 1, refresh: 7200, retry: 1800, expiration: 86400, minimum: this.opts.ttl ?? 5 };
+    return {
+      name: zone,
+      type: TYPE.SOA,
+      class: 1,
+      ttl: this.opts.ttl ?? 5,
+      primary: `ns.dns.${zone}`,
+      admin: `hostmaster.${zone}`,
+      serial: 1,
+      refresh: 7200,
+      retry: 1800,
+      expiration: 86400,
+      minimum: this.opts.ttl ?? 5,
+    };
   }
 
   /** Builds the response packet for a parsed request. */
@@ -67,10 +79,14 @@ export class ClusterDnsServer {
     try {
       q = parseQuery(query);
     } catch {
-      if (query.length < 12 || (query.readUInt16BE(2) & 0x8000) !== 0) return Promise.resolve(undefined);
+      if (query.length < 12 || (query.readUInt16BE(2) & 0x8000) !== 0) {
+        return Promise.resolve(undefined);
+      }
       return Promise.resolve(errorResponse(query, RCODE.FORMERR));
     }
-    if (((q.flags >> 11) & 0x0f) !== 0) return Promise.resolve(errorResponse(query, RCODE.NOTIMP, q));
+    if (((q.flags >> 11) & 0x0f) !== 0) {
+      return Promise.resolve(errorResponse(query, RCODE.NOTIMP, q));
+    }
     if (query.readUInt16BE(6) !== 0 || query.readUInt16BE(8) !== 0 || query.readUInt16BE(10) > 1) {
       return Promise.resolve(errorResponse(query, RCODE.FORMERR, q));
     }
@@ -83,7 +99,10 @@ export class ClusterDnsServer {
 
   /** Listens on UDP and TCP (same port). */
   async start(): Promise<{ host: string; port: number }> {
-    this.transport = new DnsTransport({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 }, (query) => this.handle(query));
+    this.transport = new DnsTransport(
+      { host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 },
+      (query) => this.handle(query),
+    );
     this.address = await this.transport.start();
     return this.address;
   }

@@ -18,7 +18,10 @@ export class InformerCatalog implements ServiceCatalog {
   /** Starts the informers and waits for their first list. */
   async start(signal: AbortSignal): Promise<void> {
     this.informers.start(signal);
-    await Promise.all([this.informers.for(SERVICES).waitForSync(signal), this.informers.for(ENDPOINTS).waitForSync(signal)]);
+    await Promise.all([
+      this.informers.for(SERVICES).waitForSync(signal),
+      this.informers.for(ENDPOINTS).waitForSync(signal),
+    ]);
   }
 
   async stopped(): Promise<void> {

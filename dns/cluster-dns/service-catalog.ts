@@ -2,12 +2,22 @@ import type { KubeObject } from '../../federation/apis/meta.js';
 
 /** core/v1 Service fields the DNS reads. */
 export interface DnsService extends KubeObject {
-  spec: { type?: string; clusterIP?: string; externalName?: string; ports?: { name?: string; port: number; protocol?: string }[]; publishNotReadyAddresses?: boolean };
+  spec: {
+    type?: string;
+    clusterIP?: string;
+    externalName?: string;
+    ports?: { name?: string; port: number; protocol?: string }[];
+    publishNotReadyAddresses?: boolean;
+  };
 }
 
 /** core/v1 Endpoints fields the DNS reads. */
 export interface DnsEndpoints extends KubeObject {
-  subsets?: { addresses?: { ip: string; hostname?: string }[]; notReadyAddresses?: { ip: string; hostname?: string }[]; ports?: { name?: string; port: number; protocol?: string }[] }[];
+  subsets?: {
+    addresses?: { ip: string; hostname?: string }[];
+    notReadyAddresses?: { ip: string; hostname?: string }[];
+    ports?: { name?: string; port: number; protocol?: string }[];
+  }[];
 }
 
 /** Where the cluster DNS reads Services and Endpoints (informers in production, a map in tests). */

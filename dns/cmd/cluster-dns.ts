@@ -8,15 +8,31 @@ import { parseArgs } from 'node:util';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
 import { ClusterDnsServer } from '../cluster-dns/cluster-dns-server.js';
 import { InformerCatalog } from '../cluster-dns/informer-catalog.js';
-import { clusterDnsDefaults, validateClusterDnsOptions, type ClusterDnsCmdOptions } from './options.js';
+import {
+  clusterDnsDefaults,
+  validateClusterDnsOptions,
+  type ClusterDnsCmdOptions,
+} from './options.js';
 import { runIfMain } from './run-command.js';
 
 /** Serves the cluster DNS until `signal` aborts. */
-export async function runClusterDns(opts: ClusterDnsCmdOptions, signal: AbortSignal): Promise<void> {
-  const client = new RestClient({ server: opts.server, ...(opts.token ? { token: opts.token } : {}) });
+export async function runClusterDns(
+  opts: ClusterDnsCmdOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const client = new RestClient({
+    server: opts.server,
+    ...(opts.token ? { token: opts.token } : {}),
+  });
   const catalog = new InformerCatalog(client);
   await catalog.start(signal);
-  const server = new ClusterDnsServer({ zone: opts.zone, catalog, host: opts.host, port: opts.port, ttl: opts.ttl });
+  const server = new ClusterDnsServer({
+    zone: opts.zone,
+    catalog,
+    host: opts.host,
+    port: opts.port,
+    ttl: opts.ttl,
+  });
   const addr = await server.start();
   console.log(`cluster-dns: zone ${opts.zone} on ${addr.host}:${String(addr.port)} (udp+tcp)`);
   await new Promise<void>((resolve) => {
@@ -31,7 +47,14 @@ export async function runClusterDns(opts: ClusterDnsCmdOptions, signal: AbortSig
 function parse(argv: string[]): ClusterDnsCmdOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { server: { type: 'string' }, token: { type: 'string' }, zone: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, ttl: { type: 'string' } },
+    options: {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      zone: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      ttl: { type: 'string' },
+    },
   });
   return {
     server: values.server ?? '',
@@ -43,4 +66,9 @@ function parse(argv: string[]): ClusterDnsCmdOptions {
   };
 }
 
-runIfMain(import.meta.url, { name: 'cluster-dns', parse, validate: validateClusterDnsOptions, run: runClusterDns });
+runIfMain(import.meta.url, {
+  name: 'cluster-dns',
+  parse,
+  validate: validateClusterDnsOptions,
+  run: runClusterDns,
+});

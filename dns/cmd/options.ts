@@ -48,30 +48,59 @@ export interface ResolverCmdOptions {
 }
 
 /** Defaults for {@link ClusterDnsCmdOptions}. */
-export const clusterDnsDefaults = { zone: 'cluster.local', host: '127.0.0.1', port: 5353, ttl: 5 } as const;
+export const clusterDnsDefaults = {
+  zone: 'cluster.local',
+  host: '127.0.0.1',
+  port: 5353,
+  ttl: 5,
+} as const;
 
 /** Defaults for {@link ResolverCmdOptions}. */
 export const resolverDefaults = {
-  host: '127.0.0.1', port: 5353, routes: [], upstreams: [], federation: 'flotilla', federationZone: 'cluster.local',
-  clientClusters: [], cacheSize: 10_000, negativeCapSeconds: 30, maxInflight: 1024, upstreamTimeoutMs: 2000,
+  host: '127.0.0.1',
+  port: 5353,
+  routes: [],
+  upstreams: [],
+  federation: 'flotilla',
+  federationZone: 'cluster.local',
+  clientClusters: [],
+  cacheSize: 10_000,
+  negativeCapSeconds: 30,
+  maxInflight: 1024,
+  upstreamTimeoutMs: 2000,
 } as const;
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
-const isZone = (z: string): boolean => z.length > 0 && z.length <= 253 && z.replace(/\.$/, '').split('.').every((l) => LABEL.test(l));
+const isZone = (z: string): boolean =>
+  z.length > 0 &&
+  z.length <= 253 &&
+  z
+    .replace(/\.$/, '')
+    .split('.')
+    .every((l) => LABEL.test(l));
 const isPort = (p: number): boolean => Number.isInteger(p) && p >= 0 && p <= 65535;
 const isServer = (s: string): boolean => {
   const i = s.lastIndexOf(':');
   return i > 0 && isPort(Number(s.slice(i + 1))) && s.slice(i + 1) !== '';
 };
-const isCidr = (c: string): boolean => /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/.test(c) && c.split('/')[0]!.split('.').every((o) => Number(o) <= 255);
+const isCidr = (c: string): boolean =>
+  /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/.test(c) &&
+  c
+    .split('/')[0]!
+    .split('.')
+    .every((o) => Number(o) <= 255);
 
 /** Every problem with cluster DNS options (empty = valid). */
 export function validateClusterDnsOptions(o: ClusterDnsCmdOptions): string[] {
   const errs: string[] = [];
-  if (!/^https?:\/\//.test(o.server)) errs.push(`--server must be an http(s) URL, got "${o.server}"`);
+  if (!/^https?:\/\//.test(o.server)) {
+    errs.push(`--server must be an http(s) URL, got "${o.server}"`);
+  }
   if (!isZone(o.zone)) errs.push(`--zone "${o.zone}" is not a domain name`);
   if (!isPort(o.port)) errs.push(`--port ${String(o.port)} is not a port`);
-  if (!Number.isInteger(o.ttl) || o.ttl < 0 || o.ttl > 3600) errs.push(`--ttl must be 0..3600, got ${String(o.ttl)}`);
+  if (!Number.isInteger(o.ttl) || o.ttl < 0 || o.ttl > 3600) {
+    errs.push(`--ttl must be 0..3600, got ${String(o.ttl)}`);
+  }
   return errs;
 }
 
@@ -82,23 +111,38 @@ export function validateResolverOptions(o: ResolverCmdOptions): string[] {
   for (const r of o.routes) {
     if (!isZone(r.zone)) errs.push(`route zone "${r.zone}" is not a domain name`);
     if (r.servers.length === 0) errs.push(`route "${r.zone}" has no servers`);
-    for (const s of r.servers) if (!isServer(s)) errs.push(`route "${r.zone}": "${s}" is not host:port`);
+    for (const s of r.servers) {
+      if (!isServer(s)) errs.push(`route "${r.zone}": "${s}" is not host:port`);
+    }
   }
   for (const s of o.upstreams) if (!isServer(s)) errs.push(`--upstream "${s}" is not host:port`);
-  if (o.federationServer !== undefined && !/^https?:\/\//.test(o.federationServer)) errs.push('--federation-server must be an http(s) URL');
+  if (o.federationServer !== undefined && !/^https?:\/\//.test(o.federationServer)) {
+    errs.push('--federation-server must be an http(s) URL');
+  }
   if (!LABEL.test(o.federation)) errs.push(`--federation "${o.federation}" is not a DNS label`);
-  if (!isZone(o.federationZone)) errs.push(`--federation-zone "${o.federationZone}" is not a domain name`);
-  for (const c of o.clientClusters) if (!isCidr(c.cidr)) errs.push(`--client-cluster "${c.cidr}" is not an IPv4 CIDR`);
-  if (!Number.isInteger(o.cacheSize) || o.cacheSize < 1) errs.push('--cache-size must be a positive integer');
+  if (!isZone(o.federationZone)) {
+    errs.push(`--federation-zone "${o.federationZone}" is not a domain name`);
+  }
+  for (const c of o.clientClusters) {
+    if (!isCidr(c.cidr)) errs.push(`--client-cluster "${c.cidr}" is not an IPv4 CIDR`);
+  }
+  if (!Number.isInteger(o.cacheSize) || o.cacheSize < 1) {
+    errs.push('--cache-size must be a positive integer');
+  }
   if (!(o.negativeCapSeconds >= 0)) errs.push('--neg-cap must be >= 0');
-  if (!Number.isInteger(o.maxInflight) || o.maxInflight < 1) errs.push('--max-inflight must be a positive integer');
+  if (!Number.isInteger(o.maxInflight) || o.maxInflight < 1) {
+    errs.push('--max-inflight must be a positive integer');
+  }
   if (!(o.upstreamTimeoutMs > 0)) errs.push('--upstream-timeout must be > 0');
   return errs;
 }
 
 /** Maps an IPv4 address to a cluster through `cidr=cluster` pairs (first match wins). */
-export function cidrMatcher(pairs: { cidr: string; cluster: string }[]): (ip: string) => string | undefined {
-  const toInt = (ip: string): number => ip.split('.').reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
+export function cidrMatcher(
+  pairs: { cidr: string; cluster: string }[],
+): (ip: string) => string | undefined {
+  const toInt = (ip: string): number =>
+    ip.split('.').reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
   const nets = pairs.map((p) => {
     const [net = '0.0.0.0', bits = '32'] = p.cidr.split('/');
     const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
@@ -107,6 +151,6 @@ export function cidrMatcher(pairs: { cidr: string; cluster: string }[]): (ip: st
   return (ip) => {
     if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(ip)) return undefined;
     const n = toInt(ip);
-    return nets.find((x) => ((n & x.mask) >>> 0) === x.base)?.cluster;
+    return nets.find((x) => (n & x.mask) >>> 0 === x.base)?.cluster;
   };
 }

@@ -11,7 +11,12 @@ import { ClusterSources } from '../resolver/cluster-sources.js';
 import { FederatedNames } from '../resolver/federated-names.js';
 import { Resolver } from '../resolver/resolver.js';
 import { RouteTable } from '../resolver/route-table.js';
-import { cidrMatcher, resolverDefaults, validateResolverOptions, type ResolverCmdOptions } from './options.js';
+import {
+  cidrMatcher,
+  resolverDefaults,
+  validateResolverOptions,
+  type ResolverCmdOptions,
+} from './options.js';
 import { runIfMain } from './run-command.js';
 
 /** Runs the resolver (and, with a federation server, its Cluster-fed routes) until `signal` aborts. */
@@ -22,20 +27,34 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
   let client: RestClient | undefined;
   let federated: FederatedNames | undefined;
   if (opts.federationServer) {
-    client = new RestClient({ server: opts.federationServer, ...(opts.federationToken ? { token: opts.federationToken } : {}) });
+    client = new RestClient({
+      server: opts.federationServer,
+      ...(opts.federationToken ? { token: opts.federationToken } : {}),
+    });
     // Cluster objects replace the static routes once synced
     sources = new ClusterSources(client, routes);
     await sources.start(signal);
-    federated = new FederatedNames({ federation: opts.federation, zone: opts.federationZone, catalog: sources, clientCluster: cidrMatcher(opts.clientClusters) });
+    federated = new FederatedNames({
+      federation: opts.federation,
+      zone: opts.federationZone,
+      catalog: sources,
+      clientCluster: cidrMatcher(opts.clientClusters),
+    });
   }
   const resolver = new Resolver({
-    host: opts.host, port: opts.port, routes, upstreams: opts.upstreams, maxInflight: opts.maxInflight,
+    host: opts.host,
+    port: opts.port,
+    routes,
+    upstreams: opts.upstreams,
+    maxInflight: opts.maxInflight,
     cache: { maxEntries: opts.cacheSize, negativeCapSeconds: opts.negativeCapSeconds },
     upstream: { timeoutMs: opts.upstreamTimeoutMs },
     ...(federated ? { federated } : {}),
   });
   const addr = await resolver.start();
-  console.log(`resolver: ${addr.host}:${String(addr.port)} (udp+tcp), ${String(routes.all().length)} routes`);
+  console.log(
+    `resolver: ${addr.host}:${String(addr.port)} (udp+tcp), ${String(routes.all().length)} routes`,
+  );
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
@@ -49,10 +68,19 @@ function parse(argv: string[]): ResolverCmdOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
-      host: { type: 'string' }, port: { type: 'string' }, route: { type: 'string', multiple: true }, upstream: { type: 'string', multiple: true },
-      'federation-server': { type: 'string' }, 'federation-token': { type: 'string' }, federation: { type: 'string' }, 'federation-zone': { type: 'string' },
-      'client-cluster': { type: 'string', multiple: true }, 'cache-size': { type: 'string' }, 'neg-cap': { type: 'string' },
-      'max-inflight': { type: 'string' }, 'upstream-timeout': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      route: { type: 'string', multiple: true },
+      upstream: { type: 'string', multiple: true },
+      'federation-server': { type: 'string' },
+      'federation-token': { type: 'string' },
+      federation: { type: 'string' },
+      'federation-zone': { type: 'string' },
+      'client-cluster': { type: 'string', multiple: true },
+      'cache-size': { type: 'string' },
+      'neg-cap': { type: 'string' },
+      'max-inflight': { type: 'string' },
+      'upstream-timeout': { type: 'string' },
     },
   });
   const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v));
@@ -79,4 +107,9 @@ function parse(argv: string[]): ResolverCmdOptions {
   };
 }
 
-runIfMain(import.meta.url, { name: 'resolver', parse, validate: validateResolverOptions, run: runResolver });
+runIfMain(import.meta.url, {
+  name: 'resolver',
+  parse,
+  validate: validateResolverOptions,
+  run: runResolver,
+});

@@ -10,7 +10,12 @@ const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 const ENDPOINTS = { group: '', version: 'v1', resource: 'endpoints' };
 
 interface ClusterLike extends KubeObject {
-  spec: { apiEndpoint: string; secretRef: { namespace: string; name: string }; region?: string; dns?: { zone: string; server: string } };
+  spec: {
+    apiEndpoint: string;
+    secretRef: { namespace: string; name: string };
+    region?: string;
+    dns?: { zone: string; server: string };
+  };
   status?: { conditions?: { type: string; status: string }[] };
 }
 
@@ -18,7 +23,8 @@ interface EndpointsLike extends KubeObject {
   subsets?: { addresses?: { ip: string }[] }[];
 }
 
-const ready = (c: ClusterLike): boolean => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
+const ready = (c: ClusterLike): boolean =>
+  c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
 
 /**
  * Follows Cluster objects at the federation API: keeps the resolver's route table equal to the
@@ -35,13 +41,18 @@ export class ClusterSources implements FederatedCatalog {
     this.informers = new InformerFactory(federation);
     this.routes = routes;
     const refresh = (): void => this.refreshRoutes();
-    this.informers.for<ClusterLike>(CLUSTERS).addEventHandler({ onAdd: refresh, onUpdate: refresh, onDelete: refresh });
+    this.informers
+      .for<ClusterLike>(CLUSTERS)
+      .addEventHandler({ onAdd: refresh, onUpdate: refresh, onDelete: refresh });
     this.informers.for(SECRETS, { namespace: 'flotilla-system' });
   }
 
   async start(signal: AbortSignal): Promise<void> {
     this.informers.start(signal);
-    await Promise.all([this.informers.for(CLUSTERS).waitForSync(signal), this.informers.for(SECRETS, { namespace: 'flotilla-system' }).waitForSync(signal)]);
+    await Promise.all([
+      this.informers.for(CLUSTERS).waitForSync(signal),
+      this.informers.for(SECRETS, { namespace: 'flotilla-system' }).waitForSync(signal),
+    ]);
     this.refreshRoutes();
   }
 
@@ -52,20 +63,41 @@ export class ClusterSources implements FederatedCatalog {
 
   private refreshRoutes(): void {
     this.routes.set(
-      this.informers.for<ClusterLike>(CLUSTERS).list().filter((c) => c.spec.dns).map((c) => ({ zone: c.spec.dns?.zone ?? '', servers: [c.spec.dns?.server ?? ''], cluster: c.metadata.name ?? '' })),
+      this.informers
+        .for<ClusterLike>(CLUSTERS)
+        .list()
+        .filter((c) => c.spec.dns)
+        .map((c) => ({
+          zone: c.spec.dns?.zone ?? '',
+          servers: [c.spec.dns?.server ?? ''],
+          cluster: c.metadata.name ?? '',
+        })),
     );
   }
 
   private client(c: ClusterLike): RestClient | undefined {
-    const secret = this.informers.for<KubeObject & { data?: Record<string, string> }>(SECRETS, { namespace: 'flotilla-system' }).get(`${c.spec.secretRef.namespace}/${c.spec.secretRef.name}`);
+    const secret = this.informers
+      .for<KubeObject & { data?: Record<string, string> }>(SECRETS, {
+        namespace: 'flotilla-system',
+      })
+      .get(`${c.spec.secretRef.namespace}/${c.spec.secretRef.name}`);
     if (!secret) return undefined;
     const fp = `${c.spec.apiEndpoint}|${secret.metadata.resourceVersion ?? ''}`;
     const hit = this.clients.get(c.metadata.name ?? '');
     if (hit?.fp === fp) return hit.client;
     hit?.client.close();
-    const token = secret.data?.token ? Buffer.from(secret.data.token, 'base64').toString() : undefined;
-    const caData = secret.data?.caData ? Buffer.from(secret.data.caData, 'base64').toString() : undefined;
-    const client = new RestClient({ server: c.spec.apiEndpoint, ...(token ? { token } : {}), ...(caData ? { caData } : {}), timeoutMs: 2000 });
+    const token = secret.data?.token
+      ? Buffer.from(secret.data.token, 'base64').toString()
+      : undefined;
+    const caData = secret.data?.caData
+      ? Buffer.from(secret.data.caData, 'base64').toString()
+      : undefined;
+    const client = new RestClient({
+      server: c.spec.apiEndpoint,
+      ...(token ? { token } : {}),
+      ...(caData ? { caData } : {}),
+      timeoutMs: 2000,
+    });
     this.clients.set(c.metadata.name ?? '', { fp, client });
     return client;
   }
@@ -78,10 +110,20 @@ export class ClusterSources implements FederatedCatalog {
     const clusters = this.informers.for<ClusterLike>(CLUSTERS).list().filter(ready);
     const value = await Promise.all(
       clusters.map(async (c): Promise<ClusterEndpoints> => {
-        const base = { cluster: c.metadata.name ?? '', ...(c.spec.region ? { region: c.spec.region } : {}) };
+        const base = {
+          cluster: c.metadata.name ?? '',
+          ...(c.spec.region ? { region: c.spec.region } : {}),
+        };
         try {
-          const ep = await this.client(c)?.resource<EndpointsLike>(ENDPOINTS, namespace).get(service);
-          return { ...base, ips: [...new Set((ep?.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)))] };
+          const ep = await this.client(c)
+            ?.resource<EndpointsLike>(ENDPOINTS, namespace)
+            .get(service);
+          return {
+            ...base,
+            ips: [
+              ...new Set((ep?.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip))),
+            ],
+          };
         } catch {
           return { ...base, ips: [] };
         }

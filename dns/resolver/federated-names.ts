@@ -56,7 +56,11 @@ export class FederatedNames {
   }
 
   /** Builds the response for a federated query. */
-  async answer(query: Buffer, m: { ns: string; svc: string; local: boolean }, clientIp: string): Promise<Buffer> {
+  async answer(
+    query: Buffer,
+    m: { ns: string; svc: string; local: boolean },
+    clientIp: string,
+  ): Promise<Buffer> {
     const req = Packet.parse(query);
     const res = Packet.createResponseFromRequest(req);
     res.header.aa = 1;
@@ -77,10 +81,24 @@ export class FederatedNames {
     if (chosen.length === 0) {
       res.header.rcode = RCODE.NXDOMAIN;
     } else if (q?.type === TYPE.A || q?.type === TYPE.ANY) {
-      for (const ip of [...new Set(chosen.flatMap((c) => c.ips))].sort()) res.answers.push({ name, type: TYPE.A, class: 1, ttl, address: ip } as never);
+      for (const ip of [...new Set(chosen.flatMap((c) => c.ips))].sort()) {
+        res.answers.push({ name, type: TYPE.A, class: 1, ttl, address: ip } as never);
+      }
     }
     if (res.answers.length === 0) {
-      res.authorities.push({ name: zone, type: TYPE.SOA, class: 1, ttl, primary: `ns.${zone}`, admin: `hostmaster.${zone}`, serial: 1, refresh: 3600, retry: 600, expiration: 86400, minimum: ttl } as never);
+      res.authorities.push({
+        name: zone,
+        type: TYPE.SOA,
+        class: 1,
+        ttl,
+        primary: `ns.${zone}`,
+        admin: `hostmaster.${zone}`,
+        serial: 1,
+        refresh: 3600,
+        retry: 600,
+        expiration: 86400,
+        minimum: ttl,
+      } as never);
     }
     return res.toBuffer();
   }

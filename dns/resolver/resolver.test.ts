@@ -5,11 +5,18 @@ import { RouteTable } from './route-table.js';
 
 function query(name: string, id = 0x1234): Buffer {
   const labels = name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]);
-  return Buffer.concat([Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+  return Buffer.concat([
+    Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+    ...labels,
+    Buffer.from([0, 0, 1, 0, 1]),
+  ]);
 }
 
 function answerFor(q: Buffer, ttl: number): Buffer {
-  const a = Buffer.concat([q, Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, ttl, 0, 4, 10, 0, 0, 1])]);
+  const a = Buffer.concat([
+    q,
+    Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, ttl, 0, 4, 10, 0, 0, 1]),
+  ]);
   a.writeUInt16BE(0x8180, 2);
   a.writeUInt16BE(1, 6);
   return a;
@@ -19,7 +26,10 @@ describe('Resolver.handle (no network)', () => {
   it('never throws on random and crafted bytes; FORMERR for parseable headers', async () => {
     const r = new Resolver({ routes: new RouteTable() });
     const crafted = [
-      Buffer.alloc(0), Buffer.alloc(11), Buffer.alloc(12), Buffer.alloc(70_000, 0xc0),
+      Buffer.alloc(0),
+      Buffer.alloc(11),
+      Buffer.alloc(12),
+      Buffer.alloc(70_000, 0xc0),
       Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]), // pointer to itself
       Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63, 0x61]), // label runs off the end
       Buffer.from([0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]), // zero questions
@@ -27,12 +37,19 @@ describe('Resolver.handle (no network)', () => {
     for (const p of crafted) {
       const out = await r.handle(p, '127.0.0.1');
       // queries get a response; responses (QR set) and header-less bytes are dropped, never answered (no loops)
-      if (p.length >= 12 && (p.readUInt16BE(2) & 0x8000) === 0) expect(out?.readUInt16BE(2) ?? 0).toBeGreaterThanOrEqual(0x8000);
-      else expect(out).toBeUndefined();
+      if (p.length >= 12 && (p.readUInt16BE(2) & 0x8000) === 0) {
+        expect(out?.readUInt16BE(2) ?? 0).toBeGreaterThanOrEqual(0x8000);
+      } else expect(out).toBeUndefined();
     }
-    expect(((await r.handle(crafted[6]!, '127.0.0.1'))?.readUInt16BE(2) ?? 0) & 0x0f).toBe(RCODE.FORMERR);
+    expect(((await r.handle(crafted[6]!, '127.0.0.1'))?.readUInt16BE(2) ?? 0) & 0x0f).toBe(
+      RCODE.FORMERR,
+    );
     for (let i = 0; i < 3000; i++) {
-      const buf = Buffer.from(Array.from({ length: Math.floor(Math.random() * 100) }, () => Math.floor(Math.random() * 256)));
+      const buf = Buffer.from(
+        Array.from({ length: Math.floor(Math.random() * 100) }, () =>
+          Math.floor(Math.random() * 256),
+        ),
+      );
       const out = await r.handle(buf, '127.0.0.1');
       expect(out === undefined || (Buffer.isBuffer(out) && out.length >= 12)).toBe(true);
     }

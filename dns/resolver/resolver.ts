@@ -1,5 +1,12 @@
 import { DnsTransport } from '../wire/dns-transport.js';
-import { errorResponse, parseQuery, RCODE, reuseAnswer, scanResponse, type Query } from '../wire/dns-wire.js';
+import {
+  errorResponse,
+  parseQuery,
+  RCODE,
+  reuseAnswer,
+  scanResponse,
+  type Query,
+} from '../wire/dns-wire.js';
 import { WireError } from '../wire/wire-error.js';
 import { AnswerCache, type AnswerCacheOptions } from './answer-cache.js';
 import type { FederatedNames } from './federated-names.js';
@@ -61,7 +68,9 @@ export class Resolver {
       if (servers.length === 0) return errorResponse(query, RCODE.REFUSED, q);
       let pending = this.inflight.get(key);
       if (!pending) {
-        if (this.active >= (this.opts.maxInflight ?? 1024)) return errorResponse(query, RCODE.SERVFAIL, q);
+        if (this.active >= (this.opts.maxInflight ?? 1024)) {
+          return errorResponse(query, RCODE.SERVFAIL, q);
+        }
         this.active++;
         pending = this.forward(query, servers, key).finally(() => {
           this.active--;
@@ -81,15 +90,24 @@ export class Resolver {
     const info = scanResponse(resp);
     if (info.truncated) return resp;
     let ttl = 0;
-    if (info.rcode === RCODE.NOERROR && info.answers > 0) ttl = Math.min(info.minAnswerTtl ?? 0, this.cache.maxTtl);
-    else if (info.rcode === RCODE.NXDOMAIN || (info.rcode === RCODE.NOERROR && info.answers === 0)) ttl = Math.min(info.negativeTtl ?? 0, this.cache.negativeCap);
+    if (info.rcode === RCODE.NOERROR && info.answers > 0) {
+      ttl = Math.min(info.minAnswerTtl ?? 0, this.cache.maxTtl);
+    } else if (
+      info.rcode === RCODE.NXDOMAIN ||
+      (info.rcode === RCODE.NOERROR && info.answers === 0)
+    ) {
+      ttl = Math.min(info.negativeTtl ?? 0, this.cache.negativeCap);
+    }
     this.cache.set(key, resp, info.ttlOffsets, ttl);
     return resp;
   }
 
   /** Listens on UDP and TCP (same port). */
   async start(): Promise<{ host: string; port: number }> {
-    this.transport = new DnsTransport({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 }, (query, clientIp) => this.handle(query, clientIp));
+    this.transport = new DnsTransport(
+      { host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 },
+      (query, clientIp) => this.handle(query, clientIp),
+    );
     this.address = await this.transport.start();
     return this.address;
   }

@@ -1,6 +1,12 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleAll,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import { UpstreamError } from './upstream-error.js';
 
 /** Options for {@link UpstreamPool}. */
@@ -13,7 +19,9 @@ export interface UpstreamPoolOptions {
 
 function split(server: string): { host: string; port: number } {
   const i = server.lastIndexOf(':');
-  return i < 0 ? { host: server, port: 53 } : { host: server.slice(0, i), port: Number(server.slice(i + 1)) };
+  return i < 0
+    ? { host: server, port: 53 }
+    : { host: server.slice(0, i), port: Number(server.slice(i + 1)) };
 }
 
 /**
@@ -32,7 +40,10 @@ export class UpstreamPool {
   private breaker(server: string): CircuitBreakerPolicy {
     let b = this.breakers.get(server);
     if (!b) {
-      b = circuitBreaker(handleAll, { halfOpenAfter: this.opts.halfOpenAfterMs ?? 5000, breaker: new ConsecutiveBreaker(this.opts.failureThreshold ?? 3) });
+      b = circuitBreaker(handleAll, {
+        halfOpenAfter: this.opts.halfOpenAfterMs ?? 5000,
+        breaker: new ConsecutiveBreaker(this.opts.failureThreshold ?? 3),
+      });
       this.breakers.set(server, b);
     }
     return b;

@@ -1,5 +1,5 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:net';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
 import { freePort } from '../../federation/machinery/util/free-port.js';
 import { parseQuery, truncate } from './dns-wire.js';
 
@@ -27,7 +27,7 @@ export interface DnsTransportOptions {
 export class DnsTransport {
   private readonly opts: DnsTransportOptions;
   private readonly handle: DnsHandler;
-  private udp: Socket | undefined;
+  private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   address = { host: '', port: 0 };
 
@@ -70,7 +70,7 @@ export class DnsTransport {
     return this.address;
   }
 
-  private serveTcp(sock: import('node:net').Socket): void {
+  private serveTcp(sock: Socket): void {
     let buf: Buffer = Buffer.alloc(0);
     sock.setTimeout(this.opts.tcpIdleMs ?? 10_000, () => sock.destroy());
     sock.on('error', () => undefined);

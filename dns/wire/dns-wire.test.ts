@@ -4,14 +4,24 @@ import { WireError } from './wire-error.js';
 
 function query(name: string, type = 1, opt = false): Buffer {
   const labels = name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]);
-  const q = Buffer.concat([Buffer.from([0xab, 0xcd, 1, 0, 0, 1, 0, 0, 0, 0, 0, opt ? 1 : 0]), ...labels, Buffer.from([0, 0, type, 0, 1])]);
+  const q = Buffer.concat([
+    Buffer.from([0xab, 0xcd, 1, 0, 0, 1, 0, 0, 0, 0, 0, opt ? 1 : 0]),
+    ...labels,
+    Buffer.from([0, 0, type, 0, 1]),
+  ]);
   return opt ? Buffer.concat([q, Buffer.from([0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0])]) : q;
 }
 
 describe('dns wire', () => {
   it('parses a query with EDNS0 size', () => {
     const q = parseQuery(query('Web.Default.svc.cluster.local', 1, true));
-    expect(q).toMatchObject({ id: 0xabcd, name: 'web.default.svc.cluster.local', type: 1, cls: 1, udpSize: 4096 });
+    expect(q).toMatchObject({
+      id: 0xabcd,
+      name: 'web.default.svc.cluster.local',
+      type: 1,
+      cls: 1,
+      udpSize: 4096,
+    });
   });
 
   it('rejects compression loops and names running off the end', () => {
@@ -35,7 +45,11 @@ describe('dns wire', () => {
 
   it('patches id and TTLs, and truncates to the question', () => {
     const q = query('a.b', 1);
-    const answer = Buffer.concat([q.subarray(0, 12), q.subarray(12), Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 127, 0, 0, 1])]);
+    const answer = Buffer.concat([
+      q.subarray(0, 12),
+      q.subarray(12),
+      Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 127, 0, 0, 1]),
+    ]);
     answer.writeUInt16BE(0x8180, 2);
     answer.writeUInt16BE(1, 6);
     const info = scanResponse(answer);

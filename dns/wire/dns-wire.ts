@@ -1,9 +1,27 @@
 import { WireError } from './wire-error.js';
 
 /** Record types used here. */
-export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, OPT: 41, ANY: 255 } as const;
+export const TYPE = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  OPT: 41,
+  ANY: 255,
+} as const;
 /** Response codes. */
-export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+export const RCODE = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+} as const;
 
 /** The parts of a query the resolver routes and caches on. */
 export interface Query {
@@ -63,7 +81,15 @@ export function parseQuery(buf: Buffer): Query {
   if (qd !== 1) throw new WireError(`expected one question, got ${String(qd)}`);
   const { name, end } = readName(buf, 12);
   if (end + 4 > buf.length) throw new WireError('truncated question');
-  const q: Query = { id: buf.readUInt16BE(0), flags, name, type: buf.readUInt16BE(end), cls: buf.readUInt16BE(end + 2), questionEnd: end + 4, udpSize: 512 };
+  const q: Query = {
+    id: buf.readUInt16BE(0),
+    flags,
+    name,
+    type: buf.readUInt16BE(end),
+    cls: buf.readUInt16BE(end + 2),
+    questionEnd: end + 4,
+    udpSize: 512,
+  };
   // EDNS0: an OPT record in the additional section carries the payload size in its class field
   const an = buf.readUInt16BE(6);
   const ns = buf.readUInt16BE(8);
@@ -98,10 +124,22 @@ export interface ResponseInfo {
 export function scanResponse(buf: Buffer): ResponseInfo {
   if (buf.length < 12) throw new WireError('response shorter than a DNS header');
   const flags = buf.readUInt16BE(2);
-  const counts = [buf.readUInt16BE(4), buf.readUInt16BE(6), buf.readUInt16BE(8), buf.readUInt16BE(10)];
+  const counts = [
+    buf.readUInt16BE(4),
+    buf.readUInt16BE(6),
+    buf.readUInt16BE(8),
+    buf.readUInt16BE(10),
+  ];
   let off = 12;
   for (let i = 0; i < (counts[0] ?? 0); i++) off = skipName(buf, off) + 4;
-  const info: ResponseInfo = { rcode: flags & 0x0f, truncated: (flags & 0x0200) !== 0, answers: counts[1] ?? 0, ttlOffsets: [], minAnswerTtl: undefined, negativeTtl: undefined };
+  const info: ResponseInfo = {
+    rcode: flags & 0x0f,
+    truncated: (flags & 0x0200) !== 0,
+    answers: counts[1] ?? 0,
+    ttlOffsets: [],
+    minAnswerTtl: undefined,
+    negativeTtl: undefined,
+  };
   for (let section = 1; section <= 3; section++) {
     for (let i = 0; i < (counts[section] ?? 0); i++) {
       off = skipName(buf, off);
@@ -109,14 +147,18 @@ export function scanResponse(buf: Buffer): ResponseInfo {
       const type = buf.readUInt16BE(off);
       const ttl = buf.readUInt32BE(off + 4);
       const rdlen = buf.readUInt16BE(off + 8);
-      if (off + 10 + rdlen > buf.length) throw new WireError('rdata runs past the end of the message');
+      if (off + 10 + rdlen > buf.length) {
+        throw new WireError('rdata runs past the end of the message');
+      }
       if (type !== TYPE.OPT) info.ttlOffsets.push(off + 4);
       if (section === 1) info.minAnswerTtl = Math.min(info.minAnswerTtl ?? ttl, ttl);
       if (section === 2 && type === TYPE.SOA) {
         const rd = off + 10;
         const afterMname = skipName(buf, rd);
         const afterRname = skipName(buf, afterMname);
-        if (afterRname + 20 <= buf.length) info.negativeTtl = Math.min(ttl, buf.readUInt32BE(afterRname + 16));
+        if (afterRname + 20 <= buf.length) {
+          info.negativeTtl = Math.min(ttl, buf.readUInt32BE(afterRname + 16));
+        }
       }
       off += 10 + rdlen;
     }
@@ -125,11 +167,18 @@ export function scanResponse(buf: Buffer): ResponseInfo {
 }
 
 /** A copy of `buf` answering query `id`, with every TTL lowered by `elapsedSeconds`. */
-export function reuseAnswer(buf: Buffer, id: number, ttlOffsets: number[], elapsedSeconds: number): Buffer {
+export function reuseAnswer(
+  buf: Buffer,
+  id: number,
+  ttlOffsets: number[],
+  elapsedSeconds: number,
+): Buffer {
   const out = Buffer.from(buf);
   out.writeUInt16BE(id, 0);
   if (elapsedSeconds > 0) {
-    for (const o of ttlOffsets) out.writeUInt32BE(Math.max(0, out.readUInt32BE(o) - elapsedSeconds), o);
+    for (const o of ttlOffsets) {
+      out.writeUInt32BE(Math.max(0, out.readUInt32BE(o) - elapsedSeconds), o);
+    }
   }
   return out;
 }
@@ -139,7 +188,7 @@ export function errorResponse(query: Buffer, rcode: number, q?: Query): Buffer {
   const qlen = q ? q.questionEnd - 12 : 0;
   const out = Buffer.alloc(12 + qlen);
   query.copy(out, 0, 0, 2);
-  const rd = query.length >= 4 ? (query.readUInt16BE(2) & 0x0100) : 0;
+  const rd = query.length >= 4 ? query.readUInt16BE(2) & 0x0100 : 0;
   out.writeUInt16BE(0x8000 | 0x0080 | rd | (rcode & 0x0f), 2);
   out.writeUInt16BE(q ? 1 : 0, 4);
   if (q) query.copy(out, 12, 12, q.questionEnd);

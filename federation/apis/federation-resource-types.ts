@@ -1,25 +1,61 @@
 import type { GroupVersionResource, StatusCause } from './meta.js';
 import type { ResourceType } from '../machinery/resource-type.js';
-import type { Cluster, OverridePolicy, PropagationPolicy, ResourceBinding } from './federation-types.js';
+import type {
+  Cluster,
+  OverridePolicy,
+  PropagationPolicy,
+  ResourceBinding,
+} from './federation-types.js';
 
-const required = (field: string): StatusCause => ({ reason: 'FieldValueRequired', field, message: 'Required value' });
-const invalid = (field: string, msg: string): StatusCause => ({ reason: 'FieldValueInvalid', field, message: msg });
+const required = (field: string): StatusCause => ({
+  reason: 'FieldValueRequired',
+  field,
+  message: 'Required value',
+});
+const invalid = (field: string, msg: string): StatusCause => ({
+  reason: 'FieldValueInvalid',
+  field,
+  message: msg,
+});
 
 function readyOf(c: Cluster): string {
   const r = c.status?.conditions?.find((x) => x.type === 'Ready');
-  return r?.status === 'True' ? 'True' : r?.reason === 'ClusterOffline' ? 'Offline' : r ? 'False' : 'Unknown';
+  return r?.status === 'True'
+    ? 'True'
+    : r?.reason === 'ClusterOffline'
+      ? 'Offline'
+      : r
+        ? 'False'
+        : 'Unknown';
 }
 
 export const clusterType: ResourceType<Cluster> = {
-  group: 'cluster.flotilla.io', version: 'v1alpha1', kind: 'Cluster', plural: 'clusters', singular: 'cluster', namespaced: false, shortNames: ['fcl'],
+  group: 'cluster.flotilla.io',
+  version: 'v1alpha1',
+  kind: 'Cluster',
+  plural: 'clusters',
+  singular: 'cluster',
+  namespaced: false,
+  shortNames: ['fcl'],
   subresources: { status: true },
   validate: (c) => {
     const out: StatusCause[] = [];
     if (!c.spec || typeof c.spec !== 'object') return [required('spec')];
     if (!c.spec.apiEndpoint) out.push(required('spec.apiEndpoint'));
-    else if (!/^https?:\/\/[^/]+/.test(c.spec.apiEndpoint)) out.push(invalid('spec.apiEndpoint', `Invalid value: "${c.spec.apiEndpoint}": must be an http(s) URL`));
-    if (!c.spec.secretRef?.name || !c.spec.secretRef.namespace) out.push(required('spec.secretRef'));
-    if (c.spec.dns && (!c.spec.dns.zone || !/^[^:]+:\d+$/.test(c.spec.dns.server))) out.push(invalid('spec.dns', 'zone and server (host:port) are required'));
+    else if (!/^https?:\/\/[^/]+/.test(c.spec.apiEndpoint)) {
+      out.push(
+        invalid(
+          'spec.apiEndpoint',
+          `Invalid value: "${c.spec.apiEndpoint}": must be an http(s) URL`,
+        ),
+      );
+    }
+    if (!c.spec.secretRef?.name || !c.spec.secretRef.namespace) {
+      out.push(required('spec.secretRef'));
+    }
+    if (c.spec.dns && (!c.spec.dns.zone || !/^[^:]+:\d+$/.test(c.spec.dns.server))) {
+      out.push(invalid('spec.dns', 'zone and server (host:port) are required'));
+    }
     return out;
   },
   printerColumns: [
@@ -32,26 +68,58 @@ export const clusterType: ResourceType<Cluster> = {
 
 function validateSelectors(sel: unknown): StatusCause[] {
   if (!Array.isArray(sel) || sel.length === 0) return [required('spec.resourceSelectors')];
-  return sel.flatMap((s: { apiVersion?: string; kind?: string }, i) => (!s.apiVersion || !s.kind ? [required(`spec.resourceSelectors[${String(i)}].apiVersion/kind`)] : []));
+  return sel.flatMap((s: { apiVersion?: string; kind?: string }, i) =>
+    !s.apiVersion || !s.kind
+      ? [required(`spec.resourceSelectors[${String(i)}].apiVersion/kind`)]
+      : [],
+  );
 }
 
 export const propagationPolicyType: ResourceType<PropagationPolicy> = {
-  group: 'policy.flotilla.io', version: 'v1alpha1', kind: 'PropagationPolicy', plural: 'propagationpolicies', singular: 'propagationpolicy', namespaced: true, shortNames: ['pp'],
+  group: 'policy.flotilla.io',
+  version: 'v1alpha1',
+  kind: 'PropagationPolicy',
+  plural: 'propagationpolicies',
+  singular: 'propagationpolicy',
+  namespaced: true,
+  shortNames: ['pp'],
   validate: (p) => {
     if (!p.spec || typeof p.spec !== 'object') return [required('spec')];
     const out = validateSelectors(p.spec.resourceSelectors);
     const rs = p.spec.placement?.replicaScheduling;
-    if (rs && rs.replicaSchedulingType !== 'Duplicated' && rs.replicaSchedulingType !== 'Divided') out.push(invalid('spec.placement.replicaScheduling.replicaSchedulingType', 'must be Duplicated or Divided'));
-    for (const [i, w] of (rs?.weightPreference?.staticWeightList ?? []).entries()) {
-      if (!Number.isInteger(w.weight) || w.weight < 0) out.push(invalid(`spec.placement.replicaScheduling.weightPreference.staticWeightList[${String(i)}].weight`, 'must be a non-negative integer'));
+    if (rs && rs.replicaSchedulingType !== 'Duplicated' && rs.replicaSchedulingType !== 'Divided') {
+      out.push(
+        invalid(
+          'spec.placement.replicaScheduling.replicaSchedulingType',
+          'must be Duplicated or Divided',
+        ),
+      );
     }
-    if (p.spec.conflictResolution && !['Abort', 'Overwrite'].includes(p.spec.conflictResolution)) out.push(invalid('spec.conflictResolution', 'must be Abort or Overwrite'));
+    for (const [i, w] of (rs?.weightPreference?.staticWeightList ?? []).entries()) {
+      if (!Number.isInteger(w.weight) || w.weight < 0) {
+        out.push(
+          invalid(
+            `spec.placement.replicaScheduling.weightPreference.staticWeightList[${String(i)}].weight`,
+            'must be a non-negative integer',
+          ),
+        );
+      }
+    }
+    if (p.spec.conflictResolution && !['Abort', 'Overwrite'].includes(p.spec.conflictResolution)) {
+      out.push(invalid('spec.conflictResolution', 'must be Abort or Overwrite'));
+    }
     return out;
   },
 };
 
 export const overridePolicyType: ResourceType<OverridePolicy> = {
-  group: 'policy.flotilla.io', version: 'v1alpha1', kind: 'OverridePolicy', plural: 'overridepolicies', singular: 'overridepolicy', namespaced: true, shortNames: ['op'],
+  group: 'policy.flotilla.io',
+  version: 'v1alpha1',
+  kind: 'OverridePolicy',
+  plural: 'overridepolicies',
+  singular: 'overridepolicy',
+  namespaced: true,
+  shortNames: ['op'],
   validate: (p) => {
     if (!p.spec || typeof p.spec !== 'object') return [required('spec')];
     const out = validateSelectors(p.spec.resourceSelectors);
@@ -61,17 +129,51 @@ export const overridePolicyType: ResourceType<OverridePolicy> = {
 };
 
 export const resourceBindingType: ResourceType<ResourceBinding> = {
-  group: 'work.flotilla.io', version: 'v1alpha1', kind: 'ResourceBinding', plural: 'resourcebindings', singular: 'resourcebinding', namespaced: true, shortNames: ['rb'],
+  group: 'work.flotilla.io',
+  version: 'v1alpha1',
+  kind: 'ResourceBinding',
+  plural: 'resourcebindings',
+  singular: 'resourcebinding',
+  namespaced: true,
+  shortNames: ['rb'],
   subresources: { status: true },
   printerColumns: [
-    { name: 'Clusters', type: 'string', value: (b) => b.spec.clusters.map((c) => (c.replicas !== undefined ? `${c.name}:${String(c.replicas)}` : c.name)).join(',') },
+    {
+      name: 'Clusters',
+      type: 'string',
+      value: (b) =>
+        b.spec.clusters
+          .map((c) => (c.replicas !== undefined ? `${c.name}:${String(c.replicas)}` : c.name))
+          .join(','),
+    },
   ],
 };
 
 /** Every federation-only type. */
-export const federationResourceTypes: ResourceType[] = [clusterType, propagationPolicyType, overridePolicyType, resourceBindingType] as unknown as ResourceType[];
+export const federationResourceTypes: ResourceType[] = [
+  clusterType,
+  propagationPolicyType,
+  overridePolicyType,
+  resourceBindingType,
+] as unknown as ResourceType[];
 
-export const CLUSTERS: GroupVersionResource = { group: 'cluster.flotilla.io', version: 'v1alpha1', resource: 'clusters' };
-export const PROPAGATION_POLICIES: GroupVersionResource = { group: 'policy.flotilla.io', version: 'v1alpha1', resource: 'propagationpolicies' };
-export const OVERRIDE_POLICIES: GroupVersionResource = { group: 'policy.flotilla.io', version: 'v1alpha1', resource: 'overridepolicies' };
-export const RESOURCE_BINDINGS: GroupVersionResource = { group: 'work.flotilla.io', version: 'v1alpha1', resource: 'resourcebindings' };
+export const CLUSTERS: GroupVersionResource = {
+  group: 'cluster.flotilla.io',
+  version: 'v1alpha1',
+  resource: 'clusters',
+};
+export const PROPAGATION_POLICIES: GroupVersionResource = {
+  group: 'policy.flotilla.io',
+  version: 'v1alpha1',
+  resource: 'propagationpolicies',
+};
+export const OVERRIDE_POLICIES: GroupVersionResource = {
+  group: 'policy.flotilla.io',
+  version: 'v1alpha1',
+  resource: 'overridepolicies',
+};
+export const RESOURCE_BINDINGS: GroupVersionResource = {
+  group: 'work.flotilla.io',
+  version: 'v1alpha1',
+  resource: 'resourcebindings',
+};

@@ -83,7 +83,10 @@ export interface Overriders {
   imageOverrider?: ImageOverrider[];
   argsOverrider?: { containerName: string; operator: 'add' | 'remove'; value: string[] }[];
   labelsOverrider?: { operator: 'add' | 'remove' | 'replace'; value: Record<string, string> }[];
-  annotationsOverrider?: { operator: 'add' | 'remove' | 'replace'; value: Record<string, string> }[];
+  annotationsOverrider?: {
+    operator: 'add' | 'remove' | 'replace';
+    value: Record<string, string>;
+  }[];
   replicasOverrider?: number;
   /** JSON patch operations (RFC 6902 with `operator` instead of `op`, as in Karmada). */
   plaintext?: { path: string; operator: 'add' | 'remove' | 'replace'; value?: unknown }[];
@@ -100,13 +103,26 @@ export interface OverridePolicy extends KubeObject {
 /** The scheduling result for one template (owned by it). */
 export interface ResourceBinding extends KubeObject {
   spec: {
-    resource: { apiVersion: string; kind: string; namespace?: string; name: string; uid?: string; resourceVersion?: string };
+    resource: {
+      apiVersion: string;
+      kind: string;
+      namespace?: string;
+      name: string;
+      uid?: string;
+      resourceVersion?: string;
+    };
     policy?: { namespace: string; name: string };
     replicas?: number;
     clusters: { name: string; replicas?: number }[];
   };
   status?: {
     conditions?: Condition[];
-    aggregatedStatus?: { clusterName: string; applied: boolean; appliedMessage?: string; health?: 'Healthy' | 'Unhealthy' | 'Unknown'; status?: Record<string, unknown> }[];
+    aggregatedStatus?: {
+      clusterName: string;
+      applied: boolean;
+      appliedMessage?: string;
+      health?: 'Healthy' | 'Unhealthy' | 'Unknown';
+      status?: Record<string, unknown>;
+    }[];
   };
 }

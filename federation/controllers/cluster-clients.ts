@@ -35,15 +35,32 @@ export class ClusterClients {
   for(cluster: Cluster): KubeClient & RestClient {
     const name = cluster.metadata.name ?? '';
     const ref = cluster.spec.secretRef;
-    const secret = this.secrets.get(`${ref.namespace}/${ref.name}`) as (KubeObject & { data?: Record<string, string> }) | undefined;
-    if (!secret) throw new ClusterCredentialsError(name, `credentials secret ${ref.namespace}/${ref.name} not found`, new NotFoundError('secret not found'));
-    const token = secret.data?.token ? Buffer.from(secret.data.token, 'base64').toString('utf8') : undefined;
-    const caData = secret.data?.caData ? Buffer.from(secret.data.caData, 'base64').toString('utf8') : undefined;
+    const secret = this.secrets.get(`${ref.namespace}/${ref.name}`) as
+      (KubeObject & { data?: Record<string, string> }) | undefined;
+    if (!secret) {
+      throw new ClusterCredentialsError(
+        name,
+        `credentials secret ${ref.namespace}/${ref.name} not found`,
+        new NotFoundError('secret not found'),
+      );
+    }
+    const token = secret.data?.token
+      ? Buffer.from(secret.data.token, 'base64').toString('utf8')
+      : undefined;
+    const caData = secret.data?.caData
+      ? Buffer.from(secret.data.caData, 'base64').toString('utf8')
+      : undefined;
     const fingerprint = `${cluster.spec.apiEndpoint}|${secret.metadata.resourceVersion ?? ''}`;
     const hit = this.cache.get(name);
     if (hit?.fingerprint === fingerprint) return hit.client;
     hit?.client.close();
-    const client = new RestClient({ server: cluster.spec.apiEndpoint, ...(token ? { token } : {}), ...(caData ? { caData } : {}), timeoutMs: 10_000, userAgent: 'flotilla-federation' });
+    const client = new RestClient({
+      server: cluster.spec.apiEndpoint,
+      ...(token ? { token } : {}),
+      ...(caData ? { caData } : {}),
+      timeoutMs: 10_000,
+      userAgent: 'flotilla-federation',
+    });
     this.cache.set(name, { fingerprint, client });
     return client;
   }

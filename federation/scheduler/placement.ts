@@ -11,8 +11,12 @@ export function clusterMatches(c: Cluster, sel: ClusterSelector | undefined): bo
   if (!sel) return true;
   const name = c.metadata.name ?? '';
   if (sel.exclude?.includes(name)) return false;
-  if (sel.clusterNames && sel.clusterNames.length > 0 && !sel.clusterNames.includes(name)) return false;
-  if (sel.labelSelector && !labelSelectorFromObject(sel.labelSelector).matches(c.metadata.labels)) return false;
+  if (sel.clusterNames && sel.clusterNames.length > 0 && !sel.clusterNames.includes(name)) {
+    return false;
+  }
+  if (sel.labelSelector && !labelSelectorFromObject(sel.labelSelector).matches(c.metadata.labels)) {
+    return false;
+  }
   return true;
 }
 
@@ -20,7 +24,10 @@ export function clusterMatches(c: Cluster, sel: ClusterSelector | undefined): bo
  * Splits `total` by weights with the largest-remainder method; ties go to the larger weight,
  * then to the name (deterministic). 6 at 2:1 → 4 and 2.
  */
-export function divideByWeight(total: number, weights: { name: string; weight: number }[]): Map<string, number> {
+export function divideByWeight(
+  total: number,
+  weights: { name: string; weight: number }[],
+): Map<string, number> {
   const out = new Map<string, number>();
   const positive = weights.filter((w) => w.weight > 0);
   const sum = positive.reduce((n, w) => n + w.weight, 0);
@@ -52,24 +59,53 @@ export interface PlacementDecision {
  * Offline clusters are left out, which is how replicas fail over and come back), then divides
  * `replicas` by static weights or available capacity when the policy says Divided.
  */
-export function place(placement: Placement, clusters: Cluster[], replicas: number | undefined): PlacementDecision {
+export function place(
+  placement: Placement,
+  clusters: Cluster[],
+  replicas: number | undefined,
+): PlacementDecision {
   const candidates = clusters
-    .filter((c) => !c.metadata.deletionTimestamp && isClusterReady(c) && clusterMatches(c, placement.clusterAffinity))
-    .filter((c) => !(c.spec.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
+    .filter(
+      (c) =>
+        !c.metadata.deletionTimestamp &&
+        isClusterReady(c) &&
+        clusterMatches(c, placement.clusterAffinity),
+    )
+    .filter(
+      (c) =>
+        !(c.spec.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'),
+    )
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   const rs = placement.replicaScheduling;
   if (replicas === undefined || !rs || rs.replicaSchedulingType === 'Duplicated') {
-    return { clusters: candidates.map((c) => ({ name: c.metadata.name ?? '', ...(replicas !== undefined ? { replicas } : {}) })) };
+    return {
+      clusters: candidates.map((c) => ({
+        name: c.metadata.name ?? '',
+        ...(replicas !== undefined ? { replicas } : {}),
+      })),
+    };
   }
   let weights: { name: string; weight: number }[];
   const stat = rs.weightPreference?.staticWeightList;
   if (rs.weightPreference?.dynamicWeight === 'AvailableReplicas') {
-    weights = candidates.map((c) => ({ name: c.metadata.name ?? '', weight: Math.max(0, (c.status?.resourceSummary?.allocatablePods ?? 0) - (c.status?.resourceSummary?.allocatedPods ?? 0)) }));
+    weights = candidates.map((c) => ({
+      name: c.metadata.name ?? '',
+      weight: Math.max(
+        0,
+        (c.status?.resourceSummary?.allocatablePods ?? 0) -
+          (c.status?.resourceSummary?.allocatedPods ?? 0),
+      ),
+    }));
   } else if (stat && stat.length > 0) {
-    weights = candidates.map((c) => ({ name: c.metadata.name ?? '', weight: stat.find((w) => clusterMatches(c, w.targetCluster))?.weight ?? 0 }));
+    weights = candidates.map((c) => ({
+      name: c.metadata.name ?? '',
+      weight: stat.find((w) => clusterMatches(c, w.targetCluster))?.weight ?? 0,
+    }));
   } else {
     weights = candidates.map((c) => ({ name: c.metadata.name ?? '', weight: 1 }));
   }
   const split = divideByWeight(replicas, weights);
-  return { clusters: [...split].filter(([, n]) => n > 0).map(([name, n]) => ({ name, replicas: n })) };
+  return {
+    clusters: [...split].filter(([, n]) => n > 0).map(([name, n]) => ({ name, replicas: n })),
+  };
 }

@@ -2,7 +2,14 @@ import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CONFIGMAPS, DEPLOYMENTS, memberResourceTypes, NAMESPACES, SECRETS, SERVICES } from '../../member/apis/index.js';
+import {
+  CONFIGMAPS,
+  DEPLOYMENTS,
+  memberResourceTypes,
+  NAMESPACES,
+  SECRETS,
+  SERVICES,
+} from '../../member/apis/index.js';
 import { federationResourceTypes } from '../apis/index.js';
 import { ApiServer, selfSignedCert, type ServingCert } from '../machinery/apiserver/index.js';
 import { kubeconfigFor } from '../machinery/client/kubeconfig.js';
@@ -12,12 +19,26 @@ import { AlreadyExistsError } from '../machinery/errors/index.js';
 import { InformerFactory } from '../machinery/informer/index.js';
 import type { ResourceType } from '../machinery/resource-type.js';
 import { EtcdStorage } from '../machinery/storage/etcd-storage.js';
-import { ClusterHealthController, type ClusterHealthOptions } from '../controllers/cluster/cluster-health-controller.js';
+import {
+  ClusterHealthController,
+  type ClusterHealthOptions,
+} from '../controllers/cluster/cluster-health-controller.js';
 import { ClusterClients, FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
-import { PropagationController, type ImageGate, type TemplateType } from '../controllers/propagation/propagation-controller.js';
+import {
+  PropagationController,
+  type ImageGate,
+  type TemplateType,
+} from '../controllers/propagation/propagation-controller.js';
 
 /** Native kinds served as templates by the federation API. */
-const TEMPLATE_PLURALS = new Set(['namespaces', 'services', 'configmaps', 'secrets', 'deployments', 'events']);
+const TEMPLATE_PLURALS = new Set([
+  'namespaces',
+  'services',
+  'configmaps',
+  'secrets',
+  'deployments',
+  'events',
+]);
 
 /** The kinds the propagation controller copies into members. */
 export const PROPAGATED_TYPES: TemplateType[] = [
@@ -41,7 +62,10 @@ export interface FederationControlPlaneOptions {
   controllers?: string;
   kubeconfigPath?: string;
   resyncMs?: number;
-  health?: Pick<ClusterHealthOptions, 'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'halfOpenAfterMs'>;
+  health?: Pick<
+    ClusterHealthOptions,
+    'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'halfOpenAfterMs'
+  >;
   /** Extra resource types to serve (e.g. registry promotion types). */
   extraResources?: ResourceType[];
   imageGate?: ImageGate;
@@ -71,15 +95,27 @@ export class FederationControlPlane {
 
   /** A client with admin rights. */
   client(token = this.token): RestClient {
-    const c = new RestClient({ server: this.url, token, caData: this.cert.cert, userAgent: 'flotilla-federation' });
+    const c = new RestClient({
+      server: this.url,
+      token,
+      caData: this.cert.cert,
+      userAgent: 'flotilla-federation',
+    });
     this.clients.push(c);
     return c;
   }
 
   async start(): Promise<void> {
-    this.storage = new EtcdStorage({ endpoints: [this.opts.etcdEndpoint], prefix: this.opts.etcdPrefix ?? '/flotilla/federation' });
+    this.storage = new EtcdStorage({
+      endpoints: [this.opts.etcdEndpoint],
+      prefix: this.opts.etcdPrefix ?? '/flotilla/federation',
+    });
     const storage = this.storage;
-    const types = [...memberResourceTypes.filter((t) => TEMPLATE_PLURALS.has(t.plural)), ...federationResourceTypes, ...(this.opts.extraResources ?? [])];
+    const types = [
+      ...memberResourceTypes.filter((t) => TEMPLATE_PLURALS.has(t.plural)),
+      ...federationResourceTypes,
+      ...(this.opts.extraResources ?? []),
+    ];
     this.server = new ApiServer({
       storage,
       resources: types,
@@ -93,21 +129,40 @@ export class FederationControlPlane {
     this.url = await this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
     if (this.opts.kubeconfigPath) {
       mkdirSync(dirname(this.opts.kubeconfigPath), { recursive: true });
-      writeFileSync(this.opts.kubeconfigPath, kubeconfigFor({ name: 'federation', server: this.url, token: this.token, caCert: this.cert.cert }));
+      writeFileSync(
+        this.opts.kubeconfigPath,
+        kubeconfigFor({
+          name: 'federation',
+          server: this.url,
+          token: this.token,
+          caCert: this.cert.cert,
+        }),
+      );
     }
     const client = this.client();
     for (const ns of ['default', FEDERATION_SYSTEM_NAMESPACE]) {
-      await client.resource(NAMESPACES).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((err: unknown) => {
-        if (!(err instanceof AlreadyExistsError)) throw err;
-      });
+      await client
+        .resource(NAMESPACES)
+        .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+        .catch((err: unknown) => {
+          if (!(err instanceof AlreadyExistsError)) throw err;
+        });
     }
     this.abort = new AbortController();
     const signal = this.abort.signal;
     // every informer, controller and kubelet listens on this one signal
     setMaxListeners(0, signal);
     const informers = new InformerFactory(this.client());
-    this.clusterClients = new ClusterClients(informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }));
-    const health = new ClusterHealthController({ client, informers, clients: this.clusterClients, logger: this.log, ...(this.opts.health ?? {}) });
+    this.clusterClients = new ClusterClients(
+      informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }),
+    );
+    const health = new ClusterHealthController({
+      client,
+      informers,
+      clients: this.clusterClients,
+      logger: this.log,
+      ...(this.opts.health ?? {}),
+    });
     const prop = new PropagationController({
       client,
       informers,

@@ -17,5 +17,7 @@ export async function waitFor(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}`, { cause: lastErr });
+  throw new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}`, {
+    cause: lastErr,
+  });
 }

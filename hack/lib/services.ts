@@ -19,7 +19,14 @@ export interface RunningService {
 }
 
 function requireBinary(name: string): string {
-  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+  for (const dir of [
+    '/usr/local/sbin',
+    '/usr/local/bin',
+    '/usr/sbin',
+    '/usr/bin',
+    '/sbin',
+    '/bin',
+  ]) {
     const p = join(dir, name);
     if (existsSync(p)) return p;
   }
@@ -69,7 +76,9 @@ export interface EtcdService extends RunningService {
 }
 
 /** Starts a single-member etcd on 127.0.0.1. */
-export async function startEtcd(opts: { dataDir?: string; logFile?: string } = {}): Promise<EtcdService> {
+export async function startEtcd(
+  opts: { dataDir?: string; logFile?: string } = {},
+): Promise<EtcdService> {
   const bin = requireBinary('etcd');
   const dataDir = opts.dataDir ?? tempDir('flotilla-etcd');
   const clientPort = await freePort();
@@ -78,16 +87,26 @@ export async function startEtcd(opts: { dataDir?: string; logFile?: string } = {
   const proc = new ManagedProcess({
     command: bin,
     args: [
-      '--name', 'flotilla',
-      '--data-dir', dataDir,
-      '--listen-client-urls', endpoint,
-      '--advertise-client-urls', endpoint,
-      '--listen-peer-urls', `http://127.0.0.1:${String(peerPort)}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${String(peerPort)}`,
-      '--initial-cluster', `flotilla=http://127.0.0.1:${String(peerPort)}`,
-      '--quota-backend-bytes', String(4 * 1024 * 1024 * 1024),
-      '--logger', 'zap',
-      '--log-level', 'warn',
+      '--name',
+      'flotilla',
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      endpoint,
+      '--advertise-client-urls',
+      endpoint,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${String(peerPort)}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${String(peerPort)}`,
+      '--initial-cluster',
+      `flotilla=http://127.0.0.1:${String(peerPort)}`,
+      '--quota-backend-bytes',
+      String(4 * 1024 * 1024 * 1024),
+      '--logger',
+      'zap',
+      '--log-level',
+      'warn',
     ],
     logFile: opts.logFile ?? join(dataDir, 'etcd.log'),
     env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch },
@@ -120,7 +139,18 @@ export async function startRedis(opts: { logFile?: string } = {}): Promise<Redis
   const port = await freePort();
   const proc = new ManagedProcess({
     command: bin,
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    args: [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
     logFile: opts.logFile ?? join(dir, 'redis.log'),
   });
   await waitFor('redis-server to listen', async () => {
@@ -276,7 +306,9 @@ export async function ensureDockerd(): Promise<DockerService> {
     if (pid > 0) {
       try {
         process.kill(pid, 0);
-        throw new Error(`dockerd (pid ${String(pid)}) owns ${DOCKER_ROOT} but does not answer on ${socketPath}`);
+        throw new Error(
+          `dockerd (pid ${String(pid)}) owns ${DOCKER_ROOT} but does not answer on ${socketPath}`,
+        );
       } catch (err) {
         if (err instanceof Error && err.message.startsWith('dockerd')) throw err;
         rmSync(pidFile, { force: true });
@@ -286,11 +318,16 @@ export async function ensureDockerd(): Promise<DockerService> {
   const proc = new ManagedProcess({
     command: bin,
     args: [
-      '--data-root', join(DOCKER_ROOT, 'data'),
-      '--exec-root', join(DOCKER_ROOT, 'exec'),
-      '--pidfile', pidFile,
-      '-H', `unix://${socketPath}`,
-      '--insecure-registry', '127.0.0.0/8',
+      '--data-root',
+      join(DOCKER_ROOT, 'data'),
+      '--exec-root',
+      join(DOCKER_ROOT, 'exec'),
+      '--pidfile',
+      pidFile,
+      '-H',
+      `unix://${socketPath}`,
+      '--insecure-registry',
+      '127.0.0.0/8',
     ],
     logFile: join(DOCKER_ROOT, 'dockerd.log'),
   });
@@ -319,18 +356,43 @@ export function buildBusyboxImage(socketPath: string, tag = 'flotilla/busybox:la
     // not built yet
   }
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
-  if (busybox === undefined) throw new Error('busybox-static is not installed: run `npm run setup`');
+  if (busybox === undefined) {
+    throw new Error('busybox-static is not installed: run `npm run setup`');
+  }
   const root = tempDir('flotilla-busybox');
   mkdirSync(join(root, 'bin'), { recursive: true });
   mkdirSync(join(root, 'www'), { recursive: true });
   mkdirSync(join(root, 'tmp'), { recursive: true });
   execFileSync('cp', [busybox, join(root, 'bin', 'busybox')]);
-  const applets = ['sh', 'httpd', 'ls', 'cat', 'echo', 'sleep', 'wget', 'nslookup', 'env', 'true', 'false', 'hostname', 'ps', 'kill', 'date', 'touch', 'rm', 'mkdir', 'nc'];
+  const applets = [
+    'sh',
+    'httpd',
+    'ls',
+    'cat',
+    'echo',
+    'sleep',
+    'wget',
+    'nslookup',
+    'env',
+    'true',
+    'false',
+    'hostname',
+    'ps',
+    'kill',
+    'date',
+    'touch',
+    'rm',
+    'mkdir',
+    'nc',
+  ];
   for (const a of applets) execFileSync('ln', ['-s', 'busybox', join(root, 'bin', a)]);
   writeFileSync(join(root, 'www', 'index.html'), 'hello from flotilla\n');
   execFileSync(
     'sh',
-    ['-c', `tar -C '${root}' -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/httpd","-f","-p","8080","-h","/www"]' - '${tag}'`],
+    [
+      '-c',
+      `tar -C '${root}' -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/httpd","-f","-p","8080","-h","/www"]' - '${tag}'`,
+    ],
     { env, stdio: 'ignore' },
   );
   rmSync(root, { recursive: true, force: true });

@@ -41,12 +41,15 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       const stream = await this.docker.pull(image);
       await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(stream, (err: Error | null, output: { error?: string }[]) => {
-          const failed = output.find((o) => o.error);
-          if (err) reject(err);
-          else if (failed) reject(new Error(failed.error));
-          else resolve();
-        });
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null, output: { error?: string }[]) => {
+            const failed = output.find((o) => o.error);
+            if (err) reject(err);
+            else if (failed) reject(new Error(failed.error));
+            else resolve();
+          },
+        );
       });
     } catch (err) {
       throw new ImagePullError(image, err);
@@ -100,7 +103,10 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+    });
     const out: RuntimeContainer[] = [];
     for (const c of list) {
       let exitCode: number | undefined;
@@ -132,18 +138,20 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async logs(id: string, opts: { tailLines?: number; timestamps?: boolean }): Promise<string> {
-    const buf = (await this.docker.getContainer(id).logs({
+    const buf = await this.docker.getContainer(id).logs({
       stdout: true,
       stderr: true,
       follow: false,
       timestamps: opts.timestamps === true,
       ...(opts.tailLines !== undefined ? { tail: opts.tailLines } : {}),
-    })) as unknown as Buffer;
+    });
     return demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
   }
 
   async exec(id: string, command: string[]): Promise<number> {
-    const ex = await this.docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+    const ex = await this.docker
+      .getContainer(id)
+      .exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
     const stream = await ex.start({ hijack: true, stdin: false });
     await new Promise<void>((resolve) => {
       stream.on('end', () => resolve());

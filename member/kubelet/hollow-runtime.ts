@@ -14,7 +14,15 @@ export class HollowRuntime implements ContainerRuntime {
 
   create(spec: ContainerSpec): Promise<string> {
     const id = randomUUID().replace(/-/g, '');
-    this.containers.set(id, { id, labels: spec.labels, image: spec.image, imageId: `sha256:hollow-${spec.image}`, running: false, createdAt: Date.now() / 1000, spec });
+    this.containers.set(id, {
+      id,
+      labels: spec.labels,
+      image: spec.image,
+      imageId: `sha256:hollow-${spec.image}`,
+      running: false,
+      createdAt: Date.now() / 1000,
+      spec,
+    });
     return Promise.resolve(id);
   }
 
@@ -43,7 +51,11 @@ export class HollowRuntime implements ContainerRuntime {
   }
 
   list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
-    return Promise.resolve([...this.containers.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v)));
+    return Promise.resolve(
+      [...this.containers.values()].filter((c) =>
+        Object.entries(labels).every(([k, v]) => c.labels[k] === v),
+      ),
+    );
   }
 
   logs(): Promise<string> {

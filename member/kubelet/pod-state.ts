@@ -15,5 +15,16 @@ export interface PodState {
 
 /** A fresh state. */
 export function newPodState(now: Date): PodState {
-  return { restarts: {}, started: {}, backoffUntil: {}, backoffMs: {}, livenessFailures: {}, ready: {}, lastProbe: {}, waiting: {}, hostPorts: {}, startTime: now.toISOString().replace(/\.\d+Z$/, 'Z') };
+  return {
+    restarts: {},
+    started: {},
+    backoffUntil: {},
+    backoffMs: {},
+    livenessFailures: {},
+    ready: {},
+    lastProbe: {},
+    waiting: {},
+    hostPorts: {},
+    startTime: now.toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
 }

@@ -3,13 +3,26 @@ import type { ContainerStatus, Pod, PodStatus } from '../apis/index.js';
 import type { RuntimeContainer } from './container-runtime.js';
 import type { PodState } from './pod-state.js';
 
-const ts = (s: string | undefined): string | undefined => (s && !s.startsWith('0001') ? s.replace(/\.\d+Z$/, 'Z') : undefined);
+const ts = (s: string | undefined): string | undefined =>
+  s && !s.startsWith('0001') ? s.replace(/\.\d+Z$/, 'Z') : undefined;
 
 /** Builds the pod status from the runtime's containers and the kubelet's memory. */
-export function computePodStatus(pod: Pod, latest: Map<string, RuntimeContainer | undefined>, state: PodState, nodeAddress: string, old: PodStatus | undefined): PodStatus {
+export function computePodStatus(
+  pod: Pod,
+  latest: Map<string, RuntimeContainer | undefined>,
+  state: PodState,
+  nodeAddress: string,
+  old: PodStatus | undefined,
+): PodStatus {
   const statuses: ContainerStatus[] = pod.spec.containers.map((c) => {
     const rc = latest.get(c.name);
-    const cs: ContainerStatus = { name: c.name, ready: false, restartCount: state.restarts[c.name] ?? 0, image: c.image, started: rc?.running === true };
+    const cs: ContainerStatus = {
+      name: c.name,
+      ready: false,
+      restartCount: state.restarts[c.name] ?? 0,
+      image: c.image,
+      started: rc?.running === true,
+    };
     if (rc) {
       cs.imageID = rc.imageId;
       cs.containerID = `docker://${rc.id}`;
@@ -21,10 +34,22 @@ export function computePodStatus(pod: Pod, latest: Map<string, RuntimeContainer 
       cs.state = { running: startedAt ? { startedAt } : {} };
       cs.ready = state.ready[c.name] ?? true;
     } else if (waiting) {
-      cs.state = { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } };
+      cs.state = {
+        waiting: {
+          reason: waiting.reason,
+          ...(waiting.message ? { message: waiting.message } : {}),
+        },
+      };
     } else if (rc) {
       const code = rc.exitCode ?? 0;
-      cs.state = { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', ...(startedAt ? { startedAt } : {}), ...(finishedAt ? { finishedAt } : {}) } };
+      cs.state = {
+        terminated: {
+          exitCode: code,
+          reason: code === 0 ? 'Completed' : 'Error',
+          ...(startedAt ? { startedAt } : {}),
+          ...(finishedAt ? { finishedAt } : {}),
+        },
+      };
     } else {
       cs.state = { waiting: { reason: 'ContainerCreating' } };
     }
@@ -35,15 +60,27 @@ export function computePodStatus(pod: Pod, latest: Map<string, RuntimeContainer 
   const policy = pod.spec.restartPolicy ?? 'Always';
   let phase: PodStatus['phase'] = 'Pending';
   if (terminated.length === statuses.length && policy !== 'Always' && statuses.length > 0) {
-    phase = terminated.every((s) => s.state?.terminated?.exitCode === 0) ? 'Succeeded' : policy === 'Never' ? 'Failed' : 'Running';
-  } else if (running > 0 || statuses.some((s) => (s.restartCount > 0))) {
+    phase = terminated.every((s) => s.state?.terminated?.exitCode === 0)
+      ? 'Succeeded'
+      : policy === 'Never'
+        ? 'Failed'
+        : 'Running';
+  } else if (running > 0 || statuses.some((s) => s.restartCount > 0)) {
     phase = 'Running';
   }
   const allReady = statuses.length > 0 && statuses.every((s) => s.ready);
   const cond = (type: string, ok: boolean, reason?: string): Condition => {
     const prev = old?.conditions?.find((c) => c.type === type);
     const status = ok ? 'True' : 'False';
-    return { type, status, ...(reason && !ok ? { reason } : {}), lastTransitionTime: prev?.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+    return {
+      type,
+      status,
+      ...(reason && !ok ? { reason } : {}),
+      lastTransitionTime:
+        prev?.status === status && prev.lastTransitionTime
+          ? prev.lastTransitionTime
+          : new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
   };
   return {
     phase,

@@ -13,17 +13,25 @@ export interface ProbeTarget {
 export async function runProbe(probe: Probe, target: ProbeTarget): Promise<boolean> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.exec) {
-    return (await Promise.race([target.exec(probe.exec.command), new Promise<number>((r) => setTimeout(() => r(1), timeoutMs))])) === 0;
+    return (
+      (await Promise.race([
+        target.exec(probe.exec.command),
+        new Promise<number>((r) => setTimeout(() => r(1), timeoutMs)),
+      ])) === 0
+    );
   }
   if (probe.httpGet) {
     const port = target.portFor(probe.httpGet.port);
     if (port === undefined) return false;
     return new Promise((resolve) => {
-      const req = request({ host: target.host, port, path: probe.httpGet?.path ?? '/', timeout: timeoutMs }, (res) => {
-        res.resume();
-        const code = res.statusCode ?? 500;
-        resolve(code >= 200 && code < 400);
-      });
+      const req = request(
+        { host: target.host, port, path: probe.httpGet?.path ?? '/', timeout: timeoutMs },
+        (res) => {
+          res.resume();
+          const code = res.statusCode ?? 500;
+          resolve(code >= 200 && code < 400);
+        },
+      );
       req.on('error', () => resolve(false));
       req.on('timeout', () => {
         req.destroy();

@@ -14,10 +14,25 @@ export const bindingHandler: SubresourceHandler = async (req) => {
   if (!target) throw new BadRequestError('Binding.target.name is required');
   await req.registry.guaranteedUpdate(req.rt, req.namespace, req.name, undefined, (cur) => {
     const pod = cur as Pod;
-    if (pod.spec.nodeName) throw new ConflictError(`pod ${req.name} is already assigned to node "${pod.spec.nodeName}"`, { name: req.name });
+    if (pod.spec.nodeName) {
+      throw new ConflictError(
+        `pod ${req.name} is already assigned to node "${pod.spec.nodeName}"`,
+        { name: req.name },
+      );
+    }
     pod.spec.nodeName = target;
-    const cond: Condition = { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date().toISOString() };
-    pod.status = { ...(pod.status ?? {}), conditions: [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), cond] };
+    const cond: Condition = {
+      type: 'PodScheduled',
+      status: 'True',
+      lastTransitionTime: new Date().toISOString(),
+    };
+    pod.status = {
+      ...(pod.status ?? {}),
+      conditions: [
+        ...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'),
+        cond,
+      ],
+    };
     return pod;
   });
   req.ctx.status = 201;

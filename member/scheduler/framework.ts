@@ -41,7 +41,11 @@ export function podRequests(pod: Pod): { cpu: number; memory: number } {
 
 /** Host ports a pod needs (`ip/proto/port`). */
 export function podHostPorts(pod: Pod): string[] {
-  return pod.spec.containers.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.protocol ?? 'TCP'}/${String(p.hostPort)}`));
+  return pod.spec.containers.flatMap((c) =>
+    (c.ports ?? [])
+      .filter((p) => p.hostPort)
+      .map((p) => `${p.protocol ?? 'TCP'}/${String(p.hostPort)}`),
+  );
 }
 
 /** Builds NodeInfo for a node from the pods on it. */
@@ -52,7 +56,9 @@ export function nodeInfo(node: Node, pods: Pod[]): NodeInfo {
     requestedCpu: 0,
     requestedMemory: 0,
     allocatableCpu: parseCpu(node.status?.allocatable?.cpu ?? node.status?.capacity?.cpu ?? '0'),
-    allocatableMemory: parseMemory(node.status?.allocatable?.memory ?? node.status?.capacity?.memory ?? '0'),
+    allocatableMemory: parseMemory(
+      node.status?.allocatable?.memory ?? node.status?.capacity?.memory ?? '0',
+    ),
     allocatablePods: Number(node.status?.allocatable?.pods ?? node.status?.capacity?.pods ?? 110),
     usedHostPorts: new Set(),
   };

@@ -5,7 +5,17 @@ export function parseCpu(q: string | undefined): number {
   return Math.round((Number(q) || 0) * 1000);
 }
 
-const UNITS: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+const UNITS: Record<string, number> = {
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  k: 1e3,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+};
 
 /** Parses a memory quantity into bytes ("64Mi" → 67108864). */
 export function parseMemory(q: string | undefined): number {

@@ -42,6 +42,8 @@ export function scheduleOne(
 
 /** kube-scheduler's message: `0/3 nodes are available: 2 Insufficient cpu, 1 node(s) were unschedulable.` */
 export function unschedulableMessage(total: number, reasons: Record<string, number>): string {
-  const parts = Object.entries(reasons).map(([r, n]) => `${String(n)} ${r}`).sort();
+  const parts = Object.entries(reasons)
+    .map(([r, n]) => `${String(n)} ${r}`)
+    .sort();
   return `0/${String(total)} nodes are available: ${parts.join(', ')}.`;
 }

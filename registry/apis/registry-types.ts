@@ -1,9 +1,18 @@
-import type { Condition, GroupVersionResource, KubeObject, StatusCause } from '../../federation/apis/meta.js';
+import type {
+  Condition,
+  GroupVersionResource,
+  KubeObject,
+  StatusCause,
+} from '../../federation/apis/meta.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 
 /** An environment's registry (cluster-scoped). */
 export interface Registry extends KubeObject {
-  spec: { url: string; environment: string; credentialsSecretRef?: { namespace: string; name: string } };
+  spec: {
+    url: string;
+    environment: string;
+    credentialsSecretRef?: { namespace: string; name: string };
+  };
 }
 
 /** Which images move between two registries, and whether someone must approve. */
@@ -23,7 +32,14 @@ export interface ReplicationPolicy extends KubeObject {
 
 /** A request to copy one image (by digest) from one registry to another. */
 export interface PromotionRequest extends KubeObject {
-  spec: { image: { repository: string; digest: string; tag?: string }; from: string; to: string; requester: string; reason?: string; policy?: string };
+  spec: {
+    image: { repository: string; digest: string; tag?: string };
+    from: string;
+    to: string;
+    requester: string;
+    reason?: string;
+    policy?: string;
+  };
   status?: {
     phase?: 'Pending' | 'Approved' | 'Rejected' | 'Copying' | 'Succeeded' | 'Failed';
     approvals?: { user: string; role: string; decision: 'approve' | 'reject'; time: string }[];
@@ -34,53 +50,116 @@ export interface PromotionRequest extends KubeObject {
   };
 }
 
-const req = (field: string): StatusCause => ({ reason: 'FieldValueRequired', field, message: 'Required value' });
+const req = (field: string): StatusCause => ({
+  reason: 'FieldValueRequired',
+  field,
+  message: 'Required value',
+});
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 export const registryType: ResourceType<Registry> = {
-  group: 'registry.flotilla.io', version: 'v1alpha1', kind: 'Registry', plural: 'registries', singular: 'registry', namespaced: false, shortNames: ['reg'],
+  group: 'registry.flotilla.io',
+  version: 'v1alpha1',
+  kind: 'Registry',
+  plural: 'registries',
+  singular: 'registry',
+  namespaced: false,
+  shortNames: ['reg'],
   validate: (r) => {
     const out: StatusCause[] = [];
-    if (!r.spec?.url || !/^https?:\/\/[^/]+$/.test(r.spec.url)) out.push({ reason: 'FieldValueInvalid', field: 'spec.url', message: 'must be http(s)://host[:port]' });
+    if (!r.spec?.url || !/^https?:\/\/[^/]+$/.test(r.spec.url)) {
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.url',
+        message: 'must be http(s)://host[:port]',
+      });
+    }
     if (!r.spec?.environment) out.push(req('spec.environment'));
     return out;
   },
-  printerColumns: [{ name: 'Environment', type: 'string', value: (r) => r.spec.environment }, { name: 'URL', type: 'string', value: (r) => r.spec.url }],
+  printerColumns: [
+    { name: 'Environment', type: 'string', value: (r) => r.spec.environment },
+    { name: 'URL', type: 'string', value: (r) => r.spec.url },
+  ],
 };
 
 export const replicationPolicyType: ResourceType<ReplicationPolicy> = {
-  group: 'registry.flotilla.io', version: 'v1alpha1', kind: 'ReplicationPolicy', plural: 'replicationpolicies', singular: 'replicationpolicy', namespaced: false, shortNames: ['rp'],
+  group: 'registry.flotilla.io',
+  version: 'v1alpha1',
+  kind: 'ReplicationPolicy',
+  plural: 'replicationpolicies',
+  singular: 'replicationpolicy',
+  namespaced: false,
+  shortNames: ['rp'],
   validate: (p) => {
     const out: StatusCause[] = [];
     if (!p.spec?.source) out.push(req('spec.source'));
     if (!p.spec?.target) out.push(req('spec.target'));
-    if (p.spec?.source && p.spec.source === p.spec.target) out.push({ reason: 'FieldValueInvalid', field: 'spec.target', message: 'must differ from spec.source' });
-    if (p.spec?.mode && !['OneWay', 'TwoWay'].includes(p.spec.mode)) out.push({ reason: 'FieldValueNotSupported', field: 'spec.mode', message: 'OneWay or TwoWay' });
-    if (p.spec?.requiresApproval && !(p.spec.approvers ?? []).some((a) => a.users.length > 0)) out.push(req('spec.approvers'));
+    if (p.spec?.source && p.spec.source === p.spec.target) {
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.target',
+        message: 'must differ from spec.source',
+      });
+    }
+    if (p.spec?.mode && !['OneWay', 'TwoWay'].includes(p.spec.mode)) {
+      out.push({
+        reason: 'FieldValueNotSupported',
+        field: 'spec.mode',
+        message: 'OneWay or TwoWay',
+      });
+    }
+    if (p.spec?.requiresApproval && !(p.spec.approvers ?? []).some((a) => a.users.length > 0)) {
+      out.push(req('spec.approvers'));
+    }
     return out;
   },
 };
 
 export const promotionRequestType: ResourceType<PromotionRequest> = {
-  group: 'registry.flotilla.io', version: 'v1alpha1', kind: 'PromotionRequest', plural: 'promotionrequests', singular: 'promotionrequest', namespaced: false, shortNames: ['pr'],
+  group: 'registry.flotilla.io',
+  version: 'v1alpha1',
+  kind: 'PromotionRequest',
+  plural: 'promotionrequests',
+  singular: 'promotionrequest',
+  namespaced: false,
+  shortNames: ['pr'],
   subresources: { status: true },
   // the requester is whoever is authenticated; only system identities (the notification receiver)
   // may name another requester, such as `registry:dev` or the pushing user
   admit: (p, { user }) => {
-    if (!user.startsWith('system:') && p.spec && typeof p.spec === 'object') p.spec.requester = user;
+    if (!user.startsWith('system:') && p.spec && typeof p.spec === 'object') {
+      p.spec.requester = user;
+    }
   },
   validate: (p, old) => {
     const out: StatusCause[] = [];
     if (!p.spec?.image?.repository) out.push(req('spec.image.repository'));
-    if (!DIGEST.test(p.spec?.image?.digest ?? '')) out.push({ reason: 'FieldValueInvalid', field: 'spec.image.digest', message: 'must be sha256:<64 hex>' });
+    if (!DIGEST.test(p.spec?.image?.digest ?? '')) {
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.image.digest',
+        message: 'must be sha256:<64 hex>',
+      });
+    }
     if (!p.spec?.from) out.push(req('spec.from'));
     if (!p.spec?.to) out.push(req('spec.to'));
     if (!p.spec?.requester) out.push(req('spec.requester'));
-    if (old && JSON.stringify(old.spec) !== JSON.stringify(p.spec)) out.push({ reason: 'FieldValueForbidden', field: 'spec', message: 'a promotion request is immutable' });
+    if (old && JSON.stringify(old.spec) !== JSON.stringify(p.spec)) {
+      out.push({
+        reason: 'FieldValueForbidden',
+        field: 'spec',
+        message: 'a promotion request is immutable',
+      });
+    }
     return out;
   },
   printerColumns: [
-    { name: 'Image', type: 'string', value: (p) => `${p.spec.image.repository}@${p.spec.image.digest.slice(0, 19)}` },
+    {
+      name: 'Image',
+      type: 'string',
+      value: (p) => `${p.spec.image.repository}@${p.spec.image.digest.slice(0, 19)}`,
+    },
     { name: 'From', type: 'string', value: (p) => p.spec.from },
     { name: 'To', type: 'string', value: (p) => p.spec.to },
     { name: 'Phase', type: 'string', value: (p) => p.status?.phase ?? 'Pending' },
@@ -89,9 +168,17 @@ export const promotionRequestType: ResourceType<PromotionRequest> = {
 };
 
 /** Types the federation serves for image promotion. */
-export const registryResourceTypes: ResourceType[] = [registryType, replicationPolicyType, promotionRequestType] as unknown as ResourceType[];
+export const registryResourceTypes: ResourceType[] = [
+  registryType,
+  replicationPolicyType,
+  promotionRequestType,
+] as unknown as ResourceType[];
 
-const gvr = (resource: string): GroupVersionResource => ({ group: 'registry.flotilla.io', version: 'v1alpha1', resource });
+const gvr = (resource: string): GroupVersionResource => ({
+  group: 'registry.flotilla.io',
+  version: 'v1alpha1',
+  resource,
+});
 export const REGISTRIES = gvr('registries');
 export const REPLICATION_POLICIES = gvr('replicationpolicies');
 export const PROMOTION_REQUESTS = gvr('promotionrequests');

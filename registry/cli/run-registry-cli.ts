@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadKubeconfig } from '../../federation/machinery/client/kubeconfig.js';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
-import { PROMOTION_REQUESTS, REGISTRIES, type PromotionRequest, type Registry } from '../apis/registry-types.js';
+import {
+  PROMOTION_REQUESTS,
+  REGISTRIES,
+  type PromotionRequest,
+  type Registry,
+} from '../apis/registry-types.js';
 
 const USAGE = `flotilla-registry: image promotion
   registries list
@@ -15,32 +20,74 @@ Flags: --kubeconfig PATH (federation; default $FLOTILLA_KUBECONFIG or ~/.flotill
 `;
 
 /** Runs the registry CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). */
-export async function runRegistryCli(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; env: Record<string, string | undefined> }): Promise<number> {
+export async function runRegistryCli(
+  argv: string[],
+  io: {
+    stdout: (s: string) => void;
+    stderr: (s: string) => void;
+    env: Record<string, string | undefined>;
+  },
+): Promise<number> {
   let client: RestClient | undefined;
   const usage = (msg: string): number => {
     io.stderr(`error: ${msg}\n${USAGE}`);
     return 2;
   };
   try {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { kubeconfig: { type: 'string' }, context: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, tag: { type: 'string' }, reason: { type: 'string' }, role: { type: 'string' } } });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        tag: { type: 'string' },
+        reason: { type: 'string' },
+        role: { type: 'string' },
+      },
+    });
     const [cmd, arg] = positionals;
     if (!cmd) return usage('missing command');
-    const conn = loadKubeconfig(values.kubeconfig ?? io.env.FLOTILLA_KUBECONFIG ?? join(homedir(), '.flotilla', 'config'), values.context);
-    client = new RestClient({ server: conn.server, ...(conn.token ? { token: conn.token } : {}), ...(conn.caData ? { caData: conn.caData } : {}) });
+    const conn = loadKubeconfig(
+      values.kubeconfig ?? io.env.FLOTILLA_KUBECONFIG ?? join(homedir(), '.flotilla', 'config'),
+      values.context,
+    );
+    client = new RestClient({
+      server: conn.server,
+      ...(conn.token ? { token: conn.token } : {}),
+      ...(conn.caData ? { caData: conn.caData } : {}),
+    });
     const prs = client.resource<PromotionRequest>(PROMOTION_REQUESTS);
     switch (cmd) {
       case 'registries': {
-        for (const r of (await client.resource<Registry>(REGISTRIES).list()).items) io.stdout(`${(r.metadata.name ?? '').padEnd(16)} ${r.spec.environment.padEnd(10)} ${r.spec.url}\n`);
+        for (const r of (await client.resource<Registry>(REGISTRIES).list()).items) {
+          io.stdout(
+            `${(r.metadata.name ?? '').padEnd(16)} ${r.spec.environment.padEnd(10)} ${r.spec.url}\n`,
+          );
+        }
         return 0;
       }
       case 'promote': {
         const m = /^(.+)@(sha256:[a-f0-9]{64})$/.exec(arg ?? '');
-        if (!m || !values.from || !values.to) return usage('promote needs REPO@sha256:DIGEST --from --to');
+        if (!m || !values.from || !values.to) {
+          return usage('promote needs REPO@sha256:DIGEST --from --to');
+        }
         const pr = await prs.create({
           apiVersion: 'registry.flotilla.io/v1alpha1',
           kind: 'PromotionRequest',
           metadata: { generateName: 'promo-' },
-          spec: { image: { repository: m[1] ?? '', digest: m[2] ?? '', ...(values.tag ? { tag: values.tag } : {}) }, from: values.from, to: values.to, requester: 'set-by-server', ...(values.reason ? { reason: values.reason } : {}) },
+          spec: {
+            image: {
+              repository: m[1] ?? '',
+              digest: m[2] ?? '',
+              ...(values.tag ? { tag: values.tag } : {}),
+            },
+            from: values.from,
+            to: values.to,
+            requester: 'set-by-server',
+            ...(values.reason ? { reason: values.reason } : {}),
+          },
         });
         io.stdout(`promotionrequest/${pr.metadata.name ?? ''} created\n`);
         return 0;
@@ -48,7 +95,10 @@ export async function runRegistryCli(argv: string[], io: { stdout: (s: string) =
       case 'approve':
       case 'reject': {
         if (!arg || !values.role) return usage(`${cmd} needs NAME --role ROLE`);
-        const pr = await prs.subresource<PromotionRequest>(arg, 'approval', 'POST', { decision: cmd, role: values.role });
+        const pr = await prs.subresource<PromotionRequest>(arg, 'approval', 'POST', {
+          decision: cmd,
+          role: values.role,
+        });
         io.stdout(`promotionrequest/${arg} ${pr.status?.phase ?? ''}\n`);
         return 0;
       }
@@ -56,7 +106,9 @@ export async function runRegistryCli(argv: string[], io: { stdout: (s: string) =
         const list = arg ? [await prs.get(arg)] : (await prs.list()).items;
         for (const p of list) {
           const pg = p.status?.progress;
-          io.stdout(`${(p.metadata.name ?? '').padEnd(24)} ${(p.status?.phase ?? 'Pending').padEnd(10)} ${p.spec.from}→${p.spec.to} ${p.spec.image.repository}@${p.spec.image.digest.slice(7, 19)} ${pg ? `blobs ${String(pg.blobsDone + pg.blobsSkipped)}/${String(pg.blobsTotal)} ${String(pg.bytesDone)}B` : ''} ${p.status?.message ?? ''}\n`);
+          io.stdout(
+            `${(p.metadata.name ?? '').padEnd(24)} ${(p.status?.phase ?? 'Pending').padEnd(10)} ${p.spec.from}→${p.spec.to} ${p.spec.image.repository}@${p.spec.image.digest.slice(7, 19)} ${pg ? `blobs ${String(pg.blobsDone + pg.blobsSkipped)}/${String(pg.blobsTotal)} ${String(pg.bytesDone)}B` : ''} ${p.status?.message ?? ''}\n`,
+          );
         }
         return 0;
       }

@@ -2,4 +2,8 @@
 // Thin entrypoint of the image promotion CLI.
 import { runRegistryCli } from '../cli/run-registry-cli.js';
 
-process.exitCode = await runRegistryCli(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), env: process.env });
+process.exitCode = await runRegistryCli(process.argv.slice(2), {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  env: process.env,
+});

@@ -1,7 +1,12 @@
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../federation/machinery/controller/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
-import { PROMOTION_REQUESTS, REPLICATION_POLICIES, type PromotionRequest, type ReplicationPolicy } from '../apis/registry-types.js';
+import {
+  PROMOTION_REQUESTS,
+  REPLICATION_POLICIES,
+  type PromotionRequest,
+  type ReplicationPolicy,
+} from '../apis/registry-types.js';
 import type { Replicator } from '../jobs/replicator.js';
 import { updatePromotionStatus } from '../jobs/status-writer.js';
 import { findPolicy } from './policy-match.js';
@@ -25,8 +30,16 @@ export class PromotionController {
     this.informers = new InformerFactory(opts.client);
     const prs = this.informers.for<PromotionRequest>(PROMOTION_REQUESTS);
     const pols = this.informers.for<ReplicationPolicy>(REPLICATION_POLICIES);
-    this.controller = new Controller({ name: ControllerName, informers: [prs, pols], reconcile: (k) => this.reconcile(k), logger: opts.logger });
-    prs.addEventHandler({ onAdd: this.controller.enqueueObject, onUpdate: (_o, n) => this.controller.enqueueObject(n) });
+    this.controller = new Controller({
+      name: ControllerName,
+      informers: [prs, pols],
+      reconcile: (k) => this.reconcile(k),
+      logger: opts.logger,
+    });
+    prs.addEventHandler({
+      onAdd: this.controller.enqueueObject,
+      onUpdate: (_o, n) => this.controller.enqueueObject(n),
+    });
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -40,7 +53,13 @@ export class PromotionController {
     if (!pr) return;
     const phase = pr.status?.phase;
     if (phase === undefined) {
-      const policy = findPolicy(this.informers.for<ReplicationPolicy>(REPLICATION_POLICIES).list(), pr.spec.from, pr.spec.to, pr.spec.image.repository, pr.spec.image.tag);
+      const policy = findPolicy(
+        this.informers.for<ReplicationPolicy>(REPLICATION_POLICIES).list(),
+        pr.spec.from,
+        pr.spec.to,
+        pr.spec.image.repository,
+        pr.spec.image.tag,
+      );
       await updatePromotionStatus(this.client, name, (s) => {
         if (s.phase !== undefined) return;
         if (!policy) {
@@ -48,7 +67,9 @@ export class PromotionController {
           s.message = `no ReplicationPolicy allows ${pr.spec.image.repository} from ${pr.spec.from} to ${pr.spec.to}`;
         } else {
           s.phase = policy.spec.requiresApproval ? 'Pending' : 'Approved';
-          s.message = policy.spec.requiresApproval ? `waiting for approval by ${(policy.spec.approvers ?? []).map((a) => a.role).join(' or ')}` : 'approved by policy';
+          s.message = policy.spec.requiresApproval
+            ? `waiting for approval by ${(policy.spec.approvers ?? []).map((a) => a.role).join(' or ')}`
+            : 'approved by policy';
         }
       });
       return;

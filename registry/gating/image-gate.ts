@@ -19,8 +19,16 @@ export class ImageNotPromotedError extends Error {
 type Containers = { image: string }[];
 
 function containersOf(obj: KubeObject): Containers {
-  const spec = obj.spec as { template?: { spec?: { containers?: Containers; initContainers?: Containers } }; containers?: Containers } | undefined;
-  return [...(spec?.template?.spec?.containers ?? spec?.containers ?? []), ...(spec?.template?.spec?.initContainers ?? [])];
+  const spec = obj.spec as
+    | {
+        template?: { spec?: { containers?: Containers; initContainers?: Containers } };
+        containers?: Containers;
+      }
+    | undefined;
+  return [
+    ...(spec?.template?.spec?.containers ?? spec?.containers ?? []),
+    ...(spec?.template?.spec?.initContainers ?? []),
+  ];
 }
 
 /**
@@ -29,7 +37,9 @@ function containersOf(obj: KubeObject): Containers {
  * cluster's environment registry, and refused (ImageNotPromotedError) when that registry does not
  * have the digest. Clusters without `spec.environment` and images from other registries pass as they are.
  */
-export function createImageGate(client: KubeClient): (obj: KubeObject, cluster: { spec: { environment?: string } }) => Promise<KubeObject> {
+export function createImageGate(
+  client: KubeClient,
+): (obj: KubeObject, cluster: { spec: { environment?: string } }) => Promise<KubeObject> {
   return async (obj, cluster) => {
     const env = cluster.spec.environment;
     if (!env) return obj;
@@ -44,7 +54,9 @@ export function createImageGate(client: KubeClient): (obj: KubeObject, cluster: 
       if (!m || !hosts.has(m[1] ?? '')) continue;
       const repo = (m[2] ?? '').replace(/:[^/]+$/, '');
       const digest = m[3] ?? '';
-      if ((await oci.headManifest(repo, digest)) !== digest) throw new ImageNotPromotedError(c.image, env);
+      if ((await oci.headManifest(repo, digest)) !== digest) {
+        throw new ImageNotPromotedError(c.image, env);
+      }
       c.image = `${oci.host}/${repo}@${digest}`;
     }
     return out;

@@ -1,7 +1,20 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retry, wrap, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleAll,
+  retry,
+  wrap,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { PROMOTION_REQUESTS, REGISTRIES, type PromotionRequest, type Registry } from '../apis/registry-types.js';
+import {
+  PROMOTION_REQUESTS,
+  REGISTRIES,
+  type PromotionRequest,
+  type Registry,
+} from '../apis/registry-types.js';
 import { copyImage, type CopyProgress } from '../oci/copy-image.js';
 import { OciClient } from '../oci/oci-client.js';
 import { updatePromotionStatus } from './status-writer.js';
@@ -41,13 +54,26 @@ export class Replicator {
     const name = opts.queueName ?? 'flotilla-replication';
     const connection = { host: opts.redis.host, port: opts.redis.port, maxRetriesPerRequest: null };
     this.queue = new Queue<CopyJob>(name, { connection });
-    this.worker = new Worker<CopyJob>(name, (job) => this.process(job), { connection, concurrency: opts.concurrency ?? 4 });
+    this.worker = new Worker<CopyJob>(name, (job) => this.process(job), {
+      connection,
+      concurrency: opts.concurrency ?? 4,
+    });
     this.worker.on('error', () => undefined);
   }
 
   /** Queues the copy for a request (idempotent per request). */
   async enqueue(pr: PromotionRequest): Promise<void> {
-    await this.queue.add('copy', { request: pr.metadata.name ?? '' }, { jobId: pr.metadata.uid ?? pr.metadata.name ?? '', removeOnComplete: 1000, removeOnFail: 1000, attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
+    await this.queue.add(
+      'copy',
+      { request: pr.metadata.name ?? '' },
+      {
+        jobId: pr.metadata.uid ?? pr.metadata.name ?? '',
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 1000 },
+      },
+    );
   }
 
   private breaker(host: string): CircuitBreakerPolicy {
@@ -70,7 +96,16 @@ export class Replicator {
     const src = await this.registry(pr.spec.from);
     const dst = await this.registry(pr.spec.to);
     let last = 0;
-    const policy = wrap(retry(handleAll, { maxAttempts: this.opts.attempts ?? 6, backoff: new ExponentialBackoff({ initialDelay: this.opts.backoffMs ?? 200, maxDelay: 5000 }) }), this.breaker(dst.host));
+    const policy = wrap(
+      retry(handleAll, {
+        maxAttempts: this.opts.attempts ?? 6,
+        backoff: new ExponentialBackoff({
+          initialDelay: this.opts.backoffMs ?? 200,
+          maxDelay: 5000,
+        }),
+      }),
+      this.breaker(dst.host),
+    );
     let attempts = 0;
     try {
       const result = await policy.execute(() => {

@@ -3,7 +3,11 @@ import { ConflictError } from '../../federation/machinery/errors/index.js';
 import { PROMOTION_REQUESTS, type PromotionRequest } from '../apis/registry-types.js';
 
 /** Read-modify-write of a PromotionRequest's status, retried on conflicts. */
-export async function updatePromotionStatus(client: KubeClient, name: string, mutate: (s: NonNullable<PromotionRequest['status']>) => void): Promise<PromotionRequest> {
+export async function updatePromotionStatus(
+  client: KubeClient,
+  name: string,
+  mutate: (s: NonNullable<PromotionRequest['status']>) => void,
+): Promise<PromotionRequest> {
   const rc = client.resource<PromotionRequest>(PROMOTION_REQUESTS);
   for (let i = 0; ; i++) {
     const cur = await rc.get(name);

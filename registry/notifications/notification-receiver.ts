@@ -3,7 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import { AlreadyExistsError } from '../../federation/machinery/errors/index.js';
 import { freePort } from '../../federation/machinery/util/free-port.js';
-import { PROMOTION_REQUESTS, REPLICATION_POLICIES, type PromotionRequest, type ReplicationPolicy } from '../apis/registry-types.js';
+import {
+  PROMOTION_REQUESTS,
+  REPLICATION_POLICIES,
+  type PromotionRequest,
+  type ReplicationPolicy,
+} from '../apis/registry-types.js';
 import { targetsFor } from '../controllers/policy-match.js';
 import { REPLICATOR_USER_AGENT } from '../jobs/replicator.js';
 
@@ -66,10 +71,18 @@ export class NotificationReceiver {
 
   /** Handles one envelope from `registry`. */
   async handle(registry: string, env: Envelope): Promise<void> {
-    const policies = (await this.client.resource<ReplicationPolicy>(REPLICATION_POLICIES).list()).items;
+    const policies = (await this.client.resource<ReplicationPolicy>(REPLICATION_POLICIES).list())
+      .items;
     for (const ev of env.events ?? []) {
       const t = ev.target;
-      if (ev.action !== 'push' || !t?.repository || !t.digest || !MANIFEST.test(t.mediaType ?? '')) continue;
+      if (
+        ev.action !== 'push' ||
+        !t?.repository ||
+        !t.digest ||
+        !MANIFEST.test(t.mediaType ?? '')
+      ) {
+        continue;
+      }
       if ((ev.request?.useragent ?? '').includes(REPLICATOR_USER_AGENT)) continue;
       this.received++;
       for (const { to, policy } of targetsFor(policies, registry, t.repository, t.tag)) {
@@ -77,17 +90,32 @@ export class NotificationReceiver {
         const pr: PromotionRequest = {
           apiVersion: 'registry.flotilla.io/v1alpha1',
           kind: 'PromotionRequest',
-          metadata: { name, labels: { 'registry.flotilla.io/from': registry, 'registry.flotilla.io/to': to } },
-          spec: { image: { repository: t.repository, digest: t.digest, ...(t.tag ? { tag: t.tag } : {}) }, from: registry, to, requester: ev.actor?.name ? ev.actor.name : `registry:${registry}`, reason: `push of ${t.repository}${t.tag ? `:${t.tag}` : ''} to ${registry}`, policy: policy.metadata.name ?? '' },
+          metadata: {
+            name,
+            labels: { 'registry.flotilla.io/from': registry, 'registry.flotilla.io/to': to },
+          },
+          spec: {
+            image: { repository: t.repository, digest: t.digest, ...(t.tag ? { tag: t.tag } : {}) },
+            from: registry,
+            to,
+            requester: ev.actor?.name ? ev.actor.name : `registry:${registry}`,
+            reason: `push of ${t.repository}${t.tag ? `:${t.tag}` : ''} to ${registry}`,
+            policy: policy.metadata.name ?? '',
+          },
         };
-        await this.client.resource(PROMOTION_REQUESTS).create(pr).catch((err: unknown) => {
-          if (!(err instanceof AlreadyExistsError)) throw err;
-        });
+        await this.client
+          .resource(PROMOTION_REQUESTS)
+          .create(pr)
+          .catch((err: unknown) => {
+            if (!(err instanceof AlreadyExistsError)) throw err;
+          });
       }
     }
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 }

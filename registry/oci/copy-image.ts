@@ -21,11 +21,19 @@ interface ManifestJson {
  * both sides are the same registry, else downloaded, verified and uploaded), and finally the exact
  * manifest bytes under the digest (and `tag` if given). Re-running a finished copy only issues HEADs.
  */
-export async function copyImage(src: OciClient, dst: OciClient, repo: string, digest: string, opts: { tag?: string; onProgress?: (p: CopyProgress) => void; concurrency?: number } = {}): Promise<CopyProgress> {
+export async function copyImage(
+  src: OciClient,
+  dst: OciClient,
+  repo: string,
+  digest: string,
+  opts: { tag?: string; onProgress?: (p: CopyProgress) => void; concurrency?: number } = {},
+): Promise<CopyProgress> {
   const progress: CopyProgress = { blobsTotal: 0, blobsDone: 0, blobsSkipped: 0, bytesDone: 0 };
   const report = (): void => opts.onProgress?.({ ...progress });
   const copyManifest = async (d: string): Promise<Manifest> => {
-    if ((await dst.headManifest(repo, d)) === d) return { bytes: Buffer.alloc(0), mediaType: '', digest: d };
+    if ((await dst.headManifest(repo, d)) === d) {
+      return { bytes: Buffer.alloc(0), mediaType: '', digest: d };
+    }
     const m = await src.getManifest(repo, d);
     const json = JSON.parse(m.bytes.toString('utf8')) as ManifestJson;
     for (const child of json.manifests ?? []) await copyManifest(child.digest);
@@ -47,14 +55,22 @@ export async function copyImage(src: OciClient, dst: OciClient, repo: string, di
         report();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, Math.max(1, blobs.length)) }, worker));
+    await Promise.all(
+      Array.from({ length: Math.min(opts.concurrency ?? 4, Math.max(1, blobs.length)) }, worker),
+    );
     await dst.putManifest(repo, d, m);
     return m;
   };
   const top = await copyManifest(digest);
   if (opts.tag) {
     const cur = await dst.headManifest(repo, opts.tag);
-    if (cur !== digest) await dst.putManifest(repo, opts.tag, top.bytes.length > 0 ? top : await src.getManifest(repo, digest));
+    if (cur !== digest) {
+      await dst.putManifest(
+        repo,
+        opts.tag,
+        top.bytes.length > 0 ? top : await src.getManifest(repo, digest),
+      );
+    }
   }
   report();
   return progress;

@@ -53,21 +53,33 @@ export class OciClient {
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    const h: Record<string, string> = { 'User-Agent': this.opts.userAgent ?? 'flotilla-registry', ...extra };
+    const h: Record<string, string> = {
+      'User-Agent': this.opts.userAgent ?? 'flotilla-registry',
+      ...extra,
+    };
     if (this.token) h.Authorization = `Bearer ${this.token}`;
-    else if (this.opts.username !== undefined) h.Authorization = `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password ?? ''}`).toString('base64')}`;
+    else if (this.opts.username !== undefined) {
+      h.Authorization = `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password ?? ''}`).toString('base64')}`;
+    }
     return h;
   }
 
   private async authenticate(challenge: string): Promise<boolean> {
     const m = /^Bearer\s+(.*)$/i.exec(challenge);
     if (!m) return false;
-    const params = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1] ?? '', x[2] ?? '']));
+    const params = Object.fromEntries(
+      [...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1] ?? '', x[2] ?? '']),
+    );
     if (!params.realm) return false;
     const u = new URL(params.realm);
     if (params.service) u.searchParams.set('service', params.service);
     if (params.scope) u.searchParams.set('scope', params.scope);
-    const auth = this.opts.username !== undefined ? { Authorization: `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password ?? ''}`).toString('base64')}` } : {};
+    const auth =
+      this.opts.username !== undefined
+        ? {
+            Authorization: `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password ?? ''}`).toString('base64')}`,
+          }
+        : {};
     const res = await fetch(u, { headers: auth });
     if (!res.ok) return false;
     const body = (await res.json()) as { token?: string; access_token?: string };
@@ -76,11 +88,26 @@ export class OciClient {
   }
 
   /** One request, retried once after answering an auth challenge. */
-  async request(method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: Buffer } = {},
+  ): Promise<Response> {
     const go = (): Promise<Response> =>
-      fetch(`${this.url}${path}`, { method, headers: this.headers(init.headers), ...(init.body ? { body: init.body } : {}), redirect: 'follow' });
+      fetch(`${this.url}${path}`, {
+        method,
+        headers: this.headers(init.headers),
+        ...(init.body ? { body: init.body } : {}),
+        redirect: 'follow',
+      });
     let res = await go();
-    if (res.status === 401 && !this.token && (await this.authenticate(res.headers.get('www-authenticate') ?? ''))) res = await go();
+    if (
+      res.status === 401 &&
+      !this.token &&
+      (await this.authenticate(res.headers.get('www-authenticate') ?? ''))
+    ) {
+      res = await go();
+    }
     return res;
   }
 
@@ -96,13 +123,20 @@ export class OciClient {
     const bytes = Buffer.from(await res.arrayBuffer());
     const digest = sha256(bytes);
     if (ref.startsWith('sha256:') && ref !== digest) throw new DigestMismatchError(ref, digest);
-    return { bytes, mediaType: res.headers.get('content-type') ?? 'application/vnd.docker.distribution.manifest.v2+json', digest };
+    return {
+      bytes,
+      mediaType:
+        res.headers.get('content-type') ?? 'application/vnd.docker.distribution.manifest.v2+json',
+      digest,
+    };
   }
 
   /** Digest of a manifest, or undefined when absent. */
   async headManifest(repo: string, ref: string): Promise<string | undefined> {
     const path = `/v2/${repo}/manifests/${ref}`;
-    const res = await this.request('HEAD', path, { headers: { Accept: MANIFEST_TYPES.join(', ') } });
+    const res = await this.request('HEAD', path, {
+      headers: { Accept: MANIFEST_TYPES.join(', ') },
+    });
     if (res.status === 404) return undefined;
     if (!res.ok) return this.fail(res, path);
     return res.headers.get('docker-content-digest') ?? undefined;
@@ -111,7 +145,10 @@ export class OciClient {
   /** Pushes manifest bytes unchanged under `ref` (a tag or its digest). */
   async putManifest(repo: string, ref: string, m: Manifest): Promise<void> {
     const path = `/v2/${repo}/manifests/${ref}`;
-    const res = await this.request('PUT', path, { headers: { 'Content-Type': m.mediaType }, body: m.bytes });
+    const res = await this.request('PUT', path, {
+      headers: { 'Content-Type': m.mediaType },
+      body: m.bytes,
+    });
     if (!res.ok) return this.fail(res, path);
     const got = res.headers.get('docker-content-digest');
     if (got && got !== m.digest) throw new DigestMismatchError(m.digest, got);
@@ -175,10 +212,13 @@ export class OciClient {
     const length = res.headers.get('content-length');
     const put = await fetch(`${this.url}${loc.pathname}${loc.search}`, {
       method: 'PUT',
-      headers: this.headers({ 'Content-Type': 'application/octet-stream', ...(length ? { 'Content-Length': length } : {}) }),
+      headers: this.headers({
+        'Content-Type': 'application/octet-stream',
+        ...(length ? { 'Content-Length': length } : {}),
+      }),
       body: res.body.pipeThrough(hashing),
       duplex: 'half',
-    } as RequestInit);
+    });
     if (put.status !== 201) return this.fail(put, loc.pathname);
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== digest) throw new DigestMismatchError(digest, got);
@@ -192,7 +232,10 @@ export class OciClient {
     if (res.status !== 202) return this.fail(res, open);
     const loc = new URL(res.headers.get('location') ?? '', this.url);
     loc.searchParams.set('digest', digest);
-    const put = await this.request('PUT', `${loc.pathname}${loc.search}`, { headers: { 'Content-Type': 'application/octet-stream' }, body: bytes });
+    const put = await this.request('PUT', `${loc.pathname}${loc.search}`, {
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: bytes,
+    });
     if (put.status !== 201) return this.fail(put, loc.pathname);
   }
 }

@@ -10,7 +10,9 @@ export interface PromotionServiceOptions {
   client: KubeClient;
   redis: { host: string; port: number };
   notificationPort?: number;
-  replicator?: Partial<Pick<ReplicatorOptions, 'attempts' | 'backoffMs' | 'concurrency' | 'queueName'>>;
+  replicator?: Partial<
+    Pick<ReplicatorOptions, 'attempts' | 'backoffMs' | 'concurrency' | 'queueName'>
+  >;
   logger?: Logger;
 }
 
@@ -26,8 +28,16 @@ export class PromotionService {
   constructor(opts: PromotionServiceOptions) {
     this.opts = opts;
     this.receiver = new NotificationReceiver(opts.client);
-    this.replicator = new Replicator({ client: opts.client, redis: opts.redis, ...(opts.replicator ?? {}) });
-    this.controller = new PromotionController({ client: opts.client, replicator: this.replicator, logger: opts.logger ?? consoleLogger('promotion', true) });
+    this.replicator = new Replicator({
+      client: opts.client,
+      redis: opts.redis,
+      ...(opts.replicator ?? {}),
+    });
+    this.controller = new PromotionController({
+      client: opts.client,
+      replicator: this.replicator,
+      logger: opts.logger ?? consoleLogger('promotion', true),
+    });
   }
 
   /** Starts; resolves to the notification base URL (`<url>/notify/<registry>`). */

@@ -20,7 +20,9 @@ export function percentile(values: number[], p: number): number {
 /** Prints results as a table. */
 export function printResults(results: BenchResult[]): void {
   for (const r of results) {
-    console.log(`${r.name.padEnd(44)} ${r.ours.toFixed(1).padStart(10)} ${r.unit.padEnd(8)} vs ${r.referenceName} ${r.reference.toFixed(1)} ${r.unit} → ratio ${r.ratio.toFixed(2)}`);
+    console.log(
+      `${r.name.padEnd(44)} ${r.ours.toFixed(1).padStart(10)} ${r.unit.padEnd(8)} vs ${r.referenceName} ${r.reference.toFixed(1)} ${r.unit} → ratio ${r.ratio.toFixed(2)}`,
+    );
   }
 }
 

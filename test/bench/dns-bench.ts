@@ -10,7 +10,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterDnsServer, Resolver, RouteTable, StaticCatalog, type DnsService } from '../../dns/index.js';
+import {
+  ClusterDnsServer,
+  Resolver,
+  RouteTable,
+  StaticCatalog,
+  type DnsService,
+} from '../../dns/index.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { isMain } from './bench-result.js';
 
@@ -23,12 +29,33 @@ function ipOf(i: number): string {
 
 function query(name: string, id: number): Buffer {
   const labels = name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]);
-  return Buffer.concat([Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+  return Buffer.concat([
+    Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+    ...labels,
+    Buffer.from([0, 0, 1, 0, 1]),
+  ]);
 }
 
 /** Runs dnsperf for `seconds` and returns queries per second; throws when dnsperf fails. */
 async function dnsperf(port: number, file: string, seconds: number): Promise<number> {
-  const child = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds), '-c', '8', '-q', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'dnsperf',
+    [
+      '-s',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-d',
+      file,
+      '-l',
+      String(seconds),
+      '-c',
+      '8',
+      '-q',
+      '200',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -39,29 +66,61 @@ async function dnsperf(port: number, file: string, seconds: number): Promise<num
   const m = /Queries per second:\s+([\d.]+)/.exec(out);
   if (code !== 0 || !m?.[1]) throw new Error(`dnsperf failed (exit ${String(code)}):\n${out}`);
   // a fast server answering errors would be measuring the wrong thing
-  if (!/Response codes:\s+NOERROR \d+ \(100\.00%\)/.test(out)) throw new Error(`dnsperf saw non-NOERROR answers:\n${out}`);
+  if (!/Response codes:\s+NOERROR \d+ \(100\.00%\)/.test(out)) {
+    throw new Error(`dnsperf saw non-NOERROR answers:\n${out}`);
+  }
   return Number(m[1]);
 }
 
-async function startDnsmasq(dir: string, names: string[]): Promise<{ port: number; child: ChildProcess }> {
+async function startDnsmasq(
+  dir: string,
+  names: string[],
+): Promise<{ port: number; child: ChildProcess }> {
   const hosts = join(dir, 'hosts');
   await writeFile(hosts, names.map((n, i) => `${ipOf(i)} ${n}`).join('\n') + '\n', { mode: 0o644 });
   const port = await freePort('127.0.0.1');
-  const child = spawn('dnsmasq', ['--keep-in-foreground', '--no-daemon', '--user=root', '--port', String(port), '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts', `--addn-hosts=${hosts}`, '--cache-size=10000', '--local-ttl=3600', '--log-facility=-', '--pid-file='], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'dnsmasq',
+    [
+      '--keep-in-foreground',
+      '--no-daemon',
+      '--user=root',
+      '--port',
+      String(port),
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      `--addn-hosts=${hosts}`,
+      '--cache-size=10000',
+      '--local-ttl=3600',
+      '--log-facility=-',
+      '--pid-file=',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (c) => reject(new Error(`dnsmasq exited (${String(c)}): ${err}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (c) => reject(new Error(`dnsmasq exited (${String(c)}): ${err}`))),
+  );
   // wait until it answers
   const { createSocket } = await import('node:dgram');
   const sock = createSocket('udp4');
   try {
-    await Promise.race([exited, new Promise<void>((resolve) => {
-      const timer = setInterval(() => sock.send(query(names[0] ?? 'x', 1), port, '127.0.0.1'), 50);
-      sock.once('message', () => {
-        clearInterval(timer);
-        resolve();
-      });
-    })]);
+    await Promise.race([
+      exited,
+      new Promise<void>((resolve) => {
+        const timer = setInterval(
+          () => sock.send(query(names[0] ?? 'x', 1), port, '127.0.0.1'),
+          50,
+        );
+        sock.once('message', () => {
+          clearInterval(timer);
+          resolve();
+        });
+      }),
+    ]);
   } finally {
     sock.close();
   }
@@ -69,15 +128,26 @@ async function startDnsmasq(dir: string, names: string[]): Promise<{ port: numbe
 }
 
 /** dnsperf QPS of our resolver (cache hits) and our cluster DNS against dnsmasq, measured in the same run. */
-export async function runDnsBench(seconds = 5): Promise<{ name: string; ours: number; reference: number; ratio: number }[]> {
+export async function runDnsBench(
+  seconds = 5,
+): Promise<{ name: string; ours: number; reference: number; ratio: number }[]> {
   const dir = await mkdtemp(join(tmpdir(), 'dns-bench-'));
   const names = Array.from({ length: NAMES }, (_, i) => `svc-${String(i)}.default.svc.${ZONE}`);
-  const svcs: DnsService[] = names.map((_, i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${String(i)}`, namespace: 'default' }, spec: { clusterIP: ipOf(i), ports: [{ port: 80 }] } }));
+  const svcs: DnsService[] = names.map((_, i) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: `svc-${String(i)}`, namespace: 'default' },
+    spec: { clusterIP: ipOf(i), ports: [{ port: 80 }] },
+  }));
   const file = join(dir, 'queries.txt');
   // shuffled so neither server benefits from ordering
   const shuffled = [...names].sort(() => Math.random() - 0.5);
   await writeFile(file, shuffled.map((n) => `${n} A`).join('\n') + '\n');
-  const cluster = new ClusterDnsServer({ zone: ZONE, catalog: new StaticCatalog(svcs, []), ttl: 3600 });
+  const cluster = new ClusterDnsServer({
+    zone: ZONE,
+    catalog: new StaticCatalog(svcs, []),
+    ttl: 3600,
+  });
   const routes = new RouteTable();
   const resolver = new Resolver({ routes, cache: { maxEntries: 20_000 } });
   let masq: ChildProcess | undefined;
@@ -85,7 +155,9 @@ export async function runDnsBench(seconds = 5): Promise<{ name: string; ours: nu
     const c = await cluster.start();
     routes.set([{ zone: ZONE, servers: [`127.0.0.1:${String(c.port)}`] }]);
     const r = await resolver.start();
-    for (let i = 0; i < names.length; i++) await resolver.handle(query(names[i] ?? '', i), '127.0.0.1');
+    for (let i = 0; i < names.length; i++) {
+      await resolver.handle(query(names[i] ?? '', i), '127.0.0.1');
+    }
     const dm = await startDnsmasq(dir, names);
     masq = dm.child;
     const reference = await dnsperf(dm.port, file, seconds);
@@ -93,7 +165,12 @@ export async function runDnsBench(seconds = 5): Promise<{ name: string; ours: nu
     const authoritative = await dnsperf(c.port, file, seconds);
     return [
       { name: 'dns resolver cache-hit QPS (dnsperf)', ours, reference, ratio: ours / reference },
-      { name: 'dns cluster-dns authoritative QPS (dnsperf)', ours: authoritative, reference, ratio: authoritative / reference },
+      {
+        name: 'dns cluster-dns authoritative QPS (dnsperf)',
+        ours: authoritative,
+        reference,
+        ratio: authoritative / reference,
+      },
     ];
   } finally {
     masq?.kill('SIGTERM');
@@ -106,7 +183,11 @@ export async function runDnsBench(seconds = 5): Promise<{ name: string; ours: nu
 if (isMain(import.meta.url)) {
   runDnsBench(Number(process.argv[2] ?? 5)).then(
     (rows) => {
-      for (const r of rows) console.log(`${r.name.padEnd(46)} ours ${r.ours.toFixed(0).padStart(8)} q/s   dnsmasq ${r.reference.toFixed(0).padStart(8)} q/s   ratio ${r.ratio.toFixed(3)}`);
+      for (const r of rows) {
+        console.log(
+          `${r.name.padEnd(46)} ours ${r.ours.toFixed(0).padStart(8)} q/s   dnsmasq ${r.reference.toFixed(0).padStart(8)} q/s   ratio ${r.ratio.toFixed(3)}`,
+        );
+      }
     },
     (err: unknown) => {
       console.error(err);

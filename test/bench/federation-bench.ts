@@ -22,34 +22,94 @@ export async function runFederationBench(count = 300): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-bench-fed-'));
   // reference: raw etcd puts of the same objects, one per (object, member)
   const raw = new Etcd3({ hosts: [etcd.endpoint] });
-  const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'bench' }, data: { k: 'v'.repeat(64) } });
+  const body = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'x', namespace: 'bench' },
+    data: { k: 'v'.repeat(64) },
+  });
   const r0 = performance.now();
-  for (let i = 0; i < count * 3; i += 50) await Promise.all(Array.from({ length: Math.min(50, count * 3 - i) }, (_, j) => raw.put(`/rawbench/${String(i + j)}`).value(body).exec()));
+  for (let i = 0; i < count * 3; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, count * 3 - i) }, (_, j) =>
+        raw
+          .put(`/rawbench/${String(i + j)}`)
+          .value(body)
+          .exec(),
+      ),
+    );
+  }
   const rawRate = (count * 3) / ((performance.now() - r0) / 1000);
   raw.close();
 
-  const fed = new FederationControlPlane({ etcdEndpoint: etcd.endpoint, kubeconfigPath: join(dir, 'fed'), resyncMs: 30_000, health: { probePeriodMs: 1000 } });
+  const fed = new FederationControlPlane({
+    etcdEndpoint: etcd.endpoint,
+    kubeconfigPath: join(dir, 'fed'),
+    resyncMs: 30_000,
+    health: { probePeriodMs: 1000 },
+  });
   await fed.start();
   const members: MemberCluster[] = [];
   for (let i = 1; i <= 3; i++) {
-    const m = new MemberCluster({ name: `b${String(i)}`, etcdEndpoint: etcd.endpoint, nodes: 1, runtime: 'hollow', nodeAddressPrefix: `127.0.${String(60 + i)}.`, port: await freePort(), kubeconfigPath: join(dir, `b${String(i)}`) });
+    const m = new MemberCluster({
+      name: `b${String(i)}`,
+      etcdEndpoint: etcd.endpoint,
+      nodes: 1,
+      runtime: 'hollow',
+      nodeAddressPrefix: `127.0.${String(60 + i)}.`,
+      port: await freePort(),
+      kubeconfigPath: join(dir, `b${String(i)}`),
+    });
     await m.start();
     members.push(m);
-    await runCli(['--kubeconfig', join(dir, 'fed'), 'join', m.opts.name, '--member-kubeconfig', join(dir, m.opts.name)], { stdout: () => undefined, stderr: (s) => process.stderr.write(s), env: {} });
+    await runCli(
+      [
+        '--kubeconfig',
+        join(dir, 'fed'),
+        'join',
+        m.opts.name,
+        '--member-kubeconfig',
+        join(dir, m.opts.name),
+      ],
+      { stdout: () => undefined, stderr: (s) => process.stderr.write(s), env: {} },
+    );
   }
   const fc = fed.client();
   for (;;) {
-    const cl = (await fc.resource({ group: 'cluster.flotilla.io', version: 'v1alpha1', resource: 'clusters' }).list()).items as (KubeObject & { status?: { conditions?: { type: string; status: string }[] } })[];
-    if (cl.length === 3 && cl.every((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'))) break;
+    const cl = (
+      await fc
+        .resource({ group: 'cluster.flotilla.io', version: 'v1alpha1', resource: 'clusters' })
+        .list()
+    ).items as (KubeObject & { status?: { conditions?: { type: string; status: string }[] } })[];
+    if (
+      cl.length === 3 &&
+      cl.every((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'))
+    ) {
+      break;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
-  await fc.resource({ group: 'policy.flotilla.io', version: 'v1alpha1', resource: 'propagationpolicies' }, 'default').create({
-    apiVersion: 'policy.flotilla.io/v1alpha1', kind: 'PropagationPolicy', metadata: { name: 'all-cm' },
-    spec: { resourceSelectors: [{ apiVersion: 'v1', kind: 'ConfigMap', labelSelector: { matchLabels: { bench: 'yes' } } }], placement: {} },
-  });
+  await fc
+    .resource(
+      { group: 'policy.flotilla.io', version: 'v1alpha1', resource: 'propagationpolicies' },
+      'default',
+    )
+    .create({
+      apiVersion: 'policy.flotilla.io/v1alpha1',
+      kind: 'PropagationPolicy',
+      metadata: { name: 'all-cm' },
+      spec: {
+        resourceSelectors: [
+          { apiVersion: 'v1', kind: 'ConfigMap', labelSelector: { matchLabels: { bench: 'yes' } } },
+        ],
+        placement: {},
+      },
+    });
   // arrival times per object per member, from member watches
   const arrivals = new Map<string, number[]>();
-  const watches = members.map((m) => m.client().resource(CONFIGMAPS, 'default').watch({ labelSelector: 'bench=yes' }));
+  const watches = members.map((m) =>
+    m.client().resource(CONFIGMAPS, 'default').watch({ labelSelector: 'bench=yes' }),
+  );
   const pumps = watches.map(async (w) => {
     for await (const ev of w as AsyncIterable<WatchEvent>) {
       if (ev.type !== 'ADDED') continue;
@@ -61,17 +121,31 @@ export async function runFederationBench(count = 300): Promise<BenchResult[]> {
   const cc = fc.resource(CONFIGMAPS, 'default');
   const t0 = performance.now();
   for (let i = 0; i < count; i += 25) {
-    await Promise.all(Array.from({ length: Math.min(25, count - i) }, async (_, j) => {
-      const name = `cm-${String(i + j)}`;
-      created.set(name, performance.now());
-      await cc.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { bench: 'yes' } }, data: { k: 'v'.repeat(64) } });
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(25, count - i) }, async (_, j) => {
+        const name = `cm-${String(i + j)}`;
+        created.set(name, performance.now());
+        await cc.create({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name, labels: { bench: 'yes' } },
+          data: { k: 'v'.repeat(64) },
+        });
+      }),
+    );
   }
   const deadline = Date.now() + 240_000;
-  while ([...created.keys()].some((n) => (arrivals.get(n)?.length ?? 0) < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (
+    [...created.keys()].some((n) => (arrivals.get(n)?.length ?? 0) < 3) &&
+    Date.now() < deadline
+  ) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const done = performance.now();
   const complete = [...created.keys()].filter((n) => (arrivals.get(n)?.length ?? 0) >= 3);
-  const latencies = complete.map((n) => Math.max(...(arrivals.get(n) ?? [0])) - (created.get(n) ?? 0));
+  const latencies = complete.map(
+    (n) => Math.max(...(arrivals.get(n) ?? [0])) - (created.get(n) ?? 0),
+  );
   for (const w of watches) w.stop();
   await Promise.allSettled(pumps);
   for (const m of members) await m.stop();
@@ -80,8 +154,22 @@ export async function runFederationBench(count = 300): Promise<BenchResult[]> {
   const rate = (complete.length * 3) / ((done - t0) / 1000);
   const p99 = percentile(latencies, 99);
   return [
-    { name: `propagation: ${String(count)} ConfigMaps into 3 members`, unit: 'objs/s', ours: rate, reference: rawRate, referenceName: 'raw etcd put', ratio: rate / rawRate },
-    { name: 'propagation p99 apply → present in all members', unit: 'ms', ours: p99, reference: 1000 / rawRate, referenceName: 'raw etcd put (per object)', ratio: p99 / (1000 / rawRate) },
+    {
+      name: `propagation: ${String(count)} ConfigMaps into 3 members`,
+      unit: 'objs/s',
+      ours: rate,
+      reference: rawRate,
+      referenceName: 'raw etcd put',
+      ratio: rate / rawRate,
+    },
+    {
+      name: 'propagation p99 apply → present in all members',
+      unit: 'ms',
+      ours: p99,
+      reference: 1000 / rawRate,
+      referenceName: 'raw etcd put (per object)',
+      ratio: p99 / (1000 / rawRate),
+    },
   ];
 }
 

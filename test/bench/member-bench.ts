@@ -10,7 +10,14 @@ import { ApiServer } from '../../federation/machinery/apiserver/index.js';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
 import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
 import { ensureDockerd, startEtcd } from '../../hack/lib/services.js';
-import { memberResourceTypes, NODES, PODS, podType, type Node, type Pod } from '../../member/apis/index.js';
+import {
+  memberResourceTypes,
+  NODES,
+  PODS,
+  podType,
+  type Node,
+  type Pod,
+} from '../../member/apis/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import { bindingHandler, Scheduler } from '../../member/scheduler/index.js';
@@ -27,18 +34,45 @@ async function schedulerBench(nodes: number, pods: number): Promise<BenchResult>
   const nc = client.resource<Node>(NODES);
   for (let i = 0; i < nodes; i += 50) {
     // status is a subresource: create the Node, then post its status as a kubelet would
-    await Promise.all(Array.from({ length: Math.min(50, nodes - i) }, async (_, j) => {
-      const n = await nc.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: `hollow-${String(i + j)}`, labels: { zone: `z${String((i + j) % 3)}` } }, spec: {} });
-      await nc.updateStatus({ ...n, status: { allocatable: { cpu: '8', memory: '32Gi', pods: '110' }, capacity: { cpu: '8', memory: '32Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] } });
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(50, nodes - i) }, async (_, j) => {
+        const n = await nc.create({
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: {
+            name: `hollow-${String(i + j)}`,
+            labels: { zone: `z${String((i + j) % 3)}` },
+          },
+          spec: {},
+        });
+        await nc.updateStatus({
+          ...n,
+          status: {
+            allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
+            capacity: { cpu: '8', memory: '32Gi', pods: '110' },
+            conditions: [{ type: 'Ready', status: 'True' }],
+          },
+        });
+      }),
+    );
   }
   const pc = client.resource<Pod>(PODS, 'default');
   const t0 = performance.now();
   for (let i = 0; i < pods; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, pods - i) }, (_, j) => pc.create({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${String(i + j)}` },
-      spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
-    })));
+    await Promise.all(
+      Array.from({ length: Math.min(50, pods - i) }, (_, j) =>
+        pc.create({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `p-${String(i + j)}` },
+          spec: {
+            containers: [
+              { name: 'c', image: 'x:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } },
+            ],
+          },
+        }),
+      ),
+    );
   }
   const createRate = pods / ((performance.now() - t0) / 1000);
   const ac = new AbortController();
@@ -49,7 +83,9 @@ async function schedulerBench(nodes: number, pods: number): Promise<BenchResult>
   for (;;) {
     const unbound = (await pc.list({ fieldSelector: 'spec.nodeName=' })).items.length;
     if (unbound === 0) break;
-    if (Date.now() > deadline) throw new Error(`scheduler bench: ${String(unbound)} pods still unbound after 300 s`);
+    if (Date.now() > deadline) {
+      throw new Error(`scheduler bench: ${String(unbound)} pods still unbound after 300 s`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   const schedRate = pods / ((performance.now() - t1) / 1000);
@@ -59,7 +95,14 @@ async function schedulerBench(nodes: number, pods: number): Promise<BenchResult>
   await server.close();
   await storage.close();
   await etcd.stop();
-  return { name: `scheduler: ${String(pods)} pods on ${String(nodes)} hollow nodes`, unit: 'pods/s', ours: schedRate, reference: createRate, referenceName: 'API pod create', ratio: schedRate / createRate };
+  return {
+    name: `scheduler: ${String(pods)} pods on ${String(nodes)} hollow nodes`,
+    unit: 'pods/s',
+    ours: schedRate,
+    reference: createRate,
+    referenceName: 'API pod create',
+    ratio: schedRate / createRate,
+  };
 }
 
 async function startupBench(count: number): Promise<BenchResult[]> {
@@ -68,18 +111,35 @@ async function startupBench(count: number): Promise<BenchResult[]> {
   const raw: number[] = [];
   for (let i = 0; i < count; i++) {
     const t = performance.now();
-    const c = await docker.createContainer({ Image: env.image, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.99.1', HostPort: '0' }] } }, ExposedPorts: { '8080/tcp': {} } });
+    const c = await docker.createContainer({
+      Image: env.image,
+      HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.99.1', HostPort: '0' }] } },
+      ExposedPorts: { '8080/tcp': {} },
+    });
     await c.start();
     raw.push(performance.now() - t);
     await c.remove({ force: true }).catch(() => undefined);
   }
-  const m = new MemberCluster({ name: 'bench', etcdEndpoint: env.etcd.endpoint, nodes: 2, runtime: 'docker', dockerSocketPath: env.docker.socketPath, nodeAddressPrefix: '127.0.98.', kubelet: { syncPeriodMs: 200 } });
+  const m = new MemberCluster({
+    name: 'bench',
+    etcdEndpoint: env.etcd.endpoint,
+    nodes: 2,
+    runtime: 'docker',
+    dockerSocketPath: env.docker.socketPath,
+    nodeAddressPrefix: '127.0.98.',
+    kubelet: { syncPeriodMs: 200 },
+  });
   await m.start();
   const pc = m.client().resource<Pod>(PODS, 'default');
   const lat: number[] = [];
   for (let i = 0; i < count; i++) {
     const t = performance.now();
-    await pc.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `s-${String(i)}` }, spec: { containers: [{ name: 'c', image: env.image, ports: [{ containerPort: 8080 }] }] } });
+    await pc.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `s-${String(i)}` },
+      spec: { containers: [{ name: 'c', image: env.image, ports: [{ containerPort: 8080 }] }] },
+    });
     for (;;) {
       const p = await pc.get(`s-${String(i)}`);
       if (p.status?.containerStatuses?.[0]?.state?.running) break;
@@ -90,9 +150,17 @@ async function startupBench(count: number): Promise<BenchResult[]> {
   for (let i = 0; i < count; i++) await pc.delete(`s-${String(i)}`);
   await new Promise((r) => setTimeout(r, 2000));
   await m.stop();
-  for (const c of await docker.listContainers({ all: true, filters: { label: ['io.flotilla.node'] } })) {
+  for (const c of await docker.listContainers({
+    all: true,
+    filters: { label: ['io.flotilla.node'] },
+  })) {
     // the kubelet's own garbage collection may be removing it already
-    if (c.Labels['io.flotilla.node']?.startsWith('bench-')) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    if (c.Labels['io.flotilla.node']?.startsWith('bench-')) {
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
   }
   await env.stop();
   return [50, 99].map((p) => ({
@@ -109,7 +177,10 @@ async function startupBench(count: number): Promise<BenchResult[]> {
 export async function runMemberBench(): Promise<BenchResult[]> {
   const nodes = Number(process.env.BENCH_NODES ?? 1000);
   const pods = Number(process.env.BENCH_PODS ?? 2000);
-  return [await schedulerBench(nodes, pods), ...(process.env.BENCH_SKIP_DOCKER ? [] : await startupBench(20))];
+  return [
+    await schedulerBench(nodes, pods),
+    ...(process.env.BENCH_SKIP_DOCKER ? [] : await startupBench(20)),
+  ];
 }
 
 if (isMain(import.meta.url)) {

@@ -30,14 +30,27 @@ export async function runRegistryBench(layers = 4, mb = 8): Promise<BenchResult[
   // a multi-layer image: docker import gives one layer, so build the rest with skopeo-free pushes of extra images
   const ctx = join(dir, 'ctx');
   mkdirSync(ctx);
-  for (let i = 0; i < layers; i++) writeFileSync(join(ctx, `blob-${String(i)}`), randomBytes(mb * 1024 * 1024));
+  for (let i = 0; i < layers; i++) {
+    writeFileSync(join(ctx, `blob-${String(i)}`), randomBytes(mb * 1024 * 1024));
+  }
   execFileSync('sh', ['-c', `tar -C ${ctx} -c . | docker import - flotilla/regbench:1`], { env });
   const ref = `${src.host}/bench/image:1`;
   execFileSync('docker', ['tag', 'flotilla/regbench:1', ref], { env });
   const push = execFileSync('docker', ['push', ref], { env, encoding: 'utf8' });
   const digest = /digest: (sha256:[a-f0-9]{64})/.exec(push)?.[1] ?? '';
   const skopeo = (dst: string): void => {
-    execFileSync('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--preserve-digests', `docker://${src.host}/bench/image@${digest}`, `docker://${dst}/bench/image:1`], { stdio: 'ignore' });
+    execFileSync(
+      'skopeo',
+      [
+        'copy',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        '--preserve-digests',
+        `docker://${src.host}/bench/image@${digest}`,
+        `docker://${dst}/bench/image:1`,
+      ],
+      { stdio: 'ignore' },
+    );
   };
   const skopeoMs = time(() => skopeo(dstSkopeo.host));
   const s = new OciClient({ url: src.url });
@@ -48,13 +61,29 @@ export async function runRegistryBench(layers = 4, mb = 8): Promise<BenchResult[
   t = performance.now();
   await copyImage(s, d, 'bench/image', digest, { tag: '1' });
   const recopyMs = performance.now() - t;
-  if ((await d.headManifest('bench/image', digest)) !== digest) throw new Error('copy did not preserve the digest');
+  if ((await d.headManifest('bench/image', digest)) !== digest) {
+    throw new Error('copy did not preserve the digest');
+  }
   await src.stop();
   await dstOurs.stop();
   await dstSkopeo.stop();
   return [
-    { name: `image copy (${String(layers)}×${String(mb)} MiB)`, unit: 'ms', ours: oursMs, reference: skopeoMs, referenceName: 'skopeo copy', ratio: oursMs / skopeoMs },
-    { name: 're-copy of an unchanged image', unit: 'ms', ours: recopyMs, reference: skopeoMs, referenceName: 'skopeo fresh copy', ratio: recopyMs / skopeoMs },
+    {
+      name: `image copy (${String(layers)}×${String(mb)} MiB)`,
+      unit: 'ms',
+      ours: oursMs,
+      reference: skopeoMs,
+      referenceName: 'skopeo copy',
+      ratio: oursMs / skopeoMs,
+    },
+    {
+      name: 're-copy of an unchanged image',
+      unit: 'ms',
+      ours: recopyMs,
+      reference: skopeoMs,
+      referenceName: 'skopeo fresh copy',
+      ratio: recopyMs / skopeoMs,
+    },
   ];
 }
 

@@ -10,12 +10,38 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../federation/machinery/errors/index.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
-import { buildBusyboxImage, ensureDockerd, startEtcd, startRedis, startRegistry, type DockerService, type EtcdService, type RedisService, type RegistryService } from '../../hack/lib/services.js';
-import { approvalHandler, createImageGate, ImageNotPromotedError, OciClient, PromotionService, PROMOTION_REQUESTS, promotionRequestType, registryResourceTypes, REGISTRIES, REPLICATION_POLICIES, type PromotionRequest } from '../../registry/index.js';
+import {
+  buildBusyboxImage,
+  ensureDockerd,
+  startEtcd,
+  startRedis,
+  startRegistry,
+  type DockerService,
+  type EtcdService,
+  type RedisService,
+  type RegistryService,
+} from '../../hack/lib/services.js';
+import {
+  approvalHandler,
+  createImageGate,
+  ImageNotPromotedError,
+  OciClient,
+  PromotionService,
+  PROMOTION_REQUESTS,
+  promotionRequestType,
+  registryResourceTypes,
+  REGISTRIES,
+  REPLICATION_POLICIES,
+  type PromotionRequest,
+} from '../../registry/index.js';
 import { runRegistryCli } from '../../registry/cli/run-registry-cli.js';
 import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
 
-const TOKENS = { alice: randomBytes(8).toString('hex'), bob: randomBytes(8).toString('hex'), notifier: randomBytes(8).toString('hex') };
+const TOKENS = {
+  alice: randomBytes(8).toString('hex'),
+  bob: randomBytes(8).toString('hex'),
+  notifier: randomBytes(8).toString('hex'),
+};
 let etcd: EtcdService;
 let redis: RedisService;
 let docker: DockerService;
@@ -25,7 +51,12 @@ const regs: Record<string, RegistryService> = {};
 let dockerEnv: NodeJS.ProcessEnv;
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-reg-'));
 
-const dockerCli = (...args: string[]): string => execFileSync('docker', args, { env: dockerEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const dockerCli = (...args: string[]): string =>
+  execFileSync('docker', args, {
+    env: dockerEnv,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 /** Pushes the busybox image (plus `extraMb` of random data, to make copies take time) and returns its digest. */
 function pushImage(registry: RegistryService, repo: string, tag: string, extraMb = 0): string {
@@ -34,7 +65,9 @@ function pushImage(registry: RegistryService, repo: string, tag: string, extraMb
     const ctx = join(dir, `ctx-${tag}`);
     mkdirSync(ctx, { recursive: true });
     writeFileSync(join(ctx, 'blob'), randomBytes(extraMb * 1024 * 1024));
-    execFileSync('sh', ['-c', `tar -C ${ctx} -c blob | docker import - flotilla/big:${tag}`], { env: dockerEnv });
+    execFileSync('sh', ['-c', `tar -C ${ctx} -c blob | docker import - flotilla/big:${tag}`], {
+      env: dockerEnv,
+    });
     local = `flotilla/big:${tag}`;
   }
   const ref = `${registry.host}/${repo}:${tag}`;
@@ -46,7 +79,11 @@ function pushImage(registry: RegistryService, repo: string, tag: string, extraMb
 }
 
 async function requestsFor(digest: string, repository?: string): Promise<PromotionRequest[]> {
-  return (await fed.client().resource<PromotionRequest>(PROMOTION_REQUESTS).list()).items.filter((p) => p.spec.image.digest === digest && (repository === undefined || p.spec.image.repository === repository));
+  return (await fed.client().resource<PromotionRequest>(PROMOTION_REQUESTS).list()).items.filter(
+    (p) =>
+      p.spec.image.digest === digest &&
+      (repository === undefined || p.spec.image.repository === repository),
+  );
 }
 
 beforeAll(async () => {
@@ -54,16 +91,58 @@ beforeAll(async () => {
   redis = await startRedis();
   docker = await ensureDockerd();
   dockerEnv = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
-  fed = new FederationControlPlane({ etcdEndpoint: etcd.endpoint, extraResources: registryResourceTypes, users: { [TOKENS.alice]: 'alice', [TOKENS.bob]: 'bob', [TOKENS.notifier]: 'system:registry-notifier' } });
+  fed = new FederationControlPlane({
+    etcdEndpoint: etcd.endpoint,
+    extraResources: registryResourceTypes,
+    users: {
+      [TOKENS.alice]: 'alice',
+      [TOKENS.bob]: 'bob',
+      [TOKENS.notifier]: 'system:registry-notifier',
+    },
+  });
   await fed.start();
-  fed.server?.registerSubresource(promotionRequestType as unknown as ResourceType, 'approval', approvalHandler);
-  promo = new PromotionService({ client: fed.client(TOKENS.notifier), redis: { host: redis.host, port: redis.port }, replicator: { attempts: 8, backoffMs: 300 } });
+  fed.server?.registerSubresource(
+    promotionRequestType as unknown as ResourceType,
+    'approval',
+    approvalHandler,
+  );
+  promo = new PromotionService({
+    client: fed.client(TOKENS.notifier),
+    redis: { host: redis.host, port: redis.port },
+    replicator: { attempts: 8, backoffMs: 300 },
+  });
   const notify = await promo.start();
-  for (const name of ['dev', 'prod', 'edge-a', 'edge-b']) regs[name] = await startRegistry({ notifyUrl: `${notify}/notify/${name}` });
+  for (const name of ['dev', 'prod', 'edge-a', 'edge-b']) {
+    regs[name] = await startRegistry({ notifyUrl: `${notify}/notify/${name}` });
+  }
   const c = fed.client();
-  for (const [name, r] of Object.entries(regs)) await c.resource(REGISTRIES).create({ apiVersion: 'registry.flotilla.io/v1alpha1', kind: 'Registry', metadata: { name }, spec: { url: r.url, environment: name } });
-  await c.resource(REPLICATION_POLICIES).create({ apiVersion: 'registry.flotilla.io/v1alpha1', kind: 'ReplicationPolicy', metadata: { name: 'dev-to-prod' }, spec: { source: 'dev', target: 'prod', mode: 'OneWay', repositories: ['app/**'], requiresApproval: true, approvers: [{ role: 'release-manager', users: ['alice', 'bob'] }] } });
-  await c.resource(REPLICATION_POLICIES).create({ apiVersion: 'registry.flotilla.io/v1alpha1', kind: 'ReplicationPolicy', metadata: { name: 'edge-sync' }, spec: { source: 'edge-a', target: 'edge-b', mode: 'TwoWay', requiresApproval: false } });
+  for (const [name, r] of Object.entries(regs)) {
+    await c.resource(REGISTRIES).create({
+      apiVersion: 'registry.flotilla.io/v1alpha1',
+      kind: 'Registry',
+      metadata: { name },
+      spec: { url: r.url, environment: name },
+    });
+  }
+  await c.resource(REPLICATION_POLICIES).create({
+    apiVersion: 'registry.flotilla.io/v1alpha1',
+    kind: 'ReplicationPolicy',
+    metadata: { name: 'dev-to-prod' },
+    spec: {
+      source: 'dev',
+      target: 'prod',
+      mode: 'OneWay',
+      repositories: ['app/**'],
+      requiresApproval: true,
+      approvers: [{ role: 'release-manager', users: ['alice', 'bob'] }],
+    },
+  });
+  await c.resource(REPLICATION_POLICIES).create({
+    apiVersion: 'registry.flotilla.io/v1alpha1',
+    kind: 'ReplicationPolicy',
+    metadata: { name: 'edge-sync' },
+    spec: { source: 'edge-a', target: 'edge-b', mode: 'TwoWay', requiresApproval: false },
+  });
 });
 
 afterAll(async () => {
@@ -82,16 +161,34 @@ describe('image promotion between environment registries', () => {
     const dev = regs.dev as RegistryService;
     const prod = regs.prod as RegistryService;
     digest = pushImage(dev, 'app/web', 'v1');
-    await expect.poll(async () => (await requestsFor(digest, 'app/web')).map((p) => `${p.spec.from}->${p.spec.to}:${p.status?.phase ?? ''}`), { timeout: 30_000 }).toEqual(['dev->prod:Pending']);
+    await expect
+      .poll(
+        async () =>
+          (await requestsFor(digest, 'app/web')).map(
+            (p) => `${p.spec.from}->${p.spec.to}:${p.status?.phase ?? ''}`,
+          ),
+        { timeout: 30_000 },
+      )
+      .toEqual(['dev->prod:Pending']);
     const [pr] = await requestsFor(digest, 'app/web');
     expect(pr?.spec.requester).toBe('registry:dev');
     const kc = join(dir, 'bob.kubeconfig');
-    writeFileSync(kc, kubeconfigFor({ name: 'bob', server: fed.url, token: TOKENS.bob, caCert: fed.cert.cert }));
+    writeFileSync(
+      kc,
+      kubeconfigFor({ name: 'bob', server: fed.url, token: TOKENS.bob, caCert: fed.cert.cert }),
+    );
     let out = '';
-    const code = await runRegistryCli(['--kubeconfig', kc, 'approve', pr?.metadata.name ?? '', '--role', 'release-manager'], { stdout: (s) => (out += s), stderr: (s) => (out += s), env: {} });
+    const code = await runRegistryCli(
+      ['--kubeconfig', kc, 'approve', pr?.metadata.name ?? '', '--role', 'release-manager'],
+      { stdout: (s) => (out += s), stderr: (s) => (out += s), env: {} },
+    );
     expect(code).toBe(0);
     expect(out).toContain('Approved');
-    await expect.poll(async () => (await requestsFor(digest, 'app/web'))[0]?.status?.phase, { timeout: 60_000 }).toBe('Succeeded');
+    await expect
+      .poll(async () => (await requestsFor(digest, 'app/web'))[0]?.status?.phase, {
+        timeout: 60_000,
+      })
+      .toBe('Succeeded');
     const prodClient = new OciClient({ url: prod.url });
     expect(await prodClient.headManifest('app/web', digest)).toBe(digest);
     expect(await prodClient.headManifest('app/web', 'v1')).toBe(digest);
@@ -106,17 +203,48 @@ describe('image promotion between environment registries', () => {
   it('refuses self-approval', async () => {
     const alice = fed.client(TOKENS.alice);
     const pr = await alice.resource<PromotionRequest>(PROMOTION_REQUESTS).create({
-      apiVersion: 'registry.flotilla.io/v1alpha1', kind: 'PromotionRequest', metadata: { generateName: 'manual-' },
-      spec: { image: { repository: 'app/web', digest }, from: 'dev', to: 'prod', requester: 'bob', reason: 'hotfix' },
+      apiVersion: 'registry.flotilla.io/v1alpha1',
+      kind: 'PromotionRequest',
+      metadata: { generateName: 'manual-' },
+      spec: {
+        image: { repository: 'app/web', digest },
+        from: 'dev',
+        to: 'prod',
+        requester: 'bob',
+        reason: 'hotfix',
+      },
     });
     expect(pr.spec.requester).toBe('alice'); // the server records who asked, whatever the body says
-    await expect.poll(async () => (await alice.resource<PromotionRequest>(PROMOTION_REQUESTS).get(pr.metadata.name ?? '')).status?.phase, { timeout: 20_000 }).toBe('Pending');
-    await expect(alice.resource(PROMOTION_REQUESTS).subresource(pr.metadata.name ?? '', 'approval', 'POST', { decision: 'approve', role: 'release-manager' })).rejects.toBeInstanceOf(ForbiddenError);
-    expect((await alice.resource<PromotionRequest>(PROMOTION_REQUESTS).get(pr.metadata.name ?? '')).status?.phase).toBe('Pending');
+    await expect
+      .poll(
+        async () =>
+          (await alice.resource<PromotionRequest>(PROMOTION_REQUESTS).get(pr.metadata.name ?? ''))
+            .status?.phase,
+        { timeout: 20_000 },
+      )
+      .toBe('Pending');
+    await expect(
+      alice.resource(PROMOTION_REQUESTS).subresource(pr.metadata.name ?? '', 'approval', 'POST', {
+        decision: 'approve',
+        role: 'release-manager',
+      }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    expect(
+      (await alice.resource<PromotionRequest>(PROMOTION_REQUESTS).get(pr.metadata.name ?? ''))
+        .status?.phase,
+    ).toBe('Pending');
     const kc = join(dir, 'alice.kubeconfig');
-    writeFileSync(kc, kubeconfigFor({ name: 'alice', server: fed.url, token: TOKENS.alice, caCert: fed.cert.cert }));
+    writeFileSync(
+      kc,
+      kubeconfigFor({ name: 'alice', server: fed.url, token: TOKENS.alice, caCert: fed.cert.cert }),
+    );
     let err = '';
-    expect(await runRegistryCli(['--kubeconfig', kc, 'approve', pr.metadata.name ?? '', '--role', 'release-manager'], { stdout: () => undefined, stderr: (s) => (err += s), env: {} })).toBe(1);
+    expect(
+      await runRegistryCli(
+        ['--kubeconfig', kc, 'approve', pr.metadata.name ?? '', '--role', 'release-manager'],
+        { stdout: () => undefined, stderr: (s) => (err += s), env: {} },
+      ),
+    ).toBe(1);
     expect(err).toContain('cannot approve');
   });
 
@@ -124,17 +252,34 @@ describe('image promotion between environment registries', () => {
     const dev = regs.dev as RegistryService;
     const prod = regs.prod as RegistryService;
     const big = pushImage(dev, 'app/big', 'v1', 8);
-    await expect.poll(async () => (await requestsFor(big))[0]?.status?.phase, { timeout: 30_000 }).toBe('Pending');
+    await expect
+      .poll(async () => (await requestsFor(big))[0]?.status?.phase, { timeout: 30_000 })
+      .toBe('Pending');
     const [pr] = await requestsFor(big);
     await prod.kill();
-    await fed.client(TOKENS.bob).resource(PROMOTION_REQUESTS).subresource(pr?.metadata.name ?? '', 'approval', 'POST', { decision: 'approve', role: 'release-manager' });
-    await expect.poll(async () => (await requestsFor(big))[0]?.status?.attempts ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await fed
+      .client(TOKENS.bob)
+      .resource(PROMOTION_REQUESTS)
+      .subresource(pr?.metadata.name ?? '', 'approval', 'POST', {
+        decision: 'approve',
+        role: 'release-manager',
+      });
+    await expect
+      .poll(async () => (await requestsFor(big))[0]?.status?.attempts ?? 0, { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(2);
     await prod.start();
-    await expect.poll(async () => (await requestsFor(big))[0]?.status?.phase, { timeout: 60_000 }).toBe('Succeeded');
+    await expect
+      .poll(async () => (await requestsFor(big))[0]?.status?.phase, { timeout: 60_000 })
+      .toBe('Succeeded');
     expect(await new OciClient({ url: prod.url }).headManifest('app/big', big)).toBe(big);
     // a re-run of a finished copy only checks: nothing is uploaded again
     const { copyImage } = await import('../../registry/oci/copy-image.js');
-    const again = await copyImage(new OciClient({ url: dev.url }), new OciClient({ url: prod.url }), 'app/big', big);
+    const again = await copyImage(
+      new OciClient({ url: dev.url }),
+      new OciClient({ url: prod.url }),
+      'app/big',
+      big,
+    );
     expect(again.blobsDone).toBe(0);
     expect(again.bytesDone).toBe(0);
   });
@@ -143,13 +288,29 @@ describe('image promotion between environment registries', () => {
     const a = regs['edge-a'] as RegistryService;
     const b = regs['edge-b'] as RegistryService;
     const d = pushImage(a, 'tools/box', 'v1');
-    await expect.poll(async () => (await requestsFor(d, 'tools/box')).map((p) => `${p.spec.from}->${p.spec.to}:${p.status?.phase ?? ''}`), { timeout: 60_000 }).toEqual(['edge-a->edge-b:Succeeded']);
+    await expect
+      .poll(
+        async () =>
+          (await requestsFor(d, 'tools/box')).map(
+            (p) => `${p.spec.from}->${p.spec.to}:${p.status?.phase ?? ''}`,
+          ),
+        { timeout: 60_000 },
+      )
+      .toEqual(['edge-a->edge-b:Succeeded']);
     expect(await new OciClient({ url: b.url }).headManifest('tools/box', d)).toBe(d);
     // the replicator's own push to edge-b must not come back as a request edge-b -> edge-a
     await new Promise((r) => setTimeout(r, 3000));
     expect((await requestsFor(d, 'tools/box')).length).toBe(1);
     const d2 = pushImage(b, 'tools/other', 'v1');
-    await expect.poll(async () => (await requestsFor(d2, 'tools/other')).map((p) => `${p.spec.from}->${p.spec.to}:${p.status?.phase ?? ''}`), { timeout: 60_000 }).toEqual(['edge-b->edge-a:Succeeded']);
+    await expect
+      .poll(
+        async () =>
+          (await requestsFor(d2, 'tools/other')).map(
+            (p) => `${p.spec.from}->${p.spec.to}:${p.status?.phase ?? ''}`,
+          ),
+        { timeout: 60_000 },
+      )
+      .toEqual(['edge-b->edge-a:Succeeded']);
     await new Promise((r) => setTimeout(r, 3000));
     expect((await requestsFor(d2, 'tools/other')).length).toBe(1);
   });
@@ -158,10 +319,24 @@ describe('image promotion between environment registries', () => {
     const gate = createImageGate(fed.client());
     const dev = regs.dev as RegistryService;
     const prod = regs.prod as RegistryService;
-    const workload = (image: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w' }, spec: { template: { spec: { containers: [{ name: 'c', image }] } } } });
-    const out = await gate(workload(`${dev.host}/app/web@${digest}`), { spec: { environment: 'prod' } });
-    expect((out.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image).toBe(`${prod.host}/app/web@${digest}`);
+    const workload = (image: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'w' },
+      spec: { template: { spec: { containers: [{ name: 'c', image }] } } },
+    });
+    const out = await gate(workload(`${dev.host}/app/web@${digest}`), {
+      spec: { environment: 'prod' },
+    });
+    expect(
+      (out.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec
+        .containers[0]?.image,
+    ).toBe(`${prod.host}/app/web@${digest}`);
     const notPromoted = pushImage(dev, 'app/unreleased', 'v1', 1);
-    await expect(gate(workload(`${dev.host}/app/unreleased@${notPromoted}`), { spec: { environment: 'prod' } })).rejects.toBeInstanceOf(ImageNotPromotedError);
+    await expect(
+      gate(workload(`${dev.host}/app/unreleased@${notPromoted}`), {
+        spec: { environment: 'prod' },
+      }),
+    ).rejects.toBeInstanceOf(ImageNotPromotedError);
   });
 });

@@ -440,6 +440,22 @@ describe('bad input', () => {
   it('exits 2 on usage errors', async () => {
     expect((await cli('get')).code).toBe(2);
     expect((await cli('join', 'x')).code).toBe(2);
+    const lonely = await cli('join', 'x', '--endpoint', member.url, '--dns-zone', 'x.local');
+    expect(lonely.code).toBe(2);
+    expect(lonely.stderr).toContain('--dns-zone and --dns-server go together');
+    const badServer = await cli(
+      'join',
+      'x',
+      '--endpoint',
+      member.url,
+      '--dns-zone',
+      'x.local',
+      '--dns-server',
+      'dns:53',
+    );
+    expect(badServer.code).toBe(2);
+    expect(badServer.stderr).toContain('--dns-server must be IPv4:PORT');
+    expect(await missing(fed.client.resource(CLUSTERS).get('x'))).toBe(true);
     expect((await cli('delete', '--cascade=sideways', 'cm', 'x')).code).toBe(2);
   });
 });

@@ -9,12 +9,23 @@ import { ClusterDnsServer, StaticCatalog } from '../../dns/index.js';
 
 const run = promisify(execFile);
 const dig = async (port: number, ...args: string[]): Promise<string> =>
-  (await run('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args], { timeout: 10_000 })).stdout;
+  (
+    await run('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args], {
+      timeout: 10_000,
+    })
+  ).stdout;
 
 describe('cluster DNS hardening', () => {
   const server = new ClusterDnsServer({
     zone: 'cluster.member2',
-    catalog: new StaticCatalog([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.7.7', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } }]),
+    catalog: new StaticCatalog([
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { clusterIP: '10.96.7.7', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+      },
+    ]),
   });
   let port = 0;
   beforeAll(async () => {
@@ -26,22 +37,37 @@ describe('cluster DNS hardening', () => {
 
   it('answers over UDP and TCP with a non-default zone', async () => {
     expect((await dig(port, '+short', 'web.default.svc.cluster.member2')).trim()).toBe('10.96.7.7');
-    expect((await dig(port, '+tcp', '+short', 'WEB.Default.svc.Cluster.Member2')).trim()).toBe('10.96.7.7');
+    expect((await dig(port, '+tcp', '+short', 'WEB.Default.svc.Cluster.Member2')).trim()).toBe(
+      '10.96.7.7',
+    );
   });
 
   it('survives garbage over UDP and TCP and keeps answering', async () => {
     const sock = createSocket('udp4');
     const crafted = [
-      Buffer.alloc(0), Buffer.from([1]), Buffer.alloc(12), Buffer.alloc(9000, 0xff),
+      Buffer.alloc(0),
+      Buffer.from([1]),
+      Buffer.alloc(12),
+      Buffer.alloc(9000, 0xff),
       Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]),
       Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63, 0x61]),
       Buffer.from([0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     ];
-    const random = Array.from({ length: 200 }, () => Buffer.from(Array.from({ length: Math.floor(Math.random() * 120) }, () => Math.floor(Math.random() * 256))));
+    const random = Array.from({ length: 200 }, () =>
+      Buffer.from(
+        Array.from({ length: Math.floor(Math.random() * 120) }, () =>
+          Math.floor(Math.random() * 256),
+        ),
+      ),
+    );
     for (const p of [...crafted, ...random]) sock.send(p, port, '127.0.0.1');
     await new Promise((r) => setTimeout(r, 300));
     sock.close();
-    for (const payload of [Buffer.concat([Buffer.from([0, 18]), crafted[4] ?? Buffer.alloc(0)]), Buffer.from([0xff, 0xff, 1, 2, 3]), Buffer.alloc(5000, 0x41)]) {
+    for (const payload of [
+      Buffer.concat([Buffer.from([0, 18]), crafted[4] ?? Buffer.alloc(0)]),
+      Buffer.from([0xff, 0xff, 1, 2, 3]),
+      Buffer.alloc(5000, 0x41),
+    ]) {
       await new Promise<void>((resolve) => {
         const s = connect({ host: '127.0.0.1', port }, () => s.end(payload));
         s.on('data', () => undefined);
@@ -51,7 +77,9 @@ describe('cluster DNS hardening', () => {
       });
     }
     expect((await dig(port, '+short', 'web.default.svc.cluster.member2')).trim()).toBe('10.96.7.7');
-    expect((await dig(port, '+tcp', '+short', 'web.default.svc.cluster.member2')).trim()).toBe('10.96.7.7');
+    expect((await dig(port, '+tcp', '+short', 'web.default.svc.cluster.member2')).trim()).toBe(
+      '10.96.7.7',
+    );
     expect(await dig(port, 'nope.default.svc.cluster.member2')).toContain('status: NXDOMAIN');
   });
 });

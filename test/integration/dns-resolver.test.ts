@@ -7,22 +7,51 @@ import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../federation/apis/meta.js';
-import { ClusterDnsServer, createClusterDns, FederatedNames, Resolver, RouteTable, StaticCatalog, type DnsEndpoints, type DnsService } from '../../dns/index.js';
+import {
+  ClusterDnsServer,
+  createClusterDns,
+  FederatedNames,
+  Resolver,
+  RouteTable,
+  StaticCatalog,
+  type DnsEndpoints,
+  type DnsService,
+} from '../../dns/index.js';
 import { memberResourceTypes, ENDPOINTS, SERVICES } from '../../member/apis/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 
 const run = promisify(execFile);
 
 async function dig(port: number, ...args: string[]): Promise<string> {
-  return (await run('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args], { timeout: 10_000 })).stdout;
+  return (
+    await run('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args], {
+      timeout: 10_000,
+    })
+  ).stdout;
 }
 
-function svc(name: string, clusterIP: string, ports: DnsService['spec']['ports'] = [{ name: 'http', port: 80, protocol: 'TCP' }]): DnsService {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP, ports } };
+function svc(
+  name: string,
+  clusterIP: string,
+  ports: DnsService['spec']['ports'] = [{ name: 'http', port: 80, protocol: 'TCP' }],
+): DnsService {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default' },
+    spec: { clusterIP, ports },
+  };
 }
 
 function eps(name: string, ips: string[], port = 8080): DnsEndpoints {
-  return { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace: 'default' }, subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'http', port, protocol: 'TCP' }] }] };
+  return {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name, namespace: 'default' },
+    subsets: [
+      { addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'http', port, protocol: 'TCP' }] },
+    ],
+  };
 }
 
 describe('cluster DNS from a member API server', () => {
@@ -32,10 +61,35 @@ describe('cluster DNS from a member API server', () => {
   beforeAll(async () => {
     h = await startApiHarness({ resources: memberResourceTypes });
     const sc = h.client.resource<KubeObject>(SERVICES, 'default');
-    await sc.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
-    await sc.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] } });
-    await h.client.resource<KubeObject>(ENDPOINTS, 'default').create({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'db' }, subsets: [{ addresses: [{ ip: '127.0.1.1', hostname: 'db-0' }, { ip: '127.0.1.2' }], ports: [{ name: 'pg', port: 31000, protocol: 'TCP' }] }] });
-    dns = createClusterDns({ client: h.client, host: '127.0.0.1', port: 0, clusterDomain: 'member1.local' });
+    await sc.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+    });
+    await sc.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'db' },
+      spec: { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] },
+    });
+    await h.client.resource<KubeObject>(ENDPOINTS, 'default').create({
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'db' },
+      subsets: [
+        {
+          addresses: [{ ip: '127.0.1.1', hostname: 'db-0' }, { ip: '127.0.1.2' }],
+          ports: [{ name: 'pg', port: 31000, protocol: 'TCP' }],
+        },
+      ],
+    });
+    dns = createClusterDns({
+      client: h.client,
+      host: '127.0.0.1',
+      port: 0,
+      clusterDomain: 'member1.local',
+    });
     port = (await dns.start()).port;
   });
   afterAll(async () => {
@@ -45,13 +99,31 @@ describe('cluster DNS from a member API server', () => {
 
   it('answers the Kubernetes DNS spec records', async () => {
     expect((await dig(port, '+short', 'web.default.svc.member1.local')).trim()).toBe('10.96.0.10');
-    expect((await dig(port, '+short', 'db.default.svc.member1.local')).trim().split('\n').sort()).toEqual(['127.0.1.1', '127.0.1.2']);
-    expect((await dig(port, '+short', 'db-0.db.default.svc.member1.local')).trim()).toBe('127.0.1.1');
-    expect((await dig(port, '+short', 'SRV', '_http._tcp.web.default.svc.member1.local')).trim()).toBe('0 100 80 web.default.svc.member1.local.');
-    expect((await dig(port, '+short', 'SRV', '_pg._tcp.db.default.svc.member1.local')).trim().split('\n').sort()).toEqual(['0 100 31000 127-0-1-2.db.default.svc.member1.local.', '0 100 31000 db-0.db.default.svc.member1.local.']);
-    expect((await dig(port, '+short', '-x', '10.96.0.10')).trim()).toBe('web.default.svc.member1.local.');
+    expect(
+      (await dig(port, '+short', 'db.default.svc.member1.local')).trim().split('\n').sort(),
+    ).toEqual(['127.0.1.1', '127.0.1.2']);
+    expect((await dig(port, '+short', 'db-0.db.default.svc.member1.local')).trim()).toBe(
+      '127.0.1.1',
+    );
+    expect(
+      (await dig(port, '+short', 'SRV', '_http._tcp.web.default.svc.member1.local')).trim(),
+    ).toBe('0 100 80 web.default.svc.member1.local.');
+    expect(
+      (await dig(port, '+short', 'SRV', '_pg._tcp.db.default.svc.member1.local'))
+        .trim()
+        .split('\n')
+        .sort(),
+    ).toEqual([
+      '0 100 31000 127-0-1-2.db.default.svc.member1.local.',
+      '0 100 31000 db-0.db.default.svc.member1.local.',
+    ]);
+    expect((await dig(port, '+short', '-x', '10.96.0.10')).trim()).toBe(
+      'web.default.svc.member1.local.',
+    );
     expect((await dig(port, '+short', 'TXT', 'dns-version.member1.local')).trim()).toBe('"1.1.0"');
-    expect((await dig(port, '+short', '10-1-2-3.default.pod.member1.local')).trim()).toBe('10.1.2.3');
+    expect((await dig(port, '+short', '10-1-2-3.default.pod.member1.local')).trim()).toBe(
+      '10.1.2.3',
+    );
     const nx = await dig(port, 'nope.default.svc.member1.local');
     expect(nx).toContain('status: NXDOMAIN');
     expect(nx).toMatch(/member1\.local\.\s+\d+\s+IN\s+SOA/);
@@ -59,14 +131,35 @@ describe('cluster DNS from a member API server', () => {
   });
 
   it('follows Service changes through its informers', async () => {
-    await h.client.resource<KubeObject>(SERVICES, 'default').create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'late' }, spec: { clusterIP: '10.96.0.77', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
-    await expect.poll(async () => (await dig(port, '+short', 'late.default.svc.member1.local')).trim(), { timeout: 10_000 }).toBe('10.96.0.77');
+    await h.client.resource<KubeObject>(SERVICES, 'default').create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'late' },
+      spec: { clusterIP: '10.96.0.77', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+    });
+    await expect
+      .poll(async () => (await dig(port, '+short', 'late.default.svc.member1.local')).trim(), {
+        timeout: 10_000,
+      })
+      .toBe('10.96.0.77');
   });
 });
 
 describe('central resolver', () => {
-  const catA = new StaticCatalog([svc('web', '10.96.1.1'), svc('api', 'None')], [eps('api', ['127.0.31.1', '127.0.31.2'])]);
-  const catB = new StaticCatalog([svc('api', 'None'), svc('big', 'None')], [eps('api', ['127.0.32.1']), eps('big', Array.from({ length: 60 }, (_, i) => `127.0.33.${String(i + 1)}`))]);
+  const catA = new StaticCatalog(
+    [svc('web', '10.96.1.1'), svc('api', 'None')],
+    [eps('api', ['127.0.31.1', '127.0.31.2'])],
+  );
+  const catB = new StaticCatalog(
+    [svc('api', 'None'), svc('big', 'None')],
+    [
+      eps('api', ['127.0.32.1']),
+      eps(
+        'big',
+        Array.from({ length: 60 }, (_, i) => `127.0.33.${String(i + 1)}`),
+      ),
+    ],
+  );
   const a = new ClusterDnsServer({ zone: 'cluster-a.local', catalog: catA, ttl: 30 });
   const b = new ClusterDnsServer({ zone: 'cluster-b.local', catalog: catB, ttl: 30 });
   const routes = new RouteTable();
@@ -84,14 +177,31 @@ describe('central resolver', () => {
     const fedCatalog = {
       endpoints: (ns: string, name: string) =>
         Promise.resolve([
-          { cluster: 'a', region: 'eu', ips: ready.a ? (catA.endpoints(ns, name)?.subsets?.[0]?.addresses ?? []).map((x) => x.ip) : [] },
-          { cluster: 'b', region: 'us', ips: ready.b ? (catB.endpoints(ns, name)?.subsets?.[0]?.addresses ?? []).map((x) => x.ip) : [] },
+          {
+            cluster: 'a',
+            region: 'eu',
+            ips: ready.a
+              ? (catA.endpoints(ns, name)?.subsets?.[0]?.addresses ?? []).map((x) => x.ip)
+              : [],
+          },
+          {
+            cluster: 'b',
+            region: 'us',
+            ips: ready.b
+              ? (catB.endpoints(ns, name)?.subsets?.[0]?.addresses ?? []).map((x) => x.ip)
+              : [],
+          },
         ]),
     };
     resolver = new Resolver({
       routes,
       cache: { negativeCapSeconds: 1 },
-      federated: new FederatedNames({ federation: 'fleet', zone: 'flotilla.local', catalog: fedCatalog, clientCluster: () => undefined }),
+      federated: new FederatedNames({
+        federation: 'fleet',
+        zone: 'flotilla.local',
+        catalog: fedCatalog,
+        clientCluster: () => undefined,
+      }),
     });
     port = (await resolver.start()).port;
   });
@@ -101,7 +211,8 @@ describe('central resolver', () => {
     await b.stop();
   });
 
-  const upstreamCount = (): number => [...resolver.upstreams.counts.values()].reduce((x, y) => x + y, 0);
+  const upstreamCount = (): number =>
+    [...resolver.upstreams.counts.values()].reduce((x, y) => x + y, 0);
 
   it("forwards a name in cluster A's suffix to A's DNS and answers the second ask from cache", async () => {
     const first = await dig(port, 'web.default.svc.cluster-a.local');
@@ -125,11 +236,18 @@ describe('central resolver', () => {
   });
 
   it('answers federated names from both clusters and drops a cluster without ready endpoints', async () => {
-    const both = (await dig(port, '+short', 'api.default.fleet.svc.flotilla.local')).trim().split('\n').sort();
+    const both = (await dig(port, '+short', 'api.default.fleet.svc.flotilla.local'))
+      .trim()
+      .split('\n')
+      .sort();
     expect(both).toEqual(['127.0.31.1', '127.0.31.2', '127.0.32.1']);
-    expect((await dig(port, '+short', 'api.default.svc.clusterset.local')).trim().split('\n').sort()).toEqual(both);
+    expect(
+      (await dig(port, '+short', 'api.default.svc.clusterset.local')).trim().split('\n').sort(),
+    ).toEqual(both);
     ready.a = false;
-    expect((await dig(port, '+short', 'api.default.fleet.svc.flotilla.local')).trim()).toBe('127.0.32.1');
+    expect((await dig(port, '+short', 'api.default.fleet.svc.flotilla.local')).trim()).toBe(
+      '127.0.32.1',
+    );
     ready.b = false;
     expect(await dig(port, 'api.default.fleet.svc.flotilla.local')).toContain('status: NXDOMAIN');
     ready.a = true;
@@ -137,17 +255,37 @@ describe('central resolver', () => {
   });
 
   it('serves TCP, and truncates large UDP answers', async () => {
-    expect((await dig(port, '+tcp', '+short', 'web.default.svc.cluster-a.local')).trim()).toBe('10.96.1.1');
-    const udp = await dig(port, '+notcp', '+ignore', '+bufsize=512', 'big.default.svc.cluster-b.local');
+    expect((await dig(port, '+tcp', '+short', 'web.default.svc.cluster-a.local')).trim()).toBe(
+      '10.96.1.1',
+    );
+    const udp = await dig(
+      port,
+      '+notcp',
+      '+ignore',
+      '+bufsize=512',
+      'big.default.svc.cluster-b.local',
+    );
     expect(udp).toMatch(/flags:[^;]*\btc\b/);
-    const tcp = (await dig(port, '+tcp', '+short', 'big.default.svc.cluster-b.local')).trim().split('\n');
+    const tcp = (await dig(port, '+tcp', '+short', 'big.default.svc.cluster-b.local'))
+      .trim()
+      .split('\n');
     expect(tcp).toHaveLength(60);
   });
 
   it('survives garbage, truncated, huge and looping packets', async () => {
     const sock = createSocket('udp4');
     const loop = Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]);
-    const packets = [Buffer.alloc(0), Buffer.from([1, 2, 3]), Buffer.alloc(12), Buffer.alloc(3000, 0xff), loop, Buffer.from('GET / HTTP/1.1\r\n\r\n'), ...Array.from({ length: 50 }, () => Buffer.from(Array.from({ length: 40 }, () => Math.floor(Math.random() * 256))))];
+    const packets = [
+      Buffer.alloc(0),
+      Buffer.from([1, 2, 3]),
+      Buffer.alloc(12),
+      Buffer.alloc(3000, 0xff),
+      loop,
+      Buffer.from('GET / HTTP/1.1\r\n\r\n'),
+      ...Array.from({ length: 50 }, () =>
+        Buffer.from(Array.from({ length: 40 }, () => Math.floor(Math.random() * 256))),
+      ),
+    ];
     for (const p of packets) sock.send(p, port, '127.0.0.1');
     await new Promise((r) => setTimeout(r, 300));
     sock.close();
@@ -161,7 +299,9 @@ describe('central resolver', () => {
     });
     expect((await dig(port, '+short', 'web.default.svc.cluster-a.local')).trim()).toBe('10.96.1.1');
     // a well-formed header with two questions is answered FORMERR, not dropped
-    const two = Buffer.from([0x12, 0x34, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 0x61, 0, 0, 1, 0, 1, 1, 0x62, 0, 0, 1, 0, 1]);
+    const two = Buffer.from([
+      0x12, 0x34, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 0x61, 0, 0, 1, 0, 1, 1, 0x62, 0, 0, 1, 0, 1,
+    ]);
     const reply = await new Promise<Buffer>((resolve) => {
       const s = createSocket('udp4');
       s.on('message', (m) => {

@@ -17,7 +17,9 @@ let h: ApiHarness;
 let dir: string;
 
 async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', h.kubeconfigPath, ...args], { timeout: 30_000 });
+  const { stdout } = await run('kubectl', ['--kubeconfig', h.kubeconfigPath, ...args], {
+    timeout: 30_000,
+  });
   return stdout;
 }
 
@@ -64,11 +66,15 @@ afterAll(async () => {
 
 describe('kubectl against the API server', () => {
   it('create -f, get -o yaml, get -l', async () => {
-    expect(await kubectl('create', '-f', manifest(2, 'busybox:1'))).toContain('deployment.apps/web created');
+    expect(await kubectl('create', '-f', manifest(2, 'busybox:1'))).toContain(
+      'deployment.apps/web created',
+    );
     const obj = load(await kubectl('get', 'deployment', 'web', '-o', 'yaml')) as KubeObject;
     expect(obj.metadata.uid).toMatch(/[0-9a-f-]{36}/);
     expect((obj.spec as { replicas: number }).replicas).toBe(2);
-    expect(await kubectl('get', 'deploy', '-l', 'app=web', '-o', 'name')).toBe('deployment.apps/web\n');
+    expect(await kubectl('get', 'deploy', '-l', 'app=web', '-o', 'name')).toBe(
+      'deployment.apps/web\n',
+    );
     expect(await kubectl('get', 'deploy', '-l', 'app=db', '-o', 'name')).toBe('');
     const table = await kubectl('get', 'deployments');
     expect(table).toMatch(/NAME\s+READY\s+AGE/);
@@ -77,9 +83,16 @@ describe('kubectl against the API server', () => {
 
   it('apply twice: the second apply changes the object', async () => {
     expect(await kubectl('apply', '-f', manifest(2, 'busybox:1'))).toContain('deployment.apps/web');
-    expect(await kubectl('apply', '-f', manifest(4, 'busybox:2', 'tier: front'))).toContain('deployment.apps/web configured');
-    const obj = (await h.client.resource({ group: 'apps', version: 'v1', resource: 'deployments' }, 'default').get('web')) as KubeObject & {
-      spec: { replicas: number; template: { spec: { containers: { name: string; image: string }[] } } };
+    expect(await kubectl('apply', '-f', manifest(4, 'busybox:2', 'tier: front'))).toContain(
+      'deployment.apps/web configured',
+    );
+    const obj = (await h.client
+      .resource({ group: 'apps', version: 'v1', resource: 'deployments' }, 'default')
+      .get('web')) as KubeObject & {
+      spec: {
+        replicas: number;
+        template: { spec: { containers: { name: string; image: string }[] } };
+      };
     };
     expect(obj.spec.replicas).toBe(4);
     expect(obj.spec.template.spec.containers).toEqual([
@@ -87,33 +100,90 @@ describe('kubectl against the API server', () => {
       { name: 'sidecar', image: 'side:1' },
     ]);
     expect(obj.metadata.labels).toEqual({ app: 'web', tier: 'front' });
-    expect(obj.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toContain('busybox:2');
+    expect(
+      obj.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'],
+    ).toContain('busybox:2');
     expect(obj.metadata.generation).toBeGreaterThan(1);
   });
 
   it('scale and patch (strategic, merge, json)', async () => {
     expect(await kubectl('scale', 'deployment', 'web', '--replicas=3')).toContain('scaled');
     expect(await kubectl('get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}')).toBe('3');
-    await kubectl('patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"busybox:3"}]}}}}');
-    expect(await kubectl('get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[*].image}')).toBe('busybox:3 side:1');
-    await kubectl('patch', 'deploy', 'web', '--type=merge', '-p', '{"metadata":{"labels":{"patched":"yes"}}}');
-    await kubectl('patch', 'deploy', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":5}]');
-    expect(await kubectl('get', 'deploy', 'web', '-o', 'jsonpath={.metadata.labels.patched} {.spec.replicas}')).toBe('yes 5');
+    await kubectl(
+      'patch',
+      'deploy',
+      'web',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"busybox:3"}]}}}}',
+    );
+    expect(
+      await kubectl(
+        'get',
+        'deploy',
+        'web',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[*].image}',
+      ),
+    ).toBe('busybox:3 side:1');
+    await kubectl(
+      'patch',
+      'deploy',
+      'web',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"labels":{"patched":"yes"}}}',
+    );
+    await kubectl(
+      'patch',
+      'deploy',
+      'web',
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/spec/replicas","value":5}]',
+    );
+    expect(
+      await kubectl(
+        'get',
+        'deploy',
+        'web',
+        '-o',
+        'jsonpath={.metadata.labels.patched} {.spec.replicas}',
+      ),
+    ).toBe('yes 5');
   });
 
   it('get -w streams changes', async () => {
-    const child = spawn('kubectl', ['--kubeconfig', h.kubeconfigPath, 'get', 'configmaps', '-w', '-o', 'name']);
+    const child = spawn('kubectl', [
+      '--kubeconfig',
+      h.kubeconfigPath,
+      'get',
+      'configmaps',
+      '-w',
+      '-o',
+      'name',
+    ]);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const cms = h.client.resource({ group: '', version: 'v1', resource: 'configmaps' }, 'default');
-    await expect.poll(async () => {
-      await cms.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } }).catch(() => undefined);
-      return out;
-    }, { timeout: 20_000 }).toContain('configmap/probe');
+    await expect
+      .poll(
+        async () => {
+          await cms
+            .create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } })
+            .catch(() => undefined);
+          return out;
+        },
+        { timeout: 20_000 },
+      )
+      .toContain('configmap/probe');
     await cms.patch('probe', { data: { a: 'b' } }, 'merge');
     await cms.delete('probe');
     // ADDED, MODIFIED and DELETED each print one line for the object
-    await expect.poll(() => out.split('\n').filter((l) => l === 'configmap/probe').length, { timeout: 20_000 }).toBe(3);
+    await expect
+      .poll(() => out.split('\n').filter((l) => l === 'configmap/probe').length, {
+        timeout: 20_000,
+      })
+      .toBe(3);
     child.kill();
   });
 
@@ -140,11 +210,51 @@ describe('bad input gets a 4xx Status and leaves stored data untouched', () => {
 
   it.each([
     ['malformed JSON', 'POST', cmPath, '{"apiVersion": "v1", "kind": ', 400, 'BadRequest'],
-    ['wrong kind for the URL', 'POST', cmPath, JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'keep' } }), 400, 'BadRequest'],
-    ['missing name', 'POST', cmPath, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, data: {} }), 422, 'Invalid'],
-    ['invalid data', 'PUT', `${cmPath}/keep`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' }, data: { k: 5 } }), 422, 'Invalid'],
-    ['bad label selector', 'GET', `${cmPath}?labelSelector=${encodeURIComponent('app in (x')}`, undefined, 400, 'BadRequest'],
-    ['bad field selector', 'DELETE', `${cmPath}?fieldSelector=${encodeURIComponent('metadata.name')}`, undefined, 400, 'BadRequest'],
+    [
+      'wrong kind for the URL',
+      'POST',
+      cmPath,
+      JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'keep' } }),
+      400,
+      'BadRequest',
+    ],
+    [
+      'missing name',
+      'POST',
+      cmPath,
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, data: {} }),
+      422,
+      'Invalid',
+    ],
+    [
+      'invalid data',
+      'PUT',
+      `${cmPath}/keep`,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'keep' },
+        data: { k: 5 },
+      }),
+      422,
+      'Invalid',
+    ],
+    [
+      'bad label selector',
+      'GET',
+      `${cmPath}?labelSelector=${encodeURIComponent('app in (x')}`,
+      undefined,
+      400,
+      'BadRequest',
+    ],
+    [
+      'bad field selector',
+      'DELETE',
+      `${cmPath}?fieldSelector=${encodeURIComponent('metadata.name')}`,
+      undefined,
+      400,
+      'BadRequest',
+    ],
     ['malformed merge patch', 'PATCH', `${cmPath}/keep`, '{not json', 400, 'BadRequest'],
     ['unknown resource', 'GET', '/api/v1/namespaces/bad/widgets', undefined, 404, 'NotFound'],
   ])('%s', async (_name, method, path, body, code, reason) => {
@@ -152,7 +262,13 @@ describe('bad input gets a 4xx Status and leaves stored data untouched', () => {
     const ct = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
     const res = await h.client.raw(method, path, body, ct);
     expect(res.status).toBe(code);
-    const status = JSON.parse(res.body) as { kind: string; status: string; reason: string; code: number; message: string };
+    const status = JSON.parse(res.body) as {
+      kind: string;
+      status: string;
+      reason: string;
+      code: number;
+      message: string;
+    };
     expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason, code });
     expect(status.message.length).toBeGreaterThan(5);
     expect(await snapshot()).toBe(before);
@@ -160,7 +276,10 @@ describe('bad input gets a 4xx Status and leaves stored data untouched', () => {
 
   it('kubectl shows the server message for invalid objects and exits non-zero', async () => {
     const p = join(dir, 'bad.yaml');
-    writeFileSync(p, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: broken}\nspec: {replicas: -1}\n');
+    writeFileSync(
+      p,
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: broken}\nspec: {replicas: -1}\n',
+    );
     const err = await kubectlFails('create', '-f', p);
     expect(err).toContain('spec.replicas');
     expect(await kubectlFails('get', 'deployment', 'broken')).toContain('NotFound');

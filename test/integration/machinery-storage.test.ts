@@ -12,8 +12,17 @@ let h: ApiHarness;
 let ns = 0;
 const nextNs = (): string => `ns-${String(++ns)}`;
 
-function cm(name: string, data: Record<string, string> = {}, labels?: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(labels ? { labels } : {}) }, data };
+function cm(
+  name: string,
+  data: Record<string, string> = {},
+  labels?: Record<string, string>,
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, ...(labels ? { labels } : {}) },
+    data,
+  };
 }
 
 beforeAll(async () => {
@@ -45,7 +54,10 @@ describe('optimistic concurrency', () => {
   it('create of an existing name is 409 AlreadyExists and keeps the stored object', async () => {
     const c = h.client.resource(CM, nextNs());
     await c.create(cm('dup', { v: 'first' }));
-    await expect(c.create(cm('dup', { v: 'second' }))).rejects.toMatchObject({ code: 409, reason: 'AlreadyExists' });
+    await expect(c.create(cm('dup', { v: 'second' }))).rejects.toMatchObject({
+      code: 409,
+      reason: 'AlreadyExists',
+    });
     expect((await c.get('dup')).data).toEqual({ v: 'first' });
   });
 });
@@ -78,8 +90,25 @@ describe('watch', () => {
     const it2 = w2[Symbol.asyncIterator]();
     for (let i = 0; i < 4; i++) seen.push((await it2.next()).value as WatchEvent);
     w2.stop();
-    expect(seen.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'DELETED']);
-    expect(seen.slice(0, 7).map((e) => (e.object.data as { i: string }).i)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+    expect(seen.map((e) => e.type)).toEqual([
+      'ADDED',
+      'MODIFIED',
+      'MODIFIED',
+      'MODIFIED',
+      'MODIFIED',
+      'MODIFIED',
+      'MODIFIED',
+      'DELETED',
+    ]);
+    expect(seen.slice(0, 7).map((e) => (e.object.data as { i: string }).i)).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+    ]);
     const rvs = seen.map((e) => Number(e.object.metadata.resourceVersion));
     expect([...rvs].sort((a, b) => a - b)).toEqual(rvs);
     expect(new Set(rvs).size).toBe(rvs.length);
@@ -99,11 +128,21 @@ describe('watch', () => {
     const old = a.metadata.resourceVersion ?? '';
     await c.create(cm('b'));
     const latest = await c.list();
-    await h.storage.client.kv.compact({ revision: latest.metadata.resourceVersion ?? "0", physical: true });
+    await h.storage.client.kv.compact({
+      revision: latest.metadata.resourceVersion ?? '0',
+      physical: true,
+    });
     const w = c.watch({ resourceVersion: old });
     await expect(w[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(GoneError);
     await c.delete('a');
-    await expect.poll(() => informer.list().map((o) => o.metadata.name).sort()).toEqual(['b']);
+    await expect
+      .poll(() =>
+        informer
+          .list()
+          .map((o) => o.metadata.name)
+          .sort(),
+      )
+      .toEqual(['b']);
     expect(deleted).toContain('a');
     ac.abort();
     await running;
@@ -130,7 +169,11 @@ describe('pagination', () => {
     const c = h.client.resource(CM, namespace);
     const names = Array.from({ length: 120 }, (_, i) => `obj-${String(i).padStart(3, '0')}`);
     for (let i = 0; i < names.length; i += 20) {
-      await Promise.all(names.slice(i, i + 20).map((n, j) => c.create(cm(n, {}, { parity: (i + j) % 2 === 0 ? 'even' : 'odd' }))));
+      await Promise.all(
+        names
+          .slice(i, i + 20)
+          .map((n, j) => c.create(cm(n, {}, { parity: (i + j) % 2 === 0 ? 'even' : 'odd' }))),
+      );
     }
     const got: string[] = [];
     let cont: string | undefined;
@@ -153,7 +196,11 @@ describe('pagination', () => {
     const even: string[] = [];
     cont = undefined;
     do {
-      const page = await c.list({ limit: 9, labelSelector: 'parity=even', ...(cont ? { continue: cont } : {}) });
+      const page = await c.list({
+        limit: 9,
+        labelSelector: 'parity=even',
+        ...(cont ? { continue: cont } : {}),
+      });
       even.push(...page.items.map((o) => o.metadata.name ?? ''));
       cont = page.metadata.continue;
     } while (cont);

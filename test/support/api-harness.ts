@@ -36,13 +36,23 @@ export interface ApiHarnessOptions {
 /** Starts etcd (unless given) and an ApiServer serving `resources`. */
 export async function startApiHarness(opts: ApiHarnessOptions): Promise<ApiHarness> {
   const etcd = opts.etcd ?? (await startEtcd());
-  const storage = new EtcdStorage({ endpoints: [etcd.endpoint], prefix: opts.prefix ?? `/test-${randomUUID()}` });
-  const server = new ApiServer({ storage, resources: opts.resources, ...(opts.tokens ? { tokens: opts.tokens } : {}) });
+  const storage = new EtcdStorage({
+    endpoints: [etcd.endpoint],
+    prefix: opts.prefix ?? `/test-${randomUUID()}`,
+  });
+  const server = new ApiServer({
+    storage,
+    resources: opts.resources,
+    ...(opts.tokens ? { tokens: opts.tokens } : {}),
+  });
   const url = await server.listen(0);
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-kubeconfig-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   const token = opts.tokens ? Object.keys(opts.tokens)[0] : undefined;
-  writeFileSync(kubeconfigPath, kubeconfigFor({ name: 'test', server: url, ...(token ? { token } : {}) }));
+  writeFileSync(
+    kubeconfigPath,
+    kubeconfigFor({ name: 'test', server: url, ...(token ? { token } : {}) }),
+  );
   const client = new RestClient({ server: url, ...(token ? { token } : {}) });
   return {
     url,

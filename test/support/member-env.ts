@@ -59,7 +59,13 @@ export function removeContainers(env: NodeJS.ProcessEnv, nodePrefix: string): vo
     .split('\n')
     .filter((l) => l !== '');
   for (const id of ids) {
-    const node = dockerCli(env, 'inspect', '-f', '{{ index .Config.Labels "io.flotilla.node" }}', id).trim();
+    const node = dockerCli(
+      env,
+      'inspect',
+      '-f',
+      '{{ index .Config.Labels "io.flotilla.node" }}',
+      id,
+    ).trim();
     if (node.startsWith(nodePrefix)) dockerCli(env, 'rm', '-f', id);
   }
 }

@@ -16,16 +16,35 @@ export const configMapType: ResourceType = {
   validate: (obj) => {
     const causes: StatusCause[] = [];
     const data = obj.data;
-    if (data !== undefined && (typeof data !== 'object' || data === null || Object.values(data).some((v) => typeof v !== 'string'))) {
-      causes.push({ reason: 'FieldValueInvalid', field: 'data', message: 'data values must be strings' });
+    if (
+      data !== undefined &&
+      (typeof data !== 'object' ||
+        data === null ||
+        Object.values(data).some((v) => typeof v !== 'string'))
+    ) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'data',
+        message: 'data values must be strings',
+      });
     }
     return causes;
   },
-  printerColumns: [{ name: 'Data', type: 'integer', value: (o: KubeObject) => Object.keys((o.data as object | undefined) ?? {}).length }],
+  printerColumns: [
+    {
+      name: 'Data',
+      type: 'integer',
+      value: (o: KubeObject) => Object.keys((o.data as object | undefined) ?? {}).length,
+    },
+  ],
 };
 
 interface DeploymentLike extends KubeObject {
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: { metadata?: { labels?: Record<string, string> } };
+  };
   status?: { replicas?: number; readyReplicas?: number };
 }
 
@@ -40,7 +59,11 @@ export const deploymentType: ResourceType<DeploymentLike> = {
   categories: ['all'],
   subresources: {
     status: true,
-    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' },
+    scale: {
+      specReplicasPath: '.spec.replicas',
+      statusReplicasPath: '.status.replicas',
+      labelSelectorPath: '.spec.selector',
+    },
   },
   defaults: (obj) => {
     obj.spec ??= {};
@@ -50,16 +73,28 @@ export const deploymentType: ResourceType<DeploymentLike> = {
     const causes: StatusCause[] = [];
     const r = obj.spec?.replicas;
     if (typeof r !== 'number' || !Number.isInteger(r) || r < 0) {
-      causes.push({ reason: 'FieldValueInvalid', field: 'spec.replicas', message: 'must be a non-negative integer' });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.replicas',
+        message: 'must be a non-negative integer',
+      });
     }
     if (!obj.spec?.selector?.matchLabels) {
-      causes.push({ reason: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' });
+      causes.push({
+        reason: 'FieldValueRequired',
+        field: 'spec.selector',
+        message: 'Required value',
+      });
     }
     return causes;
   },
   printerColumns: [
-    { name: 'Ready', type: 'string', value: (o) => `${String(o.status?.readyReplicas ?? 0)}/${String(o.spec?.replicas ?? 0)}` },
+    {
+      name: 'Ready',
+      type: 'string',
+      value: (o) => `${String(o.status?.readyReplicas ?? 0)}/${String(o.spec?.replicas ?? 0)}`,
+    },
   ],
 };
 
-export const sampleResources: ResourceType[] = [configMapType, deploymentType as unknown as ResourceType];
+export const sampleResources: ResourceType[] = [configMapType, deploymentType];

@@ -75,6 +75,22 @@ function memberTarget(ctx: CommandContext): MemberTarget {
   return t;
 }
 
+/** `--dns-zone Z --dns-server HOST:PORT`: where the central resolver sends names under Z. */
+function dnsFlags(ctx: CommandContext): { zone: string; server: string } | undefined {
+  const zone = stringFlag(ctx.flags, 'dns-zone');
+  const server = stringFlag(ctx.flags, 'dns-server');
+  if (zone === undefined && server === undefined) return undefined;
+  if (!zone || !server) throw new UsageError('--dns-zone and --dns-server go together');
+  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(zone)) {
+    throw new UsageError(`--dns-zone must be a domain name, got "${zone}"`);
+  }
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(server);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new UsageError(`--dns-server must be IPv4:PORT, got "${server}"`);
+  }
+  return { zone: zone.toLowerCase(), server };
+}
+
 /** Checks /version and an authenticated list on the member. @throws CliError when it does not answer. */
 async function probeMember(name: string, t: MemberTarget): Promise<string> {
   const member = new RestClient({
@@ -105,6 +121,7 @@ async function run(ctx: CommandContext): Promise<number> {
     );
   }
   const labels = parseLabels(stringFlag(ctx.flags, 'labels'));
+  const dns = dnsFlags(ctx);
   const target = memberTarget(ctx);
   const client = ctx.client();
   const clusters = client.resource<Cluster>(CLUSTERS);
@@ -158,6 +175,7 @@ async function run(ctx: CommandContext): Promise<number> {
       ...(region ? { region } : {}),
       ...(zone ? { zone } : {}),
       ...(environment ? { environment } : {}),
+      ...(dns ? { dns } : {}),
     },
   };
   try {
@@ -179,7 +197,7 @@ export const joinCommand: CliCommand = {
   name: 'join',
   summary: 'Register a member cluster with the federation',
   usage:
-    'flotilla join NAME (--kubeconfig-of-member PATH [--member-context C] | --endpoint URL --token T [--ca-file F])\n       [--region R] [--zone Z] [--environment E] [--labels k=v,...]',
+    'flotilla join NAME (--kubeconfig-of-member PATH [--member-context C] | --endpoint URL --token T [--ca-file F])\n       [--region R] [--zone Z] [--environment E] [--labels k=v,...] [--dns-zone Z --dns-server IP:PORT]',
   options: {
     'kubeconfig-of-member': { type: 'string' },
     'member-kubeconfig': { type: 'string' },
@@ -191,6 +209,8 @@ export const joinCommand: CliCommand = {
     zone: { type: 'string' },
     environment: { type: 'string' },
     labels: { type: 'string' },
+    'dns-zone': { type: 'string' },
+    'dns-server': { type: 'string' },
   },
   // With --endpoint, --token is the member's token; it reaches the federation only with --server.
   memberToken: true,

@@ -1,4 +1,13 @@
-import { circuitBreaker, ConsecutiveBreaker, handleAll, timeout, TimeoutStrategy, wrap, type CircuitBreakerPolicy, BrokenCircuitError } from 'cockatiel';
+import {
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleAll,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+  type CircuitBreakerPolicy,
+  BrokenCircuitError,
+} from 'cockatiel';
 import { CLUSTERS, type Cluster } from '../../apis/index.js';
 import type { Condition } from '../../apis/meta.js';
 import { Controller, type Logger } from '../../machinery/controller/index.js';
@@ -49,16 +58,28 @@ export class ClusterHealthController {
   constructor(opts: ClusterHealthOptions) {
     this.opts = opts;
     const inf = opts.informers.for<Cluster>(CLUSTERS);
-    this.controller = new Controller({ name: ControllerName, informers: [inf], reconcile: (k) => this.reconcile(k), logger: opts.logger, workers: 4 });
-    inf.addEventHandler({ onAdd: this.controller.enqueueObject, onUpdate: (o, n) => {
-      if (JSON.stringify(o.spec) !== JSON.stringify(n.spec)) this.controller.enqueueObject(n);
-    } });
+    this.controller = new Controller({
+      name: ControllerName,
+      informers: [inf],
+      reconcile: (k) => this.reconcile(k),
+      logger: opts.logger,
+      workers: 4,
+    });
+    inf.addEventHandler({
+      onAdd: this.controller.enqueueObject,
+      onUpdate: (o, n) => {
+        if (JSON.stringify(o.spec) !== JSON.stringify(n.spec)) this.controller.enqueueObject(n);
+      },
+    });
   }
 
   private breaker(name: string): CircuitBreakerPolicy {
     let b = this.breakers.get(name);
     if (!b) {
-      b = circuitBreaker(handleAll, { halfOpenAfter: this.opts.halfOpenAfterMs ?? 10_000, breaker: new ConsecutiveBreaker(this.opts.failureThreshold ?? 3) });
+      b = circuitBreaker(handleAll, {
+        halfOpenAfter: this.opts.halfOpenAfterMs ?? 10_000,
+        breaker: new ConsecutiveBreaker(this.opts.failureThreshold ?? 3),
+      });
       this.breakers.set(name, b);
     }
     return b;
@@ -66,28 +87,70 @@ export class ClusterHealthController {
 
   private async probe(cluster: Cluster): Promise<ProbeResult> {
     const name = cluster.metadata.name ?? '';
-    const policy = wrap(this.breaker(name), timeout(this.opts.probeTimeoutMs ?? 3000, TimeoutStrategy.Aggressive));
+    const policy = wrap(
+      this.breaker(name),
+      timeout(this.opts.probeTimeoutMs ?? 3000, TimeoutStrategy.Aggressive),
+    );
     try {
       return await policy.execute(async () => {
         const client = this.opts.clients.for(cluster);
         const ready = await client.raw('GET', '/readyz');
-        if (ready.status !== 200) return { reason: ReasonNotReady, message: `/readyz answered ${String(ready.status)}: ${ready.body.slice(0, 100)}` };
-        const version = await client.request<{ gitVersion?: string }>('GET', '/version').catch(() => ({ gitVersion: undefined }));
-        const nodes = await client.resource<{ kind: string; apiVersion: string; metadata: object; status?: { conditions?: Condition[]; allocatable?: Record<string, string> } }>({ group: '', version: 'v1', resource: 'nodes' }).list();
-        const readyNodes = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-        const pods = await client.resource({ group: '', version: 'v1', resource: 'pods' }).list({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
-        const allocatablePods = readyNodes.reduce((n, x) => n + Number(x.status?.allocatable?.pods ?? 110), 0);
-        if (readyNodes.length === 0) return { reason: ReasonNotReady, message: 'cluster has no Ready nodes', summary: { allocatablePods, allocatedPods: pods.items.length, readyNodes: 0 } };
+        if (ready.status !== 200) {
+          return {
+            reason: ReasonNotReady,
+            message: `/readyz answered ${String(ready.status)}: ${ready.body.slice(0, 100)}`,
+          };
+        }
+        const version = await client
+          .request<{ gitVersion?: string }>('GET', '/version')
+          .catch(() => ({ gitVersion: undefined }));
+        const nodes = await client
+          .resource<{
+            kind: string;
+            apiVersion: string;
+            metadata: object;
+            status?: { conditions?: Condition[]; allocatable?: Record<string, string> };
+          }>({ group: '', version: 'v1', resource: 'nodes' })
+          .list();
+        const readyNodes = nodes.items.filter((n) =>
+          n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
+        const pods = await client
+          .resource({ group: '', version: 'v1', resource: 'pods' })
+          .list({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+        const allocatablePods = readyNodes.reduce(
+          (n, x) => n + Number(x.status?.allocatable?.pods ?? 110),
+          0,
+        );
+        if (readyNodes.length === 0) {
+          return {
+            reason: ReasonNotReady,
+            message: 'cluster has no Ready nodes',
+            summary: { allocatablePods, allocatedPods: pods.items.length, readyNodes: 0 },
+          };
+        }
         return {
           reason: ReasonReady,
           message: 'cluster is healthy and ready to accept workloads',
           ...(version.gitVersion ? { version: version.gitVersion } : {}),
-          summary: { allocatablePods, allocatedPods: pods.items.length, readyNodes: readyNodes.length },
+          summary: {
+            allocatablePods,
+            allocatedPods: pods.items.length,
+            readyNodes: readyNodes.length,
+          },
         };
       });
     } catch (err) {
-      if (err instanceof BrokenCircuitError) return { reason: ReasonOffline, message: 'cluster is unreachable (circuit open after repeated probe failures)' };
-      return { reason: ReasonNotReady, message: `probe failed: ${err instanceof Error ? err.message : String(err)}` };
+      if (err instanceof BrokenCircuitError) {
+        return {
+          reason: ReasonOffline,
+          message: 'cluster is unreachable (circuit open after repeated probe failures)',
+        };
+      }
+      return {
+        reason: ReasonNotReady,
+        message: `probe failed: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
   }
 
@@ -102,7 +165,16 @@ export class ClusterHealthController {
     const old = cluster.status?.conditions?.find((c) => c.type === 'Ready');
     const status = r.reason === ReasonReady ? 'True' : 'False';
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const cond: Condition = { type: 'Ready', status, reason: r.reason, message: r.message, lastTransitionTime: old?.status === status && old.reason === r.reason && old.lastTransitionTime ? old.lastTransitionTime : now };
+    const cond: Condition = {
+      type: 'Ready',
+      status,
+      reason: r.reason,
+      message: r.message,
+      lastTransitionTime:
+        old?.status === status && old.reason === r.reason && old.lastTransitionTime
+          ? old.lastTransitionTime
+          : now,
+    };
     const next = structuredClone(cluster);
     next.status = {
       ...(cluster.status ?? {}),
@@ -113,10 +185,15 @@ export class ClusterHealthController {
     const changed = JSON.stringify(next.status) !== JSON.stringify(cluster.status);
     if (changed) {
       next.status.lastProbeTime = now;
-      if (old?.reason !== r.reason) this.opts.logger.info(`cluster ${name}: ${r.reason} (${r.message})`);
-      await this.opts.client.resource<Cluster>(CLUSTERS).updateStatus(next).catch((err: unknown) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      });
+      if (old?.reason !== r.reason) {
+        this.opts.logger.info(`cluster ${name}: ${r.reason} (${r.message})`);
+      }
+      await this.opts.client
+        .resource<Cluster>(CLUSTERS)
+        .updateStatus(next)
+        .catch((err: unknown) => {
+          if (!(err instanceof NotFoundError)) throw err;
+        });
     }
     return { requeueAfterMs: this.opts.probePeriodMs ?? 5000 };
   }

@@ -24,7 +24,11 @@ export function memberCopy(tmpl: KubeObject, replicas: number | undefined): Kube
     metadata: {
       name: m.name ?? '',
       ...(m.namespace ? { namespace: m.namespace } : {}),
-      labels: { ...(m.labels ?? {}), [LABEL_MANAGED_BY]: MANAGER, [LABEL_TEMPLATE]: `${tmpl.kind.toLowerCase()}.${m.namespace ?? ''}.${m.name ?? ''}` },
+      labels: {
+        ...(m.labels ?? {}),
+        [LABEL_MANAGED_BY]: MANAGER,
+        [LABEL_TEMPLATE]: `${tmpl.kind.toLowerCase()}.${m.namespace ?? ''}.${m.name ?? ''}`,
+      },
       annotations,
     },
   };
@@ -34,7 +38,9 @@ export function memberCopy(tmpl: KubeObject, replicas: number | undefined): Kube
     delete spec.clusterIP;
     delete spec.clusterIPs;
   }
-  if (replicas !== undefined && out.spec && typeof out.spec === 'object') (out.spec as { replicas?: number }).replicas = replicas;
+  if (replicas !== undefined && out.spec && typeof out.spec === 'object') {
+    (out.spec as { replicas?: number }).replicas = replicas;
+  }
   return out;
 }
 
@@ -46,7 +52,11 @@ export function memberCopy(tmpl: KubeObject, replicas: number | undefined): Kube
 export function isSubset(want: unknown, have: unknown): boolean {
   if (want === null || typeof want !== 'object') return want === have;
   if (Array.isArray(want)) {
-    return Array.isArray(have) && want.length === have.length && want.every((w, i) => isSubset(w, have[i]));
+    return (
+      Array.isArray(have) &&
+      want.length === have.length &&
+      want.every((w, i) => isSubset(w, have[i]))
+    );
   }
   if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
   return Object.entries(want).every(([k, v]) => isSubset(v, (have as Record<string, unknown>)[k]));

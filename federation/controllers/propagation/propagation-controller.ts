@@ -1,6 +1,12 @@
 import {
-  CLUSTERS, OVERRIDE_POLICIES, PROPAGATION_POLICIES, RESOURCE_BINDINGS,
-  type Cluster, type OverridePolicy, type PropagationPolicy, type ResourceBinding,
+  CLUSTERS,
+  OVERRIDE_POLICIES,
+  PROPAGATION_POLICIES,
+  RESOURCE_BINDINGS,
+  type Cluster,
+  type OverridePolicy,
+  type PropagationPolicy,
+  type ResourceBinding,
 } from '../../apis/index.js';
 import { objectKey, type GroupVersionResource, type KubeObject } from '../../apis/meta.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -11,7 +17,13 @@ import { FINALIZER_ORPHAN } from '../../machinery/registry/generic-registry.js';
 import { applyOverridePolicies, selectorsMatch } from '../../overrides/apply-overrides.js';
 import { place } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';
-import { isManaged, isSubset, LABEL_MANAGED_BY, LABEL_TEMPLATE, memberCopy } from './member-object.js';
+import {
+  isManaged,
+  isSubset,
+  LABEL_MANAGED_BY,
+  LABEL_TEMPLATE,
+  memberCopy,
+} from './member-object.js';
 import { aggregateStatus, healthOf } from './status-aggregation.js';
 
 export const ControllerName = 'propagation-controller';
@@ -51,7 +63,8 @@ interface ApplyResult {
   object?: KubeObject;
 }
 
-const tkey = (t: TemplateType, obj: KubeObject): string => `${t.gvr.group}/${t.gvr.resource}|${objectKey(obj)}`;
+const tkey = (t: TemplateType, obj: KubeObject): string =>
+  `${t.gvr.group}/${t.gvr.resource}|${objectKey(obj)}`;
 
 /**
  * Template × PropagationPolicy → placement → per-cluster copy (overrides, replicas) written into
@@ -71,15 +84,35 @@ export class PropagationController {
     const pps = opts.informers.for<PropagationPolicy>(PROPAGATION_POLICIES);
     const ops = opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES);
     const templates = opts.types.map((t) => opts.informers.for(t.gvr));
-    this.controller = new Controller({ name: ControllerName, informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS)], reconcile: (k) => this.reconcile(k), logger: opts.logger, workers: 8 });
+    this.controller = new Controller({
+      name: ControllerName,
+      informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS)],
+      reconcile: (k) => this.reconcile(k),
+      logger: opts.logger,
+      workers: 8,
+    });
     opts.types.forEach((t, i) => {
       const enqueue = (o: KubeObject): void => this.controller.enqueue(tkey(t, o));
-      templates[i]?.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+      templates[i]?.addEventHandler({
+        onAdd: enqueue,
+        onUpdate: (_o, n) => enqueue(n),
+        onDelete: enqueue,
+      });
     });
     const all = (): void => this.enqueueAll();
-    clusters.addEventHandler({ onAdd: all, onDelete: all, onUpdate: (o, n) => {
-      if (JSON.stringify(o.spec) !== JSON.stringify(n.spec) || JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) || readyReason(o) !== readyReason(n)) all();
-    } });
+    clusters.addEventHandler({
+      onAdd: all,
+      onDelete: all,
+      onUpdate: (o, n) => {
+        if (
+          JSON.stringify(o.spec) !== JSON.stringify(n.spec) ||
+          JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) ||
+          readyReason(o) !== readyReason(n)
+        ) {
+          all();
+        }
+      },
+    });
     pps.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
     ops.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
   }
@@ -105,32 +138,79 @@ export class PropagationController {
     if (!tmpl) return undefined;
     const ns = tmpl.metadata.namespace;
     const bindingName = `${tmpl.metadata.name ?? ''}-${t.kind.toLowerCase()}`;
-    const binding = this.opts.informers.for<ResourceBinding>(RESOURCE_BINDINGS).get(`${ns ?? ''}/${bindingName}`);
+    const binding = this.opts.informers
+      .for<ResourceBinding>(RESOURCE_BINDINGS)
+      .get(`${ns ?? ''}/${bindingName}`);
     const tclient = this.opts.client.resource(t.gvr, ns);
     if (tmpl.metadata.deletionTimestamp) {
       if (!(tmpl.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) return undefined;
-      const orphan = (tmpl.metadata.finalizers ?? []).includes(FINALIZER_ORPHAN) || tmpl.metadata.annotations?.[ANNOTATION_ORPHAN] === 'true';
-      await this.removeFrom(t, tmpl, (binding?.spec.clusters ?? []).map((c) => c.name), orphan);
-      if (binding) await this.opts.client.resource(RESOURCE_BINDINGS, ns).delete(bindingName).catch(ignoreNotFound);
-      await tclient.patch(tmpl.metadata.name ?? '', { metadata: { finalizers: (tmpl.metadata.finalizers ?? []).filter((f) => f !== FINALIZER_CLEANUP && f !== FINALIZER_ORPHAN) } }, 'merge').catch(ignoreNotFound);
+      const orphan =
+        (tmpl.metadata.finalizers ?? []).includes(FINALIZER_ORPHAN) ||
+        tmpl.metadata.annotations?.[ANNOTATION_ORPHAN] === 'true';
+      await this.removeFrom(
+        t,
+        tmpl,
+        (binding?.spec.clusters ?? []).map((c) => c.name),
+        orphan,
+      );
+      if (binding) {
+        await this.opts.client
+          .resource(RESOURCE_BINDINGS, ns)
+          .delete(bindingName)
+          .catch(ignoreNotFound);
+      }
+      await tclient
+        .patch(
+          tmpl.metadata.name ?? '',
+          {
+            metadata: {
+              finalizers: (tmpl.metadata.finalizers ?? []).filter(
+                (f) => f !== FINALIZER_CLEANUP && f !== FINALIZER_ORPHAN,
+              ),
+            },
+          },
+          'merge',
+        )
+        .catch(ignoreNotFound);
       return undefined;
     }
-    const policy = this.opts.informers.for<PropagationPolicy>(PROPAGATION_POLICIES).list(ns)
+    const policy = this.opts.informers
+      .for<PropagationPolicy>(PROPAGATION_POLICIES)
+      .list(ns)
       .filter((p) => selectorsMatch(p.spec.resourceSelectors, tmpl))
-      .sort((a, b) => (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
+      .sort(
+        (a, b) =>
+          (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
+          (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+      )[0];
     if (!policy) {
       if (binding) {
-        await this.removeFrom(t, tmpl, binding.spec.clusters.map((c) => c.name), false);
-        await this.opts.client.resource(RESOURCE_BINDINGS, ns).delete(bindingName).catch(ignoreNotFound);
+        await this.removeFrom(
+          t,
+          tmpl,
+          binding.spec.clusters.map((c) => c.name),
+          false,
+        );
+        await this.opts.client
+          .resource(RESOURCE_BINDINGS, ns)
+          .delete(bindingName)
+          .catch(ignoreNotFound);
       }
       return undefined;
     }
     if (!(tmpl.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) {
-      await tclient.patch(tmpl.metadata.name ?? '', { metadata: { finalizers: [...(tmpl.metadata.finalizers ?? []), FINALIZER_CLEANUP] } }, 'merge');
+      await tclient.patch(
+        tmpl.metadata.name ?? '',
+        { metadata: { finalizers: [...(tmpl.metadata.finalizers ?? []), FINALIZER_CLEANUP] } },
+        'merge',
+      );
       return undefined; // the update event brings us back
     }
     const clusters = this.opts.informers.for<Cluster>(CLUSTERS).list();
-    const replicas = t.kind === 'Deployment' || t.kind === 'ReplicaSet' ? ((tmpl.spec as { replicas?: number } | undefined)?.replicas ?? 1) : undefined;
+    const replicas =
+      t.kind === 'Deployment' || t.kind === 'ReplicaSet'
+        ? ((tmpl.spec as { replicas?: number } | undefined)?.replicas ?? 1)
+        : undefined;
     const decision = place(policy.spec.placement, clusters, replicas);
     const ops = this.opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES).list(ns);
     // members are independent: write to all of them at once
@@ -143,12 +223,30 @@ export class PropagationController {
     const keep = new Set(decision.clusters.map((c) => c.name));
     const stale = (binding?.spec.clusters ?? []).map((c) => c.name).filter((n) => !keep.has(n));
     const unreachable = await this.removeFrom(t, tmpl, stale, false);
-    await this.writeBinding(t, tmpl, bindingName, binding, policy, decision.clusters.filter((c) => keep.has(c.name)).concat(unreachable.map((name) => ({ name, replicas: 0 }))), results, replicas);
+    await this.writeBinding(
+      t,
+      tmpl,
+      bindingName,
+      binding,
+      policy,
+      decision.clusters
+        .filter((c) => keep.has(c.name))
+        .concat(unreachable.map((name) => ({ name, replicas: 0 }))),
+      results,
+      replicas,
+    );
     if (t.status) await this.writeTemplateStatus(t, tmpl, results);
     return resync;
   }
 
-  private async applyTo(cluster: Cluster, t: TemplateType, tmpl: KubeObject, replicas: number | undefined, ops: OverridePolicy[], policy: PropagationPolicy): Promise<ApplyResult> {
+  private async applyTo(
+    cluster: Cluster,
+    t: TemplateType,
+    tmpl: KubeObject,
+    replicas: number | undefined,
+    ops: OverridePolicy[],
+    policy: PropagationPolicy,
+  ): Promise<ApplyResult> {
     const name = cluster.metadata.name ?? '';
     try {
       let desired = applyOverridePolicies(memberCopy(tmpl, replicas), cluster, ops);
@@ -157,9 +255,12 @@ export class PropagationController {
       const ns = tmpl.metadata.namespace;
       const nsKey = `${name}/${ns ?? ''}|${client.server}`;
       if (ns && !this.namespacesEnsured.has(nsKey)) {
-        await client.resource({ group: '', version: 'v1', resource: 'namespaces' }).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((err: unknown) => {
-          if (!(err instanceof AlreadyExistsError)) throw err;
-        });
+        await client
+          .resource({ group: '', version: 'v1', resource: 'namespaces' })
+          .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+          .catch((err: unknown) => {
+            if (!(err instanceof AlreadyExistsError)) throw err;
+          });
         this.namespacesEnsured.add(nsKey);
       }
       const rc = client.resource(t.gvr, ns);
@@ -171,14 +272,32 @@ export class PropagationController {
       }
       if (!existing) return { cluster: name, applied: true, object: await rc.create(desired) };
       if (!isManaged(existing) && (policy.spec.conflictResolution ?? 'Abort') === 'Abort') {
-        return { cluster: name, applied: false, message: `${t.kind} ${objectKey(existing)} already exists in cluster ${name} and is not managed by the federation (conflictResolution: Abort)`, object: existing };
+        return {
+          cluster: name,
+          applied: false,
+          message: `${t.kind} ${objectKey(existing)} already exists in cluster ${name} and is not managed by the federation (conflictResolution: Abort)`,
+          object: existing,
+        };
       }
       const { metadata: dm, ...dbody } = desired;
       const { metadata: _em, status: _es, ...ebody } = existing;
-      if (isManaged(existing) && isSubset(dbody, ebody) && isSubset(dm.labels ?? {}, existing.metadata.labels ?? {}) && isSubset(dm.annotations ?? {}, existing.metadata.annotations ?? {})) {
+      if (
+        isManaged(existing) &&
+        isSubset(dbody, ebody) &&
+        isSubset(dm.labels ?? {}, existing.metadata.labels ?? {}) &&
+        isSubset(dm.annotations ?? {}, existing.metadata.annotations ?? {})
+      ) {
         return { cluster: name, applied: true, object: existing };
       }
-      const merged: KubeObject = { ...existing, ...desired, metadata: { ...existing.metadata, labels: dm.labels ?? {}, annotations: { ...(existing.metadata.annotations ?? {}), ...(dm.annotations ?? {}) } } };
+      const merged: KubeObject = {
+        ...existing,
+        ...desired,
+        metadata: {
+          ...existing.metadata,
+          labels: dm.labels ?? {},
+          annotations: { ...(existing.metadata.annotations ?? {}), ...(dm.annotations ?? {}) },
+        },
+      };
       if (t.kind === 'Service') {
         const es = existing.spec as Record<string, unknown>;
         const ms = merged.spec as Record<string, unknown>;
@@ -188,12 +307,21 @@ export class PropagationController {
       if (existing.status !== undefined) merged.status = existing.status;
       return { cluster: name, applied: true, object: await rc.update(merged) };
     } catch (err) {
-      return { cluster: name, applied: false, message: err instanceof Error ? err.message : String(err) };
+      return {
+        cluster: name,
+        applied: false,
+        message: err instanceof Error ? err.message : String(err),
+      };
     }
   }
 
   /** Deletes (or orphans) the template's objects in the given clusters; returns the ones that could not be reached. */
-  private async removeFrom(t: TemplateType, tmpl: KubeObject, clusterNames: string[], orphan: boolean): Promise<string[]> {
+  private async removeFrom(
+    t: TemplateType,
+    tmpl: KubeObject,
+    clusterNames: string[],
+    orphan: boolean,
+  ): Promise<string[]> {
     const unreachable: string[] = [];
     for (const name of clusterNames) {
       const cluster = this.opts.informers.for<Cluster>(CLUSTERS).get(name);
@@ -208,7 +336,9 @@ export class PropagationController {
           delete labels[LABEL_TEMPLATE];
           await rc.update({ ...existing, metadata: { ...existing.metadata, labels } });
         } else {
-          await rc.delete(existing.metadata.name ?? '', { propagationPolicy: 'Background' }).catch(ignoreNotFound);
+          await rc
+            .delete(existing.metadata.name ?? '', { propagationPolicy: 'Background' })
+            .catch(ignoreNotFound);
         }
       } catch (err) {
         if (err instanceof ApiError && err.code < 500) throw err;
@@ -218,10 +348,25 @@ export class PropagationController {
     return unreachable;
   }
 
-  private async writeBinding(t: TemplateType, tmpl: KubeObject, name: string, existing: ResourceBinding | undefined, policy: PropagationPolicy, clusters: { name: string; replicas?: number }[], results: ApplyResult[], replicas: number | undefined): Promise<void> {
+  private async writeBinding(
+    t: TemplateType,
+    tmpl: KubeObject,
+    name: string,
+    existing: ResourceBinding | undefined,
+    policy: PropagationPolicy,
+    clusters: { name: string; replicas?: number }[],
+    results: ApplyResult[],
+    replicas: number | undefined,
+  ): Promise<void> {
     const ns = tmpl.metadata.namespace ?? 'default';
     const spec: ResourceBinding['spec'] = {
-      resource: { apiVersion: t.apiVersion, kind: t.kind, namespace: ns, name: tmpl.metadata.name ?? '', uid: tmpl.metadata.uid ?? '' },
+      resource: {
+        apiVersion: t.apiVersion,
+        kind: t.kind,
+        namespace: ns,
+        name: tmpl.metadata.name ?? '',
+        uid: tmpl.metadata.uid ?? '',
+      },
       policy: { namespace: policy.metadata.namespace ?? ns, name: policy.metadata.name ?? '' },
       ...(replicas !== undefined ? { replicas } : {}),
       clusters,
@@ -234,20 +379,47 @@ export class PropagationController {
         health: r.applied ? healthOf(r.object) : 'Unknown',
         ...(r.object?.status ? { status: r.object.status as Record<string, unknown> } : {}),
       })),
-      conditions: [{ type: 'FullyApplied', status: results.every((r) => r.applied) ? 'True' : 'False', reason: results.every((r) => r.applied) ? 'FullyAppliedSuccess' : 'FullyAppliedFailed', message: results.filter((r) => !r.applied).map((r) => `${r.cluster}: ${r.message ?? ''}`).join('; ') || 'All works have been successfully applied' }],
+      conditions: [
+        {
+          type: 'FullyApplied',
+          status: results.every((r) => r.applied) ? 'True' : 'False',
+          reason: results.every((r) => r.applied) ? 'FullyAppliedSuccess' : 'FullyAppliedFailed',
+          message:
+            results
+              .filter((r) => !r.applied)
+              .map((r) => `${r.cluster}: ${r.message ?? ''}`)
+              .join('; ') || 'All works have been successfully applied',
+        },
+      ],
     };
     const client = this.opts.client.resource<ResourceBinding>(RESOURCE_BINDINGS, ns);
     let current = existing;
     if (!current) {
-      current = await client.create({
-        apiVersion: 'work.flotilla.io/v1alpha1',
-        kind: 'ResourceBinding',
-        metadata: { name, namespace: ns, labels: { [LABEL_TEMPLATE]: `${t.kind.toLowerCase()}.${ns}.${tmpl.metadata.name ?? ''}` }, ownerReferences: [{ apiVersion: t.apiVersion, kind: t.kind, name: tmpl.metadata.name ?? '', uid: tmpl.metadata.uid ?? '' }] },
-        spec,
-      }).catch(async (err: unknown) => {
-        if (err instanceof AlreadyExistsError) return client.get(name);
-        throw err;
-      });
+      current = await client
+        .create({
+          apiVersion: 'work.flotilla.io/v1alpha1',
+          kind: 'ResourceBinding',
+          metadata: {
+            name,
+            namespace: ns,
+            labels: {
+              [LABEL_TEMPLATE]: `${t.kind.toLowerCase()}.${ns}.${tmpl.metadata.name ?? ''}`,
+            },
+            ownerReferences: [
+              {
+                apiVersion: t.apiVersion,
+                kind: t.kind,
+                name: tmpl.metadata.name ?? '',
+                uid: tmpl.metadata.uid ?? '',
+              },
+            ],
+          },
+          spec,
+        })
+        .catch(async (err: unknown) => {
+          if (err instanceof AlreadyExistsError) return client.get(name);
+          throw err;
+        });
     } else if (JSON.stringify(current.spec) !== JSON.stringify(spec)) {
       current = await client.update({ ...current, spec });
     }
@@ -256,12 +428,30 @@ export class PropagationController {
     }
   }
 
-  private async writeTemplateStatus(t: TemplateType, tmpl: KubeObject, results: ApplyResult[]): Promise<void> {
-    const agg = aggregateStatus(t.kind, results.filter((r) => r.applied).map((r) => ({ cluster: r.cluster, status: r.object?.status as Record<string, unknown> | undefined })), tmpl.metadata.generation);
+  private async writeTemplateStatus(
+    t: TemplateType,
+    tmpl: KubeObject,
+    results: ApplyResult[],
+  ): Promise<void> {
+    const agg = aggregateStatus(
+      t.kind,
+      results
+        .filter((r) => r.applied)
+        .map((r) => ({
+          cluster: r.cluster,
+          status: r.object?.status as Record<string, unknown> | undefined,
+        })),
+      tmpl.metadata.generation,
+    );
     if (!agg || JSON.stringify(agg) === JSON.stringify(tmpl.status)) return;
-    await this.opts.client.resource(t.gvr, tmpl.metadata.namespace).updateStatus({ ...structuredClone(tmpl), status: agg }).catch((err: unknown) => {
-      if (!(err instanceof NotFoundError) && !(err instanceof ApiError && err.code === 409)) throw err;
-    });
+    await this.opts.client
+      .resource(t.gvr, tmpl.metadata.namespace)
+      .updateStatus({ ...structuredClone(tmpl), status: agg })
+      .catch((err: unknown) => {
+        if (!(err instanceof NotFoundError) && !(err instanceof ApiError && err.code === 409)) {
+          throw err;
+        }
+      });
   }
 }
 
@@ -271,7 +461,9 @@ function readyReason(c: Cluster): string {
 }
 
 function stripTimes(s: unknown): unknown {
-  return JSON.parse(JSON.stringify(s ?? {}, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v)));
+  return JSON.parse(
+    JSON.stringify(s ?? {}, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v)),
+  );
 }
 
 function ignoreNotFound(err: unknown): undefined {

@@ -1,13 +1,28 @@
 import type { KubeObject } from '../../apis/meta.js';
 
 /** Status fields summed across clusters for workloads. */
-const SUMMED = ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'];
+const SUMMED = [
+  'replicas',
+  'updatedReplicas',
+  'readyReplicas',
+  'availableReplicas',
+  'unavailableReplicas',
+];
 
 /** Aggregates member statuses into the template's status (sums for workloads; first one otherwise). */
-export function aggregateStatus(kind: string, perCluster: { cluster: string; status: Record<string, unknown> | undefined }[], generation: number | undefined): Record<string, unknown> | undefined {
+export function aggregateStatus(
+  kind: string,
+  perCluster: { cluster: string; status: Record<string, unknown> | undefined }[],
+  generation: number | undefined,
+): Record<string, unknown> | undefined {
   if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet') {
     const out: Record<string, unknown> = {};
-    for (const f of SUMMED) out[f] = perCluster.reduce((n, c) => n + (typeof c.status?.[f] === 'number' ? (c.status[f] as number) : 0), 0);
+    for (const f of SUMMED) {
+      out[f] = perCluster.reduce(
+        (n, c) => n + (typeof c.status?.[f] === 'number' ? c.status[f] : 0),
+        0,
+      );
+    }
     if (generation !== undefined) out.observedGeneration = generation;
     return out;
   }

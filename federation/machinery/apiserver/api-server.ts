@@ -1,13 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import Koa, { type Context } from 'koa';
-import {
-  ApiError,
-  InternalError,
-  NotFoundError,
-  UnauthorizedError,
-} from '../errors/index.js';
+import { ApiError, InternalError, NotFoundError, UnauthorizedError } from '../errors/index.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
@@ -48,7 +42,11 @@ export class ApiServer {
   private server: Server | undefined;
   private readonly opts: ApiServerOptions;
   private readonly subresources = new Map<string, SubresourceHandler>();
-  private readonly routes: { method: string; path: string; handler: (ctx: Context) => Promise<void> }[] = [];
+  private readonly routes: {
+    method: string;
+    path: string;
+    handler: (ctx: Context) => Promise<void>;
+  }[] = [];
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
@@ -57,14 +55,23 @@ export class ApiServer {
     this.app = new Koa();
     // Clients closing watch streams is normal; anything else is worth a line.
     this.app.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+      if (
+        err.code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+        err.code === 'ECONNRESET' ||
+        err.code === 'EPIPE'
+      ) {
+        return;
+      }
       console.error('apiserver:', err.message);
     });
     this.app.use(async (ctx, next) => {
       try {
         await next();
       } catch (err) {
-        const e = err instanceof ApiError ? err : new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
+        const e =
+          err instanceof ApiError
+            ? err
+            : new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
         if (!(err instanceof ApiError)) console.error('apiserver: internal error', err);
         ctx.status = e.code;
         ctx.type = 'application/json';
@@ -149,13 +156,17 @@ export class ApiServer {
             : p.discovery === 'group'
               ? this.discovery.group(p.group)
               : this.discovery.resourceList(p.group, p.version);
-      if (body === undefined) throw new NotFoundError('the server could not find the requested resource');
+      if (body === undefined) {
+        throw new NotFoundError('the server could not find the requested resource');
+      }
       ctx.type = 'application/json';
       ctx.body = body;
       return;
     }
     const rt = this.discovery.find(p.group, p.version, p.resource);
-    if (!rt) throw new NotFoundError(`the server could not find the requested resource (${p.resource})`);
+    if (!rt) {
+      throw new NotFoundError(`the server could not find the requested resource (${p.resource})`);
+    }
     if (p.name !== undefined && p.subresource !== undefined) {
       const handler = this.subresources.get(`${rt.group}/${rt.plural}/${p.subresource}`);
       if (handler) {
@@ -189,14 +200,19 @@ export class ApiServer {
   /** The bound port (0 before listen). */
   get port(): number {
     const addr = this.server?.address();
-    return addr && typeof addr === 'object' ? (addr as AddressInfo).port : 0;
+    return addr && typeof addr === 'object' ? addr.port : 0;
   }
 
   /** Starts listening; resolves to the base URL. */
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    const handle = this.app.callback();
+    // koa's handler settles its own promise (errors become responses in the error middleware)
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
+      void handle(req, res);
+    };
     const server: Server = this.opts.tls
-      ? createTlsServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, this.app.callback())
-      : createServer(this.app.callback());
+      ? createTlsServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, listener)
+      : createServer(listener);
     server.keepAliveTimeout = 65_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {

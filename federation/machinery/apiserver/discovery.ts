@@ -27,7 +27,9 @@ export class DiscoveryIndex {
 
   /** Finds a resource type by group, version and plural. */
   find(group: string, version: string, plural: string): ResourceType | undefined {
-    return this.byGv.get(group === '' ? version : `${group}/${version}`)?.find((r) => r.plural === plural);
+    return this.byGv
+      .get(group === '' ? version : `${group}/${version}`)
+      ?.find((r) => r.plural === plural);
   }
 
   /** All served resource types. */
@@ -94,7 +96,12 @@ export class DiscoveryIndex {
         ...(rt.categories ? { categories: rt.categories } : {}),
       });
       if (rt.subresources?.status) {
-        resources.push({ name: `${rt.plural}/status`, singularName: '', ...base, verbs: ['get', 'patch', 'update'] });
+        resources.push({
+          name: `${rt.plural}/status`,
+          singularName: '',
+          ...base,
+          verbs: ['get', 'patch', 'update'],
+        });
       }
       if (rt.subresources?.scale) {
         resources.push({
@@ -108,7 +115,12 @@ export class DiscoveryIndex {
         });
       }
       for (const sub of this.extraSubresources.get(`${gv}/${rt.plural}`) ?? []) {
-        resources.push({ name: `${rt.plural}/${sub}`, singularName: '', ...base, verbs: ['get', 'create'] });
+        resources.push({
+          name: `${rt.plural}/${sub}`,
+          singularName: '',
+          ...base,
+          verbs: ['get', 'create'],
+        });
       }
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources };

@@ -5,11 +5,17 @@ import type { Context } from 'koa';
  * validation and skips kinds the document does not define, leaving validation to the server
  * (every ResourceType validates on create/update and answers 422 with field causes).
  */
-const SWAGGER = { swagger: '2.0', info: { title: 'Flotilla', version: 'v1.32.0' }, paths: {}, definitions: {} };
+const SWAGGER = {
+  swagger: '2.0',
+  info: { title: 'Flotilla', version: 'v1.32.0' },
+  paths: {},
+  definitions: {},
+};
 
 /** gnostic openapi_v2.Document {swagger: "2.0", info: {title: "Flotilla", version: "v1.32.0"}} in protobuf. */
 function protobufDocument(): Buffer {
-  const str = (field: number, s: string): Buffer => Buffer.concat([Buffer.from([(field << 3) | 2, s.length]), Buffer.from(s)]);
+  const str = (field: number, s: string): Buffer =>
+    Buffer.concat([Buffer.from([(field << 3) | 2, s.length]), Buffer.from(s)]);
   const info = Buffer.concat([str(1, 'Flotilla'), str(2, 'v1.32.0')]);
   return Buffer.concat([str(1, '2.0'), Buffer.from([(2 << 3) | 2, info.length]), info]);
 }

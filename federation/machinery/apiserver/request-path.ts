@@ -23,7 +23,10 @@ export function parseResourcePath(
   path: string,
   isResource: (group: string, version: string, plural: string) => boolean,
 ): ResourcePath | DiscoveryPath | undefined {
-  const segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segs = path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];
@@ -48,5 +51,12 @@ export function parseResourcePath(
     rest = rest.slice(2);
   }
   if (rest.length > 3) return undefined;
-  return { group, version, namespace, resource: rest[0] ?? '', name: rest[1], subresource: rest[2] };
+  return {
+    group,
+    version,
+    namespace,
+    resource: rest[0] ?? '',
+    name: rest[1],
+    subresource: rest[2],
+  };
 }

@@ -11,7 +11,12 @@ import {
   ApiError,
   InternalError,
 } from '../errors/index.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, mergeKeyLookup } from '../patch/index.js';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  mergeKeyLookup,
+} from '../patch/index.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
 import { getPath, setPath } from './object-path.js';
@@ -68,7 +73,9 @@ function scaleOf(rt: ResourceType, obj: KubeObject): unknown {
   if (typeof selector === 'string') selectorString = selector;
   else if (selector && typeof selector === 'object') {
     const ml = (selector as { matchLabels?: Record<string, string> }).matchLabels ?? {};
-    selectorString = Object.entries(ml).map(([k, v]) => `${k}=${v}`).join(',');
+    selectorString = Object.entries(ml)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
   }
   return {
     kind: 'Scale',
@@ -81,11 +88,19 @@ function scaleOf(rt: ResourceType, obj: KubeObject): unknown {
       creationTimestamp: obj.metadata.creationTimestamp,
     },
     spec: { replicas: Number(getPath(obj, sc.specReplicasPath) ?? 0) },
-    status: { replicas: Number(getPath(obj, sc.statusReplicasPath) ?? 0), ...(selectorString ? { selector: selectorString } : {}) },
+    status: {
+      replicas: Number(getPath(obj, sc.statusReplicasPath) ?? 0),
+      ...(selectorString ? { selector: selectorString } : {}),
+    },
   };
 }
 
-function applyPatch(rt: ResourceType, current: unknown, patch: unknown, contentType: string): unknown {
+function applyPatch(
+  rt: ResourceType,
+  current: unknown,
+  patch: unknown,
+  contentType: string,
+): unknown {
   const ct = contentType.split(';')[0]?.trim() ?? '';
   switch (ct) {
     case 'application/merge-patch+json':
@@ -96,12 +111,19 @@ function applyPatch(rt: ResourceType, current: unknown, patch: unknown, contentT
     case 'application/json-patch+json':
       return applyJsonPatch(current, patch);
     default:
-      throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`);
+      throw new UnsupportedMediaTypeError(
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
+      );
   }
 }
 
 /** Serves one object, subresource or collection request. */
-export async function handleResource(ctx: Context, rt: ResourceType, p: ResourcePath, deps: HandlerDeps): Promise<void> {
+export async function handleResource(
+  ctx: Context,
+  rt: ResourceType,
+  p: ResourcePath,
+  deps: HandlerDeps,
+): Promise<void> {
   const reg = deps.registry;
   const q = query(ctx);
   const ns = rt.namespaced ? p.namespace : undefined;
@@ -115,7 +137,9 @@ export async function handleResource(ctx: Context, rt: ResourceType, p: Resource
       const list = await reg.list(rt, ns, listOptions(q));
       if (wantsTable(ctx.get('accept'))) {
         const t: { resourceVersion?: string; continue?: string } = {};
-        if (list.metadata.resourceVersion !== undefined) t.resourceVersion = list.metadata.resourceVersion;
+        if (list.metadata.resourceVersion !== undefined) {
+          t.resourceVersion = list.metadata.resourceVersion;
+        }
         if (list.metadata.continue !== undefined) t.continue = list.metadata.continue;
         ctx.body = toTable(rt, list.items, t);
       } else {
@@ -124,7 +148,12 @@ export async function handleResource(ctx: Context, rt: ResourceType, p: Resource
       return;
     }
     if (method === 'POST') {
-      respond(ctx, rt, await reg.create(rt, ns, await body(ctx), String(ctx.state.user ?? 'system:anonymous')), 201);
+      respond(
+        ctx,
+        rt,
+        await reg.create(rt, ns, await body(ctx), String(ctx.state.user ?? 'system:anonymous')),
+        201,
+      );
       return;
     }
     if (method === 'DELETE') {
@@ -147,10 +176,14 @@ export async function handleResource(ctx: Context, rt: ResourceType, p: Resource
     return;
   }
   if (p.subresource !== undefined && p.subresource !== 'status') {
-    throw new NotFoundError(`the server could not find the requested resource (${rt.plural}/${p.subresource})`);
+    throw new NotFoundError(
+      `the server could not find the requested resource (${rt.plural}/${p.subresource})`,
+    );
   }
   const sub = p.subresource === 'status' ? ('status' as const) : undefined;
-  if (sub && !rt.subresources?.status) throw new NotFoundError(`${rt.plural} has no status subresource`);
+  if (sub && !rt.subresources?.status) {
+    throw new NotFoundError(`${rt.plural} has no status subresource`);
+  }
   switch (method) {
     case 'GET':
       respond(ctx, rt, await reg.get(rt, ns, name));
@@ -165,14 +198,24 @@ export async function handleResource(ctx: Context, rt: ResourceType, p: Resource
       try {
         result = await reg.guaranteedUpdate(rt, ns, name, undefined, (cur) => {
           const patched = applyPatch(rt, cur, patch, ct) as KubeObject;
-          if (patched === null || typeof patched !== 'object') throw new BadRequestError('patch result is not an object');
+          if (patched === null || typeof patched !== 'object') {
+            throw new BadRequestError('patch result is not an object');
+          }
           if (sub === 'status') return { ...cur, status: patched.status };
           if (rt.subresources?.status) patched.status = cur.status;
           return patched;
         });
       } catch (err) {
         if (err instanceof NotFoundError && ct.startsWith('application/apply-patch+yaml')) {
-          respond(ctx, rt, await reg.create(rt, ns, { ...(patch as object), metadata: { ...((patch as KubeObject).metadata ?? {}), name } }), 201);
+          respond(
+            ctx,
+            rt,
+            await reg.create(rt, ns, {
+              ...(patch as object),
+              metadata: { ...((patch as KubeObject).metadata ?? {}), name },
+            }),
+            201,
+          );
           return;
         }
         throw err;
@@ -184,7 +227,11 @@ export async function handleResource(ctx: Context, rt: ResourceType, p: Resource
       let opts: DeleteOptions = {};
       const raw = await readRawBody(ctx.req);
       if (raw.trim() !== '') opts = parseBody(raw, 'application/json') as DeleteOptions;
-      if (q.propagationPolicy === 'Orphan' || q.propagationPolicy === 'Foreground' || q.propagationPolicy === 'Background') {
+      if (
+        q.propagationPolicy === 'Orphan' ||
+        q.propagationPolicy === 'Foreground' ||
+        q.propagationPolicy === 'Background'
+      ) {
         opts.propagationPolicy = q.propagationPolicy;
       }
       const { object, pending } = await reg.delete(rt, ns, name, opts);
@@ -196,7 +243,13 @@ export async function handleResource(ctx: Context, rt: ResourceType, p: Resource
   }
 }
 
-async function handleScale(ctx: Context, rt: ResourceType, ns: string | undefined, name: string, deps: HandlerDeps): Promise<void> {
+async function handleScale(
+  ctx: Context,
+  rt: ResourceType,
+  ns: string | undefined,
+  name: string,
+  deps: HandlerDeps,
+): Promise<void> {
   const sc = rt.subresources?.scale;
   if (!sc) throw new NotFoundError(`${rt.plural} has no scale subresource`);
   const reg = deps.registry;
@@ -204,7 +257,9 @@ async function handleScale(ctx: Context, rt: ResourceType, ns: string | undefine
     ctx.body = scaleOf(rt, await reg.get(rt, ns, name));
     return;
   }
-  if (ctx.method !== 'PUT' && ctx.method !== 'PATCH') throw new MethodNotSupportedError(`${ctx.method} is not supported on scale`);
+  if (ctx.method !== 'PUT' && ctx.method !== 'PATCH') {
+    throw new MethodNotSupportedError(`${ctx.method} is not supported on scale`);
+  }
   const input = await body(ctx);
   const ct = ctx.get('content-type');
   const updated = await reg.guaranteedUpdate(rt, ns, name, undefined, (cur) => {
@@ -213,7 +268,7 @@ async function handleScale(ctx: Context, rt: ResourceType, ns: string | undefine
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw new BadRequestError('scale spec.replicas must be a non-negative integer');
     }
-    setPath(cur as Record<string, unknown>, sc.specReplicasPath, replicas);
+    setPath(cur, sc.specReplicasPath, replicas);
     return cur;
   });
   ctx.body = scaleOf(rt, updated);
@@ -253,7 +308,14 @@ function watchResponse(
   }
   if (opts.allowWatchBookmarks) {
     const iv = setInterval(() => {
-      write({ type: 'BOOKMARK', object: { kind: rt.kind, apiVersion: rt.group === '' ? rt.version : `${rt.group}/${rt.version}`, metadata: { resourceVersion: lastRv } } });
+      write({
+        type: 'BOOKMARK',
+        object: {
+          kind: rt.kind,
+          apiVersion: rt.group === '' ? rt.version : `${rt.group}/${rt.version}`,
+          metadata: { resourceVersion: lastRv },
+        },
+      });
     }, deps.bookmarkIntervalMs);
     timers.push(iv);
   }
@@ -264,8 +326,15 @@ function watchResponse(
         write(table ? { type: ev.type, object: toTable(rt, [ev.object]) } : ev);
       }
     } catch (err) {
-      const e = err instanceof ApiError ? err : new InternalError(err instanceof Error ? err.message : String(err));
-      write({ type: 'ERROR', object: e instanceof GoneError ? { ...e.toStatus(), code: 410, reason: 'Expired' } : e.toStatus() });
+      const e =
+        err instanceof ApiError
+          ? err
+          : new InternalError(err instanceof Error ? err.message : String(err));
+      write({
+        type: 'ERROR',
+        object:
+          e instanceof GoneError ? { ...e.toStatus(), code: 410, reason: 'Expired' } : e.toStatus(),
+      });
     } finally {
       stop();
     }

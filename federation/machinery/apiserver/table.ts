@@ -31,11 +31,21 @@ export function toTable(
   const now = Date.now();
   const columnDefinitions = [
     { name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 },
-    ...cols.map((c) => ({ name: c.name, type: c.type, format: '', description: c.name, priority: c.priority ?? 0 })),
+    ...cols.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: '',
+      description: c.name,
+      priority: c.priority ?? 0,
+    })),
     { name: 'Age', type: 'string', format: '', description: 'Age', priority: 0 },
   ];
   const rows = objects.map((o) => ({
-    cells: [o.metadata.name ?? '', ...cols.map((c) => c.value(o) ?? '<none>'), age(o.metadata.creationTimestamp, now)],
+    cells: [
+      o.metadata.name ?? '',
+      ...cols.map((c) => c.value(o) ?? '<none>'),
+      age(o.metadata.creationTimestamp, now),
+    ],
     object: partial(o),
   }));
   const table: Record<string, unknown> = {

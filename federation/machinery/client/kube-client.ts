@@ -1,9 +1,4 @@
-import type {
-  GroupVersionResource,
-  KubeList,
-  KubeObject,
-  WatchEvent,
-} from '../../apis/meta.js';
+import type { GroupVersionResource, KubeList, KubeObject, WatchEvent } from '../../apis/meta.js';
 
 /** Query options for list (and the selector part of watch). */
 export interface ListOptions {

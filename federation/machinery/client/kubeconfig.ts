@@ -7,7 +7,14 @@ export interface Kubeconfig {
   apiVersion: 'v1';
   kind: 'Config';
   'current-context'?: string;
-  clusters: { name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean } }[];
+  clusters: {
+    name: string;
+    cluster: {
+      server: string;
+      'certificate-authority-data'?: string;
+      'insecure-skip-tls-verify'?: boolean;
+    };
+  }[];
   users: { name: string; user: { token?: string } }[];
   contexts: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
 }
@@ -34,11 +41,32 @@ export interface KubeconfigEntry {
 
 /** Builds a kubeconfig YAML with one context per entry (the first is current). */
 export function kubeconfigFor(...entries: KubeconfigEntry[]): string {
-  const cfg: Kubeconfig = { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] };
+  const cfg: Kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [],
+    users: [],
+    contexts: [],
+  };
   for (const e of entries) {
-    cfg.clusters.push({ name: e.name, cluster: { server: e.server, ...(e.caCert ? { 'certificate-authority-data': Buffer.from(e.caCert).toString('base64') } : {}) } });
+    cfg.clusters.push({
+      name: e.name,
+      cluster: {
+        server: e.server,
+        ...(e.caCert
+          ? { 'certificate-authority-data': Buffer.from(e.caCert).toString('base64') }
+          : {}),
+      },
+    });
     cfg.users.push({ name: e.name, user: e.token !== undefined ? { token: e.token } : {} });
-    cfg.contexts.push({ name: e.name, context: { cluster: e.name, user: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) } });
+    cfg.contexts.push({
+      name: e.name,
+      context: {
+        cluster: e.name,
+        user: e.name,
+        ...(e.namespace ? { namespace: e.namespace } : {}),
+      },
+    });
   }
   if (entries[0]) cfg['current-context'] = entries[0].name;
   return dump(cfg);
@@ -47,7 +75,12 @@ export function kubeconfigFor(...entries: KubeconfigEntry[]): string {
 /** Parses kubeconfig text. @throws BadRequestError when it is not a kubeconfig. */
 export function parseKubeconfig(text: string): Kubeconfig {
   const raw = load(text) as Partial<Kubeconfig> | null;
-  if (!raw || typeof raw !== 'object' || !Array.isArray(raw.clusters) || !Array.isArray(raw.contexts)) {
+  if (
+    !raw ||
+    typeof raw !== 'object' ||
+    !Array.isArray(raw.clusters) ||
+    !Array.isArray(raw.contexts)
+  ) {
     throw new BadRequestError('not a kubeconfig: clusters and contexts are required');
   }
   return { apiVersion: 'v1', kind: 'Config', users: [], ...raw } as Kubeconfig;
@@ -59,7 +92,11 @@ export function resolveContext(cfg: Kubeconfig, contextName?: string): ContextCo
   const ctx = cfg.contexts.find((c) => c.name === name);
   if (!ctx) throw new BadRequestError(`context "${name ?? ''}" not found in kubeconfig`);
   const cluster = cfg.clusters.find((c) => c.name === ctx.context.cluster);
-  if (!cluster) throw new BadRequestError(`cluster "${ctx.context.cluster}" of context "${ctx.name}" not found`);
+  if (!cluster) {
+    throw new BadRequestError(
+      `cluster "${ctx.context.cluster}" of context "${ctx.name}" not found`,
+    );
+  }
   const user = cfg.users.find((u) => u.name === ctx.context.user);
   const out: ContextConnection = { context: ctx.name, server: cluster.cluster.server };
   if (user?.user.token !== undefined) out.token = user.user.token;

@@ -1,6 +1,12 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { GroupVersionResource, KubeList, KubeObject, Status, WatchEvent } from '../../apis/meta.js';
+import type {
+  GroupVersionResource,
+  KubeList,
+  KubeObject,
+  Status,
+  WatchEvent,
+} from '../../apis/meta.js';
 import { ApiError, errorFromStatus, InternalError, TimeoutError } from '../errors/index.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import type {
@@ -52,8 +58,18 @@ export class RestClient implements KubeClient {
     this.server = opts.server.replace(/\/+$/, '');
     this.https = this.server.startsWith('https:');
     if (this.https) {
-      const ca = opts.caData === undefined ? undefined : opts.caData.includes('BEGIN') ? opts.caData : Buffer.from(opts.caData, 'base64').toString('utf8');
-      this.agent = new HttpsAgent({ keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}), rejectUnauthorized: opts.insecureSkipTLSVerify !== true });
+      const ca =
+        opts.caData === undefined
+          ? undefined
+          : opts.caData.includes('BEGIN')
+            ? opts.caData
+            : Buffer.from(opts.caData, 'base64').toString('utf8');
+      this.agent = new HttpsAgent({
+        keepAlive: true,
+        maxSockets: 64,
+        ...(ca ? { ca } : {}),
+        rejectUnauthorized: opts.insecureSkipTLSVerify !== true,
+      });
     } else {
       this.agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
     }
@@ -65,33 +81,61 @@ export class RestClient implements KubeClient {
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    const h: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'flotilla/0.1', ...extra };
+    const h: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.opts.userAgent ?? 'flotilla/0.1',
+      ...extra,
+    };
     if (this.opts.token !== undefined) h.Authorization = `Bearer ${this.opts.token}`;
     return h;
   }
 
-  private open(method: string, path: string, body: string | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<IncomingMessage> {
+  private open(
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    timeoutMs: number | undefined,
+  ): Promise<IncomingMessage> {
     const url = new URL(this.server + path);
-    const req = (this.https ? httpsRequest : httpRequest)(url, { method, agent: this.agent, headers: this.headers(headers) });
+    const req = (this.https ? httpsRequest : httpRequest)(url, {
+      method,
+      agent: this.agent,
+      headers: this.headers(headers),
+    });
     return new Promise((resolve, reject) => {
       if (timeoutMs !== undefined) {
         req.setTimeout(timeoutMs, () => {
-          req.destroy(new TimeoutError(`${method} ${path}: no response within ${String(timeoutMs)} ms`));
+          req.destroy(
+            new TimeoutError(`${method} ${path}: no response within ${String(timeoutMs)} ms`),
+          );
         });
       }
       req.on('response', resolve);
       req.on('error', (err) => {
-        reject(err instanceof ApiError ? err : new InternalError(`${method} ${url.href}: ${err.message}`, { cause: err }));
+        reject(
+          err instanceof ApiError
+            ? err
+            : new InternalError(`${method} ${url.href}: ${err.message}`, { cause: err }),
+        );
       });
       req.end(body);
     });
   }
 
   /** Raw request returning status and body text; errors only on transport failure. */
-  async raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  async raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<RawResponse> {
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const headers: Record<string, string> =
-      payload !== undefined ? { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) } : {};
+      payload !== undefined
+        ? { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) }
+        : {};
     const res = await this.open(method, path, payload, headers, this.opts.timeoutMs ?? 30_000);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
@@ -108,15 +152,24 @@ export class RestClient implements KubeClient {
       parsed = res.body;
     }
     if (res.status < 200 || res.status >= 300) {
-      const st = parsed && typeof parsed === 'object' && (parsed as Status).kind === 'Status' ? (parsed as Status) : { message: `${method} ${path}: HTTP ${String(res.status)}: ${res.body.slice(0, 200)}` };
+      const st =
+        parsed && typeof parsed === 'object' && (parsed as Status).kind === 'Status'
+          ? (parsed as Status)
+          : { message: `${method} ${path}: HTTP ${String(res.status)}: ${res.body.slice(0, 200)}` };
       throw errorFromStatus(st, res.status);
     }
     return parsed as T;
   }
 
-  resource<T extends KubeObject = KubeObject>(gvr: GroupVersionResource, namespace?: string): ResourceClient<T> {
+  resource<T extends KubeObject = KubeObject>(
+    gvr: GroupVersionResource,
+    namespace?: string,
+  ): ResourceClient<T> {
     const base = gvr.group === '' ? `/api/${gvr.version}` : `/apis/${gvr.group}/${gvr.version}`;
-    const coll = namespace !== undefined ? `${base}/namespaces/${encodeURIComponent(namespace)}/${gvr.resource}` : `${base}/${gvr.resource}`;
+    const coll =
+      namespace !== undefined
+        ? `${base}/namespaces/${encodeURIComponent(namespace)}/${gvr.resource}`
+        : `${base}/${gvr.resource}`;
     const one = (name: string): string => `${coll}/${encodeURIComponent(name)}`;
     const qs = (o: Record<string, string | number | boolean | undefined>): string => {
       const p = new URLSearchParams();
@@ -132,10 +185,17 @@ export class RestClient implements KubeClient {
       updateStatus: (obj) => this.request<T>('PUT', `${one(obj.metadata.name ?? '')}/status`, obj),
       patch: (name, patch, type) => this.request<T>('PATCH', one(name), patch, PATCH_TYPES[type]),
       delete: async (name, o: DeleteOptions = {}) => {
-        const out = await this.request<T | Status>('DELETE', one(name), { kind: 'DeleteOptions', apiVersion: 'v1', ...o });
+        const out = await this.request<T | Status>('DELETE', one(name), {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          ...o,
+        });
         if (out.kind === 'Status') return undefined;
         const obj = out as T;
-        return obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).length > 0 ? obj : undefined;
+        return obj.metadata.deletionTimestamp !== undefined &&
+          (obj.metadata.finalizers ?? []).length > 0
+          ? obj
+          : undefined;
       },
       watch: (o: WatchOptions = {}) => this.watch<T>(coll + qs({ ...o, watch: 'true' })),
       subresource: <R>(name: string, sub: string, method: 'GET' | 'PUT' | 'POST', body?: unknown) =>

@@ -5,9 +5,18 @@ export type ControllerStarter = (signal: AbortSignal) => Promise<boolean | void>
 
 /** Parses `--controllers=*,-foo,bar` against the known names (STYLE §3). */
 export function enabledControllers(spec: string, known: string[]): string[] {
-  const parts = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const unknown = parts.map((p) => p.replace(/^-/, '')).filter((p) => p !== '*' && !known.includes(p));
-  if (unknown.length > 0) throw new BadRequestError(`unknown controllers: ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  const parts = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = parts
+    .map((p) => p.replace(/^-/, ''))
+    .filter((p) => p !== '*' && !known.includes(p));
+  if (unknown.length > 0) {
+    throw new BadRequestError(
+      `unknown controllers: ${unknown.join(', ')} (known: ${known.join(', ')})`,
+    );
+  }
   const star = parts.includes('*');
   return known.filter((name) => {
     if (parts.includes(`-${name}`)) return false;
@@ -30,6 +39,6 @@ export class ControllerManager {
   /** Starts the controllers enabled by `spec` (default `*`) and waits for all of them. */
   async run(signal: AbortSignal, spec = '*'): Promise<void> {
     const names = enabledControllers(spec, this.names);
-    await Promise.all(names.map((n) => this.starters.get(n)?.(signal)));
+    await Promise.all(names.map((n) => this.starters.get(n)?.(signal) ?? Promise.resolve()));
   }
 }

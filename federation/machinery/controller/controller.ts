@@ -20,9 +20,11 @@ export interface Logger {
 
 /** A logger that prints with a prefix (silent when `quiet`). */
 export function consoleLogger(prefix: string, quiet = false): Logger {
-  const out = (fn: (...a: unknown[]) => void) => (msg: string, ...args: unknown[]) => {
-    if (!quiet) fn(`[${prefix}] ${msg}`, ...args);
-  };
+  const out =
+    (fn: (...a: unknown[]) => void) =>
+    (msg: string, ...args: unknown[]) => {
+      if (!quiet) fn(`[${prefix}] ${msg}`, ...args);
+    };
   return { info: out(console.log), warn: out(console.warn), error: out(console.error) };
 }
 
@@ -87,7 +89,9 @@ export class Controller {
         this.queue.forget(key);
         if (res && res.requeueAfterMs >= 0) this.queue.addAfter(key, res.requeueAfterMs);
       } catch (err) {
-        this.log.warn(`reconcile ${key} failed (retry ${String(this.queue.numRequeues(key) + 1)}): ${err instanceof Error ? err.message : String(err)}`);
+        this.log.warn(
+          `reconcile ${key} failed (retry ${String(this.queue.numRequeues(key) + 1)}): ${err instanceof Error ? err.message : String(err)}`,
+        );
         this.queue.addRateLimited(key);
       } finally {
         this.queue.done(key);

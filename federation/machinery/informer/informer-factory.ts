@@ -18,7 +18,14 @@ export class InformerFactory {
     gvr: GroupVersionResource,
     opts: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
   ): SharedInformer<T> {
-    const key = JSON.stringify([gvr.group, gvr.version, gvr.resource, opts.namespace, opts.labelSelector, opts.fieldSelector]);
+    const key = JSON.stringify([
+      gvr.group,
+      gvr.version,
+      gvr.resource,
+      opts.namespace,
+      opts.labelSelector,
+      opts.fieldSelector,
+    ]);
     let inf = this.informers.get(key);
     if (!inf) {
       inf = new SharedInformer({

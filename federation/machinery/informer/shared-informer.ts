@@ -93,7 +93,9 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Lister
     }
     this.cache.set(key, obj);
     if (!old) this.emitAdd(obj);
-    else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emitUpdate(old, obj);
+    else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+      this.emitUpdate(old, obj);
+    }
   }
 
   private async relist(): Promise<void> {
@@ -129,9 +131,12 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Lister
     let backoff = this.opts.backoffMs ?? 200;
     let needList = true;
     const resync = this.opts.resyncMs ?? 0;
-    const timer = resync > 0 ? setInterval(() => {
-      for (const obj of this.cache.values()) this.emitUpdate(obj, obj);
-    }, resync) : undefined;
+    const timer =
+      resync > 0
+        ? setInterval(() => {
+            for (const obj of this.cache.values()) this.emitUpdate(obj, obj);
+          }, resync)
+        : undefined;
     try {
       while (!signal.aborted) {
         try {

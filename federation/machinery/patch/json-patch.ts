@@ -28,7 +28,9 @@ function walk(doc: unknown, tokens: string[], ptr: string): { parent: Container;
     else cur = undefined;
     if (cur === undefined) throw new InvalidError(`json patch: path "${ptr}" does not exist`);
   }
-  if (cur === null || typeof cur !== 'object') throw new InvalidError(`json patch: path "${ptr}" does not exist`);
+  if (cur === null || typeof cur !== 'object') {
+    throw new InvalidError(`json patch: path "${ptr}" does not exist`);
+  }
   return { parent: cur as Container, key: tokens[tokens.length - 1] ?? '' };
 }
 
@@ -46,7 +48,9 @@ function remove(doc: unknown, ptr: string): unknown {
   const { parent, key } = walk(doc, tokens, ptr);
   if (Array.isArray(parent)) {
     const i = Number(key);
-    if (!Number.isInteger(i) || i < 0 || i >= parent.length) throw new InvalidError(`json patch: index out of range at "${ptr}"`);
+    if (!Number.isInteger(i) || i < 0 || i >= parent.length) {
+      throw new InvalidError(`json patch: index out of range at "${ptr}"`);
+    }
     return parent.splice(i, 1)[0];
   }
   if (!(key in parent)) throw new InvalidError(`json patch: path "${ptr}" does not exist`);
@@ -67,7 +71,9 @@ function add(doc: unknown, ptr: string, value: unknown, replace: boolean): unkno
     if (replace) parent[i] = value;
     else parent.splice(i, 0, value);
   } else {
-    if (replace && !(key in parent)) throw new InvalidError(`json patch: path "${ptr}" does not exist`);
+    if (replace && !(key in parent)) {
+      throw new InvalidError(`json patch: path "${ptr}" does not exist`);
+    }
     parent[key] = value;
   }
   return doc;
@@ -108,7 +114,9 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
         }
         break;
       default:
-        throw new BadRequestError(`json patch: unknown op "${String((raw as { op: unknown }).op)}"`);
+        throw new BadRequestError(
+          `json patch: unknown op "${String((raw as { op: unknown }).op)}"`,
+        );
     }
   }
   return out;

@@ -4,7 +4,9 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './ind
 
 describe('merge patch (RFC 7386)', () => {
   it('merges maps, deletes nulls, replaces lists', () => {
-    expect(applyMergePatch({ a: 1, b: { c: 2, d: 3 }, l: [1, 2] }, { b: { c: null, e: 4 }, l: [3] })).toEqual({
+    expect(
+      applyMergePatch({ a: 1, b: { c: 2, d: 3 }, l: [1, 2] }, { b: { c: null, e: 4 }, l: [3] }),
+    ).toEqual({
       a: 1,
       b: { d: 3, e: 4 },
       l: [3],
@@ -27,9 +29,13 @@ describe('json patch (RFC 6902)', () => {
     expect(doc.spec.replicas).toBe(1);
   });
   it('fails cleanly', () => {
-    expect(() => applyJsonPatch({}, [{ op: 'replace', path: '/nope', value: 1 }])).toThrow(InvalidError);
+    expect(() => applyJsonPatch({}, [{ op: 'replace', path: '/nope', value: 1 }])).toThrow(
+      InvalidError,
+    );
     expect(() => applyJsonPatch({}, { op: 'add' })).toThrow(BadRequestError);
-    expect(() => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow(InvalidError);
+    expect(() => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow(
+      InvalidError,
+    );
   });
 });
 
@@ -60,7 +66,10 @@ describe('strategic merge patch', () => {
       spec: {
         template: {
           spec: {
-            'containers': [{ name: 'side', $patch: 'delete' }, { name: 'new', image: 'c:1' }],
+            containers: [
+              { name: 'side', $patch: 'delete' },
+              { name: 'new', image: 'c:1' },
+            ],
             '$setElementOrder/containers': [{ name: 'new' }, { name: 'web' }],
           },
         },
@@ -69,6 +78,9 @@ describe('strategic merge patch', () => {
     expect(out.spec.template.spec.containers.map((c) => c.name)).toEqual(['new', 'web']);
   });
   it('replaces lists without merge key and deletes keys with null', () => {
-    expect(applyStrategicMergePatch({ a: [1, 2], b: 1, c: 2 }, { a: [3], b: null })).toEqual({ a: [3], c: 2 });
+    expect(applyStrategicMergePatch({ a: [1, 2], b: 1, c: 2 }, { a: [3], b: null })).toEqual({
+      a: [3],
+      c: 2,
+    });
   });
 });

@@ -69,7 +69,12 @@ function mergeList(
   return out;
 }
 
-function mergeMap(target: unknown, patch: Record<string, unknown>, path: string, lookup: MergeKeyLookup): unknown {
+function mergeMap(
+  target: unknown,
+  patch: Record<string, unknown>,
+  path: string,
+  lookup: MergeKeyLookup,
+): unknown {
   if (patch.$patch === 'replace') {
     const { $patch: _p, ...rest } = patch;
     return rest;
@@ -93,7 +98,14 @@ function mergeMap(target: unknown, patch: Record<string, unknown>, path: string,
       const cur = out[k];
       if (key !== undefined && v.every((x) => isObject(x))) {
         const order = patch[`$setElementOrder/${k}`];
-        out[k] = mergeList(Array.isArray(cur) ? cur : [], v, key, Array.isArray(order) ? order : undefined, childPath, lookup);
+        out[k] = mergeList(
+          Array.isArray(cur) ? cur : [],
+          v,
+          key,
+          Array.isArray(order) ? order : undefined,
+          childPath,
+          lookup,
+        );
       } else {
         out[k] = structuredClone(v);
       }

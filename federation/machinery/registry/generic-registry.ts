@@ -13,7 +13,12 @@ import { resourceApiVersion, type ResourceType } from '../resource-type.js';
 import { parseFieldSelector, parseLabelSelector } from '../selectors/index.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { AsyncQueue } from '../util/async-queue.js';
-import { objectStorageKey, qualifiedResource, resourcePrefix, validateObjectName } from './object-names.js';
+import {
+  objectStorageKey,
+  qualifiedResource,
+  resourcePrefix,
+  validateObjectName,
+} from './object-names.js';
 
 /** Finalizer that makes the garbage collector orphan dependents (propagationPolicy Orphan). */
 export const FINALIZER_ORPHAN = 'orphan';
@@ -40,7 +45,10 @@ function specOf(obj: KubeObject): string {
 }
 
 /** The object's field-selector view: metadata.name, metadata.namespace and the type's own fields. */
-export function objectFields(rt: ResourceType, obj: KubeObject): Record<string, string | undefined> {
+export function objectFields(
+  rt: ResourceType,
+  obj: KubeObject,
+): Record<string, string | undefined> {
   const fields: Record<string, string | undefined> = {
     'metadata.name': obj.metadata.name,
     'metadata.namespace': obj.metadata.namespace,
@@ -67,7 +75,9 @@ export class GenericRegistry {
   }
 
   private timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 
   private notFound(rt: ResourceType, name: string): NotFoundError {
@@ -85,7 +95,9 @@ export class GenericRegistry {
     const obj = body as KubeObject;
     const want = resourceApiVersion(rt);
     if (obj.kind !== undefined && obj.kind !== rt.kind) {
-      throw new BadRequestError(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${rt.kind})`);
+      throw new BadRequestError(
+        `the kind in the data (${String(obj.kind)}) does not match the expected kind (${rt.kind})`,
+      );
     }
     if (obj.apiVersion !== undefined && obj.apiVersion !== want) {
       throw new BadRequestError(
@@ -117,8 +129,16 @@ export class GenericRegistry {
     const causes: StatusCause[] = [];
     if (obj.metadata.name !== undefined) causes.push(...validateObjectName(obj.metadata.name));
     for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
-      if (typeof v !== 'string' || v.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)) {
-        causes.push({ reason: 'FieldValueInvalid', field: `metadata.labels`, message: `Invalid value: "${String(v)}" for label ${k}` });
+      if (
+        typeof v !== 'string' ||
+        v.length > 63 ||
+        !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)
+      ) {
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: `metadata.labels`,
+          message: `Invalid value: "${String(v)}" for label ${k}`,
+        });
       }
     }
     causes.push(...(rt.validate?.(obj, old) ?? []));
@@ -132,7 +152,12 @@ export class GenericRegistry {
   }
 
   /** Creates an object. */
-  async create(rt: ResourceType, namespace: string | undefined, body: unknown, user?: string): Promise<KubeObject> {
+  async create(
+    rt: ResourceType,
+    namespace: string | undefined,
+    body: unknown,
+    user?: string,
+  ): Promise<KubeObject> {
     const obj = this.checkBody(rt, namespace, body);
     if (user !== undefined) rt.admit?.(obj, { user, operation: 'CREATE' });
     if (rt.namespaced && namespace === undefined) {
@@ -143,11 +168,20 @@ export class GenericRegistry {
       meta.name = `${meta.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
     }
     if (meta.name === undefined || meta.name === '') {
-      throw new InvalidError(`${rt.kind} is invalid: metadata.name: Required value: name or generateName is required`, {
-        kind: rt.kind,
-        group: rt.group,
-        causes: [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }],
-      });
+      throw new InvalidError(
+        `${rt.kind} is invalid: metadata.name: Required value: name or generateName is required`,
+        {
+          kind: rt.kind,
+          group: rt.group,
+          causes: [
+            {
+              reason: 'FieldValueRequired',
+              field: 'metadata.name',
+              message: 'Required value: name or generateName is required',
+            },
+          ],
+        },
+      );
     }
     meta.uid = randomUUID();
     meta.creationTimestamp = this.timestamp();
@@ -177,7 +211,10 @@ export class GenericRegistry {
     return obj;
   }
 
-  private filter(rt: ResourceType, opts: ListOptions | WatchOptions): ((o: KubeObject) => boolean) | undefined {
+  private filter(
+    rt: ResourceType,
+    opts: ListOptions | WatchOptions,
+  ): ((o: KubeObject) => boolean) | undefined {
     const ls = parseLabelSelector(opts.labelSelector);
     const fs = parseFieldSelector(opts.fieldSelector);
     if (ls.empty && fs.empty) return undefined;
@@ -185,7 +222,11 @@ export class GenericRegistry {
   }
 
   /** Lists objects (all namespaces when `namespace` is undefined). */
-  async list(rt: ResourceType, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
+  async list(
+    rt: ResourceType,
+    namespace: string | undefined,
+    opts: ListOptions = {},
+  ): Promise<KubeList> {
     const filter = this.filter(rt, opts);
     const listOpts: Parameters<ObjectStorage['list']>[1] = {};
     if (opts.limit !== undefined) listOpts.limit = opts.limit;
@@ -215,7 +256,9 @@ export class GenericRegistry {
   ): Promise<KubeObject> {
     const obj = this.checkBody(rt, namespace, body);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
-      throw new BadRequestError(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+      throw new BadRequestError(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     obj.metadata.name = name;
     const expected = obj.metadata.resourceVersion;
@@ -245,21 +288,42 @@ export class GenericRegistry {
       const current = await this.storage.get(key);
       if (!current) throw this.notFound(rt, name);
       const rv = current.metadata.resourceVersion ?? '0';
-      if (expectedRv !== undefined && expectedRv !== '' && expectedRv !== rv) throw this.conflict(rt, name);
+      if (expectedRv !== undefined && expectedRv !== '' && expectedRv !== rv) {
+        throw this.conflict(rt, name);
+      }
       const next = this.prepareUpdate(rt, mutate(structuredClone(current)), current);
-      if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0) {
+      if (
+        next.metadata.deletionTimestamp !== undefined &&
+        (next.metadata.finalizers ?? []).length === 0
+      ) {
         try {
           return await this.storage.delete(key, rv);
         } catch (err) {
-          if (err instanceof ConflictError && (expectedRv === undefined || expectedRv === '') && attempt < this.retries) continue;
+          if (
+            err instanceof ConflictError &&
+            (expectedRv === undefined || expectedRv === '') &&
+            attempt < this.retries
+          ) {
+            continue;
+          }
           throw err instanceof ConflictError ? this.conflict(rt, name) : err;
         }
       }
-      if (JSON.stringify(next) === JSON.stringify({ ...current, metadata: { ...current.metadata } })) return current;
+      if (
+        JSON.stringify(next) === JSON.stringify({ ...current, metadata: { ...current.metadata } })
+      ) {
+        return current;
+      }
       try {
         return await this.storage.update(key, next, rv);
       } catch (err) {
-        if (err instanceof ConflictError && (expectedRv === undefined || expectedRv === '') && attempt < this.retries) continue;
+        if (
+          err instanceof ConflictError &&
+          (expectedRv === undefined || expectedRv === '') &&
+          attempt < this.retries
+        ) {
+          continue;
+        }
         throw err instanceof ConflictError ? this.conflict(rt, name) : err;
       }
     }
@@ -276,12 +340,17 @@ export class GenericRegistry {
     const m = next.metadata;
     const o = old.metadata;
     if (m.uid !== undefined && m.uid !== o.uid) {
-      throw new InvalidError(`${rt.kind} "${o.name ?? ''}" is invalid: metadata.uid: Invalid value: field is immutable`, {
-        kind: rt.kind,
-        group: rt.group,
-        name: o.name ?? '',
-        causes: [{ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' }],
-      });
+      throw new InvalidError(
+        `${rt.kind} "${o.name ?? ''}" is invalid: metadata.uid: Invalid value: field is immutable`,
+        {
+          kind: rt.kind,
+          group: rt.group,
+          name: o.name ?? '',
+          causes: [
+            { reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' },
+          ],
+        },
+      );
     }
     if (o.uid !== undefined) m.uid = o.uid;
     if (o.creationTimestamp !== undefined) m.creationTimestamp = o.creationTimestamp;
@@ -325,14 +394,24 @@ export class GenericRegistry {
       if (!current) throw this.notFound(rt, name);
       const pre = opts.preconditions;
       if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) {
-        throw new ConflictError(`Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid ?? ''}`, { name });
+        throw new ConflictError(
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid ?? ''}`,
+          { name },
+        );
       }
-      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== current.metadata.resourceVersion) {
+      if (
+        pre?.resourceVersion !== undefined &&
+        pre.resourceVersion !== current.metadata.resourceVersion
+      ) {
         throw this.conflict(rt, name);
       }
       const finalizers = [...(current.metadata.finalizers ?? [])];
-      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes(FINALIZER_ORPHAN)) finalizers.push(FINALIZER_ORPHAN);
-      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes(FINALIZER_FOREGROUND)) finalizers.push(FINALIZER_FOREGROUND);
+      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes(FINALIZER_ORPHAN)) {
+        finalizers.push(FINALIZER_ORPHAN);
+      }
+      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes(FINALIZER_FOREGROUND)) {
+        finalizers.push(FINALIZER_FOREGROUND);
+      }
       const rv = current.metadata.resourceVersion ?? '0';
       try {
         if (finalizers.length === 0) {
@@ -342,7 +421,9 @@ export class GenericRegistry {
         next.metadata.finalizers = finalizers;
         next.metadata.deletionTimestamp ??= this.timestamp();
         next.metadata.deletionGracePeriodSeconds ??= 0;
-        if (JSON.stringify(next) === JSON.stringify(current)) return { object: current, pending: true };
+        if (JSON.stringify(next) === JSON.stringify(current)) {
+          return { object: current, pending: true };
+        }
         return { object: await this.storage.update(key, next, rv), pending: true };
       } catch (err) {
         if (err instanceof ConflictError && attempt < this.retries) continue;
@@ -381,8 +462,9 @@ export class GenericRegistry {
         const now = filter(ev.object);
         const before = ev.previous ? filter(ev.previous) : false;
         if (ev.type === 'ADDED' && now) queue.push({ type: 'ADDED', object: ev.object });
-        else if (ev.type === 'DELETED' && (before || now)) queue.push({ type: 'DELETED', object: ev.object });
-        else if (ev.type === 'MODIFIED') {
+        else if (ev.type === 'DELETED' && (before || now)) {
+          queue.push({ type: 'DELETED', object: ev.object });
+        } else if (ev.type === 'MODIFIED') {
           if (now && before) queue.push({ type: 'MODIFIED', object: ev.object });
           else if (now) queue.push({ type: 'ADDED', object: ev.object });
           else if (before) queue.push({ type: 'DELETED', object: ev.object });

@@ -13,12 +13,18 @@ export function qualifiedResource(rt: ResourceType): string {
 
 /** etcd key prefix of a resource (`/registry/<plural>/` or `/registry/<group>/<plural>/`), plus namespace. */
 export function resourcePrefix(rt: ResourceType, namespace?: string): string {
-  const base = BUILTIN_GROUPS.has(rt.group) ? `/registry/${rt.plural}/` : `/registry/${rt.group}/${rt.plural}/`;
+  const base = BUILTIN_GROUPS.has(rt.group)
+    ? `/registry/${rt.plural}/`
+    : `/registry/${rt.group}/${rt.plural}/`;
   return rt.namespaced && namespace !== undefined ? `${base}${namespace}/` : base;
 }
 
 /** etcd key of one object. */
-export function objectStorageKey(rt: ResourceType, namespace: string | undefined, name: string): string {
+export function objectStorageKey(
+  rt: ResourceType,
+  namespace: string | undefined,
+  name: string,
+): string {
   return `${resourcePrefix(rt, rt.namespaced ? namespace : undefined)}${name}`;
 }
 

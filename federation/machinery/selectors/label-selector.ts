@@ -30,13 +30,17 @@ function checkKey(key: string, sel: string): void {
   const name = slash < 0 ? key : key.slice(slash + 1);
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   if (!NAME.test(name) || (prefix !== undefined && (prefix.length > 253 || !PREFIX.test(prefix)))) {
-    throw new BadRequestError(`unable to parse requirement: invalid label key "${key}" in selector "${sel}"`);
+    throw new BadRequestError(
+      `unable to parse requirement: invalid label key "${key}" in selector "${sel}"`,
+    );
   }
 }
 
 function checkValue(value: string, sel: string): void {
   if (value.length > 63 || !VALUE.test(value)) {
-    throw new BadRequestError(`unable to parse requirement: invalid label value "${value}" in selector "${sel}"`);
+    throw new BadRequestError(
+      `unable to parse requirement: invalid label value "${value}" in selector "${sel}"`,
+    );
   }
 }
 
@@ -112,14 +116,18 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
   const reqs: Requirement[] = [];
   for (const raw of splitTerms(s)) {
     const term = raw.trim();
-    if (term === '') throw new BadRequestError(`unable to parse selector "${s}": empty requirement`);
+    if (term === '') {
+      throw new BadRequestError(`unable to parse selector "${s}": empty requirement`);
+    }
     const setMatch = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(term);
     if (setMatch) {
       const key = setMatch[1] ?? '';
       checkKey(key, s);
       const values = (setMatch[3] ?? '').split(',').map((v) => v.trim());
       if (values.length === 0 || (values.length === 1 && values[0] === '')) {
-        throw new BadRequestError(`unable to parse selector "${s}": "${key}" needs at least one value`);
+        throw new BadRequestError(
+          `unable to parse selector "${s}": "${key}" needs at least one value`,
+        );
       }
       for (const v of values) checkValue(v, s);
       reqs.push({ key, operator: setMatch[2] === 'in' ? 'In' : 'NotIn', values });
@@ -156,7 +164,12 @@ export function labelSelectorFromObject(sel: LabelSelectorObject | undefined): L
     reqs.push({ key, operator: 'Equals', values: [value] });
   }
   for (const e of sel?.matchExpressions ?? []) {
-    if (e.operator !== 'In' && e.operator !== 'NotIn' && e.operator !== 'Exists' && e.operator !== 'DoesNotExist') {
+    if (
+      e.operator !== 'In' &&
+      e.operator !== 'NotIn' &&
+      e.operator !== 'Exists' &&
+      e.operator !== 'DoesNotExist'
+    ) {
       throw new BadRequestError(`invalid label selector operator "${e.operator}"`);
     }
     reqs.push({ key: e.key, operator: e.operator, values: e.values ?? [] });

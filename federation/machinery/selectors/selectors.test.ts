@@ -21,17 +21,23 @@ describe('parseLabelSelector', () => {
   ])('%s → %s', (sel, want) => {
     expect(parseLabelSelector(sel).matches(labels)).toBe(want);
   });
-  it.each(['app=', 'a==b==c', '=x', 'app in ()', 'app in (a', 'bad key=x', 'a=b,,c=d', 'app=-bad-'])(
-    'rejects %j with BadRequestError',
-    (sel) => {
-      if (sel === 'app=') {
-        // empty value is legal in Kubernetes
-        expect(parseLabelSelector(sel).matches({ app: '' })).toBe(true);
-        return;
-      }
-      expect(() => parseLabelSelector(sel)).toThrow(BadRequestError);
-    },
-  );
+  it.each([
+    'app=',
+    'a==b==c',
+    '=x',
+    'app in ()',
+    'app in (a',
+    'bad key=x',
+    'a=b,,c=d',
+    'app=-bad-',
+  ])('rejects %j with BadRequestError', (sel) => {
+    if (sel === 'app=') {
+      // empty value is legal in Kubernetes
+      expect(parseLabelSelector(sel).matches({ app: '' })).toBe(true);
+      return;
+    }
+    expect(() => parseLabelSelector(sel)).toThrow(BadRequestError);
+  });
   it('round-trips toString', () => {
     expect(parseLabelSelector('a=b, c in (x,y),!d').toString()).toBe('a=b,c in (x,y),!d');
   });
@@ -42,9 +48,9 @@ describe('parseLabelSelector', () => {
     });
     expect(sel.matches(labels)).toBe(true);
     expect(sel.matches({ app: 'web' })).toBe(false);
-    expect(() => labelSelectorFromObject({ matchExpressions: [{ key: 'a', operator: 'Bogus' }] })).toThrow(
-      BadRequestError,
-    );
+    expect(() =>
+      labelSelectorFromObject({ matchExpressions: [{ key: 'a', operator: 'Bogus' }] }),
+    ).toThrow(BadRequestError);
   });
 });
 

@@ -48,7 +48,9 @@ function isCompacted(err: unknown): boolean {
 
 function wrap(err: unknown): Error {
   if (err instanceof ApiError) return err;
-  if (isCompacted(err)) return new GoneError('too old resource version: revision has been compacted');
+  if (isCompacted(err)) {
+    return new GoneError('too old resource version: revision has been compacted');
+  }
   const msg = err instanceof Error ? err.message : String(err);
   return new InternalError(`etcd: ${msg}`, { cause: err });
 }
@@ -121,7 +123,10 @@ export class EtcdStorage implements ObjectStorage {
       const end = full.slice(0, -1) + String.fromCharCode(full.charCodeAt(full.length - 1) + 1);
       for (;;) {
         const want = limit === undefined ? PAGE : Math.max(limit - items.length, 1);
-        let q = this.client.getAll().inRange(new Range(start, end)).limit(want + 1);
+        let q = this.client
+          .getAll()
+          .inRange(new Range(start, end))
+          .limit(want + 1);
         if (rv !== undefined) q = q.revision(rv);
         const res = await q.exec();
         rv ??= String(res.header.revision);
@@ -143,7 +148,12 @@ export class EtcdStorage implements ObjectStorage {
         if (!res.more && consumed === res.kvs.length) break;
         if (limit !== undefined && items.length >= limit) {
           // page full: is there anything left?
-          const probe = await this.client.getAll().inRange(new Range(start, end)).revision(rv).limit(1).keys();
+          const probe = await this.client
+            .getAll()
+            .inRange(new Range(start, end))
+            .revision(rv)
+            .limit(1)
+            .keys();
           more = probe.length > 0;
           break;
         }
@@ -174,7 +184,9 @@ export class EtcdStorage implements ObjectStorage {
       if (!res.succeeded) {
         const existing = res.responses[0]?.response_range?.kvs.length ?? 0;
         if (existing === 0) throw new NotFoundError(`${key} not found`);
-        throw new ConflictError(`${key} has been modified (expected resourceVersion ${expectedRv})`);
+        throw new ConflictError(
+          `${key} has been modified (expected resourceVersion ${expectedRv})`,
+        );
       }
       const out = structuredClone(obj);
       out.metadata.resourceVersion = String(res.header.revision);
@@ -195,7 +207,9 @@ export class EtcdStorage implements ObjectStorage {
         .if(full, 'Mod', '==', Number(rev))
         .then(this.client.delete().key(full))
         .commit();
-      if (!res.succeeded) throw new ConflictError(`${key} has been modified (expected resourceVersion ${rev})`);
+      if (!res.succeeded) {
+        throw new ConflictError(`${key} has been modified (expected resourceVersion ${rev})`);
+      }
       const obj = decode(kv);
       obj.metadata.resourceVersion = String(res.header.revision);
       return obj;
@@ -228,7 +242,10 @@ export class EtcdStorage implements ObjectStorage {
       // etcd reports a compacted start revision by cancelling the watch; check first so the caller
       // gets a clean 410 Gone instead of a cancelled stream.
       try {
-        await this.client.get(this.k('/__revision_probe__')).revision(fromRv === '0' ? next : fromRv).exec();
+        await this.client
+          .get(this.k('/__revision_probe__'))
+          .revision(fromRv === '0' ? next : fromRv)
+          .exec();
       } catch (err) {
         if (isCompacted(err)) {
           queue.fail(new GoneError(`too old resource version: ${fromRv}`));
@@ -236,7 +253,12 @@ export class EtcdStorage implements ObjectStorage {
         }
         if (!/future revision/i.test(err instanceof Error ? err.message : '')) throw err;
       }
-      const w = await this.client.watch().prefix(full).startRevision(next).withPreviousKV().create();
+      const w = await this.client
+        .watch()
+        .prefix(full)
+        .startRevision(next)
+        .withPreviousKV()
+        .create();
       if (stopped) {
         await w.cancel();
         return;

@@ -58,7 +58,9 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         if (this.error !== undefined) {
           const err = this.error;
           this.error = undefined;
-          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+          return Promise.reject(
+            err instanceof Error ? err : new Error('async queue failed', { cause: err }),
+          );
         }
         if (this.closed) return Promise.resolve({ value: undefined, done: true });
         return new Promise<IteratorResult<T>>((resolve, reject) => {

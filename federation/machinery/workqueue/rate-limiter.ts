@@ -85,5 +85,8 @@ export class MaxOfRateLimiter implements RateLimiter {
 
 /** Per-item exponential (5 ms → 1000 s) combined with a 10 qps / 100 burst bucket. */
 export function defaultControllerRateLimiter(): RateLimiter {
-  return new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 1000 * 1000), new BucketRateLimiter(10, 100));
+  return new MaxOfRateLimiter(
+    new ItemExponentialRateLimiter(5, 1000 * 1000),
+    new BucketRateLimiter(10, 100),
+  );
 }

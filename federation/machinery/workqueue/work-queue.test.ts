@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter, WorkQueue } from './index.js';
+import {
+  BucketRateLimiter,
+  ItemExponentialRateLimiter,
+  MaxOfRateLimiter,
+  WorkQueue,
+} from './index.js';
 
 function fakeTimers() {
   const pending: { fn: () => void; ms: number }[] = [];
@@ -64,7 +69,10 @@ describe('WorkQueue', () => {
 
   it('combines limiters by max with a token bucket', () => {
     let now = 0;
-    const l = new MaxOfRateLimiter(new ItemExponentialRateLimiter(1, 10), new BucketRateLimiter(1, 1, () => now));
+    const l = new MaxOfRateLimiter(
+      new ItemExponentialRateLimiter(1, 10),
+      new BucketRateLimiter(1, 1, () => now),
+    );
     expect(l.when('x')).toBe(1);
     expect(l.when('y')).toBe(1000);
     now = 5000;

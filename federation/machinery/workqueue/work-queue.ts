@@ -27,9 +27,11 @@ export class WorkQueue {
   constructor(opts: WorkQueueOptions = {}) {
     this.limiter = opts.rateLimiter ?? defaultControllerRateLimiter();
     this.setTimer = opts.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-    this.clearTimer = opts.clearTimeout ?? ((h) => {
-      clearTimeout(h as NodeJS.Timeout);
-    });
+    this.clearTimer =
+      opts.clearTimeout ??
+      ((h) => {
+        clearTimeout(h as NodeJS.Timeout);
+      });
   }
 
   /** Items waiting (not counting ones being processed). */

@@ -31,11 +31,18 @@ export const balancedAllocation: ScorePlugin = {
 export const nodeAffinityPreferred: ScorePlugin = {
   name: 'NodeAffinityPreferred',
   score: (pod, info) => {
-    const terms = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    const terms =
+      pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
     const total = terms.reduce((n, t) => n + t.weight, 0);
     if (total === 0) return 0;
     const labels = info.node.metadata.labels ?? {};
-    return Math.round((terms.filter((t) => matchExpressions(labels, t.preference.matchExpressions)).reduce((n, t) => n + t.weight, 0) / total) * 100);
+    return Math.round(
+      (terms
+        .filter((t) => matchExpressions(labels, t.preference.matchExpressions))
+        .reduce((n, t) => n + t.weight, 0) /
+        total) *
+        100,
+    );
   },
 };
 
@@ -43,7 +50,9 @@ export const nodeAffinityPreferred: ScorePlugin = {
 export const taintTolerationPreferred: ScorePlugin = {
   name: 'TaintTolerationPreferred',
   score: (pod, info) => {
-    const n = (info.node.spec?.taints ?? []).filter((t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t)).length;
+    const n = (info.node.spec?.taints ?? []).filter(
+      (t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t),
+    ).length;
     return Math.max(0, 100 - n * 50);
   },
 };
