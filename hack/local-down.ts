@@ -1,8 +1,16 @@
-/** Stops the federation started by `npm run setup` / `npm run up -- --detach`. */
+/**
+ * Stops the federation started by `npm run setup` / `npm run up -- --detach`.
+ *   tsx hack/local-down.ts [--state DIR]   (DIR as given to local-up; default .flotilla)
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
-const pidFile = join(resolve(new URL('..', import.meta.url).pathname), '.flotilla', 'local-up.pid');
+const root = resolve(new URL('..', import.meta.url).pathname);
+const { values } = parseArgs({
+  options: { state: { type: 'string', default: join(root, '.flotilla') } },
+});
+const pidFile = join(resolve(values.state), 'local-up.pid');
 if (!existsSync(pidFile)) {
   console.log('no local federation is running');
   process.exit(0);

@@ -2,7 +2,7 @@
  * Brings up a local federation: etcd, dockerd, a local image registry, the federation control plane
  * and N member clusters with Docker kubelets, joined to the federation. Writes .flotilla/kubeconfig
  * (contexts: federation, member1, member2, ...) and ~/.flotilla/config for the CLI.
- *   tsx hack/local-up.ts [--detach] [--members 2] [--nodes 2] [--runtime docker|hollow]
+ *   tsx hack/local-up.ts [--detach] [--members 2] [--nodes 2] [--runtime docker|hollow] [--state DIR]
  * With --detach it starts itself in the background and returns once everything is ready.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -27,18 +27,21 @@ import { buildBusyboxImage, ensureDockerd, startEtcd, startRegistry } from './li
 /** Every member's cluster domain sits under this zone: member1.flotilla.local, ... */
 const FEDERATION_ZONE = 'flotilla.local';
 const root = resolve(new URL('..', import.meta.url).pathname);
-const state = join(root, '.flotilla');
-const readyFile = join(state, 'ready');
-const pidFile = join(state, 'local-up.pid');
 
 const { values } = parseArgs({
   options: {
     detach: { type: 'boolean', default: false },
+    state: { type: 'string', default: join(root, '.flotilla') },
     members: { type: 'string', default: '2' },
     nodes: { type: 'string', default: '2' },
     runtime: { type: 'string', default: 'docker' },
   },
 });
+/** Kubeconfigs, logs, pid and etcd data; tests point it at a temporary folder. */
+const state = resolve(values.state);
+const defaultState = state === join(root, '.flotilla');
+const readyFile = join(state, 'ready');
+const pidFile = join(state, 'local-up.pid');
 const memberCount = Number(values.members);
 const nodeCount = Number(values.nodes);
 if (
@@ -112,12 +115,15 @@ function printInfo(): void {
   npm run flotilla -- get clusters
   kubectl --context federation apply -f examples/web-divided.yaml
   dig @${dnsHost} -p ${dnsPort} +short web.default.fleet.svc.flotilla.local
-Logs: ${join(state, 'local-up.log')}   Stop: npm run down`);
+Logs: ${join(state, 'local-up.log')}   Stop: npm run down${defaultState ? '' : ` -- --state ${state}`}`);
 }
 
 async function up(): Promise<void> {
   mkdirSync(state, { recursive: true });
   writeFileSync(pidFile, String(process.pid));
+  // Every bring-up starts from an empty store: ports are new each time, so Cluster objects and
+  // member state left from an earlier run would point at servers that no longer exist.
+  rmSync(join(state, 'etcd'), { recursive: true, force: true });
   const etcd = await startEtcd({ dataDir: join(state, 'etcd'), logFile: join(state, 'etcd.log') });
   const docker = values.runtime === 'docker' ? await ensureDockerd() : undefined;
   const registry = await startRegistry({ logFile: join(state, 'registry.log') });
@@ -159,8 +165,11 @@ async function up(): Promise<void> {
     })),
   );
   writeFileSync(join(state, 'kubeconfig'), kubeconfig);
-  mkdirSync(join(homedir(), '.flotilla'), { recursive: true });
-  writeFileSync(join(homedir(), '.flotilla', 'config'), kubeconfig);
+  if (defaultState) {
+    // the CLI's default config, so `npm run flotilla -- get clusters` works without flags
+    mkdirSync(join(homedir(), '.flotilla'), { recursive: true });
+    writeFileSync(join(homedir(), '.flotilla', 'config'), kubeconfig);
+  }
   for (const m of members) {
     const code = await runCli(
       [
