@@ -255,6 +255,31 @@ describe('bad input gets a 4xx Status and leaves stored data untouched', () => {
       400,
       'BadRequest',
     ],
+    [
+      'unsupported field selector',
+      'GET',
+      `${cmPath}?fieldSelector=${encodeURIComponent('data.k=v')}`,
+      undefined,
+      400,
+      'BadRequest',
+    ],
+    [
+      'non-numeric resourceVersion',
+      'GET',
+      `${cmPath}?watch=true&resourceVersion=abc`,
+      undefined,
+      400,
+      'BadRequest',
+    ],
+    ['malformed %-escape in the path', 'GET', `${cmPath}/%E0%A4%A`, undefined, 400, 'BadRequest'],
+    [
+      'stale resourceVersion in a merge patch',
+      'PATCH',
+      `${cmPath}/keep`,
+      JSON.stringify({ metadata: { resourceVersion: '1' }, data: { k: 'changed' } }),
+      409,
+      'Conflict',
+    ],
     ['malformed merge patch', 'PATCH', `${cmPath}/keep`, '{not json', 400, 'BadRequest'],
     ['unknown resource', 'GET', '/api/v1/namespaces/bad/widgets', undefined, 404, 'NotFound'],
   ])('%s', async (_name, method, path, body, code, reason) => {
@@ -272,6 +297,37 @@ describe('bad input gets a 4xx Status and leaves stored data untouched', () => {
     expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason, code });
     expect(status.message.length).toBeGreaterThan(5);
     expect(await snapshot()).toBe(before);
+  });
+
+  it('a PUT of the main resource keeps status; the status subresource changes only status', async () => {
+    const deps = h.client.resource<
+      KubeObject & {
+        spec: { replicas: number; selector?: unknown };
+        status?: { replicas?: number };
+      }
+    >({ group: 'apps', version: 'v1', resource: 'deployments' }, 'bad');
+    const created = await deps.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'st' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'st' } } },
+    });
+    const withStatus = await deps.updateStatus({ ...created, status: { replicas: 1 } });
+    expect(withStatus.status).toEqual({ replicas: 1 });
+    const put = await deps.update({
+      ...withStatus,
+      spec: { ...withStatus.spec, replicas: 2 },
+      status: { replicas: 99 },
+    });
+    expect(put.spec.replicas).toBe(2);
+    expect(put.status).toEqual({ replicas: 1 });
+    const st = await deps.updateStatus({
+      ...put,
+      spec: { ...put.spec, replicas: 7 },
+      status: { replicas: 2 },
+    });
+    expect(st.spec.replicas).toBe(2);
+    expect(st.status).toEqual({ replicas: 2 });
   });
 
   it('kubectl shows the server message for invalid objects and exits non-zero', async () => {

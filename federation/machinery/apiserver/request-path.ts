@@ -1,3 +1,5 @@
+import { BadRequestError } from '../errors/index.js';
+
 /** A parsed resource URL. */
 export interface ResourcePath {
   group: string;
@@ -15,6 +17,15 @@ export interface DiscoveryPath {
   version: string;
 }
 
+/** Decodes one %-encoded path segment. @throws BadRequestError on malformed escapes. */
+function decodeSegment(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    throw new BadRequestError(`malformed URL path segment "${seg}"`);
+  }
+}
+
 /**
  * Parses `/api/v1/...` and `/apis/<g>/<v>/...`. `isResource(group, version, name)` disambiguates
  * `/namespaces/<ns>/<resource>` from the `namespaces` resource's own subresources.
@@ -26,7 +37,7 @@ export function parseResourcePath(
   const segs = path
     .split('/')
     .filter((s) => s !== '')
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   let group: string;
   let version: string;
   let rest: string[];

@@ -45,13 +45,24 @@ function listOptions(q: Record<string, string>): ListOptions & WatchOptions {
   if (q.labelSelector !== undefined) o.labelSelector = q.labelSelector;
   if (q.fieldSelector !== undefined) o.fieldSelector = q.fieldSelector;
   if (q.continue !== undefined) o.continue = q.continue;
-  if (q.resourceVersion !== undefined) o.resourceVersion = q.resourceVersion;
+  if (q.resourceVersion !== undefined) {
+    if (!/^\d*$/.test(q.resourceVersion)) {
+      throw new BadRequestError(`invalid resourceVersion "${q.resourceVersion}": must be a number`);
+    }
+    o.resourceVersion = q.resourceVersion;
+  }
   if (q.limit !== undefined) {
     const n = Number(q.limit);
     if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`invalid limit "${q.limit}"`);
     if (n > 0) o.limit = n;
   }
-  if (q.timeoutSeconds !== undefined) o.timeoutSeconds = Number(q.timeoutSeconds);
+  if (q.timeoutSeconds !== undefined) {
+    const t = Number(q.timeoutSeconds);
+    if (!Number.isFinite(t) || t < 0) {
+      throw new BadRequestError(`invalid timeoutSeconds "${q.timeoutSeconds}"`);
+    }
+    o.timeoutSeconds = t;
+  }
   if (q.allowWatchBookmarks === 'true') o.allowWatchBookmarks = true;
   return o;
 }
@@ -195,8 +206,12 @@ export async function handleResource(
       const patch = await body(ctx);
       const ct = ctx.get('content-type');
       let result: KubeObject;
+      // a merge patch that names metadata.resourceVersion is an optimistic lock (409 when stale)
+      const expectedRv = Array.isArray(patch)
+        ? undefined
+        : (patch as Partial<KubeObject> | null)?.metadata?.resourceVersion;
       try {
-        result = await reg.guaranteedUpdate(rt, ns, name, undefined, (cur) => {
+        result = await reg.guaranteedUpdate(rt, ns, name, expectedRv, (cur) => {
           const patched = applyPatch(rt, cur, patch, ct) as KubeObject;
           if (patched === null || typeof patched !== 'object') {
             throw new BadRequestError('patch result is not an object');

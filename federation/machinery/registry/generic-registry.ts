@@ -217,6 +217,15 @@ export class GenericRegistry {
   ): ((o: KubeObject) => boolean) | undefined {
     const ls = parseLabelSelector(opts.labelSelector);
     const fs = parseFieldSelector(opts.fieldSelector);
+    const known = ['metadata.name', 'metadata.namespace', ...Object.keys(rt.fieldSelectors ?? {})];
+    for (const r of fs.requirements) {
+      // as Kubernetes: a field this type does not index is an error, not an empty result
+      if (!known.includes(r.field)) {
+        throw new BadRequestError(
+          `field label not supported: ${r.field} (${rt.plural} supports ${known.join(', ')})`,
+        );
+      }
+    }
     if (ls.empty && fs.empty) return undefined;
     return (o) => ls.matches(o.metadata.labels) && fs.matches(objectFields(rt, o));
   }
@@ -268,7 +277,8 @@ export class GenericRegistry {
         next.status = obj.status;
         return next;
       }
-      return obj;
+      // a PUT of the main resource never changes status where status is a subresource
+      return rt.subresources?.status ? GenericRegistry.keepStatus(obj, old) : obj;
     });
   }
 
