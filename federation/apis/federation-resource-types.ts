@@ -18,6 +18,9 @@ const invalid = (field: string, msg: string): StatusCause => ({
   message: msg,
 });
 
+/** The only namespace a Cluster's credentials Secret may live in. */
+const CREDENTIALS_NAMESPACE = 'flotilla-system';
+
 function readyOf(c: Cluster): string {
   const r = c.status?.conditions?.find((x) => x.type === 'Ready');
   return r?.status === 'True'
@@ -52,6 +55,14 @@ export const clusterType: ResourceType<Cluster> = {
     }
     if (!c.spec.secretRef?.name || !c.spec.secretRef.namespace) {
       out.push(required('spec.secretRef'));
+    } else if (c.spec.secretRef.namespace !== CREDENTIALS_NAMESPACE) {
+      // the federation only reads (and only lets its controllers see) Secrets in this namespace
+      out.push(
+        invalid(
+          'spec.secretRef.namespace',
+          `Unsupported value: "${c.spec.secretRef.namespace}": supported values: "${CREDENTIALS_NAMESPACE}"`,
+        ),
+      );
     }
     if (c.spec.dns && (!c.spec.dns.zone || !/^[^:]+:\d+$/.test(c.spec.dns.server))) {
       out.push(invalid('spec.dns', 'zone and server (host:port) are required'));

@@ -12,7 +12,7 @@ export interface Cluster extends KubeObject {
   spec: {
     /** Kubernetes API URL of the member. */
     apiEndpoint: string;
-    /** Secret (in `flotilla-system`) with `token` and optional `caData` (base64 PEM). */
+    /** Secret with `token` and optional `caData` (base64 PEM); its namespace must be `flotilla-system`. */
     secretRef: { namespace: string; name: string };
     region?: string;
     zone?: string;

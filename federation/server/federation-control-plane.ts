@@ -23,7 +23,9 @@ import {
   ClusterHealthController,
   type ClusterHealthOptions,
 } from '../controllers/cluster/cluster-health-controller.js';
+import { ClusterCleanupController } from '../controllers/cluster/cluster-cleanup-controller.js';
 import { ClusterClients, FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
+import { GarbageCollectorController } from '../controllers/garbagecollector/garbage-collector-controller.js';
 import {
   PropagationController,
   type ImageGate,
@@ -62,6 +64,8 @@ export interface FederationControlPlaneOptions {
   controllers?: string;
   kubeconfigPath?: string;
   resyncMs?: number;
+  /** How often Ready members are swept for objects of deleted templates. @defaultValue 60000 */
+  sweepPeriodMs?: number;
   health?: Pick<
     ClusterHealthOptions,
     'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'halfOpenAfterMs'
@@ -72,7 +76,11 @@ export interface FederationControlPlaneOptions {
   logger?: Logger;
 }
 
-/** The federation: API server on etcd plus the cluster-health and propagation controllers. */
+/**
+ * The federation: API server on etcd plus the controllers: cluster-health, cluster-cleanup
+ * (unjoin finalizer, leftover sweep), propagation and garbage-collector (orphan / foreground
+ * deletion finalizers).
+ */
 export class FederationControlPlane {
   readonly opts: FederationControlPlaneOptions;
   readonly token: string;
@@ -153,6 +161,7 @@ export class FederationControlPlane {
     // every informer, controller and kubelet listens on this one signal
     setMaxListeners(0, signal);
     const informers = new InformerFactory(this.client());
+    // Cluster validation keeps every secretRef in FEDERATION_SYSTEM_NAMESPACE (422 otherwise)
     this.clusterClients = new ClusterClients(
       informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }),
     );
@@ -172,9 +181,28 @@ export class FederationControlPlane {
       ...(this.opts.resyncMs !== undefined ? { resyncMs: this.opts.resyncMs } : {}),
       ...(this.opts.imageGate ? { imageGate: this.opts.imageGate } : {}),
     });
+    const cleanup = new ClusterCleanupController({
+      client,
+      informers,
+      clients: this.clusterClients,
+      types: PROPAGATED_TYPES,
+      logger: this.log,
+      ...(this.opts.sweepPeriodMs !== undefined ? { sweepPeriodMs: this.opts.sweepPeriodMs } : {}),
+    });
+    const gc = new GarbageCollectorController({
+      client,
+      informers,
+      types: types.map((t) => ({
+        gvr: { group: t.group, version: t.version, resource: t.plural },
+        namespaced: t.namespaced,
+      })),
+      logger: this.log,
+    });
     const manager = new ControllerManager();
     manager.register('cluster-health', (s) => health.controller.run(s));
+    manager.register('cluster-cleanup', (s) => cleanup.controller.run(s));
     manager.register('propagation', (s) => prop.controller.run(s));
+    manager.register('garbage-collector', (s) => gc.controller.run(s));
     informers.start(signal);
     this.running.push(manager.run(signal, this.opts.controllers ?? '*'), informers.stopped());
   }

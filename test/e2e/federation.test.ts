@@ -1,6 +1,7 @@
 // Federation end to end: a federation control plane and member clusters with real Docker nodes.
 // Divided 2:1 placement, per-cluster image override, drift repair, failover when a member dies and
-// back when it returns, a third member joined later, deletion everywhere.
+// back when it returns, a third member joined later, deletion everywhere (Deployment, Service and
+// ConfigMap gone from every member).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -321,6 +322,20 @@ spec:
           { timeout: 60_000 },
         )
         .toBe(0);
+      await expect
+        .poll(
+          async () =>
+            await m
+              .client()
+              .resource(SERVICES, 'default')
+              .get('web')
+              .then(
+                () => 'present',
+                () => 'missing',
+              ),
+          { timeout: 60_000 },
+        )
+        .toBe('missing');
     }
     await expect
       .poll(

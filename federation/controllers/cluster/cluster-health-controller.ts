@@ -32,7 +32,11 @@ export interface ClusterHealthOptions {
   probePeriodMs?: number;
   /** Probe timeout. @defaultValue 3000 */
   probeTimeoutMs?: number;
-  /** Consecutive failures that open the breaker (cluster Offline). @defaultValue 3 */
+  /**
+   * Consecutive failed probes before a Ready cluster is marked NotReady (and the breaker opens,
+   * so the next probe reports Offline). Fewer failures keep the previous Ready condition, so one
+   * lost probe does not move replicas. @defaultValue 3
+   */
   failureThreshold?: number;
   /** How long an open breaker waits before a trial probe. @defaultValue 10000 */
   halfOpenAfterMs?: number;
@@ -48,12 +52,16 @@ interface ProbeResult {
 /**
  * Probes each member's /readyz through a cockatiel timeout + circuit breaker (one breaker per
  * cluster) and writes the Ready condition: ClusterReady, ClusterNotReady (answered but not ready,
- * or a failed probe while the breaker is closed) or ClusterOffline (breaker open).
+ * or failed probes while the breaker is closed) or ClusterOffline (breaker open). A Ready cluster
+ * only leaves Ready after `failureThreshold` consecutive bad probes; a cluster that is not Ready
+ * (or new) takes every result at once.
  */
 export class ClusterHealthController {
   readonly controller: Controller;
   private readonly opts: ClusterHealthOptions;
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  /** Consecutive bad probes per cluster (reset by a good one). */
+  private readonly failures = new Map<string, number>();
 
   constructor(opts: ClusterHealthOptions) {
     this.opts = opts;
@@ -158,11 +166,25 @@ export class ClusterHealthController {
     const cluster = this.opts.informers.for<Cluster>(CLUSTERS).get(name);
     if (!cluster) {
       this.breakers.delete(name);
+      this.failures.delete(name);
       this.opts.clients.forget(name);
       return undefined;
     }
     const r = await this.probe(cluster);
     const old = cluster.status?.conditions?.find((c) => c.type === 'Ready');
+    const period = { requeueAfterMs: this.opts.probePeriodMs ?? 5000 };
+    if (r.reason === ReasonReady) {
+      this.failures.delete(name);
+    } else {
+      const n = (this.failures.get(name) ?? 0) + 1;
+      this.failures.set(name, n);
+      if (old?.status === 'True' && n < (this.opts.failureThreshold ?? 3)) {
+        this.opts.logger.info(
+          `cluster ${name}: probe ${String(n)} of ${String(this.opts.failureThreshold ?? 3)} failed, still Ready (${r.message})`,
+        );
+        return period;
+      }
+    }
     const status = r.reason === ReasonReady ? 'True' : 'False';
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const cond: Condition = {
@@ -195,6 +217,6 @@ export class ClusterHealthController {
           if (!(err instanceof NotFoundError)) throw err;
         });
     }
-    return { requeueAfterMs: this.opts.probePeriodMs ?? 5000 };
+    return period;
   }
 }

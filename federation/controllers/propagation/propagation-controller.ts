@@ -13,22 +13,23 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../machinery/controller/index.js';
 import { AlreadyExistsError, ApiError, NotFoundError } from '../../machinery/errors/index.js';
 import type { InformerFactory } from '../../machinery/informer/index.js';
-import { FINALIZER_ORPHAN } from '../../machinery/registry/generic-registry.js';
+import {
+  FINALIZER_FOREGROUND,
+  FINALIZER_ORPHAN,
+} from '../../machinery/registry/generic-registry.js';
 import { applyOverridePolicies, selectorsMatch } from '../../overrides/apply-overrides.js';
 import { place } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';
-import {
-  isManaged,
-  isSubset,
-  LABEL_MANAGED_BY,
-  LABEL_TEMPLATE,
-  memberCopy,
-} from './member-object.js';
+import { MemberCleanupPendingError } from '../errors/index.js';
+import { addFinalizer, FINALIZER_CLEANUP, hasFinalizer, removeFinalizers } from '../finalizers.js';
+import { releaseMemberObject, templateLabel, type ReleaseOptions } from './member-cleanup.js';
+import { isManaged, isSubset, LABEL_TEMPLATE, memberCopy } from './member-object.js';
 import { aggregateStatus, healthOf } from './status-aggregation.js';
 
 export const ControllerName = 'propagation-controller';
-/** Finalizer on templates: member objects are cleaned up before the template goes. */
-export const FINALIZER_CLEANUP = 'federation.flotilla.io/cleanup';
+export { FINALIZER_CLEANUP };
+/** Release options for objects whose template no longer places them there. */
+const RELEASE_DELETE: ReleaseOptions = { orphan: false, waitGone: false };
 /** Annotation on a template: keep member objects when it is deleted. */
 export const ANNOTATION_ORPHAN = 'federation.flotilla.io/orphan';
 
@@ -141,37 +142,8 @@ export class PropagationController {
     const binding = this.opts.informers
       .for<ResourceBinding>(RESOURCE_BINDINGS)
       .get(`${ns ?? ''}/${bindingName}`);
-    const tclient = this.opts.client.resource(t.gvr, ns);
     if (tmpl.metadata.deletionTimestamp) {
-      if (!(tmpl.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) return undefined;
-      const orphan =
-        (tmpl.metadata.finalizers ?? []).includes(FINALIZER_ORPHAN) ||
-        tmpl.metadata.annotations?.[ANNOTATION_ORPHAN] === 'true';
-      await this.removeFrom(
-        t,
-        tmpl,
-        (binding?.spec.clusters ?? []).map((c) => c.name),
-        orphan,
-      );
-      if (binding) {
-        await this.opts.client
-          .resource(RESOURCE_BINDINGS, ns)
-          .delete(bindingName)
-          .catch(ignoreNotFound);
-      }
-      await tclient
-        .patch(
-          tmpl.metadata.name ?? '',
-          {
-            metadata: {
-              finalizers: (tmpl.metadata.finalizers ?? []).filter(
-                (f) => f !== FINALIZER_CLEANUP && f !== FINALIZER_ORPHAN,
-              ),
-            },
-          },
-          'merge',
-        )
-        .catch(ignoreNotFound);
+      await this.finalize(t, tmpl, bindingName, binding);
       return undefined;
     }
     const policy = this.opts.informers
@@ -185,12 +157,14 @@ export class PropagationController {
       )[0];
     if (!policy) {
       if (binding) {
-        await this.removeFrom(
+        const left = await this.removeFrom(
           t,
           tmpl,
           binding.spec.clusters.map((c) => c.name),
-          false,
+          RELEASE_DELETE,
         );
+        // keep the binding (it names the clusters) until every member has been cleaned
+        if (left.length > 0) throw new MemberCleanupPendingError(objKey, left);
         await this.opts.client
           .resource(RESOURCE_BINDINGS, ns)
           .delete(bindingName)
@@ -198,12 +172,8 @@ export class PropagationController {
       }
       return undefined;
     }
-    if (!(tmpl.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) {
-      await tclient.patch(
-        tmpl.metadata.name ?? '',
-        { metadata: { finalizers: [...(tmpl.metadata.finalizers ?? []), FINALIZER_CLEANUP] } },
-        'merge',
-      );
+    if (!hasFinalizer(tmpl, FINALIZER_CLEANUP)) {
+      await addFinalizer(this.opts.client, t.gvr, tmpl, FINALIZER_CLEANUP);
       return undefined; // the update event brings us back
     }
     const clusters = this.opts.informers.for<Cluster>(CLUSTERS).list();
@@ -222,7 +192,7 @@ export class PropagationController {
     );
     const keep = new Set(decision.clusters.map((c) => c.name));
     const stale = (binding?.spec.clusters ?? []).map((c) => c.name).filter((n) => !keep.has(n));
-    const unreachable = await this.removeFrom(t, tmpl, stale, false);
+    const unreachable = await this.removeFrom(t, tmpl, stale, RELEASE_DELETE);
     await this.writeBinding(
       t,
       tmpl,
@@ -315,37 +285,72 @@ export class PropagationController {
     }
   }
 
-  /** Deletes (or orphans) the template's objects in the given clusters; returns the ones that could not be reached. */
+  /**
+   * Deletion: release the template's objects in every joined cluster (not only the bound ones, so
+   * leftovers of earlier placements go too), then drop the binding and the cleanup finalizer.
+   * While a joined member cannot be reached the finalizer stays and the key is retried; clusters
+   * that are no longer joined are skipped. `orphan` / `foregroundDeletion` are left for the
+   * garbage collector, which acts once this finalizer is gone.
+   */
+  private async finalize(
+    t: TemplateType,
+    tmpl: KubeObject,
+    bindingName: string,
+    binding: ResourceBinding | undefined,
+  ): Promise<void> {
+    if (!hasFinalizer(tmpl, FINALIZER_CLEANUP)) return;
+    const ns = tmpl.metadata.namespace;
+    const release: ReleaseOptions = {
+      orphan:
+        hasFinalizer(tmpl, FINALIZER_ORPHAN) ||
+        tmpl.metadata.annotations?.[ANNOTATION_ORPHAN] === 'true',
+      waitGone: hasFinalizer(tmpl, FINALIZER_FOREGROUND),
+    };
+    const joined = this.opts.informers
+      .for<Cluster>(CLUSTERS)
+      .list()
+      .map((c) => c.metadata.name ?? '');
+    const left = await this.removeFrom(t, tmpl, joined, release);
+    if (left.length > 0) throw new MemberCleanupPendingError(objectKey(tmpl), left);
+    if (binding) {
+      await this.opts.client
+        .resource(RESOURCE_BINDINGS, ns)
+        .delete(bindingName)
+        .catch(ignoreNotFound);
+    }
+    await removeFinalizers(this.opts.client, t.gvr, tmpl, [FINALIZER_CLEANUP]);
+  }
+
+  /**
+   * Deletes (or orphans) the template's objects in the given clusters (members independent, all
+   * at once); clusters no longer joined are skipped.
+   * @returns the clusters where objects are left: unreachable, or still deleting in foreground.
+   */
   private async removeFrom(
     t: TemplateType,
     tmpl: KubeObject,
     clusterNames: string[],
-    orphan: boolean,
+    release: ReleaseOptions,
   ): Promise<string[]> {
-    const unreachable: string[] = [];
-    for (const name of clusterNames) {
-      const cluster = this.opts.informers.for<Cluster>(CLUSTERS).get(name);
-      if (!cluster) continue;
-      try {
-        const rc = this.opts.clients.for(cluster).resource(t.gvr, tmpl.metadata.namespace);
-        const existing = await rc.get(tmpl.metadata.name ?? '').catch(ignoreNotFound);
-        if (!existing || !isManaged(existing)) continue;
-        if (orphan) {
-          const labels = { ...(existing.metadata.labels ?? {}) };
-          delete labels[LABEL_MANAGED_BY];
-          delete labels[LABEL_TEMPLATE];
-          await rc.update({ ...existing, metadata: { ...existing.metadata, labels } });
-        } else {
-          await rc
-            .delete(existing.metadata.name ?? '', { propagationPolicy: 'Background' })
-            .catch(ignoreNotFound);
+    const label = templateLabel(t.kind, tmpl.metadata.namespace, tmpl.metadata.name ?? '');
+    const left = await Promise.all(
+      clusterNames.map(async (name): Promise<string[]> => {
+        const cluster = this.opts.informers.for<Cluster>(CLUSTERS).get(name);
+        if (!cluster) return [];
+        try {
+          const rc = this.opts.clients.for(cluster).resource(t.gvr, tmpl.metadata.namespace);
+          const existing = await rc.get(tmpl.metadata.name ?? '').catch(ignoreNotFound);
+          return (await releaseMemberObject(rc, existing, label, release)) ? [] : [name];
+        } catch (err) {
+          if (err instanceof ApiError && err.code < 500 && err.code !== 429) throw err;
+          this.opts.logger.warn(
+            `${t.kind} ${objectKey(tmpl)}: cannot clean up in cluster ${name}: ${err instanceof Error ? err.message : String(err)}`,
+          );
+          return [name];
         }
-      } catch (err) {
-        if (err instanceof ApiError && err.code < 500) throw err;
-        unreachable.push(name);
-      }
-    }
-    return unreachable;
+      }),
+    );
+    return left.flat();
   }
 
   private async writeBinding(

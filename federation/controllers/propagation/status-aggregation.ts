@@ -1,15 +1,33 @@
 import type { KubeObject } from '../../apis/meta.js';
 
-/** Status fields summed across clusters for workloads. */
+/** Status fields summed across clusters for workloads (and reported per cluster). */
 const SUMMED = [
   'replicas',
   'updatedReplicas',
   'readyReplicas',
   'availableReplicas',
   'unavailableReplicas',
-];
+] as const;
 
-/** Aggregates member statuses into the template's status (sums for workloads; first one otherwise). */
+/** One member's share of a workload, in the template's `status.clusters`. */
+export interface ClusterWorkloadStatus {
+  cluster: string;
+  replicas: number;
+  updatedReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  unavailableReplicas: number;
+  /** The generation the member's controller has seen of its copy. */
+  observedGeneration?: number;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/**
+ * Aggregates member statuses into the template's status: for workloads the standard totals
+ * (summed) plus `clusters`, one entry per member with its own counts, in the order given (the
+ * placement's, sorted by name). Other kinds have no aggregated status.
+ */
 export function aggregateStatus(
   kind: string,
   perCluster: { cluster: string; status: Record<string, unknown> | undefined }[],
@@ -17,13 +35,20 @@ export function aggregateStatus(
 ): Record<string, unknown> | undefined {
   if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet') {
     const out: Record<string, unknown> = {};
-    for (const f of SUMMED) {
-      out[f] = perCluster.reduce(
-        (n, c) => n + (typeof c.status?.[f] === 'number' ? c.status[f] : 0),
-        0,
-      );
-    }
+    for (const f of SUMMED) out[f] = perCluster.reduce((n, c) => n + num(c.status?.[f]), 0);
     if (generation !== undefined) out.observedGeneration = generation;
+    out.clusters = perCluster.map((c): ClusterWorkloadStatus => {
+      const og = c.status?.observedGeneration;
+      return {
+        cluster: c.cluster,
+        replicas: num(c.status?.replicas),
+        updatedReplicas: num(c.status?.updatedReplicas),
+        readyReplicas: num(c.status?.readyReplicas),
+        availableReplicas: num(c.status?.availableReplicas),
+        unavailableReplicas: num(c.status?.unavailableReplicas),
+        ...(typeof og === 'number' ? { observedGeneration: og } : {}),
+      };
+    });
     return out;
   }
   return undefined;

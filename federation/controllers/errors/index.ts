@@ -1,0 +1,1 @@
+export { MemberCleanupPendingError } from './member-cleanup-pending-error.js';
