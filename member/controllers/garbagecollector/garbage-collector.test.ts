@@ -64,6 +64,22 @@ describe('GarbageCollector', () => {
     ]);
   });
 
+  it('releases a pod deleted in the foreground at once: it has no dependents', async () => {
+    const p = pod('p', 'web', { owner: 'web-1' });
+    p.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    p.metadata.finalizers = [FINALIZER_FOREGROUND];
+    const actions = await run(
+      [
+        [REPLICASETS, [replicaSet('web-1', 'web', 1)]],
+        [PODS, [p]],
+      ],
+      '/pods|default/p',
+    );
+    expect(actions.map((a) => [a.verb, a.resource, a.name, a.body])).toEqual([
+      ['patch', '/pods', 'p', { metadata: { finalizers: [] } }],
+    ]);
+  });
+
   it('deletes dependents first for foreground deletion', async () => {
     const rs = replicaSet('web-1', 'web', 1, 1, {
       deletionTimestamp: '2026-01-01T00:00:00Z',

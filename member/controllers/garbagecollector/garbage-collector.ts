@@ -95,8 +95,9 @@ export class GarbageCollector {
     const ns = obj.metadata.namespace;
     const client = this.ctx.client.resource(gvr, ns);
     const node = GRAPH.find((g) => gvrKey(g.gvr) === gvrKey(gvr));
-    if (node && obj.metadata.deletionTimestamp) {
-      const deps = node.dependents.flatMap((dg) =>
+    if (obj.metadata.deletionTimestamp) {
+      // a leaf kind (Pod) has no dependents: its orphan/foreground finalizers go at once
+      const deps = (node?.dependents ?? []).flatMap((dg) =>
         this.ctx.informers
           .for(dg)
           .list(ns)
