@@ -26,7 +26,12 @@ export {
   type FederatedCatalog,
   type ClusterEndpoints,
 } from './resolver/federated-names.js';
-export { ClusterSources } from './resolver/cluster-sources.js';
+export { ClusterSources, type ClusterSourcesOptions } from './resolver/cluster-sources.js';
+export {
+  UpstreamPool,
+  type UpstreamPoolOptions,
+  type UpstreamCircuitState,
+} from './resolver/upstream-pool.js';
 export { UpstreamError } from './resolver/upstream-error.js';
 export { WireError } from './wire/wire-error.js';
 

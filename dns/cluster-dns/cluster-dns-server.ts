@@ -14,6 +14,8 @@ export interface ClusterDnsServerOptions {
   /** 0 = any free port (UDP and TCP share it). */
   port?: number;
   ttl?: number;
+  /** Simultaneous TCP client connections; more are closed at once. @defaultValue 256 */
+  maxTcpConnections?: number;
 }
 
 /**
@@ -100,7 +102,13 @@ export class ClusterDnsServer {
   /** Listens on UDP and TCP (same port). */
   async start(): Promise<{ host: string; port: number }> {
     this.transport = new DnsTransport(
-      { host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 },
+      {
+        host: this.opts.host ?? '127.0.0.1',
+        port: this.opts.port ?? 0,
+        ...(this.opts.maxTcpConnections !== undefined
+          ? { maxTcpConnections: this.opts.maxTcpConnections }
+          : {}),
+      },
       (query) => this.handle(query),
     );
     this.address = await this.transport.start();

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  kubeconfigFor,
+  loadKubeconfig,
+  type ContextConnection,
+} from '../../federation/machinery/client/kubeconfig.js';
+import { BadRequestError } from '../../federation/machinery/errors/index.js';
 import {
   cidrMatcher,
   clusterDnsDefaults,
+  federationConnection,
   resolverDefaults,
   validateClusterDnsOptions,
   validateResolverOptions,
@@ -39,8 +49,108 @@ describe('dns cmd options', () => {
       upstreams: ['nohost'],
       clientClusters: [{ cidr: '10.0.0.0/40', cluster: 'a' }],
       maxInflight: 0,
+      maxTcpConnections: 0,
     });
-    expect(errs).toHaveLength(6);
+    expect(errs).toHaveLength(7);
+  });
+
+  const base = { ...resolverDefaults, routes: [], upstreams: [], clientClusters: [] };
+
+  it('validates the federation connection flags together', () => {
+    expect(
+      validateResolverOptions({ ...base, federationKubeconfig: '/k', federationContext: 'f' }),
+    ).toEqual([]);
+    expect(
+      validateResolverOptions({
+        ...base,
+        federationServer: 'https://127.0.0.1:1',
+        federationToken: 't',
+      }),
+    ).toEqual([]);
+    expect(
+      validateResolverOptions({
+        ...base,
+        federationKubeconfig: '/k',
+        federationServer: 'https://127.0.0.1:1',
+      }),
+    ).toHaveLength(1);
+    expect(
+      validateResolverOptions({ ...base, federationKubeconfig: '/k', federationToken: 't' }),
+    ).toHaveLength(1);
+    expect(validateResolverOptions({ ...base, federationKubeconfig: '' })).toHaveLength(1);
+    expect(validateResolverOptions({ ...base, federationContext: 'fed' })).toEqual([
+      '--federation-context needs --federation-kubeconfig',
+    ]);
+    expect(validateResolverOptions({ ...base, federationToken: 't' })).toEqual([
+      '--federation-token needs --federation-server',
+    ]);
+  });
+
+  it('builds the federation client options from a kubeconfig context (CA data included)', () => {
+    const calls: [string, string | undefined][] = [];
+    const load = (path: string, context?: string): ContextConnection => {
+      calls.push([path, context]);
+      return {
+        context: context ?? 'current',
+        server: 'https://127.0.0.1:7443',
+        token: 'tok',
+        caData: 'Q0E=',
+      };
+    };
+    expect(
+      federationConnection(
+        { ...base, federationKubeconfig: '/fed', federationContext: 'fed' },
+        load,
+      ),
+    ).toEqual({ server: 'https://127.0.0.1:7443', token: 'tok', caData: 'Q0E=' });
+    expect(federationConnection({ ...base, federationKubeconfig: '/fed' }, load)).toMatchObject({
+      caData: 'Q0E=',
+    });
+    expect(calls).toEqual([
+      ['/fed', 'fed'],
+      ['/fed', undefined],
+    ]);
+    expect(
+      federationConnection(
+        { ...base, federationServer: 'http://127.0.0.1:1', federationToken: 't' },
+        load,
+      ),
+    ).toEqual({ server: 'http://127.0.0.1:1', token: 't' });
+    expect(federationConnection(base, load)).toBeUndefined();
+    expect(calls).toHaveLength(2);
+    const bad = (): ContextConnection => ({ context: 'x', server: 'ftp://nope' });
+    expect(() => federationConnection({ ...base, federationKubeconfig: '/fed' }, bad)).toThrow(
+      BadRequestError,
+    );
+  });
+
+  it('reads server, token and CA of the chosen context from a kubeconfig file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dns-opts-'));
+    try {
+      const path = join(dir, 'kubeconfig');
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      writeFileSync(
+        path,
+        kubeconfigFor(
+          { name: 'other', server: 'https://127.0.0.9:1' },
+          { name: 'fed', server: 'https://127.0.0.1:7443', token: 'tok', caCert: pem },
+        ),
+      );
+      const conn = federationConnection(
+        { ...base, federationKubeconfig: path, federationContext: 'fed' },
+        loadKubeconfig,
+      );
+      expect(conn).toMatchObject({ server: 'https://127.0.0.1:7443', token: 'tok' });
+      expect(Buffer.from(conn?.caData ?? '', 'base64').toString()).toBe(pem);
+      expect(() =>
+        federationConnection(
+          { ...base, federationKubeconfig: path, federationContext: 'missing' },
+          loadKubeconfig,
+        ),
+      ).toThrow(BadRequestError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('maps client addresses to clusters by CIDR', () => {

@@ -1,3 +1,7 @@
+import type { ContextConnection } from '../../federation/machinery/client/kubeconfig.js';
+import type { RestClientOptions } from '../../federation/machinery/client/rest-client.js';
+import { BadRequestError } from '../../federation/machinery/errors/index.js';
+
 /**
  * Typed options for the two DNS entrypoints, their defaults, and validation that reports every
  * problem at once. Only `cmd/*.ts` read argv; everything below receives these objects.
@@ -28,9 +32,20 @@ export interface ResolverCmdOptions {
   routes: { zone: string; servers: string[] }[];
   /** Default upstreams (`host:port`) for names no route matches; empty = REFUSED. */
   upstreams: string[];
-  /** Federation API server whose Cluster objects feed routes and federated names. */
+  /**
+   * Federation API server whose Cluster objects feed routes and federated names. For a TLS
+   * federation (self-signed CA) use {@link ResolverCmdOptions.federationKubeconfig} instead.
+   */
   federationServer?: string;
+  /** Bearer token for {@link ResolverCmdOptions.federationServer}. */
   federationToken?: string;
+  /**
+   * Kubeconfig of the federation (server, token and CA data of one context); excludes
+   * `federationServer` and `federationToken`.
+   */
+  federationKubeconfig?: string;
+  /** Context of {@link ResolverCmdOptions.federationKubeconfig}. @defaultValue its current-context */
+  federationContext?: string;
   /** Federation name in `<svc>.<ns>.<federation>.svc.<zone>`. @defaultValue 'flotilla' */
   federation: string;
   /** Zone of federation-wide names. @defaultValue 'cluster.local' */
@@ -45,6 +60,8 @@ export interface ResolverCmdOptions {
   maxInflight: number;
   /** @defaultValue 2000 */
   upstreamTimeoutMs: number;
+  /** Simultaneous TCP client connections; more are closed at once. @defaultValue 256 */
+  maxTcpConnections: number;
 }
 
 /** Defaults for {@link ClusterDnsCmdOptions}. */
@@ -68,6 +85,7 @@ export const resolverDefaults = {
   negativeCapSeconds: 30,
   maxInflight: 1024,
   upstreamTimeoutMs: 2000,
+  maxTcpConnections: 256,
 } as const;
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -119,6 +137,23 @@ export function validateResolverOptions(o: ResolverCmdOptions): string[] {
   if (o.federationServer !== undefined && !/^https?:\/\//.test(o.federationServer)) {
     errs.push('--federation-server must be an http(s) URL');
   }
+  if (o.federationKubeconfig !== undefined) {
+    if (o.federationKubeconfig === '') errs.push('--federation-kubeconfig must be a file path');
+    if (o.federationServer !== undefined || o.federationToken !== undefined) {
+      errs.push(
+        '--federation-kubeconfig excludes --federation-server and --federation-token (the kubeconfig has both)',
+      );
+    }
+  } else if (o.federationContext !== undefined) {
+    errs.push('--federation-context needs --federation-kubeconfig');
+  }
+  if (
+    o.federationToken !== undefined &&
+    o.federationServer === undefined &&
+    o.federationKubeconfig === undefined
+  ) {
+    errs.push('--federation-token needs --federation-server');
+  }
   if (!LABEL.test(o.federation)) errs.push(`--federation "${o.federation}" is not a DNS label`);
   if (!isZone(o.federationZone)) {
     errs.push(`--federation-zone "${o.federationZone}" is not a domain name`);
@@ -134,6 +169,9 @@ export function validateResolverOptions(o: ResolverCmdOptions): string[] {
     errs.push('--max-inflight must be a positive integer');
   }
   if (!(o.upstreamTimeoutMs > 0)) errs.push('--upstream-timeout must be > 0');
+  if (!Number.isInteger(o.maxTcpConnections) || o.maxTcpConnections < 1) {
+    errs.push('--max-tcp-connections must be a positive integer');
+  }
   return errs;
 }
 
@@ -152,5 +190,38 @@ export function cidrMatcher(
     if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(ip)) return undefined;
     const n = toInt(ip);
     return nets.find((x) => (n & x.mask) >>> 0 === x.base)?.cluster;
+  };
+}
+
+/**
+ * How to reach the federation API, or undefined when the resolver runs without one: from
+ * `--federation-kubeconfig` (server, token, CA data of the chosen context) or from
+ * `--federation-server`/`--federation-token`. `load` reads a kubeconfig (production:
+ * `loadKubeconfig`; tests pass a fake).
+ * @throws BadRequestError from `load` when the file is not a kubeconfig or lacks the context.
+ * @throws BadRequestError when the context's server is not an http(s) URL (same class as `load`'s).
+ */
+export function federationConnection(
+  o: ResolverCmdOptions,
+  load: (path: string, context?: string) => ContextConnection,
+): RestClientOptions | undefined {
+  if (o.federationKubeconfig !== undefined) {
+    const c = load(o.federationKubeconfig, o.federationContext);
+    if (!/^https?:\/\//.test(c.server)) {
+      throw new BadRequestError(
+        `--federation-kubeconfig ${o.federationKubeconfig}: context "${c.context}" has server "${c.server}", not an http(s) URL`,
+      );
+    }
+    return {
+      server: c.server,
+      ...(c.token !== undefined ? { token: c.token } : {}),
+      ...(c.caData !== undefined ? { caData: c.caData } : {}),
+      ...(c.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
+    };
+  }
+  if (o.federationServer === undefined) return undefined;
+  return {
+    server: o.federationServer,
+    ...(o.federationToken !== undefined ? { token: o.federationToken } : {}),
   };
 }

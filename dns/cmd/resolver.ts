@@ -3,9 +3,14 @@
  * Central resolver entrypoint: flags → {@link ResolverCmdOptions} → validate → run until SIGINT/SIGTERM.
  *
  *   tsx dns/cmd/resolver.ts --port 5300 --route member1.local=127.0.0.1:5353 --upstream 127.0.0.1:53 \
- *     [--federation-server http://127.0.0.1:7443 --client-cluster 127.0.1.0/24=member1]
+ *     [--federation-kubeconfig ~/.flotilla/federation.kubeconfig [--federation-context fed]] \
+ *     [--client-cluster 127.0.1.0/24=member1]
+ *
+ * `--federation-server URL [--federation-token T]` is the plain-HTTP alternative to a kubeconfig;
+ * a TLS federation with a self-signed certificate needs the kubeconfig's CA data.
  */
 import { parseArgs } from 'node:util';
+import { loadKubeconfig } from '../../federation/machinery/client/kubeconfig.js';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
 import { ClusterSources } from '../resolver/cluster-sources.js';
 import { FederatedNames } from '../resolver/federated-names.js';
@@ -13,6 +18,7 @@ import { Resolver } from '../resolver/resolver.js';
 import { RouteTable } from '../resolver/route-table.js';
 import {
   cidrMatcher,
+  federationConnection,
   resolverDefaults,
   validateResolverOptions,
   type ResolverCmdOptions,
@@ -26,13 +32,11 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
   let sources: ClusterSources | undefined;
   let client: RestClient | undefined;
   let federated: FederatedNames | undefined;
-  if (opts.federationServer) {
-    client = new RestClient({
-      server: opts.federationServer,
-      ...(opts.federationToken ? { token: opts.federationToken } : {}),
-    });
-    // Cluster objects replace the static routes once synced
-    sources = new ClusterSources(client, routes);
+  const connection = federationConnection(opts, loadKubeconfig);
+  if (connection) {
+    client = new RestClient(connection);
+    // static routes stay; a Cluster's spec.dns overrides a static route for the same zone
+    sources = new ClusterSources(client, routes, { staticRoutes: opts.routes });
     await sources.start(signal);
     federated = new FederatedNames({
       federation: opts.federation,
@@ -47,6 +51,7 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
     routes,
     upstreams: opts.upstreams,
     maxInflight: opts.maxInflight,
+    maxTcpConnections: opts.maxTcpConnections,
     cache: { maxEntries: opts.cacheSize, negativeCapSeconds: opts.negativeCapSeconds },
     upstream: { timeoutMs: opts.upstreamTimeoutMs },
     ...(federated ? { federated } : {}),
@@ -74,6 +79,8 @@ function parse(argv: string[]): ResolverCmdOptions {
       upstream: { type: 'string', multiple: true },
       'federation-server': { type: 'string' },
       'federation-token': { type: 'string' },
+      'federation-kubeconfig': { type: 'string' },
+      'federation-context': { type: 'string' },
       federation: { type: 'string' },
       'federation-zone': { type: 'string' },
       'client-cluster': { type: 'string', multiple: true },
@@ -81,6 +88,7 @@ function parse(argv: string[]): ResolverCmdOptions {
       'neg-cap': { type: 'string' },
       'max-inflight': { type: 'string' },
       'upstream-timeout': { type: 'string' },
+      'max-tcp-connections': { type: 'string' },
     },
   });
   const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v));
@@ -94,6 +102,12 @@ function parse(argv: string[]): ResolverCmdOptions {
     upstreams: values.upstream ?? [],
     ...(values['federation-server'] ? { federationServer: values['federation-server'] } : {}),
     ...(values['federation-token'] ? { federationToken: values['federation-token'] } : {}),
+    ...(values['federation-kubeconfig'] !== undefined
+      ? { federationKubeconfig: values['federation-kubeconfig'] }
+      : {}),
+    ...(values['federation-context'] !== undefined
+      ? { federationContext: values['federation-context'] }
+      : {}),
     federation: values.federation ?? resolverDefaults.federation,
     federationZone: values['federation-zone'] ?? resolverDefaults.federationZone,
     clientClusters: (values['client-cluster'] ?? []).map((p) => {
@@ -104,6 +118,7 @@ function parse(argv: string[]): ResolverCmdOptions {
     negativeCapSeconds: num(values['neg-cap'], resolverDefaults.negativeCapSeconds),
     maxInflight: num(values['max-inflight'], resolverDefaults.maxInflight),
     upstreamTimeoutMs: num(values['upstream-timeout'], resolverDefaults.upstreamTimeoutMs),
+    maxTcpConnections: num(values['max-tcp-connections'], resolverDefaults.maxTcpConnections),
   };
 }
 

@@ -3,7 +3,7 @@ import type { KubeClient } from '../../federation/machinery/client/kube-client.j
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import type { ClusterEndpoints, FederatedCatalog } from './federated-names.js';
-import type { RouteTable } from './route-table.js';
+import type { Route, RouteTable } from './route-table.js';
 
 const CLUSTERS = { group: 'cluster.flotilla.io', version: 'v1alpha1', resource: 'clusters' };
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
@@ -23,23 +23,42 @@ interface EndpointsLike extends KubeObject {
   subsets?: { addresses?: { ip: string }[] }[];
 }
 
+/** Options for {@link ClusterSources}. */
+export interface ClusterSourcesOptions {
+  /**
+   * Routes configured by hand (`--route`). They stay in the table; a Cluster whose `spec.dns`
+   * names the same zone overrides the static entry for that zone.
+   */
+  staticRoutes?: Route[];
+  /** How long one endpoints lookup is reused, in milliseconds. @defaultValue 1000 */
+  memoMs?: number;
+}
+
 const ready = (c: ClusterLike): boolean =>
   c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
 
 /**
  * Follows Cluster objects at the federation API: keeps the resolver's route table equal to the
- * clusters' `spec.dns` (zone → server), and looks up ready endpoints of a service in every Ready
- * member through the member's Kubernetes API (credentials from the Cluster's Secret).
+ * static routes merged with the clusters' `spec.dns` (zone → server; a Cluster wins over a static
+ * route for the same zone), and looks up ready endpoints of a service in every Ready member through
+ * the member's Kubernetes API (credentials from the Cluster's Secret). Concurrent lookups of the
+ * same service share one round of member API calls, and its result is reused for `memoMs`.
  */
 export class ClusterSources implements FederatedCatalog {
   private readonly informers: InformerFactory;
   private readonly routes: RouteTable;
   private readonly clients = new Map<string, { fp: string; client: RestClient }>();
   private readonly memo = new Map<string, { at: number; value: ClusterEndpoints[] }>();
+  private readonly inflight = new Map<string, Promise<ClusterEndpoints[]>>();
+  private readonly staticRoutes: Route[];
+  private readonly memoMs: number;
 
-  constructor(federation: KubeClient, routes: RouteTable) {
+  constructor(federation: KubeClient, routes: RouteTable, opts: ClusterSourcesOptions = {}) {
     this.informers = new InformerFactory(federation);
     this.routes = routes;
+    this.staticRoutes = opts.staticRoutes ?? [];
+    this.memoMs = opts.memoMs ?? 1000;
+    this.routes.set(this.staticRoutes);
     const refresh = (): void => this.refreshRoutes();
     this.informers
       .for<ClusterLike>(CLUSTERS)
@@ -62,17 +81,26 @@ export class ClusterSources implements FederatedCatalog {
   }
 
   private refreshRoutes(): void {
-    this.routes.set(
-      this.informers
-        .for<ClusterLike>(CLUSTERS)
-        .list()
-        .filter((c) => c.spec.dns)
-        .map((c) => ({
-          zone: c.spec.dns?.zone ?? '',
-          servers: [c.spec.dns?.server ?? ''],
-          cluster: c.metadata.name ?? '',
-        })),
-    );
+    const fromClusters: Route[] = this.informers
+      .for<ClusterLike>(CLUSTERS)
+      .list()
+      .flatMap((c) =>
+        c.spec.dns
+          ? [
+              {
+                zone: c.spec.dns.zone,
+                servers: [c.spec.dns.server],
+                cluster: c.metadata.name ?? '',
+              },
+            ]
+          : [],
+      );
+    const norm = (z: string): string => z.toLowerCase().replace(/\.$/, '');
+    const clusterZones = new Set(fromClusters.map((r) => norm(r.zone)));
+    this.routes.set([
+      ...this.staticRoutes.filter((r) => !clusterZones.has(norm(r.zone))),
+      ...fromClusters,
+    ]);
   }
 
   private client(c: ClusterLike): RestClient | undefined {
@@ -102,18 +130,37 @@ export class ClusterSources implements FederatedCatalog {
     return client;
   }
 
-  /** Ready endpoints per Ready cluster (memoised for one second). */
-  async endpoints(namespace: string, service: string): Promise<ClusterEndpoints[]> {
+  /**
+   * Ready endpoints per cluster: every Cluster is listed (so its region is known), with the
+   * service's ready addresses for a Ready cluster and none for a NotReady one or on error.
+   * Identical concurrent lookups share one in-flight promise; results are memoised for `memoMs`.
+   */
+  endpoints(namespace: string, service: string): Promise<ClusterEndpoints[]> {
     const key = `${namespace}/${service}`;
     const m = this.memo.get(key);
-    if (m && Date.now() - m.at < 1000) return m.value;
-    const clusters = this.informers.for<ClusterLike>(CLUSTERS).list().filter(ready);
-    const value = await Promise.all(
+    if (m && Date.now() - m.at < this.memoMs) return Promise.resolve(m.value);
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.lookup(namespace, service)
+        .then((value) => {
+          this.memo.set(key, { at: Date.now(), value });
+          return value;
+        })
+        .finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async lookup(namespace: string, service: string): Promise<ClusterEndpoints[]> {
+    const clusters = this.informers.for<ClusterLike>(CLUSTERS).list();
+    return Promise.all(
       clusters.map(async (c): Promise<ClusterEndpoints> => {
         const base = {
           cluster: c.metadata.name ?? '',
           ...(c.spec.region ? { region: c.spec.region } : {}),
         };
+        if (!ready(c)) return { ...base, ips: [] };
         try {
           const ep = await this.client(c)
             ?.resource<EndpointsLike>(ENDPOINTS, namespace)
@@ -125,11 +172,11 @@ export class ClusterSources implements FederatedCatalog {
             ],
           };
         } catch {
+          // an unreachable member or a missing Endpoints object means "no ready endpoints there";
+          // the cluster health controller, not DNS, decides whether the member is down
           return { ...base, ips: [] };
         }
       }),
     );
-    this.memo.set(key, { at: Date.now(), value });
-    return value;
   }
 }

@@ -12,7 +12,10 @@ export interface ClusterEndpoints {
 
 /** Where federated names look up endpoints across clusters. */
 export interface FederatedCatalog {
-  /** Ready endpoints per Ready cluster; clusters without ready endpoints may be omitted or empty. */
+  /**
+   * Ready endpoints per cluster. A cluster that is not Ready, or has no ready endpoints, should
+   * still be listed (with empty `ips`): its `region` is how a client in it finds its region.
+   */
   endpoints(namespace: string, service: string): Promise<ClusterEndpoints[]>;
 }
 
@@ -25,6 +28,21 @@ export interface FederatedNamesOptions {
   /** The cluster a client address belongs to (for locality preference). */
   clientCluster?: (ip: string) => string | undefined;
   ttl?: number;
+}
+
+/**
+ * Federation v1 locality: the client's own cluster when it has ready endpoints, else the healthy
+ * clusters of its region, else every healthy cluster. The client's region is read from the full
+ * list, so it is known even when its own cluster has no ready endpoints (the case that matters).
+ */
+function preferLocal(clusters: ClusterEndpoints[], mine: string | undefined): ClusterEndpoints[] {
+  const healthy = clusters.filter((c) => c.ips.length > 0);
+  if (mine === undefined) return healthy;
+  const own = healthy.filter((c) => c.cluster === mine);
+  if (own.length > 0) return own;
+  const region = clusters.find((c) => c.cluster === mine)?.region;
+  const sameRegion = region === undefined ? [] : healthy.filter((c) => c.region === region);
+  return sameRegion.length > 0 ? sameRegion : healthy;
 }
 
 /**
@@ -67,15 +85,9 @@ export class FederatedNames {
     res.header.ra = 1;
     const q = req.questions[0];
     const name = q?.name ?? '';
-    const all = (await this.opts.catalog.endpoints(m.ns, m.svc)).filter((c) => c.ips.length > 0);
-    let chosen = all;
-    if (m.local && this.opts.clientCluster) {
-      const mine = this.opts.clientCluster(clientIp);
-      const own = all.filter((c) => c.cluster === mine);
-      const region = all.find((c) => c.cluster === mine)?.region;
-      const sameRegion = region ? all.filter((c) => c.region === region) : [];
-      chosen = own.length > 0 ? own : sameRegion.length > 0 ? sameRegion : all;
-    }
+    const clusters = await this.opts.catalog.endpoints(m.ns, m.svc);
+    const mine = m.local ? this.opts.clientCluster?.(clientIp) : undefined;
+    const chosen = preferLocal(clusters, mine);
     const ttl = this.opts.ttl ?? 5;
     const zone = m.local ? `${this.opts.federation}.svc.${this.opts.zone}` : 'clusterset.local';
     if (chosen.length === 0) {

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { RCODE } from '../wire/dns-wire.js';
+import { parseQuery, RCODE } from '../wire/dns-wire.js';
 import { Resolver } from './resolver.js';
 import { RouteTable } from './route-table.js';
 
-function query(name: string, id = 0x1234): Buffer {
+/** A query for an A record; `edns` adds an OPT record (with DO set when `'do'`). */
+function query(name: string, id = 0x1234, edns?: 'edns' | 'do'): Buffer {
   const labels = name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]);
-  return Buffer.concat([
-    Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+  const q = Buffer.concat([
+    Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, edns ? 1 : 0]),
     ...labels,
     Buffer.from([0, 0, 1, 0, 1]),
   ]);
+  if (!edns) return q;
+  const opt = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, edns === 'do' ? 0x80 : 0, 0, 0, 0]);
+  return Buffer.concat([q, opt]);
 }
 
 function answerFor(q: Buffer, ttl: number): Buffer {
@@ -65,7 +69,7 @@ describe('Resolver.handle (no network)', () => {
     let now = 1_000_000;
     const r = new Resolver({ routes: new RouteTable(), cache: { now: () => now } });
     const q = query('web.default.svc.a.local', 1);
-    r.cache.set('web.default.svc.a.local|1|1', answerFor(q, 30), [q.length + 6], 30);
+    r.cache.set(Resolver.cacheKey(parseQuery(q)), answerFor(q, 30), [q.length + 6], 30);
     now += 12_000;
     const out = await r.handle(query('WEB.default.svc.a.local', 0xbeef), '127.0.0.1');
     expect(out?.readUInt16BE(0)).toBe(0xbeef);
@@ -73,5 +77,24 @@ describe('Resolver.handle (no network)', () => {
     now += 20_000;
     const expired = await r.handle(query('web.default.svc.a.local', 2), '127.0.0.1');
     expect((expired?.readUInt16BE(2) ?? 0) & 0x0f).toBe(RCODE.REFUSED);
+  });
+
+  it('keys the cache on EDNS presence and the DO bit', async () => {
+    const r = new Resolver({ routes: new RouteTable() });
+    const plain = query('web.default.svc.a.local', 1);
+    const keys = new Set(
+      [
+        plain,
+        query('web.default.svc.a.local', 1, 'edns'),
+        query('web.default.svc.a.local', 1, 'do'),
+      ].map((b) => Resolver.cacheKey(parseQuery(b))),
+    );
+    expect(keys.size).toBe(3);
+    r.cache.set(Resolver.cacheKey(parseQuery(plain)), answerFor(plain, 30), [], 30);
+    const hit = await r.handle(query('web.default.svc.a.local', 2), '127.0.0.1');
+    expect((hit?.readUInt16BE(2) ?? 0) & 0x0f).toBe(RCODE.NOERROR);
+    // an EDNS client misses the plain entry (and gets REFUSED here: no route, no upstream)
+    const edns = await r.handle(query('web.default.svc.a.local', 3, 'do'), '127.0.0.1');
+    expect((edns?.readUInt16BE(2) ?? 0) & 0x0f).toBe(RCODE.REFUSED);
   });
 });

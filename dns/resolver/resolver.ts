@@ -25,6 +25,8 @@ export interface ResolverOptions {
   /** Queries being forwarded at once; more get SERVFAIL. @defaultValue 1024 */
   maxInflight?: number;
   federated?: FederatedNames;
+  /** Simultaneous TCP client connections; more are closed at once. @defaultValue 256 */
+  maxTcpConnections?: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export class Resolver {
     try {
       const fed = this.opts.federated?.match(q.name);
       if (fed) return await this.opts.federated?.answer(query, fed, clientIp);
-      const key = `${q.name}|${String(q.type)}|${String(q.cls)}`;
+      const key = Resolver.cacheKey(q);
       const hit = this.cache.get(key);
       if (hit) return reuseAnswer(hit.entry.bytes, q.id, hit.entry.ttlOffsets, hit.ageSeconds);
       const route = this.opts.routes.match(q.name);
@@ -85,6 +87,17 @@ export class Resolver {
     }
   }
 
+  /**
+   * The cache (and in-flight) key of a query: name, type, class, and whether the client spoke
+   * EDNS and set DO. The stored bytes are the upstream's reply to *that* client's query, so an
+   * answer carrying an OPT record (or DNSSEC records) must not be replayed to a client that sent
+   * none (RFC 6891 §7: an OPT only goes to a requester that sent one).
+   */
+  static cacheKey(q: Query): string {
+    const edns = q.edns ? (q.dnssecOk ? 'do' : 'edns') : '-';
+    return `${q.name}|${String(q.type)}|${String(q.cls)}|${edns}`;
+  }
+
   private async forward(query: Buffer, servers: string[], key: string): Promise<Buffer> {
     const resp = await this.upstreams.query(query, servers);
     const info = scanResponse(resp);
@@ -105,7 +118,13 @@ export class Resolver {
   /** Listens on UDP and TCP (same port). */
   async start(): Promise<{ host: string; port: number }> {
     this.transport = new DnsTransport(
-      { host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 0 },
+      {
+        host: this.opts.host ?? '127.0.0.1',
+        port: this.opts.port ?? 0,
+        ...(this.opts.maxTcpConnections !== undefined
+          ? { maxTcpConnections: this.opts.maxTcpConnections }
+          : {}),
+      },
       (query, clientIp) => this.handle(query, clientIp),
     );
     this.address = await this.transport.start();

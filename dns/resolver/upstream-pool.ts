@@ -3,19 +3,33 @@ import { connect } from 'node:net';
 import {
   BrokenCircuitError,
   circuitBreaker,
+  CircuitState,
   ConsecutiveBreaker,
   handleAll,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
+import { answersQuestion, parseQuery, type Query } from '../wire/dns-wire.js';
 import { UpstreamError } from './upstream-error.js';
 
 /** Options for {@link UpstreamPool}. */
 export interface UpstreamPoolOptions {
+  /** Per-attempt timeout (UDP, and TCP after truncation). @defaultValue 2000 */
   timeoutMs?: number;
   /** Consecutive failures that open a server's breaker. @defaultValue 3 */
   failureThreshold?: number;
+  /** How long an open breaker waits before letting one trial query through. @defaultValue 5000 */
   halfOpenAfterMs?: number;
 }
+
+/** State of one upstream's circuit breaker, as reported by {@link UpstreamPool.circuitState}. */
+export type UpstreamCircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+const STATES: Record<CircuitState, UpstreamCircuitState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
 
 function split(server: string): { host: string; port: number } {
   const i = server.lastIndexOf(':');
@@ -27,11 +41,19 @@ function split(server: string): { host: string; port: number } {
 /**
  * Sends raw queries to upstream servers: UDP first, TCP when the answer is truncated; one
  * cockatiel circuit breaker per server, and failover to the next server of the route.
+ *
+ * A reply is accepted only when it comes from the address and port queried, carries the query's
+ * ID and repeats its question (RFC 5452 §9.1); anything else is ignored as forged or stray, and
+ * the attempt keeps waiting until its timeout. The UDP socket is connected, so the kernel also
+ * drops datagrams from other peers and reports ICMP port-unreachable as an immediate failure.
  */
 export class UpstreamPool {
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
   private readonly opts: UpstreamPoolOptions;
+  /** Attempts sent per server (breaker-rejected attempts are not counted). */
   readonly counts = new Map<string, number>();
+  /** Replies ignored because sender, ID or question did not match. */
+  mismatched = 0;
 
   constructor(opts: UpstreamPoolOptions = {}) {
     this.opts = opts;
@@ -49,15 +71,26 @@ export class UpstreamPool {
     return b;
   }
 
-  /** Resolves with the first answer from `servers` (in order, skipping open breakers). */
+  /** The breaker state of `server` (`closed` for a server never queried). */
+  circuitState(server: string): UpstreamCircuitState {
+    const b = this.breakers.get(server);
+    return b ? STATES[b.state] : 'closed';
+  }
+
+  /**
+   * Resolves with the first answer from `servers` (in order, skipping open breakers).
+   * @throws UpstreamError when every server failed or had its breaker open.
+   * @throws WireError when `query` is not a well-formed single-question query.
+   */
   async query(query: Buffer, servers: string[]): Promise<Buffer> {
+    const q = parseQuery(query);
     let last: unknown;
     for (const s of servers) {
       try {
         return await this.breaker(s).execute(async () => {
           this.counts.set(s, (this.counts.get(s) ?? 0) + 1);
-          const udp = await this.udp(query, s);
-          return (udp.readUInt16BE(2) & 0x0200) !== 0 ? await this.tcp(query, s) : udp;
+          const udp = await this.udp(query, q, s);
+          return (udp.readUInt16BE(2) & 0x0200) !== 0 ? await this.tcp(query, q, s) : udp;
         });
       } catch (err) {
         last = err instanceof BrokenCircuitError ? new UpstreamError(s, 'circuit open') : err;
@@ -66,31 +99,52 @@ export class UpstreamPool {
     throw last instanceof Error ? last : new UpstreamError(servers.join(','), 'no upstream');
   }
 
-  private udp(query: Buffer, server: string): Promise<Buffer> {
+  /** Whether `msg` is a reply to `q`: a response with the query's ID and question. */
+  private matches(msg: Buffer, q: Query): boolean {
+    const ok =
+      msg.length >= 12 &&
+      (msg.readUInt16BE(2) & 0x8000) !== 0 &&
+      msg.readUInt16BE(0) === q.id &&
+      answersQuestion(msg, q);
+    if (!ok) this.mismatched++;
+    return ok;
+  }
+
+  private udp(query: Buffer, q: Query, server: string): Promise<Buffer> {
     const { host, port } = split(server);
-    const id = query.readUInt16BE(0);
     return new Promise((resolve, reject) => {
       const sock = createSocket('udp4');
-      const timer = setTimeout(() => {
+      let peer: { address: string; port: number } | undefined;
+      let done = false;
+      const finish = (err: Error | undefined, msg?: Buffer): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
         sock.close();
-        reject(new UpstreamError(server, 'timeout'));
+        if (err) reject(err);
+        else if (msg) resolve(msg);
+      };
+      const timer = setTimeout(() => {
+        finish(new UpstreamError(server, 'timeout'));
       }, this.opts.timeoutMs ?? 2000);
       sock.on('message', (msg, rinfo) => {
-        if (rinfo.port !== port || msg.length < 12 || msg.readUInt16BE(0) !== id) return;
-        clearTimeout(timer);
-        sock.close();
-        resolve(msg);
+        if (peer?.address !== rinfo.address || peer.port !== rinfo.port) {
+          this.mismatched++;
+          return;
+        }
+        if (this.matches(msg, q)) finish(undefined, msg);
       });
       sock.on('error', (err) => {
-        clearTimeout(timer);
-        sock.close();
-        reject(new UpstreamError(server, err.message));
+        finish(new UpstreamError(server, err.message));
       });
-      sock.send(query, port, host);
+      sock.connect(port, host, () => {
+        peer = sock.remoteAddress();
+        sock.send(query);
+      });
     });
   }
 
-  private tcp(query: Buffer, server: string): Promise<Buffer> {
+  private tcp(query: Buffer, q: Query, server: string): Promise<Buffer> {
     const { host, port } = split(server);
     return new Promise((resolve, reject) => {
       const s = connect({ host, port });
@@ -106,15 +160,25 @@ export class UpstreamPool {
       });
       s.on('data', (d: Buffer) => {
         buf = Buffer.concat([buf, d]);
-        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-          clearTimeout(timer);
-          s.destroy();
-          resolve(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        // a connection carries only our query, but a reply to anything else is still refused
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+          buf = buf.subarray(2 + msg.length);
+          if (this.matches(msg, q)) {
+            clearTimeout(timer);
+            s.destroy();
+            resolve(Buffer.from(msg));
+            return;
+          }
         }
       });
       s.on('error', (err) => {
         clearTimeout(timer);
         reject(new UpstreamError(server, err.message));
+      });
+      s.on('close', () => {
+        clearTimeout(timer);
+        reject(new UpstreamError(server, 'tcp connection closed without an answer'));
       });
     });
   }

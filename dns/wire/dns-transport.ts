@@ -14,6 +14,11 @@ export interface DnsTransportOptions {
   port?: number;
   /** Idle TCP connections are closed after this long (RFC 7766 §6.2.3). @defaultValue 10000 */
   tcpIdleMs?: number;
+  /**
+   * Simultaneous TCP connections; a connection beyond this is closed as soon as it is accepted
+   * (RFC 7766 §6.2.2: servers may limit connections). @defaultValue 256
+   */
+  maxTcpConnections?: number;
 }
 
 /**
@@ -29,6 +34,9 @@ export class DnsTransport {
   private readonly handle: DnsHandler;
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
+  private readonly conns = new Set<Socket>();
+  /** TCP connections closed because {@link DnsTransportOptions.maxTcpConnections} was reached. */
+  rejectedTcp = 0;
   address = { host: '', port: 0 };
 
   constructor(opts: DnsTransportOptions, handle: DnsHandler) {
@@ -70,7 +78,20 @@ export class DnsTransport {
     return this.address;
   }
 
+  /** TCP connections open right now. */
+  get tcpConnections(): number {
+    return this.conns.size;
+  }
+
   private serveTcp(sock: Socket): void {
+    if (this.conns.size >= (this.opts.maxTcpConnections ?? 256)) {
+      this.rejectedTcp++;
+      sock.on('error', () => undefined);
+      sock.destroy();
+      return;
+    }
+    this.conns.add(sock);
+    sock.on('close', () => this.conns.delete(sock));
     let buf: Buffer = Buffer.alloc(0);
     sock.setTimeout(this.opts.tcpIdleMs ?? 10_000, () => sock.destroy());
     sock.on('error', () => undefined);
@@ -96,6 +117,9 @@ export class DnsTransport {
     this.udp = undefined;
     const tcp = this.tcp;
     this.tcp = undefined;
+    // close() only stops accepting; open (possibly idle) client connections would hold it
+    for (const c of this.conns) c.destroy();
+    this.conns.clear();
     await new Promise<void>((resolve) => {
       if (!tcp) resolve();
       else tcp.close(() => resolve());

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuery, readName, reuseAnswer, scanResponse, truncate } from './dns-wire.js';
+import {
+  answersQuestion,
+  parseQuery,
+  readName,
+  reuseAnswer,
+  scanResponse,
+  truncate,
+} from './dns-wire.js';
 import { WireError } from './wire-error.js';
 
 function query(name: string, type = 1, opt = false): Buffer {
@@ -21,7 +28,26 @@ describe('dns wire', () => {
       type: 1,
       cls: 1,
       udpSize: 4096,
+      edns: true,
+      dnssecOk: false,
     });
+    expect(parseQuery(query('a.b'))).toMatchObject({ edns: false, dnssecOk: false });
+    const withDo = query('a.b', 1, true);
+    withDo.writeUInt16BE(0x8000, withDo.length - 4);
+    expect(parseQuery(withDo)).toMatchObject({ edns: true, dnssecOk: true });
+  });
+
+  it('matches a response to its question (case-insensitively), and nothing else', () => {
+    const q = parseQuery(query('Web.Default.svc', 1));
+    const resp = query('wEB.dEFAULT.SVC', 1);
+    resp.writeUInt16BE(0x8180, 2);
+    expect(answersQuestion(resp, q)).toBe(true);
+    expect(answersQuestion(query('other.default.svc', 1), q)).toBe(false);
+    expect(answersQuestion(query('web.default.svc', 28), q)).toBe(false);
+    expect(answersQuestion(resp.subarray(0, 14), q)).toBe(false);
+    const noQuestion = Buffer.from(resp);
+    noQuestion.writeUInt16BE(0, 4);
+    expect(answersQuestion(noQuestion, q)).toBe(false);
   });
 
   it('rejects compression loops and names running off the end', () => {

@@ -34,6 +34,10 @@ export interface Query {
   questionEnd: number;
   /** Largest UDP answer the client accepts (EDNS0 payload size, else 512). */
   udpSize: number;
+  /** The query carries an EDNS0 OPT record (RFC 6891). */
+  edns: boolean;
+  /** The OPT record's DO bit (DNSSEC OK, RFC 3225); false without EDNS. */
+  dnssecOk: boolean;
 }
 
 /** Reads a (possibly compressed) domain name. Rejects pointer loops and oversize names. */
@@ -89,6 +93,8 @@ export function parseQuery(buf: Buffer): Query {
     cls: buf.readUInt16BE(end + 2),
     questionEnd: end + 4,
     udpSize: 512,
+    edns: false,
+    dnssecOk: false,
   };
   // EDNS0: an OPT record in the additional section carries the payload size in its class field
   const an = buf.readUInt16BE(6);
@@ -100,11 +106,34 @@ export function parseQuery(buf: Buffer): Query {
       off = skipName(buf, off);
       if (off + 10 > buf.length) break;
       const type = buf.readUInt16BE(off);
-      if (type === TYPE.OPT) q.udpSize = Math.min(Math.max(buf.readUInt16BE(off + 2), 512), 4096);
+      if (type === TYPE.OPT) {
+        q.udpSize = Math.min(Math.max(buf.readUInt16BE(off + 2), 512), 4096);
+        q.edns = true;
+        // the OPT "TTL" is extended-rcode(8) version(8) flags(16); DO is the top flag bit
+        q.dnssecOk = (buf.readUInt16BE(off + 6) & 0x8000) !== 0;
+      }
       off += 10 + buf.readUInt16BE(off + 8);
     }
   }
   return q;
+}
+
+/**
+ * Whether `resp` answers `q`: exactly one question, the same name (case-insensitively, so 0x20
+ * case randomisation upstream is tolerated), type and class. Used to reject forged or stray
+ * replies (RFC 5452 §9.1). Never throws.
+ */
+export function answersQuestion(resp: Buffer, q: Query): boolean {
+  try {
+    if (resp.length < 12 || resp.readUInt16BE(4) !== 1) return false;
+    const { name, end } = readName(resp, 12);
+    if (end + 4 > resp.length) return false;
+    return (
+      name === q.name && resp.readUInt16BE(end) === q.type && resp.readUInt16BE(end + 2) === q.cls
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** What the cache needs to know about a response. */

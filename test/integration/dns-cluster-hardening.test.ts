@@ -2,7 +2,7 @@
 // compression-loop packets over UDP and TCP must not crash it; `dig` (UDP and TCP) still works after.
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterDnsServer, StaticCatalog } from '../../dns/index.js';
@@ -81,5 +81,64 @@ describe('cluster DNS hardening', () => {
       '10.96.7.7',
     );
     expect(await dig(port, 'nope.default.svc.cluster.member2')).toContain('status: NXDOMAIN');
+  });
+});
+
+describe('TCP connection limit', () => {
+  const server = new ClusterDnsServer({
+    zone: 'cluster.member3',
+    catalog: new StaticCatalog([
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { clusterIP: '10.96.8.8', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+      },
+    ]),
+    maxTcpConnections: 2,
+  });
+  let port = 0;
+  const open: Socket[] = [];
+  beforeAll(async () => {
+    port = (await server.start()).port;
+  });
+  afterAll(async () => {
+    for (const s of open) s.destroy();
+    await server.stop();
+  });
+
+  /** One framed A query for web.default.svc.cluster.member3. */
+  const framed = (id: number): Buffer => {
+    const labels = 'web.default.svc.cluster.member3'
+      .split('.')
+      .flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]);
+    const msg = Buffer.concat([
+      Buffer.from([id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+      ...labels,
+      Buffer.from([0, 0, 1, 0, 1]),
+    ]);
+    return Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 0xff]), msg]);
+  };
+
+  /** Connects, sends one query; resolves 'answered' or 'closed' (closed without an answer). */
+  const tryQuery = (id: number): Promise<'answered' | 'closed'> =>
+    new Promise((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => s.write(framed(id)));
+      open.push(s);
+      s.on('data', (d: Buffer) => {
+        if (d.length >= 4 && d.readUInt16BE(2) === id) resolve('answered');
+      });
+      s.on('close', () => resolve('closed'));
+      s.on('error', () => undefined);
+    });
+
+  it('closes connections beyond maxTcpConnections and accepts again when one ends', async () => {
+    expect(await tryQuery(1)).toBe('answered');
+    expect(await tryQuery(2)).toBe('answered');
+    expect(await tryQuery(3)).toBe('closed');
+    // UDP is not affected by the TCP limit
+    expect((await dig(port, '+short', 'web.default.svc.cluster.member3')).trim()).toBe('10.96.8.8');
+    open[0]?.destroy();
+    await expect.poll(() => tryQuery(4), { timeout: 10_000 }).toBe('answered');
   });
 });

@@ -1,24 +1,34 @@
 // The central resolver fed by the federation: its routing table follows Cluster objects
 // (spec.dns), names in a member's zone are forwarded to that member's cluster DNS, and
-// federation-wide names return ready endpoints from every Ready member (a member that goes
-// NotReady drops out). Real etcd, federation API, member API servers and dig; hollow nodes.
+// federation-wide names return ready endpoints from every Ready member: a client in a member
+// (dig -b <node address>) gets its own cluster's endpoints while there are any; a member whose
+// endpoints turn not ready, or that goes NotReady, drops out. The `dns/cmd/resolver.ts` entrypoint
+// reaches the TLS federation through its kubeconfig. Real etcd, federation API, member API servers
+// and dig; hollow nodes whose readiness probe is a TCP listener the test opens and closes.
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runResolver } from '../../dns/cmd/resolver.js';
+import { resolverDefaults } from '../../dns/cmd/options.js';
 import {
+  ClusterDnsServer,
   ClusterSources,
   createClusterDns,
   FederatedNames,
   Resolver,
   RouteTable,
+  StaticCatalog,
 } from '../../dns/index.js';
+import type { KubeObject } from '../../federation/apis/meta.js';
+import { CLUSTERS } from '../../federation/apis/federation-resource-types.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import { DEPLOYMENTS, SERVICES } from '../../member/apis/index.js';
+import { DEPLOYMENTS, ENDPOINTS, SERVICES } from '../../member/apis/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { flotilla } from '../support/cli-runner.js';
 
@@ -31,18 +41,56 @@ const routes = new RouteTable();
 let sources: ClusterSources;
 let resolver: Resolver;
 const abort = new AbortController();
+const FED_NAME = 'api.default.fleet.svc.flotilla.local';
+/** The readiness probe target: one listener per member node address, same port. */
+let probePort = 0;
+const probeListeners = new Map<string, Server>();
 
-async function dig(...args: string[]): Promise<string> {
+async function digAt(port: number, ...args: string[]): Promise<string> {
   return (
-    await run(
-      'dig',
-      ['@127.0.0.1', '-p', String(resolver.address.port), '+time=2', '+tries=1', ...args],
-      { timeout: 10_000 },
-    )
+    await run('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', ...args], {
+      timeout: 10_000,
+    })
   ).stdout;
 }
 
+async function dig(...args: string[]): Promise<string> {
+  return digAt(resolver.address.port, ...args);
+}
+
+/** Sorted `+short` A answers of `name`, asked from `source` (dig -b) when given. */
+async function addresses(name: string, source?: string, port?: number): Promise<string[]> {
+  const out = await digAt(
+    port ?? resolver.address.port,
+    ...(source ? ['-b', source] : []),
+    '+short',
+    name,
+  );
+  return out.trim().split('\n').filter(Boolean).sort();
+}
+
+/** Starts (or restarts) the probe listener on `host`; the kubelet's TCP probe succeeds while it runs. */
+async function openProbe(host: string): Promise<void> {
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => {
+      reject(new Error(`readiness probe listener ${host}:${String(probePort)}: ${err.message}`));
+    });
+    server.listen(probePort, host, () => resolve());
+  });
+  probeListeners.set(host, server);
+}
+
+async function closeProbe(host: string): Promise<void> {
+  const server = probeListeners.get(host);
+  probeListeners.delete(host);
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+}
+
 beforeAll(async () => {
+  probePort = await freePort('127.0.41.1');
+  await openProbe('127.0.41.1');
+  await openProbe('127.0.42.1');
   etcd = await startEtcd();
   fed = new FederationControlPlane({
     etcdEndpoint: etcd.endpoint,
@@ -106,7 +154,13 @@ beforeAll(async () => {
         metadata: { labels: { app: 'api' } },
         spec: {
           containers: [
-            { name: 'c', image: 'hollow:1', ports: [{ containerPort: 8080, name: 'http' }] },
+            {
+              name: 'c',
+              image: 'hollow:1',
+              // the host port is where the kubelet probes: the test's listener on each node address
+              ports: [{ containerPort: 8080, name: 'http', hostPort: probePort }],
+              readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
+            },
           ],
         },
       },
@@ -144,6 +198,7 @@ afterAll(async () => {
   for (const m of members) await m.stop();
   await fed?.stop();
   await etcd?.stop();
+  for (const host of [...probeListeners.keys()]) await closeProbe(host);
 });
 
 describe('resolver following the federation', () => {
@@ -185,22 +240,116 @@ describe('resolver following the federation', () => {
     expect((await dig('+short', 'api.default.svc.d2.flotilla.local')).trim()).toBe(ip2);
   });
 
-  it('answers the federated name with ready endpoints of both members, then drops a member that goes NotReady', async () => {
+  it('answers the federated name with ready endpoints of both members, looked up once per burst', async () => {
     await expect
-      .poll(
-        async () =>
-          (await dig('+short', 'api.default.fleet.svc.flotilla.local')).trim().split('\n').sort(),
-        { timeout: 30_000 },
-      )
+      .poll(() => addresses(FED_NAME), { timeout: 30_000 })
       .toEqual(['127.0.41.1', '127.0.42.1']);
-    expect(
-      (await dig('+short', 'api.default.svc.clusterset.local')).trim().split('\n').sort(),
-    ).toEqual(['127.0.41.1', '127.0.42.1']);
-    await members[1]?.stop();
+    expect(await addresses('api.default.svc.clusterset.local')).toEqual([
+      '127.0.41.1',
+      '127.0.42.1',
+    ]);
+    // concurrent identical lookups share one round of member API calls (one in-flight promise)
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, () => sources.endpoints('default', 'burst-check')),
+    );
+    expect(new Set(burst).size).toBe(1);
+    expect(burst[0]?.map((c) => c.cluster).sort()).toEqual(['d1', 'd2']);
+  });
+
+  it("prefers the asking client's own cluster (source address mapped to a member)", async () => {
+    expect(await addresses(FED_NAME, '127.0.41.1')).toEqual(['127.0.41.1']);
+    expect(await addresses(FED_NAME, '127.0.42.1')).toEqual(['127.0.42.1']);
+    // a client of no member, and MCS names (no locality), get every ready endpoint
+    expect(await addresses(FED_NAME, '127.0.0.1')).toEqual(['127.0.41.1', '127.0.42.1']);
+    expect(await addresses('api.default.svc.clusterset.local', '127.0.41.1')).toEqual([
+      '127.0.41.1',
+      '127.0.42.1',
+    ]);
+  });
+
+  it('drops a Ready member whose endpoints are not ready, and its clients fall back to the others', async () => {
+    // d2's pod fails its readiness probe; the member and its Cluster stay up
+    await closeProbe('127.0.42.1');
+    await expect.poll(() => addresses(FED_NAME), { timeout: 30_000 }).toEqual(['127.0.41.1']);
+    expect(await addresses(FED_NAME, '127.0.42.1')).toEqual(['127.0.41.1']);
+    expect(await addresses('api.default.svc.clusterset.local')).toEqual(['127.0.41.1']);
+    const eps = await members[1]
+      ?.client()
+      .resource<
+        KubeObject & { subsets?: { addresses?: unknown[]; notReadyAddresses?: { ip: string }[] }[] }
+      >(ENDPOINTS, 'default')
+      .get('api');
+    expect(eps?.subsets?.flatMap((x) => x.addresses ?? [])).toEqual([]);
+    expect(eps?.subsets?.flatMap((x) => x.notReadyAddresses ?? []).map((a) => a.ip)).toEqual([
+      '127.0.42.1',
+    ]);
+    const d2 = await fed
+      .client()
+      .resource<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(
+        CLUSTERS,
+      )
+      .get('d2');
+    expect(d2.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    // ready again: d2's own clients get d2 again
+    await openProbe('127.0.42.1');
     await expect
-      .poll(async () => (await dig('+short', 'api.default.fleet.svc.flotilla.local')).trim(), {
-        timeout: 30_000,
-      })
-      .toBe('127.0.41.1');
+      .poll(() => addresses(FED_NAME, '127.0.42.1'), { timeout: 30_000 })
+      .toEqual(['127.0.42.1']);
+    expect(await addresses(FED_NAME)).toEqual(['127.0.41.1', '127.0.42.1']);
+  });
+
+  it('runs the resolver entrypoint against the TLS federation from its kubeconfig, keeping static routes', async () => {
+    const staticDns = new ClusterDnsServer({
+      zone: 'static.flotilla.test',
+      catalog: new StaticCatalog([
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'web', namespace: 'default' },
+          spec: { clusterIP: '10.96.9.9' },
+        },
+      ]),
+    });
+    const staticAddr = await staticDns.start();
+    const port = await freePort();
+    const stop = new AbortController();
+    const running = runResolver(
+      {
+        ...resolverDefaults,
+        port,
+        routes: [
+          { zone: 'static.flotilla.test', servers: [`127.0.0.1:${String(staticAddr.port)}`] },
+          // d1's Cluster object names this zone too: its spec.dns must win over this dead server
+          { zone: 'd1.flotilla.local', servers: [`127.0.0.1:${String(await freePort())}`] },
+        ],
+        upstreams: [],
+        federation: 'fleet',
+        federationZone: 'flotilla.local',
+        federationKubeconfig: join(dir, 'fed'),
+        clientClusters: [{ cidr: '127.0.41.0/24', cluster: 'd1' }],
+      },
+      stop.signal,
+    );
+    try {
+      await expect
+        .poll(() => addresses(FED_NAME, '127.0.41.1', port).catch(() => []), { timeout: 30_000 })
+        .toEqual(['127.0.41.1']);
+      expect(await addresses(FED_NAME, undefined, port)).toEqual(['127.0.41.1', '127.0.42.1']);
+      expect(await addresses('web.default.svc.static.flotilla.test', undefined, port)).toEqual([
+        '10.96.9.9',
+      ]);
+      expect(await addresses('api.default.svc.d1.flotilla.local', undefined, port)).toEqual(
+        await addresses('api.default.svc.d1.flotilla.local'),
+      );
+    } finally {
+      stop.abort();
+      await running;
+      await staticDns.stop();
+    }
+  });
+
+  it('drops a member that goes NotReady', async () => {
+    await members[1]?.stop();
+    await expect.poll(() => addresses(FED_NAME), { timeout: 30_000 }).toEqual(['127.0.41.1']);
   });
 });

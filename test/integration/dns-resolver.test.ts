@@ -17,6 +17,8 @@ import {
   type DnsEndpoints,
   type DnsService,
 } from '../../dns/index.js';
+import { parseQuery } from '../../dns/wire/dns-wire.js';
+import { freePort } from '../../hack/lib/ports.js';
 import { memberResourceTypes, ENDPOINTS, SERVICES } from '../../member/apis/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 
@@ -312,5 +314,179 @@ describe('central resolver', () => {
     });
     expect(reply.readUInt16BE(0)).toBe(0x1234);
     expect(reply.readUInt16BE(2) & 0x0f).toBe(1);
+  });
+});
+
+/**
+ * A UDP DNS server scripted by the test: `reply(query, send)` decides what goes back. `answer`
+ * builds a real reply (A record, TTL 60) that echoes the query's OPT record as an EDNS server does.
+ */
+interface ScriptedUpstream {
+  server: string;
+  queries: Buffer[];
+  stop(): Promise<void>;
+}
+
+function answer(query: Buffer, ip: string, opts: { id?: number; name?: string } = {}): Buffer {
+  const q = parseQuery(query);
+  const question = opts.name
+    ? Buffer.concat([
+        ...opts.name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]),
+        Buffer.from([0, 0, 1, 0, 1]),
+      ])
+    : query.subarray(12, q.questionEnd);
+  const hdr = Buffer.alloc(12);
+  hdr.writeUInt16BE(opts.id ?? q.id, 0);
+  hdr.writeUInt16BE(0x8180, 2);
+  hdr.writeUInt16BE(1, 4);
+  hdr.writeUInt16BE(1, 6);
+  hdr.writeUInt16BE(q.edns ? 1 : 0, 10);
+  const rr = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...ip.split('.').map(Number)]);
+  // a minimal OPT: root name, type 41, payload 1232, DO copied, no options
+  const opt = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, q.dnssecOk ? 0x80 : 0, 0, 0, 0]);
+  return Buffer.concat([hdr, question, rr, ...(q.edns ? [opt] : [])]);
+}
+
+async function scriptedUpstream(
+  reply: (
+    query: Buffer,
+    send: (msg: Buffer) => void,
+    to: { address: string; port: number },
+  ) => void,
+): Promise<ScriptedUpstream> {
+  const sock = createSocket('udp4');
+  const queries: Buffer[] = [];
+  sock.on('message', (msg, rinfo) => {
+    queries.push(msg);
+    reply(msg, (m) => sock.send(m, rinfo.port, rinfo.address), rinfo);
+  });
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+  return {
+    server: `127.0.0.1:${String(sock.address().port)}`,
+    queries,
+    stop: () => new Promise<void>((resolve) => sock.close(() => resolve())),
+  };
+}
+
+describe('resolver EDNS handling and reply validation (scripted upstream)', () => {
+  const routes = new RouteTable();
+  let resolver: Resolver;
+  let port = 0;
+  let honest: ScriptedUpstream;
+  let spoofed: ScriptedUpstream;
+  const forger = createSocket('udp4');
+
+  beforeAll(async () => {
+    honest = await scriptedUpstream((q, send) => send(answer(q, '10.9.9.9')));
+    await new Promise<void>((resolve) => forger.bind(0, '127.0.0.2', resolve));
+    // before the genuine reply: a forgery from another address (right ID and question), and from
+    // the upstream's own address a reply with the wrong question and one with the wrong ID
+    spoofed = await scriptedUpstream((q, send, to) => {
+      forger.send(answer(q, '6.6.6.6'), to.port, to.address);
+      send(answer(q, '6.6.6.7', { name: 'other.spoof.test' }));
+      send(answer(q, '6.6.6.8', { id: (parseQuery(q).id + 1) & 0xffff }));
+      setTimeout(() => send(answer(q, '10.9.9.9')), 100);
+    });
+    routes.set([
+      { zone: 'edns.test', servers: [honest.server] },
+      { zone: 'spoof.test', servers: [spoofed.server] },
+    ]);
+    resolver = new Resolver({ routes });
+    port = (await resolver.start()).port;
+  });
+  afterAll(async () => {
+    await resolver.stop();
+    await honest.stop();
+    await spoofed.stop();
+    forger.close();
+  });
+
+  it('never replays a cached answer carrying OPT to a client that sent no EDNS', async () => {
+    const withEdns = await dig(port, 'a.edns.test');
+    expect(withEdns).toContain('OPT PSEUDOSECTION');
+    expect(withEdns).toMatch(/a\.edns\.test\.\s+60\s+IN\s+A\s+10\.9\.9\.9/);
+    const plain = await dig(port, '+noedns', 'a.edns.test');
+    expect(plain).toMatch(/a\.edns\.test\.\s+\d+\s+IN\s+A\s+10\.9\.9\.9/);
+    expect(plain).not.toContain('OPT PSEUDOSECTION');
+    expect(plain).toContain('ADDITIONAL: 0');
+    // each kind of client got its own upstream round trip, then is served from its own entry
+    expect(honest.queries).toHaveLength(2);
+    const hits = resolver.cache.hits;
+    expect(await dig(port, '+noedns', 'a.edns.test')).not.toContain('OPT PSEUDOSECTION');
+    expect(await dig(port, '+dnssec', 'a.edns.test')).toMatch(/flags:[^;]*; udp: \d+/);
+    expect(await dig(port, 'a.edns.test')).toContain('OPT PSEUDOSECTION');
+    expect(resolver.cache.hits).toBe(hits + 2);
+    expect(honest.queries).toHaveLength(3); // the DO query is keyed apart from plain EDNS
+  });
+
+  it('ignores replies from another address, with another question or with another ID', async () => {
+    const before = resolver.upstreams.mismatched;
+    expect((await dig(port, '+short', 'x.spoof.test')).trim()).toBe('10.9.9.9');
+    expect(spoofed.queries).toHaveLength(1);
+    // the wrong-question and wrong-ID replies were seen and refused; the forgery from 127.0.0.2
+    // never reaches the connected socket at all
+    expect(resolver.upstreams.mismatched - before).toBe(2);
+  });
+});
+
+describe('resolver upstreams: default forwarding, failover and circuit breaker', () => {
+  const catalog = new StaticCatalog([svc('web', '10.96.5.5')]);
+  const live = new ClusterDnsServer({ zone: 'example.test', catalog, ttl: 30 });
+  const second = new ClusterDnsServer({ zone: 'example.test', catalog, ttl: 30 });
+  let dead = '';
+  let liveServer = '';
+  let secondServer = '';
+  let resolver: Resolver;
+  let port = 0;
+
+  beforeAll(async () => {
+    // a port nothing listens on: the kernel answers ICMP port unreachable at once
+    dead = `127.0.0.1:${String(await freePort())}`;
+    liveServer = `127.0.0.1:${String((await live.start()).port)}`;
+    secondServer = `127.0.0.1:${String((await second.start()).port)}`;
+    resolver = new Resolver({
+      routes: new RouteTable(),
+      upstreams: [dead, liveServer, secondServer],
+      upstream: { timeoutMs: 2000, failureThreshold: 2, halfOpenAfterMs: 600_000 },
+    });
+    port = (await resolver.start()).port;
+  });
+  afterAll(async () => {
+    await resolver.stop();
+    await live.stop();
+    await second.stop();
+  });
+
+  const count = (s: string): number => resolver.upstreams.counts.get(s) ?? 0;
+
+  it('forwards names outside every route to the upstreams, failing over past a dead one', async () => {
+    expect((await dig(port, '+short', 'web.default.svc.example.test')).trim()).toBe('10.96.5.5');
+    expect(count(dead)).toBe(1);
+    expect(count(liveServer)).toBe(1);
+    expect(resolver.upstreams.circuitState(dead)).toBe('closed');
+  });
+
+  it('opens the dead upstream’s circuit after consecutive failures and then skips it', async () => {
+    // distinct names, so each one is a cache miss (NXDOMAIN from the live upstream)
+    expect(await dig(port, 'a.default.svc.example.test')).toContain('status: NXDOMAIN');
+    expect(count(dead)).toBe(2);
+    expect(resolver.upstreams.circuitState(dead)).toBe('open');
+    expect(await dig(port, 'b.default.svc.example.test')).toContain('status: NXDOMAIN');
+    expect(await dig(port, 'c.default.svc.example.test')).toContain('status: NXDOMAIN');
+    expect(count(dead)).toBe(2);
+    expect(count(liveServer)).toBe(4);
+    expect(resolver.upstreams.circuitState(liveServer)).toBe('closed');
+  });
+
+  it('fails over to the next upstream when a working one goes down, and SERVFAILs when none is left', async () => {
+    await live.stop();
+    expect((await dig(port, '+short', 'web2.default.svc.example.test')).trim()).toBe('');
+    expect(count(secondServer)).toBe(1);
+    expect(
+      (await dig(port, '+short', 'SRV', '_http._tcp.web.default.svc.example.test')).trim(),
+    ).toBe('0 100 80 web.default.svc.example.test.');
+    expect(count(secondServer)).toBe(2);
+    await second.stop();
+    expect(await dig(port, 'd.default.svc.example.test')).toContain('status: SERVFAIL');
   });
 });
