@@ -7,6 +7,15 @@ export interface ScaleSubresource {
   labelSelectorPath?: string;
 }
 
+/** Who writes an update and through which endpoint, for {@link ResourceType.admitUpdate}. */
+export interface UpdateAdmissionContext {
+  operation: 'UPDATE';
+  /** Authenticated user; undefined when the caller did not pass one (untrusted). */
+  user: string | undefined;
+  /** `status`, a custom subresource name (e.g. `approval`), or undefined for the main resource. */
+  subresource: string | undefined;
+}
+
 /** One column of the kubectl Table output for a resource. */
 export interface PrinterColumn<T extends KubeObject = KubeObject> {
   name: string;
@@ -46,6 +55,13 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
    * (ForbiddenError) to refuse.
    */
   admit?: (obj: T, ctx: { user: string; operation: 'CREATE' }) => void;
+  /**
+   * Admission on update (main resource, `status` and custom subresources): gets the object as it
+   * would be stored (bookkeeping and status separation done, before validation) and the stored one.
+   * `user` is undefined when the caller did not say who writes; a hook must treat that as an
+   * untrusted writer. Throw ApiErrors (ForbiddenError) to refuse.
+   */
+  admitUpdate?: (obj: T, old: T, ctx: UpdateAdmissionContext) => void;
   /** Extra field-selector keys beyond `metadata.name` / `metadata.namespace`. */
   fieldSelectors?: Record<string, (obj: T) => string | undefined>;
   /** Strategic-merge-patch list merge keys by JSON path, e.g. `{'.spec.template.spec.containers': 'name'}`. */

@@ -4,6 +4,7 @@ import type {
   KubeObject,
   StatusCause,
 } from '../../federation/apis/meta.js';
+import { ForbiddenError } from '../../federation/machinery/errors/index.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 
 /** An environment's registry (cluster-scoped). */
@@ -11,6 +12,11 @@ export interface Registry extends KubeObject {
   spec: {
     url: string;
     environment: string;
+    /**
+     * Secret with the registry's credentials (keys in `data`, base64): `username` + `password`
+     * (basic auth, also sent to a bearer-token realm), or `token` (sent as a static bearer token),
+     * or `.dockerconfigjson` (the `auths` entry for the registry's host).
+     */
     credentialsSecretRef?: { namespace: string; name: string };
   };
 }
@@ -48,6 +54,27 @@ export interface PromotionRequest extends KubeObject {
     message?: string;
     conditions?: Condition[];
   };
+}
+
+/**
+ * Whether `user` is a system identity (the promotion controller, replicator and notification
+ * receiver run as `system:*` users): only these may name another requester or move a request's
+ * phase outside the approval subresource.
+ */
+export function isSystemUser(user: string | undefined): boolean {
+  return user?.startsWith('system:') ?? false;
+}
+
+/**
+ * The fields only the approval subresource and system identities may change: a user who could
+ * write them could approve their own request.
+ */
+function guardedFields(p: PromotionRequest | undefined): string {
+  return JSON.stringify([
+    p?.spec?.requester ?? null,
+    p?.status?.phase ?? null,
+    p?.status?.approvals ?? null,
+  ]);
 }
 
 const req = (field: string): StatusCause => ({
@@ -128,9 +155,19 @@ export const promotionRequestType: ResourceType<PromotionRequest> = {
   // the requester is whoever is authenticated; only system identities (the notification receiver)
   // may name another requester, such as `registry:dev` or the pushing user
   admit: (p, { user }) => {
-    if (!user.startsWith('system:') && p.spec && typeof p.spec === 'object') {
+    if (!isSystemUser(user) && p.spec && typeof p.spec === 'object') {
       p.spec.requester = user;
     }
+  },
+  // requester, phase and approvals change only through the approval subresource (which checks the
+  // approver) or by system identities; an unknown writer is refused like any other user
+  admitUpdate: (p, old, { user, subresource }) => {
+    if (subresource === 'approval' || isSystemUser(user)) return;
+    if (guardedFields(p) === guardedFields(old)) return;
+    throw new ForbiddenError(
+      `user "${user ?? 'unknown'}" cannot change the requester, phase or approvals of promotion request ${old.metadata.name ?? ''}; use the approval subresource`,
+      { kind: 'promotionrequests', group: 'registry.flotilla.io', name: old.metadata.name ?? '' },
+    );
   },
   validate: (p, old) => {
     const out: StatusCause[] = [];

@@ -73,6 +73,7 @@ export const approvalHandler: SubresourceHandler = async (req) => {
       };
       return pr;
     },
+    { user: req.user, subresource: 'approval' },
   );
   return updated;
 };

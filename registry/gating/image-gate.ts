@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../federation/apis/meta.js';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import { REGISTRIES, type Registry } from '../apis/registry-types.js';
-import { OciClient } from '../oci/oci-client.js';
+import { ociClientForRegistry } from '../credentials/registry-clients.js';
 
 /** Thrown when a workload names an image digest that was not promoted to the cluster's environment registry. */
 export class ImageNotPromotedError extends Error {
@@ -47,7 +47,8 @@ export function createImageGate(
     const target = registries.find((r) => r.spec.environment === env);
     if (!target) return obj;
     const hosts = new Set(registries.map((r) => new URL(r.spec.url).host));
-    const oci = new OciClient({ url: target.spec.url });
+    // the environment registry may require credentials (spec.credentialsSecretRef)
+    const oci = await ociClientForRegistry(client, target);
     const out = structuredClone(obj);
     for (const c of containersOf(out)) {
       const m = /^([^/]+)\/(.+)@(sha256:[a-f0-9]{64})$/.exec(c.image);

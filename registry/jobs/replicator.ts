@@ -1,9 +1,9 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   circuitBreaker,
   ConsecutiveBreaker,
   ExponentialBackoff,
-  handleAll,
+  handleWhen,
   retry,
   wrap,
   type CircuitBreakerPolicy,
@@ -15,8 +15,11 @@ import {
   type PromotionRequest,
   type Registry,
 } from '../apis/registry-types.js';
+import { ociClientForRegistry } from '../credentials/registry-clients.js';
+import { RegistryCredentialsError } from '../errors/registry-credentials-error.js';
+import { RegistryHttpError } from '../errors/registry-http-error.js';
 import { copyImage, type CopyProgress } from '../oci/copy-image.js';
-import { OciClient } from '../oci/oci-client.js';
+import type { OciClient } from '../oci/oci-client.js';
 import { updatePromotionStatus } from './status-writer.js';
 
 /** User agent of the replicator's pushes; notifications carrying it are ignored (no two-way loops). */
@@ -36,6 +39,25 @@ export interface ReplicatorOptions {
 
 interface CopyJob {
   request: string;
+}
+
+/**
+ * Errors that another attempt cannot fix: the registry refused our credentials (401/403) or the
+ * credentials Secret is unusable. These fail the request at once with a message naming the cause.
+ */
+function isPermanent(err: unknown): boolean {
+  return (
+    err instanceof RegistryCredentialsError ||
+    (err instanceof RegistryHttpError && (err.status === 401 || err.status === 403))
+  );
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (err instanceof RegistryHttpError && (err.status === 401 || err.status === 403)) {
+    return `registry refused access (HTTP ${String(err.status)}); check the Registry's spec.credentialsSecretRef: ${msg}`;
+  }
+  return msg;
 }
 
 /**
@@ -79,51 +101,67 @@ export class Replicator {
   private breaker(host: string): CircuitBreakerPolicy {
     let b = this.breakers.get(host);
     if (!b) {
-      b = circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(5) });
+      b = circuitBreaker(
+        handleWhen((e) => !isPermanent(e)),
+        { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(5) },
+      );
       this.breakers.set(host, b);
     }
     return b;
   }
 
+  /** A client for the named Registry, with the credentials of its Secret. */
   private async registry(name: string): Promise<OciClient> {
     const r = await this.opts.client.resource<Registry>(REGISTRIES).get(name);
-    return new OciClient({ url: r.spec.url, userAgent: REPLICATOR_USER_AGENT });
+    return ociClientForRegistry(this.opts.client, r, { userAgent: REPLICATOR_USER_AGENT });
   }
 
   private async process(job: Job<CopyJob>): Promise<CopyProgress> {
     const name = job.data.request;
     const pr = await this.opts.client.resource<PromotionRequest>(PROMOTION_REQUESTS).get(name);
-    const src = await this.registry(pr.spec.from);
-    const dst = await this.registry(pr.spec.to);
     let last = 0;
-    const policy = wrap(
-      retry(handleAll, {
-        maxAttempts: this.opts.attempts ?? 6,
-        backoff: new ExponentialBackoff({
-          initialDelay: this.opts.backoffMs ?? 200,
-          maxDelay: 5000,
-        }),
-      }),
-      this.breaker(dst.host),
-    );
     let attempts = 0;
     try {
-      const result = await policy.execute(() => {
-        attempts++;
-        return copyImage(src, dst, pr.spec.image.repository, pr.spec.image.digest, {
-          ...(pr.spec.image.tag ? { tag: pr.spec.image.tag } : {}),
-          onProgress: (p) => {
-            void job.updateProgress({ ...p });
-            if (Date.now() - last > 300) {
-              last = Date.now();
-              void updatePromotionStatus(this.opts.client, name, (s) => {
-                s.progress = p;
-                s.attempts = attempts;
-              }).catch(() => undefined);
-            }
-          },
-        });
+      const src = await this.registry(pr.spec.from);
+      const dst = await this.registry(pr.spec.to);
+      const retrying = retry(
+        handleWhen((e) => !isPermanent(e)),
+        {
+          maxAttempts: this.opts.attempts ?? 6,
+          backoff: new ExponentialBackoff({
+            initialDelay: this.opts.backoffMs ?? 200,
+            maxDelay: 5000,
+          }),
+        },
+      );
+      // record every retry, so a copy stuck on an unreachable registry shows why
+      const onRetry = retrying.onRetry((ev) => {
+        void updatePromotionStatus(this.opts.client, name, (s) => {
+          s.attempts = attempts;
+          s.message = `retrying: ${'error' in ev ? describe(ev.error) : 'no result'}`;
+        }).catch(() => undefined);
       });
+      const policy = wrap(retrying, this.breaker(dst.host));
+      const result = await policy
+        .execute(() => {
+          attempts++;
+          return copyImage(src, dst, pr.spec.image.repository, pr.spec.image.digest, {
+            ...(pr.spec.image.tag ? { tag: pr.spec.image.tag } : {}),
+            onProgress: (p) => {
+              void job.updateProgress({ ...p });
+              if (Date.now() - last > 300) {
+                last = Date.now();
+                void updatePromotionStatus(this.opts.client, name, (s) => {
+                  s.progress = p;
+                  s.attempts = attempts;
+                }).catch(() => undefined);
+              }
+            },
+          });
+        })
+        .finally(() => {
+          onRetry.dispose();
+        });
       await updatePromotionStatus(this.opts.client, name, (s) => {
         s.phase = 'Succeeded';
         s.progress = result;
@@ -132,12 +170,15 @@ export class Replicator {
       });
       return result;
     } catch (err) {
-      const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const permanent = isPermanent(err);
+      const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       await updatePromotionStatus(this.opts.client, name, (s) => {
         if (final) s.phase = 'Failed';
         s.attempts = attempts;
-        s.message = err instanceof Error ? err.message : String(err);
+        s.message = describe(err);
       }).catch(() => undefined);
+      // bullmq would retry the job; nothing changes between attempts for a refused credential
+      if (permanent) throw new UnrecoverableError(describe(err));
       throw err;
     }
   }

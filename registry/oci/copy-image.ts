@@ -15,23 +15,38 @@ interface ManifestJson {
   layers?: { digest: string; size?: number }[];
 }
 
+/** Options for {@link copyImage}. */
+export interface CopyImageOptions {
+  /** Also point this tag at the copied manifest. */
+  tag?: string;
+  /** Repository on `dst`. @defaultValue the source repository */
+  targetRepository?: string;
+  onProgress?: (p: CopyProgress) => void;
+  /** Blobs copied at once per manifest. @defaultValue 4 */
+  concurrency?: number;
+}
+
 /**
- * Copies `repo@digest` from `src` to `dst`, preserving the digest: child manifests of an index
- * first, then for each image its config and layers (skipped when the target has them, mounted when
- * both sides are the same registry, else downloaded, verified and uploaded), and finally the exact
- * manifest bytes under the digest (and `tag` if given). Re-running a finished copy only issues HEADs.
+ * Copies `repo@digest` from `src` to `dst` (repository `targetRepository`, default `repo`),
+ * preserving the digest: child manifests of an index first, then for each image its config and
+ * layers (skipped when the target has them, mounted from the source repository when both sides are
+ * the same registry, else streamed and verified), and finally the exact manifest bytes under the
+ * digest (and `tag` if given). Re-running a finished copy only issues HEADs.
  */
 export async function copyImage(
   src: OciClient,
   dst: OciClient,
   repo: string,
   digest: string,
-  opts: { tag?: string; onProgress?: (p: CopyProgress) => void; concurrency?: number } = {},
+  opts: CopyImageOptions = {},
 ): Promise<CopyProgress> {
+  const to = opts.targetRepository ?? repo;
+  // a mount needs the blob in another repository of the same registry
+  const mountable = src.url === dst.url && to !== repo;
   const progress: CopyProgress = { blobsTotal: 0, blobsDone: 0, blobsSkipped: 0, bytesDone: 0 };
   const report = (): void => opts.onProgress?.({ ...progress });
   const copyManifest = async (d: string): Promise<Manifest> => {
-    if ((await dst.headManifest(repo, d)) === d) {
+    if ((await dst.headManifest(to, d)) === d) {
       return { bytes: Buffer.alloc(0), mediaType: '', digest: d };
     }
     const m = await src.getManifest(repo, d);
@@ -44,12 +59,12 @@ export async function copyImage(
     const queue = [...blobs];
     const worker = async (): Promise<void> => {
       for (let b = queue.shift(); b; b = queue.shift()) {
-        if (await dst.hasBlob(repo, b.digest)) {
+        if (await dst.hasBlob(to, b.digest)) {
           progress.blobsSkipped++;
-        } else if (src.url === dst.url && (await dst.mountBlob(repo, b.digest, repo))) {
+        } else if (mountable && (await dst.mountBlob(to, b.digest, repo))) {
           progress.blobsDone++;
         } else {
-          progress.bytesDone += await dst.streamBlobFrom(src, repo, b.digest);
+          progress.bytesDone += await dst.streamBlobFrom(src, to, b.digest, repo);
           progress.blobsDone++;
         }
         report();
@@ -58,15 +73,15 @@ export async function copyImage(
     await Promise.all(
       Array.from({ length: Math.min(opts.concurrency ?? 4, Math.max(1, blobs.length)) }, worker),
     );
-    await dst.putManifest(repo, d, m);
+    await dst.putManifest(to, d, m);
     return m;
   };
   const top = await copyManifest(digest);
   if (opts.tag) {
-    const cur = await dst.headManifest(repo, opts.tag);
+    const cur = await dst.headManifest(to, opts.tag);
     if (cur !== digest) {
       await dst.putManifest(
-        repo,
+        to,
         opts.tag,
         top.bytes.length > 0 ? top : await src.getManifest(repo, digest),
       );

@@ -14,10 +14,15 @@ export const MANIFEST_TYPES = [
 export interface OciClientOptions {
   /** `http(s)://host:port` */
   url: string;
+  /** Basic-auth user, also presented to a bearer-token realm. */
   username?: string;
   password?: string;
+  /** A pre-issued registry access token, sent as `Authorization: Bearer` when no realm token applies. */
+  token?: string;
   /** Sent on every request; the replicator uses it to recognise its own pushes in notifications. */
   userAgent?: string;
+  /** HTTP implementation (unit tests pass a fake). @defaultValue globalThis.fetch */
+  fetch?: typeof fetch;
 }
 
 /** A fetched manifest: exact bytes, media type and digest. */
@@ -32,19 +37,39 @@ export function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+/** The repository a `/v2/<repo>/{manifests,blobs,tags}/...` path addresses ('' for `/v2/`). */
+function repositoryOf(path: string): string {
+  return /^\/v2\/(.+)\/(?:manifests|blobs|tags)\//.exec(path)?.[1] ?? '';
+}
+
+/** `key="value"` parameters of a WWW-Authenticate challenge. */
+function challengeParams(challenge: string): Record<string, string> {
+  return Object.fromEntries(
+    [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1] ?? '', x[2] ?? '']),
+  );
+}
+
 /**
  * OCI Distribution client over HTTP: manifests (GET/HEAD/PUT with the exact bytes, so digests are
- * preserved), blobs (HEAD/GET/monolithic upload, cross-repository mount), basic and bearer-token
- * auth (WWW-Authenticate challenge), digest verification of everything it reads.
+ * preserved), blobs (HEAD/GET/monolithic upload, cross-repository mount), basic, static-bearer and
+ * bearer-token auth (WWW-Authenticate challenge), digest verification of everything it reads.
+ *
+ * Auth: every request that gets a 401 answers the challenge (a fresh token from the realm for the
+ * challenge's scope, cached per repository, or basic credentials) and is sent once more; a token
+ * that expired or lacks a scope is therefore replaced on first use. The streamed blob upload
+ * cannot replay its body, so on a 401 it starts over with a new GET and upload session.
  */
 export class OciClient {
   readonly url: string;
   private readonly opts: OciClientOptions;
-  private token: string | undefined;
+  private readonly doFetch: typeof fetch;
+  /** Realm tokens by repository ('' for requests outside a repository). */
+  private readonly tokens = new Map<string, string>();
 
   constructor(opts: OciClientOptions) {
     this.opts = opts;
     this.url = opts.url.replace(/\/+$/, '');
+    this.doFetch = opts.fetch ?? globalThis.fetch;
   }
 
   /** `host:port` of the registry (the prefix of image references). */
@@ -52,63 +77,82 @@ export class OciClient {
     return new URL(this.url).host;
   }
 
-  private headers(extra: Record<string, string> = {}): Record<string, string> {
-    const h: Record<string, string> = {
-      'User-Agent': this.opts.userAgent ?? 'flotilla-registry',
-      ...extra,
-    };
-    if (this.token) h.Authorization = `Bearer ${this.token}`;
-    else if (this.opts.username !== undefined) {
-      h.Authorization = `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password ?? ''}`).toString('base64')}`;
-    }
+  private basic(): string | undefined {
+    if (this.opts.username === undefined) return undefined;
+    const raw = `${this.opts.username}:${this.opts.password ?? ''}`;
+    return `Basic ${Buffer.from(raw).toString('base64')}`;
+  }
+
+  /** The Authorization header for a path: realm token for its repository, static token, or basic. */
+  private authorization(path: string): string | undefined {
+    const token = this.tokens.get(repositoryOf(path)) ?? this.opts.token;
+    return token !== undefined ? `Bearer ${token}` : this.basic();
+  }
+
+  private headers(auth: string | undefined, extra: Record<string, string> = {}): Headers {
+    const h = new Headers({ 'User-Agent': this.opts.userAgent ?? 'flotilla-registry', ...extra });
+    if (auth !== undefined) h.set('Authorization', auth);
     return h;
   }
 
-  private async authenticate(challenge: string): Promise<boolean> {
-    const m = /^Bearer\s+(.*)$/i.exec(challenge);
-    if (!m) return false;
-    const params = Object.fromEntries(
-      [...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1] ?? '', x[2] ?? '']),
-    );
-    if (!params.realm) return false;
+  /** Fetches a token from a Bearer challenge's realm for its service and scopes. */
+  private async fetchToken(challenge: string): Promise<string | undefined> {
+    const params = challengeParams(challenge);
+    if (!params.realm) return undefined;
     const u = new URL(params.realm);
     if (params.service) u.searchParams.set('service', params.service);
-    if (params.scope) u.searchParams.set('scope', params.scope);
-    const auth =
-      this.opts.username !== undefined
-        ? {
-            Authorization: `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password ?? ''}`).toString('base64')}`,
-          }
-        : {};
-    const res = await fetch(u, { headers: auth });
-    if (!res.ok) return false;
+    for (const scope of (params.scope ?? '').split(' ').filter(Boolean)) {
+      u.searchParams.append('scope', scope);
+    }
+    const res = await this.doFetch(u, { headers: this.headers(this.basic()) });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return undefined;
+    }
     const body = (await res.json()) as { token?: string; access_token?: string };
-    this.token = body.token ?? body.access_token;
-    return this.token !== undefined;
+    return body.token ?? body.access_token;
   }
 
-  /** One request, retried once after answering an auth challenge. */
+  /**
+   * Answers a 401: true when the request should be sent again (a fresh realm token was obtained,
+   * or the Authorization header for `path` now differs from `sent`).
+   */
+  private async answerChallenge(
+    res: Response,
+    path: string,
+    sent: string | undefined,
+  ): Promise<boolean> {
+    const challenge = res.headers.get('www-authenticate') ?? '';
+    const repo = repositoryOf(path);
+    if (/^Bearer\s/i.test(challenge)) {
+      const token = await this.fetchToken(challenge);
+      if (token === undefined) return false;
+      this.tokens.set(repo, token);
+      return true;
+    }
+    if (/^Basic\s/i.test(challenge)) this.tokens.delete(repo);
+    const next = this.authorization(path);
+    return next !== undefined && next !== sent;
+  }
+
+  /** One request, sent once more after answering a 401's auth challenge. */
   async request(
     method: string,
     path: string,
     init: { headers?: Record<string, string>; body?: Buffer } = {},
   ): Promise<Response> {
-    const go = (): Promise<Response> =>
-      fetch(`${this.url}${path}`, {
+    const send = (auth: string | undefined): Promise<Response> =>
+      this.doFetch(`${this.url}${path}`, {
         method,
-        headers: this.headers(init.headers),
+        headers: this.headers(auth, init.headers),
         ...(init.body ? { body: init.body } : {}),
         redirect: 'follow',
       });
-    let res = await go();
-    if (
-      res.status === 401 &&
-      !this.token &&
-      (await this.authenticate(res.headers.get('www-authenticate') ?? ''))
-    ) {
-      res = await go();
-    }
-    return res;
+    const sent = this.authorization(path);
+    const res = await send(sent);
+    if (res.status !== 401 || !(await this.answerChallenge(res, path, sent))) return res;
+    await res.body?.cancel();
+    return send(this.authorization(path));
   }
 
   async fail(res: Response, path: string): Promise<never> {
@@ -187,17 +231,43 @@ export class OciClient {
   }
 
   /**
-   * Streams a blob from `src` into this registry without holding it in memory: the GET body is
-   * piped into the upload PUT while a sha256 is computed; the registry verifies the digest on PUT
-   * and we check ours too. Resolves to the byte count.
+   * Streams a blob from `src` (repository `srcRepo`, default `repo`) into this registry's `repo`
+   * without holding it in memory: the GET body is piped into the upload PUT while a sha256 is
+   * computed; the registry verifies the digest on PUT and we check ours too. A 401 on the PUT (a
+   * token that expired mid-transfer) answers the challenge and starts over once, since a streamed
+   * body cannot be replayed. Resolves to the byte count.
    */
-  async streamBlobFrom(src: OciClient, repo: string, digest: string): Promise<number> {
-    const getPath = `/v2/${repo}/blobs/${digest}`;
+  async streamBlobFrom(
+    src: OciClient,
+    repo: string,
+    digest: string,
+    srcRepo = repo,
+  ): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const out = await this.streamOnce(src, repo, digest, srcRepo);
+      if (typeof out === 'number') return out;
+      const retry = attempt === 0 && (await this.answerChallenge(out.res, out.path, out.auth));
+      if (!retry) return this.fail(out.res, out.path);
+      await out.res.body?.cancel();
+    }
+  }
+
+  /** One streamed copy; a 401 on the PUT is handed back for {@link OciClient.streamBlobFrom}. */
+  private async streamOnce(
+    src: OciClient,
+    repo: string,
+    digest: string,
+    srcRepo: string,
+  ): Promise<number | { res: Response; path: string; auth: string | undefined }> {
+    const getPath = `/v2/${srcRepo}/blobs/${digest}`;
     const res = await src.request('GET', getPath);
     if (!res.ok || !res.body) return src.fail(res, getPath);
     const open = `/v2/${repo}/blobs/uploads/`;
     const up = await this.request('POST', open);
-    if (up.status !== 202) return this.fail(up, open);
+    if (up.status !== 202) {
+      await res.body.cancel();
+      return this.fail(up, open);
+    }
     const loc = new URL(up.headers.get('location') ?? '', this.url);
     loc.searchParams.set('digest', digest);
     const hash = createHash('sha256');
@@ -210,15 +280,17 @@ export class OciClient {
       },
     });
     const length = res.headers.get('content-length');
-    const put = await fetch(`${this.url}${loc.pathname}${loc.search}`, {
+    const auth = this.authorization(loc.pathname);
+    const put = await this.doFetch(`${this.url}${loc.pathname}${loc.search}`, {
       method: 'PUT',
-      headers: this.headers({
+      headers: this.headers(auth, {
         'Content-Type': 'application/octet-stream',
         ...(length ? { 'Content-Length': length } : {}),
       }),
       body: res.body.pipeThrough(hashing),
       duplex: 'half',
     });
+    if (put.status === 401) return { res: put, path: loc.pathname, auth };
     if (put.status !== 201) return this.fail(put, loc.pathname);
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== digest) throw new DigestMismatchError(digest, got);

@@ -3,6 +3,7 @@
 // the real docker CLI for push and pull.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -23,10 +24,13 @@ import {
 } from '../../hack/lib/services.js';
 import {
   approvalHandler,
+  copyImage,
   createImageGate,
   ImageNotPromotedError,
   OciClient,
   PromotionService,
+  pushRandomImage,
+  RegistryHttpError,
   PROMOTION_REQUESTS,
   promotionRequestType,
   registryResourceTypes,
@@ -36,6 +40,9 @@ import {
 } from '../../registry/index.js';
 import { runRegistryCli } from '../../registry/cli/run-registry-cli.js';
 import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
+
+const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
+const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 
 const TOKENS = {
   alice: randomBytes(8).toString('hex'),
@@ -48,6 +55,8 @@ let docker: DockerService;
 let fed: FederationControlPlane;
 let promo: PromotionService;
 const regs: Record<string, RegistryService> = {};
+/** Services started by single tests, stopped in afterAll. */
+const extra: { stop(): Promise<void> }[] = [];
 let dockerEnv: NodeJS.ProcessEnv;
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-reg-'));
 
@@ -76,6 +85,48 @@ function pushImage(registry: RegistryService, repo: string, tag: string, extraMb
   const m = /digest: (sha256:[a-f0-9]{64})/.exec(out);
   if (!m?.[1]) throw new Error(`no digest in docker push output: ${out}`);
   return m[1];
+}
+
+/**
+ * A TCP proxy to 127.0.0.1:`port` passing client→registry bytes at `bytesPerSecond` per connection:
+ * a copy through it takes seconds, long enough to stop the registry behind it mid-copy.
+ */
+async function slowProxy(
+  port: number,
+  bytesPerSecond: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    const done = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const s of [client, upstream]) {
+      s.on('error', done);
+      s.on('close', done);
+    }
+    upstream.pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      client.pause();
+      upstream.write(chunk);
+      setTimeout(() => client.resume(), (chunk.length / bytesPerSecond) * 1000);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  const p = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${String(p)}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 async function requestsFor(digest: string, repository?: string): Promise<PromotionRequest[]> {
@@ -148,6 +199,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await promo?.stop();
   await fed?.stop();
+  for (const x of extra) await x.stop();
   for (const r of Object.values(regs)) await r.stop();
   await redis?.stop();
   await etcd?.stop();
@@ -233,6 +285,43 @@ describe('image promotion between environment registries', () => {
       (await alice.resource<PromotionRequest>(PROMOTION_REQUESTS).get(pr.metadata.name ?? ''))
         .status?.phase,
     ).toBe('Pending');
+    // nor through the status subresource: the requester cannot write phase or approvals
+    const before = await alice
+      .resource<PromotionRequest>(PROMOTION_REQUESTS)
+      .get(pr.metadata.name ?? '');
+    await expect(
+      alice.resource<PromotionRequest>(PROMOTION_REQUESTS).updateStatus({
+        ...before,
+        status: {
+          ...before.status,
+          phase: 'Approved',
+          approvals: [
+            {
+              user: 'bob',
+              role: 'release-manager',
+              decision: 'approve',
+              time: '2026-01-01T00:00:00Z',
+            },
+          ],
+        },
+      }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    // a main-resource write cannot change the requester either, nor carry a status change
+    await expect(
+      alice
+        .resource<PromotionRequest>(PROMOTION_REQUESTS)
+        .patch(pr.metadata.name ?? '', { spec: { requester: 'carol' } }, 'merge'),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    await alice
+      .resource<PromotionRequest>(PROMOTION_REQUESTS)
+      .update({ ...before, status: { ...before.status, phase: 'Approved' } })
+      .catch(() => undefined);
+    const after = await alice
+      .resource<PromotionRequest>(PROMOTION_REQUESTS)
+      .get(pr.metadata.name ?? '');
+    expect(after.status).toEqual(before.status);
+    expect(after.spec).toEqual(before.spec);
+    expect(after.status?.phase).toBe('Pending');
     const kc = join(dir, 'alice.kubeconfig');
     writeFileSync(
       kc,
@@ -248,40 +337,142 @@ describe('image promotion between environment registries', () => {
     expect(err).toContain('cannot approve');
   });
 
-  it('retries while the target registry is down and finishes when it returns', async () => {
+  it('a registry stopped mid-copy: the copy retries and finishes with the same digest once it is back', async () => {
     const dev = regs.dev as RegistryService;
-    const prod = regs.prod as RegistryService;
-    const big = pushImage(dev, 'app/big', 'v1', 8);
+    const staging = await startRegistry();
+    extra.push(staging);
+    // the replicator reaches staging through a throttled proxy, so the copy lasts seconds
+    const proxy = await slowProxy(staging.port, 256 * 1024);
+    extra.push({ stop: () => proxy.close() });
+    const c = fed.client();
+    await c.resource(REGISTRIES).create({
+      apiVersion: 'registry.flotilla.io/v1alpha1',
+      kind: 'Registry',
+      metadata: { name: 'staging' },
+      spec: { url: proxy.url, environment: 'staging' },
+    });
+    await c.resource(REPLICATION_POLICIES).create({
+      apiVersion: 'registry.flotilla.io/v1alpha1',
+      kind: 'ReplicationPolicy',
+      metadata: { name: 'dev-to-staging' },
+      spec: { source: 'dev', target: 'staging', repositories: ['big/**'], requiresApproval: false },
+    });
+    const image = await pushRandomImage(new OciClient({ url: dev.url }), 'big/app', {
+      layers: 12,
+      layerBytes: 1024 * 1024,
+      tag: 'v1',
+    });
+    const big = image.digest;
+    // wait until some layers have landed in staging, then stop it in the middle of the copy
     await expect
-      .poll(async () => (await requestsFor(big))[0]?.status?.phase, { timeout: 30_000 })
-      .toBe('Pending');
-    const [pr] = await requestsFor(big);
-    await prod.kill();
-    await fed
-      .client(TOKENS.bob)
-      .resource(PROMOTION_REQUESTS)
-      .subresource(pr?.metadata.name ?? '', 'approval', 'POST', {
-        decision: 'approve',
-        role: 'release-manager',
-      });
-    await expect
-      .poll(async () => (await requestsFor(big))[0]?.status?.attempts ?? 0, { timeout: 30_000 })
+      .poll(async () => (await requestsFor(big))[0]?.status?.progress?.blobsDone ?? 0, {
+        timeout: 60_000,
+        interval: 100,
+      })
       .toBeGreaterThanOrEqual(2);
-    await prod.start();
+    await staging.kill();
+    const [during] = await requestsFor(big);
+    expect(during?.status?.phase).toBe('Copying');
+    expect(during?.status?.progress?.blobsDone ?? 0).toBeLessThan(image.blobs.length);
     await expect
-      .poll(async () => (await requestsFor(big))[0]?.status?.phase, { timeout: 60_000 })
+      .poll(async () => (await requestsFor(big))[0]?.status?.message ?? '', { timeout: 60_000 })
+      .toMatch(/^retrying: /);
+    await staging.start(); // same port, same storage
+    await expect
+      .poll(async () => (await requestsFor(big))[0]?.status?.phase, { timeout: 120_000 })
       .toBe('Succeeded');
-    expect(await new OciClient({ url: prod.url }).headManifest('app/big', big)).toBe(big);
+    const [done] = await requestsFor(big);
+    expect(done?.status?.attempts ?? 0).toBeGreaterThanOrEqual(2);
+    const direct = new OciClient({ url: staging.url });
+    expect(await direct.headManifest('big/app', big)).toBe(big);
+    for (const b of image.blobs) expect(await direct.hasBlob('big/app', b.digest)).toBe(true);
     // a re-run of a finished copy only checks: nothing is uploaded again
-    const { copyImage } = await import('../../registry/oci/copy-image.js');
-    const again = await copyImage(
-      new OciClient({ url: dev.url }),
-      new OciClient({ url: prod.url }),
-      'app/big',
-      big,
-    );
+    const again = await copyImage(new OciClient({ url: dev.url }), direct, 'big/app', big);
     expect(again.blobsDone).toBe(0);
     expect(again.bytesDone).toBe(0);
+  });
+
+  it('uses the credentials Secret of a Registry; without it the copy fails with the 401', async () => {
+    const dev = regs.dev as RegistryService;
+    // bcrypt of "flotilla-e2e-pw" (docker-registry accepts only bcrypt htpasswd entries)
+    const vault = await startRegistry({
+      htpasswd: 'promoter:$2b$05$rejxEEKHeV2ZvgDWGnd4F.kbggg9wDYC2TRAPlF0sOVo8vFgEDgXC\n',
+    });
+    extra.push(vault);
+    const c = fed.client();
+    await c.resource(NAMESPACES).create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'registry-creds' },
+    });
+    await c.resource(SECRETS, 'registry-creds').create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'vault-push' },
+      data: {
+        username: Buffer.from('promoter').toString('base64'),
+        password: Buffer.from('flotilla-e2e-pw').toString('base64'),
+      },
+    });
+    for (const [name, creds] of [
+      ['vault', true],
+      ['vault-anon', false],
+    ] as const) {
+      await c.resource(REGISTRIES).create({
+        apiVersion: 'registry.flotilla.io/v1alpha1',
+        kind: 'Registry',
+        metadata: { name },
+        spec: {
+          url: vault.url,
+          environment: name,
+          ...(creds
+            ? { credentialsSecretRef: { namespace: 'registry-creds', name: 'vault-push' } }
+            : {}),
+        },
+      });
+      await c.resource(REPLICATION_POLICIES).create({
+        apiVersion: 'registry.flotilla.io/v1alpha1',
+        kind: 'ReplicationPolicy',
+        metadata: { name: `dev-to-${name}` },
+        spec: { source: 'dev', target: name, repositories: ['secure/**'], requiresApproval: false },
+      });
+    }
+    const { digest: d } = await pushRandomImage(new OciClient({ url: dev.url }), 'secure/app', {
+      layers: 2,
+      layerBytes: 64 * 1024,
+      tag: 'v1',
+    });
+    await expect
+      .poll(
+        async () =>
+          (await requestsFor(d, 'secure/app'))
+            .map((p) => `${p.spec.to}:${p.status?.phase ?? ''}`)
+            .sort(),
+        { timeout: 60_000 },
+      )
+      .toEqual(['vault-anon:Failed', 'vault:Succeeded']);
+    const failed = (await requestsFor(d, 'secure/app')).find((p) => p.spec.to === 'vault-anon');
+    expect(failed?.status?.message).toContain('HTTP 401');
+    expect(failed?.status?.message).toContain('credentialsSecretRef');
+    const authed = new OciClient({
+      url: vault.url,
+      username: 'promoter',
+      password: 'flotilla-e2e-pw',
+    });
+    expect(await authed.headManifest('secure/app', d)).toBe(d);
+    const anon = await new OciClient({ url: vault.url })
+      .headManifest('secure/app', d)
+      .catch((e: unknown) => e);
+    expect(anon).toBeInstanceOf(RegistryHttpError);
+    expect((anon as RegistryHttpError).status).toBe(401);
+  });
+
+  it('copies between repositories of one registry by mounting blobs, not streaming them', async () => {
+    const dev = new OciClient({ url: (regs.dev as RegistryService).url });
+    const p = await copyImage(dev, dev, 'app/web', digest, { targetRepository: 'mirror/web' });
+    expect(p.blobsDone).toBeGreaterThan(0);
+    expect(p.bytesDone).toBe(0);
+    expect(await dev.headManifest('mirror/web', digest)).toBe(digest);
   });
 
   it('two-way sync copies both ways without looping', async () => {

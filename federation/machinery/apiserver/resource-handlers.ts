@@ -195,12 +195,14 @@ export async function handleResource(
   if (sub && !rt.subresources?.status) {
     throw new NotFoundError(`${rt.plural} has no status subresource`);
   }
+  // who writes, for create/update admission (e.g. who may change a PromotionRequest's phase)
+  const user = String(ctx.state.user ?? 'system:anonymous');
   switch (method) {
     case 'GET':
       respond(ctx, rt, await reg.get(rt, ns, name));
       return;
     case 'PUT':
-      respond(ctx, rt, await reg.update(rt, ns, name, await body(ctx), sub));
+      respond(ctx, rt, await reg.update(rt, ns, name, await body(ctx), sub, user));
       return;
     case 'PATCH': {
       const patch = await body(ctx);
@@ -211,24 +213,36 @@ export async function handleResource(
         ? undefined
         : (patch as Partial<KubeObject> | null)?.metadata?.resourceVersion;
       try {
-        result = await reg.guaranteedUpdate(rt, ns, name, expectedRv, (cur) => {
-          const patched = applyPatch(rt, cur, patch, ct) as KubeObject;
-          if (patched === null || typeof patched !== 'object') {
-            throw new BadRequestError('patch result is not an object');
-          }
-          if (sub === 'status') return { ...cur, status: patched.status };
-          if (rt.subresources?.status) patched.status = cur.status;
-          return patched;
-        });
+        result = await reg.guaranteedUpdate(
+          rt,
+          ns,
+          name,
+          expectedRv,
+          (cur) => {
+            const patched = applyPatch(rt, cur, patch, ct) as KubeObject;
+            if (patched === null || typeof patched !== 'object') {
+              throw new BadRequestError('patch result is not an object');
+            }
+            if (sub === 'status') return { ...cur, status: patched.status };
+            if (rt.subresources?.status) patched.status = cur.status;
+            return patched;
+          },
+          { user, subresource: sub },
+        );
       } catch (err) {
         if (err instanceof NotFoundError && ct.startsWith('application/apply-patch+yaml')) {
           respond(
             ctx,
             rt,
-            await reg.create(rt, ns, {
-              ...(patch as object),
-              metadata: { ...((patch as KubeObject).metadata ?? {}), name },
-            }),
+            await reg.create(
+              rt,
+              ns,
+              {
+                ...(patch as object),
+                metadata: { ...((patch as KubeObject).metadata ?? {}), name },
+              },
+              user,
+            ),
             201,
           );
           return;
@@ -277,15 +291,22 @@ async function handleScale(
   }
   const input = await body(ctx);
   const ct = ctx.get('content-type');
-  const updated = await reg.guaranteedUpdate(rt, ns, name, undefined, (cur) => {
-    const scale = ctx.method === 'PUT' ? input : applyPatch(rt, scaleOf(rt, cur), input, ct);
-    const replicas = (scale as { spec?: { replicas?: unknown } }).spec?.replicas;
-    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw new BadRequestError('scale spec.replicas must be a non-negative integer');
-    }
-    setPath(cur, sc.specReplicasPath, replicas);
-    return cur;
-  });
+  const updated = await reg.guaranteedUpdate(
+    rt,
+    ns,
+    name,
+    undefined,
+    (cur) => {
+      const scale = ctx.method === 'PUT' ? input : applyPatch(rt, scaleOf(rt, cur), input, ct);
+      const replicas = (scale as { spec?: { replicas?: unknown } }).spec?.replicas;
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+        throw new BadRequestError('scale spec.replicas must be a non-negative integer');
+      }
+      setPath(cur, sc.specReplicasPath, replicas);
+      return cur;
+    },
+    { user: String(ctx.state.user ?? 'system:anonymous'), subresource: 'scale' },
+  );
   ctx.body = scaleOf(rt, updated);
 }
 

@@ -30,6 +30,16 @@ export interface RegistryWatch extends AsyncIterable<WatchEvent> {
   stop(): void;
 }
 
+/**
+ * Who writes an update, handed to `ResourceType.admitUpdate`. Leave `user` out only for writes no
+ * user asked for; admission treats an unknown writer as untrusted.
+ */
+export interface UpdateWriter {
+  user?: string | undefined;
+  /** `status` or a custom subresource (e.g. `approval`); undefined for the main resource. */
+  subresource?: string | undefined;
+}
+
 /** Options for {@link GenericRegistry}. */
 export interface GenericRegistryOptions {
   storage: ObjectStorage;
@@ -255,6 +265,7 @@ export class GenericRegistry {
   /**
    * Replaces an object. With `body.metadata.resourceVersion` the write is conditional (409 when stale);
    * without it the latest version is replaced. `subresource: 'status'` writes only `.status`.
+   * `user` is the authenticated writer, for update admission.
    */
   async update(
     rt: ResourceType,
@@ -262,6 +273,7 @@ export class GenericRegistry {
     name: string,
     body: unknown,
     subresource?: 'status',
+    user?: string,
   ): Promise<KubeObject> {
     const obj = this.checkBody(rt, namespace, body);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
@@ -271,20 +283,28 @@ export class GenericRegistry {
     }
     obj.metadata.name = name;
     const expected = obj.metadata.resourceVersion;
-    return this.guaranteedUpdate(rt, namespace, name, expected, (old) => {
-      if (subresource === 'status') {
-        const next = structuredClone(old);
-        next.status = obj.status;
-        return next;
-      }
-      // a PUT of the main resource never changes status where status is a subresource
-      return rt.subresources?.status ? GenericRegistry.keepStatus(obj, old) : obj;
-    });
+    return this.guaranteedUpdate(
+      rt,
+      namespace,
+      name,
+      expected,
+      (old) => {
+        if (subresource === 'status') {
+          const next = structuredClone(old);
+          next.status = obj.status;
+          return next;
+        }
+        // a PUT of the main resource never changes status where status is a subresource
+        return rt.subresources?.status ? GenericRegistry.keepStatus(obj, old) : obj;
+      },
+      { user, subresource },
+    );
   }
 
   /**
    * Read-modify-write with conflict retries. `mutate` gets the current object (a private copy) and
    * returns the new one; when `expectedRv` is given a mismatch is a ConflictError without retry.
+   * `writer` says who writes through which endpoint, for update admission.
    */
   async guaranteedUpdate(
     rt: ResourceType,
@@ -292,6 +312,7 @@ export class GenericRegistry {
     name: string,
     expectedRv: string | undefined,
     mutate: (current: KubeObject) => KubeObject,
+    writer: UpdateWriter = {},
   ): Promise<KubeObject> {
     const key = objectStorageKey(rt, namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -301,7 +322,7 @@ export class GenericRegistry {
       if (expectedRv !== undefined && expectedRv !== '' && expectedRv !== rv) {
         throw this.conflict(rt, name);
       }
-      const next = this.prepareUpdate(rt, mutate(structuredClone(current)), current);
+      const next = this.prepareUpdate(rt, mutate(structuredClone(current)), current, writer);
       if (
         next.metadata.deletionTimestamp !== undefined &&
         (next.metadata.finalizers ?? []).length === 0
@@ -346,7 +367,12 @@ export class GenericRegistry {
     );
   }
 
-  private prepareUpdate(rt: ResourceType, next: KubeObject, old: KubeObject): KubeObject {
+  private prepareUpdate(
+    rt: ResourceType,
+    next: KubeObject,
+    old: KubeObject,
+    writer: UpdateWriter,
+  ): KubeObject {
     const m = next.metadata;
     const o = old.metadata;
     if (m.uid !== undefined && m.uid !== o.uid) {
@@ -375,6 +401,11 @@ export class GenericRegistry {
     }
     m.generation = o.generation ?? 1;
     if (specOf(next) !== specOf(old)) m.generation += 1;
+    rt.admitUpdate?.(next, old, {
+      operation: 'UPDATE',
+      user: writer.user,
+      subresource: writer.subresource,
+    });
     this.validate(rt, next, old);
     return next;
   }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ForbiddenError } from '../../federation/machinery/errors/index.js';
+import { isSystemUser, promotionRequestType, type PromotionRequest } from './registry-types.js';
+
+const pending = (): PromotionRequest => ({
+  apiVersion: 'registry.flotilla.io/v1alpha1',
+  kind: 'PromotionRequest',
+  metadata: { name: 'p' },
+  spec: {
+    image: { repository: 'app/web', digest: `sha256:${'a'.repeat(64)}` },
+    from: 'dev',
+    to: 'prod',
+    requester: 'alice',
+  },
+  status: { phase: 'Pending' },
+});
+
+const admit = (
+  next: PromotionRequest,
+  user: string | undefined,
+  subresource: string | undefined,
+): void => {
+  promotionRequestType.admitUpdate?.(next, pending(), { operation: 'UPDATE', user, subresource });
+};
+
+describe('PromotionRequest update admission', () => {
+  const approved = (): PromotionRequest => ({
+    ...pending(),
+    status: { phase: 'Approved', approvals: [] },
+  });
+
+  it('refuses phase, approvals and requester changes by users and unknown writers', () => {
+    expect(() => admit(approved(), 'alice', 'status')).toThrow(ForbiddenError);
+    expect(() => admit(approved(), undefined, 'status')).toThrow(ForbiddenError);
+    expect(() =>
+      admit({ ...pending(), spec: { ...pending().spec, requester: 'bob' } }, 'alice', undefined),
+    ).toThrow(ForbiddenError);
+  });
+
+  it('lets system identities and the approval subresource move the phase', () => {
+    expect(() => admit(approved(), 'system:registry-notifier', 'status')).not.toThrow();
+    expect(() => admit(approved(), 'bob', 'approval')).not.toThrow();
+  });
+
+  it('lets users write what is not guarded', () => {
+    const next = pending();
+    next.metadata.labels = { team: 'web' };
+    next.status = { phase: 'Pending', message: 'hello' };
+    expect(() => admit(next, 'alice', undefined)).not.toThrow();
+  });
+
+  it('knows system users', () => {
+    expect(isSystemUser('system:x')).toBe(true);
+    expect(isSystemUser('alice')).toBe(false);
+    expect(isSystemUser(undefined)).toBe(false);
+  });
+});
