@@ -9,10 +9,29 @@ export interface ContainerPort {
   protocol?: 'TCP' | 'UDP' | 'SCTP';
 }
 
+/** Selects one key of a ConfigMap or Secret in the pod's namespace. */
+export interface KeySelector {
+  name: string;
+  key: string;
+  /** When true a missing object or key leaves the variable unset instead of failing the start. */
+  optional?: boolean;
+}
+
 export interface EnvVar {
   name: string;
   value?: string;
-  valueFrom?: { fieldRef?: { fieldPath: string } };
+  valueFrom?: {
+    fieldRef?: { fieldPath: string };
+    configMapKeyRef?: KeySelector;
+    secretKeyRef?: KeySelector;
+  };
+}
+
+/** Imports every key of a ConfigMap or Secret as variables (`prefix` + key). */
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name: string; optional?: boolean };
+  secretRef?: { name: string; optional?: boolean };
 }
 
 export interface Probe {
@@ -32,6 +51,7 @@ export interface Container {
   command?: string[];
   args?: string[];
   env?: EnvVar[];
+  envFrom?: EnvFromSource[];
   ports?: ContainerPort[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   livenessProbe?: Probe;
@@ -175,6 +195,18 @@ export interface EndpointSubset {
 
 export interface Endpoints extends KubeObject {
   subsets?: EndpointSubset[];
+}
+
+export interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
+export interface Secret extends KubeObject {
+  type?: string;
+  /** Values are base64-encoded. */
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
 }
 
 export interface Lease extends KubeObject {

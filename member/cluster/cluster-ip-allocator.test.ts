@@ -10,4 +10,17 @@ describe('ClusterIpAllocator', () => {
     expect(ips.every((ip) => ClusterIpAllocator.inRange(ip))).toBe(true);
     expect(ClusterIpAllocator.inRange('10.97.0.1')).toBe(false);
   });
+
+  it('releases addresses unused for longer than the grace, keeping young and used ones', () => {
+    let now = 0;
+    const a = new ClusterIpAllocator({ now: () => now });
+    const [old, used] = [a.allocate(), a.allocate()];
+    now = 10_000;
+    const young = a.allocate();
+    now = 15_000;
+    expect(a.releaseUnused(new Set([used]), 10_000)).toEqual([old]);
+    expect([a.isUsed(old), a.isUsed(used), a.isUsed(young)]).toEqual([false, true, true]);
+    a.release(used);
+    expect(a.size).toBe(1);
+  });
 });

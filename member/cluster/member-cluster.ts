@@ -14,14 +14,7 @@ import { AlreadyExistsError } from '../../federation/machinery/errors/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
-import {
-  memberResourceTypes,
-  NAMESPACES,
-  podType,
-  serviceType,
-  SERVICES,
-  type Service,
-} from '../apis/index.js';
+import { NAMESPACES, podType, SERVICES, type Service } from '../apis/index.js';
 import {
   EventRecorder,
   memberControllerManager,
@@ -34,11 +27,14 @@ import {
   Kubelet,
   podLogHandler,
   type ContainerRuntime,
+  type KubeletOptions,
 } from '../kubelet/index.js';
 import { bindingHandler, Scheduler } from '../scheduler/index.js';
 import { ClusterIpAllocator } from './cluster-ip-allocator.js';
+import { ClusterIpRepairController } from './cluster-ip-repair.js';
 import type { ClusterDns, ClusterDnsFactory } from './cluster-dns.js';
 import { evictionHandler } from './eviction-handler.js';
+import { servedTypes } from './served-types.js';
 
 /** Options for {@link MemberCluster}. */
 export interface MemberClusterOptions {
@@ -65,7 +61,17 @@ export interface MemberClusterOptions {
   token?: string;
   /** `--controllers` spec, e.g. `*,-garbagecollector`. @defaultValue `*` */
   controllers?: string;
-  kubelet?: { crashLoopBaseMs?: number; heartbeatMs?: number; syncPeriodMs?: number };
+  /** Kubelet timings (see KubeletOptions for defaults). */
+  kubelet?: Pick<
+    KubeletOptions,
+    | 'crashLoopBaseMs'
+    | 'crashLoopMaxMs'
+    | 'crashLoopResetMs'
+    | 'imagePullBaseMs'
+    | 'imagePullMaxMs'
+    | 'heartbeatMs'
+    | 'syncPeriodMs'
+  >;
   nodeLifecycle?: NodeLifecycleOptions;
   /** Where to write a kubeconfig for kubectl (none when unset). */
   kubeconfigPath?: string;
@@ -185,6 +191,7 @@ export class MemberCluster {
       ctx,
       this.opts.nodeLifecycle ? { nodeLifecycle: this.opts.nodeLifecycle } : {},
     );
+    const repair = new ClusterIpRepairController({ informers, allocator: alloc, logger: this.log });
     informers.start(signal);
     const scheduler = new Scheduler({ client: this.client(), logger: this.log });
     this.runtime ??=
@@ -197,6 +204,7 @@ export class MemberCluster {
     this.running.push(
       manager.run(signal, this.opts.controllers ?? '*'),
       scheduler.run(signal),
+      repair.run(signal),
       informers.stopped(),
     );
     if (this.opts.dns) {
@@ -295,22 +303,4 @@ export class MemberCluster {
     this.clients = [];
     await this.storage?.close();
   }
-}
-
-/** memberResourceTypes, with Service defaulting that allocates (and reserves) ClusterIPs. */
-function servedTypes(alloc: ClusterIpAllocator): ResourceType[] {
-  const base = serviceType as unknown as ResourceType;
-  const svcType: ResourceType = {
-    ...base,
-    defaults: (o) => {
-      base.defaults?.(o);
-      const s = o as Service;
-      if (s.spec.type === 'ExternalName' || s.spec.clusterIP === 'None') return;
-      if (s.spec.clusterIP === undefined || s.spec.clusterIP === '') {
-        s.spec.clusterIP = alloc.allocate();
-        s.spec.clusterIPs = [s.spec.clusterIP];
-      } else alloc.reserve(s.spec.clusterIP);
-    },
-  };
-  return memberResourceTypes.map((t) => (t.plural === 'services' && t.group === '' ? svcType : t));
 }

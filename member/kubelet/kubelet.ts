@@ -1,23 +1,11 @@
 import { objectKey, splitKey } from '../../federation/apis/meta.js';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import { consoleLogger, type Logger } from '../../federation/machinery/controller/index.js';
-import {
-  AlreadyExistsError,
-  ConflictError,
-  NotFoundError,
-} from '../../federation/machinery/errors/index.js';
+import { ConflictError, NotFoundError } from '../../federation/machinery/errors/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import { WorkQueue } from '../../federation/machinery/workqueue/index.js';
 import { freePort } from '../../federation/machinery/util/free-port.js';
-import {
-  LEASES,
-  NODES,
-  PODS,
-  type Container,
-  type Lease,
-  type Node,
-  type Pod,
-} from '../apis/index.js';
+import { PODS, type Container, type Pod } from '../apis/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { parseCpu, parseMemory } from '../scheduler/quantity.js';
 import {
@@ -30,10 +18,14 @@ import {
   type ContainerRuntime,
   type RuntimeContainer,
 } from './container-runtime.js';
+import { Backoff } from './backoff.js';
+import { ContainerEnvResolver } from './container-env.js';
+import { CreateContainerConfigError } from './errors/create-container-config-error.js';
 import { ImagePullError } from './errors/image-pull-error.js';
+import { NodeRegistration } from './node-registration.js';
 import { computePodStatus } from './pod-status.js';
 import { newPodState, type PodState } from './pod-state.js';
-import { runProbe } from './probes.js';
+import { applyProbeResult, runProbe, type ProbeCounts } from './probes.js';
 
 /** Options for {@link Kubelet}. */
 export interface KubeletOptions {
@@ -51,7 +43,28 @@ export interface KubeletOptions {
   /** CrashLoopBackOff: first delay, doubled up to the max. @defaultValue 10000 / 300000 */
   crashLoopBaseMs?: number;
   crashLoopMaxMs?: number;
+  /**
+   * A container that ran at least this long before exiting restarts after the first delay again
+   * (Kubernetes: 10 minutes). @defaultValue 600000
+   */
+  crashLoopResetMs?: number;
+  /** ImagePullBackOff: first delay after ErrImagePull, doubled up to the max. @defaultValue 10000 / 300000 */
+  imagePullBaseMs?: number;
+  imagePullMaxMs?: number;
+  /** Clock for back-off and probe periods. @defaultValue Date.now */
+  now?: () => number;
   logger?: Logger;
+}
+
+/** Back-off key of a pod's container or image. */
+const backoffKey = (pod: Pod, name: string): string => `${pod.metadata.uid ?? ''}/${name}`;
+
+/** How long a stopped container ran (0 when the runtime does not say). */
+function ranForMs(rc: RuntimeContainer | undefined): number {
+  const started = Date.parse(rc?.startedAt ?? '');
+  const finished = Date.parse(rc?.finishedAt ?? '');
+  if (!(started > 0) || !(finished > 0)) return 0;
+  return Math.max(0, finished - started);
 }
 
 /**
@@ -65,11 +78,42 @@ export class Kubelet {
   private readonly queue = new WorkQueue();
   private readonly states = new Map<string, PodState>();
   private readonly log: Logger;
+  private readonly node: NodeRegistration;
+  private readonly now: () => number;
+  private readonly env: ContainerEnvResolver;
+  /** CrashLoopBackOff per `<podUID>/<container>`. */
+  private readonly crashLoop: Backoff;
+  /** ImagePullBackOff per `<podUID>/<image>`. */
+  private readonly imagePull: Backoff;
 
   constructor(opts: KubeletOptions) {
     this.opts = opts;
     this.nodeName = opts.nodeName;
     this.log = opts.logger ?? consoleLogger(`kubelet ${opts.nodeName}`, true);
+    this.now = opts.now ?? Date.now;
+    this.node = new NodeRegistration({
+      client: opts.client,
+      nodeName: opts.nodeName,
+      nodeAddress: opts.nodeAddress,
+      runtimeName: opts.runtime.constructor.name,
+      ...(opts.capacity ? { capacity: opts.capacity } : {}),
+      ...(opts.labels ? { labels: opts.labels } : {}),
+    });
+    this.env = new ContainerEnvResolver({
+      client: opts.client,
+      nodeName: opts.nodeName,
+      nodeAddress: opts.nodeAddress,
+    });
+    this.crashLoop = new Backoff({
+      initialMs: opts.crashLoopBaseMs ?? 10_000,
+      maxMs: opts.crashLoopMaxMs ?? 300_000,
+      now: this.now,
+    });
+    this.imagePull = new Backoff({
+      initialMs: opts.imagePullBaseMs ?? 10_000,
+      maxMs: opts.imagePullMaxMs ?? 300_000,
+      now: this.now,
+    });
     this.informers = new InformerFactory(opts.client);
     const pods = this.podInformer();
     pods.addEventHandler({
@@ -85,7 +129,7 @@ export class Kubelet {
 
   /** Registers the node and runs until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    await this.registerNode();
+    await this.node.register();
     this.informers.start(signal);
     await this.podInformer().waitForSync(signal);
     const stop = (): void => this.queue.shutDown();
@@ -124,103 +168,9 @@ export class Kubelet {
     }
   }
 
-  private nodeObject(existing?: Node): Node {
-    const cap = {
-      cpu: this.opts.capacity?.cpu ?? '4',
-      memory: this.opts.capacity?.memory ?? '8Gi',
-      pods: this.opts.capacity?.pods ?? '110',
-    };
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const prevReady = existing?.status?.conditions?.find((c) => c.type === 'Ready');
-    return {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        ...(existing?.metadata ?? {}),
-        name: this.nodeName,
-        labels: {
-          ...(existing?.metadata.labels ?? {}),
-          'kubernetes.io/hostname': this.nodeName,
-          'kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': 'amd64',
-          ...(this.opts.labels ?? {}),
-        },
-      },
-      spec: existing?.spec ?? {},
-      status: {
-        capacity: cap,
-        allocatable: cap,
-        addresses: [
-          { type: 'InternalIP', address: this.opts.nodeAddress },
-          { type: 'Hostname', address: this.nodeName },
-        ],
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'True',
-            reason: 'KubeletReady',
-            message: 'kubelet is posting ready status',
-            lastHeartbeatTime: now,
-            lastTransitionTime:
-              prevReady?.status === 'True' && prevReady.lastTransitionTime
-                ? prevReady.lastTransitionTime
-                : now,
-          },
-        ],
-        nodeInfo: {
-          kubeletVersion: 'v1.32.0-flotilla',
-          containerRuntimeVersion: this.opts.runtime.constructor.name,
-          operatingSystem: 'linux',
-          architecture: 'amd64',
-        },
-      },
-    };
-  }
-
-  private async registerNode(): Promise<void> {
-    const nodes = this.opts.client.resource<Node>(NODES);
-    try {
-      const created = await nodes.create(this.nodeObject());
-      await nodes.updateStatus({ ...created, status: this.nodeObject().status ?? {} });
-    } catch (err) {
-      if (!(err instanceof AlreadyExistsError)) throw err;
-      const cur = await nodes.get(this.nodeName);
-      const next = this.nodeObject(cur);
-      await nodes.update({
-        ...next,
-        metadata: {
-          ...next.metadata,
-          ...(cur.metadata.resourceVersion
-            ? { resourceVersion: cur.metadata.resourceVersion }
-            : {}),
-        },
-      });
-    }
-  }
-
   /** Renews the Lease and posts Ready node status. */
-  async heartbeat(): Promise<void> {
-    const leases = this.opts.client.resource<Lease>(LEASES, 'kube-node-lease');
-    const renewTime = new Date().toISOString().replace('Z', '000Z');
-    try {
-      await leases.patch(
-        this.nodeName,
-        { spec: { renewTime, holderIdentity: this.nodeName } },
-        'merge',
-      );
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-      await leases.create({
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: this.nodeName, namespace: 'kube-node-lease' },
-        spec: { holderIdentity: this.nodeName, leaseDurationSeconds: 40, renewTime },
-      });
-    }
-    const nodes = this.opts.client.resource<Node>(NODES);
-    const cur = await nodes.get(this.nodeName);
-    const next = this.nodeObject(cur);
-    await nodes.updateStatus({ ...cur, status: next.status ?? {} });
+  heartbeat(): Promise<void> {
+    return this.node.heartbeat();
   }
 
   private state(pod: Pod): PodState {
@@ -303,7 +253,7 @@ export class Kubelet {
     rc: RuntimeContainer,
     state: PodState,
   ): Promise<RuntimeContainer | undefined> {
-    const started = Date.parse(rc.startedAt ?? '') || Date.now();
+    const started = Date.parse(rc.startedAt ?? '') || this.now();
     const target = {
       host: this.opts.nodeAddress,
       portFor: (port: number | string): number | undefined => {
@@ -317,17 +267,26 @@ export class Kubelet {
       },
       exec: (cmd: string[]) => this.opts.runtime.exec(rc.id, cmd),
     };
-    const now = Date.now();
+    const now = this.now();
     const due = (
       probe: { initialDelaySeconds?: number; periodSeconds?: number },
       kind: string,
     ): boolean =>
       now - started >= (probe.initialDelaySeconds ?? 0) * 1000 &&
       now - (state.lastProbe[`${kind}/${c.name}`] ?? 0) >= (probe.periodSeconds ?? 10) * 1000;
+    const counts = (kind: string): ProbeCounts =>
+      (state.probeCounts[`${kind}/${c.name}`] ??= { successes: 0, failures: 0 });
     if (c.readinessProbe) {
       if (due(c.readinessProbe, 'r')) {
         state.lastProbe[`r/${c.name}`] = now;
-        state.ready[c.name] = await runProbe(c.readinessProbe, target);
+        const ok = await runProbe(c.readinessProbe, target);
+        // not ready until successThreshold successes; ready until failureThreshold failures
+        state.ready[c.name] = applyProbeResult(
+          c.readinessProbe,
+          counts('r'),
+          ok,
+          state.ready[c.name] ?? false,
+        );
       }
       state.ready[c.name] ??= false;
     } else {
@@ -335,16 +294,11 @@ export class Kubelet {
     }
     if (c.livenessProbe && due(c.livenessProbe, 'l')) {
       state.lastProbe[`l/${c.name}`] = now;
-      if (await runProbe(c.livenessProbe, target)) state.livenessFailures[c.name] = 0;
-      else {
-        const failures = (state.livenessFailures[c.name] ?? 0) + 1;
-        state.livenessFailures[c.name] = failures;
-        if (failures >= (c.livenessProbe.failureThreshold ?? 3)) {
-          this.log.info(`${pod.metadata.name ?? ''}/${c.name}: liveness probe failed, restarting`);
-          state.livenessFailures[c.name] = 0;
-          await this.opts.runtime.stop(rc.id, pod.spec.terminationGracePeriodSeconds ?? 30);
-          return { ...rc, running: false, exitCode: 137 };
-        }
+      const ok = await runProbe(c.livenessProbe, target);
+      if (!applyProbeResult(c.livenessProbe, counts('l'), ok, true)) {
+        this.log.info(`${pod.metadata.name ?? ''}/${c.name}: liveness probe failed, restarting`);
+        await this.opts.runtime.stop(rc.id, pod.spec.terminationGracePeriodSeconds ?? 30);
+        return { ...rc, running: false, exitCode: 137 };
       }
     }
     delete state.waiting[c.name];
@@ -359,68 +313,84 @@ export class Kubelet {
   ): Promise<RuntimeContainer | undefined> {
     const policy = pod.spec.restartPolicy ?? 'Always';
     const everStarted = state.started[c.name] === true || last !== undefined;
+    const key = backoffKey(pod, c.name);
+    let restarts = 0;
     if (everStarted) {
       const exit = last?.exitCode ?? 137;
       const restart = policy === 'Always' || (policy === 'OnFailure' && exit !== 0);
       if (!restart) return undefined;
-      const now = Date.now();
-      const base = this.opts.crashLoopBaseMs ?? 10_000;
-      const until = state.backoffUntil[c.name];
-      if (until === undefined) {
-        const delay = state.backoffMs[c.name] ?? base;
-        state.backoffUntil[c.name] = now + delay;
-        state.backoffMs[c.name] = Math.min(delay * 2, this.opts.crashLoopMaxMs ?? 300_000);
-        if (delay > 0) {
-          state.waiting[c.name] = {
-            reason: 'CrashLoopBackOff',
-            message: `back-off ${String(Math.round(delay / 1000))}s restarting failed container=${c.name} pod=${pod.metadata.name ?? ''}`,
-          };
-          this.queue.addAfter(objectKey(pod), delay);
-          return undefined;
-        }
-      } else if (now < until) {
+      if (!this.crashLoop.pending(key)) {
+        // a new exit: after a healthy run (Kubernetes: 10 min) start again from the first delay
+        if (ranForMs(last) >= (this.opts.crashLoopResetMs ?? 600_000)) this.crashLoop.reset(key);
+        this.crashLoop.fail(key);
+      }
+      const left = this.crashLoop.remaining(key);
+      if (left > 0) {
+        state.waiting[c.name] = {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${String(Math.round(this.crashLoop.lastDelay(key) / 1000))}s restarting failed container=${c.name} pod=${pod.metadata.name ?? ''}`,
+        };
+        this.queue.addAfter(objectKey(pod), left);
         return undefined;
       }
-      delete state.backoffUntil[c.name];
-      state.restarts[c.name] =
-        (state.restarts[c.name] ?? Number(last?.labels[LABEL_RESTARTS] ?? 0)) + 1;
+      restarts = (state.restarts[c.name] ?? Number(last?.labels[LABEL_RESTARTS] ?? 0)) + 1;
     }
-    return this.startContainer(pod, c, state);
+    const rc = await this.startContainer(pod, c, state, restarts);
+    // the period stays pending (and over) while the start itself fails, so the next sync retries
+    if (rc && everStarted) this.crashLoop.consume(key);
+    return rc;
+  }
+
+  /** Pulls the image with ImagePullBackOff; false when the container cannot start yet. */
+  private async pullImage(pod: Pod, c: Container, state: PodState): Promise<boolean> {
+    const key = backoffKey(pod, c.image);
+    const left = this.imagePull.remaining(key);
+    if (left > 0) {
+      state.waiting[c.name] = {
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${c.image}"`,
+      };
+      this.queue.addAfter(objectKey(pod), left);
+      return false;
+    }
+    try {
+      await this.opts.runtime.ensureImage(c.image, c.imagePullPolicy === 'Always');
+      this.imagePull.reset(key);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ImagePullError)) throw err;
+      const delay = this.imagePull.fail(key);
+      state.waiting[c.name] = { reason: 'ErrImagePull', message: err.message };
+      this.queue.addAfter(objectKey(pod), delay);
+      return false;
+    }
+  }
+
+  /** The container's environment; undefined (waiting CreateContainerConfigError) when incomplete. */
+  private async containerEnv(
+    pod: Pod,
+    c: Container,
+    state: PodState,
+  ): Promise<Record<string, string> | undefined> {
+    try {
+      return await this.env.resolve(pod, c);
+    } catch (err) {
+      // absorbed: the periodic resync retries, so a ConfigMap created later is picked up
+      if (!(err instanceof CreateContainerConfigError)) throw err;
+      state.waiting[c.name] = { reason: 'CreateContainerConfigError', message: err.message };
+      return undefined;
+    }
   }
 
   private async startContainer(
     pod: Pod,
     c: Container,
     state: PodState,
+    restarts: number,
   ): Promise<RuntimeContainer | undefined> {
-    try {
-      await this.opts.runtime.ensureImage(c.image, c.imagePullPolicy === 'Always');
-    } catch (err) {
-      if (err instanceof ImagePullError) {
-        state.waiting[c.name] = {
-          reason:
-            state.waiting[c.name]?.reason === 'ErrImagePull' ? 'ImagePullBackOff' : 'ErrImagePull',
-          message: err.message,
-        };
-        return undefined;
-      }
-      throw err;
-    }
-    const env: Record<string, string> = {};
-    for (const e of c.env ?? []) {
-      const ref = e.valueFrom?.fieldRef?.fieldPath;
-      env[e.name] =
-        ref === 'metadata.name'
-          ? (pod.metadata.name ?? '')
-          : ref === 'metadata.namespace'
-            ? (pod.metadata.namespace ?? '')
-            : ref === 'status.podIP' || ref === 'status.hostIP'
-              ? this.opts.nodeAddress
-              : ref === 'spec.nodeName'
-                ? this.nodeName
-                : (e.value ?? '');
-    }
-    const restarts = state.restarts[c.name] ?? 0;
+    if (!(await this.pullImage(pod, c, state))) return undefined;
+    const env = await this.containerEnv(pod, c, state);
+    if (!env) return undefined;
     const id = await this.opts.runtime.create({
       name: c.name,
       image: c.image,
@@ -448,7 +418,14 @@ export class Kubelet {
     });
     await this.opts.runtime.start(id);
     state.started[c.name] = true;
+    state.restarts[c.name] = restarts;
     delete state.waiting[c.name];
+    // probes of the new container start from scratch (not ready until its readiness succeeds)
+    delete state.ready[c.name];
+    for (const k of ['r', 'l']) {
+      delete state.probeCounts[`${k}/${c.name}`];
+      delete state.lastProbe[`${k}/${c.name}`];
+    }
     const [rc] = (
       await this.opts.runtime.list({
         [LABEL_POD_UID]: pod.metadata.uid ?? '',
@@ -479,6 +456,9 @@ export class Kubelet {
     const orphans = all.filter((rc) => !live.has(rc.labels[LABEL_POD_UID]));
     await this.killAll(orphans, 2);
     for (const uid of [...this.states.keys()]) if (!live.has(uid)) this.states.delete(uid);
+    const keep = (key: string): boolean => live.has(key.slice(0, key.indexOf('/')));
+    this.crashLoop.retain(keep);
+    this.imagePull.retain(keep);
   }
 
   /** Logs of a pod's container (the newest one, or the previous one with `previous`). */

@@ -1,10 +1,14 @@
-/** What the kubelet remembers about one pod between syncs (restarts, backoff, probes, ports). */
+import type { ProbeCounts } from './probes.js';
+
+/**
+ * What the kubelet remembers about one pod between syncs (restarts, probes, ports). Back-off
+ * lives in the kubelet's `Backoff` instances, keyed by pod uid.
+ */
 export interface PodState {
   restarts: Record<string, number>;
   started: Record<string, boolean>;
-  backoffUntil: Record<string, number>;
-  backoffMs: Record<string, number>;
-  livenessFailures: Record<string, number>;
+  /** Consecutive probe results by `r/<container>` (readiness) and `l/<container>` (liveness). */
+  probeCounts: Record<string, ProbeCounts>;
   ready: Record<string, boolean>;
   lastProbe: Record<string, number>;
   waiting: Record<string, { reason: string; message?: string }>;
@@ -18,9 +22,7 @@ export function newPodState(now: Date): PodState {
   return {
     restarts: {},
     started: {},
-    backoffUntil: {},
-    backoffMs: {},
-    livenessFailures: {},
+    probeCounts: {},
     ready: {},
     lastProbe: {},
     waiting: {},

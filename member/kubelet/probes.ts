@@ -9,6 +9,34 @@ export interface ProbeTarget {
   exec(command: string[]): Promise<number>;
 }
 
+/** Consecutive results of one probe of one container (kept by the kubelet between syncs). */
+export interface ProbeCounts {
+  successes: number;
+  failures: number;
+}
+
+/**
+ * Applies one probe result under the probe's thresholds (Kubernetes defaults: failureThreshold 3,
+ * successThreshold 1): the verdict turns true after `successThreshold` consecutive successes and
+ * false after `failureThreshold` consecutive failures; until then `previous` stands. Updates
+ * `counts` in place.
+ */
+export function applyProbeResult(
+  probe: Probe,
+  counts: ProbeCounts,
+  ok: boolean,
+  previous: boolean,
+): boolean {
+  if (ok) {
+    counts.successes++;
+    counts.failures = 0;
+    return counts.successes >= Math.max(1, probe.successThreshold ?? 1) ? true : previous;
+  }
+  counts.failures++;
+  counts.successes = 0;
+  return counts.failures >= Math.max(1, probe.failureThreshold ?? 3) ? false : previous;
+}
+
 /** Runs one probe; resolves true on success. Never connects to container bridge IPs. */
 export async function runProbe(probe: Probe, target: ProbeTarget): Promise<boolean> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;

@@ -1,6 +1,7 @@
 // Member cluster end to end: kubectl apply a Deployment of a locally built busybox httpd image
 // (pulled from a local registry) onto a member with two Docker nodes; curl, logs, restart of a
-// removed container, scale down, delete — all checked against the real dockerd.
+// removed container, scale down, delete, and env from a ConfigMap and Secret (CreateContainerConfigError
+// until they exist) — all checked against the real dockerd.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -200,5 +201,63 @@ spec:
     expect(await kubectl('delete', 'deployment', 'web')).toContain('deleted');
     await expect.poll(() => containers().length, { timeout: 60_000, interval: 1000 }).toBe(0);
     expect(await kubectl('get', 'pods,rs', '-o', 'name')).toBe('');
+  });
+
+  it('passes ConfigMap and Secret values to the container, waiting until they exist', async () => {
+    const pod = join(dir, 'env-pod.yaml');
+    writeFileSync(
+      pod,
+      `apiVersion: v1
+kind: Pod
+metadata: {name: env-demo}
+spec:
+  containers:
+  - name: main
+    image: ${env.image}
+    command: ["/bin/sh", "-c", "echo \\"greeting=$GREETING password=$PASSWORD mode=$CFG_mode\\"; exec sleep 3600"]
+    envFrom: [{prefix: CFG_, configMapRef: {name: env-cfg}}]
+    env:
+    - {name: GREETING, valueFrom: {configMapKeyRef: {name: env-cfg, key: greeting}}}
+    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: env-secret, key: password}}}
+    - {name: MISSING, valueFrom: {secretKeyRef: {name: env-secret, key: nope, optional: true}}}
+`,
+    );
+    const config = join(dir, 'env-config.yaml');
+    writeFileSync(
+      config,
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: env-cfg}
+data: {greeting: hello-from-configmap, mode: blue}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: env-secret}
+stringData: {password: s3cret-from-secret}
+`,
+    );
+    const waiting = async (): Promise<string | undefined> =>
+      (JSON.parse(await kubectl('get', 'pod', 'env-demo', '-o', 'json')) as Pod).status
+        ?.containerStatuses?.[0]?.state?.waiting?.reason;
+
+    // the ConfigMap and Secret do not exist yet: the container is held back, not started
+    expect(await kubectl('apply', '-f', pod)).toContain('pod/env-demo created');
+    await expect
+      .poll(waiting, { timeout: 60_000, interval: 1000 })
+      .toBe('CreateContainerConfigError');
+    expect(await kubectl('get', 'pod', 'env-demo')).toContain('CreateContainerConfigError');
+
+    // once they exist a later sync starts it with their values
+    await kubectl('apply', '-f', config);
+    await expect
+      .poll(async () => kubectl('logs', 'env-demo').catch(() => ''), {
+        timeout: 60_000,
+        interval: 1000,
+      })
+      .toContain('greeting=hello-from-configmap password=s3cret-from-secret mode=blue');
+
+    expect(await kubectl('delete', 'pod', 'env-demo', '--wait=false')).toContain('deleted');
+    await kubectl('delete', '-f', config);
+    await expect.poll(() => containers().length, { timeout: 60_000, interval: 1000 }).toBe(0);
   });
 });

@@ -52,6 +52,17 @@ describe('NamespaceController', () => {
     expect(fx?.client.actions[0]?.body).toEqual({ metadata: { finalizers: [] } });
   });
 
+  it('sets phase Terminating on a deleted namespace before deleting its content', async () => {
+    const deleted = ns(true);
+    deleted.status = { phase: 'Active' };
+    const { actions } = await run([
+      [NAMESPACES, [deleted]],
+      [PODS, [pod('p', 'web')]],
+    ]);
+    expect(actions).toEqual(['updateStatus /namespaces default', 'delete /pods p']);
+    expect(fx?.client.actions[0]?.body).toMatchObject({ status: { phase: 'Terminating' } });
+  });
+
   it('ignores active namespaces', async () => {
     expect(
       (

@@ -30,7 +30,10 @@ const CONTENT = [
   LEASES,
 ];
 
-/** Deletes everything in a terminating namespace, then releases its finalizer. */
+/**
+ * Marks a deleted namespace `status.phase: Terminating`, deletes everything in it, then releases its
+ * finalizer.
+ */
 export class NamespaceController {
   readonly controller: Controller;
   private readonly ctx: ControllerContext;
@@ -53,6 +56,17 @@ export class NamespaceController {
   async reconcile(name: string): Promise<{ requeueAfterMs: number } | undefined> {
     const ns = this.ctx.informers.for(NAMESPACES).get(name);
     if (!ns?.metadata.deletionTimestamp) return undefined;
+    if ((ns.status as { phase?: string } | undefined)?.phase !== 'Terminating') {
+      // as Kubernetes shows it (kubectl get ns: Terminating) while the content is being deleted
+      const next = structuredClone(ns);
+      next.status = { ...(ns.status ?? {}), phase: 'Terminating' };
+      await this.ctx.client
+        .resource(NAMESPACES)
+        .updateStatus(next)
+        .catch((err: unknown) => {
+          if (!(err instanceof NotFoundError)) throw err;
+        });
+    }
     let remaining = 0;
     for (const gvr of CONTENT) {
       const c = this.ctx.client.resource(gvr, name);

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LEASES, NODES, PODS, type Lease, type Node } from '../../apis/index.js';
+import {
+  LEASES,
+  NODES,
+  PODS,
+  type Lease,
+  type Node,
+  type Pod,
+  type Toleration,
+} from '../../apis/index.js';
 import { FIXTURE_NOW, startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { pod } from '../testing/objects.js';
 import { NodeLifecycleController, TAINT_UNREACHABLE } from './node-lifecycle-controller.js';
@@ -97,6 +105,71 @@ describe('NodeLifecycleController', () => {
       [PODS, [pod('a', 'web', { node: 'n1' }), pod('b', 'web', { node: 'n2' })]],
     ]);
     expect(actions.map((a) => `${a.verb} ${a.resource} ${a.name}`)).toEqual(['delete /pods a']);
+  });
+
+  it('keeps pods tolerating the NoExecute taint, for their tolerationSeconds when set', async () => {
+    const n = node(31);
+    n.status = { conditions: [{ type: 'Ready', status: 'Unknown' }] };
+    const tolerating = (name: string, tolerations: Toleration[]): Pod => {
+      const p = pod(name, 'web', { node: 'n1' });
+      p.spec.tolerations = tolerations;
+      return p;
+    };
+    const { actions } = await run([
+      [NODES, [n]],
+      [LEASES, [lease(90)]],
+      [
+        PODS,
+        [
+          pod('plain', 'web', { node: 'n1' }),
+          tolerating('forever', [
+            { key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
+          ]),
+          tolerating('any-key', [{ operator: 'Exists' }]),
+          tolerating('for-60s', [
+            { key: TAINT_UNREACHABLE, operator: 'Exists', tolerationSeconds: 60 },
+          ]),
+          tolerating('for-20s', [
+            {
+              key: TAINT_UNREACHABLE,
+              operator: 'Exists',
+              effect: 'NoExecute',
+              tolerationSeconds: 20,
+            },
+          ]),
+          tolerating('min-wins', [
+            { key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
+            { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 },
+          ]),
+          tolerating('other-taint', [
+            { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+          ]),
+          tolerating('no-schedule-only', [
+            { key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoSchedule' },
+          ]),
+        ],
+      ],
+    ]);
+    expect(actions.map((a) => `${a.verb} ${a.resource} ${a.name}`).sort()).toEqual([
+      'delete /pods for-20s',
+      'delete /pods min-wins',
+      'delete /pods no-schedule-only',
+      'delete /pods other-taint',
+      'delete /pods plain',
+    ]);
+  });
+
+  it('evicts tolerating pods before the eviction timeout once their tolerationSeconds pass', async () => {
+    const n = node(5);
+    n.status = { conditions: [{ type: 'Ready', status: 'Unknown' }] };
+    const p = pod('short', 'web', { node: 'n1' });
+    p.spec.tolerations = [{ key: TAINT_UNREACHABLE, operator: 'Exists', tolerationSeconds: 3 }];
+    const { actions } = await run([
+      [NODES, [n]],
+      [LEASES, [lease(90)]],
+      [PODS, [p, pod('plain', 'web', { node: 'n1' })]],
+    ]);
+    expect(actions.map((a) => `${a.verb} ${a.resource} ${a.name}`)).toEqual(['delete /pods short']);
   });
 
   it('removes the taint once the Lease is renewed again, and leaves healthy nodes alone', async () => {

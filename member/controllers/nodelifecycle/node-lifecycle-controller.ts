@@ -1,7 +1,16 @@
 import type { Condition } from '../../../federation/apis/meta.js';
 import { Controller } from '../../../federation/machinery/controller/index.js';
 import { NotFoundError } from '../../../federation/machinery/errors/index.js';
-import { LEASES, NODES, PODS, type Lease, type Node, type Pod } from '../../apis/index.js';
+import {
+  LEASES,
+  NODES,
+  PODS,
+  type Lease,
+  type Node,
+  type Pod,
+  type Taint,
+} from '../../apis/index.js';
+import { tolerates } from '../../scheduler/plugins/filters.js';
 import type { ControllerContext } from '../controller-context.js';
 
 export const ControllerName = 'node-lifecycle-controller';
@@ -98,8 +107,8 @@ export class NodeLifecycleController {
           },
           'merge',
         );
-      } else if (now - Date.parse(taint.timeAdded ?? '0') > this.eviction) {
-        await this.evict(name);
+      } else {
+        await this.evict(name, taint, now);
       }
     } else if (taint) {
       await nodes.patch(
@@ -111,11 +120,34 @@ export class NodeLifecycleController {
     return { requeueAfterMs: this.period };
   }
 
-  private async evict(nodeName: string): Promise<void> {
+  /**
+   * When a pod on a node tainted at `taint.timeAdded` is due for eviction: pods that tolerate the
+   * NoExecute taint stay for their `tolerationSeconds` (forever without it, as Kubernetes' taint
+   * manager does); the others after the eviction timeout, which stands in for the default
+   * tolerations Kubernetes' DefaultTolerationSeconds admission adds to every pod.
+   */
+  private evictionDue(pod: Pod, taint: Taint, now: number): boolean {
+    const tainted = now - Date.parse(taint.timeAdded ?? '0');
+    const tols = (pod.spec.tolerations ?? []).filter(
+      (t) => (t.effect === undefined || t.effect === 'NoExecute') && tolerates([t], taint),
+    );
+    if (tols.length === 0) return tainted > this.eviction;
+    // several matching tolerations: the shortest tolerationSeconds wins (Kubernetes getMinTolerationTime)
+    const secs = tols.map((t) => t.tolerationSeconds).filter((s): s is number => s !== undefined);
+    if (secs.length === 0) return false;
+    return tainted >= Math.max(0, Math.min(...secs)) * 1000;
+  }
+
+  private async evict(nodeName: string, taint: Taint, now: number): Promise<void> {
     const pods = this.ctx.informers
       .for<Pod>(PODS)
       .list()
-      .filter((p) => p.spec.nodeName === nodeName && !p.metadata.deletionTimestamp);
+      .filter(
+        (p) =>
+          p.spec.nodeName === nodeName &&
+          !p.metadata.deletionTimestamp &&
+          this.evictionDue(p, taint, now),
+      );
     await Promise.all(
       pods.map(async (p) => {
         try {

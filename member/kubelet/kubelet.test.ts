@@ -1,0 +1,278 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { consoleLogger } from '../../federation/machinery/controller/index.js';
+import {
+  CONFIGMAPS,
+  PODS,
+  SECRETS,
+  type Container,
+  type ContainerStatus,
+  type Pod,
+} from '../apis/index.js';
+import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
+import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './container-runtime.js';
+import { ImagePullError } from './errors/image-pull-error.js';
+import { Kubelet } from './kubelet.js';
+
+/** A runtime driven by the test: scripted exec results, pull failures, exits at a given time. */
+class ScriptedRuntime implements ContainerRuntime {
+  readonly containers = new Map<string, RuntimeContainer & { spec: ContainerSpec }>();
+  readonly execResults: number[] = [];
+  readonly missingImages = new Set<string>();
+  pulls = 0;
+  private ids = 0;
+  private readonly clock: () => number;
+
+  constructor(clock: () => number) {
+    this.clock = clock;
+  }
+
+  ensureImage(image: string): Promise<void> {
+    this.pulls++;
+    return this.missingImages.has(image)
+      ? Promise.reject(new ImagePullError(image, new Error('manifest unknown')))
+      : Promise.resolve();
+  }
+  create(spec: ContainerSpec): Promise<string> {
+    const id = `c${String(++this.ids)}`;
+    this.containers.set(id, {
+      id,
+      labels: spec.labels,
+      image: spec.image,
+      imageId: 'sha256:x',
+      running: false,
+      createdAt: this.ids,
+      spec,
+    });
+    return Promise.resolve(id);
+  }
+  start(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (c) {
+      c.running = true;
+      c.startedAt = new Date(this.clock()).toISOString();
+    }
+    return Promise.resolve();
+  }
+  stop(id: string): Promise<void> {
+    this.exit(id, 137, 0);
+    return Promise.resolve();
+  }
+  /** The container exits with `code` after having run `ranMs`. */
+  exit(id: string, code: number, ranMs: number): void {
+    const c = this.containers.get(id);
+    if (!c?.running) return;
+    c.running = false;
+    c.exitCode = code;
+    c.finishedAt = new Date(Date.parse(c.startedAt ?? '') + ranMs).toISOString();
+  }
+  remove(id: string): Promise<void> {
+    this.containers.delete(id);
+    return Promise.resolve();
+  }
+  list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
+    return Promise.resolve(
+      [...this.containers.values()].filter((c) =>
+        Object.entries(labels).every(([k, v]) => c.labels[k] === v),
+      ),
+    );
+  }
+  logs(): Promise<string> {
+    return Promise.resolve('');
+  }
+  exec(): Promise<number> {
+    return Promise.resolve(this.execResults.shift() ?? 0);
+  }
+  running(): (RuntimeContainer & { spec: ContainerSpec })[] {
+    return [...this.containers.values()].filter((c) => c.running);
+  }
+}
+
+interface Harness {
+  client: FakeKubeClient;
+  runtime: ScriptedRuntime;
+  kubelet: Kubelet;
+  advance(ms: number): void;
+  /** One sync of pod p, then its (only) container status. */
+  sync(): Promise<ContainerStatus | undefined>;
+}
+
+let stop: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stop?.();
+  stop = undefined;
+});
+
+// Back-off delays are minutes of fake time, so the kubelet's own delayed re-syncs (real timers)
+// never fire during a test and every sync below is the test's own.
+async function start(c: Partial<Container>, missingImages: string[] = []): Promise<Harness> {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const clock = (): number => now;
+  const client = new FakeKubeClient();
+  const pod: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'default', uid: 'uid-p' },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox:1', ...c }] },
+  };
+  client.seed(PODS, pod);
+  const runtime = new ScriptedRuntime(clock);
+  for (const i of missingImages) runtime.missingImages.add(i);
+  const kubelet = new Kubelet({
+    client,
+    nodeName: 'n1',
+    nodeAddress: '127.0.5.1',
+    runtime,
+    heartbeatMs: 600_000,
+    syncPeriodMs: 600_000,
+    crashLoopBaseMs: 60_000,
+    crashLoopMaxMs: 240_000,
+    crashLoopResetMs: 600_000,
+    imagePullBaseMs: 60_000,
+    imagePullMaxMs: 240_000,
+    now: clock,
+    logger: consoleLogger('kubelet-test', true),
+  });
+  const abort = new AbortController();
+  const done = kubelet.run(abort.signal);
+  stop = async () => {
+    abort.abort();
+    await done;
+  };
+  const status = (): ContainerStatus | undefined =>
+    client.stored<Pod>(PODS, 'default', 'p')?.status?.containerStatuses?.[0];
+  // the first sync (from the informer's add) has run once the pod has a status
+  await expect.poll(() => status(), { timeout: 10_000 }).toBeDefined();
+  return {
+    client,
+    runtime,
+    kubelet,
+    advance: (ms) => {
+      now += ms;
+    },
+    sync: async () => {
+      await kubelet.syncPod('default/p');
+      return status();
+    },
+  };
+}
+
+describe('Kubelet', () => {
+  it('keeps a container waiting in CreateContainerConfigError until its ConfigMap and Secret exist', async () => {
+    const h = await start({
+      envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'cfg' } }],
+      env: [
+        { name: 'PASS', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
+        { name: 'OPT', valueFrom: { secretKeyRef: { name: 'none', key: 'x', optional: true } } },
+      ],
+    });
+    expect((await h.sync())?.state?.waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message: 'configmap "cfg" not found',
+    });
+    expect(h.runtime.containers.size).toBe(0);
+    h.client.seed(CONFIGMAPS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: 'default' },
+      data: { mode: 'blue' },
+    });
+    expect((await h.sync())?.state?.waiting?.message).toBe('secret "creds" not found');
+    h.client.seed(SECRETS, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: 'default' },
+      data: { password: Buffer.from('s3cret').toString('base64') },
+    });
+    expect((await h.sync())?.state?.running).toBeDefined();
+    expect(h.runtime.running().map((c) => c.spec.env)).toEqual([
+      { CFG_mode: 'blue', PASS: 's3cret' },
+    ]);
+  });
+
+  it('honours readiness successThreshold and failureThreshold', async () => {
+    const h = await start({
+      readinessProbe: {
+        exec: { command: ['true'] },
+        periodSeconds: 1,
+        successThreshold: 2,
+        failureThreshold: 2,
+      },
+    });
+    h.runtime.execResults.push(0, 0, 1, 0, 1, 1);
+    const ready: boolean[] = [];
+    for (let i = 0; i < 6; i++) {
+      h.advance(1000);
+      ready.push((await h.sync())?.ready ?? false);
+    }
+    expect(ready).toEqual([false, true, true, true, true, false]);
+  });
+
+  it('restarts after liveness failureThreshold consecutive failures only', async () => {
+    const h = await start({
+      livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1, failureThreshold: 2 },
+    });
+    h.runtime.execResults.push(1, 0, 1, 1);
+    const running: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      h.advance(1000);
+      running.push((await h.sync())?.state?.running !== undefined);
+    }
+    expect(running).toEqual([true, true, true, false]);
+    expect((await h.sync())?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    h.advance(60_000);
+    const s = await h.sync();
+    expect([s?.restartCount, s?.state?.running !== undefined]).toEqual([1, true]);
+  });
+
+  it('doubles CrashLoopBackOff up to the max and resets it after a long healthy run', async () => {
+    const h = await start({ command: ['false'] });
+    const crash = async (ranMs: number): Promise<string | undefined> => {
+      const [c] = h.runtime.running();
+      h.runtime.exit(c?.id ?? '', 1, ranMs);
+      const s = await h.sync();
+      return s?.state?.waiting?.message;
+    };
+    const restart = async (afterMs: number): Promise<number | undefined> => {
+      h.advance(afterMs - 1);
+      expect((await h.sync())?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+      h.advance(1);
+      const s = await h.sync();
+      expect(s?.state?.running).toBeDefined();
+      return s?.restartCount;
+    };
+    expect(await crash(1000)).toMatch(/^back-off 60s restarting failed container=c pod=p$/);
+    expect(await restart(60_000)).toBe(1);
+    expect(await crash(1000)).toMatch(/^back-off 120s/);
+    expect(await restart(120_000)).toBe(2);
+    expect(await crash(1000)).toMatch(/^back-off 240s/);
+    expect(await restart(240_000)).toBe(3);
+    expect(await crash(1000)).toMatch(/^back-off 240s/); // capped
+    expect(await restart(240_000)).toBe(4);
+    expect(await crash(600_000)).toMatch(/^back-off 60s/); // ran 10 minutes: reset
+    expect(await restart(60_000)).toBe(5);
+  });
+
+  it('backs off image pulls: ErrImagePull, then ImagePullBackOff with a doubling delay', async () => {
+    const missing = 'registry.invalid/none:1';
+    const h = await start({ image: missing }, [missing]);
+    const seen: [string | undefined, number][] = [];
+    const step = async (ms: number): Promise<void> => {
+      h.advance(ms);
+      seen.push([(await h.sync())?.state?.waiting?.reason, h.runtime.pulls]);
+    };
+    await step(0);
+    await step(59_999);
+    await step(1); // first period over: pull again, fails, waits 120 s
+    await step(119_999);
+    h.runtime.missingImages.delete(missing);
+    await step(1);
+    expect(seen).toEqual([
+      ['ImagePullBackOff', 1],
+      ['ImagePullBackOff', 1],
+      ['ErrImagePull', 2],
+      ['ImagePullBackOff', 2],
+      [undefined, 3],
+    ]);
+    expect(h.runtime.running()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,129 @@
+import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import { AlreadyExistsError, NotFoundError } from '../../federation/machinery/errors/index.js';
+import { LEASES, NODES, type Lease, type Node } from '../apis/index.js';
+
+/** Options for {@link NodeRegistration}. */
+export interface NodeRegistrationOptions {
+  client: KubeClient;
+  nodeName: string;
+  /** The node's loopback address (InternalIP). */
+  nodeAddress: string;
+  /** Reported as `nodeInfo.containerRuntimeVersion`. */
+  runtimeName: string;
+  capacity?: { cpu?: string; memory?: string; pods?: string };
+  labels?: Record<string, string>;
+}
+
+/**
+ * The kubelet's node half: registers the Node object and, on every heartbeat, renews the node's
+ * Lease in `kube-node-lease` and posts Ready status (the node lifecycle controller watches both).
+ */
+export class NodeRegistration {
+  private readonly opts: NodeRegistrationOptions;
+  private readonly nodeName: string;
+
+  constructor(opts: NodeRegistrationOptions) {
+    this.opts = opts;
+    this.nodeName = opts.nodeName;
+  }
+
+  private nodeObject(existing?: Node): Node {
+    const cap = {
+      cpu: this.opts.capacity?.cpu ?? '4',
+      memory: this.opts.capacity?.memory ?? '8Gi',
+      pods: this.opts.capacity?.pods ?? '110',
+    };
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const prevReady = existing?.status?.conditions?.find((c) => c.type === 'Ready');
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        ...(existing?.metadata ?? {}),
+        name: this.nodeName,
+        labels: {
+          ...(existing?.metadata.labels ?? {}),
+          'kubernetes.io/hostname': this.nodeName,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          ...(this.opts.labels ?? {}),
+        },
+      },
+      spec: existing?.spec ?? {},
+      status: {
+        capacity: cap,
+        allocatable: cap,
+        addresses: [
+          { type: 'InternalIP', address: this.opts.nodeAddress },
+          { type: 'Hostname', address: this.nodeName },
+        ],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'kubelet is posting ready status',
+            lastHeartbeatTime: now,
+            lastTransitionTime:
+              prevReady?.status === 'True' && prevReady.lastTransitionTime
+                ? prevReady.lastTransitionTime
+                : now,
+          },
+        ],
+        nodeInfo: {
+          kubeletVersion: 'v1.32.0-flotilla',
+          containerRuntimeVersion: this.opts.runtimeName,
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+        },
+      },
+    };
+  }
+
+  /** Creates the Node, or updates labels and addresses of an existing one. */
+  async register(): Promise<void> {
+    const nodes = this.opts.client.resource<Node>(NODES);
+    try {
+      const created = await nodes.create(this.nodeObject());
+      await nodes.updateStatus({ ...created, status: this.nodeObject().status ?? {} });
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      const cur = await nodes.get(this.nodeName);
+      const next = this.nodeObject(cur);
+      await nodes.update({
+        ...next,
+        metadata: {
+          ...next.metadata,
+          ...(cur.metadata.resourceVersion
+            ? { resourceVersion: cur.metadata.resourceVersion }
+            : {}),
+        },
+      });
+    }
+  }
+
+  /** Renews the Lease and posts Ready node status. */
+  async heartbeat(): Promise<void> {
+    const leases = this.opts.client.resource<Lease>(LEASES, 'kube-node-lease');
+    const renewTime = new Date().toISOString().replace('Z', '000Z');
+    try {
+      await leases.patch(
+        this.nodeName,
+        { spec: { renewTime, holderIdentity: this.nodeName } },
+        'merge',
+      );
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      await leases.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: this.nodeName, namespace: 'kube-node-lease' },
+        spec: { holderIdentity: this.nodeName, leaseDurationSeconds: 40, renewTime },
+      });
+    }
+    const nodes = this.opts.client.resource<Node>(NODES);
+    const cur = await nodes.get(this.nodeName);
+    const next = this.nodeObject(cur);
+    await nodes.updateStatus({ ...cur, status: next.status ?? {} });
+  }
+}
