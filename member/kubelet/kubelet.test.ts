@@ -8,6 +8,7 @@ import {
   type ContainerStatus,
   type Pod,
 } from '../apis/index.js';
+import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
 import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './container-runtime.js';
 import { ImagePullError } from './errors/image-pull-error.js';
@@ -104,14 +105,23 @@ afterEach(async () => {
 
 // Back-off delays are minutes of fake time, so the kubelet's own delayed re-syncs (real timers)
 // never fire during a test and every sync below is the test's own.
-async function start(c: Partial<Container>, missingImages: string[] = []): Promise<Harness> {
+async function start(
+  c: Partial<Container>,
+  missingImages: string[] = [],
+  annotations?: Record<string, string>,
+): Promise<Harness> {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = (): number => now;
   const client = new FakeKubeClient();
   const pod: Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: 'p', namespace: 'default', uid: 'uid-p' },
+    metadata: {
+      name: 'p',
+      namespace: 'default',
+      uid: 'uid-p',
+      ...(annotations ? { annotations } : {}),
+    },
     spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox:1', ...c }] },
   };
   client.seed(PODS, pod);
@@ -187,6 +197,18 @@ describe('Kubelet', () => {
     expect(h.runtime.running().map((c) => c.spec.env)).toEqual([
       { CFG_mode: 'blue', PASS: 's3cret' },
     ]);
+  });
+
+  it('keeps the host ports a pod already has (recorded in its annotation) instead of choosing new ones', async () => {
+    const h = await start({ ports: [{ containerPort: 8080, name: 'http' }] }, [], {
+      [HOST_PORTS_ANNOTATION]: JSON.stringify({ '8080': 41234 }),
+    });
+    expect(h.runtime.running().map((c) => c.spec.ports)).toEqual([
+      [{ containerPort: 8080, hostPort: 41234, protocol: 'TCP' }],
+    ]);
+    expect(h.client.stored<Pod>(PODS, 'default', 'p')?.metadata.annotations).toEqual({
+      [HOST_PORTS_ANNOTATION]: '{"8080":41234}',
+    });
   });
 
   it('honours readiness successThreshold and failureThreshold', async () => {

@@ -185,10 +185,18 @@ export class Kubelet {
 
   private async ensureHostPorts(pod: Pod, state: PodState): Promise<void> {
     let changed = false;
+    // Ports already published stay the pod's ports (the state is new after a kubelet restart):
+    // the annotation records what the pod's containers were created with.
+    const recorded = parseHostPorts(pod.metadata.annotations?.[HOST_PORTS_ANNOTATION]);
     for (const c of pod.spec.containers) {
       for (const p of c.ports ?? []) {
         const k = String(p.containerPort);
         if (state.hostPorts[k] !== undefined) continue;
+        const known = recorded[k];
+        if (known !== undefined) {
+          state.hostPorts[k] = known;
+          continue;
+        }
         state.hostPorts[k] = p.hostPort ?? (await freePort(this.opts.nodeAddress));
         changed = true;
       }
@@ -447,18 +455,23 @@ export class Kubelet {
   /** Stops and removes containers of pods that are no longer bound to this node. */
   async collectGarbage(): Promise<void> {
     if (!this.podInformer().hasSynced()) return;
+    const all = await this.opts.runtime.list({ [LABEL_NODE]: this.nodeName });
+    // Read the pods only after listing the containers: a container is only ever created for a pod
+    // already in the cache, so every container listed belongs to a pod in this (later) snapshot
+    // unless that pod is really gone. Reading the pods first raced with pods added meanwhile: their
+    // new containers were killed and their state (host ports) dropped.
     const live = new Set(
       this.podInformer()
         .list()
         .map((p) => p.metadata.uid),
     );
-    const all = await this.opts.runtime.list({ [LABEL_NODE]: this.nodeName });
     const orphans = all.filter((rc) => !live.has(rc.labels[LABEL_POD_UID]));
-    await this.killAll(orphans, 2);
+    // forget state before the next await, so a pod added meanwhile keeps its fresh state
     for (const uid of [...this.states.keys()]) if (!live.has(uid)) this.states.delete(uid);
     const keep = (key: string): boolean => live.has(key.slice(0, key.indexOf('/')));
     this.crashLoop.retain(keep);
     this.imagePull.retain(keep);
+    await this.killAll(orphans, 2);
   }
 
   /** Logs of a pod's container (the newest one, or the previous one with `previous`). */
@@ -493,3 +506,19 @@ export class Kubelet {
 }
 
 export { splitKey };
+
+/** The `containerPort → hostPort` map of the host-ports annotation; empty when absent or garbled. */
+function parseHostPorts(text: string | undefined): Record<string, number> {
+  if (text === undefined) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed === null || typeof parsed !== 'object') return {};
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(parsed)) {
+      if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536) out[k] = v;
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
