@@ -50,6 +50,25 @@ export class Resolver {
     this.upstreams = new UpstreamPool(opts.upstream ?? {});
   }
 
+  /**
+   * The cache-hit fast path: the stored answer with the query's ID and aged TTLs, or `undefined`
+   * when the query is not a plain cache hit (federated names, misses, malformed input) and must go
+   * through {@link handle}. Synchronous and never throws.
+   */
+  cachedAnswer(query: Buffer): Buffer | undefined {
+    let q: Query;
+    try {
+      q = parseQuery(query);
+    } catch {
+      return undefined;
+    }
+    if (this.opts.federated?.match(q.name)) return undefined;
+    const hit = this.cache.get(Resolver.cacheKey(q));
+    return hit
+      ? reuseAnswer(hit.entry.bytes, q.id, hit.entry.ttlOffsets, hit.ageSeconds)
+      : undefined;
+  }
+
   /** Answers one raw query; undefined means drop (not even a header). Never throws. */
   async handle(query: Buffer, clientIp: string): Promise<Buffer | undefined> {
     let q: Query;
@@ -124,6 +143,7 @@ export class Resolver {
         ...(this.opts.maxTcpConnections !== undefined
           ? { maxTcpConnections: this.opts.maxTcpConnections }
           : {}),
+        fastPath: (query) => this.cachedAnswer(query),
       },
       (query, clientIp) => this.handle(query, clientIp),
     );
