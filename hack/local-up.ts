@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +23,22 @@ import {
   RouteTable,
 } from '../dns/index.js';
 import { freePort } from './lib/ports.js';
-import { buildBusyboxImage, ensureDockerd, startEtcd, startRegistry } from './lib/services.js';
+import {
+  approvalHandler,
+  PromotionService,
+  promotionRequestType,
+  REGISTRIES,
+  registryResourceTypes,
+  REPLICATION_POLICIES,
+} from '../registry/index.js';
+import type { ResourceType } from '../federation/machinery/resource-type.js';
+import {
+  buildBusyboxImage,
+  ensureDockerd,
+  startEtcd,
+  startRedis,
+  startRegistry,
+} from './lib/services.js';
 
 /** Every member's cluster domain sits under this zone: member1.flotilla.local, ... */
 const FEDERATION_ZONE = 'flotilla.local';
@@ -135,8 +151,72 @@ async function up(): Promise<void> {
     execFileSync('docker', ['tag', local, image], { env });
     execFileSync('docker', ['push', image], { env, stdio: 'ignore' });
   }
-  const fed = new FederationControlPlane({ etcdEndpoint: etcd.endpoint, port: await freePort() });
+  // Image promotion: two users who request and approve, and the promotion service's own identity
+  // (a system user: only it and the approval subresource may move a request's phase).
+  const tokens = {
+    alice: randomBytes(16).toString('hex'),
+    bob: randomBytes(16).toString('hex'),
+    promotion: randomBytes(16).toString('hex'),
+  };
+  const fed = new FederationControlPlane({
+    etcdEndpoint: etcd.endpoint,
+    port: await freePort(),
+    extraResources: registryResourceTypes,
+    users: {
+      [tokens.alice]: 'alice',
+      [tokens.bob]: 'bob',
+      [tokens.promotion]: 'system:promotion',
+    },
+  });
   await fed.start();
+  fed.server?.registerSubresource(
+    promotionRequestType as unknown as ResourceType,
+    'approval',
+    approvalHandler,
+  );
+  const redis = await startRedis({ logFile: join(state, 'redis.log') });
+  const promotion = new PromotionService({
+    client: fed.client(tokens.promotion),
+    redis: { host: redis.host, port: redis.port },
+  });
+  const notify = await promotion.start();
+  const envRegistries = {
+    dev: await startRegistry({
+      notifyUrl: `${notify}/notify/dev`,
+      logFile: join(state, 'dev.log'),
+    }),
+    prod: await startRegistry({
+      notifyUrl: `${notify}/notify/prod`,
+      logFile: join(state, 'prod.log'),
+    }),
+  };
+  const admin = fed.client();
+  for (const [name, r] of Object.entries(envRegistries)) {
+    await admin.resource(REGISTRIES).create({
+      apiVersion: 'registry.flotilla.io/v1alpha1',
+      kind: 'Registry',
+      metadata: { name },
+      spec: { url: r.url, environment: name },
+    });
+  }
+  // a push to dev asks for promotion to prod; bob (release-manager) approves
+  await admin.resource(REPLICATION_POLICIES).create({
+    apiVersion: 'registry.flotilla.io/v1alpha1',
+    kind: 'ReplicationPolicy',
+    metadata: { name: 'dev-to-prod' },
+    spec: {
+      source: 'dev',
+      target: 'prod',
+      mode: 'OneWay',
+      repositories: ['**'],
+      requiresApproval: true,
+      approvers: [{ role: 'release-manager', users: ['bob'] }],
+    },
+  });
+  writeFileSync(
+    join(state, 'registries'),
+    `dev=${envRegistries.dev.host}\nprod=${envRegistries.prod.host}\n`,
+  );
   const members: MemberCluster[] = [];
   for (let i = 1; i <= memberCount; i++) {
     const m = new MemberCluster({
@@ -157,6 +237,8 @@ async function up(): Promise<void> {
   }
   const kubeconfig = kubeconfigFor(
     { name: 'federation', server: fed.url, token: fed.token, caCert: fed.cert.cert },
+    { name: 'federation-alice', server: fed.url, token: tokens.alice, caCert: fed.cert.cert },
+    { name: 'federation-bob', server: fed.url, token: tokens.bob, caCert: fed.cert.cert },
     ...members.map((m) => ({
       name: m.opts.name,
       server: m.url,
@@ -228,6 +310,9 @@ async function up(): Promise<void> {
     await sources.stopped();
     for (const m of members) await m.stop();
     await fed.stop();
+    await promotion.stop();
+    for (const r of Object.values(envRegistries)) await r.stop();
+    await redis.stop();
     await registry.stop();
     await etcd.stop();
     await docker?.stop();

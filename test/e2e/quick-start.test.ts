@@ -1,6 +1,7 @@
 // The README quick start end to end: hack/local-up.ts brings up a federation with two Docker
-// member clusters, cluster DNS and the central resolver (in its own state folder, so a developer's
-// running federation is left alone); examples/web-divided.sh runs against it; local-down stops it.
+// member clusters, cluster DNS, the central resolver and image promotion between a dev and a prod
+// registry (in its own state folder, so a developer's running federation is left alone); both
+// examples run against it; local-down stops it.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +90,19 @@ describe('quick start', () => {
         },
       )
       .toBe('');
+  });
+
+  it('runs the promote-image example: push to dev, self-approval refused, approval copies to prod by digest', async () => {
+    const { stdout, stderr } = await run(
+      'bash',
+      [join(root, 'examples', 'promote-image.sh'), state],
+      { cwd: root, timeout: 180_000 },
+    );
+    const digest = /pushed \S+ \((sha256:[0-9a-f]{64})\)/.exec(stdout)?.[1];
+    expect(digest).toBeDefined();
+    expect(stderr).toMatch(/user "alice" requested promotion \S+ and cannot approve it/);
+    expect(stdout).toMatch(/Succeeded\s+dev→prod app\/web@/);
+    expect(stdout).toContain(`prod serves app/web@${digest ?? ''}`);
   });
 
   it('local-down stops everything it started', async () => {

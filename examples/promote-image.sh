@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Image promotion in the local federation started by `npm run setup`:
+#  1. docker push to the dev registry → the registry's notification creates a pending PromotionRequest
+#  2. alice asks for the same promotion herself and tries to approve her own request → refused
+#  3. bob (release-manager) approves the request created by the push → the copy runs on bullmq
+#  4. prod serves the manifest with the very same digest
+#   bash examples/promote-image.sh [STATE_DIR]     (STATE_DIR as given to local-up; default .flotilla)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$here/..
+state=${1:-$root/.flotilla}
+[ -f "$state/ready" ] || { echo "error: no local federation in $state; run npm run setup first" >&2; exit 1; }
+export KUBECONFIG=$state/kubeconfig
+export DOCKER_HOST=unix://${FLOTILLA_DOCKER_ROOT:-/var/lib/flotilla-docker}/docker.sock
+dev=$(sed -n 's/^dev=//p' "$state/registries")
+prod=$(sed -n 's/^prod=//p' "$state/registries")
+registry() { npx --no-install tsx "$root/registry/cmd/flotilla-registry.ts" --kubeconfig "$KUBECONFIG" "$@"; }
+
+tag=v$(date +%s)
+docker tag flotilla/busybox:latest "$dev/app/web:$tag"
+digest=$(docker push "$dev/app/web:$tag" | sed -n 's/.*digest: \(sha256:[0-9a-f]*\).*/\1/p')
+echo "pushed $dev/app/web:$tag ($digest)"
+
+request=""
+for _ in $(seq 1 30); do
+  request=$(kubectl --context federation get promotionrequests \
+    -o jsonpath="{range .items[?(@.spec.image.digest==\"$digest\")]}{.metadata.name}{\"\\n\"}{end}" | head -1)
+  [ -n "$request" ] && break
+  sleep 1
+done
+[ -n "$request" ] || { echo "error: no PromotionRequest for $digest after 30 s" >&2; exit 1; }
+echo "push created promotionrequest/$request"
+
+echo "alice requests the promotion herself and tries to approve it:"
+own=$(registry --context federation-alice promote "app/web@$digest" --from dev --to prod --reason demo |
+  sed -n 's|promotionrequest/\(.*\) created|\1|p')
+if registry --context federation-alice approve "$own" --role release-manager; then
+  echo "error: self-approval was accepted" >&2
+  exit 1
+fi
+
+echo "bob approves promotionrequest/$request:"
+registry --context federation-bob approve "$request" --role release-manager
+for _ in $(seq 1 60); do
+  phase=$(kubectl --context federation get promotionrequest "$request" -o jsonpath='{.status.phase}')
+  [ "$phase" = Succeeded ] && break
+  sleep 1
+done
+registry --context federation status "$request"
+[ "$phase" = Succeeded ] || { echo "error: promotion is $phase after 60 s" >&2; exit 1; }
+
+served=$(curl -sI -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+  "http://$prod/v2/app/web/manifests/$digest" | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: \(sha256:[0-9a-f]*\).*/\1/p')
+echo "prod serves app/web@$served"
+[ "$served" = "$digest" ] || { echo "error: prod digest $served differs from $digest" >&2; exit 1; }
