@@ -8,9 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForbiddenError } from '../../federation/machinery/errors/index.js';
+import {
+  CLUSTERS,
+  PROPAGATION_POLICIES,
+  RESOURCE_BINDINGS,
+  type Cluster,
+  type PropagationPolicy,
+  type ResourceBinding,
+} from '../../federation/apis/index.js';
+import type { ImageGate } from '../../federation/controllers/propagation/propagation-controller.js';
+import { ForbiddenError, NotFoundError } from '../../federation/machinery/errors/index.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
+import { freePort } from '../../hack/lib/ports.js';
 import {
   buildBusyboxImage,
   ensureDockerd,
@@ -40,6 +50,9 @@ import {
 } from '../../registry/index.js';
 import { runRegistryCli } from '../../registry/cli/run-registry-cli.js';
 import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
+import { DEPLOYMENTS, type Deployment } from '../../member/apis/index.js';
+import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { flotilla } from '../support/cli-runner.js';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
@@ -54,11 +67,14 @@ let redis: RedisService;
 let docker: DockerService;
 let fed: FederationControlPlane;
 let promo: PromotionService;
+/** Hollow member cluster of environment `prod`, joined by the gating test. */
+let prodMember: MemberCluster;
 const regs: Record<string, RegistryService> = {};
 /** Services started by single tests, stopped in afterAll. */
 const extra: { stop(): Promise<void> }[] = [];
 let dockerEnv: NodeJS.ProcessEnv;
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-reg-'));
+const fedKubeconfig = join(dir, 'federation.kubeconfig');
 
 const dockerCli = (...args: string[]): string =>
   execFileSync('docker', args, {
@@ -142,8 +158,22 @@ beforeAll(async () => {
   redis = await startRedis();
   docker = await ensureDockerd();
   dockerEnv = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
+  // the gate needs a federation client, which exists only once the control plane listens
+  let gate: ImageGate | undefined;
   fed = new FederationControlPlane({
     etcdEndpoint: etcd.endpoint,
+    kubeconfigPath: fedKubeconfig,
+    resyncMs: 1000,
+    health: {
+      probePeriodMs: 1000,
+      probeTimeoutMs: 2000,
+      failureThreshold: 3,
+      halfOpenAfterMs: 2000,
+    },
+    imageGate: (obj, cluster) => {
+      gate ??= createImageGate(fed.client());
+      return gate(obj, cluster);
+    },
     extraResources: registryResourceTypes,
     users: {
       [TOKENS.alice]: 'alice',
@@ -194,10 +224,21 @@ beforeAll(async () => {
     metadata: { name: 'edge-sync' },
     spec: { source: 'edge-a', target: 'edge-b', mode: 'TwoWay', requiresApproval: false },
   });
+  prodMember = new MemberCluster({
+    name: 'prod-1',
+    etcdEndpoint: etcd.endpoint,
+    nodes: 1,
+    runtime: 'hollow',
+    nodeAddressPrefix: '127.0.71.',
+    port: await freePort(),
+    kubeconfigPath: join(dir, 'prod-1.kubeconfig'),
+  });
+  await prodMember.start();
 });
 
 afterAll(async () => {
   await promo?.stop();
+  await prodMember?.stop();
   await fed?.stop();
   for (const x of extra) await x.stop();
   for (const r of Object.values(regs)) await r.stop();
@@ -529,5 +570,154 @@ describe('image promotion between environment registries', () => {
         spec: { environment: 'prod' },
       }),
     ).rejects.toBeInstanceOf(ImageNotPromotedError);
+  });
+
+  it('propagation rewrites a promoted image to the prod registry of the member and refuses a digest not promoted there', async () => {
+    expect(digest).toMatch(/^sha256:/); // promoted to prod by the first test
+    const dev = regs.dev as RegistryService;
+    const prod = regs.prod as RegistryService;
+    const joined = await flotilla(
+      fedKubeconfig,
+      'join',
+      'prod-1',
+      '--member-kubeconfig',
+      join(dir, 'prod-1.kubeconfig'),
+      '--environment',
+      'prod',
+    );
+    expect(joined.stderr).toBe('');
+    expect(joined.code).toBe(0);
+    const c = fed.client();
+    expect((await c.resource<Cluster>(CLUSTERS).get('prod-1')).spec.environment).toBe('prod');
+    await expect
+      .poll(
+        async () =>
+          (await c.resource<Cluster>(CLUSTERS).get('prod-1')).status?.conditions?.find(
+            (x) => x.type === 'Ready',
+          )?.status,
+        { timeout: 60_000 },
+      )
+      .toBe('True');
+    await c.resource<PropagationPolicy>(PROPAGATION_POLICIES, 'default').create({
+      apiVersion: 'policy.flotilla.io/v1alpha1',
+      kind: 'PropagationPolicy',
+      metadata: { name: 'gated-to-prod' },
+      spec: {
+        resourceSelectors: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            labelSelector: { matchLabels: { gated: 'yes' } },
+          },
+        ],
+        placement: { clusterAffinity: { clusterNames: ['prod-1'] } },
+      },
+    });
+    const deployment = (name: string, image: string): Deployment => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, labels: { gated: 'yes' } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'c', image }] },
+        },
+      },
+    });
+    const inMember = async (name: string): Promise<string | undefined> => {
+      try {
+        const d = await prodMember.client().resource<Deployment>(DEPLOYMENTS, 'default').get(name);
+        return d.spec.template.spec.containers[0]?.image;
+      } catch (err) {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      }
+    };
+    const binding = (name: string): Promise<ResourceBinding | undefined> =>
+      c
+        .resource<ResourceBinding>(RESOURCE_BINDINGS, 'default')
+        .get(`${name}-deployment`)
+        .catch(() => undefined);
+
+    // (1) promoted digest: the member runs it from the prod registry, same digest
+    await c
+      .resource<Deployment>(DEPLOYMENTS, 'default')
+      .create(deployment('gated-web', `${dev.host}/app/web@${digest}`));
+    await expect
+      .poll(() => inMember('gated-web'), { timeout: 60_000 })
+      .toBe(`${prod.host}/app/web@${digest}`);
+    await expect
+      .poll(
+        async () =>
+          (await binding('gated-web'))?.status?.aggregatedStatus?.map(
+            (s) => `${s.clusterName}:${String(s.applied)}`,
+          ),
+        { timeout: 30_000 },
+      )
+      .toEqual(['prod-1:true']);
+    // the template keeps the dev reference: only the member copy is rewritten
+    expect(
+      (await c.resource<Deployment>(DEPLOYMENTS, 'default').get('gated-web')).spec.template.spec
+        .containers[0]?.image,
+    ).toBe(`${dev.host}/app/web@${digest}`);
+
+    // (2) a digest pushed to dev but not promoted (its request waits for approval)
+    const { digest: held } = await pushRandomImage(new OciClient({ url: dev.url }), 'app/held', {
+      layers: 1,
+      layerBytes: 64 * 1024,
+      tag: 'v1',
+    });
+    await expect
+      .poll(
+        async () =>
+          (await requestsFor(held, 'app/held')).map(
+            (p) => `${p.spec.from}->${p.spec.to}:${p.status?.phase ?? ''}`,
+          ),
+        { timeout: 30_000 },
+      )
+      .toEqual(['dev->prod:Pending']);
+    const heldImage = `${dev.host}/app/held@${held}`;
+    await c
+      .resource<Deployment>(DEPLOYMENTS, 'default')
+      .create(deployment('gated-held', heldImage));
+    const refused = `image ${heldImage} has not been promoted to the prod registry`;
+    await expect
+      .poll(
+        async () =>
+          (await binding('gated-held'))?.status?.aggregatedStatus?.map((s) => ({
+            cluster: s.clusterName,
+            applied: s.applied,
+            message: s.appliedMessage,
+          })),
+        { timeout: 60_000 },
+      )
+      .toEqual([{ cluster: 'prod-1', applied: false, message: refused }]);
+    const rb = await binding('gated-held');
+    expect(rb?.status?.conditions?.find((x) => x.type === 'FullyApplied')).toMatchObject({
+      status: 'False',
+      reason: 'FullyAppliedFailed',
+      message: `prod-1: ${refused}`,
+    });
+    expect(await inMember('gated-held')).toBeUndefined();
+
+    // once approved and copied to prod, the next reconcile propagates it, rewritten
+    const [pr] = await requestsFor(held, 'app/held');
+    await fed
+      .client(TOKENS.bob)
+      .resource(PROMOTION_REQUESTS)
+      .subresource(pr?.metadata.name ?? '', 'approval', 'POST', {
+        decision: 'approve',
+        role: 'release-manager',
+      });
+    await expect
+      .poll(async () => (await requestsFor(held, 'app/held'))[0]?.status?.phase, {
+        timeout: 60_000,
+      })
+      .toBe('Succeeded');
+    await expect
+      .poll(() => inMember('gated-held'), { timeout: 60_000 })
+      .toBe(`${prod.host}/app/held@${held}`);
   });
 });
