@@ -23,15 +23,8 @@ import {
   RouteTable,
 } from '../dns/index.js';
 import { freePort } from './lib/ports.js';
-import {
-  approvalHandler,
-  PromotionService,
-  promotionRequestType,
-  REGISTRIES,
-  registryResourceTypes,
-  REPLICATION_POLICIES,
-} from '../registry/index.js';
-import type { ResourceType } from '../federation/machinery/resource-type.js';
+import { registryResourceTypes, REPLICATION_POLICIES } from '../registry/index.js';
+import { startPromotion } from './lib/promotion.js';
 import {
   buildBusyboxImage,
   ensureDockerd,
@@ -169,36 +162,15 @@ async function up(): Promise<void> {
     },
   });
   await fed.start();
-  fed.server?.registerSubresource(
-    promotionRequestType as unknown as ResourceType,
-    'approval',
-    approvalHandler,
-  );
   const redis = await startRedis({ logFile: join(state, 'redis.log') });
-  const promotion = new PromotionService({
-    client: fed.client(tokens.promotion),
+  const promotion = await startPromotion({
+    fed,
+    systemToken: tokens.promotion,
     redis: { host: redis.host, port: redis.port },
+    environments: ['dev', 'prod'],
+    logDir: state,
   });
-  const notify = await promotion.start();
-  const envRegistries = {
-    dev: await startRegistry({
-      notifyUrl: `${notify}/notify/dev`,
-      logFile: join(state, 'dev.log'),
-    }),
-    prod: await startRegistry({
-      notifyUrl: `${notify}/notify/prod`,
-      logFile: join(state, 'prod.log'),
-    }),
-  };
   const admin = fed.client();
-  for (const [name, r] of Object.entries(envRegistries)) {
-    await admin.resource(REGISTRIES).create({
-      apiVersion: 'registry.flotilla.io/v1alpha1',
-      kind: 'Registry',
-      metadata: { name },
-      spec: { url: r.url, environment: name },
-    });
-  }
   // a push to dev asks for promotion to prod; bob (release-manager) approves
   await admin.resource(REPLICATION_POLICIES).create({
     apiVersion: 'registry.flotilla.io/v1alpha1',
@@ -215,7 +187,9 @@ async function up(): Promise<void> {
   });
   writeFileSync(
     join(state, 'registries'),
-    `dev=${envRegistries.dev.host}\nprod=${envRegistries.prod.host}\n`,
+    Object.entries(promotion.registries)
+      .map(([env, r]) => `${env}=${r.host}\n`)
+      .join(''),
   );
   const members: MemberCluster[] = [];
   for (let i = 1; i <= memberCount; i++) {
@@ -311,7 +285,6 @@ async function up(): Promise<void> {
     for (const m of members) await m.stop();
     await fed.stop();
     await promotion.stop();
-    for (const r of Object.values(envRegistries)) await r.stop();
     await redis.stop();
     await registry.stop();
     await etcd.stop();

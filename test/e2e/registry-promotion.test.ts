@@ -18,9 +18,9 @@ import {
 } from '../../federation/apis/index.js';
 import type { ImageGate } from '../../federation/controllers/propagation/propagation-controller.js';
 import { ForbiddenError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
+import { startPromotion, type PromotionSetup } from '../../hack/lib/promotion.js';
 import {
   buildBusyboxImage,
   ensureDockerd,
@@ -33,16 +33,13 @@ import {
   type RegistryService,
 } from '../../hack/lib/services.js';
 import {
-  approvalHandler,
   copyImage,
   createImageGate,
   ImageNotPromotedError,
   OciClient,
-  PromotionService,
   pushRandomImage,
   RegistryHttpError,
   PROMOTION_REQUESTS,
-  promotionRequestType,
   registryResourceTypes,
   REGISTRIES,
   REPLICATION_POLICIES,
@@ -66,7 +63,7 @@ let etcd: EtcdService;
 let redis: RedisService;
 let docker: DockerService;
 let fed: FederationControlPlane;
-let promo: PromotionService;
+let promo: PromotionSetup | undefined;
 /** Hollow member cluster of environment `prod`, joined by the gating test. */
 let prodMember: MemberCluster;
 const regs: Record<string, RegistryService> = {};
@@ -182,29 +179,15 @@ beforeAll(async () => {
     },
   });
   await fed.start();
-  fed.server?.registerSubresource(
-    promotionRequestType as unknown as ResourceType,
-    'approval',
-    approvalHandler,
-  );
-  promo = new PromotionService({
-    client: fed.client(TOKENS.notifier),
+  promo = await startPromotion({
+    fed,
+    systemToken: TOKENS.notifier,
     redis: { host: redis.host, port: redis.port },
+    environments: ['dev', 'prod', 'edge-a', 'edge-b'],
     replicator: { attempts: 8, backoffMs: 300 },
   });
-  const notify = await promo.start();
-  for (const name of ['dev', 'prod', 'edge-a', 'edge-b']) {
-    regs[name] = await startRegistry({ notifyUrl: `${notify}/notify/${name}` });
-  }
+  Object.assign(regs, promo.registries);
   const c = fed.client();
-  for (const [name, r] of Object.entries(regs)) {
-    await c.resource(REGISTRIES).create({
-      apiVersion: 'registry.flotilla.io/v1alpha1',
-      kind: 'Registry',
-      metadata: { name },
-      spec: { url: r.url, environment: name },
-    });
-  }
   await c.resource(REPLICATION_POLICIES).create({
     apiVersion: 'registry.flotilla.io/v1alpha1',
     kind: 'ReplicationPolicy',
@@ -241,7 +224,6 @@ afterAll(async () => {
   await prodMember?.stop();
   await fed?.stop();
   for (const x of extra) await x.stop();
-  for (const r of Object.values(regs)) await r.stop();
   await redis?.stop();
   await etcd?.stop();
   await docker?.stop();
