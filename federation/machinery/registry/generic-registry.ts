@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { KubeList, KubeObject, StatusCause, WatchEvent } from '../../apis/meta.js';
+import type { KubeList, KubeObject, WatchEvent } from '../../apis/meta.js';
 import type { DeleteOptions, ListOptions, WatchOptions } from '../client/kube-client.js';
 import {
   AlreadyExistsError,
@@ -14,30 +14,23 @@ import { parseFieldSelector, parseLabelSelector } from '../selectors/index.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import {
-  objectStorageKey,
-  qualifiedResource,
-  resourcePrefix,
-  validateObjectName,
-} from './object-names.js';
+  checkBody,
+  keepStatus,
+  prepareUpdate,
+  validateObject,
+  type UpdateWriter,
+} from './object-strategy.js';
+import { objectStorageKey, qualifiedResource, resourcePrefix } from './object-names.js';
 
 /** Finalizer that makes the garbage collector orphan dependents (propagationPolicy Orphan). */
 export const FINALIZER_ORPHAN = 'orphan';
 /** Finalizer that makes the garbage collector delete dependents first (propagationPolicy Foreground). */
 export const FINALIZER_FOREGROUND = 'foregroundDeletion';
+export type { UpdateWriter } from './object-strategy.js';
 
 /** A registry watch: iterate events; `stop()` ends it. */
 export interface RegistryWatch extends AsyncIterable<WatchEvent> {
   stop(): void;
-}
-
-/**
- * Who writes an update, handed to `ResourceType.admitUpdate`. Leave `user` out only for writes no
- * user asked for; admission treats an unknown writer as untrusted.
- */
-export interface UpdateWriter {
-  user?: string | undefined;
-  /** `status` or a custom subresource (e.g. `approval`); undefined for the main resource. */
-  subresource?: string | undefined;
 }
 
 /** Options for {@link GenericRegistry}. */
@@ -47,11 +40,6 @@ export interface GenericRegistryOptions {
   now?: () => Date;
   /** Retries of read-modify-write loops on conflict. @defaultValue 5 */
   conflictRetries?: number;
-}
-
-function specOf(obj: KubeObject): string {
-  const { metadata: _m, status: _s, ...rest } = obj;
-  return JSON.stringify(rest);
 }
 
 /** The object's field-selector view: metadata.name, metadata.namespace and the type's own fields. */
@@ -98,69 +86,6 @@ export class GenericRegistry {
     });
   }
 
-  private checkBody(rt: ResourceType, namespace: string | undefined, body: unknown): KubeObject {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new BadRequestError('the request body must be a JSON object');
-    }
-    const obj = body as KubeObject;
-    const want = resourceApiVersion(rt);
-    if (obj.kind !== undefined && obj.kind !== rt.kind) {
-      throw new BadRequestError(
-        `the kind in the data (${String(obj.kind)}) does not match the expected kind (${rt.kind})`,
-      );
-    }
-    if (obj.apiVersion !== undefined && obj.apiVersion !== want) {
-      throw new BadRequestError(
-        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${want})`,
-      );
-    }
-    if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || obj.metadata === null)) {
-      throw new BadRequestError('metadata must be an object');
-    }
-    const out = structuredClone(obj);
-    out.kind = rt.kind;
-    out.apiVersion = want;
-    out.metadata ??= {};
-    if (rt.namespaced) {
-      if (out.metadata.namespace !== undefined && out.metadata.namespace !== namespace) {
-        throw new BadRequestError(
-          'the namespace of the provided object does not match the namespace sent on the request',
-        );
-      }
-      if (namespace !== undefined) out.metadata.namespace = namespace;
-    } else {
-      delete out.metadata.namespace;
-    }
-    return out;
-  }
-
-  private validate(rt: ResourceType, obj: KubeObject, old: KubeObject | undefined): void {
-    rt.defaults?.(obj);
-    const causes: StatusCause[] = [];
-    if (obj.metadata.name !== undefined) causes.push(...validateObjectName(obj.metadata.name));
-    for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
-      if (
-        typeof v !== 'string' ||
-        v.length > 63 ||
-        !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)
-      ) {
-        causes.push({
-          reason: 'FieldValueInvalid',
-          field: `metadata.labels`,
-          message: `Invalid value: "${String(v)}" for label ${k}`,
-        });
-      }
-    }
-    causes.push(...(rt.validate?.(obj, old) ?? []));
-    if (causes.length > 0) {
-      const name = obj.metadata.name ?? '';
-      throw new InvalidError(
-        `${rt.kind} "${name}" is invalid: ${causes.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join(', ')}`,
-        { kind: rt.kind, group: rt.group, name, causes },
-      );
-    }
-  }
-
   /** Creates an object. */
   async create(
     rt: ResourceType,
@@ -168,7 +93,7 @@ export class GenericRegistry {
     body: unknown,
     user?: string,
   ): Promise<KubeObject> {
-    const obj = this.checkBody(rt, namespace, body);
+    const obj = checkBody(rt, namespace, body);
     if (user !== undefined) rt.admit?.(obj, { user, operation: 'CREATE' });
     if (rt.namespaced && namespace === undefined) {
       throw new BadRequestError(`${rt.kind} is namespaced: a namespace is required`);
@@ -199,7 +124,7 @@ export class GenericRegistry {
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     if (rt.subresources?.status) delete obj.status;
-    this.validate(rt, obj, undefined);
+    validateObject(rt, obj, undefined);
     try {
       return await this.storage.create(objectStorageKey(rt, namespace, meta.name), obj);
     } catch (err) {
@@ -275,7 +200,7 @@ export class GenericRegistry {
     subresource?: 'status',
     user?: string,
   ): Promise<KubeObject> {
-    const obj = this.checkBody(rt, namespace, body);
+    const obj = checkBody(rt, namespace, body);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw new BadRequestError(
         `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
@@ -295,7 +220,7 @@ export class GenericRegistry {
           return next;
         }
         // a PUT of the main resource never changes status where status is a subresource
-        return rt.subresources?.status ? GenericRegistry.keepStatus(obj, old) : obj;
+        return rt.subresources?.status ? keepStatus(obj, old) : obj;
       },
       { user, subresource },
     );
@@ -322,7 +247,7 @@ export class GenericRegistry {
       if (expectedRv !== undefined && expectedRv !== '' && expectedRv !== rv) {
         throw this.conflict(rt, name);
       }
-      const next = this.prepareUpdate(rt, mutate(structuredClone(current)), current, writer);
+      const next = prepareUpdate(rt, mutate(structuredClone(current)), current, writer);
       if (
         next.metadata.deletionTimestamp !== undefined &&
         (next.metadata.finalizers ?? []).length === 0
@@ -367,55 +292,9 @@ export class GenericRegistry {
     );
   }
 
-  private prepareUpdate(
-    rt: ResourceType,
-    next: KubeObject,
-    old: KubeObject,
-    writer: UpdateWriter,
-  ): KubeObject {
-    const m = next.metadata;
-    const o = old.metadata;
-    if (m.uid !== undefined && m.uid !== o.uid) {
-      throw new InvalidError(
-        `${rt.kind} "${o.name ?? ''}" is invalid: metadata.uid: Invalid value: field is immutable`,
-        {
-          kind: rt.kind,
-          group: rt.group,
-          name: o.name ?? '',
-          causes: [
-            { reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' },
-          ],
-        },
-      );
-    }
-    if (o.uid !== undefined) m.uid = o.uid;
-    if (o.creationTimestamp !== undefined) m.creationTimestamp = o.creationTimestamp;
-    if (o.namespace === undefined) delete m.namespace;
-    else m.namespace = o.namespace;
-    if (o.deletionTimestamp !== undefined) m.deletionTimestamp = o.deletionTimestamp;
-    else delete m.deletionTimestamp;
-    if (o.resourceVersion !== undefined) m.resourceVersion = o.resourceVersion;
-    if (rt.subresources?.status && next.status === undefined && old.status !== undefined) {
-      // main-resource writes never change status
-      next.status = old.status;
-    }
-    m.generation = o.generation ?? 1;
-    if (specOf(next) !== specOf(old)) m.generation += 1;
-    rt.admitUpdate?.(next, old, {
-      operation: 'UPDATE',
-      user: writer.user,
-      subresource: writer.subresource,
-    });
-    this.validate(rt, next, old);
-    return next;
-  }
-
   /** Keeps status from `old` (main-resource writes of types with a status subresource). */
   static keepStatus(next: KubeObject, old: KubeObject): KubeObject {
-    const out = structuredClone(next);
-    if (old.status === undefined) delete out.status;
-    else out.status = old.status;
-    return out;
+    return keepStatus(next, old);
   }
 
   /**
