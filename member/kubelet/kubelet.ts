@@ -4,7 +4,6 @@ import { consoleLogger, type Logger } from '../../federation/machinery/controlle
 import { ConflictError, NotFoundError } from '../../federation/machinery/errors/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import { WorkQueue } from '../../federation/machinery/workqueue/index.js';
-import { freePort } from '../../federation/machinery/util/free-port.js';
 import { PODS, type Container, type Pod } from '../apis/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { parseCpu, parseMemory } from '../scheduler/quantity.js';
@@ -25,7 +24,8 @@ import { ImagePullError } from './errors/image-pull-error.js';
 import { NodeRegistration } from './node-registration.js';
 import { computePodStatus } from './pod-status.js';
 import { newPodState, type PodState } from './pod-state.js';
-import { applyProbeResult, runProbe, type ProbeCounts } from './probes.js';
+import { probeContainer } from './container-prober.js';
+import { assignHostPorts } from './host-port-assigner.js';
 
 /** Options for {@link Kubelet}. */
 export interface KubeletOptions {
@@ -184,23 +184,7 @@ export class Kubelet {
   }
 
   private async ensureHostPorts(pod: Pod, state: PodState): Promise<void> {
-    let changed = false;
-    // Ports already published stay the pod's ports (the state is new after a kubelet restart):
-    // the annotation records what the pod's containers were created with.
-    const recorded = parseHostPorts(pod.metadata.annotations?.[HOST_PORTS_ANNOTATION]);
-    for (const c of pod.spec.containers) {
-      for (const p of c.ports ?? []) {
-        const k = String(p.containerPort);
-        if (state.hostPorts[k] !== undefined) continue;
-        const known = recorded[k];
-        if (known !== undefined) {
-          state.hostPorts[k] = known;
-          continue;
-        }
-        state.hostPorts[k] = p.hostPort ?? (await freePort(this.opts.nodeAddress));
-        changed = true;
-      }
-    }
+    const changed = await assignHostPorts(pod, state, this.opts.nodeAddress);
     const want = JSON.stringify(state.hostPorts);
     if (
       changed ||
@@ -255,62 +239,18 @@ export class Kubelet {
     }
   }
 
-  private async probe(
+  private probe(
     pod: Pod,
     c: Container,
     rc: RuntimeContainer,
     state: PodState,
   ): Promise<RuntimeContainer | undefined> {
-    const started = Date.parse(rc.startedAt ?? '') || this.now();
-    const target = {
-      host: this.opts.nodeAddress,
-      portFor: (port: number | string): number | undefined => {
-        const cp =
-          typeof port === 'number'
-            ? port
-            : /^\d+$/.test(port)
-              ? Number(port)
-              : c.ports?.find((p) => p.name === port)?.containerPort;
-        return cp === undefined ? undefined : state.hostPorts[String(cp)];
-      },
-      exec: (cmd: string[]) => this.opts.runtime.exec(rc.id, cmd),
-    };
-    const now = this.now();
-    const due = (
-      probe: { initialDelaySeconds?: number; periodSeconds?: number },
-      kind: string,
-    ): boolean =>
-      now - started >= (probe.initialDelaySeconds ?? 0) * 1000 &&
-      now - (state.lastProbe[`${kind}/${c.name}`] ?? 0) >= (probe.periodSeconds ?? 10) * 1000;
-    const counts = (kind: string): ProbeCounts =>
-      (state.probeCounts[`${kind}/${c.name}`] ??= { successes: 0, failures: 0 });
-    if (c.readinessProbe) {
-      if (due(c.readinessProbe, 'r')) {
-        state.lastProbe[`r/${c.name}`] = now;
-        const ok = await runProbe(c.readinessProbe, target);
-        // not ready until successThreshold successes; ready until failureThreshold failures
-        state.ready[c.name] = applyProbeResult(
-          c.readinessProbe,
-          counts('r'),
-          ok,
-          state.ready[c.name] ?? false,
-        );
-      }
-      state.ready[c.name] ??= false;
-    } else {
-      state.ready[c.name] = true;
-    }
-    if (c.livenessProbe && due(c.livenessProbe, 'l')) {
-      state.lastProbe[`l/${c.name}`] = now;
-      const ok = await runProbe(c.livenessProbe, target);
-      if (!applyProbeResult(c.livenessProbe, counts('l'), ok, true)) {
-        this.log.info(`${pod.metadata.name ?? ''}/${c.name}: liveness probe failed, restarting`);
-        await this.opts.runtime.stop(rc.id, pod.spec.terminationGracePeriodSeconds ?? 30);
-        return { ...rc, running: false, exitCode: 137 };
-      }
-    }
-    delete state.waiting[c.name];
-    return rc;
+    return probeContainer(pod, c, rc, state, {
+      nodeAddress: this.opts.nodeAddress,
+      runtime: this.opts.runtime,
+      now: this.now(),
+      log: this.log,
+    });
   }
 
   private async maybeStart(
@@ -506,19 +446,3 @@ export class Kubelet {
 }
 
 export { splitKey };
-
-/** The `containerPort → hostPort` map of the host-ports annotation; empty when absent or garbled. */
-function parseHostPorts(text: string | undefined): Record<string, number> {
-  if (text === undefined) return {};
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (parsed === null || typeof parsed !== 'object') return {};
-    const out: Record<string, number> = {};
-    for (const [k, v] of Object.entries(parsed)) {
-      if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536) out[k] = v;
-    }
-    return out;
-  } catch {
-    return {};
-  }
-}
