@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError } from '../errors/digest-mismatch-error.js';
 import { RegistryHttpError } from '../errors/registry-http-error.js';
 
@@ -32,6 +36,85 @@ export interface Manifest {
   digest: string;
 }
 
+/**
+ * Keep-alive connection pools for streamed blob transfers, shared by every client so concurrent
+ * layers and successive copies reuse sockets. Idle sockets are closed after 4 s (before typical
+ * server and proxy idle timeouts, so a reused socket is not one the server already dropped).
+ */
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  maxSockets: 32,
+  timeout: 4000,
+  // 1 MiB socket write buffers: a piped blob body pauses for backpressure a few times per layer
+  // instead of after nearly every 64 KiB read (hundreds of pause/drain cycles per 8 MiB)
+  writableHighWaterMark: 1 << 20,
+};
+const AGENTS = { http: new HttpAgent(AGENT_OPTIONS), https: new HttpsAgent(AGENT_OPTIONS) };
+
+/** Redirects followed by a streamed body-less request. */
+const MAX_REDIRECTS = 5;
+
+/** A response whose body is a Node stream (the streamed blob path). */
+interface StreamedResponse {
+  status: number;
+  headers: Headers;
+  body: Readable;
+  /** Tears the exchange down: the request body (if still being sent), the socket, the response. */
+  abort(): void;
+}
+
+/** A refused streamed upload, handed back so the caller can answer the challenge and start over. */
+interface Challenged {
+  res: StreamedResponse;
+  path: string;
+  auth: string | undefined;
+}
+
+/** Web `Headers` of a node:http response. */
+function headersOf(res: IncomingMessage): Headers {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) {
+    if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  return h;
+}
+
+/**
+ * One node:http(s) exchange on the shared keep-alive agents; `body` is piped into the request
+ * (backpressure-aware) and a failing body aborts it. Resolves on the response headers, which may
+ * arrive before the body is sent (an early refusal); the caller then calls `abort`.
+ */
+function nodeExchange(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body?: Readable,
+): Promise<StreamedResponse> {
+  return new Promise((resolve, reject) => {
+    const https = url.protocol === 'https:';
+    const req = (https ? httpsRequest : httpRequest)(url, {
+      method,
+      headers,
+      agent: https ? AGENTS.https : AGENTS.http,
+    });
+    const abort = (): void => {
+      body?.unpipe(req);
+      body?.destroy();
+      req.destroy();
+    };
+    req.once('response', (res) => {
+      resolve({ status: res.statusCode ?? 0, headers: headersOf(res), body: res, abort });
+    });
+    req.on('error', reject);
+    if (body === undefined) {
+      req.end();
+      return;
+    }
+    body.on('error', (err) => req.destroy(err));
+    body.pipe(req);
+  });
+}
+
 /** sha256 digest string of bytes. */
 export function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -58,6 +141,10 @@ function challengeParams(challenge: string): Record<string, string> {
  * challenge's scope, cached per repository, or basic credentials) and is sent once more; a token
  * that expired or lacks a scope is therefore replaced on first use. The streamed blob upload
  * cannot replay its body, so on a 401 it starts over with a new GET and upload session.
+ *
+ * Transport: control requests (HEAD, manifests, upload sessions, tokens) use `fetch`; the streamed
+ * blob copy uses node:http(s) on shared keep-alive agents (Node streams with backpressure and no
+ * web-stream overhead per chunk). An injected `fetch` (unit tests) carries both.
  */
 export class OciClient {
   readonly url: string;
@@ -89,9 +176,15 @@ export class OciClient {
     return token !== undefined ? `Bearer ${token}` : this.basic();
   }
 
-  private headers(auth: string | undefined, extra: Record<string, string> = {}): Headers {
-    const h = new Headers({ 'User-Agent': this.opts.userAgent ?? 'flotilla-registry', ...extra });
-    if (auth !== undefined) h.set('Authorization', auth);
+  private headers(
+    auth: string | undefined,
+    extra: Record<string, string> = {},
+  ): Record<string, string> {
+    const h: Record<string, string> = {
+      'User-Agent': this.opts.userAgent ?? 'flotilla-registry',
+      ...extra,
+    };
+    if (auth !== undefined) h.Authorization = auth;
     return h;
   }
 
@@ -118,7 +211,7 @@ export class OciClient {
    * or the Authorization header for `path` now differs from `sent`).
    */
   private async answerChallenge(
-    res: Response,
+    res: { headers: Headers },
     path: string,
     sent: string | undefined,
   ): Promise<boolean> {
@@ -217,25 +310,105 @@ export class OciClient {
     return bytes;
   }
 
+  /** Best-effort DELETE of the upload session a 202 answer opened (nothing for other answers). */
+  private async cancelUpload(res: Response): Promise<void> {
+    const loc = res.status === 202 ? res.headers.get('location') : null;
+    await res.body?.cancel().catch(() => undefined);
+    if (loc) await this.request('DELETE', new URL(loc, this.url).pathname).catch(() => undefined);
+  }
+
   /** Cross-repository mount on the same registry; false when the registry started an upload instead. */
   async mountBlob(repo: string, digest: string, from: string): Promise<boolean> {
     const path = `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
     const res = await this.request('POST', path);
     if (res.status === 201) return true;
     if (res.status === 202) {
-      const loc = res.headers.get('location');
-      if (loc) await this.request('DELETE', new URL(loc, this.url).pathname).catch(() => undefined);
+      await this.cancelUpload(res);
       return false;
     }
     return this.fail(res, path);
   }
 
   /**
+   * One exchange whose bodies are Node streams: node:http(s) on the shared keep-alive agents, or
+   * the injected `fetch` (unit tests) adapted to streams. Body-less requests follow redirects
+   * (blob GETs are often redirected to object storage), dropping Authorization off the origin.
+   */
+  private async exchange(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body?: Readable,
+  ): Promise<StreamedResponse> {
+    if (this.opts.fetch) {
+      const res = await this.opts.fetch(url, {
+        method,
+        headers,
+        redirect: 'follow',
+        ...(body ? { body: Readable.toWeb(body) as ReadableStream, duplex: 'half' } : {}),
+      });
+      const out = res.body ? Readable.fromWeb(res.body) : Readable.from([]);
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: out,
+        abort: () => {
+          body?.destroy();
+          out.destroy();
+        },
+      };
+    }
+    let target = url;
+    let sending = headers;
+    for (let hop = 0; ; hop++) {
+      const res = await nodeExchange(method, target, sending, body);
+      const location = res.headers.get('location');
+      const redirect = [301, 302, 303, 307, 308].includes(res.status) && location !== null;
+      if (!redirect || body !== undefined || hop === MAX_REDIRECTS) return res;
+      res.body.resume();
+      const next = new URL(location, target);
+      if (next.origin !== target.origin) {
+        sending = Object.fromEntries(
+          Object.entries(sending).filter(([k]) => k.toLowerCase() !== 'authorization'),
+        );
+      }
+      target = next;
+    }
+  }
+
+  /** A body-less streamed request, sent once more after answering a 401's auth challenge. */
+  private async streamRequest(method: string, path: string): Promise<StreamedResponse> {
+    const url = new URL(`${this.url}${path}`);
+    const sent = this.authorization(path);
+    const res = await this.exchange(method, url, this.headers(sent));
+    if (res.status !== 401 || !(await this.answerChallenge(res, path, sent))) return res;
+    res.abort();
+    return this.exchange(method, url, this.headers(this.authorization(path)));
+  }
+
+  /** Throws the {@link RegistryHttpError} for a streamed response (reading its error body). */
+  private async failStreamed(res: StreamedResponse, path: string): Promise<never> {
+    let text = '';
+    try {
+      for await (const chunk of res.body) {
+        text += String(chunk);
+        if (text.length > 4096) break;
+      }
+    } catch {
+      // the error body is best effort: the server may drop the connection after an early answer
+    }
+    res.abort();
+    throw new RegistryHttpError(`${this.url}${path}`, res.status, text);
+  }
+
+  /**
    * Streams a blob from `src` (repository `srcRepo`, default `repo`) into this registry's `repo`
-   * without holding it in memory: the GET body is piped into the upload PUT while a sha256 is
-   * computed; the registry verifies the digest on PUT and we check ours too. A 401 on the PUT (a
-   * token that expired mid-transfer) answers the challenge and starts over once, since a streamed
-   * body cannot be replayed. Resolves to the byte count.
+   * without holding it in memory: the upload session is opened while the source answers the GET,
+   * then the GET body is piped (with backpressure, over keep-alive node:http connections) into a
+   * single monolithic upload PUT with `?digest=` while a sha256 is computed; the registry verifies
+   * the digest on PUT and we check ours too. A 401 on the PUT (a token that expired mid-transfer)
+   * answers the challenge and starts over once, since a streamed body cannot be replayed.
+   * Resolves to the byte count.
    */
   async streamBlobFrom(
     src: OciClient,
@@ -247,8 +420,8 @@ export class OciClient {
       const out = await this.streamOnce(src, repo, digest, srcRepo);
       if (typeof out === 'number') return out;
       const retry = attempt === 0 && (await this.answerChallenge(out.res, out.path, out.auth));
-      if (!retry) return this.fail(out.res, out.path);
-      await out.res.body?.cancel();
+      if (!retry) return this.failStreamed(out.res, out.path);
+      out.res.abort();
     }
   }
 
@@ -258,42 +431,69 @@ export class OciClient {
     repo: string,
     digest: string,
     srcRepo: string,
-  ): Promise<number | { res: Response; path: string; auth: string | undefined }> {
+  ): Promise<number | Challenged> {
     const getPath = `/v2/${srcRepo}/blobs/${digest}`;
-    const res = await src.request('GET', getPath);
-    if (!res.ok || !res.body) return src.fail(res, getPath);
     const open = `/v2/${repo}/blobs/uploads/`;
-    const up = await this.request('POST', open);
+    const [got, opened] = await Promise.allSettled([
+      src.streamRequest('GET', getPath),
+      this.request('POST', open),
+    ]);
+    const ok = (r: StreamedResponse): boolean => r.status >= 200 && r.status < 300;
+    if (got.status !== 'fulfilled' || !ok(got.value) || opened.status !== 'fulfilled') {
+      // release whichever side succeeded, then report the first failure
+      if (got.status === 'fulfilled' && ok(got.value)) got.value.abort();
+      if (opened.status === 'fulfilled') await this.cancelUpload(opened.value);
+      if (got.status === 'rejected') throw got.reason;
+      if (!ok(got.value)) return src.failStreamed(got.value, getPath);
+      throw (opened as PromiseRejectedResult).reason;
+    }
+    const res = got.value;
+    const up = opened.value;
     if (up.status !== 202) {
-      await res.body.cancel();
+      res.abort();
       return this.fail(up, open);
     }
     const loc = new URL(up.headers.get('location') ?? '', this.url);
     loc.searchParams.set('digest', digest);
     const hash = createHash('sha256');
     let bytes = 0;
-    const hashing = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, ctl) {
+    const hashing = new Transform({
+      transform(chunk: Uint8Array, _enc, done) {
         hash.update(chunk);
         bytes += chunk.byteLength;
-        ctl.enqueue(chunk);
+        done(null, chunk);
       },
     });
+    // a failing GET destroys `hashing`, which aborts the PUT
+    void pipeline(res.body, hashing).catch(() => undefined);
     const length = res.headers.get('content-length');
     const auth = this.authorization(loc.pathname);
-    const put = await this.doFetch(`${this.url}${loc.pathname}${loc.search}`, {
-      method: 'PUT',
-      headers: this.headers(auth, {
-        'Content-Type': 'application/octet-stream',
-        ...(length ? { 'Content-Length': length } : {}),
-      }),
-      body: res.body.pipeThrough(hashing),
-      duplex: 'half',
-    });
-    if (put.status === 401) return { res: put, path: loc.pathname, auth };
-    if (put.status !== 201) return this.fail(put, loc.pathname);
-    const got = `sha256:${hash.digest('hex')}`;
-    if (got !== digest) throw new DigestMismatchError(digest, got);
+    let put: StreamedResponse;
+    try {
+      put = await this.exchange(
+        'PUT',
+        new URL(`${this.url}${loc.pathname}${loc.search}`),
+        this.headers(auth, {
+          'Content-Type': 'application/octet-stream',
+          ...(length ? { 'Content-Length': length } : {}),
+        }),
+        hashing,
+      );
+    } catch (err) {
+      res.abort();
+      throw err;
+    }
+    if (put.status === 401) {
+      res.abort();
+      return { res: put, path: loc.pathname, auth };
+    }
+    if (put.status !== 201) {
+      res.abort();
+      return this.failStreamed(put, loc.pathname);
+    }
+    put.body.resume();
+    const got256 = `sha256:${hash.digest('hex')}`;
+    if (got256 !== digest) throw new DigestMismatchError(digest, got256);
     return bytes;
   }
 
