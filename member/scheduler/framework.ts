@@ -28,24 +28,41 @@ export interface ScorePlugin {
   score(pod: Pod, info: NodeInfo): number;
 }
 
-/** Total cpu (millicores) and memory (bytes) requested by a pod. */
-export function podRequests(pod: Pod): { cpu: number; memory: number } {
-  let cpu = 0;
-  let memory = 0;
-  for (const c of pod.spec.containers) {
-    cpu += parseCpu(c.resources?.requests?.cpu);
-    memory += parseMemory(c.resources?.requests?.memory);
+const requestsMemo = new WeakMap<Pod, Readonly<{ cpu: number; memory: number }>>();
+const hostPortsMemo = new WeakMap<Pod, readonly string[]>();
+
+/**
+ * Total cpu (millicores) and memory (bytes) requested by a pod. Memoized per pod object: the
+ * plugins ask for every node of every scheduling cycle, and pods (informer cache objects) are
+ * replaced, never mutated, when they change.
+ */
+export function podRequests(pod: Pod): Readonly<{ cpu: number; memory: number }> {
+  let r = requestsMemo.get(pod);
+  if (r === undefined) {
+    let cpu = 0;
+    let memory = 0;
+    for (const c of pod.spec.containers) {
+      cpu += parseCpu(c.resources?.requests?.cpu);
+      memory += parseMemory(c.resources?.requests?.memory);
+    }
+    r = { cpu, memory };
+    requestsMemo.set(pod, r);
   }
-  return { cpu, memory };
+  return r;
 }
 
-/** Host ports a pod needs (`ip/proto/port`). */
-export function podHostPorts(pod: Pod): string[] {
-  return pod.spec.containers.flatMap((c) =>
-    (c.ports ?? [])
-      .filter((p) => p.hostPort)
-      .map((p) => `${p.protocol ?? 'TCP'}/${String(p.hostPort)}`),
-  );
+/** Host ports a pod needs (`proto/port`); memoized per pod object like {@link podRequests}. */
+export function podHostPorts(pod: Pod): readonly string[] {
+  let ports = hostPortsMemo.get(pod);
+  if (ports === undefined) {
+    ports = pod.spec.containers.flatMap((c) =>
+      (c.ports ?? [])
+        .filter((p) => p.hostPort)
+        .map((p) => `${p.protocol ?? 'TCP'}/${String(p.hostPort)}`),
+    );
+    hostPortsMemo.set(pod, ports);
+  }
+  return ports;
 }
 
 /** Builds NodeInfo for a node from the pods on it. */

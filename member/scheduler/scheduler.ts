@@ -8,9 +8,10 @@ import {
 import { ConflictError, NotFoundError } from '../../federation/machinery/errors/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import { EVENTS, NODES, PODS, type Node, type Pod } from '../apis/index.js';
-import { addPod, nodeInfo, type FilterPlugin, type ScorePlugin } from './framework.js';
+import { SchedulerCache } from './cache.js';
+import type { FilterPlugin, ScorePlugin } from './framework.js';
 import { defaultFilters, defaultScores } from './registry.js';
-import { scheduleOne, unschedulableMessage } from './schedule-one.js';
+import { numFeasibleNodesToFind, scheduleOne, unschedulableMessage } from './schedule-one.js';
 
 /** Options for {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -23,16 +24,44 @@ export interface SchedulerOptions {
   /** Retry delay for unschedulable pods (also retried on node changes). @defaultValue 2000 */
   retryMs?: number;
   workers?: number;
+  /**
+   * Bindings in flight at once; a scheduling cycle waits for a free slot once the limit is
+   * reached. @defaultValue 32
+   */
+  maxInflightBindings?: number;
+  /**
+   * kube-scheduler's percentageOfNodesToScore: in clusters of more than 100 nodes a cycle stops
+   * filtering once this share of the nodes (at least 100) fit, and scores only those; the next
+   * cycle starts where this one stopped, so every node gets its turn. 0 is kube-scheduler's
+   * adaptive default (50% minus 1% per 125 nodes, at least 5%: 42% of 1,000 nodes); 100 filters
+   * and scores every node. Clusters of at most 100 nodes always have every node scored.
+   * @defaultValue 0
+   */
+  percentageOfNodesToScore?: number;
   logger?: Logger;
 }
 
-/** Places pending pods on nodes: filter → score → bind (pods/binding) with an assumed-pod cache. */
+/**
+ * Places pending pods on nodes like kube-scheduler: a scheduling cycle (filter → score on the
+ * incremental {@link SchedulerCache}) picks a node and assumes the pod there, then the binding
+ * cycle (pods/binding, then the Scheduled event) runs in the background while the next pod is
+ * scheduled. A failed binding forgets the assumed pod and requeues it. In clusters of more than
+ * 100 nodes a cycle filters and scores only part of the nodes, as kube-scheduler does (see
+ * {@link SchedulerOptions.percentageOfNodesToScore}).
+ */
 export class Scheduler {
   readonly informers: InformerFactory;
   private readonly opts: SchedulerOptions;
   private readonly controller: Controller;
-  /** Pods bound by us that the informer has not shown bound yet (key → node). */
-  private readonly assumed = new Map<string, string>();
+  private readonly cache = new SchedulerCache();
+  /** Binding cycles in flight (awaited by {@link Scheduler.run} before it resolves). */
+  private readonly binding = new Set<Promise<void>>();
+  /** Scheduling cycles waiting for a binding slot. */
+  private readonly slotWaiters: (() => void)[] = [];
+  private slotsInUse = 0;
+  /** Where the next cycle starts filtering (kube-scheduler's nextStartNodeIndex). */
+  private nextStartNodeIndex = 0;
+  private retryPending = false;
   private readonly log: Logger;
 
   constructor(opts: SchedulerOptions) {
@@ -49,8 +78,9 @@ export class Scheduler {
       logger: this.log,
     });
     const onPod = (p: Pod): void => {
-      if (p.spec.nodeName) this.assumed.delete(objectKey(p));
-      else if (
+      this.cache.setPod(p);
+      if (
+        !p.spec.nodeName &&
         !p.metadata.deletionTimestamp &&
         (p.spec.schedulerName ?? 'default-scheduler') ===
           (opts.schedulerName ?? 'default-scheduler')
@@ -61,22 +91,37 @@ export class Scheduler {
     pods.addEventHandler({
       onAdd: onPod,
       onUpdate: (_o, n) => onPod(n),
-      onDelete: (p) => this.assumed.delete(objectKey(p)),
+      onDelete: (p) => {
+        this.cache.removePod(objectKey(p));
+      },
     });
+    // node events come in bursts (a relist, heartbeats): requeue the pending pods once per burst
     const retryAll = (): void => {
-      for (const p of pods.list()) {
-        if (!p.spec.nodeName && !p.metadata.deletionTimestamp) this.controller.enqueueObject(p);
-      }
+      if (this.retryPending) return;
+      this.retryPending = true;
+      setImmediate(() => {
+        this.retryPending = false;
+        for (const p of pods.list()) {
+          if (!p.spec.nodeName && !p.metadata.deletionTimestamp) this.controller.enqueueObject(p);
+        }
+      });
     };
     nodes.addEventHandler({
-      onAdd: retryAll,
+      onAdd: (n) => {
+        this.cache.setNode(n);
+        retryAll();
+      },
       onUpdate: (o, n) => {
+        this.cache.setNode(n);
         if (
           JSON.stringify(o.spec) !== JSON.stringify(n.spec) ||
           JSON.stringify(o.status?.allocatable) !== JSON.stringify(n.status?.allocatable)
         ) {
           retryAll();
         }
+      },
+      onDelete: (n) => {
+        this.cache.removeNode(n);
       },
     });
   }
@@ -85,56 +130,46 @@ export class Scheduler {
   async run(signal: AbortSignal): Promise<void> {
     if (!this.opts.informers) this.informers.start(signal);
     await this.controller.run(signal);
+    while (this.binding.size > 0) await Promise.allSettled([...this.binding]);
     if (!this.opts.informers) await this.informers.stopped();
   }
 
+  /**
+   * One scheduling cycle for a pod: filter and score the cached nodes, assume the pod on the
+   * chosen node and start its binding cycle; or record why it is unschedulable and retry later.
+   */
   async reconcile(key: string): Promise<{ requeueAfterMs: number } | undefined> {
     const pod = this.informers.for<Pod>(PODS).get(key);
-    if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp || this.assumed.has(key)) {
+    if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp || this.cache.isAssumed(key)) {
       return undefined;
     }
-    const nodes = this.informers.for<Node>(NODES).list();
-    const byNode = new Map<string, Pod[]>();
-    for (const p of this.informers.for<Pod>(PODS).list()) {
-      const n = p.spec.nodeName ?? this.assumed.get(objectKey(p));
-      if (n && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') {
-        byNode.set(n, [...(byNode.get(n) ?? []), p]);
-      }
-    }
-    const infos = nodes.map((n) => nodeInfo(n, byNode.get(n.metadata.name ?? '') ?? []));
+    const infos = this.cache.nodeInfos();
     const result = scheduleOne(
       pod,
       infos,
       this.opts.filters ?? defaultFilters,
       this.opts.scores ?? defaultScores,
+      Math.random,
+      {
+        start: this.nextStartNodeIndex,
+        feasibleToFind: numFeasibleNodesToFind(
+          infos.length,
+          this.opts.percentageOfNodesToScore ?? 0,
+        ),
+      },
     );
-    const { namespace, name } = splitKey(key);
-    const podClient = this.opts.client.resource<Pod>(PODS, namespace);
     if ('node' in result) {
-      this.assumed.set(key, result.node);
-      const info = infos.find((i) => i.node.metadata.name === result.node);
-      if (info) addPod(info, pod);
-      try {
-        await podClient.subresource(name, 'binding', 'POST', {
-          apiVersion: 'v1',
-          kind: 'Binding',
-          metadata: { name, namespace },
-          target: { apiVersion: 'v1', kind: 'Node', name: result.node },
-        });
-      } catch (err) {
-        this.assumed.delete(key);
-        if (err instanceof NotFoundError || err instanceof ConflictError) return undefined;
-        throw err;
-      }
-      await this.event(
-        pod,
-        'Normal',
-        'Scheduled',
-        `Successfully assigned ${namespace ?? ''}/${name} to ${result.node}`,
-      );
+      this.nextStartNodeIndex = (this.nextStartNodeIndex + result.evaluated) % infos.length;
+      this.cache.assume(pod, result.node);
+      await this.acquireSlot();
+      const done = this.bindingCycle(pod, key, result.node).finally(() => {
+        this.binding.delete(done);
+      });
+      this.binding.add(done);
       return undefined;
     }
-    const message = unschedulableMessage(nodes.length, result.reasons);
+    const podClient = this.opts.client.resource<Pod>(PODS, pod.metadata.namespace);
+    const message = unschedulableMessage(this.cache.nodeCount, result.reasons);
     const old = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (old?.message !== message) {
       const next = structuredClone(pod);
@@ -159,6 +194,57 @@ export class Scheduler {
       await this.event(pod, 'Warning', 'FailedScheduling', message);
     }
     return { requeueAfterMs: this.opts.retryMs ?? 2000 };
+  }
+
+  /** Takes one of the `maxInflightBindings` slots, waiting for one to be released if needed. */
+  private acquireSlot(): Promise<void> {
+    if (this.slotsInUse < (this.opts.maxInflightBindings ?? 32)) {
+      this.slotsInUse++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  /** Hands the slot to the next waiting cycle, or frees it. */
+  private releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.slotsInUse--;
+  }
+
+  /**
+   * The binding cycle: POST pods/binding (holding the slot taken by the scheduling cycle), then
+   * the Scheduled event. Never rejects: a failed binding forgets the assumed pod and requeues it.
+   */
+  private async bindingCycle(pod: Pod, key: string, node: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    try {
+      await this.opts.client.resource<Pod>(PODS, namespace).subresource(name, 'binding', 'POST', {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name, namespace },
+        target: { apiVersion: 'v1', kind: 'Node', name: node },
+      });
+    } catch (err) {
+      this.cache.forget(key);
+      if (err instanceof NotFoundError) return;
+      // usually bound by someone else meanwhile (the next cycle sees it bound and stops there)
+      if (!(err instanceof ConflictError)) {
+        this.log.warn(
+          `binding ${key} to ${node} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      this.controller.queue.addRateLimited(key);
+      return;
+    } finally {
+      this.releaseSlot();
+    }
+    await this.event(
+      pod,
+      'Normal',
+      'Scheduled',
+      `Successfully assigned ${namespace ?? ''}/${name} to ${node}`,
+    );
   }
 
   private async event(
