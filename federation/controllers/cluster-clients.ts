@@ -1,9 +1,10 @@
+import { setMaxListeners } from 'node:events';
 import type { Cluster } from '../apis/index.js';
 import { RestClient } from '../machinery/client/rest-client.js';
 import { NotFoundError, type ApiError } from '../machinery/errors/index.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
-import type { Lister } from '../machinery/informer/index.js';
-import type { KubeObject } from '../apis/meta.js';
+import { InformerFactory, type Lister } from '../machinery/informer/index.js';
+import type { GroupVersionResource, KubeObject } from '../apis/meta.js';
 
 /** Namespace holding member credentials. */
 export const FEDERATION_SYSTEM_NAMESPACE = 'flotilla-system';
@@ -19,12 +20,25 @@ export class ClusterCredentialsError extends Error {
   }
 }
 
+/** One cluster's client and the member caches that watch through it. */
+interface Entry {
+  fingerprint: string;
+  client: RestClient;
+  /** Member informers, created on first use; stopped with the client. */
+  caches: InformerFactory;
+  stop: AbortController;
+  /** The cluster's Ready condition when the caches were started (see {@link readiness}). */
+  readiness: string;
+}
+
 /**
  * REST clients for member clusters, built from each Cluster's endpoint and credentials Secret
  * (`token`, optional `caData`, base64 like any Secret data) and cached until either changes.
+ * Each client can also keep informers on the member ({@link ClusterClients.cache}), which live
+ * and die with it.
  */
 export class ClusterClients {
-  private readonly cache = new Map<string, { fingerprint: string; client: RestClient }>();
+  private readonly entries = new Map<string, Entry>();
   private readonly secrets: Lister;
 
   constructor(secrets: Lister) {
@@ -33,6 +47,37 @@ export class ClusterClients {
 
   /** The client for a cluster. @throws ClusterCredentialsError */
   for(cluster: Cluster): KubeClient & RestClient {
+    return this.entry(cluster).client;
+  }
+
+  /**
+   * A watched cache of one member resource (all namespaces, restricted to `labelSelector`),
+   * started on first use. Undefined until its first list has completed, so callers fall back to
+   * reading the member directly. The cache follows the member with the watch's delay: use it to
+   * skip reads, and let writes (resourceVersion preconditions, AlreadyExists) catch staleness.
+   * The caches of a cluster start over (fresh list) whenever its Ready condition changed since
+   * they were started, so a member that was away is not trusted from what was seen before.
+   * @throws ClusterCredentialsError
+   */
+  cache<T extends KubeObject = KubeObject>(
+    cluster: Cluster,
+    gvr: GroupVersionResource,
+    labelSelector: string,
+  ): Lister<T> | undefined {
+    const e = this.entry(cluster);
+    const r = readiness(cluster);
+    if (e.readiness !== r) {
+      e.stop.abort();
+      e.stop = startable();
+      e.caches = new InformerFactory(e.client);
+      e.caches.start(e.stop.signal);
+      e.readiness = r;
+    }
+    const inf = e.caches.for<T>(gvr, { labelSelector });
+    return inf.hasSynced() ? inf : undefined;
+  }
+
+  private entry(cluster: Cluster): Entry {
     const name = cluster.metadata.name ?? '';
     const ref = cluster.spec.secretRef;
     const secret = this.secrets.get(`${ref.namespace}/${ref.name}`) as
@@ -44,16 +89,16 @@ export class ClusterClients {
         new NotFoundError('secret not found'),
       );
     }
+    const fingerprint = `${cluster.spec.apiEndpoint}|${secret.metadata.resourceVersion ?? ''}`;
+    const hit = this.entries.get(name);
+    if (hit?.fingerprint === fingerprint) return hit;
+    if (hit) stopEntry(hit);
     const token = secret.data?.token
       ? Buffer.from(secret.data.token, 'base64').toString('utf8')
       : undefined;
     const caData = secret.data?.caData
       ? Buffer.from(secret.data.caData, 'base64').toString('utf8')
       : undefined;
-    const fingerprint = `${cluster.spec.apiEndpoint}|${secret.metadata.resourceVersion ?? ''}`;
-    const hit = this.cache.get(name);
-    if (hit?.fingerprint === fingerprint) return hit.client;
-    hit?.client.close();
     const client = new RestClient({
       server: cluster.spec.apiEndpoint,
       ...(token ? { token } : {}),
@@ -61,18 +106,41 @@ export class ClusterClients {
       timeoutMs: 10_000,
       userAgent: 'flotilla-federation',
     });
-    this.cache.set(name, { fingerprint, client });
-    return client;
+    const stop = startable();
+    const caches = new InformerFactory(client);
+    caches.start(stop.signal);
+    const entry: Entry = { fingerprint, client, caches, stop, readiness: readiness(cluster) };
+    this.entries.set(name, entry);
+    return entry;
   }
 
-  /** Drops a cluster's client (unjoin). */
+  /** Drops a cluster's client and caches (unjoin). */
   forget(name: string): void {
-    this.cache.get(name)?.client.close();
-    this.cache.delete(name);
+    const e = this.entries.get(name);
+    if (e) stopEntry(e);
+    this.entries.delete(name);
   }
 
   close(): void {
-    for (const { client } of this.cache.values()) client.close();
-    this.cache.clear();
+    for (const e of this.entries.values()) stopEntry(e);
+    this.entries.clear();
   }
+}
+
+/** An AbortController for a set of informers (one listener per informer and watch). */
+function startable(): AbortController {
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  return stop;
+}
+
+/** The Ready condition's status and last transition. */
+function readiness(c: Cluster): string {
+  const r = c.status?.conditions?.find((x) => x.type === 'Ready');
+  return `${r?.status ?? ''}|${r?.lastTransitionTime ?? ''}`;
+}
+
+function stopEntry(e: Entry): void {
+  e.stop.abort();
+  e.client.close();
 }

@@ -64,6 +64,8 @@ export interface FederationControlPlaneOptions {
   controllers?: string;
   kubeconfigPath?: string;
   resyncMs?: number;
+  /** Templates the propagation controller reconciles at once. @defaultValue 8 */
+  propagationWorkers?: number;
   /** How often Ready members are swept for objects of deleted templates. @defaultValue 60000 */
   sweepPeriodMs?: number;
   health?: Pick<
@@ -179,6 +181,9 @@ export class FederationControlPlane {
       types: PROPAGATED_TYPES,
       logger: this.log,
       ...(this.opts.resyncMs !== undefined ? { resyncMs: this.opts.resyncMs } : {}),
+      ...(this.opts.propagationWorkers !== undefined
+        ? { workers: this.opts.propagationWorkers }
+        : {}),
       ...(this.opts.imageGate ? { imageGate: this.opts.imageGate } : {}),
     });
     const cleanup = new ClusterCleanupController({

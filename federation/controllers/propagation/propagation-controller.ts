@@ -9,27 +9,41 @@ import {
   type ResourceBinding,
 } from '../../apis/index.js';
 import { objectKey, type GroupVersionResource, type KubeObject } from '../../apis/meta.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { KubeClient, ResourceClient } from '../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../machinery/controller/index.js';
-import { AlreadyExistsError, ApiError, NotFoundError } from '../../machinery/errors/index.js';
+import {
+  AlreadyExistsError,
+  ApiError,
+  ConflictError,
+  NotFoundError,
+} from '../../machinery/errors/index.js';
 import type { InformerFactory } from '../../machinery/informer/index.js';
 import {
   FINALIZER_FOREGROUND,
   FINALIZER_ORPHAN,
 } from '../../machinery/registry/generic-registry.js';
 import { applyOverridePolicies, selectorsMatch } from '../../overrides/apply-overrides.js';
-import { place } from '../../scheduler/placement.js';
+import { isClusterReady, place } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';
 import { MemberCleanupPendingError } from '../errors/index.js';
 import { addFinalizer, FINALIZER_CLEANUP, hasFinalizer, removeFinalizers } from '../finalizers.js';
 import { releaseMemberObject, templateLabel, type ReleaseOptions } from './member-cleanup.js';
-import { isManaged, isSubset, LABEL_TEMPLATE, memberCopy } from './member-object.js';
+import {
+  isManaged,
+  isSubset,
+  LABEL_MANAGED_BY,
+  LABEL_TEMPLATE,
+  MANAGER,
+  memberCopy,
+} from './member-object.js';
 import { aggregateStatus, healthOf } from './status-aggregation.js';
 
 export const ControllerName = 'propagation-controller';
 export { FINALIZER_CLEANUP };
 /** Release options for objects whose template no longer places them there. */
 const RELEASE_DELETE: ReleaseOptions = { orphan: false, waitGone: false };
+/** Selects the member objects the federation manages (the member caches hold only these). */
+const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER}`;
 /** Annotation on a template: keep member objects when it is deleted. */
 export const ANNOTATION_ORPHAN = 'federation.flotilla.io/orphan';
 
@@ -55,6 +69,12 @@ export interface PropagationOptions {
   /** Every template is re-checked this often (drift repair, status). @defaultValue 5000 */
   resyncMs?: number;
   imageGate?: ImageGate;
+  /**
+   * Templates reconciled at once (a template is never handed to two workers at once). Each
+   * reconcile mostly waits on member and federation round trips, so several overlap.
+   * @defaultValue 8
+   */
+  workers?: number;
 }
 
 interface ApplyResult {
@@ -72,6 +92,9 @@ const tkey = (t: TemplateType, obj: KubeObject): string =>
  * members through their Kubernetes API; ResourceBinding records the decision and per-cluster
  * status; template status is aggregated; deletion cleans members up (or orphans). Level-triggered:
  * every reconcile compares what members have with what they should have, which also repairs drift.
+ * What members have is read from watched caches of their managed objects (no member read per
+ * reconcile, see {@link ClusterClients.cache}); a write refused because the cache was behind is
+ * decided again once from a fresh read. Deletion paths always read the member itself.
  */
 export class PropagationController {
   readonly controller: Controller;
@@ -90,7 +113,7 @@ export class PropagationController {
       informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS)],
       reconcile: (k) => this.reconcile(k),
       logger: opts.logger,
-      workers: 8,
+      workers: opts.workers ?? 8,
     });
     opts.types.forEach((t, i) => {
       const enqueue = (o: KubeObject): void => this.controller.enqueue(tkey(t, o));
@@ -234,48 +257,23 @@ export class PropagationController {
         this.namespacesEnsured.add(nsKey);
       }
       const rc = client.resource(t.gvr, ns);
-      let existing: KubeObject | undefined;
-      try {
-        existing = await rc.get(desired.metadata.name ?? '');
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
+      const memberName = desired.metadata.name ?? '';
+      // the member's managed objects come from a watched cache (no read per reconcile) while the
+      // cluster is Ready; otherwise, and when the cache turns out stale, from the member itself
+      const cache = isClusterReady(cluster)
+        ? this.opts.clients.cache(cluster, t.gvr, MANAGED_SELECTOR)
+        : undefined;
+      let existing = cache
+        ? cache.get(objectKey(desired))
+        : await rc.get(memberName).catch(ignoreNotFound);
+      for (let fresh = cache === undefined; ; fresh = true) {
+        try {
+          return await this.write(rc, name, t, desired, existing, policy);
+        } catch (err) {
+          if (fresh || !isStale(err)) throw err;
+          existing = await rc.get(memberName).catch(ignoreNotFound);
+        }
       }
-      if (!existing) return { cluster: name, applied: true, object: await rc.create(desired) };
-      if (!isManaged(existing) && (policy.spec.conflictResolution ?? 'Abort') === 'Abort') {
-        return {
-          cluster: name,
-          applied: false,
-          message: `${t.kind} ${objectKey(existing)} already exists in cluster ${name} and is not managed by the federation (conflictResolution: Abort)`,
-          object: existing,
-        };
-      }
-      const { metadata: dm, ...dbody } = desired;
-      const { metadata: _em, status: _es, ...ebody } = existing;
-      if (
-        isManaged(existing) &&
-        isSubset(dbody, ebody) &&
-        isSubset(dm.labels ?? {}, existing.metadata.labels ?? {}) &&
-        isSubset(dm.annotations ?? {}, existing.metadata.annotations ?? {})
-      ) {
-        return { cluster: name, applied: true, object: existing };
-      }
-      const merged: KubeObject = {
-        ...existing,
-        ...desired,
-        metadata: {
-          ...existing.metadata,
-          labels: dm.labels ?? {},
-          annotations: { ...(existing.metadata.annotations ?? {}), ...(dm.annotations ?? {}) },
-        },
-      };
-      if (t.kind === 'Service') {
-        const es = existing.spec as Record<string, unknown>;
-        const ms = merged.spec as Record<string, unknown>;
-        if (es.clusterIP !== undefined) ms.clusterIP = es.clusterIP;
-        if (es.clusterIPs !== undefined) ms.clusterIPs = es.clusterIPs;
-      }
-      if (existing.status !== undefined) merged.status = existing.status;
-      return { cluster: name, applied: true, object: await rc.update(merged) };
     } catch (err) {
       return {
         cluster: name,
@@ -283,6 +281,58 @@ export class PropagationController {
         message: err instanceof Error ? err.message : String(err),
       };
     }
+  }
+
+  /**
+   * Creates or updates one member object from `existing` (what the member is believed to hold):
+   * create when absent, leave alone when it already matches, refuse an unmanaged object under
+   * conflictResolution Abort, otherwise update it (preconditioned on its resourceVersion).
+   * @throws the member's AlreadyExists / Conflict / NotFound when `existing` was out of date
+   */
+  private async write(
+    rc: ResourceClient,
+    cluster: string,
+    t: TemplateType,
+    desired: KubeObject,
+    existing: KubeObject | undefined,
+    policy: PropagationPolicy,
+  ): Promise<ApplyResult> {
+    if (!existing) return { cluster, applied: true, object: await rc.create(desired) };
+    if (!isManaged(existing) && (policy.spec.conflictResolution ?? 'Abort') === 'Abort') {
+      return {
+        cluster,
+        applied: false,
+        message: `${t.kind} ${objectKey(existing)} already exists in cluster ${cluster} and is not managed by the federation (conflictResolution: Abort)`,
+        object: existing,
+      };
+    }
+    const { metadata: dm, ...dbody } = desired;
+    const { metadata: _em, status: _es, ...ebody } = existing;
+    if (
+      isManaged(existing) &&
+      isSubset(dbody, ebody) &&
+      isSubset(dm.labels ?? {}, existing.metadata.labels ?? {}) &&
+      isSubset(dm.annotations ?? {}, existing.metadata.annotations ?? {})
+    ) {
+      return { cluster, applied: true, object: existing };
+    }
+    const merged: KubeObject = {
+      ...existing,
+      ...desired,
+      metadata: {
+        ...existing.metadata,
+        labels: dm.labels ?? {},
+        annotations: { ...(existing.metadata.annotations ?? {}), ...(dm.annotations ?? {}) },
+      },
+    };
+    if (t.kind === 'Service') {
+      const es = existing.spec as Record<string, unknown>;
+      const ms = merged.spec as Record<string, unknown>;
+      if (es.clusterIP !== undefined) ms.clusterIP = es.clusterIP;
+      if (es.clusterIPs !== undefined) ms.clusterIPs = es.clusterIPs;
+    }
+    if (existing.status !== undefined) merged.status = existing.status;
+    return { cluster, applied: true, object: await rc.update(merged) };
   }
 
   /**
@@ -468,6 +518,15 @@ function readyReason(c: Cluster): string {
 function stripTimes(s: unknown): unknown {
   return JSON.parse(
     JSON.stringify(s ?? {}, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v)),
+  );
+}
+
+/** A member write refused because what it was based on was out of date. */
+function isStale(err: unknown): boolean {
+  return (
+    err instanceof AlreadyExistsError ||
+    err instanceof ConflictError ||
+    err instanceof NotFoundError
   );
 }
 
