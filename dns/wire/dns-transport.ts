@@ -1,5 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { createServer, isIPv4, type Server, type Socket } from 'node:net';
 import { freePort } from '../../federation/machinery/util/free-port.js';
 import { parseQuery, truncate } from './dns-wire.js';
 
@@ -59,6 +60,7 @@ export class DnsTransport {
     const udp = createSocket({
       type: 'udp4',
       recvBufferSize: this.opts.udpRecvBufferBytes ?? 4 * 1024 * 1024,
+      lookup: literalFirstLookup,
     });
     const fast = this.opts.fastPath;
     udp.on('message', (msg, rinfo) => {
@@ -154,3 +156,23 @@ function fitUdp(query: Buffer, resp: Buffer): Buffer {
     return resp.subarray(0, 12);
   }
 }
+
+/**
+ * The UDP socket's resolver: dgram looks up the destination of every `send`, and Node's default
+ * (`dns.lookup`) answers even an IP literal on the next tick. Replies always go to a literal (the
+ * sender's address), so answering those synchronously saves a tick and an async-hooks scope per
+ * datagram; names still go through `dns.lookup`.
+ */
+function literalFirstLookup(
+  host: string,
+  opts: LookupOneOptions,
+  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  // most replies go to the client that sent the previous datagram: skip re-validating it
+  if (host === lastLiteral || isIPv4(host)) {
+    lastLiteral = host;
+    cb(null, host, 4);
+  } else dnsLookup(host, opts, cb);
+}
+/** The IPv4 literal {@link literalFirstLookup} saw last. */
+let lastLiteral = '';
