@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Flotilla needs on a Debian machine with Node 20 (run as root):
 #  - system packages via apt-get, only when missing: etcd-server redis-server docker.io docker-registry,
-#    plus the tools the tests and benchmarks drive (dnsutils for dig, dnsmasq, dnsperf, skopeo, busybox-static)
+#    plus the tools the tests, examples and benchmarks drive (dnsutils for dig, dnsmasq, dnsperf,
+#    skopeo, busybox-static, curl)
 #  - npm dependencies (npm ci when node_modules is missing or older than package-lock.json)
 # Idempotent: a second run installs nothing.
 set -euo pipefail
@@ -24,6 +25,7 @@ declare -A probe=(
   [dnsmasq]=/usr/sbin/dnsmasq
   [dnsperf]=/usr/bin/dnsperf
   [skopeo]=/usr/bin/skopeo
+  [curl]=/usr/bin/curl
   [busybox-static]=/bin/busybox
   [iptables]=/usr/sbin/iptables
 )

@@ -4,7 +4,6 @@
 // until they exist) — all checked against the real dockerd.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,16 +28,10 @@ async function kubectl(...args: string[]): Promise<string> {
   return (await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 })).stdout;
 }
 
-function httpGet(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host, port, path: '/', timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
+/** The real curl, as the issue's acceptance says: fails the test on any HTTP or connect error. */
+async function curl(host: string, port: number): Promise<string> {
+  const url = `http://${host}:${String(port)}/`;
+  return (await run('curl', ['-sS', '--fail', '--max-time', '5', url], { timeout: 10_000 })).stdout;
 }
 
 function containers(): string[] {
@@ -146,7 +139,7 @@ spec:
     expect(addrs).toHaveLength(3);
     for (const a of addrs) {
       expect(a.ip.startsWith('127.0.9.')).toBe(true);
-      expect(await httpGet(a.ip, a.port)).toContain('hello from flotilla');
+      expect(await curl(a.ip, a.port)).toContain('hello from flotilla');
     }
 
     // kubectl logs goes through pods/log to the kubelet
