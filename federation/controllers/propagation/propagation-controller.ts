@@ -8,7 +8,7 @@ import {
   type PropagationPolicy,
   type ResourceBinding,
 } from '../../apis/index.js';
-import { objectKey, type GroupVersionResource, type KubeObject } from '../../apis/meta.js';
+import { objectKey, type KubeObject } from '../../apis/meta.js';
 import type { KubeClient, ResourceClient } from '../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../machinery/controller/index.js';
 import {
@@ -28,15 +28,11 @@ import type { ClusterClients } from '../cluster-clients.js';
 import { MemberCleanupPendingError } from '../errors/index.js';
 import { addFinalizer, FINALIZER_CLEANUP, hasFinalizer, removeFinalizers } from '../finalizers.js';
 import { releaseMemberObject, templateLabel, type ReleaseOptions } from './member-cleanup.js';
-import {
-  isManaged,
-  isSubset,
-  LABEL_MANAGED_BY,
-  LABEL_TEMPLATE,
-  MANAGER,
-  memberCopy,
-} from './member-object.js';
-import { aggregateStatus, healthOf } from './status-aggregation.js';
+import { isManaged, isSubset, LABEL_MANAGED_BY, MANAGER, memberCopy } from './member-object.js';
+import { writeBinding, writeTemplateStatus } from './binding-writer.js';
+import type { ApplyResult, TemplateType } from './template-type.js';
+
+export type { TemplateType } from './template-type.js';
 
 export const ControllerName = 'propagation-controller';
 export { FINALIZER_CLEANUP };
@@ -46,15 +42,6 @@ const RELEASE_DELETE: ReleaseOptions = { orphan: false, waitGone: false };
 const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER}`;
 /** Annotation on a template: keep member objects when it is deleted. */
 export const ANNOTATION_ORPHAN = 'federation.flotilla.io/orphan';
-
-/** A resource the federation propagates. */
-export interface TemplateType {
-  gvr: GroupVersionResource;
-  kind: string;
-  apiVersion: string;
-  /** Has a status subresource to aggregate into. */
-  status: boolean;
-}
 
 /** Rewrites or refuses a workload's images for a target cluster (image promotion gate). */
 export type ImageGate = (obj: KubeObject, cluster: Cluster) => Promise<KubeObject>;
@@ -75,13 +62,6 @@ export interface PropagationOptions {
    * @defaultValue 8
    */
   workers?: number;
-}
-
-interface ApplyResult {
-  cluster: string;
-  applied: boolean;
-  message?: string;
-  object?: KubeObject;
 }
 
 const tkey = (t: TemplateType, obj: KubeObject): string =>
@@ -216,7 +196,8 @@ export class PropagationController {
     const keep = new Set(decision.clusters.map((c) => c.name));
     const stale = (binding?.spec.clusters ?? []).map((c) => c.name).filter((n) => !keep.has(n));
     const unreachable = await this.removeFrom(t, tmpl, stale, RELEASE_DELETE);
-    await this.writeBinding(
+    await writeBinding(
+      this.opts.client,
       t,
       tmpl,
       bindingName,
@@ -228,7 +209,7 @@ export class PropagationController {
       results,
       replicas,
     );
-    if (t.status) await this.writeTemplateStatus(t, tmpl, results);
+    if (t.status) await writeTemplateStatus(this.opts.client, t, tmpl, results);
     return resync;
   }
 
@@ -402,123 +383,11 @@ export class PropagationController {
     );
     return left.flat();
   }
-
-  private async writeBinding(
-    t: TemplateType,
-    tmpl: KubeObject,
-    name: string,
-    existing: ResourceBinding | undefined,
-    policy: PropagationPolicy,
-    clusters: { name: string; replicas?: number }[],
-    results: ApplyResult[],
-    replicas: number | undefined,
-  ): Promise<void> {
-    const ns = tmpl.metadata.namespace ?? 'default';
-    const spec: ResourceBinding['spec'] = {
-      resource: {
-        apiVersion: t.apiVersion,
-        kind: t.kind,
-        namespace: ns,
-        name: tmpl.metadata.name ?? '',
-        uid: tmpl.metadata.uid ?? '',
-      },
-      policy: { namespace: policy.metadata.namespace ?? ns, name: policy.metadata.name ?? '' },
-      ...(replicas !== undefined ? { replicas } : {}),
-      clusters,
-    };
-    const status: NonNullable<ResourceBinding['status']> = {
-      aggregatedStatus: results.map((r) => ({
-        clusterName: r.cluster,
-        applied: r.applied,
-        ...(r.message ? { appliedMessage: r.message } : {}),
-        health: r.applied ? healthOf(r.object) : 'Unknown',
-        ...(r.object?.status ? { status: r.object.status as Record<string, unknown> } : {}),
-      })),
-      conditions: [
-        {
-          type: 'FullyApplied',
-          status: results.every((r) => r.applied) ? 'True' : 'False',
-          reason: results.every((r) => r.applied) ? 'FullyAppliedSuccess' : 'FullyAppliedFailed',
-          message:
-            results
-              .filter((r) => !r.applied)
-              .map((r) => `${r.cluster}: ${r.message ?? ''}`)
-              .join('; ') || 'All works have been successfully applied',
-        },
-      ],
-    };
-    const client = this.opts.client.resource<ResourceBinding>(RESOURCE_BINDINGS, ns);
-    let current = existing;
-    if (!current) {
-      current = await client
-        .create({
-          apiVersion: 'work.flotilla.io/v1alpha1',
-          kind: 'ResourceBinding',
-          metadata: {
-            name,
-            namespace: ns,
-            labels: {
-              [LABEL_TEMPLATE]: `${t.kind.toLowerCase()}.${ns}.${tmpl.metadata.name ?? ''}`,
-            },
-            ownerReferences: [
-              {
-                apiVersion: t.apiVersion,
-                kind: t.kind,
-                name: tmpl.metadata.name ?? '',
-                uid: tmpl.metadata.uid ?? '',
-              },
-            ],
-          },
-          spec,
-        })
-        .catch(async (err: unknown) => {
-          if (err instanceof AlreadyExistsError) return client.get(name);
-          throw err;
-        });
-    } else if (JSON.stringify(current.spec) !== JSON.stringify(spec)) {
-      current = await client.update({ ...current, spec });
-    }
-    if (JSON.stringify(stripTimes(current.status)) !== JSON.stringify(stripTimes(status))) {
-      await client.updateStatus({ ...current, status }).catch(ignoreNotFound);
-    }
-  }
-
-  private async writeTemplateStatus(
-    t: TemplateType,
-    tmpl: KubeObject,
-    results: ApplyResult[],
-  ): Promise<void> {
-    const agg = aggregateStatus(
-      t.kind,
-      results
-        .filter((r) => r.applied)
-        .map((r) => ({
-          cluster: r.cluster,
-          status: r.object?.status as Record<string, unknown> | undefined,
-        })),
-      tmpl.metadata.generation,
-    );
-    if (!agg || JSON.stringify(agg) === JSON.stringify(tmpl.status)) return;
-    await this.opts.client
-      .resource(t.gvr, tmpl.metadata.namespace)
-      .updateStatus({ ...structuredClone(tmpl), status: agg })
-      .catch((err: unknown) => {
-        if (!(err instanceof NotFoundError) && !(err instanceof ApiError && err.code === 409)) {
-          throw err;
-        }
-      });
-  }
 }
 
 function readyReason(c: Cluster): string {
   const r = c.status?.conditions?.find((x) => x.type === 'Ready');
   return `${r?.status ?? ''}/${r?.reason ?? ''}`;
-}
-
-function stripTimes(s: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(s ?? {}, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v)),
-  );
 }
 
 /** A member write refused because what it was based on was out of date. */

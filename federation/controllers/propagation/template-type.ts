@@ -1,0 +1,18 @@
+import type { GroupVersionResource, KubeObject } from '../../apis/meta.js';
+
+/** A resource the federation propagates. */
+export interface TemplateType {
+  gvr: GroupVersionResource;
+  kind: string;
+  apiVersion: string;
+  /** Has a status subresource to aggregate into. */
+  status: boolean;
+}
+
+/** What writing a template into one member came to. */
+export interface ApplyResult {
+  cluster: string;
+  applied: boolean;
+  message?: string;
+  object?: KubeObject;
+}
