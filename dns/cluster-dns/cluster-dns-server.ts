@@ -76,26 +76,26 @@ export class ClusterDnsServer {
    * so only a well-formed query of one question and at most one (OPT) additional reaches it.
    * Never throws; `undefined` drops what is not even a query header.
    */
-  handle(query: Buffer): Promise<Buffer | undefined> {
+  handle(query: Buffer): Buffer | undefined {
     let q: Query;
     try {
       q = parseQuery(query);
     } catch {
       if (query.length < 12 || (query.readUInt16BE(2) & 0x8000) !== 0) {
-        return Promise.resolve(undefined);
+        return undefined;
       }
-      return Promise.resolve(errorResponse(query, RCODE.FORMERR));
+      return errorResponse(query, RCODE.FORMERR);
     }
     if (((q.flags >> 11) & 0x0f) !== 0) {
-      return Promise.resolve(errorResponse(query, RCODE.NOTIMP, q));
+      return errorResponse(query, RCODE.NOTIMP, q);
     }
     if (query.readUInt16BE(6) !== 0 || query.readUInt16BE(8) !== 0 || query.readUInt16BE(10) > 1) {
-      return Promise.resolve(errorResponse(query, RCODE.FORMERR, q));
+      return errorResponse(query, RCODE.FORMERR, q);
     }
     try {
-      return Promise.resolve(this.respond(Packet.parse(query)).toBuffer());
+      return this.respond(Packet.parse(query)).toBuffer();
     } catch {
-      return Promise.resolve(errorResponse(query, RCODE.SERVFAIL, q));
+      return errorResponse(query, RCODE.SERVFAIL, q);
     }
   }
 

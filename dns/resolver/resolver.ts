@@ -51,26 +51,11 @@ export class Resolver {
   }
 
   /**
-   * The cache-hit fast path: the stored answer with the query's ID and aged TTLs, or `undefined`
-   * when the query is not a plain cache hit (federated names, misses, malformed input) and must go
-   * through {@link handle}. Synchronous and never throws.
+   * Answers one raw query; undefined means drop (not even a header). Never throws nor rejects.
+   * Malformed queries, cache hits and refusals are answered synchronously (the UDP hot path costs
+   * no promise); federated names and forwarded queries return a promise.
    */
-  cachedAnswer(query: Buffer): Buffer | undefined {
-    let q: Query;
-    try {
-      q = parseQuery(query);
-    } catch {
-      return undefined;
-    }
-    if (this.opts.federated?.match(q.name)) return undefined;
-    const hit = this.cache.get(Resolver.cacheKey(q));
-    return hit
-      ? reuseAnswer(hit.entry.bytes, q.id, hit.entry.ttlOffsets, hit.ageSeconds)
-      : undefined;
-  }
-
-  /** Answers one raw query; undefined means drop (not even a header). Never throws. */
-  async handle(query: Buffer, clientIp: string): Promise<Buffer | undefined> {
+  handle(query: Buffer, clientIp: string): Buffer | undefined | Promise<Buffer | undefined> {
     let q: Query;
     try {
       q = parseQuery(query);
@@ -80,7 +65,11 @@ export class Resolver {
     }
     try {
       const fed = this.opts.federated?.match(q.name);
-      if (fed) return await this.opts.federated?.answer(query, fed, clientIp);
+      if (fed) {
+        return this.opts.federated
+          ?.answer(query, fed, clientIp)
+          .catch(() => errorResponse(query, RCODE.SERVFAIL, q));
+      }
       const key = Resolver.cacheKey(q);
       const hit = this.cache.get(key);
       if (hit) return reuseAnswer(hit.entry.bytes, q.id, hit.entry.ttlOffsets, hit.ageSeconds);
@@ -99,8 +88,10 @@ export class Resolver {
         });
         this.inflight.set(key, pending);
       }
-      const resp = await pending;
-      return resp.readUInt16BE(0) === q.id ? resp : reuseAnswer(resp, q.id, [], 0);
+      return pending.then(
+        (resp) => (resp.readUInt16BE(0) === q.id ? resp : reuseAnswer(resp, q.id, [], 0)),
+        () => errorResponse(query, RCODE.SERVFAIL, q),
+      );
     } catch {
       return errorResponse(query, RCODE.SERVFAIL, q);
     }
@@ -143,7 +134,6 @@ export class Resolver {
         ...(this.opts.maxTcpConnections !== undefined
           ? { maxTcpConnections: this.opts.maxTcpConnections }
           : {}),
-        fastPath: (query) => this.cachedAnswer(query),
       },
       (query, clientIp) => this.handle(query, clientIp),
     );

@@ -4,8 +4,15 @@ import { createServer, isIPv4, type Server, type Socket } from 'node:net';
 import { freePort } from '../../federation/machinery/util/free-port.js';
 import { parseQuery, truncate } from './dns-wire.js';
 
-/** Answers one raw DNS message; `undefined` drops it. Must never throw. */
-export type DnsHandler = (query: Buffer, clientIp: string) => Promise<Buffer | undefined>;
+/**
+ * Answers one raw DNS message; `undefined` drops it. An answer known at once (a cache hit, an
+ * error) is returned synchronously, so it costs no promise; only answers that wait on I/O return
+ * one. Must never throw, nor reject.
+ */
+export type DnsHandler = (
+  query: Buffer,
+  clientIp: string,
+) => Buffer | undefined | Promise<Buffer | undefined>;
 
 /** Options for {@link DnsTransport}. */
 export interface DnsTransportOptions {
@@ -20,12 +27,6 @@ export interface DnsTransportOptions {
    * (RFC 7766 §6.2.2: servers may limit connections). @defaultValue 256
    */
   maxTcpConnections?: number;
-  /**
-   * A synchronous answer for the common case (the resolver's cache hits): tried first for every UDP
-   * datagram, so a hit costs no promise and no second parse; `undefined` falls through to `handle`.
-   * Must never throw.
-   */
-  fastPath?: (query: Buffer) => Buffer | undefined;
   /** Kernel receive buffer for the UDP socket, so bursts queue instead of dropping. @defaultValue 4 MiB */
   udpRecvBufferBytes?: number;
 }
@@ -62,17 +63,13 @@ export class DnsTransport {
       recvBufferSize: this.opts.udpRecvBufferBytes ?? 4 * 1024 * 1024,
       lookup: literalFirstLookup,
     });
-    const fast = this.opts.fastPath;
     udp.on('message', (msg, rinfo) => {
-      const quick = fast?.(msg);
-      if (quick) {
-        udp.send(quick.length <= 512 ? quick : fitUdp(msg, quick), rinfo.port, rinfo.address);
-        return;
-      }
-      void this.handle(msg, rinfo.address).then((resp) => {
-        if (!resp) return;
-        udp.send(fitUdp(msg, resp), rinfo.port, rinfo.address);
-      });
+      const reply = (resp: Buffer | undefined): void => {
+        if (resp) udp.send(fitUdp(msg, resp), rinfo.port, rinfo.address);
+      };
+      const answer = this.handle(msg, rinfo.address);
+      if (answer instanceof Promise) void answer.then(reply);
+      else reply(answer);
     });
     // a send to a client that went away must not take the server down
     udp.on('error', () => undefined);
@@ -121,7 +118,7 @@ export class DnsTransport {
         if (buf.length < 2 + len) break;
         const msg = Buffer.from(buf.subarray(2, 2 + len));
         buf = buf.subarray(2 + len);
-        void this.handle(msg, sock.remoteAddress ?? '').then((resp) => {
+        void Promise.resolve(this.handle(msg, sock.remoteAddress ?? '')).then((resp) => {
           if (!resp || sock.destroyed) return;
           const hdr = Buffer.alloc(2);
           hdr.writeUInt16BE(resp.length);
