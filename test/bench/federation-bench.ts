@@ -7,6 +7,7 @@
  */
 import { Etcd3 } from 'etcd3';
 import type { KubeObject, WatchEvent } from '../../federation/apis/meta.js';
+import { PROPAGATION_POLICIES } from '../../federation/apis/index.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { runCli } from '../../federation/cli/run-cli.js';
 import { freePort } from '../../hack/lib/ports.js';
@@ -91,22 +92,17 @@ export async function runFederationBench(count = 300): Promise<BenchResult[]> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  await fc
-    .resource(
-      { group: 'policy.flotilla.io', version: 'v1alpha1', resource: 'propagationpolicies' },
-      'default',
-    )
-    .create({
-      apiVersion: 'policy.flotilla.io/v1alpha1',
-      kind: 'PropagationPolicy',
-      metadata: { name: 'all-cm' },
-      spec: {
-        resourceSelectors: [
-          { apiVersion: 'v1', kind: 'ConfigMap', labelSelector: { matchLabels: { bench: 'yes' } } },
-        ],
-        placement: {},
-      },
-    });
+  await fc.resource(PROPAGATION_POLICIES, 'default').create({
+    apiVersion: 'policy.flotilla.io/v1alpha1',
+    kind: 'PropagationPolicy',
+    metadata: { name: 'all-cm' },
+    spec: {
+      resourceSelectors: [
+        { apiVersion: 'v1', kind: 'ConfigMap', labelSelector: { matchLabels: { bench: 'yes' } } },
+      ],
+      placement: {},
+    },
+  });
   // first arrival time per object per member, from member watches
   const arrivals = new Map<string, Map<number, number>>();
   const arrived = (n: string): number => arrivals.get(n)?.size ?? 0;

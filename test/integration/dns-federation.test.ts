@@ -24,7 +24,7 @@ import {
   StaticCatalog,
 } from '../../dns/index.js';
 import type { KubeObject } from '../../federation/apis/meta.js';
-import { CLUSTERS } from '../../federation/apis/federation-resource-types.js';
+import { CLUSTERS, PROPAGATION_POLICIES } from '../../federation/apis/federation-resource-types.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
@@ -172,23 +172,18 @@ beforeAll(async () => {
     metadata: { name: 'api' },
     spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
   });
-  await c
-    .resource(
-      { group: 'policy.flotilla.io', version: 'v1alpha1', resource: 'propagationpolicies' },
-      'default',
-    )
-    .create({
-      apiVersion: 'policy.flotilla.io/v1alpha1',
-      kind: 'PropagationPolicy',
-      metadata: { name: 'api' },
-      spec: {
-        resourceSelectors: [
-          { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
-          { apiVersion: 'v1', kind: 'Service', name: 'api' },
-        ],
-        placement: { replicaScheduling: { replicaSchedulingType: 'Duplicated' } },
-      },
-    });
+  await c.resource(PROPAGATION_POLICIES, 'default').create({
+    apiVersion: 'policy.flotilla.io/v1alpha1',
+    kind: 'PropagationPolicy',
+    metadata: { name: 'api' },
+    spec: {
+      resourceSelectors: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+        { apiVersion: 'v1', kind: 'Service', name: 'api' },
+      ],
+      placement: { replicaScheduling: { replicaSchedulingType: 'Duplicated' } },
+    },
+  });
 });
 
 afterAll(async () => {
