@@ -40,6 +40,11 @@ function query(ctx: Context): Record<string, string> {
   return out;
 }
 
+/** The authenticated user of a request, for create and update admission. */
+function requestUser(ctx: Context): string {
+  return String(ctx.state.user ?? 'system:anonymous');
+}
+
 function listOptions(q: Record<string, string>): ListOptions & WatchOptions {
   const o: ListOptions & WatchOptions = {};
   if (q.labelSelector !== undefined) o.labelSelector = q.labelSelector;
@@ -159,12 +164,7 @@ export async function handleResource(
       return;
     }
     if (method === 'POST') {
-      respond(
-        ctx,
-        rt,
-        await reg.create(rt, ns, await body(ctx), String(ctx.state.user ?? 'system:anonymous')),
-        201,
-      );
+      respond(ctx, rt, await reg.create(rt, ns, await body(ctx), requestUser(ctx)), 201);
       return;
     }
     if (method === 'DELETE') {
@@ -196,7 +196,7 @@ export async function handleResource(
     throw new NotFoundError(`${rt.plural} has no status subresource`);
   }
   // who writes, for create/update admission (e.g. who may change a PromotionRequest's phase)
-  const user = String(ctx.state.user ?? 'system:anonymous');
+  const user = requestUser(ctx);
   switch (method) {
     case 'GET':
       respond(ctx, rt, await reg.get(rt, ns, name));
@@ -305,7 +305,7 @@ async function handleScale(
       setPath(cur, sc.specReplicasPath, replicas);
       return cur;
     },
-    { user: String(ctx.state.user ?? 'system:anonymous'), subresource: 'scale' },
+    { user: requestUser(ctx), subresource: 'scale' },
   );
   ctx.body = scaleOf(rt, updated);
 }
