@@ -1,7 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import Koa, { type Context } from 'koa';
-import { ApiError, InternalError, NotFoundError, UnauthorizedError } from '../errors/index.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { forbiddenMessage, type Authorizer } from '../auth/authorizer.js';
+import { nonResourceAttributes, resourceAttributes } from '../auth/request-attributes.js';
+import { StaticTokenAuthenticator } from '../auth/static-token-authenticator.js';
+import { anonymousUser, type UserInfo } from '../auth/user-info.js';
+import {
+  ApiError,
+  ForbiddenError,
+  InternalError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../errors/index.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
@@ -16,8 +28,16 @@ import type { SubresourceHandler } from './subresource-handler.js';
 export interface ApiServerOptions {
   storage: ObjectStorage;
   resources: ResourceType[];
-  /** Bearer tokens → user names. Without it every request is `system:anonymous`. */
+  /**
+   * Bearer tokens → user names (a shorthand for a StaticTokenAuthenticator ahead of
+   * `authenticator`). Without either, every request is `system:anonymous` and nothing is refused:
+   * only for in-process tests.
+   */
   tokens?: Record<string, string>;
+  /** Establishes the user of each request; a request nobody recognises gets 401. */
+  authenticator?: Authenticator;
+  /** Decides what an authenticated user may do (403 otherwise). @defaultValue allow all */
+  authorizer?: Authorizer;
   /** Reported by /version. @defaultValue v1.32.0-flotilla */
   gitVersion?: string;
   /** @defaultValue 30000 */
@@ -48,8 +68,12 @@ export class ApiServer {
     handler: (ctx: Context) => Promise<void>;
   }[] = [];
 
+  private readonly authenticators: Authenticator[] = [];
+
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
+    if (opts.tokens) this.authenticators.push(StaticTokenAuthenticator.fromRecord(opts.tokens));
+    if (opts.authenticator) this.authenticators.push(opts.authenticator);
     this.registry = new GenericRegistry({ storage: opts.storage });
     this.discovery = new DiscoveryIndex(opts.resources);
     this.app = new Koa();
@@ -94,21 +118,53 @@ export class ApiServer {
     this.routes.push({ method, path, handler });
   }
 
-  private user(ctx: Context): string {
-    const tokens = this.opts.tokens;
-    if (!tokens) return 'system:anonymous';
-    if (PUBLIC.has(ctx.path)) return 'system:anonymous';
-    const auth = ctx.get('authorization');
-    const m = /^Bearer\s+(.+)$/i.exec(auth);
-    const user = m?.[1] !== undefined ? tokens[m[1].trim()] : undefined;
-    if (user === undefined) throw new UnauthorizedError('Unauthorized');
-    return user;
+  /**
+   * The request's user. Public paths are served to anyone; everything else needs credentials that
+   * one of the authenticators recognises (401 otherwise), when any authenticator is configured.
+   */
+  private async user(ctx: Context): Promise<UserInfo> {
+    if (this.authenticators.length === 0 || PUBLIC.has(ctx.path)) return anonymousUser;
+    const socket = ctx.req.socket as Partial<TLSSocket>;
+    const cert =
+      typeof socket.getPeerCertificate === 'function' && socket.authorized === true
+        ? socket.getPeerCertificate()
+        : undefined;
+    const req = {
+      headers: ctx.req.headers,
+      peerCertificate: cert && Object.keys(cert).length > 0 ? cert : undefined,
+      remoteAddress: ctx.req.socket.remoteAddress ?? '',
+    };
+    for (const a of this.authenticators) {
+      const user = await a.authenticate(req);
+      if (user !== undefined) return user;
+    }
+    throw new UnauthorizedError('Unauthorized');
+  }
+
+  /** 403 unless the authorizer allows the request (resource or non-resource). */
+  private async authorize(
+    ctx: Context,
+    user: UserInfo,
+    path: string,
+    p: ReturnType<typeof parseResourcePath>,
+  ): Promise<void> {
+    const authorizer = this.opts.authorizer;
+    if (!authorizer || PUBLIC.has(path)) return;
+    const attrs =
+      p && !('discovery' in p)
+        ? resourceAttributes(user, ctx.method, path, p, ctx.query)
+        : nonResourceAttributes(user, ctx.method, path);
+    const decision = await authorizer.authorize(attrs);
+    if (!decision.allowed) throw new ForbiddenError(forbiddenMessage(attrs, decision.reason));
   }
 
   private async route(ctx: Context): Promise<void> {
-    const user = this.user(ctx);
-    ctx.state.user = user;
+    const user = await this.user(ctx);
+    ctx.state.user = user.name;
+    ctx.state.userInfo = user;
     const path = ctx.path.replace(/\/+$/, '') || '/';
+    const p = parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined);
+    await this.authorize(ctx, user, path, p);
     for (const r of this.routes) {
       if (r.method === ctx.method && r.path === path) {
         await r.handler(ctx);
@@ -145,7 +201,6 @@ export class ApiServer {
       };
       return;
     }
-    const p = parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined);
     if (!p) throw new NotFoundError('the server could not find the requested resource');
     if ('discovery' in p) {
       const body =
@@ -180,7 +235,7 @@ export class ApiServer {
           method: ctx.method,
           body: raw.trim() === '' ? undefined : parseBody(raw, ctx.get('content-type')),
           query,
-          user,
+          user: user.name,
           registry: this.registry,
           ctx,
         });
