@@ -14,7 +14,7 @@ export KUBECONFIG=$state/kubeconfig
 export DOCKER_HOST=unix://${FLOTILLA_DOCKER_ROOT:-/var/lib/flotilla-docker}/docker.sock
 dev=$(sed -n 's/^dev=//p' "$state/registries")
 prod=$(sed -n 's/^prod=//p' "$state/registries")
-registry() { npx --no-install tsx "$root/registry/cmd/flotilla-registry.ts" --kubeconfig "$KUBECONFIG" "$@"; }
+registry() { "$root/node_modules/.bin/node" "$root/dist/registry/cmd/flotilla-registry.js" --kubeconfig "$KUBECONFIG" "$@"; }
 
 tag=v$(date +%s)
 docker tag flotilla/busybox:latest "$dev/app/web:$tag"

@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
-# Installs everything Flotilla needs on a Debian machine with Node 20 (run as root):
+# Installs everything Flotilla needs on a Debian machine (run as root):
 #  - system packages via apt-get, only when missing: etcd-server redis-server docker.io docker-registry,
 #    plus the tools the tests, examples and benchmarks drive (dnsutils for dig, dnsmasq, dnsperf,
 #    skopeo, busybox-static, curl)
-#  - npm dependencies (npm ci when node_modules is missing or older than package-lock.json)
+#  - npm dependencies (npm ci when node_modules is missing or older than package-lock.json), among them
+#    the `node` package: the Node.js 24 LTS runtime every `npm run` script and binary runs on (npm puts
+#    node_modules/.bin first on PATH), whatever older Node the machine came with
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_node_major=20
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt "$need_node_major" ]; then
-  echo "error: Node.js >= $need_node_major is required (found: $(node --version 2>/dev/null || echo none))" >&2
-  exit 1
-fi
+# The machine's Node only runs npm; the runtime is the `node` package (Node 24 LTS) from package.json.
+runtime_major=24
+command -v npm >/dev/null || { echo "error: npm not found (install Debian's nodejs and npm)" >&2; exit 1; }
 
 # package name -> a file it installs (checked instead of dpkg so a hand-installed binary also counts)
 declare -A probe=(
@@ -53,4 +52,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-echo "install: ok"
+runtime=$(node_modules/.bin/node --version 2>/dev/null || echo none)
+case "$runtime" in
+  "v$runtime_major".*) ;;
+  *) echo "error: node_modules/.bin/node is $runtime, expected Node $runtime_major (npm ci did not install the node package)" >&2; exit 1 ;;
+esac
+echo "install: ok (runtime node $runtime)"

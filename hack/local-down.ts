@@ -1,12 +1,13 @@
 /**
  * Stops the federation started by `npm run setup` / `npm run up -- --detach`.
- *   tsx hack/local-down.ts [--state DIR]   (DIR as given to local-up; default .flotilla)
+ *   node dist/hack/local-down.js [--state DIR]   (DIR as given to local-up; default .flotilla)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { repoRoot } from './lib/repo-root.js';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
+const root = repoRoot(import.meta.url);
 const { values } = parseArgs({
   options: { state: { type: 'string', default: join(root, '.flotilla') } },
 });

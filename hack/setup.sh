@@ -5,4 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/install.sh
-npx tsx hack/local-up.ts --detach "$@"
+# the Node 24 runtime from node_modules (npm run already puts it first; this also covers `bash hack/setup.sh`)
+export PATH="$PWD/node_modules/.bin:$PATH"
+hash -r
+npm run --silent build
+node --enable-source-maps dist/hack/local-up.js --detach "$@"

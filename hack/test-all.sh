@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/install.sh
+export PATH="$PWD/node_modules/.bin:$PATH"
+hash -r
+echo "== runtime: node $(node --version)"
+echo "== build (tsc -> dist/)"
+npm run --silent build
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
 echo "== lint (eslint + prettier --check) and import cycles"

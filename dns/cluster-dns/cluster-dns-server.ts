@@ -13,6 +13,8 @@ export interface ClusterDnsServerOptions {
   host?: string;
   /** 0 = any free port (UDP and TCP share it). */
   port?: number;
+  /** Share the port with other cluster DNS workers (SO_REUSEPORT); needs `port`. @defaultValue false */
+  reusePort?: boolean;
   ttl?: number;
   /** Simultaneous TCP client connections; more are closed at once. @defaultValue 256 */
   maxTcpConnections?: number;
@@ -105,6 +107,7 @@ export class ClusterDnsServer {
       {
         host: this.opts.host ?? '127.0.0.1',
         port: this.opts.port ?? 0,
+        reusePort: this.opts.reusePort ?? false,
         ...(this.opts.maxTcpConnections !== undefined
           ? { maxTcpConnections: this.opts.maxTcpConnections }
           : {}),

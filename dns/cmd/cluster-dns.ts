@@ -1,8 +1,8 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * Cluster DNS entrypoint: flags → {@link ClusterDnsCmdOptions} → validate → run until SIGINT/SIGTERM.
  *
- *   tsx dns/cmd/cluster-dns.ts --server http://127.0.0.1:6443 --zone member1.local --port 5353
+ *   flotilla-cluster-dns --server http://127.0.0.1:6443 --zone member1.local --port 5353 [--workers 2]
  */
 import { parseArgs } from 'node:util';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
@@ -13,6 +13,7 @@ import {
   validateClusterDnsOptions,
   type ClusterDnsCmdOptions,
 } from './options.js';
+import { isDnsWorker, superviseWorkers } from './dns-workers.js';
 import { runIfMain } from './run-command.js';
 
 /** Serves the cluster DNS until `signal` aborts. */
@@ -20,6 +21,13 @@ export async function runClusterDns(
   opts: ClusterDnsCmdOptions,
   signal: AbortSignal,
 ): Promise<void> {
+  if (opts.workers > 1 && !isDnsWorker()) {
+    console.log(
+      `cluster-dns: ${String(opts.workers)} workers on ${opts.host}:${String(opts.port)}`,
+    );
+    await superviseWorkers('cluster-dns', opts.workers, signal);
+    return;
+  }
   const client = new RestClient({
     server: opts.server,
     ...(opts.token ? { token: opts.token } : {}),
@@ -32,9 +40,12 @@ export async function runClusterDns(
     host: opts.host,
     port: opts.port,
     ttl: opts.ttl,
+    reusePort: opts.workers > 1,
   });
   const addr = await server.start();
-  console.log(`cluster-dns: zone ${opts.zone} on ${addr.host}:${String(addr.port)} (udp+tcp)`);
+  console.log(
+    `cluster-dns${isDnsWorker() ? ` worker ${String(process.pid)}` : ''}: zone ${opts.zone} on ${addr.host}:${String(addr.port)} (udp+tcp)`,
+  );
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
@@ -54,6 +65,7 @@ function parse(argv: string[]): ClusterDnsCmdOptions {
       host: { type: 'string' },
       port: { type: 'string' },
       ttl: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   return {
@@ -63,6 +75,7 @@ function parse(argv: string[]): ClusterDnsCmdOptions {
     host: values.host ?? clusterDnsDefaults.host,
     port: values.port ? Number(values.port) : clusterDnsDefaults.port,
     ttl: values.ttl ? Number(values.ttl) : clusterDnsDefaults.ttl,
+    workers: values.workers ? Number(values.workers) : clusterDnsDefaults.workers,
   };
 }
 

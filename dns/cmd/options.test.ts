@@ -40,6 +40,7 @@ describe('dns cmd options', () => {
         host: '127.0.0.1',
         port: 70000,
         ttl: -1,
+        workers: 1,
       }),
     ).toHaveLength(4);
     const errs = validateResolverOptions({
@@ -55,6 +56,19 @@ describe('dns cmd options', () => {
   });
 
   const base = { ...resolverDefaults, routes: [], upstreams: [], clientClusters: [] };
+
+  it('takes 1..64 workers, and more than one only on an explicit port', () => {
+    expect(validateResolverOptions({ ...base, workers: 4 })).toEqual([]);
+    expect(validateResolverOptions({ ...base, workers: 0 })).toEqual([
+      '--workers must be 1..64, got 0',
+    ]);
+    expect(validateResolverOptions({ ...base, workers: 2, port: 0 })).toEqual([
+      '--workers > 1 needs an explicit --port (the workers share it)',
+    ]);
+    const dns = { ...clusterDnsDefaults, server: 'http://127.0.0.1:1' };
+    expect(validateClusterDnsOptions({ ...dns, workers: 2 })).toEqual([]);
+    expect(validateClusterDnsOptions({ ...dns, workers: 1.5 })).toHaveLength(1);
+  });
 
   it('validates the federation connection flags together', () => {
     expect(

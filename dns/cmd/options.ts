@@ -20,6 +20,8 @@ export interface ClusterDnsCmdOptions {
   port: number;
   /** Record TTL in seconds. @defaultValue 5 */
   ttl: number;
+  /** Worker processes serving the one port (SO_REUSEPORT). @defaultValue 1 */
+  workers: number;
 }
 
 /** Options for `dns/cmd/resolver.ts`. */
@@ -62,6 +64,11 @@ export interface ResolverCmdOptions {
   upstreamTimeoutMs: number;
   /** Simultaneous TCP client connections; more are closed at once. @defaultValue 256 */
   maxTcpConnections: number;
+  /**
+   * Worker processes receiving on the one port (SO_REUSEPORT; the kernel spreads clients over
+   * them), each with its own cache. @defaultValue 1
+   */
+  workers: number;
 }
 
 /** Defaults for {@link ClusterDnsCmdOptions}. */
@@ -70,6 +77,7 @@ export const clusterDnsDefaults = {
   host: '127.0.0.1',
   port: 5353,
   ttl: 5,
+  workers: 1,
 } as const;
 
 /** Defaults for {@link ResolverCmdOptions}. */
@@ -86,6 +94,7 @@ export const resolverDefaults = {
   maxInflight: 1024,
   upstreamTimeoutMs: 2000,
   maxTcpConnections: 256,
+  workers: 1,
 } as const;
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -116,16 +125,29 @@ export function validateClusterDnsOptions(o: ClusterDnsCmdOptions): string[] {
   }
   if (!isZone(o.zone)) errs.push(`--zone "${o.zone}" is not a domain name`);
   if (!isPort(o.port)) errs.push(`--port ${String(o.port)} is not a port`);
+  errs.push(...workerProblems(o));
   if (!Number.isInteger(o.ttl) || o.ttl < 0 || o.ttl > 3600) {
     errs.push(`--ttl must be 0..3600, got ${String(o.ttl)}`);
   }
   return errs;
 }
 
+/** `--workers` is 1..64, and more than one shares an explicit port. */
+function workerProblems(o: { workers: number; port: number }): string[] {
+  if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) {
+    return [`--workers must be 1..64, got ${String(o.workers)}`];
+  }
+  if (o.workers > 1 && o.port === 0) {
+    return ['--workers > 1 needs an explicit --port (the workers share it)'];
+  }
+  return [];
+}
+
 /** Every problem with resolver options (empty = valid). */
 export function validateResolverOptions(o: ResolverCmdOptions): string[] {
   const errs: string[] = [];
   if (!isPort(o.port)) errs.push(`--port ${String(o.port)} is not a port`);
+  errs.push(...workerProblems(o));
   for (const r of o.routes) {
     if (!isZone(r.zone)) errs.push(`route zone "${r.zone}" is not a domain name`);
     if (r.servers.length === 0) errs.push(`route "${r.zone}" has no servers`);
@@ -216,6 +238,9 @@ export function federationConnection(
       server: c.server,
       ...(c.token !== undefined ? { token: c.token } : {}),
       ...(c.caData !== undefined ? { caData: c.caData } : {}),
+      ...(c.clientCertData !== undefined && c.clientKeyData !== undefined
+        ? { certData: c.clientCertData, keyData: c.clientKeyData }
+        : {}),
       ...(c.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
     };
   }

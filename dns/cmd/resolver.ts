@@ -1,8 +1,8 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * Central resolver entrypoint: flags → {@link ResolverCmdOptions} → validate → run until SIGINT/SIGTERM.
  *
- *   tsx dns/cmd/resolver.ts --port 5300 --route member1.local=127.0.0.1:5353 --upstream 127.0.0.1:53 \
+ *   flotilla-resolver --port 5300 [--workers 2] --route member1.local=127.0.0.1:5353 --upstream 127.0.0.1:53 \
  *     [--federation-kubeconfig ~/.flotilla/federation.kubeconfig [--federation-context fed]] \
  *     [--client-cluster 127.0.1.0/24=member1]
  *
@@ -23,10 +23,16 @@ import {
   validateResolverOptions,
   type ResolverCmdOptions,
 } from './options.js';
+import { isDnsWorker, superviseWorkers } from './dns-workers.js';
 import { runIfMain } from './run-command.js';
 
 /** Runs the resolver (and, with a federation server, its Cluster-fed routes) until `signal` aborts. */
 export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal): Promise<void> {
+  if (opts.workers > 1 && !isDnsWorker()) {
+    console.log(`resolver: ${String(opts.workers)} workers on ${opts.host}:${String(opts.port)}`);
+    await superviseWorkers('resolver', opts.workers, signal);
+    return;
+  }
   const routes = new RouteTable();
   routes.set(opts.routes);
   let sources: ClusterSources | undefined;
@@ -52,13 +58,14 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
     upstreams: opts.upstreams,
     maxInflight: opts.maxInflight,
     maxTcpConnections: opts.maxTcpConnections,
+    reusePort: opts.workers > 1,
     cache: { maxEntries: opts.cacheSize, negativeCapSeconds: opts.negativeCapSeconds },
     upstream: { timeoutMs: opts.upstreamTimeoutMs },
     ...(federated ? { federated } : {}),
   });
   const addr = await resolver.start();
   console.log(
-    `resolver: ${addr.host}:${String(addr.port)} (udp+tcp), ${String(routes.all().length)} routes`,
+    `resolver${isDnsWorker() ? ` worker ${String(process.pid)}` : ''}: ${addr.host}:${String(addr.port)} (udp+tcp), ${String(routes.all().length)} routes`,
   );
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
@@ -89,6 +96,7 @@ function parse(argv: string[]): ResolverCmdOptions {
       'max-inflight': { type: 'string' },
       'upstream-timeout': { type: 'string' },
       'max-tcp-connections': { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v));
@@ -119,6 +127,7 @@ function parse(argv: string[]): ResolverCmdOptions {
     maxInflight: num(values['max-inflight'], resolverDefaults.maxInflight),
     upstreamTimeoutMs: num(values['upstream-timeout'], resolverDefaults.upstreamTimeoutMs),
     maxTcpConnections: num(values['max-tcp-connections'], resolverDefaults.maxTcpConnections),
+    workers: num(values.workers, resolverDefaults.workers),
   };
 }
 

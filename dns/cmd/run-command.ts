@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 /**
  * The shared `main` of the DNS entrypoints: argv → typed options → every validation problem at
  * once (exit 2) → run until SIGINT/SIGTERM (exit 0); an unexpected error exits 1.
@@ -30,9 +33,20 @@ export async function runCommand<O>(cmd: DnsCommand<O>, argv: string[]): Promise
   return 0;
 }
 
+/** True when `moduleUrl` is the script node was started with (also through a bin symlink). */
+function isMain(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(script);
+  } catch {
+    return false;
+  }
+}
+
 /** Runs `cmd` when `moduleUrl` is the process's main module, and exits with its code. */
 export function runIfMain<O>(moduleUrl: string, cmd: DnsCommand<O>): void {
-  if (moduleUrl !== `file://${process.argv[1] ?? ''}`) return;
+  if (!isMain(moduleUrl)) return;
   runCommand(cmd, process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -27,6 +27,8 @@ export interface ResolverOptions {
   federated?: FederatedNames;
   /** Simultaneous TCP client connections; more are closed at once. @defaultValue 256 */
   maxTcpConnections?: number;
+  /** Share the port with other resolver workers (SO_REUSEPORT); needs `port`. @defaultValue false */
+  reusePort?: boolean;
 }
 
 /**
@@ -42,6 +44,8 @@ export class Resolver {
   private transport: DnsTransport | undefined;
   private inflight = new Map<string, Promise<Buffer>>();
   private active = 0;
+  /** UDP queries this resolver (worker) received. */
+  udpQueries = 0;
   address = { host: '', port: 0 };
 
   constructor(opts: ResolverOptions) {
@@ -134,6 +138,10 @@ export class Resolver {
         ...(this.opts.maxTcpConnections !== undefined
           ? { maxTcpConnections: this.opts.maxTcpConnections }
           : {}),
+        reusePort: this.opts.reusePort ?? false,
+        onUdpQuery: () => {
+          this.udpQueries++;
+        },
       },
       (query, clientIp) => this.handle(query, clientIp),
     );

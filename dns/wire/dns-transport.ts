@@ -29,6 +29,13 @@ export interface DnsTransportOptions {
   maxTcpConnections?: number;
   /** Kernel receive buffer for the UDP socket, so bursts queue instead of dropping. @defaultValue 4 MiB */
   udpRecvBufferBytes?: number;
+  /**
+   * Bind UDP and TCP with SO_REUSEPORT, so several processes (resolver workers) receive on one
+   * port and the kernel spreads clients over them. Needs an explicit `port`. @defaultValue false
+   */
+  reusePort?: boolean;
+  /** Counts every UDP query received (per transport: with reusePort, per worker). */
+  onUdpQuery?: () => void;
 }
 
 /**
@@ -57,13 +64,18 @@ export class DnsTransport {
   /** Binds UDP and TCP on the same port. */
   async start(): Promise<{ host: string; port: number }> {
     const host = this.opts.host ?? '127.0.0.1';
+    const reusePort = this.opts.reusePort ?? false;
+    if (reusePort && !this.opts.port) throw new Error('reusePort needs an explicit port');
     const port = this.opts.port || (await freePort(host));
     const udp = createSocket({
       type: 'udp4',
       recvBufferSize: this.opts.udpRecvBufferBytes ?? 4 * 1024 * 1024,
       lookup: literalFirstLookup,
+      reusePort,
     });
+    const counted = this.opts.onUdpQuery;
     udp.on('message', (msg, rinfo) => {
+      counted?.();
       const reply = (resp: Buffer | undefined): void => {
         if (resp) udp.send(fitUdp(msg, resp), rinfo.port, rinfo.address);
       };
@@ -75,7 +87,9 @@ export class DnsTransport {
     udp.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
-      udp.bind(port, host, () => {
+      // exclusive: under node:cluster a worker binds its own SO_REUSEPORT socket instead of
+      // receiving the primary's shared handle
+      udp.bind({ port, address: host, exclusive: reusePort }, () => {
         resolve();
       });
     });
@@ -85,7 +99,7 @@ export class DnsTransport {
     });
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);
-      tcp.listen(port, host, () => {
+      tcp.listen({ port, host, reusePort, exclusive: reusePort }, () => {
         resolve();
       });
     });

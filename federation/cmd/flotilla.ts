@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 // Thin entrypoint of the federation CLI: argv and process streams in, exit code out.
 import { runCli } from '../cli/run-cli.js';
 

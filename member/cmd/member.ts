@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 // Thin entrypoint of one member cluster (API server, controllers, scheduler, kubelets):
 // argv and signals in, exit code out. Everything else lives in run-member.ts.
 import { createClusterDns } from '../../dns/index.js';

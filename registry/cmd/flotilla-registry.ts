@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 // Thin entrypoint of the image promotion CLI.
 import { runRegistryCli } from '../cli/run-registry-cli.js';
 

@@ -1,9 +1,10 @@
-// The README quick start end to end: hack/local-up.ts brings up a federation with two Docker
+// The README quick start end to end: the built hack/local-up (dist/, run by the Node 24 runtime from
+// node_modules, as `npm run setup` does) brings up a federation with two Docker
 // member clusters, cluster DNS, the central resolver and image promotion between a dev and a prod
 // registry (in its own state folder, so a developer's running federation is left alone); both
 // examples run against it; local-down stops it.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const state = mkdtempSync(join(tmpdir(), 'flotilla-quick-start-'));
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+/** The runtime `npm run setup` uses: the `node` package's binary, not the machine's Node. */
+const node = join(root, 'node_modules', '.bin', 'node');
 
 function alive(pid: number): boolean {
   try {
@@ -30,19 +32,41 @@ async function kubectl(...args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
+  await run('npm', ['run', '--silent', 'build'], { cwd: root, timeout: 120_000 });
   const up = await run(
-    tsx,
-    ['hack/local-up.ts', '--detach', '--state', state, '--members', '2', '--nodes', '1'],
+    node,
+    [
+      '--enable-source-maps',
+      'dist/hack/local-up.js',
+      '--detach',
+      '--state',
+      state,
+      '--members',
+      '2',
+      '--nodes',
+      '1',
+    ],
     { cwd: root, timeout: 240_000 },
   );
   expect(up.stdout).toContain('Local federation is up');
 });
 
 afterAll(async () => {
-  await run(tsx, ['hack/local-down.ts', '--state', state], { cwd: root, timeout: 60_000 });
+  await run(node, ['dist/hack/local-down.js', '--state', state], { cwd: root, timeout: 60_000 });
 });
 
 describe('quick start', () => {
+  it('runs the built JavaScript on the Node 24 LTS runtime, without the tsx loader', async () => {
+    const pid = Number(readFileSync(join(state, 'local-up.pid'), 'utf8'));
+    const cmdline = readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8').split('\0');
+    expect(cmdline.join(' ')).toMatch(/dist\/hack\/local-up\.js/);
+    expect(cmdline.join(' ')).not.toMatch(/tsx/);
+    const exe = readlinkSync(`/proc/${String(pid)}/exe`);
+    expect((await run(exe, ['--version'])).stdout).toMatch(/^v24\./);
+    const ps = (await run('ps', ['-o', 'args=', '-p', String(pid)])).stdout;
+    expect(ps).toMatch(/node .*dist\/hack\/local-up\.js/);
+  });
+
   it('brings up a federation with two joined, Ready members and their DNS', async () => {
     expect(await kubectl('--context', 'member1', 'get', 'nodes', '-o', 'name')).toBe(
       'node/member1-node-1\n',
@@ -108,7 +132,7 @@ describe('quick start', () => {
   it('local-down stops everything it started', async () => {
     const pid = Number(readFileSync(join(state, 'local-up.pid'), 'utf8'));
     expect(alive(pid)).toBe(true);
-    await run(tsx, ['hack/local-down.ts', '--state', state], { cwd: root, timeout: 60_000 });
+    await run(node, ['dist/hack/local-down.js', '--state', state], { cwd: root, timeout: 60_000 });
     expect(alive(pid)).toBe(false);
     expect(existsSync(join(state, 'ready'))).toBe(false);
   });

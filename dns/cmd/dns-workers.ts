@@ -1,0 +1,64 @@
+import cluster, { type Worker } from 'node:cluster';
+
+/** How long a stopping worker may take before it is killed. */
+const STOP_GRACE_MS = 5_000;
+/** Restart back-off of a crashed worker: doubles from 200 ms up to 10 s. */
+const RESTART_MIN_MS = 200;
+const RESTART_MAX_MS = 10_000;
+
+/**
+ * The primary process of a DNS server started with `--workers N` (resolver or cluster DNS): forks N
+ * workers (each serves the same port with SO_REUSEPORT and keeps its own cache), restarts a crashed worker with back-off, and on `signal` stops them
+ * all (SIGTERM, then SIGKILL after a grace period). Resolves once every worker has exited.
+ */
+export async function superviseWorkers(
+  name: string,
+  count: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const workers = new Set<Worker>();
+  let backoff = RESTART_MIN_MS;
+  const fork = (): void => {
+    const w = cluster.fork();
+    workers.add(w);
+    w.once('online', () => {
+      backoff = RESTART_MIN_MS;
+    });
+    w.once('exit', (code, sig) => {
+      workers.delete(w);
+      if (signal.aborted) return;
+      console.error(
+        `${name}: worker ${String(w.process.pid)} exited (${sig ?? String(code)}); restarting in ${String(backoff)} ms`,
+      );
+      setTimeout(fork, backoff).unref();
+      backoff = Math.min(backoff * 2, RESTART_MAX_MS);
+    });
+  };
+  for (let i = 0; i < count; i++) fork();
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await Promise.all(
+    [...workers].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.isDead()) {
+            resolve();
+            return;
+          }
+          const kill = setTimeout(() => w.process.kill('SIGKILL'), STOP_GRACE_MS);
+          w.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          w.process.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** True in a process forked by {@link superviseWorkers}. */
+export function isDnsWorker(): boolean {
+  return cluster.isWorker;
+}
