@@ -1,6 +1,9 @@
+import { isIPv4 } from 'node:net';
 import dns2 from 'dns2';
 import { DnsTransport } from '../wire/dns-transport.js';
-import { errorResponse, parseQuery, RCODE, TYPE, type Query } from '../wire/dns-wire.js';
+import { errorResponse, parseQuery, RCODE, type Query } from '../wire/dns-wire.js';
+import { appendOpt, EDE, optRecord } from '../wire/edns.js';
+import { screenQuery } from '../wire/screen-query.js';
 import { ClusterRecords } from './cluster-records.js';
 import type { ServiceCatalog } from './service-catalog.js';
 
@@ -18,12 +21,15 @@ export interface ClusterDnsServerOptions {
   ttl?: number;
   /** Simultaneous TCP client connections; more are closed at once. @defaultValue 256 */
   maxTcpConnections?: number;
+  /** Simultaneous TCP connections from one client address. @defaultValue 16 */
+  maxTcpConnectionsPerClient?: number;
 }
 
 /**
- * A member cluster's DNS server on dns2 (UDP and TCP): authoritative for its zone, answering the
- * Kubernetes DNS specification from the Service catalog, NXDOMAIN/NODATA with the zone SOA
- * (negative caching, RFC 2308), REFUSED outside the zone. dns2 builds the answers; the shared
+ * A member cluster's DNS server on dns2 (UDP and TCP): authoritative for its zone and for PTR names
+ * in `in-addr.arpa`, answering the Kubernetes DNS specification from the Service catalog,
+ * NXDOMAIN/NODATA with the zone SOA (negative caching, RFC 2308), REFUSED outside the zone.
+ * Replies echo an OPT record to EDNS queries (RFC 6891). dns2 builds the answers; the shared
  * {@link DnsTransport} frames TCP and truncates over-size UDP answers.
  */
 export class ClusterDnsServer {
@@ -35,23 +41,6 @@ export class ClusterDnsServer {
   constructor(opts: ClusterDnsServerOptions) {
     this.opts = opts;
     this.records = new ClusterRecords(opts.zone, opts.catalog, opts.ttl ?? 5);
-  }
-
-  private soa(): Record<string, unknown> {
-    const zone = this.records.zone;
-    return {
-      name: zone,
-      type: TYPE.SOA,
-      class: 1,
-      ttl: this.opts.ttl ?? 5,
-      primary: `ns.dns.${zone}`,
-      admin: `hostmaster.${zone}`,
-      serial: 1,
-      refresh: 7200,
-      retry: 1800,
-      expiration: 86400,
-      minimum: this.opts.ttl ?? 5,
-    };
   }
 
   /** Builds the response packet for a parsed request. */
@@ -66,9 +55,13 @@ export class ClusterDnsServer {
     const r = this.records.lookup(q.name, q.type);
     response.header.rcode = r.rcode;
     if (r.rcode === RCODE.REFUSED) response.header.aa = 0;
-    response.answers.push(...(r.answers as never[]));
+    // owner names equal to the question keep the asker's letter case (0x20 checks, RFC 4343)
+    const lower = q.name.toLowerCase();
+    for (const a of r.answers) {
+      response.answers.push((a.name === lower ? { ...a, name: q.name } : a) as never);
+    }
     response.additionals.push(...(r.additionals as never[]));
-    if (r.soa) response.authorities.push(this.soa() as never);
+    if (r.soa) response.authorities.push(this.records.soaRecord(r.soaZone) as never);
     return response;
   }
 
@@ -88,14 +81,18 @@ export class ClusterDnsServer {
       }
       return errorResponse(query, RCODE.FORMERR);
     }
-    if (((q.flags >> 11) & 0x0f) !== 0) {
-      return errorResponse(query, RCODE.NOTIMP, q);
-    }
+    const refused = screenQuery(query, q);
+    if (refused) return refused;
     if (query.readUInt16BE(6) !== 0 || query.readUInt16BE(8) !== 0 || query.readUInt16BE(10) > 1) {
       return errorResponse(query, RCODE.FORMERR, q);
     }
     try {
-      return this.respond(Packet.parse(query)).toBuffer();
+      const resp = this.respond(Packet.parse(query)).toBuffer();
+      if (!q.edns) return resp;
+      // outside the zone: not authoritative, and this server does not recurse (RFC 8914 §4.21)
+      const refusedHere = ((resp[3] ?? 0) & 0x0f) === RCODE.REFUSED;
+      const ede = refusedHere ? { ede: { code: EDE.NOT_AUTHORITATIVE } } : {};
+      return appendOpt(resp, optRecord({ dnssecOk: q.dnssecOk, ...ede }));
     } catch {
       return errorResponse(query, RCODE.SERVFAIL, q);
     }
@@ -111,10 +108,17 @@ export class ClusterDnsServer {
         ...(this.opts.maxTcpConnections !== undefined
           ? { maxTcpConnections: this.opts.maxTcpConnections }
           : {}),
+        ...(this.opts.maxTcpConnectionsPerClient !== undefined
+          ? { maxTcpConnectionsPerClient: this.opts.maxTcpConnectionsPerClient }
+          : {}),
       },
       (query) => this.handle(query),
     );
     this.address = await this.transport.start();
+    // a wildcard address is no use as the name server's A record
+    if (isIPv4(this.address.host) && this.address.host !== '0.0.0.0') {
+      this.records.nsAddress = this.address.host;
+    }
     return this.address;
   }
 

@@ -1,9 +1,15 @@
-/** A cached response: the encoded bytes plus where its TTLs are, so hits only patch ID and TTLs. */
-export interface CacheEntry {
-  bytes: Buffer;
-  ttlOffsets: number[];
+import { readName } from '../wire/dns-wire.js';
+import type { StoredAnswer } from '../wire/stored-answer.js';
+
+/**
+ * A cached response: the encoded bytes plus the offsets a replay patches (ID, question case,
+ * TTLs, round-robin order), so hits never re-encode.
+ */
+export interface CacheEntry extends StoredAnswer {
   storedAt: number;
   expiresAt: number;
+  /** Hits served so far; the round-robin rotation of the next replay. */
+  turn: number;
 }
 
 /** Options for {@link AnswerCache}. */
@@ -48,12 +54,30 @@ export class AnswerCache {
     return { entry: e, ageSeconds: Math.floor((now - e.storedAt) / 1000) };
   }
 
-  /** Stores for `ttlSeconds` (0 = not cached). */
+  /**
+   * Stores raw response bytes for `ttlSeconds` (0 = not cached); replays patch only ID, question
+   * and TTLs. Prefer {@link AnswerCache.store} for a scanned answer.
+   */
   set(key: string, bytes: Buffer, ttlOffsets: number[], ttlSeconds: number): void {
+    let questionEnd = 0;
+    try {
+      questionEnd = bytes.length > 12 ? readName(bytes, 12).end + 4 : 0;
+    } catch {
+      // a malformed question: replays keep the stored one (questionEnd never matches a query's)
+    }
+    this.store(
+      key,
+      { bytes, ttlOffsets, ownerPatches: [], rotation: undefined, questionEnd },
+      ttlSeconds,
+    );
+  }
+
+  /** Stores a prepared answer for `ttlSeconds` (0 = not cached). */
+  store(key: string, answer: StoredAnswer, ttlSeconds: number): void {
     if (ttlSeconds <= 0) return;
     const now = this.now();
     this.map.delete(key);
-    this.map.set(key, { bytes, ttlOffsets, storedAt: now, expiresAt: now + ttlSeconds * 1000 });
+    this.map.set(key, { ...answer, storedAt: now, expiresAt: now + ttlSeconds * 1000, turn: 0 });
     while (this.map.size > this.max) {
       const oldest = this.map.keys().next().value;
       if (oldest === undefined) break;

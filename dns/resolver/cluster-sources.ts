@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../federation/apis/meta.js';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import { clusterCredentials } from '../../federation/machinery/client/cluster-credentials.js';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import type { ClusterEndpoints, FederatedCatalog } from './federated-names.js';
@@ -34,13 +35,28 @@ export interface ClusterSourcesOptions {
   memoMs?: number;
 }
 
+/**
+ * Annotation on a Cluster naming the reverse zones (comma-separated, e.g. `96.10.in-addr.arpa`)
+ * its cluster DNS answers PTR names in: the resolver routes them to that cluster's DNS server.
+ */
+export const REVERSE_ZONES_ANNOTATION = 'dns.flotilla.io/reverse-zones';
+
+/** The reverse zones a Cluster claims through {@link REVERSE_ZONES_ANNOTATION}. */
+function reverseZones(c: ClusterLike): string[] {
+  const v = c.metadata.annotations?.[REVERSE_ZONES_ANNOTATION] ?? '';
+  return v
+    .split(',')
+    .map((z) => z.trim())
+    .filter((z) => z.endsWith('.in-addr.arpa') || z.endsWith('.ip6.arpa'));
+}
+
 const ready = (c: ClusterLike): boolean =>
   c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
 
 /**
  * Follows Cluster objects at the federation API: keeps the resolver's route table equal to the
- * static routes merged with the clusters' `spec.dns` (zone → server; a Cluster wins over a static
- * route for the same zone), and looks up ready endpoints of a service in every Ready member through
+ * static routes merged with the clusters' `spec.dns` (zone → server, plus the reverse zones of
+ * {@link REVERSE_ZONES_ANNOTATION}; a Cluster wins over a static route for the same zone), and looks up ready endpoints of a service in every Ready member through
  * the member's Kubernetes API (credentials from the Cluster's Secret). Concurrent lookups of the
  * same service share one round of member API calls, and its result is reused for `memoMs`.
  */
@@ -84,17 +100,16 @@ export class ClusterSources implements FederatedCatalog {
     const fromClusters: Route[] = this.informers
       .for<ClusterLike>(CLUSTERS)
       .list()
-      .flatMap((c) =>
-        c.spec.dns
-          ? [
-              {
-                zone: c.spec.dns.zone,
-                servers: [c.spec.dns.server],
-                cluster: c.metadata.name ?? '',
-              },
-            ]
-          : [],
-      );
+      .flatMap((c) => {
+        const dns = c.spec.dns;
+        if (!dns) return [];
+        const cluster = c.metadata.name ?? '';
+        return [dns.zone, ...reverseZones(c)].map((zone) => ({
+          zone,
+          servers: [dns.server],
+          cluster,
+        }));
+      });
     const norm = (z: string): string => z.toLowerCase().replace(/\.$/, '');
     const clusterZones = new Set(fromClusters.map((r) => norm(r.zone)));
     this.routes.set([
@@ -114,16 +129,9 @@ export class ClusterSources implements FederatedCatalog {
     const hit = this.clients.get(c.metadata.name ?? '');
     if (hit?.fp === fp) return hit.client;
     hit?.client.close();
-    const token = secret.data?.token
-      ? Buffer.from(secret.data.token, 'base64').toString()
-      : undefined;
-    const caData = secret.data?.caData
-      ? Buffer.from(secret.data.caData, 'base64').toString()
-      : undefined;
     const client = new RestClient({
       server: c.spec.apiEndpoint,
-      ...(token ? { token } : {}),
-      ...(caData ? { caData } : {}),
+      ...clusterCredentials(secret.data),
       timeoutMs: 2000,
     });
     this.clients.set(c.metadata.name ?? '', { fp, client });

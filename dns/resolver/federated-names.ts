@@ -1,5 +1,6 @@
 import dns2 from 'dns2';
-import { RCODE, TYPE } from '../wire/dns-wire.js';
+import { parseQuery, RCODE, TYPE } from '../wire/dns-wire.js';
+import { appendOpt, optRecord } from '../wire/edns.js';
 
 const { Packet } = dns2;
 
@@ -45,73 +46,144 @@ function preferLocal(clusters: ClusterEndpoints[], mine: string | undefined): Cl
   return sameRegion.length > 0 ? sameRegion : healthy;
 }
 
+/** The MCS zone (KEP-1645: `<clustersetzone>` must be `clusterset.local`). */
+const CLUSTERSET = 'clusterset.local';
+/** MCS DNS schema version served at `dns-version.clusterset.local`. */
+const MCS_SCHEMA_VERSION = '1.0.0';
+
+/**
+ * What a name under a federated zone is: a federated service name, the zone apex, an empty
+ * non-terminal (a branch with names below it: NODATA, RFC 8020 forbids NXDOMAIN), the MCS schema
+ * version, or a name that does not exist.
+ */
+export type FederatedMatch =
+  | { kind: 'service'; zone: string; local: boolean; ns: string; svc: string }
+  | { kind: 'apex' | 'empty' | 'version' | 'nxdomain'; zone: string; local: boolean };
+
 /**
  * Federation-wide names: `<svc>.<ns>.<federation>.svc.<zone>` (Federation v1 style) and
  * `<svc>.<ns>.svc.clusterset.local` (MCS). Both answer the ready endpoints of the service in every
  * Ready member; the federation name prefers the asking client's own cluster, then its region,
- * when they have ready endpoints.
+ * when they have ready endpoints. The resolver is authoritative for both zones: every other name in
+ * them gets NODATA or NXDOMAIN with the zone's SOA, never REFUSED.
  */
 export class FederatedNames {
   private readonly opts: FederatedNamesOptions;
-  private readonly suffix: string;
+  private readonly fedZone: string;
 
   constructor(opts: FederatedNamesOptions) {
     this.opts = opts;
-    this.suffix = `.${opts.federation}.svc.${opts.zone}`.toLowerCase();
+    this.fedZone = `${opts.federation}.svc.${opts.zone}`.toLowerCase();
   }
 
-  /** `{ns, svc, local}` when the name is a federated one. */
-  match(name: string): { ns: string; svc: string; local: boolean } | undefined {
-    if (name.endsWith(this.suffix)) {
-      const parts = name.slice(0, -this.suffix.length).split('.');
-      if (parts.length === 2) return { svc: parts[0] ?? '', ns: parts[1] ?? '', local: true };
+  /** What `name` (lower case) is in a federated zone; undefined outside them. */
+  match(name: string): FederatedMatch | undefined {
+    const local = this.fedZone;
+    if (name === local) return { kind: 'apex', zone: local, local: true };
+    if (name.endsWith(local) && name.charCodeAt(name.length - local.length - 1) === 46) {
+      const rel = name.slice(0, -local.length - 1).split('.');
+      if (rel.length === 2) {
+        return { kind: 'service', zone: local, local: true, svc: rel[0] ?? '', ns: rel[1] ?? '' };
+      }
+      return { kind: rel.length === 1 ? 'empty' : 'nxdomain', zone: local, local: true };
     }
-    if (name.endsWith('.svc.clusterset.local')) {
-      const parts = name.slice(0, -'.svc.clusterset.local'.length).split('.');
-      if (parts.length === 2) return { svc: parts[0] ?? '', ns: parts[1] ?? '', local: false };
+    if (name === CLUSTERSET) return { kind: 'apex', zone: CLUSTERSET, local: false };
+    if (name.endsWith(`.${CLUSTERSET}`)) {
+      const rel = name.slice(0, -CLUSTERSET.length - 1).split('.');
+      const zone = CLUSTERSET;
+      if (rel[rel.length - 1] === 'svc') {
+        if (rel.length === 3) {
+          return { kind: 'service', zone, local: false, svc: rel[0] ?? '', ns: rel[1] ?? '' };
+        }
+        if (rel.length <= 2) return { kind: 'empty', zone, local: false };
+      }
+      const version = rel.length === 1 && rel[0] === 'dns-version';
+      return { kind: version ? 'version' : 'nxdomain', zone, local: false };
     }
     return undefined;
   }
 
-  /** Builds the response for a federated query. */
-  async answer(
-    query: Buffer,
-    m: { ns: string; svc: string; local: boolean },
+  /**
+   * What the answer to `m` depends on besides the question: the asking client's cluster for a
+   * Federation v1 service name (locality preference), else nothing. Part of the cache key.
+   */
+  cacheScope(m: FederatedMatch, clientIp: string): string {
+    return m.kind === 'service' && m.local ? (this.opts.clientCluster?.(clientIp) ?? '') : '';
+  }
+
+  private soa(zone: string, ttl: number): Record<string, unknown> {
+    return {
+      name: zone,
+      type: TYPE.SOA,
+      class: 1,
+      ttl,
+      primary: `ns.${zone}`,
+      admin: `hostmaster.${zone}`,
+      serial: 1,
+      refresh: 3600,
+      retry: 600,
+      expiration: 86400,
+      minimum: ttl,
+    };
+  }
+
+  /** Records answering `m` for `type` (empty = NODATA), or undefined for NXDOMAIN. */
+  private async records(
+    m: FederatedMatch,
+    name: string,
+    type: number,
     clientIp: string,
-  ): Promise<Buffer> {
+  ): Promise<Record<string, unknown>[] | undefined> {
+    const ttl = this.opts.ttl ?? 5;
+    const any = type === TYPE.ANY;
+    switch (m.kind) {
+      case 'service': {
+        const clusters = await this.opts.catalog.endpoints(m.ns, m.svc);
+        const mine = m.local ? this.opts.clientCluster?.(clientIp) : undefined;
+        const chosen = preferLocal(clusters, mine);
+        if (chosen.length === 0) return undefined;
+        if (type !== TYPE.A && !any) return [];
+        // sorted here; the resolver's cache rotates the order between replays (round robin)
+        return [...new Set(chosen.flatMap((c) => c.ips))]
+          .sort()
+          .map((ip) => ({ name, type: TYPE.A, class: 1, ttl, address: ip }));
+      }
+      case 'apex': {
+        const ns = { name, type: TYPE.NS, class: 1, ttl, ns: `ns.${m.zone}` };
+        return [
+          ...(type === TYPE.SOA || any ? [{ ...this.soa(m.zone, ttl), name }] : []),
+          ...(type === TYPE.NS || any ? [ns] : []),
+        ];
+      }
+      case 'version':
+        return type === TYPE.TXT || any
+          ? [{ name, type: TYPE.TXT, class: 1, ttl, data: [MCS_SCHEMA_VERSION] }]
+          : [];
+      case 'empty':
+        return [];
+      case 'nxdomain':
+        return undefined;
+    }
+  }
+
+  /**
+   * Builds the response for a query `match` accepted: NXDOMAIN when the name does not exist or
+   * no cluster has ready endpoints, NODATA for other types; both with the zone SOA (RFC 2308).
+   * Carries an OPT record when the query had one.
+   */
+  async answer(query: Buffer, m: FederatedMatch, clientIp: string): Promise<Buffer> {
+    const parsed = parseQuery(query);
     const req = Packet.parse(query);
     const res = Packet.createResponseFromRequest(req);
     res.header.aa = 1;
     res.header.ra = 1;
-    const q = req.questions[0];
-    const name = q?.name ?? '';
-    const clusters = await this.opts.catalog.endpoints(m.ns, m.svc);
-    const mine = m.local ? this.opts.clientCluster?.(clientIp) : undefined;
-    const chosen = preferLocal(clusters, mine);
+    const name = req.questions[0]?.name ?? '';
     const ttl = this.opts.ttl ?? 5;
-    const zone = m.local ? `${this.opts.federation}.svc.${this.opts.zone}` : 'clusterset.local';
-    if (chosen.length === 0) {
-      res.header.rcode = RCODE.NXDOMAIN;
-    } else if (q?.type === TYPE.A || q?.type === TYPE.ANY) {
-      for (const ip of [...new Set(chosen.flatMap((c) => c.ips))].sort()) {
-        res.answers.push({ name, type: TYPE.A, class: 1, ttl, address: ip } as never);
-      }
-    }
-    if (res.answers.length === 0) {
-      res.authorities.push({
-        name: zone,
-        type: TYPE.SOA,
-        class: 1,
-        ttl,
-        primary: `ns.${zone}`,
-        admin: `hostmaster.${zone}`,
-        serial: 1,
-        refresh: 3600,
-        retry: 600,
-        expiration: 86400,
-        minimum: ttl,
-      } as never);
-    }
-    return res.toBuffer();
+    const answers = await this.records(m, name, parsed.type, clientIp);
+    if (answers === undefined) res.header.rcode = RCODE.NXDOMAIN;
+    else res.answers.push(...(answers as never[]));
+    if (res.answers.length === 0) res.authorities.push(this.soa(m.zone, ttl) as never);
+    const out = res.toBuffer();
+    return parsed.edns ? appendOpt(out, optRecord({ dnssecOk: parsed.dnssecOk })) : out;
   }
 }

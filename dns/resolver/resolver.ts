@@ -3,13 +3,15 @@ import {
   errorResponse,
   parseQuery,
   RCODE,
-  reuseAnswer,
-  scanResponse,
   type Query,
+  type ResponseInfo,
 } from '../wire/dns-wire.js';
+import { EDE } from '../wire/edns.js';
+import { screenQuery } from '../wire/screen-query.js';
+import { prepareAnswer, replayAnswer, type StoredAnswer } from '../wire/stored-answer.js';
 import { WireError } from '../wire/wire-error.js';
 import { AnswerCache, type AnswerCacheOptions } from './answer-cache.js';
-import type { FederatedNames } from './federated-names.js';
+import type { FederatedMatch, FederatedNames } from './federated-names.js';
 import type { RouteTable } from './route-table.js';
 import { UpstreamPool, type UpstreamPoolOptions } from './upstream-pool.js';
 
@@ -18,7 +20,10 @@ export interface ResolverOptions {
   host?: string;
   port?: number;
   routes: RouteTable;
-  /** Servers for names no route matches (`host:port`); empty = REFUSED. */
+  /**
+   * Servers for names no route matches (`host:port`); empty = REFUSED, with the Extended DNS
+   * Error "Not Authoritative" (RFC 8914) for EDNS clients.
+   */
   upstreams?: string[];
   cache?: AnswerCacheOptions;
   upstream?: UpstreamPoolOptions;
@@ -27,22 +32,26 @@ export interface ResolverOptions {
   federated?: FederatedNames;
   /** Simultaneous TCP client connections; more are closed at once. @defaultValue 256 */
   maxTcpConnections?: number;
+  /** Simultaneous TCP connections from one client address. @defaultValue 16 */
+  maxTcpConnectionsPerClient?: number;
   /** Share the port with other resolver workers (SO_REUSEPORT); needs `port`. @defaultValue false */
   reusePort?: boolean;
 }
 
 /**
  * The central dnsmasq-style resolver: UDP (EDNS0 sizes, truncation) and TCP; federated names;
- * answers from cache by patching ID and TTLs into stored bytes; otherwise forwards by longest
- * zone suffix to the member cluster's DNS (or default upstreams), de-duplicating identical queries
- * in flight, and caches positive answers by TTL and negative ones by SOA minimum (capped).
+ * answers from cache by patching ID, question case and TTLs into stored bytes (rotating A records
+ * round robin); otherwise forwards by longest zone suffix to the member cluster's DNS (or default
+ * upstreams), de-duplicating identical queries in flight, and caches positive answers by TTL and
+ * negative ones by SOA minimum (capped). Federated answers are cached the same way, keyed also by
+ * the asking client's cluster where locality changes them.
  */
 export class Resolver {
   readonly cache: AnswerCache;
   readonly upstreams: UpstreamPool;
   private readonly opts: ResolverOptions;
   private transport: DnsTransport | undefined;
-  private inflight = new Map<string, Promise<Buffer>>();
+  private inflight = new Map<string, Promise<StoredAnswer>>();
   private active = 0;
   /** UDP queries this resolver (worker) received. */
   udpQueries = 0;
@@ -67,33 +76,35 @@ export class Resolver {
       if (query.length < 12 || (query.readUInt16BE(2) & 0x8000) !== 0) return undefined;
       return errorResponse(query, err instanceof WireError ? RCODE.FORMERR : RCODE.SERVFAIL);
     }
+    const refused = screenQuery(query, q);
+    if (refused) return refused;
     try {
       const fed = this.opts.federated?.match(q.name);
-      if (fed) {
-        return this.opts.federated
-          ?.answer(query, fed, clientIp)
-          .catch(() => errorResponse(query, RCODE.SERVFAIL, q));
-      }
-      const key = Resolver.cacheKey(q);
+      let key = Resolver.cacheKey(q);
+      if (fed) key += `|${this.opts.federated?.cacheScope(fed, clientIp) ?? ''}`;
       const hit = this.cache.get(key);
-      if (hit) return reuseAnswer(hit.entry.bytes, q.id, hit.entry.ttlOffsets, hit.ageSeconds);
+      if (hit) return replayAnswer(hit.entry, query, q, hit.ageSeconds, ++hit.entry.turn);
+      if (fed) return this.federatedAnswer(query, q, fed, clientIp, key);
       const route = this.opts.routes.match(q.name);
       const servers = route?.servers ?? this.opts.upstreams ?? [];
-      if (servers.length === 0) return errorResponse(query, RCODE.REFUSED, q);
+      if (servers.length === 0) {
+        return errorResponse(query, RCODE.REFUSED, q, { code: EDE.NOT_AUTHORITATIVE });
+      }
       let pending = this.inflight.get(key);
       if (!pending) {
         if (this.active >= (this.opts.maxInflight ?? 1024)) {
           return errorResponse(query, RCODE.SERVFAIL, q);
         }
         this.active++;
-        pending = this.forward(query, servers, key).finally(() => {
+        pending = this.forward(query, q, servers, key).finally(() => {
           this.active--;
           this.inflight.delete(key);
         });
         this.inflight.set(key, pending);
       }
+      // identical queries share one upstream reply: each gets its own ID and letter case back
       return pending.then(
-        (resp) => (resp.readUInt16BE(0) === q.id ? resp : reuseAnswer(resp, q.id, [], 0)),
+        (stored) => replayAnswer(stored, query, q, 0, 0),
         () => errorResponse(query, RCODE.SERVFAIL, q),
       );
     } catch {
@@ -112,21 +123,47 @@ export class Resolver {
     return `${q.name}|${String(q.type)}|${String(q.cls)}|${edns}`;
   }
 
-  private async forward(query: Buffer, servers: string[], key: string): Promise<Buffer> {
-    const resp = await this.upstreams.query(query, servers);
-    const info = scanResponse(resp);
-    if (info.truncated) return resp;
-    let ttl = 0;
-    if (info.rcode === RCODE.NOERROR && info.answers > 0) {
-      ttl = Math.min(info.minAnswerTtl ?? 0, this.cache.maxTtl);
-    } else if (
-      info.rcode === RCODE.NXDOMAIN ||
-      (info.rcode === RCODE.NOERROR && info.answers === 0)
-    ) {
-      ttl = Math.min(info.negativeTtl ?? 0, this.cache.negativeCap);
+  /** Builds, caches (for its TTL, or its SOA minimum when negative) and returns a federated answer. */
+  private async federatedAnswer(
+    query: Buffer,
+    q: Query,
+    fed: FederatedMatch,
+    clientIp: string,
+    key: string,
+  ): Promise<Buffer> {
+    try {
+      const resp = await this.opts.federated?.answer(query, fed, clientIp);
+      if (!resp) return errorResponse(query, RCODE.SERVFAIL, q);
+      const { answer, info } = prepareAnswer(resp, q);
+      this.cache.store(key, answer, this.cacheTtl(info));
+      return answer.bytes;
+    } catch {
+      return errorResponse(query, RCODE.SERVFAIL, q);
     }
-    this.cache.set(key, resp, info.ttlOffsets, ttl);
-    return resp;
+  }
+
+  /** How long a reply may be cached: its smallest answer TTL, or its negative TTL (both capped). */
+  private cacheTtl(info: ResponseInfo): number {
+    if (info.truncated) return 0;
+    if (info.rcode === RCODE.NOERROR && info.answers > 0) {
+      return Math.min(info.minAnswerTtl ?? 0, this.cache.maxTtl);
+    }
+    if (info.rcode === RCODE.NXDOMAIN || (info.rcode === RCODE.NOERROR && info.answers === 0)) {
+      return Math.min(info.negativeTtl ?? 0, this.cache.negativeCap);
+    }
+    return 0;
+  }
+
+  private async forward(
+    query: Buffer,
+    q: Query,
+    servers: string[],
+    key: string,
+  ): Promise<StoredAnswer> {
+    const resp = await this.upstreams.query(query, servers);
+    const { answer, info } = prepareAnswer(resp, q);
+    this.cache.store(key, answer, this.cacheTtl(info));
+    return answer;
   }
 
   /** Listens on UDP and TCP (same port). */
@@ -137,6 +174,9 @@ export class Resolver {
         port: this.opts.port ?? 0,
         ...(this.opts.maxTcpConnections !== undefined
           ? { maxTcpConnections: this.opts.maxTcpConnections }
+          : {}),
+        ...(this.opts.maxTcpConnectionsPerClient !== undefined
+          ? { maxTcpConnectionsPerClient: this.opts.maxTcpConnectionsPerClient }
           : {}),
         reusePort: this.opts.reusePort ?? false,
         onUdpQuery: () => {

@@ -3,6 +3,7 @@ import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { createServer, isIPv4, type Server, type Socket } from 'node:net';
 import { freePort } from '../../federation/machinery/util/free-port.js';
 import { parseQuery, truncate } from './dns-wire.js';
+import { EDNS_UDP_SIZE } from './edns.js';
 
 /**
  * Answers one raw DNS message; `undefined` drops it. An answer known at once (a cache hit, an
@@ -27,6 +28,12 @@ export interface DnsTransportOptions {
    * (RFC 7766 §6.2.2: servers may limit connections). @defaultValue 256
    */
   maxTcpConnections?: number;
+  /**
+   * Simultaneous TCP connections from one client address, so that one client holding idle
+   * connections cannot use up {@link DnsTransportOptions.maxTcpConnections} and lock every other
+   * client out (RFC 7766 §6.2.2). @defaultValue 16
+   */
+  maxTcpConnectionsPerClient?: number;
   /** Kernel receive buffer for the UDP socket, so bursts queue instead of dropping. @defaultValue 4 MiB */
   udpRecvBufferBytes?: number;
   /**
@@ -52,7 +59,9 @@ export class DnsTransport {
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   private readonly conns = new Set<Socket>();
-  /** TCP connections closed because {@link DnsTransportOptions.maxTcpConnections} was reached. */
+  /** Open TCP connections per client address. */
+  private readonly perClient = new Map<string, number>();
+  /** TCP connections closed because a connection limit (global or per client) was reached. */
   rejectedTcp = 0;
   address = { host: '', port: 0 };
 
@@ -114,14 +123,25 @@ export class DnsTransport {
   }
 
   private serveTcp(sock: Socket): void {
-    if (this.conns.size >= (this.opts.maxTcpConnections ?? 256)) {
+    const client = sock.remoteAddress ?? '';
+    const fromClient = this.perClient.get(client) ?? 0;
+    if (
+      this.conns.size >= (this.opts.maxTcpConnections ?? 256) ||
+      fromClient >= (this.opts.maxTcpConnectionsPerClient ?? 16)
+    ) {
       this.rejectedTcp++;
       sock.on('error', () => undefined);
       sock.destroy();
       return;
     }
     this.conns.add(sock);
-    sock.on('close', () => this.conns.delete(sock));
+    this.perClient.set(client, fromClient + 1);
+    sock.on('close', () => {
+      this.conns.delete(sock);
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.perClient.set(client, left);
+      else this.perClient.delete(client);
+    });
     let buf: Buffer = Buffer.alloc(0);
     sock.setTimeout(this.opts.tcpIdleMs ?? 10_000, () => sock.destroy());
     sock.on('error', () => undefined);
@@ -150,6 +170,7 @@ export class DnsTransport {
     // close() only stops accepting; open (possibly idle) client connections would hold it
     for (const c of this.conns) c.destroy();
     this.conns.clear();
+    this.perClient.clear();
     await new Promise<void>((resolve) => {
       if (!tcp) resolve();
       else tcp.close(() => resolve());
@@ -157,12 +178,15 @@ export class DnsTransport {
   }
 }
 
-/** The answer as it may go over UDP: whole when it fits the client's payload size, else truncated. */
+/**
+ * The answer as it may go over UDP: whole when it fits the client's payload size (capped at
+ * {@link EDNS_UDP_SIZE}, which avoids IP fragmentation), else truncated.
+ */
 function fitUdp(query: Buffer, resp: Buffer): Buffer {
   if (resp.length <= 512) return resp;
   try {
     const q = parseQuery(query);
-    return resp.length > q.udpSize ? truncate(resp, q) : resp;
+    return resp.length > Math.min(q.udpSize, EDNS_UDP_SIZE) ? truncate(resp, q) : resp;
   } catch {
     return resp.subarray(0, 12);
   }

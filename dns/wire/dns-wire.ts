@@ -1,3 +1,4 @@
+import { appendOpt, optRecord } from './edns.js';
 import { WireError } from './wire-error.js';
 
 /** Record types used here. */
@@ -21,6 +22,8 @@ export const RCODE = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
+  /** RFC 6891 §9: unsupported EDNS version; only expressible with an OPT record (12-bit rcode). */
+  BADVERS: 16,
 } as const;
 
 /** The parts of a query the resolver routes and caches on. */
@@ -36,6 +39,8 @@ export interface Query {
   udpSize: number;
   /** The query carries an EDNS0 OPT record (RFC 6891). */
   edns: boolean;
+  /** The OPT record's EDNS version (0 without EDNS); above 0 is answered BADVERS. */
+  ednsVersion: number;
   /** The OPT record's DO bit (DNSSEC OK, RFC 3225); false without EDNS. */
   dnssecOk: boolean;
 }
@@ -94,6 +99,7 @@ export function parseQuery(buf: Buffer): Query {
     questionEnd: end + 4,
     udpSize: 512,
     edns: false,
+    ednsVersion: 0,
     dnssecOk: false,
   };
   // EDNS0: an OPT record in the additional section carries the payload size in its class field
@@ -109,6 +115,7 @@ export function parseQuery(buf: Buffer): Query {
       if (type === TYPE.OPT) {
         q.udpSize = Math.min(Math.max(buf.readUInt16BE(off + 2), 512), 4096);
         q.edns = true;
+        q.ednsVersion = buf[off + 5] ?? 0;
         // the OPT "TTL" is extended-rcode(8) version(8) flags(16); DO is the top flag bit
         q.dnssecOk = (buf.readUInt16BE(off + 6) & 0x8000) !== 0;
       }
@@ -136,6 +143,15 @@ export function answersQuestion(resp: Buffer, q: Query): boolean {
   }
 }
 
+/** Where the answer section's A records sit, when they can be served in rotated order. */
+export interface Rotation {
+  /** Offset of the first answer record. */
+  start: number;
+  /** Size of each record (all equal). */
+  size: number;
+  count: number;
+}
+
 /** What the cache needs to know about a response. */
 export interface ResponseInfo {
   rcode: number;
@@ -147,6 +163,26 @@ export interface ResponseInfo {
   minAnswerTtl: number | undefined;
   /** RFC 2308 negative TTL: min(SOA TTL, SOA minimum) from the authority section. */
   negativeTtl: number | undefined;
+  /** The OPT record's byte range and TTL field (extended rcode, version, flags), if any. */
+  opt: { start: number; end: number; ttl: number } | undefined;
+  /**
+   * Answer owner names spelled out (not compressed) that equal the question name, as
+   * `[offset, literalLength, ...]` pairs: a replay copies the asker's letter case over them.
+   */
+  ownerPatches: number[];
+  /** Set when the answer is two or more A records of one size (round robin is possible). */
+  rotation: Rotation | undefined;
+}
+
+/** Bytes of the uncompressed label run starting at `off` (up to a pointer or the root). */
+function literalLength(buf: Buffer, off: number): number {
+  let o = off;
+  while (o < buf.length) {
+    const len = buf[o] ?? 0;
+    if (len === 0 || (len & 0xc0) !== 0) break;
+    o += 1 + len;
+  }
+  return o - off;
 }
 
 /** Scans a response for TTL positions and caching facts. @throws WireError */
@@ -160,6 +196,7 @@ export function scanResponse(buf: Buffer): ResponseInfo {
     buf.readUInt16BE(10),
   ];
   let off = 12;
+  const qname = (counts[0] ?? 0) > 0 ? readName(buf, 12).name : undefined;
   for (let i = 0; i < (counts[0] ?? 0); i++) off = skipName(buf, off) + 4;
   const info: ResponseInfo = {
     rcode: flags & 0x0f,
@@ -168,9 +205,19 @@ export function scanResponse(buf: Buffer): ResponseInfo {
     ttlOffsets: [],
     minAnswerTtl: undefined,
     negativeTtl: undefined,
+    opt: undefined,
+    ownerPatches: [],
+    rotation: undefined,
   };
+  let sameSizeA = (counts[1] ?? 0) >= 2;
+  let rrSize = -1;
   for (let section = 1; section <= 3; section++) {
     for (let i = 0; i < (counts[section] ?? 0); i++) {
+      const start = off;
+      if (section === 1 && qname !== undefined && (buf[off] ?? 0) < 0xc0) {
+        const owner = readName(buf, off);
+        if (owner.name === qname) info.ownerPatches.push(off, literalLength(buf, off));
+      }
       off = skipName(buf, off);
       if (off + 10 > buf.length) throw new WireError('truncated resource record');
       const type = buf.readUInt16BE(off);
@@ -180,7 +227,19 @@ export function scanResponse(buf: Buffer): ResponseInfo {
         throw new WireError('rdata runs past the end of the message');
       }
       if (type !== TYPE.OPT) info.ttlOffsets.push(off + 4);
-      if (section === 1) info.minAnswerTtl = Math.min(info.minAnswerTtl ?? ttl, ttl);
+      else info.opt = { start, end: off + 10 + rdlen, ttl };
+      if (section === 1) {
+        info.minAnswerTtl = Math.min(info.minAnswerTtl ?? ttl, ttl);
+        const size = off + 10 + rdlen - start;
+        // only pointer-owned records rotate: their owner patches (none) and TTLs sit at the same
+        // relative offsets in every record, so a rotation keeps every stored offset valid
+        const pointerOwner = off - start === 2;
+        if (type !== TYPE.A || !pointerOwner || (rrSize >= 0 && size !== rrSize)) {
+          sameSizeA = false;
+        }
+        if (i === 0) info.rotation = { start, size, count: counts[1] ?? 0 };
+        rrSize = size;
+      }
       if (section === 2 && type === TYPE.SOA) {
         const rd = off + 10;
         const afterMname = skipName(buf, rd);
@@ -192,6 +251,7 @@ export function scanResponse(buf: Buffer): ResponseInfo {
       off += 10 + rdlen;
     }
   }
+  if (!sameSizeA) info.rotation = undefined;
   return info;
 }
 
@@ -212,19 +272,36 @@ export function reuseAnswer(
   return out;
 }
 
-/** A header-only response (rcode, copy of the question when available). */
-export function errorResponse(query: Buffer, rcode: number, q?: Query): Buffer {
+/**
+ * A header-only response (rcode, copy of the question when available). It echoes the query's ID,
+ * opcode and RD bit (RFC 1035 §4.1.1: dig discards a reply whose opcode differs), and an OPT
+ * record when the query had one (RFC 6891 §7), carrying the high bits of an extended rcode such as
+ * BADVERS and an optional Extended DNS Error (RFC 8914).
+ */
+export function errorResponse(
+  query: Buffer,
+  rcode: number,
+  q?: Query,
+  ede?: { code: number; text?: string },
+): Buffer {
   const qlen = q ? q.questionEnd - 12 : 0;
   const out = Buffer.alloc(12 + qlen);
   query.copy(out, 0, 0, 2);
-  const rd = query.length >= 4 ? query.readUInt16BE(2) & 0x0100 : 0;
-  out.writeUInt16BE(0x8000 | 0x0080 | rd | (rcode & 0x0f), 2);
+  const qflags = query.length >= 4 ? query.readUInt16BE(2) : 0;
+  out.writeUInt16BE(0x8000 | (qflags & 0x7900) | 0x0080 | (rcode & 0x0f), 2);
   out.writeUInt16BE(q ? 1 : 0, 4);
   if (q) query.copy(out, 12, 12, q.questionEnd);
-  return out;
+  if (!q?.edns) return out;
+  return appendOpt(
+    out,
+    optRecord({ dnssecOk: q.dnssecOk, extendedRcode: rcode >> 4, ...(ede ? { ede } : {}) }),
+  );
 }
 
-/** The truncated form of a response: header with TC set and the question only (RFC 2181 §9). */
+/**
+ * The truncated form of a response: header with TC set and the question only (RFC 2181 §9), plus
+ * an OPT record when the query had EDNS, so the client still learns the server's payload size.
+ */
 export function truncate(resp: Buffer, q: Query): Buffer {
   const out = Buffer.alloc(q.questionEnd);
   resp.copy(out, 0, 0, 12);
@@ -236,5 +313,5 @@ export function truncate(resp: Buffer, q: Query): Buffer {
   const qs = 12;
   // the question is copied from the response, which repeats it right after the header
   resp.copy(out, qs, qs, q.questionEnd);
-  return out;
+  return q.edns ? appendOpt(out, optRecord({ dnssecOk: q.dnssecOk })) : out;
 }
