@@ -1,18 +1,24 @@
 import { ControllerManager } from '../../federation/machinery/controller/index.js';
 import type { ControllerContext } from './controller-context.js';
+import { CronJobController } from './cronjob/cronjob-controller.js';
+import { DaemonSetController } from './daemonset/daemonset-controller.js';
 import { DeploymentController } from './deployment/deployment-controller.js';
 import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
+import { JobController } from './job/job-controller.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import {
   NodeLifecycleController,
   type NodeLifecycleOptions,
 } from './nodelifecycle/node-lifecycle-controller.js';
 import { ReplicaSetController } from './replicaset/replicaset-controller.js';
+import { StatefulSetController } from './statefulset/statefulset-controller.js';
 
 /** Options for {@link memberControllerManager}. */
 export interface MemberControllersOptions {
   nodeLifecycle?: NodeLifecycleOptions;
+  /** Zone of CronJob schedules without `spec.timeZone` (default UTC). */
+  cronJobTimeZone?: string;
 }
 
 /** Names accepted by `--controllers` (e.g. `*,-garbagecollector`). */
@@ -23,6 +29,10 @@ export const MEMBER_CONTROLLERS = [
   'nodelifecycle',
   'garbagecollector',
   'namespace',
+  'job',
+  'cronjob',
+  'statefulset',
+  'daemonset',
 ] as const;
 
 /**
@@ -42,5 +52,14 @@ export function memberControllerManager(
   );
   m.register('garbagecollector', (s) => new GarbageCollector(ctx).controller.run(s));
   m.register('namespace', (s) => new NamespaceController(ctx).controller.run(s));
+  m.register('job', (s) => new JobController(ctx).controller.run(s));
+  m.register('cronjob', (s) =>
+    new CronJobController(
+      ctx,
+      opts.cronJobTimeZone === undefined ? {} : { defaultTimeZone: opts.cronJobTimeZone },
+    ).controller.run(s),
+  );
+  m.register('statefulset', (s) => new StatefulSetController(ctx).controller.run(s));
+  m.register('daemonset', (s) => new DaemonSetController(ctx).controller.run(s));
   return m;
 }

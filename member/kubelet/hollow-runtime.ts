@@ -2,8 +2,32 @@ import { randomUUID } from 'node:crypto';
 import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './container-runtime.js';
 
 /**
+ * How a hollow container ends, read from its command and args (joined by spaces): `exit N` exits
+ * with N, `sleep S` waits S seconds first (`sh -c "sleep 2; exit 1"`), a bare `true`/`false`
+ * exits 0/1 at once. Without any of them the container runs until stopped. This is what lets
+ * Jobs complete (or fail) on hollow nodes.
+ */
+export function hollowExit(spec: Pick<ContainerSpec, 'command' | 'args'>): HollowExit | undefined {
+  const words = [...(spec.command ?? []), ...(spec.args ?? [])];
+  const text = words.join(' ');
+  const exit = /\bexit\s+(\d+)\b/.exec(text);
+  const sleep = /\bsleep\s+(\d+(?:\.\d+)?)\b/.exec(text);
+  const bin = (words[0] ?? '').split('/').pop();
+  const code = exit ? Number(exit[1]) : bin === 'false' ? 1 : 0;
+  if (!exit && !sleep && bin !== 'true' && bin !== 'false') return undefined;
+  return { code, afterMs: sleep ? Number(sleep[1]) * 1000 : 0 };
+}
+
+/** When and how a hollow container exits. */
+export interface HollowExit {
+  code: number;
+  afterMs: number;
+}
+
+/**
  * A runtime that runs nothing (like kubemark's hollow node or kwok): containers "start" at once and
- * keep running until stopped. Used for scale tests and benchmarks of the control plane.
+ * keep running until stopped, or until the exit their command asks for ({@link hollowExit}). Used
+ * for scale tests and benchmarks of the control plane.
  */
 export class HollowRuntime implements ContainerRuntime {
   private readonly containers = new Map<string, RuntimeContainer & { spec: ContainerSpec }>();
@@ -51,6 +75,16 @@ export class HollowRuntime implements ContainerRuntime {
   }
 
   list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
+    // exits are applied when the kubelet looks (its periodic sync), so no timers outlive a stop
+    const now = Date.now();
+    for (const c of this.containers.values()) {
+      const ex = c.running ? hollowExit(c.spec) : undefined;
+      if (ex && c.startedAt && Date.parse(c.startedAt) + ex.afterMs <= now) {
+        c.running = false;
+        c.exitCode = ex.code;
+        c.finishedAt = new Date(Date.parse(c.startedAt) + ex.afterMs).toISOString();
+      }
+    }
     return Promise.resolve(
       [...this.containers.values()].filter((c) =>
         Object.entries(labels).every(([k, v]) => c.labels[k] === v),

@@ -1,7 +1,16 @@
 import type { GroupVersionResource, KubeObject } from '../../../federation/apis/meta.js';
 import { Controller } from '../../../federation/machinery/controller/index.js';
 import { NotFoundError } from '../../../federation/machinery/errors/index.js';
-import { DEPLOYMENTS, PODS, REPLICASETS } from '../../apis/index.js';
+import {
+  CONTROLLERREVISIONS,
+  CRONJOBS,
+  DAEMONSETS,
+  DEPLOYMENTS,
+  JOBS,
+  PODS,
+  REPLICASETS,
+  STATEFULSETS,
+} from '../../apis/index.js';
 import type { ControllerContext } from '../controller-context.js';
 
 /** Name of this controller (logs, `--controllers`). */
@@ -15,6 +24,10 @@ export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 const GRAPH: { kind: string; gvr: GroupVersionResource; dependents: GroupVersionResource[] }[] = [
   { kind: 'Deployment', gvr: DEPLOYMENTS, dependents: [REPLICASETS] },
   { kind: 'ReplicaSet', gvr: REPLICASETS, dependents: [PODS] },
+  { kind: 'StatefulSet', gvr: STATEFULSETS, dependents: [PODS, CONTROLLERREVISIONS] },
+  { kind: 'DaemonSet', gvr: DAEMONSETS, dependents: [PODS, CONTROLLERREVISIONS] },
+  { kind: 'CronJob', gvr: CRONJOBS, dependents: [JOBS] },
+  { kind: 'Job', gvr: JOBS, dependents: [PODS] },
 ];
 
 const gvrKey = (g: GroupVersionResource): string => `${g.group}/${g.resource}`;
