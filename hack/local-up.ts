@@ -2,7 +2,7 @@
  * Brings up a local federation: etcd, dockerd, a local image registry, the federation control plane
  * and N member clusters with Docker kubelets, joined to the federation. Writes .flotilla/kubeconfig
  * (contexts: federation, member1, member2, ...) and ~/.flotilla/config for the CLI.
- *   tsx hack/local-up.ts [--detach] [--members 2] [--nodes 2] [--runtime docker|hollow] [--state DIR]
+ *   node dist/hack/local-up.js [--detach] [--members 2] [--nodes 2] [--runtime docker|hollow] [--state DIR]
  * With --detach it starts itself in the background and returns once everything is ready.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -11,20 +11,19 @@ import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { repoRoot } from './lib/repo-root.js';
 import { runCli } from '../federation/cli/run-cli.js';
 import { kubeconfigFor } from '../federation/machinery/client/kubeconfig.js';
 import { FederationControlPlane } from '../federation/server/federation-control-plane.js';
 import { MemberCluster } from '../member/cluster/member-cluster.js';
-import {
-  ClusterSources,
-  createClusterDns,
-  FederatedNames,
-  Resolver,
-  RouteTable,
-} from '../dns/index.js';
+import { createClusterDns } from '../dns/index.js';
 import { freePort } from './lib/ports.js';
 import { registryResourceTypes, REPLICATION_POLICIES } from '../registry/index.js';
+import { dataProtectionFiles } from './lib/data-protection-files.js';
 import { startPromotion } from './lib/promotion.js';
+import { bindClusterRole } from './lib/rbac-bindings.js';
+import { registryBootstrapPolicy } from '../registry/rbac/registry-bootstrap-policy.js';
+import { startResolverProcess } from './lib/resolver-process.js';
 import {
   buildBusyboxImage,
   ensureDockerd,
@@ -35,7 +34,7 @@ import {
 
 /** Every member's cluster domain sits under this zone: member1.flotilla.local, ... */
 const FEDERATION_ZONE = 'flotilla.local';
-const root = resolve(new URL('..', import.meta.url).pathname);
+const root = repoRoot(import.meta.url);
 
 const { values } = parseArgs({
   options: {
@@ -133,7 +132,13 @@ async function up(): Promise<void> {
   // Every bring-up starts from an empty store: ports are new each time, so Cluster objects and
   // member state left from an earlier run would point at servers that no longer exist.
   rmSync(join(state, 'etcd'), { recursive: true, force: true });
-  const etcd = await startEtcd({ dataDir: join(state, 'etcd'), logFile: join(state, 'etcd.log') });
+  // etcd serves clients over TLS and only accepts certificates of its own CA (state/etcd-pki)
+  const etcd = await startEtcd({
+    dataDir: join(state, 'etcd'),
+    logFile: join(state, 'etcd.log'),
+    tls: true,
+    tlsDir: join(state, 'etcd-pki'),
+  });
   const docker = values.runtime === 'docker' ? await ensureDockerd() : undefined;
   const registry = await startRegistry({ logFile: join(state, 'registry.log') });
   let image = 'flotilla/busybox:latest';
@@ -144,32 +149,47 @@ async function up(): Promise<void> {
     execFileSync('docker', ['tag', local, image], { env });
     execFileSync('docker', ['push', image], { env, stdio: 'ignore' });
   }
-  // Image promotion: two users who request and approve, and the promotion service's own identity
-  // (a system user: only it and the approval subresource may move a request's phase).
-  const tokens = {
-    alice: randomBytes(16).toString('hex'),
-    bob: randomBytes(16).toString('hex'),
-    promotion: randomBytes(16).toString('hex'),
-  };
+  // Image promotion: two users who request and approve (client certificates, in the kubeconfig
+  // below), and the promotion service's own identity (a system user with a bearer token: only it
+  // and the approval subresource may move a request's phase).
+  const tokens = { promotion: randomBytes(16).toString('hex') };
   const fed = new FederationControlPlane({
     etcdEndpoint: etcd.endpoint,
+    // Secrets encrypted at rest, etcd client TLS, audit log in state/audit/federation.log
+    ...(etcd.tls ? { etcdTls: etcd.tls } : {}),
+    ...dataProtectionFiles(state, 'federation'),
     port: await freePort(),
     extraResources: registryResourceTypes,
-    users: {
-      [tokens.alice]: 'alice',
-      [tokens.bob]: 'bob',
-      [tokens.promotion]: 'system:promotion',
-    },
+    // promotion roles; `system:promotion` is bound to what the PromotionService needs
+    rbacPolicy: registryBootstrapPolicy(),
+    users: { [tokens.promotion]: 'system:promotion' },
   });
   await fed.start();
-  const redis = await startRedis({ logFile: join(state, 'redis.log') });
+  await bindClusterRole(fed.client(), 'promotion-requester', ['alice', 'bob']);
+  await bindClusterRole(fed.client(), 'promotion-approver', ['bob']);
+  // the copy queue's redis needs a password; alice and bob `docker login` to the promotion
+  // registries with generated passwords (their federation identity is a client certificate)
+  const redisPassword = randomBytes(16).toString('hex');
+  const registryUsers = {
+    alice: randomBytes(16).toString('hex'),
+    bob: randomBytes(16).toString('hex'),
+  };
+  const redis = await startRedis({ logFile: join(state, 'redis.log'), password: redisPassword });
   const promotion = await startPromotion({
     fed,
     systemToken: tokens.promotion,
-    redis: { host: redis.host, port: redis.port },
+    redis: { host: redis.host, port: redis.port, password: redisPassword },
     environments: ['dev', 'prod'],
+    registryUsers,
     logDir: state,
   });
+  writeFileSync(
+    join(state, 'registry-users'),
+    Object.entries(registryUsers)
+      .map(([u, pw]) => `${u}=${pw}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   const admin = fed.client();
   // a push to dev asks for promotion to prod; bob (release-manager) approves
   await admin.resource(REPLICATION_POLICIES).create({
@@ -189,13 +209,15 @@ async function up(): Promise<void> {
     join(state, 'registries'),
     Object.entries(promotion.registries)
       .map(([env, r]) => `${env}=${r.host}\n`)
-      .join(''),
+      .join('') + `token-realm=${promotion.tokens.realm}\n`,
   );
   const members: MemberCluster[] = [];
   for (let i = 1; i <= memberCount; i++) {
     const m = new MemberCluster({
       name: `member${String(i)}`,
       etcdEndpoint: etcd.endpoint,
+      ...(etcd.tls ? { etcdTls: etcd.tls } : {}),
+      ...dataProtectionFiles(state, `member${String(i)}`),
       nodes: nodeCount,
       runtime: values.runtime === 'hollow' ? 'hollow' : 'docker',
       ...(docker ? { dockerSocketPath: docker.socketPath } : {}),
@@ -209,14 +231,22 @@ async function up(): Promise<void> {
     await m.start();
     members.push(m);
   }
+  // every identity authenticates with a client certificate of its cluster's CA (CN = user,
+  // O = groups); the admins are in system:masters
+  const fedUser = (name: string, clientCert: { cert: string; key: string }) => ({
+    name,
+    server: fed.url,
+    clientCert,
+    caCert: fed.cert.cert,
+  });
   const kubeconfig = kubeconfigFor(
-    { name: 'federation', server: fed.url, token: fed.token, caCert: fed.cert.cert },
-    { name: 'federation-alice', server: fed.url, token: tokens.alice, caCert: fed.cert.cert },
-    { name: 'federation-bob', server: fed.url, token: tokens.bob, caCert: fed.cert.cert },
+    fedUser('federation', fed.adminCert),
+    fedUser('federation-alice', fed.auth.clientCert('alice')),
+    fedUser('federation-bob', fed.auth.clientCert('bob')),
     ...members.map((m) => ({
       name: m.opts.name,
       server: m.url,
-      token: m.token,
+      clientCert: m.adminCert,
       caCert: m.cert.cert,
     })),
   );
@@ -250,25 +280,18 @@ async function up(): Promise<void> {
   }
   // The central resolver: routes follow the Cluster objects' spec.dns; federation-wide names
   // <svc>.<ns>.fleet.svc.flotilla.local and <svc>.<ns>.svc.clusterset.local span every member.
-  const dnsAbort = new AbortController();
-  const routes = new RouteTable();
-  const sources = new ClusterSources(fed.client(), routes);
-  await sources.start(dnsAbort.signal);
-  const resolver = new Resolver({
-    routes,
-    federated: new FederatedNames({
-      federation: 'fleet',
-      zone: FEDERATION_ZONE,
-      catalog: sources,
-      // each member's nodes live on 127.0.(100+i).x: a client there prefers its own cluster
-      clientCluster: (ip) => {
-        const m = /^127\.0\.(\d+)\./.exec(ip);
-        const i = m ? Number(m[1]) - 100 : 0;
-        return i >= 1 && i <= memberCount ? `member${String(i)}` : undefined;
-      },
-    }),
+  // Its own process (the built flotilla-resolver) with two workers on one port (SO_REUSEPORT).
+  const dns = await startResolverProcess({
+    root,
+    kubeconfig: join(state, 'kubeconfig'),
+    context: 'federation',
+    federation: 'fleet',
+    zone: FEDERATION_ZONE,
+    // each member's nodes live on 127.0.(100+i).x: a client there prefers its own cluster
+    clientClusters: members.map((_, i) => `127.0.${String(101 + i)}.0/24=member${String(i + 1)}`),
+    workers: 2,
+    logFile: join(state, 'resolver.log'),
   });
-  const dns = await resolver.start();
   writeFileSync(join(state, 'resolver'), `${dns.host}:${String(dns.port)}`);
   writeFileSync(join(state, 'image'), image);
   writeFileSync(
@@ -279,9 +302,7 @@ async function up(): Promise<void> {
   const shutdown = async (): Promise<void> => {
     console.log('stopping');
     rmSync(readyFile, { force: true });
-    await resolver.stop();
-    dnsAbort.abort();
-    await sources.stopped();
+    await dns.stop();
     for (const m of members) await m.stop();
     await fed.stop();
     await promotion.stop();

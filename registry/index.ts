@@ -11,7 +11,11 @@ export {
   type RegistryCredentials,
 } from './credentials/registry-clients.js';
 export { globMatch, findPolicy, targetsFor } from './controllers/policy-match.js';
-export { NotificationReceiver } from './notifications/notification-receiver.js';
+export {
+  NotificationReceiver,
+  MAX_NOTIFICATION_BYTES,
+  type NotificationReceiverOptions,
+} from './notifications/notification-receiver.js';
 export { PromotionService, type PromotionServiceOptions } from './server/promotion-service.js';
 export { createImageGate, ImageNotPromotedError } from './gating/image-gate.js';
 export { RegistryHttpError } from './errors/registry-http-error.js';
@@ -22,3 +26,22 @@ export {
   type RandomImage,
   type RandomImageOptions,
 } from './testing/random-image.js';
+export { PromotionRefusedError } from './errors/promotion-refused-error.js';
+export { checkCopyAllowed, registryEndpoint, type AllowedCopy } from './jobs/copy-guard.js';
+export {
+  approvalAttributes,
+  approverRole,
+  effectiveApproval,
+} from './controllers/approval-rules.js';
+export {
+  RegistryTokenIssuer,
+  libtrustKeyId,
+  type TokenAccess,
+  type RegistryTokenIssuerOptions,
+} from './auth/registry-token-issuer.js';
+export {
+  RegistryTokenServer,
+  type RegistryAccessRule,
+  type RegistryActors,
+  type RegistryTokenServerOptions,
+} from './auth/registry-token-server.js';

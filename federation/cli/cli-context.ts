@@ -102,6 +102,9 @@ export function federationClient(
       server: conn.server,
       ...(token !== undefined ? { token } : {}),
       ...(conn.caData ? { caData: conn.caData } : {}),
+      ...(conn.clientCertData && conn.clientKeyData
+        ? { certData: conn.clientCertData, keyData: conn.clientKeyData }
+        : {}),
       ...(conn.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
     }),
     namespace: conn.namespace,

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Cluster } from '../apis/index.js';
+import { clusterCredentials } from '../machinery/client/cluster-credentials.js';
 import { RestClient } from '../machinery/client/rest-client.js';
 import { NotFoundError, type ApiError } from '../machinery/errors/index.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
@@ -33,7 +34,8 @@ interface Entry {
 
 /**
  * REST clients for member clusters, built from each Cluster's endpoint and credentials Secret
- * (`token`, optional `caData`, base64 like any Secret data) and cached until either changes.
+ * (`token` or `clientCertData` + `clientKeyData`, optional `caData`, base64 like any Secret data)
+ * and cached until either changes.
  * Each client can also keep informers on the member ({@link ClusterClients.cache}), which live
  * and die with it.
  */
@@ -93,16 +95,10 @@ export class ClusterClients {
     const hit = this.entries.get(name);
     if (hit?.fingerprint === fingerprint) return hit;
     if (hit) stopEntry(hit);
-    const token = secret.data?.token
-      ? Buffer.from(secret.data.token, 'base64').toString('utf8')
-      : undefined;
-    const caData = secret.data?.caData
-      ? Buffer.from(secret.data.caData, 'base64').toString('utf8')
-      : undefined;
     const client = new RestClient({
       server: cluster.spec.apiEndpoint,
-      ...(token ? { token } : {}),
-      ...(caData ? { caData } : {}),
+      // members joined from a client-certificate kubeconfig (x509) store the PEM pair instead
+      ...clusterCredentials(secret.data),
       timeoutMs: 10_000,
       userAgent: 'flotilla-federation',
     });

@@ -48,6 +48,11 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   };
   /** Fills defaults in place (before validation, on create and update). */
   defaults?: (obj: T) => void;
+  /**
+   * The rule for `metadata.name` when it is not a DNS-1123 subdomain (RBAC names such as
+   * `system:node` are path segments). @defaultValue DNS-1123 subdomain
+   */
+  validateName?: (name: string) => StatusCause[];
   /** Returns every validation problem at once; empty when valid. `old` is set on update. */
   validate?: (obj: T, old: T | undefined) => StatusCause[];
   /**

@@ -9,9 +9,17 @@ import {
   NAMESPACES,
   SECRETS,
   SERVICES,
+  secretType,
+  serviceAccountType,
 } from '../../member/apis/index.js';
 import { federationResourceTypes } from '../apis/index.js';
-import { ApiServer, selfSignedCert, type ServingCert } from '../machinery/apiserver/index.js';
+import type { Authorizer } from '../machinery/auth/authorizer.js';
+import { mergePolicies, Rbac, type BootstrapPolicy } from '../machinery/rbac/index.js';
+import { federationBootstrapPolicy } from './federation-bootstrap-policy.js';
+import { ApiServer, type ServingCert } from '../machinery/apiserver/index.js';
+import type { ClientCert } from '../machinery/apiserver/cert-authority.js';
+import { ClusterAuthentication } from '../machinery/apiserver/cluster-authentication.js';
+import { MASTERS_GROUP } from '../machinery/auth/user-info.js';
 import { kubeconfigFor } from '../machinery/client/kubeconfig.js';
 import { RestClient } from '../machinery/client/rest-client.js';
 import { consoleLogger, ControllerManager, type Logger } from '../machinery/controller/index.js';
@@ -19,6 +27,12 @@ import { AlreadyExistsError } from '../machinery/errors/index.js';
 import { InformerFactory } from '../machinery/informer/index.js';
 import type { ResourceType } from '../machinery/resource-type.js';
 import { EtcdStorage } from '../machinery/storage/etcd-storage.js';
+import type { AuditOptions } from '../machinery/apiserver/audit-log.js';
+import {
+  auditOptions,
+  protectedStorageOptions,
+  type DataProtectionOptions,
+} from '../machinery/apiserver/data-protection.js';
 import {
   ClusterHealthController,
   type ClusterHealthOptions,
@@ -38,6 +52,7 @@ const TEMPLATE_PLURALS = new Set([
   'services',
   'configmaps',
   'secrets',
+  'serviceaccounts',
   'deployments',
   'events',
 ]);
@@ -51,7 +66,7 @@ export const PROPAGATED_TYPES: TemplateType[] = [
 ];
 
 /** Options for {@link FederationControlPlane}. */
-export interface FederationControlPlaneOptions {
+export interface FederationControlPlaneOptions extends DataProtectionOptions {
   etcdEndpoint: string;
   /** @defaultValue /flotilla/federation */
   etcdPrefix?: string;
@@ -75,6 +90,10 @@ export interface FederationControlPlaneOptions {
   /** Extra resource types to serve (e.g. registry promotion types). */
   extraResources?: ResourceType[];
   imageGate?: ImageGate;
+  /** Decides what each user may do (403 otherwise). @defaultValue RBAC ({@link Rbac}) */
+  authorizer?: Authorizer;
+  /** Roles and bindings reconciled at start besides the default and federation ones. */
+  rbacPolicy?: BootstrapPolicy;
   logger?: Logger;
 }
 
@@ -86,10 +105,18 @@ export interface FederationControlPlaneOptions {
 export class FederationControlPlane {
   readonly opts: FederationControlPlaneOptions;
   readonly token: string;
-  readonly cert: ServingCert;
+  /** Serving certificate chain (leaf + federation CA: also the CA bundle clients trust). */
+  readonly cert: ServingCert & { clientCa: string };
+  /** Authentication: the federation CA, service-account tokens, TokenRequest, whoami. */
+  readonly auth: ClusterAuthentication;
+  /** Client certificate of `admin` (group system:masters): kubeconfig and the controllers. */
+  readonly adminCert: ClientCert;
   url = '';
   server: ApiServer | undefined;
   private storage: EtcdStorage | undefined;
+  private audit: AuditOptions | undefined;
+  /** RBAC of the API server (roles, bindings, access reviews); set by start. */
+  rbac: Rbac | undefined;
   private abort: AbortController | undefined;
   private running: Promise<unknown>[] = [];
   private clients: RestClient[] = [];
@@ -99,15 +126,33 @@ export class FederationControlPlane {
   constructor(opts: FederationControlPlaneOptions) {
     this.opts = opts;
     this.token = opts.token ?? randomBytes(16).toString('hex');
-    this.cert = selfSignedCert([opts.host ?? '127.0.0.1']);
+    this.auth = new ClusterAuthentication({
+      clusterName: 'federation',
+      // bearer tokens stay for scripts and services that hold one (opts.users: no groups)
+      staticTokens: [
+        { token: this.token, user: { name: 'admin', groups: [MASTERS_GROUP] } },
+        ...Object.entries(opts.users ?? {}).map(([token, name]) => ({
+          token,
+          user: { name, groups: [] },
+        })),
+      ],
+      types: {
+        serviceAccounts: serviceAccountType,
+        secrets: secretType,
+      },
+    });
+    this.cert = this.auth.tls([opts.host ?? '127.0.0.1']);
+    this.adminCert = this.auth.clientCert('admin', [MASTERS_GROUP]);
     this.log = opts.logger ?? consoleLogger('federation', true);
   }
 
-  /** A client with admin rights. */
-  client(token = this.token): RestClient {
+  /** A client with admin rights (client certificate), or of the user a bearer token names. */
+  client(token?: string): RestClient {
     const c = new RestClient({
       server: this.url,
-      token,
+      ...(token !== undefined
+        ? { token }
+        : { certData: this.adminCert.cert, keyData: this.adminCert.key }),
       caData: this.cert.cert,
       userAgent: 'flotilla-federation',
     });
@@ -119,6 +164,8 @@ export class FederationControlPlane {
     this.storage = new EtcdStorage({
       endpoints: [this.opts.etcdEndpoint],
       prefix: this.opts.etcdPrefix ?? '/flotilla/federation',
+      // encryption at rest and etcd client TLS
+      ...protectedStorageOptions(this.opts),
     });
     const storage = this.storage;
     const types = [
@@ -126,16 +173,31 @@ export class FederationControlPlane {
       ...federationResourceTypes,
       ...(this.opts.extraResources ?? []),
     ];
+    const rbac = new Rbac({
+      storage,
+      servedTypes: types,
+      policy: mergePolicies(
+        federationBootstrapPolicy(),
+        ...(this.opts.rbacPolicy ? [this.opts.rbacPolicy] : []),
+      ),
+    });
+    this.rbac = rbac;
+    this.audit = auditOptions(this.opts);
     this.server = new ApiServer({
       storage,
-      resources: types,
-      tokens: { [this.token]: 'admin', ...(this.opts.users ?? {}) },
+      resources: [...types, ...rbac.resourceTypes],
+      ...(this.audit ? { audit: this.audit } : {}),
+      authenticator: this.auth.authenticator,
       tls: this.cert,
+      authorizer: this.opts.authorizer ?? rbac.authorizer,
       ready: async () => {
         await storage.currentRevision();
         return true;
       },
     });
+    this.auth.install(this.server);
+    rbac.install(this.server);
+    await rbac.start();
     this.url = await this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
     if (this.opts.kubeconfigPath) {
       mkdirSync(dirname(this.opts.kubeconfigPath), { recursive: true });
@@ -144,13 +206,14 @@ export class FederationControlPlane {
         kubeconfigFor({
           name: 'federation',
           server: this.url,
-          token: this.token,
+          clientCert: this.adminCert,
           caCert: this.cert.cert,
         }),
       );
     }
     const client = this.client();
-    for (const ns of ['default', FEDERATION_SYSTEM_NAMESPACE]) {
+    // kube-system holds bootstrap-token Secrets, as in a member
+    for (const ns of ['default', 'kube-system', FEDERATION_SYSTEM_NAMESPACE]) {
       await client
         .resource(NAMESPACES)
         .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
@@ -215,11 +278,14 @@ export class FederationControlPlane {
   async stop(): Promise<void> {
     this.abort?.abort();
     await this.server?.close();
+    await this.audit?.sink.close();
+    this.audit = undefined;
     await Promise.allSettled(this.running);
     this.running = [];
     this.clusterClients?.close();
     for (const c of this.clients) c.close();
     this.clients = [];
+    await this.rbac?.stop();
     await this.storage?.close();
   }
 }

@@ -1,11 +1,18 @@
 /**
  * Serves image promotion on a running federation: the approval subresource, the PromotionService
- * (notification receiver, promotion controller, bullmq replicator on the given redis) and one real
- * docker-registry per environment, each posting push notifications to the service and registered
- * as a Registry object. Used by hack/local-up.ts and the registry e2e test; replication policies
- * stay the caller's.
+ * (notification receiver, promotion controller, bullmq replicator on the given redis), the
+ * registry token endpoint and one real docker-registry per environment, each with token auth
+ * (`docker login` with a Flotilla user name and API token), posting push notifications with its
+ * own shared secret, and registered as a Registry object. Used by hack/local-up.ts and the
+ * registry e2e tests; replication policies stay the caller's.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import {
+  UnionAuthenticator,
+  type Authenticator,
+} from '../../federation/machinery/auth/authenticator.js';
+import { StaticTokenAuthenticator } from '../../federation/machinery/auth/static-token-authenticator.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import {
@@ -13,18 +20,37 @@ import {
   PromotionService,
   promotionRequestType,
   REGISTRIES,
+  RegistryTokenServer,
   type PromotionServiceOptions,
+  type RegistryAccessRule,
+  type RegistryActors,
 } from '../../registry/index.js';
 import { startRegistry, type RegistryService } from './services.js';
 
 /** Options for {@link startPromotion}. */
 export interface PromotionSetupOptions {
   fed: FederationControlPlane;
-  /** Token of a `system:*` user of `fed`: the service writes request phases. */
+  /** Token of a `system:*` user of `fed`: the service writes request phases and pushes to registries. */
   systemToken: string;
-  redis: { host: string; port: number };
+  /** The copy queue's redis (with the `requirepass` password the set-up generated). */
+  redis: PromotionServiceOptions['redis'];
   /** Environment names; each gets a registry and a Registry object of that name and environment. */
   environments: string[];
+  /**
+   * Environments only the promotion worker may push to (everyone authenticated may pull).
+   * @defaultValue ['prod']
+   */
+  protectedEnvironments?: string[];
+  /**
+   * Recognises `docker login` passwords (as bearer tokens); default: the federation's own
+   * authenticator, so a user logs in with their name and API token (static or service-account).
+   */
+  authenticator?: Authenticator;
+  /**
+   * Registry-only users (name → password) for people who authenticate to the federation with a
+   * client certificate and so hold no API token: the set-up generates these.
+   */
+  registryUsers?: Record<string, string>;
   replicator?: PromotionServiceOptions['replicator'];
   /** Where registry logs go (`<env>.log`); default: each registry's data folder. */
   logDir?: string;
@@ -33,7 +59,10 @@ export interface PromotionSetupOptions {
 /** A running promotion setup. */
 export interface PromotionSetup {
   service: PromotionService;
+  tokens: RegistryTokenServer;
   registries: Record<string, RegistryService>;
+  /** The user name the replicator pushes as. */
+  workerUser: string;
   stop(): Promise<void>;
 }
 
@@ -44,10 +73,61 @@ export async function startPromotion(opts: PromotionSetupOptions): Promise<Promo
     'approval',
     approvalHandler,
   );
+  const users = { [opts.fed.token]: 'admin', ...(opts.fed.opts.users ?? {}) };
+  const workerUser = users[opts.systemToken] ?? 'admin';
+  const protectedEnvs = new Set(opts.protectedEnvironments ?? ['prod']);
+  // requesters are the users the federation lets create PromotionRequests (promotion-requester)
+  const authorizer = opts.fed.opts.authorizer ?? opts.fed.rbac?.authorizer;
+  const requesters: RegistryActors = authorizer
+    ? async (user) =>
+        user.name === workerUser ||
+        (
+          await authorizer.authorize({
+            user,
+            verb: 'create',
+            resourceRequest: true,
+            apiGroup: 'registry.flotilla.io',
+            apiVersion: 'v1alpha1',
+            resource: 'promotionrequests',
+            subresource: '',
+            namespace: '',
+            name: '',
+            path: '/apis/registry.flotilla.io/v1alpha1/promotionrequests',
+          })
+        ).allowed
+    : 'authenticated';
+  const rules: RegistryAccessRule[] = opts.environments.map((env) => ({
+    service: env,
+    pull: 'authenticated',
+    push: protectedEnvs.has(env) ? [workerUser] : requesters,
+  }));
+  // the worker's registry password is its own, not its API token: it is presented to registries,
+  // and only to the ones started here (their URLs are added below, before any copy can run)
+  const workerPassword = randomBytes(16).toString('hex');
+  const workerRegistries: string[] = [];
+  const tokens = new RegistryTokenServer({
+    authenticator: new UnionAuthenticator([
+      opts.authenticator ?? opts.fed.auth.authenticator,
+      // a password is looked up like a bearer token, so name → password becomes password → name
+      StaticTokenAuthenticator.fromRecord(
+        Object.fromEntries(
+          Object.entries({ ...opts.registryUsers, [workerUser]: workerPassword }).map(([u, pw]) => [
+            pw,
+            u,
+          ]),
+        ),
+      ),
+    ]),
+    rules,
+  });
+  const realm = await tokens.start();
   const service = new PromotionService({
     client: opts.fed.client(opts.systemToken),
     redis: opts.redis,
-    ...(opts.replicator ? { replicator: opts.replicator } : {}),
+    replicator: {
+      credentials: { username: workerUser, password: workerPassword, registries: workerRegistries },
+      ...(opts.replicator ?? {}),
+    },
   });
   const notify = await service.start();
   const registries: Record<string, RegistryService> = {};
@@ -55,9 +135,17 @@ export async function startPromotion(opts: PromotionSetupOptions): Promise<Promo
   for (const env of opts.environments) {
     const r = await startRegistry({
       notifyUrl: `${notify}/notify/${env}`,
+      notifyHeaders: { Authorization: `Bearer ${service.receiver.secretFor(env)}` },
+      token: {
+        realm,
+        service: env,
+        issuer: tokens.issuer.issuer,
+        rootCertBundle: tokens.issuer.certificate,
+      },
       ...(opts.logDir ? { logFile: join(opts.logDir, `${env}.log`) } : {}),
     });
     registries[env] = r;
+    workerRegistries.push(r.url);
     await admin.resource(REGISTRIES).create({
       apiVersion: 'registry.flotilla.io/v1alpha1',
       kind: 'Registry',
@@ -67,10 +155,13 @@ export async function startPromotion(opts: PromotionSetupOptions): Promise<Promo
   }
   return {
     service,
+    tokens,
     registries,
+    workerUser,
     stop: async () => {
       await service.stop();
       for (const r of Object.values(registries)) await r.stop();
+      await tokens.stop();
     },
   };
 }

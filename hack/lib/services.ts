@@ -7,9 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeEtcdPki } from './etcd-pki.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort, waitFor } from './ports.js';
 
@@ -73,17 +75,61 @@ export function tempDir(prefix: string, base?: string): string {
 export interface EtcdService extends RunningService {
   endpoint: string;
   dataDir: string;
+  /** Client credentials (PEM) when started with `tls`: the CA, a client certificate and key. */
+  tls?: { ca: string; cert: string; key: string };
 }
 
-/** Starts a single-member etcd on 127.0.0.1. */
-export async function startEtcd(
-  opts: { dataDir?: string; logFile?: string } = {},
-): Promise<EtcdService> {
+/** Options for {@link startEtcd}. */
+export interface EtcdOptions {
+  dataDir?: string;
+  logFile?: string;
+  /**
+   * Serve clients over TLS and require a client certificate (`--client-cert-auth`); the CA and
+   * certificates are made in `tlsDir`. @defaultValue false
+   */
+  tls?: boolean;
+  /** Where the TLS certificates go. @defaultValue a new temporary folder */
+  tlsDir?: string;
+}
+
+/** GET over HTTPS with a client certificate; true on any answer below 500. */
+function httpsOk(url: string, tls: { ca: string; cert: string; key: string }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(url, { method: 'GET', timeout: 1000, ...tls }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 500) < 500);
+    });
+    req.on('error', () => {
+      resolve(false);
+    });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  });
+}
+
+/** Starts a single-member etcd on 127.0.0.1 (client TLS with client-cert auth when `tls`). */
+export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdService> {
   const bin = requireBinary('etcd');
   const dataDir = opts.dataDir ?? tempDir('flotilla-etcd');
   const clientPort = await freePort();
   const peerPort = await freePort();
-  const endpoint = `http://127.0.0.1:${String(clientPort)}`;
+  const tlsDir = opts.tls ? (opts.tlsDir ?? tempDir('flotilla-etcd-pki')) : undefined;
+  const pki = tlsDir !== undefined ? makeEtcdPki(tlsDir) : undefined;
+  const endpoint = `${pki ? 'https' : 'http'}://127.0.0.1:${String(clientPort)}`;
+  const tlsArgs = pki
+    ? [
+        '--cert-file',
+        pki.serverCertFile,
+        '--key-file',
+        pki.serverKeyFile,
+        '--trusted-ca-file',
+        pki.caFile,
+        '--client-cert-auth',
+      ]
+    : [];
   const proc = new ManagedProcess({
     command: bin,
     args: [
@@ -107,20 +153,25 @@ export async function startEtcd(
       'zap',
       '--log-level',
       'warn',
+      ...tlsArgs,
     ],
     logFile: opts.logFile ?? join(dataDir, 'etcd.log'),
     env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch },
   });
   await waitFor('etcd to become healthy', async () => {
     if (!proc.running) throw new Error(`etcd exited; see ${proc.logFile}`);
-    return httpOk(`${endpoint}/health`);
+    return pki ? httpsOk(`${endpoint}/health`, pki.client) : httpOk(`${endpoint}/health`);
   });
   return {
     endpoint,
     dataDir,
+    ...(pki ? { tls: pki.client } : {}),
     stop: async () => {
       await proc.stop();
       if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (opts.tls && opts.tlsDir === undefined && tlsDir !== undefined) {
+        rmSync(tlsDir, { recursive: true, force: true });
+      }
     },
   };
 }
@@ -129,17 +180,30 @@ export async function startEtcd(
 export interface RedisService extends RunningService {
   host: string;
   port: number;
+  /** The `requirepass` password, when started with one. */
+  password?: string;
   url: string;
 }
 
-/** Starts redis-server on 127.0.0.1 without persistence. */
-export async function startRedis(opts: { logFile?: string } = {}): Promise<RedisService> {
+/**
+ * Starts redis-server on 127.0.0.1 without persistence; with `password`, clients must AUTH
+ * (`requirepass`) before any command, so nobody without it can put a job into a queue.
+ */
+export async function startRedis(
+  opts: { logFile?: string; password?: string } = {},
+): Promise<RedisService> {
   const bin = requireBinary('redis-server');
   const dir = tempDir('flotilla-redis');
   const port = await freePort();
+  // the password goes into a config file only the owner can read, not onto the command line (ps)
+  const conf = join(dir, 'redis.conf');
+  writeFileSync(conf, opts.password !== undefined ? `requirepass ${opts.password}\n` : '', {
+    mode: 0o600,
+  });
   const proc = new ManagedProcess({
     command: bin,
     args: [
+      conf,
       '--port',
       String(port),
       '--bind',
@@ -160,6 +224,7 @@ export async function startRedis(opts: { logFile?: string } = {}): Promise<Redis
   return {
     host: '127.0.0.1',
     port,
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
     url: `redis://127.0.0.1:${String(port)}`,
     stop: async () => {
       await proc.stop();
@@ -186,8 +251,15 @@ export interface RegistryService extends RunningService {
 export interface RegistryOptions {
   /** URL that receives Distribution push notifications. */
   notifyUrl?: string;
+  /** Headers sent with every notification (e.g. the receiver's shared-secret Authorization). */
+  notifyHeaders?: Record<string, string>;
   /** htpasswd file content for basic auth (bcrypt entries). */
   htpasswd?: string;
+  /**
+   * Bearer-token auth (`auth.token`): tokens from `realm`, for audience `service`, signed by
+   * `issuer` with a key whose certificate is in `rootCertBundle` (PEM).
+   */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
   port?: number;
   logFile?: string;
 }
@@ -216,6 +288,16 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   if (opts.htpasswd !== undefined) {
     writeFileSync(join(dir, 'htpasswd'), opts.htpasswd);
     lines.push('auth:', '  htpasswd:', '    realm: flotilla', `    path: ${join(dir, 'htpasswd')}`);
+  } else if (opts.token !== undefined) {
+    writeFileSync(join(dir, 'token-ca.pem'), opts.token.rootCertBundle);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${opts.token.realm}`,
+      `    service: ${opts.token.service}`,
+      `    issuer: ${opts.token.issuer}`,
+      `    rootcertbundle: ${join(dir, 'token-ca.pem')}`,
+    );
   }
   if (opts.notifyUrl !== undefined) {
     lines.push(
@@ -227,9 +309,17 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       '      threshold: 5',
       '      backoff: 1s',
     );
+    const headers = Object.entries(opts.notifyHeaders ?? {});
+    if (headers.length > 0) {
+      lines.push(
+        '      headers:',
+        ...headers.map(([k, v]) => `        ${k}: [${JSON.stringify(v)}]`),
+      );
+    }
   }
   const config = join(dir, 'config.yml');
-  writeFileSync(config, `${lines.join('\n')}\n`);
+  // the notification secret is in the config: readable by its owner only
+  writeFileSync(config, `${lines.join('\n')}\n`, { mode: 0o600 });
   const url = `http://127.0.0.1:${String(port)}`;
   let proc: ManagedProcess | undefined;
   const start = async (): Promise<void> => {

@@ -3,6 +3,11 @@ export * from './core-types.js';
 export * from './resource-types.js';
 export * from './apps-resource-types.js';
 export * from './gvr.js';
+export * from './service-account-type.js';
+export * from './workload-types.js';
+export * from './batch-resource-types.js';
+export * from './stateful-resource-types.js';
+export * from './cron-schedule.js';
 export { podSpecMergeKeys } from './merge-keys.js';
 export {
   defaultPodSpec,

@@ -45,10 +45,16 @@ describe('member resource types', () => {
       '/Endpoints',
       '/ConfigMap',
       '/Secret',
+      '/ServiceAccount',
       '/Event',
       'coordination.k8s.io/Lease',
       'apps/Deployment',
       'apps/ReplicaSet',
+      'apps/StatefulSet',
+      'apps/DaemonSet',
+      'apps/ControllerRevision',
+      'batch/Job',
+      'batch/CronJob',
     ]);
     expect(deploymentType.subresources?.scale?.specReplicasPath).toBe('.spec.replicas');
     expect(replicaSetType.subresources?.status).toBe(true);

@@ -5,6 +5,13 @@ import type { Endpoints, Event, Lease, Node, Pod, Service } from './core-types.j
 import { defaultPodSpec, invalid, validatePodSpec, validateServiceSpec } from './validation.js';
 import { podSpecMergeKeys } from './merge-keys.js';
 import { deploymentType, replicaSetType } from './apps-resource-types.js';
+import { serviceAccountType } from './service-account-type.js';
+import { cronJobType, jobType } from './batch-resource-types.js';
+import {
+  controllerRevisionType,
+  daemonSetType,
+  statefulSetType,
+} from './stateful-resource-types.js';
 
 /** Status of condition `type` (undefined when absent). */
 const cond = (
@@ -287,8 +294,14 @@ export const memberResourceTypes: ResourceType[] = [
   endpointsType,
   configMapType,
   secretType,
+  serviceAccountType,
   eventType,
   leaseType,
   deploymentType,
   replicaSetType,
+  statefulSetType,
+  daemonSetType,
+  controllerRevisionType,
+  jobType,
+  cronJobType,
 ] as unknown as ResourceType[];

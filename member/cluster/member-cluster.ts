@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  ApiServer,
-  selfSignedCert,
-  type ServingCert,
-} from '../../federation/machinery/apiserver/index.js';
+import { ApiServer, type ServingCert } from '../../federation/machinery/apiserver/index.js';
+import type { ClientCert } from '../../federation/machinery/apiserver/cert-authority.js';
+import { ClusterAuthentication } from '../../federation/machinery/apiserver/cluster-authentication.js';
+import { MASTERS_GROUP } from '../../federation/machinery/auth/user-info.js';
 import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
 import { consoleLogger, type Logger } from '../../federation/machinery/controller/index.js';
@@ -14,7 +13,21 @@ import { AlreadyExistsError } from '../../federation/machinery/errors/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
-import { NAMESPACES, podType, SERVICES, type Service } from '../apis/index.js';
+import type { AuditOptions } from '../../federation/machinery/apiserver/audit-log.js';
+import {
+  auditOptions,
+  protectedStorageOptions,
+  type DataProtectionOptions,
+} from '../../federation/machinery/apiserver/data-protection.js';
+import { Rbac } from '../../federation/machinery/rbac/index.js';
+import {
+  NAMESPACES,
+  podType,
+  secretType,
+  serviceAccountType,
+  SERVICES,
+  type Service,
+} from '../apis/index.js';
 import {
   EventRecorder,
   memberControllerManager,
@@ -35,9 +48,10 @@ import { ClusterIpRepairController } from './cluster-ip-repair.js';
 import type { ClusterDns, ClusterDnsFactory } from './cluster-dns.js';
 import { evictionHandler } from './eviction-handler.js';
 import { servedTypes } from './served-types.js';
+import { memberBootstrapPolicy } from './member-bootstrap-policy.js';
 
 /** Options for {@link MemberCluster}. */
-export interface MemberClusterOptions {
+export interface MemberClusterOptions extends DataProtectionOptions {
   /** Cluster name (DNS-1123 label); node names are `<name>-node-<n>`. */
   name: string;
   /** etcd client URL, e.g. `http://127.0.0.1:2379`. */
@@ -95,12 +109,19 @@ export class MemberCluster {
   /** Base URL of the API server (set by start). */
   url = '';
   readonly token: string;
-  /** The serving certificate (also the CA clients trust). */
-  readonly cert: ServingCert;
+  /** The serving certificate chain (leaf + cluster CA: also the CA bundle clients trust). */
+  readonly cert: ServingCert & { clientCa: string };
+  /** Authentication: the cluster CA, service-account token signer, TokenRequest, whoami. */
+  readonly auth: ClusterAuthentication;
+  /** Client certificate of `admin` (group system:masters), used by kubeconfig and components. */
+  readonly adminCert: ClientCert;
   /** `host:port` of the cluster DNS, when a DNS factory was given (set by start). */
   dnsAddress: { host: string; port: number } | undefined;
   private server: ApiServer | undefined;
   private storage: EtcdStorage | undefined;
+  private audit: AuditOptions | undefined;
+  /** RBAC of the API server (roles, bindings, access reviews); set by start. */
+  private rbac: Rbac | undefined;
   private abort: AbortController | undefined;
   private running: Promise<unknown>[] = [];
   private readonly kubelets = new Map<
@@ -113,9 +134,20 @@ export class MemberCluster {
   private readonly log: Logger;
 
   constructor(opts: MemberClusterOptions) {
-    this.cert = selfSignedCert([opts.host ?? '127.0.0.1']);
     this.opts = opts;
     this.token = opts.token ?? randomBytes(16).toString('hex');
+    this.auth = new ClusterAuthentication({
+      clusterName: opts.name,
+      // the bearer token stays valid for joins that hold it (flotilla join --endpoint --token)
+      staticTokens: [{ token: this.token, user: { name: 'admin', groups: [MASTERS_GROUP] } }],
+      types: {
+        serviceAccounts: serviceAccountType,
+        secrets: secretType,
+        pods: podType as unknown as ResourceType,
+      },
+    });
+    this.cert = this.auth.tls([opts.host ?? '127.0.0.1']);
+    this.adminCert = this.auth.clientCert('admin', [MASTERS_GROUP]);
     this.log = opts.logger ?? consoleLogger(`member ${opts.name}`, true);
   }
 
@@ -133,7 +165,8 @@ export class MemberCluster {
   client(): RestClient {
     const c = new RestClient({
       server: this.url,
-      token: this.token,
+      certData: this.adminCert.cert,
+      keyData: this.adminCert.key,
       caData: this.cert.cert,
       userAgent: `flotilla-member/${this.opts.name}`,
     });
@@ -147,18 +180,29 @@ export class MemberCluster {
     this.storage = new EtcdStorage({
       endpoints: [this.opts.etcdEndpoint],
       prefix: this.opts.etcdPrefix ?? `/flotilla/members/${this.opts.name}`,
+      // encryption at rest and etcd client TLS
+      ...protectedStorageOptions(this.opts),
     });
     const storage = this.storage;
+    const types = servedTypes(alloc);
+    const rbac = new Rbac({ storage, servedTypes: types, policy: memberBootstrapPolicy() });
+    this.rbac = rbac;
+    this.audit = auditOptions(this.opts);
     this.server = new ApiServer({
       storage,
-      resources: servedTypes(alloc),
-      tokens: { [this.token]: 'admin' },
+      resources: [...types, ...rbac.resourceTypes],
+      ...(this.audit ? { audit: this.audit } : {}),
+      authenticator: this.auth.authenticator,
+      authorizer: rbac.authorizer,
       tls: this.cert,
       ready: async () => {
         await storage.currentRevision();
         return true;
       },
     });
+    this.auth.install(this.server);
+    rbac.install(this.server);
+    await rbac.start();
     const pods = podType as unknown as ResourceType;
     this.server.registerSubresource(pods, 'binding', bindingHandler);
     this.server.registerSubresource(pods, 'eviction', evictionHandler);
@@ -272,7 +316,7 @@ export class MemberCluster {
       kubeconfigFor({
         name: this.opts.name,
         server: this.url,
-        token: this.token,
+        clientCert: this.adminCert,
         caCert: this.cert.cert,
       }),
       { mode: 0o600 },
@@ -296,11 +340,14 @@ export class MemberCluster {
     await this.dns?.stop();
     this.dns = undefined;
     await this.server?.close();
+    await this.audit?.sink.close();
+    this.audit = undefined;
     await Promise.allSettled(this.running);
     this.running = [];
     this.kubelets.clear();
     for (const c of this.clients) c.close();
     this.clients = [];
+    await this.rbac?.stop();
     await this.storage?.close();
   }
 }

@@ -57,6 +57,9 @@ export async function runRegistryCli(
       server: conn.server,
       ...(conn.token ? { token: conn.token } : {}),
       ...(conn.caData ? { caData: conn.caData } : {}),
+      ...(conn.clientCertData && conn.clientKeyData
+        ? { certData: conn.clientCertData, keyData: conn.clientKeyData }
+        : {}),
     });
     const prs = client.resource<PromotionRequest>(PROMOTION_REQUESTS);
     switch (cmd) {

@@ -1,4 +1,5 @@
 import type { SubresourceHandler } from '../../federation/machinery/apiserver/index.js';
+import { forbiddenMessage } from '../../federation/machinery/auth/authorizer.js';
 import {
   BadRequestError,
   ConflictError,
@@ -10,23 +11,34 @@ import {
   type PromotionRequest,
   type ReplicationPolicy,
 } from '../apis/registry-types.js';
+import { approvalAttributes, approverRole } from './approval-rules.js';
 import { findPolicy } from './policy-match.js';
 
 /**
- * `POST promotionrequests/<name>/approval` with `{decision: approve|reject, role}`. The approver is
- * the authenticated user; the requester can never decide on their own request (403), the user must
- * hold an approver role of the matching ReplicationPolicy (403), and only Pending requests can be
- * decided (409). Register on the federation ApiServer.
+ * `POST promotionrequests/<name>/approval` with `{decision: approve|reject, role?}`. The approver
+ * is the authenticated user, who must be allowed verb `approve` on `promotionrequests/approval` by
+ * the server's authorizer (403), must not be the requester (403, the two-person rule), and, when
+ * the matching ReplicationPolicy lists approvers, must hold one of its roles (403: a policy
+ * narrows, never widens). Only Pending requests can be decided (409). Register on the federation
+ * ApiServer.
  */
 export const approvalHandler: SubresourceHandler = async (req) => {
   if (req.method !== 'POST') throw new BadRequestError('approval only supports POST');
-  const body = (req.body ?? {}) as { decision?: string; role?: string };
+  const body = (req.body ?? {}) as { decision?: string; role?: unknown };
   if (body.decision !== 'approve' && body.decision !== 'reject') {
     throw new BadRequestError('decision must be "approve" or "reject"');
   }
-  if (!body.role) throw new BadRequestError('role is required');
+  if (body.role !== undefined && typeof body.role !== 'string') {
+    throw new BadRequestError('role must be a string');
+  }
   const decision = body.decision;
-  const role = body.role;
+  const asked = body.role;
+  // rejecting is a decision too: a user who may not approve may not reject either
+  const attrs = approvalAttributes(req.userInfo, req.name);
+  const allowed = await req.authorize(attrs);
+  if (!allowed.allowed) {
+    throw new ForbiddenError(forbiddenMessage(attrs, allowed.reason), { name: req.name });
+  }
   const policies = (
     await req.registry.list(replicationPolicyType as unknown as ResourceType, undefined)
   ).items as ReplicationPolicy[];
@@ -50,10 +62,10 @@ export const approvalHandler: SubresourceHandler = async (req) => {
         pr.spec.image.repository,
         pr.spec.image.tag,
       );
-      const holders = policy?.spec.approvers?.find((a) => a.role === role)?.users ?? [];
-      if (!holders.includes(req.user)) {
+      const role = policy ? approverRole(policy, req.user, asked) : undefined;
+      if (!policy || role === undefined) {
         throw new ForbiddenError(
-          `user "${req.user}" does not hold approver role "${role}" for ${pr.spec.from} → ${pr.spec.to}`,
+          `user "${req.user}" does not hold ${asked ? `approver role "${asked}"` : 'an approver role'} for ${pr.spec.from} → ${pr.spec.to}`,
           { name: req.name },
         );
       }

@@ -1,7 +1,8 @@
 import type { KubeObject } from '../../federation/apis/meta.js';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import { REGISTRIES, type Registry } from '../apis/registry-types.js';
-import { ociClientForRegistry } from '../credentials/registry-clients.js';
+import { ociClientForRegistry, type RegistryCredentials } from '../credentials/registry-clients.js';
+import { OciClient } from '../oci/oci-client.js';
 
 /** Thrown when a workload names an image digest that was not promoted to the cluster's environment registry. */
 export class ImageNotPromotedError extends Error {
@@ -36,9 +37,11 @@ function containersOf(obj: KubeObject): Containers {
  * in one of the known environment registries and are pinned by digest are rewritten to the target
  * cluster's environment registry, and refused (ImageNotPromotedError) when that registry does not
  * have the digest. Clusters without `spec.environment` and images from other registries pass as they are.
+ * `credentials` (e.g. a pull identity) are used for registries without `credentialsSecretRef`.
  */
 export function createImageGate(
   client: KubeClient,
+  credentials?: RegistryCredentials,
 ): (obj: KubeObject, cluster: { spec: { environment?: string } }) => Promise<KubeObject> {
   return async (obj, cluster) => {
     const env = cluster.spec.environment;
@@ -48,7 +51,10 @@ export function createImageGate(
     if (!target) return obj;
     const hosts = new Set(registries.map((r) => new URL(r.spec.url).host));
     // the environment registry may require credentials (spec.credentialsSecretRef)
-    const oci = await ociClientForRegistry(client, target);
+    const oci =
+      !target.spec.credentialsSecretRef && credentials
+        ? new OciClient({ url: target.spec.url, ...credentials })
+        : await ociClientForRegistry(client, target);
     const out = structuredClone(obj);
     for (const c of containersOf(out)) {
       const m = /^([^/]+)\/(.+)@(sha256:[a-f0-9]{64})$/.exec(c.image);

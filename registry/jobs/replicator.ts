@@ -9,17 +9,14 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import {
-  PROMOTION_REQUESTS,
-  REGISTRIES,
-  type PromotionRequest,
-  type Registry,
-} from '../apis/registry-types.js';
-import { ociClientForRegistry } from '../credentials/registry-clients.js';
+import { type PromotionRequest, type Registry } from '../apis/registry-types.js';
+import { ociClientForRegistry, type RegistryCredentials } from '../credentials/registry-clients.js';
+import { PromotionRefusedError } from '../errors/promotion-refused-error.js';
 import { RegistryCredentialsError } from '../errors/registry-credentials-error.js';
 import { RegistryHttpError } from '../errors/registry-http-error.js';
 import { copyImage, type CopyProgress } from '../oci/copy-image.js';
-import type { OciClient } from '../oci/oci-client.js';
+import { OciClient } from '../oci/oci-client.js';
+import { checkCopyAllowed, registryEndpoint } from './copy-guard.js';
 import { updatePromotionStatus } from './status-writer.js';
 
 /** User agent of the replicator's pushes; notifications carrying it are ignored (no two-way loops). */
@@ -27,9 +24,16 @@ export const REPLICATOR_USER_AGENT = 'flotilla-replicator/1.0';
 
 /** Options for {@link Replicator}. */
 export interface ReplicatorOptions {
-  redis: { host: string; port: number };
+  /** The queue's redis; `password` when it runs with `requirepass`. */
+  redis: { host: string; port: number; password?: string };
   /** Federation API client (PromotionRequests, Registries). */
   client: KubeClient;
+  /**
+   * The worker's own registry identity (the set-up's token-auth registries grant push to prod to
+   * it only), presented only to the registries in `registries` (URLs, read at copy time) that
+   * have no `credentialsSecretRef`: a Registry object pointing elsewhere never sees it.
+   */
+  credentials?: RegistryCredentials & { registries: readonly string[] };
   queueName?: string;
   concurrency?: number;
   /** Attempts per copy inside one job (cockatiel), with exponential backoff. @defaultValue 6, 200 ms */
@@ -48,6 +52,7 @@ interface CopyJob {
 function isPermanent(err: unknown): boolean {
   return (
     err instanceof RegistryCredentialsError ||
+    err instanceof PromotionRefusedError ||
     (err instanceof RegistryHttpError && (err.status === 401 || err.status === 403))
   );
 }
@@ -74,7 +79,12 @@ export class Replicator {
   constructor(opts: ReplicatorOptions) {
     this.opts = opts;
     const name = opts.queueName ?? 'flotilla-replication';
-    const connection = { host: opts.redis.host, port: opts.redis.port, maxRetriesPerRequest: null };
+    const connection = {
+      host: opts.redis.host,
+      port: opts.redis.port,
+      ...(opts.redis.password !== undefined ? { password: opts.redis.password } : {}),
+      maxRetriesPerRequest: null,
+    };
     this.queue = new Queue<CopyJob>(name, { connection });
     this.worker = new Worker<CopyJob>(name, (job) => this.process(job), {
       connection,
@@ -85,11 +95,16 @@ export class Replicator {
 
   /** Queues the copy for a request (idempotent per request). */
   async enqueue(pr: PromotionRequest): Promise<void> {
+    const jobId = pr.metadata.uid ?? pr.metadata.name ?? '';
+    // a job refused while the request was still Pending (put into the queue by someone else) keeps
+    // the id; drop it, or the real copy after approval would be taken for a duplicate
+    const stale = await this.queue.getJob(jobId);
+    if (stale && (await stale.isFailed())) await stale.remove();
     await this.queue.add(
       'copy',
       { request: pr.metadata.name ?? '' },
       {
-        jobId: pr.metadata.uid ?? pr.metadata.name ?? '',
+        jobId,
         removeOnComplete: 1000,
         removeOnFail: 1000,
         attempts: 3,
@@ -110,20 +125,37 @@ export class Replicator {
     return b;
   }
 
-  /** A client for the named Registry, with the credentials of its Secret. */
-  private async registry(name: string): Promise<OciClient> {
-    const r = await this.opts.client.resource<Registry>(REGISTRIES).get(name);
+  /** A client for a Registry read from the API, with the credentials of its Secret or the worker's. */
+  private async registry(r: Registry): Promise<OciClient> {
+    const own = this.opts.credentials;
+    if (!r.spec.credentialsSecretRef && own) {
+      const endpoint = await registryEndpoint(r.spec.url);
+      const known = await Promise.all(own.registries.map((u) => registryEndpoint(u)));
+      if (known.includes(endpoint)) {
+        const { username, password, token } = own;
+        return new OciClient({
+          url: r.spec.url,
+          userAgent: REPLICATOR_USER_AGENT,
+          ...(username !== undefined ? { username } : {}),
+          ...(password !== undefined ? { password } : {}),
+          ...(token !== undefined ? { token } : {}),
+        });
+      }
+    }
     return ociClientForRegistry(this.opts.client, r, { userAgent: REPLICATOR_USER_AGENT });
   }
 
   private async process(job: Job<CopyJob>): Promise<CopyProgress> {
     const name = job.data.request;
-    const pr = await this.opts.client.resource<PromotionRequest>(PROMOTION_REQUESTS).get(name);
     let last = 0;
     let attempts = 0;
     try {
-      const src = await this.registry(pr.spec.from);
-      const dst = await this.registry(pr.spec.to);
+      // nothing in the job is trusted: the request, its approval, its policy and both registries
+      // are read again from the API right before the copy
+      const allowed = await checkCopyAllowed(this.opts.client, name);
+      const pr = allowed.pr;
+      const src = await this.registry(allowed.src);
+      const dst = await this.registry(allowed.dst);
       const retrying = retry(
         handleWhen((e) => !isPermanent(e)),
         {
@@ -170,6 +202,13 @@ export class Replicator {
       });
       return result;
     } catch (err) {
+      if (err instanceof PromotionRefusedError && err.keepsPhase) {
+        // a request that is not Approved keeps its phase: only the job fails
+        await updatePromotionStatus(this.opts.client, name, (s) => {
+          s.message = err.message;
+        }).catch(() => undefined);
+        throw new UnrecoverableError(err.message);
+      }
       const permanent = isPermanent(err);
       const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       await updatePromotionStatus(this.opts.client, name, (s) => {

@@ -8,10 +8,13 @@ import { NotificationReceiver } from '../notifications/notification-receiver.js'
 export interface PromotionServiceOptions {
   /** Federation API client (serves the registry types). */
   client: KubeClient;
-  redis: { host: string; port: number };
+  /** The copy queue's redis (`password` when it runs with `requirepass`). */
+  redis: ReplicatorOptions['redis'];
   notificationPort?: number;
+  /** Key the registries' notification secrets derive from; random when absent. */
+  notificationKey?: Buffer;
   replicator?: Partial<
-    Pick<ReplicatorOptions, 'attempts' | 'backoffMs' | 'concurrency' | 'queueName'>
+    Pick<ReplicatorOptions, 'attempts' | 'backoffMs' | 'concurrency' | 'queueName' | 'credentials'>
   >;
   logger?: Logger;
 }
@@ -27,7 +30,10 @@ export class PromotionService {
 
   constructor(opts: PromotionServiceOptions) {
     this.opts = opts;
-    this.receiver = new NotificationReceiver(opts.client);
+    this.receiver = new NotificationReceiver(
+      opts.client,
+      opts.notificationKey ? { key: opts.notificationKey } : {},
+    );
     this.replicator = new Replicator({
       client: opts.client,
       redis: opts.redis,

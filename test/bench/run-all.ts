@@ -1,15 +1,16 @@
 /**
  * `npm run bench`: every benchmark, each printing our figure next to a reference measured in the
- * same run and the ratio. Select with BENCH=member,federation,dns,registry (default: all).
+ * same run and the ratio. Select with BENCH=member,federation,dns,registry,auth (default: all).
  */
 import { ensureDockerd } from '../../hack/lib/services.js';
 import { printResults, type BenchResult } from './bench-result.js';
+import { runAuthBench } from './auth-bench.js';
 import { runDnsBench } from './dns-bench.js';
 import { runFederationBench } from './federation-bench.js';
 import { runMemberBench } from './member-bench.js';
 import { runRegistryBench } from './registry-bench.js';
 
-const wanted = new Set((process.env.BENCH ?? 'member,federation,dns,registry').split(','));
+const wanted = new Set((process.env.BENCH ?? 'member,federation,dns,registry,auth').split(','));
 const all: BenchResult[] = [];
 const run = async (name: string, fn: () => Promise<BenchResult[]>): Promise<void> => {
   if (!wanted.has(name)) return;
@@ -24,6 +25,7 @@ await run('dns', async () =>
   (await runDnsBench()).map((r) => ({ ...r, unit: 'qps', referenceName: 'dnsmasq' })),
 );
 await run('registry', () => runRegistryBench());
+await run('auth', () => runAuthBench());
 console.log('\n== summary');
 printResults(all);
 await ensureDockerd().then((d) => d.stop());

@@ -1,12 +1,13 @@
 // Image promotion end to end: real docker-registry servers per environment posting push
 // notifications, real redis-server for bullmq, the federation API for requests and approvals,
-// the real docker CLI for push and pull.
+// the real docker CLI for push and pull. The registries use Flotilla's token auth: the docker CLI
+// logs in as alice (name + API token), the replicator pushes as the notifier's identity.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLUSTERS,
@@ -17,7 +18,11 @@ import {
   type ResourceBinding,
 } from '../../federation/apis/index.js';
 import type { ImageGate } from '../../federation/controllers/propagation/propagation-controller.js';
-import { ForbiddenError, NotFoundError } from '../../federation/machinery/errors/index.js';
+import {
+  AlreadyExistsError,
+  ForbiddenError,
+  NotFoundError,
+} from '../../federation/machinery/errors/index.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startPromotion, type PromotionSetup } from '../../hack/lib/promotion.js';
@@ -49,11 +54,17 @@ import { runRegistryCli } from '../../registry/cli/run-registry-cli.js';
 import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
 import { DEPLOYMENTS, type Deployment } from '../../member/apis/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { bindClusterRole, waitForAccess } from '../../hack/lib/rbac-bindings.js';
+import {
+  REGISTRY_CREDENTIALS_NAMESPACE,
+  registryBootstrapPolicy,
+} from '../../registry/rbac/registry-bootstrap-policy.js';
 import { flotilla } from '../support/cli-runner.js';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 
+const REDIS_PASSWORD = randomBytes(16).toString('hex');
 const TOKENS = {
   alice: randomBytes(8).toString('hex'),
   bob: randomBytes(8).toString('hex'),
@@ -73,15 +84,35 @@ let dockerEnv: NodeJS.ProcessEnv;
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-reg-'));
 const fedKubeconfig = join(dir, 'federation.kubeconfig');
 
-const dockerCli = (...args: string[]): string =>
-  execFileSync('docker', args, {
-    env: dockerEnv,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * The docker CLI, logged in as alice (its own client config). Async: the registries' token
+ * endpoint, which the daemon asks during login, push and pull, runs in this process.
+ */
+const dockerCli = (...args: string[]): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const child = execFile(
+      'docker',
+      ['--config', join(dir, 'docker-alice'), ...args],
+      { env: dockerEnv, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`docker ${args.join(' ')}: ${stderr}`, { cause: err }));
+        else resolve(stdout);
+      },
+    );
+    child.stdin?.end(args[0] === 'login' ? TOKENS.alice : '');
   });
 
+/** An OCI client of `url` logged in as alice (push and pull on dev, pull on prod). */
+const asAlice = (url: string): OciClient =>
+  new OciClient({ url, username: 'alice', password: TOKENS.alice });
+
 /** Pushes the busybox image (plus `extraMb` of random data, to make copies take time) and returns its digest. */
-function pushImage(registry: RegistryService, repo: string, tag: string, extraMb = 0): string {
+async function pushImage(
+  registry: RegistryService,
+  repo: string,
+  tag: string,
+  extraMb = 0,
+): Promise<string> {
   let local = buildBusyboxImage(docker.socketPath);
   if (extraMb > 0) {
     const ctx = join(dir, `ctx-${tag}`);
@@ -93,8 +124,8 @@ function pushImage(registry: RegistryService, repo: string, tag: string, extraMb
     local = `flotilla/big:${tag}`;
   }
   const ref = `${registry.host}/${repo}:${tag}`;
-  dockerCli('tag', local, ref);
-  const out = dockerCli('push', ref);
+  await dockerCli('tag', local, ref);
+  const out = await dockerCli('push', ref);
   const m = /digest: (sha256:[a-f0-9]{64})/.exec(out);
   if (!m?.[1]) throw new Error(`no digest in docker push output: ${out}`);
   return m[1];
@@ -109,6 +140,9 @@ async function slowProxy(
   bytesPerSecond: number,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  // one budget for all connections: the copy runs several blob uploads at once, and a
+  // per-connection limit would let them finish together before the test can stop the registry
+  let nextFree = 0;
   const server = createServer((client) => {
     const upstream = connect(port, '127.0.0.1');
     sockets.add(client);
@@ -127,7 +161,9 @@ async function slowProxy(
     client.on('data', (chunk: Buffer) => {
       client.pause();
       upstream.write(chunk);
-      setTimeout(() => client.resume(), (chunk.length / bytesPerSecond) * 1000);
+      const now = Date.now();
+      nextFree = Math.max(now, nextFree) + (chunk.length / bytesPerSecond) * 1000;
+      setTimeout(() => client.resume(), nextFree - now);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -152,7 +188,7 @@ async function requestsFor(digest: string, repository?: string): Promise<Promoti
 
 beforeAll(async () => {
   etcd = await startEtcd();
-  redis = await startRedis();
+  redis = await startRedis({ password: REDIS_PASSWORD });
   docker = await ensureDockerd();
   dockerEnv = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
   // the gate needs a federation client, which exists only once the control plane listens
@@ -168,10 +204,12 @@ beforeAll(async () => {
       halfOpenAfterMs: 2000,
     },
     imageGate: (obj, cluster) => {
-      gate ??= createImageGate(fed.client());
+      gate ??= createImageGate(fed.client(), { username: 'alice', password: TOKENS.alice });
       return gate(obj, cluster);
     },
     extraResources: registryResourceTypes,
+    // RBAC: the notifier gets the PromotionService role; alice and bob request and approve
+    rbacPolicy: registryBootstrapPolicy(['system:registry-notifier']),
     users: {
       [TOKENS.alice]: 'alice',
       [TOKENS.bob]: 'bob',
@@ -179,14 +217,25 @@ beforeAll(async () => {
     },
   });
   await fed.start();
+  for (const role of ['promotion-requester', 'promotion-approver']) {
+    await bindClusterRole(fed.client(), role, ['alice', 'bob']);
+  }
+  await waitForAccess(fed.client(), 'bob', {
+    verbs: ['approve'],
+    apiGroups: ['registry.flotilla.io'],
+    resources: ['promotionrequests/approval'],
+  });
   promo = await startPromotion({
     fed,
     systemToken: TOKENS.notifier,
-    redis: { host: redis.host, port: redis.port },
+    redis: { host: redis.host, port: redis.port, password: REDIS_PASSWORD },
     environments: ['dev', 'prod', 'edge-a', 'edge-b'],
     replicator: { attempts: 8, backoffMs: 300 },
   });
   Object.assign(regs, promo.registries);
+  for (const r of Object.values(promo.registries)) {
+    await dockerCli('login', r.host, '-u', 'alice', '--password-stdin');
+  }
   const c = fed.client();
   await c.resource(REPLICATION_POLICIES).create({
     apiVersion: 'registry.flotilla.io/v1alpha1',
@@ -235,7 +284,7 @@ describe('image promotion between environment registries', () => {
   it('a push to dev creates a pending promotion request; approval by another user copies it to prod with the same digest', async () => {
     const dev = regs.dev as RegistryService;
     const prod = regs.prod as RegistryService;
-    digest = pushImage(dev, 'app/web', 'v1');
+    digest = await pushImage(dev, 'app/web', 'v1');
     await expect
       .poll(
         async () =>
@@ -246,7 +295,8 @@ describe('image promotion between environment registries', () => {
       )
       .toEqual(['dev->prod:Pending']);
     const [pr] = await requestsFor(digest, 'app/web');
-    expect(pr?.spec.requester).toBe('registry:dev');
+    // the registry's token auth names the pusher, and the notification records her
+    expect(pr?.spec.requester).toBe('alice');
     const kc = join(dir, 'bob.kubeconfig');
     writeFileSync(
       kc,
@@ -264,15 +314,15 @@ describe('image promotion between environment registries', () => {
         timeout: 60_000,
       })
       .toBe('Succeeded');
-    const prodClient = new OciClient({ url: prod.url });
+    const prodClient = asAlice(prod.url);
     expect(await prodClient.headManifest('app/web', digest)).toBe(digest);
     expect(await prodClient.headManifest('app/web', 'v1')).toBe(digest);
     try {
-      dockerCli('rmi', '-f', `${prod.host}/app/web:v1`);
+      await dockerCli('rmi', '-f', `${prod.host}/app/web:v1`);
     } catch {
       // not present locally: the pull below must fetch it from prod
     }
-    expect(dockerCli('pull', `${prod.host}/app/web@${digest}`)).toContain(digest);
+    expect(await dockerCli('pull', `${prod.host}/app/web@${digest}`)).toContain(digest);
   });
 
   it('refuses self-approval', async () => {
@@ -364,8 +414,9 @@ describe('image promotion between environment registries', () => {
     const dev = regs.dev as RegistryService;
     const staging = await startRegistry();
     extra.push(staging);
-    // the replicator reaches staging through a throttled proxy, so the copy lasts seconds
-    const proxy = await slowProxy(staging.port, 256 * 1024);
+    // the replicator reaches staging through a throttled proxy (512 KiB/s for all its uploads
+    // together), so the 12 MiB copy lasts about 24 s
+    const proxy = await slowProxy(staging.port, 512 * 1024);
     extra.push({ stop: () => proxy.close() });
     const c = fed.client();
     await c.resource(REGISTRIES).create({
@@ -380,7 +431,7 @@ describe('image promotion between environment registries', () => {
       metadata: { name: 'dev-to-staging' },
       spec: { source: 'dev', target: 'staging', repositories: ['big/**'], requiresApproval: false },
     });
-    const image = await pushRandomImage(new OciClient({ url: dev.url }), 'big/app', {
+    const image = await pushRandomImage(asAlice(dev.url), 'big/app', {
       layers: 12,
       layerBytes: 1024 * 1024,
       tag: 'v1',
@@ -410,7 +461,7 @@ describe('image promotion between environment registries', () => {
     expect(await direct.headManifest('big/app', big)).toBe(big);
     for (const b of image.blobs) expect(await direct.hasBlob('big/app', b.digest)).toBe(true);
     // a re-run of a finished copy only checks: nothing is uploaded again
-    const again = await copyImage(new OciClient({ url: dev.url }), direct, 'big/app', big);
+    const again = await copyImage(asAlice(dev.url), direct, 'big/app', big);
     expect(again.blobsDone).toBe(0);
     expect(again.bytesDone).toBe(0);
   });
@@ -418,17 +469,24 @@ describe('image promotion between environment registries', () => {
   it('uses the credentials Secret of a Registry; without it the copy fails with the 401', async () => {
     const dev = regs.dev as RegistryService;
     // bcrypt of "flotilla-e2e-pw" (docker-registry accepts only bcrypt htpasswd entries)
-    const vault = await startRegistry({
-      htpasswd: 'promoter:$2b$05$rejxEEKHeV2ZvgDWGnd4F.kbggg9wDYC2TRAPlF0sOVo8vFgEDgXC\n',
-    });
-    extra.push(vault);
+    const htpasswd = 'promoter:$2b$05$rejxEEKHeV2ZvgDWGnd4F.kbggg9wDYC2TRAPlF0sOVo8vFgEDgXC\n';
+    const vault = await startRegistry({ htpasswd });
+    // a registry of its own: the replicator refuses a target URL two Registry objects claim
+    const vaultAnon = await startRegistry({ htpasswd });
+    extra.push(vault, vaultAnon);
     const c = fed.client();
-    await c.resource(NAMESPACES).create({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: 'registry-creds' },
-    });
-    await c.resource(SECRETS, 'registry-creds').create({
+    // the PromotionService may read credentials in this namespace only
+    await c
+      .resource(NAMESPACES)
+      .create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: REGISTRY_CREDENTIALS_NAMESPACE },
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      });
+    await c.resource(SECRETS, REGISTRY_CREDENTIALS_NAMESPACE).create({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'vault-push' },
@@ -446,10 +504,15 @@ describe('image promotion between environment registries', () => {
         kind: 'Registry',
         metadata: { name },
         spec: {
-          url: vault.url,
+          url: creds ? vault.url : vaultAnon.url,
           environment: name,
           ...(creds
-            ? { credentialsSecretRef: { namespace: 'registry-creds', name: 'vault-push' } }
+            ? {
+                credentialsSecretRef: {
+                  namespace: REGISTRY_CREDENTIALS_NAMESPACE,
+                  name: 'vault-push',
+                },
+              }
             : {}),
         },
       });
@@ -460,7 +523,7 @@ describe('image promotion between environment registries', () => {
         spec: { source: 'dev', target: name, repositories: ['secure/**'], requiresApproval: false },
       });
     }
-    const { digest: d } = await pushRandomImage(new OciClient({ url: dev.url }), 'secure/app', {
+    const { digest: d } = await pushRandomImage(asAlice(dev.url), 'secure/app', {
       layers: 2,
       layerBytes: 64 * 1024,
       tag: 'v1',
@@ -491,7 +554,7 @@ describe('image promotion between environment registries', () => {
   });
 
   it('copies between repositories of one registry by mounting blobs, not streaming them', async () => {
-    const dev = new OciClient({ url: (regs.dev as RegistryService).url });
+    const dev = asAlice((regs.dev as RegistryService).url);
     const p = await copyImage(dev, dev, 'app/web', digest, { targetRepository: 'mirror/web' });
     expect(p.blobsDone).toBeGreaterThan(0);
     expect(p.bytesDone).toBe(0);
@@ -501,7 +564,7 @@ describe('image promotion between environment registries', () => {
   it('two-way sync copies both ways without looping', async () => {
     const a = regs['edge-a'] as RegistryService;
     const b = regs['edge-b'] as RegistryService;
-    const d = pushImage(a, 'tools/box', 'v1');
+    const d = await pushImage(a, 'tools/box', 'v1');
     await expect
       .poll(
         async () =>
@@ -511,11 +574,11 @@ describe('image promotion between environment registries', () => {
         { timeout: 60_000 },
       )
       .toEqual(['edge-a->edge-b:Succeeded']);
-    expect(await new OciClient({ url: b.url }).headManifest('tools/box', d)).toBe(d);
+    expect(await asAlice(b.url).headManifest('tools/box', d)).toBe(d);
     // the replicator's own push to edge-b must not come back as a request edge-b -> edge-a
     await new Promise((r) => setTimeout(r, 3000));
     expect((await requestsFor(d, 'tools/box')).length).toBe(1);
-    const d2 = pushImage(b, 'tools/other', 'v1');
+    const d2 = await pushImage(b, 'tools/other', 'v1');
     await expect
       .poll(
         async () =>
@@ -530,7 +593,7 @@ describe('image promotion between environment registries', () => {
   });
 
   it('gates workload images on promotion to the cluster environment registry', async () => {
-    const gate = createImageGate(fed.client());
+    const gate = createImageGate(fed.client(), { username: 'alice', password: TOKENS.alice });
     const dev = regs.dev as RegistryService;
     const prod = regs.prod as RegistryService;
     const workload = (image: string) => ({
@@ -546,7 +609,7 @@ describe('image promotion between environment registries', () => {
       (out.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec
         .containers[0]?.image,
     ).toBe(`${prod.host}/app/web@${digest}`);
-    const notPromoted = pushImage(dev, 'app/unreleased', 'v1', 1);
+    const notPromoted = await pushImage(dev, 'app/unreleased', 'v1', 1);
     await expect(
       gate(workload(`${dev.host}/app/unreleased@${notPromoted}`), {
         spec: { environment: 'prod' },
@@ -646,7 +709,7 @@ describe('image promotion between environment registries', () => {
     ).toBe(`${dev.host}/app/web@${digest}`);
 
     // (2) a digest pushed to dev but not promoted (its request waits for approval)
-    const { digest: held } = await pushRandomImage(new OciClient({ url: dev.url }), 'app/held', {
+    const { digest: held } = await pushRandomImage(asAlice(dev.url), 'app/held', {
       layers: 1,
       layerBytes: 64 * 1024,
       tag: 'v1',

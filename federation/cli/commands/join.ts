@@ -15,7 +15,14 @@ interface MemberTarget {
   endpoint: string;
   token?: string;
   caData?: string;
+  /** PEM client certificate and key, when the member kubeconfig authenticates with x509. */
+  certData?: string;
+  keyData?: string;
 }
+
+/** PEM from kubeconfig's base64 `*-data` (or PEM as-is). */
+const pemOf = (d: string): string =>
+  d.includes('BEGIN') ? d : Buffer.from(d, 'base64').toString('utf8');
 
 /** Parses `k=v,k2=v2`. @throws UsageError on a malformed pair. */
 export function parseLabels(spec: string | undefined): Record<string, string> {
@@ -48,6 +55,9 @@ function memberTarget(ctx: CommandContext): MemberTarget {
         endpoint: conn.server,
         ...(conn.token !== undefined ? { token: conn.token } : {}),
         ...(ca ? { caData: ca } : {}),
+        ...(conn.clientCertData && conn.clientKeyData
+          ? { certData: pemOf(conn.clientCertData), keyData: pemOf(conn.clientKeyData) }
+          : {}),
       };
     } catch (err) {
       throw new CliError(
@@ -97,6 +107,7 @@ async function probeMember(name: string, t: MemberTarget): Promise<string> {
     server: t.endpoint,
     ...(t.token !== undefined ? { token: t.token } : {}),
     ...(t.caData ? { caData: t.caData } : {}),
+    ...(t.certData && t.keyData ? { certData: t.certData, keyData: t.keyData } : {}),
     timeoutMs: 5000,
   });
   try {
@@ -147,6 +158,10 @@ async function run(ctx: CommandContext): Promise<number> {
   const data: Record<string, string> = {};
   if (target.token !== undefined) data.token = Buffer.from(target.token).toString('base64');
   if (target.caData) data.caData = Buffer.from(target.caData).toString('base64');
+  if (target.certData && target.keyData) {
+    data.clientCertData = Buffer.from(target.certData).toString('base64');
+    data.clientKeyData = Buffer.from(target.keyData).toString('base64');
+  }
   const secrets = client.resource(SECRETS, FEDERATION_SYSTEM_NAMESPACE);
   await secrets
     .create({

@@ -5,22 +5,23 @@ import Koa, { type Context } from 'koa';
 import type { Authenticator } from '../auth/authenticator.js';
 import { forbiddenMessage, type Authorizer } from '../auth/authorizer.js';
 import { nonResourceAttributes, resourceAttributes } from '../auth/request-attributes.js';
+import { runAsRequestUser } from '../auth/request-user-context.js';
+import { authenticateRequest } from '../auth/authenticate-request.js';
+import { impersonatedUser } from '../auth/impersonation.js';
+import { LoginRateLimiter, type LoginRateLimiterOptions } from '../auth/login-rate-limiter.js';
 import { StaticTokenAuthenticator } from '../auth/static-token-authenticator.js';
 import { anonymousUser, type UserInfo } from '../auth/user-info.js';
-import {
-  ApiError,
-  ForbiddenError,
-  InternalError,
-  NotFoundError,
-  UnauthorizedError,
-} from '../errors/index.js';
+import { ApiError, ForbiddenError, InternalError, NotFoundError } from '../errors/index.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { DiscoveryIndex } from './discovery.js';
+import { auditMiddleware, type AuditOptions } from './audit-log.js';
+import { refuseDryRun } from './dry-run.js';
 import { serveOpenApiV2 } from './openapi.js';
-import { parseBody, readRawBody } from './request-body.js';
+import { requestLimits, type InFlightLimits } from './request-limits.js';
 import { parseResourcePath } from './request-path.js';
+import { subresourceBody } from './token-request-protobuf.js';
 import { handleResource } from './resource-handlers.js';
 import type { SubresourceHandler } from './subresource-handler.js';
 
@@ -43,9 +44,20 @@ export interface ApiServerOptions {
   /** @defaultValue 30000 */
   bookmarkIntervalMs?: number;
   /** Serve HTTPS with this certificate (kubectl only sends bearer tokens over TLS). */
-  tls?: { cert: string; key: string };
+  tls?: {
+    cert: string;
+    key: string;
+    /** CA (PEM) of the client certificates the X509Authenticator accepts; asks clients for one. */
+    clientCa?: string;
+  };
+  /** Failed-login limit per client address (429 beyond it). @defaultValue 10 per 10 s */
+  loginRateLimit?: LoginRateLimiterOptions | false;
   /** Extra readiness check for /readyz (e.g. storage reachable). */
   ready?: () => Promise<boolean>;
+  /** Audit log policy and sink; without it requests only get an `Audit-Id` header. */
+  audit?: AuditOptions;
+  /** Concurrent request limits (429 beyond). @defaultValue 400 read-only, 200 mutating */
+  limits?: InFlightLimits;
 }
 
 /** Paths served without credentials, like kube-apiserver's public endpoints. */
@@ -69,11 +81,14 @@ export class ApiServer {
   }[] = [];
 
   private readonly authenticators: Authenticator[] = [];
+  private readonly loginLimiter: LoginRateLimiter | undefined;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
     if (opts.tokens) this.authenticators.push(StaticTokenAuthenticator.fromRecord(opts.tokens));
     if (opts.authenticator) this.authenticators.push(opts.authenticator);
+    this.loginLimiter =
+      opts.loginRateLimit === false ? undefined : new LoginRateLimiter(opts.loginRateLimit);
     this.registry = new GenericRegistry({ storage: opts.storage });
     this.discovery = new DiscoveryIndex(opts.resources);
     this.app = new Koa();
@@ -88,6 +103,12 @@ export class ApiServer {
       }
       console.error('apiserver:', err.message);
     });
+    // outermost, so the audit event sees the final status of every request, 401/429 included
+    this.app.use(
+      auditMiddleware(opts.audit, (path) =>
+        parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined),
+      ),
+    );
     this.app.use(async (ctx, next) => {
       try {
         await next();
@@ -102,6 +123,7 @@ export class ApiServer {
         ctx.body = e.toStatus();
       }
     });
+    this.app.use(requestLimits(opts.limits));
     this.app.use(async (ctx) => {
       await this.route(ctx);
     });
@@ -134,11 +156,14 @@ export class ApiServer {
       peerCertificate: cert && Object.keys(cert).length > 0 ? cert : undefined,
       remoteAddress: ctx.req.socket.remoteAddress ?? '',
     };
-    for (const a of this.authenticators) {
-      const user = await a.authenticate(req);
-      if (user !== undefined) return user;
+    try {
+      return await authenticateRequest(req, this.authenticators, this.loginLimiter);
+    } catch (err) {
+      if (err instanceof ApiError && err.retryAfterSeconds !== undefined) {
+        ctx.set('Retry-After', String(err.retryAfterSeconds));
+      }
+      throw err;
     }
-    throw new UnauthorizedError('Unauthorized');
   }
 
   /** 403 unless the authorizer allows the request (resource or non-resource). */
@@ -159,9 +184,19 @@ export class ApiServer {
   }
 
   private async route(ctx: Context): Promise<void> {
-    const user = await this.user(ctx);
+    // kubectl --as / --as-group: the real user must be allowed to impersonate (403 otherwise)
+    const user = await impersonatedUser(
+      await this.user(ctx),
+      ctx.req.headersDistinct,
+      this.opts.authorizer,
+    );
     ctx.state.user = user.name;
     ctx.state.userInfo = user;
+    // admission hooks that need the groups (RBAC escalation checks) read the user from here
+    await runAsRequestUser(user, () => this.serve(ctx, user));
+  }
+
+  private async serve(ctx: Context, user: UserInfo): Promise<void> {
     const path = ctx.path.replace(/\/+$/, '') || '/';
     const p = parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined);
     await this.authorize(ctx, user, path, p);
@@ -196,7 +231,7 @@ export class ApiServer {
         gitTreeState: 'clean',
         buildDate: '2026-11-25T00:00:00Z',
         goVersion: 'node' + process.versions.node,
-        compiler: 'tsx',
+        compiler: 'tsc',
         platform: `${process.platform}/${process.arch}`,
       };
       return;
@@ -225,7 +260,9 @@ export class ApiServer {
     if (p.name !== undefined && p.subresource !== undefined) {
       const handler = this.subresources.get(`${rt.group}/${rt.plural}/${p.subresource}`);
       if (handler) {
-        const raw = ctx.method === 'GET' ? '' : await readRawBody(ctx.req);
+        refuseDryRun(ctx.query.dryRun, `${rt.plural}/${p.subresource}`);
+        // JSON/YAML, or protobuf for handlers that take it (TokenRequest from kubectl)
+        const body = ctx.method === 'GET' ? undefined : await subresourceBody(ctx, handler);
         const query: Record<string, string> = {};
         for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') query[k] = v;
         const result = await handler({
@@ -233,9 +270,13 @@ export class ApiServer {
           namespace: rt.namespaced ? p.namespace : undefined,
           name: p.name,
           method: ctx.method,
-          body: raw.trim() === '' ? undefined : parseBody(raw, ctx.get('content-type')),
+          body,
           query,
           user: user.name,
+          userInfo: user,
+          // handlers that decide more than the request's own verb (promotion approval) ask too
+          authorize: (attrs) =>
+            this.opts.authorizer?.authorize(attrs) ?? Promise.resolve({ allowed: true }),
           registry: this.registry,
           ctx,
         });
@@ -266,7 +307,18 @@ export class ApiServer {
       void handle(req, res);
     };
     const server: Server = this.opts.tls
-      ? createTlsServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, listener)
+      ? createTlsServer(
+          {
+            cert: this.opts.tls.cert,
+            key: this.opts.tls.key,
+            // ask for a client certificate but let requests without one (or with a foreign one)
+            // through to the token authenticators; only CA-verified ones count (socket.authorized)
+            ...(this.opts.tls.clientCa !== undefined
+              ? { requestCert: true, rejectUnauthorized: false, ca: this.opts.tls.clientCa }
+              : {}),
+          },
+          listener,
+        )
       : createServer(listener);
     server.keepAliveTimeout = 65_000;
     this.server = server;

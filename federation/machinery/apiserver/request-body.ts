@@ -1,24 +1,65 @@
 import type { IncomingMessage } from 'node:http';
 import { load } from 'js-yaml';
-import type { TooManyRequestsError } from '../errors/index.js';
-import { BadRequestError, UnsupportedMediaTypeError } from '../errors/index.js';
+import {
+  BadRequestError,
+  RequestEntityTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../errors/index.js';
 
-/** Largest accepted request body (like kube-apiserver's 3 MiB object limit, with headroom). */
-export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** Largest accepted request body: kube-apiserver's 3 MiB (`maxRequestBodyBytes`). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-/** Reads the raw body of a request. @throws TooManyRequestsError... never; BadRequestError when too large. */
-export async function readRawBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new BadRequestError(`request body too large (> ${String(MAX_BODY_BYTES)} bytes)`);
-    }
-    chunks.push(buf);
+function tooLarge(limit: number): RequestEntityTooLargeError {
+  return new RequestEntityTooLargeError(
+    `the request body is too large: the limit is ${String(limit)} bytes`,
+  );
+}
+
+/**
+ * Reads the raw body of a request, at most `limit` bytes. A declared Content-Length above the
+ * limit is refused before reading anything; a chunked body is refused at the first byte past the
+ * limit. Either way the server stops reading (the connection is closed after the 413) so an
+ * oversized body never sits in memory.
+ * @throws RequestEntityTooLargeError when the body is larger than `limit`.
+ */
+export async function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.pause();
+    throw tooLarge(limit);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        // stop pulling bytes off the socket; the 413 goes out with Connection: close
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      // the client went away mid-body: its fault, not an internal error worth a stack trace
+      reject(new BadRequestError(`the request body was not completely received: ${err.message}`));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
 }
 
 /** Parses a JSON (or, for apply patches, YAML) request body. @throws BadRequestError on malformed input. */
@@ -39,6 +80,3 @@ export function parseBody(raw: string, contentType: string | undefined): unknown
     throw new BadRequestError(`the request body is not valid ${yaml ? 'YAML' : 'JSON'}: ${msg}`);
   }
 }
-
-/** Keeps TooManyRequestsError referenced for callers that rate-limit bodies. */
-export type { TooManyRequestsError };

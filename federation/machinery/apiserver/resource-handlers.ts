@@ -19,6 +19,7 @@ import {
 } from '../patch/index.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
+import { dryRunRegistry, isDryRun } from './dry-run.js';
 import { getPath, setPath } from './object-path.js';
 import { parseBody, readRawBody } from './request-body.js';
 import type { ResourcePath } from './request-path.js';
@@ -73,7 +74,10 @@ function listOptions(q: Record<string, string>): ListOptions & WatchOptions {
 }
 
 async function body(ctx: Context): Promise<unknown> {
-  return parseBody(await readRawBody(ctx.req), ctx.get('content-type'));
+  const parsed = parseBody(await readRawBody(ctx.req), ctx.get('content-type'));
+  // the audit log records it at level Request and above
+  ctx.state.requestObject = parsed;
+  return parsed;
 }
 
 function respond(ctx: Context, rt: ResourceType, obj: KubeObject, status = 200): void {
@@ -140,7 +144,9 @@ export async function handleResource(
   p: ResourcePath,
   deps: HandlerDeps,
 ): Promise<void> {
-  const reg = deps.registry;
+  // dryRun=All: everything runs except the write (kubectl --dry-run=server, kubectl diff)
+  const dryRun = isDryRun(ctx.query.dryRun);
+  const reg = dryRun ? dryRunRegistry(deps.registry) : deps.registry;
   const q = query(ctx);
   const ns = rt.namespaced ? p.namespace : undefined;
   const method = ctx.method;
@@ -183,7 +189,7 @@ export async function handleResource(
   }
   const name = p.name;
   if (p.subresource === 'scale') {
-    await handleScale(ctx, rt, ns, name, deps);
+    await handleScale(ctx, rt, ns, name, reg);
     return;
   }
   if (p.subresource !== undefined && p.subresource !== 'status') {
@@ -256,6 +262,11 @@ export async function handleResource(
       let opts: DeleteOptions = {};
       const raw = await readRawBody(ctx.req);
       if (raw.trim() !== '') opts = parseBody(raw, 'application/json') as DeleteOptions;
+      // client-go sends DeleteOptions.dryRun in the body rather than the query
+      const delReg =
+        !dryRun && isDryRun((opts as { dryRun?: unknown }).dryRun)
+          ? dryRunRegistry(deps.registry)
+          : reg;
       if (
         q.propagationPolicy === 'Orphan' ||
         q.propagationPolicy === 'Foreground' ||
@@ -263,7 +274,7 @@ export async function handleResource(
       ) {
         opts.propagationPolicy = q.propagationPolicy;
       }
-      const { object, pending } = await reg.delete(rt, ns, name, opts);
+      const { object, pending } = await delReg.delete(rt, ns, name, opts);
       respond(ctx, rt, object, pending ? 202 : 200);
       return;
     }
@@ -277,11 +288,10 @@ async function handleScale(
   rt: ResourceType,
   ns: string | undefined,
   name: string,
-  deps: HandlerDeps,
+  reg: GenericRegistry,
 ): Promise<void> {
   const sc = rt.subresources?.scale;
   if (!sc) throw new NotFoundError(`${rt.plural} has no scale subresource`);
-  const reg = deps.registry;
   if (ctx.method === 'GET') {
     ctx.body = scaleOf(rt, await reg.get(rt, ns, name));
     return;

@@ -1,4 +1,6 @@
 import type { Context } from 'koa';
+import type { AuthorizationAttributes, AuthorizationDecision } from '../auth/authorizer.js';
+import type { UserInfo } from '../auth/user-info.js';
 import type { ResourceType } from '../resource-type.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 
@@ -13,6 +15,10 @@ export interface SubresourceRequest {
   query: Record<string, string>;
   /** Authenticated user name ('system:anonymous' without auth). */
   user: string;
+  /** The authenticated user with its groups. */
+  userInfo: UserInfo;
+  /** Asks the server's authorizer (allows everything when the server has none). */
+  authorize(attrs: AuthorizationAttributes): Promise<AuthorizationDecision>;
   registry: GenericRegistry;
   /** The koa context, for handlers that stream (e.g. pods/log follow). */
   ctx: Context;

@@ -15,7 +15,10 @@ export interface Kubeconfig {
       'insecure-skip-tls-verify'?: boolean;
     };
   }[];
-  users: { name: string; user: { token?: string } }[];
+  users: {
+    name: string;
+    user: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string };
+  }[];
   contexts: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
 }
 
@@ -24,6 +27,9 @@ export interface ContextConnection {
   context: string;
   server: string;
   token?: string;
+  /** Client certificate and key (base64 of PEM, as in the kubeconfig). */
+  clientCertData?: string;
+  clientKeyData?: string;
   caData?: string;
   insecureSkipTLSVerify?: boolean;
   namespace?: string;
@@ -37,7 +43,11 @@ export interface KubeconfigEntry {
   namespace?: string;
   /** PEM CA certificate of the server (written base64-encoded). */
   caCert?: string;
+  /** PEM client certificate and key (x509 authentication), written base64-encoded. */
+  clientCert?: { cert: string; key: string };
 }
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** Builds a kubeconfig YAML with one context per entry (the first is current). */
 export function kubeconfigFor(...entries: KubeconfigEntry[]): string {
@@ -58,7 +68,18 @@ export function kubeconfigFor(...entries: KubeconfigEntry[]): string {
           : {}),
       },
     });
-    cfg.users.push({ name: e.name, user: e.token !== undefined ? { token: e.token } : {} });
+    cfg.users.push({
+      name: e.name,
+      user: {
+        ...(e.token !== undefined ? { token: e.token } : {}),
+        ...(e.clientCert
+          ? {
+              'client-certificate-data': b64(e.clientCert.cert),
+              'client-key-data': b64(e.clientCert.key),
+            }
+          : {}),
+      },
+    });
     cfg.contexts.push({
       name: e.name,
       context: {
@@ -100,6 +121,12 @@ export function resolveContext(cfg: Kubeconfig, contextName?: string): ContextCo
   const user = cfg.users.find((u) => u.name === ctx.context.user);
   const out: ContextConnection = { context: ctx.name, server: cluster.cluster.server };
   if (user?.user.token !== undefined) out.token = user.user.token;
+  const cert = user?.user['client-certificate-data'];
+  const key = user?.user['client-key-data'];
+  if (cert !== undefined && key !== undefined) {
+    out.clientCertData = cert;
+    out.clientKeyData = key;
+  }
   const ca = cluster.cluster['certificate-authority-data'];
   if (ca !== undefined) out.caData = ca;
   if (cluster.cluster['insecure-skip-tls-verify'] === true) out.insecureSkipTLSVerify = true;

@@ -26,6 +26,9 @@ export interface RestClientOptions {
   token?: string;
   /** PEM CA bundle (or base64 of it, as in kubeconfig certificate-authority-data). */
   caData?: string;
+  /** PEM client certificate and key (or base64 of them, as in kubeconfig), for x509 auth. */
+  certData?: string;
+  keyData?: string;
   insecureSkipTLSVerify?: boolean;
   /** Per-request timeout for non-watch calls. @defaultValue 30000 */
   timeoutMs?: number;
@@ -37,6 +40,12 @@ const PATCH_TYPES: Record<PatchType, string> = {
   strategic: 'application/strategic-merge-patch+json',
   json: 'application/json-patch+json',
 };
+
+/** PEM text from PEM or its base64 (kubeconfig `*-data` fields). */
+function pem(data: string | undefined): string | undefined {
+  if (data === undefined) return undefined;
+  return data.includes('BEGIN') ? data : Buffer.from(data, 'base64').toString('utf8');
+}
 
 interface RawResponse {
   status: number;
@@ -58,16 +67,14 @@ export class RestClient implements KubeClient {
     this.server = opts.server.replace(/\/+$/, '');
     this.https = this.server.startsWith('https:');
     if (this.https) {
-      const ca =
-        opts.caData === undefined
-          ? undefined
-          : opts.caData.includes('BEGIN')
-            ? opts.caData
-            : Buffer.from(opts.caData, 'base64').toString('utf8');
+      const ca = pem(opts.caData);
+      const cert = pem(opts.certData);
+      const key = pem(opts.keyData);
       this.agent = new HttpsAgent({
         keepAlive: true,
         maxSockets: 64,
         ...(ca ? { ca } : {}),
+        ...(cert && key ? { cert, key } : {}),
         rejectUnauthorized: opts.insecureSkipTLSVerify !== true,
       });
     } else {

@@ -9,6 +9,7 @@ import { InternalError } from './internal-error.js';
 import { InvalidError } from './invalid-error.js';
 import { MethodNotSupportedError } from './method-not-supported-error.js';
 import { NotFoundError } from './not-found-error.js';
+import { RequestEntityTooLargeError } from './request-entity-too-large-error.js';
 import { TimeoutError } from './timeout-error.js';
 import { TooManyRequestsError } from './too-many-requests-error.js';
 import { UnauthorizedError } from './unauthorized-error.js';
@@ -49,6 +50,8 @@ export function errorFromStatus(status: Partial<Status>, httpCode: number): ApiE
       return new UnsupportedMediaTypeError(message, opts);
     case 'TooManyRequests':
       return new TooManyRequestsError(message, opts);
+    case 'RequestEntityTooLarge':
+      return new RequestEntityTooLargeError(message, opts);
     case 'Timeout':
       return new TimeoutError(message, opts);
     case 'InternalError':

@@ -11,6 +11,7 @@ export { MethodNotSupportedError } from './method-not-supported-error.js';
 export { GoneError } from './gone-error.js';
 export { UnsupportedMediaTypeError } from './unsupported-media-type-error.js';
 export { TooManyRequestsError } from './too-many-requests-error.js';
+export { RequestEntityTooLargeError } from './request-entity-too-large-error.js';
 export { InternalError } from './internal-error.js';
 export { TimeoutError } from './timeout-error.js';
 export { errorFromStatus } from './error-from-status.js';

@@ -265,8 +265,11 @@ export class GenericRegistry {
           throw err instanceof ConflictError ? this.conflict(rt, name) : err;
         }
       }
+      // a no-op write is skipped unless the stored bytes are stale (e.g. an old encryption key)
       if (
-        JSON.stringify(next) === JSON.stringify({ ...current, metadata: { ...current.metadata } })
+        JSON.stringify(next) ===
+          JSON.stringify({ ...current, metadata: { ...current.metadata } }) &&
+        this.storage.isStale?.(current) !== true
       ) {
         return current;
       }

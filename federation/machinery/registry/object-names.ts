@@ -12,7 +12,10 @@ export function qualifiedResource(rt: ResourceType): string {
 }
 
 /** etcd key prefix of a resource (`/registry/<plural>/` or `/registry/<group>/<plural>/`), plus namespace. */
-export function resourcePrefix(rt: ResourceType, namespace?: string): string {
+export function resourcePrefix(
+  rt: Pick<ResourceType, 'group' | 'plural' | 'namespaced'>,
+  namespace?: string,
+): string {
   const base = BUILTIN_GROUPS.has(rt.group)
     ? `/registry/${rt.plural}/`
     : `/registry/${rt.group}/${rt.plural}/`;

@@ -77,7 +77,9 @@ export function validateObject(
 ): void {
   rt.defaults?.(obj);
   const causes: StatusCause[] = [];
-  if (obj.metadata.name !== undefined) causes.push(...validateObjectName(obj.metadata.name));
+  if (obj.metadata.name !== undefined) {
+    causes.push(...(rt.validateName ?? validateObjectName)(obj.metadata.name));
+  }
   for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
     if (
       typeof v !== 'string' ||

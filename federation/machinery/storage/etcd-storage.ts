@@ -1,4 +1,5 @@
-import { Etcd3, Range, type IKeyValue, type Watcher } from 'etcd3';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
+import { Etcd3, GRPCUnavailableError, Range, type IKeyValue, type Watcher } from 'etcd3';
 import type { KubeObject } from '../../apis/meta.js';
 import {
   AlreadyExistsError,
@@ -6,10 +7,12 @@ import {
   ConflictError,
   GoneError,
   InternalError,
+  InvalidError,
   NotFoundError,
 } from '../errors/index.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { ValueTransformer } from './value-transformer.js';
 import type {
   ObjectStorage,
   StorageEvent,
@@ -26,21 +29,51 @@ export interface EtcdStorageOptions {
   prefix?: string;
   /** An existing client (the storage then does not close it). */
   client?: Etcd3;
+  /** Client TLS (PEM): the CA that signed etcd's certificate, and our client certificate. */
+  tls?: { ca: string; cert: string; key: string };
+  /** Encryption at rest (see encryption-config.ts). @defaultValue values stored as JSON */
+  transformer?: ValueTransformer;
+  /**
+   * Largest stored value; a bigger object is refused with 422 before it reaches etcd. Kept a
+   * little below etcd's default `--max-request-bytes` (1.5 MiB) so the transaction around the
+   * value still fits. @defaultValue {@link DEFAULT_MAX_OBJECT_BYTES}
+   */
+  maxObjectBytes?: number;
+}
+
+/** etcd's default `--max-request-bytes` (1.5 MiB) minus 64 KiB for the key and transaction. */
+export const DEFAULT_MAX_OBJECT_BYTES = 1.5 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * Only a connection-level failure says the host is down. The etcd3 default also counts
+ * request-level errors (RESOURCE_EXHAUSTED from one oversized request, a deadline of one slow
+ * request) and opens the circuit for every user for 5 s after three of them.
+ */
+const hostDown = handleWhen((err) => err instanceof GRPCUnavailableError);
+
+function etcdClient(opts: EtcdStorageOptions): Etcd3 {
+  return new Etcd3({
+    hosts: opts.endpoints,
+    ...(opts.tls
+      ? {
+          credentials: {
+            rootCertificate: Buffer.from(opts.tls.ca),
+            certChain: Buffer.from(opts.tls.cert),
+            privateKey: Buffer.from(opts.tls.key),
+          },
+        }
+      : {}),
+    // a list page of large objects exceeds grpc-js' 4 MiB default and would fail every time
+    grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+    faultHandling: {
+      host: () =>
+        circuitBreaker(hostDown, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(3) }),
+      global: retry(hostDown, { maxAttempts: 3 }),
+    },
+  });
 }
 
 const PAGE = 500;
-
-function decode(kv: IKeyValue): KubeObject {
-  const obj = JSON.parse(kv.value.toString('utf8')) as KubeObject;
-  obj.metadata.resourceVersion = String(kv.mod_revision);
-  return obj;
-}
-
-function encode(obj: KubeObject): string {
-  const copy = { ...obj, metadata: { ...obj.metadata } };
-  delete copy.metadata.resourceVersion;
-  return JSON.stringify(copy);
-}
 
 function isCompacted(err: unknown): boolean {
   return err instanceof Error && /compacted/i.test(err.message);
@@ -69,11 +102,58 @@ export class EtcdStorage implements ObjectStorage {
   readonly client: Etcd3;
   private readonly prefix: string;
   private readonly ownsClient: boolean;
+  private readonly transformer: ValueTransformer | undefined;
+  private readonly maxObjectBytes: number;
+  /** Objects read from bytes an old key (or provider) wrote: updates must rewrite them. */
+  private readonly stale = new WeakSet<KubeObject>();
 
   constructor(opts: EtcdStorageOptions) {
-    this.client = opts.client ?? new Etcd3({ hosts: opts.endpoints });
+    this.client = opts.client ?? etcdClient(opts);
     this.ownsClient = opts.client === undefined;
     this.prefix = opts.prefix ?? '';
+    this.transformer = opts.transformer;
+    this.maxObjectBytes = opts.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+  }
+
+  isStale(obj: KubeObject): boolean {
+    return this.stale.has(obj);
+  }
+
+  private decode(kv: IKeyValue): KubeObject {
+    let bytes = kv.value;
+    let stale = false;
+    if (this.transformer) {
+      ({ data: bytes, stale } = this.transformer.fromStorage(kv.key.toString('utf8'), bytes));
+    }
+    const obj = JSON.parse(bytes.toString('utf8')) as KubeObject;
+    obj.metadata.resourceVersion = String(kv.mod_revision);
+    if (stale) this.stale.add(obj);
+    return obj;
+  }
+
+  /** @throws InvalidError when the stored value would exceed `maxObjectBytes`. */
+  private encode(fullKey: string, obj: KubeObject): Buffer {
+    const copy = { ...obj, metadata: { ...obj.metadata } };
+    delete copy.metadata.resourceVersion;
+    const plain = Buffer.from(JSON.stringify(copy), 'utf8');
+    const value = this.transformer ? this.transformer.toStorage(fullKey, plain) : plain;
+    if (value.length > this.maxObjectBytes) {
+      throw new InvalidError(
+        `${obj.kind ?? 'object'} "${obj.metadata.name ?? ''}" is invalid: the object is too large to store: ${String(value.length)} bytes encoded, the limit is ${String(this.maxObjectBytes)} bytes`,
+        {
+          ...(obj.kind !== undefined ? { kind: obj.kind } : {}),
+          ...(obj.metadata.name !== undefined ? { name: obj.metadata.name } : {}),
+          causes: [
+            {
+              reason: 'FieldValueTooLong',
+              field: '',
+              message: `Too long: must have at most ${String(this.maxObjectBytes)} bytes`,
+            },
+          ],
+        },
+      );
+    }
+    return value;
   }
 
   private k(key: string): string {
@@ -85,7 +165,7 @@ export class EtcdStorage implements ObjectStorage {
       const full = this.k(key);
       const res = await this.client
         .if(full, 'Create', '==', 0)
-        .then(this.client.put(full).value(encode(obj)))
+        .then(this.client.put(full).value(this.encode(full, obj)))
         .commit();
       if (!res.succeeded) throw new AlreadyExistsError(`${key} already exists`);
       const out = structuredClone(obj);
@@ -100,7 +180,7 @@ export class EtcdStorage implements ObjectStorage {
     try {
       const res = await this.client.get(this.k(key)).exec();
       const kv = res.kvs[0];
-      return kv ? decode(kv) : undefined;
+      return kv ? this.decode(kv) : undefined;
     } catch (err) {
       throw wrap(err);
     }
@@ -140,7 +220,7 @@ export class EtcdStorage implements ObjectStorage {
           const key = kv.key.toString('utf8');
           lastKey = key;
           start = afterKey(key);
-          const obj = decode(kv);
+          const obj = this.decode(kv);
           if (opts.filter && !opts.filter(obj)) continue;
           items.push(obj);
         }
@@ -178,7 +258,7 @@ export class EtcdStorage implements ObjectStorage {
     try {
       const res = await this.client
         .if(full, 'Mod', '==', Number(expectedRv))
-        .then(this.client.put(full).value(encode(obj)))
+        .then(this.client.put(full).value(this.encode(full, obj)))
         .else(this.client.get(full))
         .commit();
       if (!res.succeeded) {
@@ -210,7 +290,7 @@ export class EtcdStorage implements ObjectStorage {
       if (!res.succeeded) {
         throw new ConflictError(`${key} has been modified (expected resourceVersion ${rev})`);
       }
-      const obj = decode(kv);
+      const obj = this.decode(kv);
       obj.metadata.resourceVersion = String(res.header.revision);
       return obj;
     } catch (err) {
@@ -267,14 +347,15 @@ export class EtcdStorage implements ObjectStorage {
       w.on('data', (res) => {
         for (const ev of res.events) {
           if (!ev.kv) continue;
-          const prev = ev.prev_kv && ev.prev_kv.value.length > 0 ? decode(ev.prev_kv) : undefined;
+          const prev =
+            ev.prev_kv && ev.prev_kv.value.length > 0 ? this.decode(ev.prev_kv) : undefined;
           if (ev.type === 'Delete') {
             if (!prev) continue;
             const obj = structuredClone(prev);
             obj.metadata.resourceVersion = String(ev.kv.mod_revision);
             queue.push({ type: 'DELETED', object: obj, previous: prev });
           } else {
-            const obj = decode(ev.kv);
+            const obj = this.decode(ev.kv);
             const created = ev.kv.create_revision === ev.kv.mod_revision;
             const e: StorageEvent = { type: created ? 'ADDED' : 'MODIFIED', object: obj };
             if (prev) e.previous = prev;

@@ -49,5 +49,11 @@ export interface ObjectStorage {
   watch(prefix: string, fromRv: string): StorageWatch;
   /** The store's current revision. */
   currentRevision(): Promise<string>;
+  /**
+   * True when `obj` (as returned by get/list) was read from bytes that are not in the current
+   * storage format, e.g. encrypted with a key that is no longer the first one; an update that
+   * changes nothing must still rewrite such an object (encryption key rotation).
+   */
+  isStale?(obj: KubeObject): boolean;
   close(): Promise<void>;
 }

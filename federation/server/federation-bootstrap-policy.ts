@@ -1,0 +1,106 @@
+/**
+ * The federation's component and operator roles. Identities: the controller manager runs as
+ * `system:flotilla:federation-controller-manager` (today it still shares the admin client, which
+ * is in `system:masters`; the roles and bindings exist so that it can be given its own token).
+ * `federation-operator` manages clusters, policies, bindings and templates, never Secrets.
+ */
+import {
+  clusterRole,
+  clusterRoleBinding,
+  role,
+  roleBinding,
+  userSubject,
+  type BootstrapPolicy,
+} from '../machinery/rbac/index.js';
+import { FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
+
+/** User name of the federation controller manager. */
+export const FEDERATION_CONTROLLER_USER = 'system:flotilla:federation-controller-manager';
+
+const READ = ['get', 'list', 'watch'];
+const ALL = [...READ, 'create', 'update', 'patch', 'delete', 'deletecollection'];
+/** Template kinds without Secrets (operators never read credentials). */
+const TEMPLATES = [
+  { group: '', resources: ['namespaces', 'services', 'configmaps', 'events'] },
+  { group: 'apps', resources: ['deployments', 'deployments/status', 'deployments/scale'] },
+];
+const POLICY_GROUP = 'policy.flotilla.io';
+const CLUSTER_GROUP = 'cluster.flotilla.io';
+const WORK_GROUP = 'work.flotilla.io';
+
+/** Roles and bindings for the federation API server. */
+export function federationBootstrapPolicy(): BootstrapPolicy {
+  const controller = (name: string): string => `system:flotilla:controller:${name}`;
+  return {
+    clusterRoles: [
+      clusterRole('federation-operator', [
+        {
+          verbs: ALL,
+          apiGroups: [CLUSTER_GROUP],
+          resources: ['clusters', 'clusters/status'],
+        },
+        {
+          verbs: ALL,
+          apiGroups: [POLICY_GROUP],
+          resources: ['propagationpolicies', 'overridepolicies'],
+        },
+        { verbs: ALL, apiGroups: [WORK_GROUP], resources: ['resourcebindings'] },
+        ...TEMPLATES.map((t) => ({ verbs: ALL, apiGroups: [t.group], resources: t.resources })),
+      ]),
+      clusterRole(controller('cluster-health'), [
+        { verbs: READ, apiGroups: [CLUSTER_GROUP], resources: ['clusters'] },
+        { verbs: ['update', 'patch'], apiGroups: [CLUSTER_GROUP], resources: ['clusters/status'] },
+      ]),
+      clusterRole(controller('cluster-cleanup'), [
+        {
+          verbs: [...READ, 'update', 'patch'],
+          apiGroups: [CLUSTER_GROUP],
+          resources: ['clusters'],
+        },
+        { verbs: READ, apiGroups: ['', 'apps'], resources: ['*'] },
+      ]),
+      clusterRole(controller('propagation'), [
+        { verbs: READ, apiGroups: [CLUSTER_GROUP], resources: ['clusters'] },
+        { verbs: READ, apiGroups: [POLICY_GROUP], resources: ['*'] },
+        { verbs: ALL, apiGroups: [WORK_GROUP], resources: ['resourcebindings'] },
+        {
+          verbs: [...READ, 'update', 'patch'],
+          apiGroups: ['', 'apps'],
+          resources: ['namespaces', 'services', 'configmaps', 'secrets', 'deployments'],
+        },
+        {
+          verbs: ['update', 'patch'],
+          apiGroups: ['', 'apps'],
+          resources: ['deployments/status', 'services/status'],
+        },
+        { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] },
+      ]),
+      // walks every served kind for orphan / foreground finalizers (as Kubernetes' GC role)
+      clusterRole(controller('garbage-collector'), [
+        { verbs: [...READ, 'update', 'patch', 'delete'], apiGroups: ['*'], resources: ['*'] },
+      ]),
+    ],
+    clusterRoleBindings: [
+      'cluster-health',
+      'cluster-cleanup',
+      'propagation',
+      'garbage-collector',
+    ].map((c) =>
+      clusterRoleBinding(controller(c), controller(c), [userSubject(FEDERATION_CONTROLLER_USER)]),
+    ),
+    // member credentials: only the controllers read them, and only in this one namespace
+    roles: [
+      role(FEDERATION_SYSTEM_NAMESPACE, controller('cluster-credentials'), [
+        { verbs: READ, apiGroups: [''], resources: ['secrets'] },
+      ]),
+    ],
+    roleBindings: [
+      roleBinding(
+        FEDERATION_SYSTEM_NAMESPACE,
+        controller('cluster-credentials'),
+        { kind: 'Role', name: controller('cluster-credentials') },
+        [userSubject(FEDERATION_CONTROLLER_USER)],
+      ),
+    ],
+  };
+}
