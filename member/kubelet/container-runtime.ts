@@ -4,6 +4,11 @@ export const LABEL_POD_NAME = 'io.flotilla.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.flotilla.pod.namespace';
 export const LABEL_CONTAINER = 'io.flotilla.container.name';
 export const LABEL_NODE = 'io.flotilla.node';
+/**
+ * The cluster's id (the uid of its kube-system namespace): node names repeat across clusters
+ * (every local federation has a `member1-node-1`), and several clusters may share one dockerd.
+ */
+export const LABEL_CLUSTER = 'io.flotilla.cluster.id';
 export const LABEL_RESTARTS = 'io.flotilla.container.restart-count';
 
 /** A container as the runtime reports it. */

@@ -10,7 +10,15 @@ import {
 } from '../apis/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
-import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './container-runtime.js';
+import {
+  LABEL_CLUSTER,
+  LABEL_CONTAINER,
+  LABEL_NODE,
+  LABEL_POD_UID,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type RuntimeContainer,
+} from './container-runtime.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 import { Kubelet } from './kubelet.js';
 
@@ -130,6 +138,7 @@ async function start(
   const kubelet = new Kubelet({
     client,
     nodeName: 'n1',
+    clusterId: 'cluster-a',
     nodeAddress: '127.0.5.1',
     runtime,
     heartbeatMs: 600_000,
@@ -167,6 +176,37 @@ async function start(
 }
 
 describe('Kubelet', () => {
+  it("garbage-collects only its own cluster's containers: another cluster's node of the same name shares the runtime", async () => {
+    const h = await start({});
+    const container = (cluster: string, podUid: string): ContainerSpec => ({
+      name: 'x',
+      image: 'busybox:1',
+      env: {},
+      labels: {
+        [LABEL_POD_UID]: podUid,
+        [LABEL_CONTAINER]: 'x',
+        [LABEL_NODE]: 'n1',
+        [LABEL_CLUSTER]: cluster,
+      },
+      ports: [],
+      hostIp: '127.0.5.1',
+    });
+    const foreign = await h.runtime.create(container('cluster-b', 'uid-of-cluster-b'));
+    const orphan = await h.runtime.create(container('cluster-a', 'uid-deleted'));
+    await h.runtime.start(foreign);
+    await h.runtime.start(orphan);
+    await h.kubelet.collectGarbage();
+    expect(h.runtime.containers.has(foreign)).toBe(true);
+    expect(h.runtime.containers.has(orphan)).toBe(false);
+    // the pod's own container carries the cluster id and survives
+    expect(
+      h.runtime.running().map((c) => [c.labels[LABEL_POD_UID], c.labels[LABEL_CLUSTER]]),
+    ).toEqual([
+      ['uid-p', 'cluster-a'],
+      ['uid-of-cluster-b', 'cluster-b'],
+    ]);
+  });
+
   it('keeps a container waiting in CreateContainerConfigError until its ConfigMap and Secret exist', async () => {
     const h = await start({
       envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'cfg' } }],

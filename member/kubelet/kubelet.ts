@@ -9,6 +9,7 @@ import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { parseCpu, parseMemory } from '../scheduler/quantity.js';
 import {
   LABEL_CONTAINER,
+  LABEL_CLUSTER,
   LABEL_NODE,
   LABEL_POD_NAME,
   LABEL_POD_NAMESPACE,
@@ -31,6 +32,12 @@ import { assignHostPorts } from './host-port-assigner.js';
 export interface KubeletOptions {
   client: KubeClient;
   nodeName: string;
+  /**
+   * Id of the cluster this node belongs to (its kube-system namespace uid). Containers carry it,
+   * and garbage collection only looks at this cluster's containers of this node.
+   * @defaultValue '' (containers of every cluster with this node name)
+   */
+  clusterId?: string;
   /** The node's loopback address (127.0.N.M): ports are published here; it is also the pod IP. */
   nodeAddress: string;
   runtime: ContainerRuntime;
@@ -351,6 +358,7 @@ export class Kubelet {
         [LABEL_POD_NAMESPACE]: pod.metadata.namespace ?? '',
         [LABEL_CONTAINER]: c.name,
         [LABEL_NODE]: this.nodeName,
+        ...(this.opts.clusterId ? { [LABEL_CLUSTER]: this.opts.clusterId } : {}),
         [LABEL_RESTARTS]: String(restarts),
       },
       ports: (c.ports ?? []).map((p) => ({
@@ -395,7 +403,10 @@ export class Kubelet {
   /** Stops and removes containers of pods that are no longer bound to this node. */
   async collectGarbage(): Promise<void> {
     if (!this.podInformer().hasSynced()) return;
-    const all = await this.opts.runtime.list({ [LABEL_NODE]: this.nodeName });
+    const all = await this.opts.runtime.list({
+      [LABEL_NODE]: this.nodeName,
+      ...(this.opts.clusterId ? { [LABEL_CLUSTER]: this.opts.clusterId } : {}),
+    });
     // Read the pods only after listing the containers: a container is only ever created for a pod
     // already in the cache, so every container listed belongs to a pod in this (later) snapshot
     // unless that pod is really gone. Reading the pods first raced with pods added meanwhile: their
