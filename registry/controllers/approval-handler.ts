@@ -12,7 +12,7 @@ import {
   type ReplicationPolicy,
 } from '../apis/registry-types.js';
 import { approvalAttributes, approverRole } from './approval-rules.js';
-import { findPolicy } from './policy-match.js';
+import { policyForRequest } from './policy-match.js';
 
 /**
  * `POST promotionrequests/<name>/approval` with `{decision: approve|reject, role?}`. The approver
@@ -55,13 +55,7 @@ export const approvalHandler: SubresourceHandler = async (req) => {
           { name: req.name },
         );
       }
-      const policy = findPolicy(
-        policies,
-        pr.spec.from,
-        pr.spec.to,
-        pr.spec.image.repository,
-        pr.spec.image.tag,
-      );
+      const policy = policyForRequest(policies, pr);
       const role = policy ? approverRole(policy, req.user, asked) : undefined;
       if (!policy || role === undefined) {
         throw new ForbiddenError(

@@ -1,4 +1,4 @@
-import type { ReplicationPolicy } from '../apis/registry-types.js';
+import type { PromotionRequest, ReplicationPolicy } from '../apis/registry-types.js';
 
 /** Glob match: `*` within a path segment, `**` across segments. */
 export function globMatch(pattern: string, value: string): boolean {
@@ -57,4 +57,18 @@ export function targetsFor(
     if (to && findPolicy([p], registry, to, repository, tag)) out.push({ to, policy: p });
   }
   return out;
+}
+
+/** The policy that allows the copy a PromotionRequest asks for, if any. */
+export function policyForRequest(
+  policies: ReplicationPolicy[],
+  pr: PromotionRequest,
+): ReplicationPolicy | undefined {
+  return findPolicy(
+    policies,
+    pr.spec.from,
+    pr.spec.to,
+    pr.spec.image.repository,
+    pr.spec.image.tag,
+  );
 }

@@ -9,7 +9,7 @@ import {
 } from '../apis/registry-types.js';
 import type { Replicator } from '../jobs/replicator.js';
 import { updatePromotionStatus } from '../jobs/status-writer.js';
-import { findPolicy } from './policy-match.js';
+import { policyForRequest } from './policy-match.js';
 
 export const ControllerName = 'promotion-controller';
 
@@ -53,12 +53,9 @@ export class PromotionController {
     if (!pr) return;
     const phase = pr.status?.phase;
     if (phase === undefined) {
-      const policy = findPolicy(
+      const policy = policyForRequest(
         this.informers.for<ReplicationPolicy>(REPLICATION_POLICIES).list(),
-        pr.spec.from,
-        pr.spec.to,
-        pr.spec.image.repository,
-        pr.spec.image.tag,
+        pr,
       );
       await updatePromotionStatus(this.client, name, (s) => {
         if (s.phase !== undefined) return;

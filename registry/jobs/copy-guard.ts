@@ -9,7 +9,7 @@ import {
   type ReplicationPolicy,
 } from '../apis/registry-types.js';
 import { effectiveApproval } from '../controllers/approval-rules.js';
-import { findPolicy } from '../controllers/policy-match.js';
+import { policyForRequest } from '../controllers/policy-match.js';
 import { PromotionRefusedError } from '../errors/promotion-refused-error.js';
 
 /** The source and target Registry of a copy that may run. */
@@ -56,13 +56,7 @@ export async function checkCopyAllowed(client: KubeClient, name: string): Promis
     });
   }
   const policies = (await client.resource<ReplicationPolicy>(REPLICATION_POLICIES).list()).items;
-  const policy = findPolicy(
-    policies,
-    pr.spec.from,
-    pr.spec.to,
-    pr.spec.image.repository,
-    pr.spec.image.tag,
-  );
+  const policy = policyForRequest(policies, pr);
   if (!policy) {
     throw new PromotionRefusedError(
       name,

@@ -4,7 +4,11 @@ import type { TLSSocket } from 'node:tls';
 import Koa, { type Context } from 'koa';
 import type { Authenticator } from '../auth/authenticator.js';
 import { forbiddenMessage, type Authorizer } from '../auth/authorizer.js';
-import { nonResourceAttributes, resourceAttributes } from '../auth/request-attributes.js';
+import {
+  nonResourceAttributes,
+  nonResourceVerb,
+  resourceAttributes,
+} from '../auth/request-attributes.js';
 import { runAsRequestUser } from '../auth/request-user-context.js';
 import { authenticateRequest } from '../auth/authenticate-request.js';
 import { impersonatedUser } from '../auth/impersonation.js';
@@ -178,7 +182,7 @@ export class ApiServer {
     const attrs =
       p && !('discovery' in p)
         ? resourceAttributes(user, ctx.method, path, p, ctx.query)
-        : nonResourceAttributes(user, ctx.method, path);
+        : nonResourceAttributes(user, nonResourceVerb(ctx.method), path);
     const decision = await authorizer.authorize(attrs);
     if (!decision.allowed) throw new ForbiddenError(forbiddenMessage(attrs, decision.reason));
   }

@@ -52,15 +52,23 @@ export function resourceAttributes(
   };
 }
 
-/** Attributes of a non-resource request (/version, /metrics, discovery roots, /openapi/v2...). */
+/** The verb of a non-resource request: the lower-case HTTP method, `get` for HEAD. */
+export function nonResourceVerb(method: string): string {
+  return method === 'HEAD' ? 'get' : method.toLowerCase();
+}
+
+/**
+ * Attributes of a non-resource request (/version, /metrics, discovery roots, /openapi/v2...), or
+ * of an access review that asks about one.
+ */
 export function nonResourceAttributes(
   user: UserInfo,
-  method: string,
+  verb: string,
   path: string,
 ): AuthorizationAttributes {
   return {
     user,
-    verb: method === 'HEAD' ? 'get' : method.toLowerCase(),
+    verb,
     resourceRequest: false,
     apiGroup: '',
     apiVersion: '',

@@ -3,6 +3,7 @@
  * create-only kinds answered from the RBAC authorizer and never stored. They back
  * `kubectl auth can-i VERB RESOURCE` and `kubectl auth can-i --list`.
  */
+import { nonResourceAttributes } from '../auth/request-attributes.js';
 import type { Context } from 'koa';
 import type { KubeObject } from '../../apis/meta.js';
 import type { AuthorizationAttributes } from '../auth/authorizer.js';
@@ -73,18 +74,7 @@ function attributesOf(user: UserInfo, spec: ReviewSpec): AuthorizationAttributes
   if (!n) {
     throw new BadRequestError('spec.resourceAttributes or spec.nonResourceAttributes is required');
   }
-  return {
-    user,
-    verb: n.verb ?? '',
-    resourceRequest: false,
-    apiGroup: '',
-    apiVersion: '',
-    resource: '',
-    subresource: '',
-    namespace: '',
-    name: '',
-    path: n.path ?? '',
-  };
+  return nonResourceAttributes(user, n.verb ?? '', n.path ?? '');
 }
 
 function reviewBody(body: unknown, kind: string): KubeObject & { spec: ReviewSpec } {
