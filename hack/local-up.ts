@@ -182,7 +182,11 @@ async function up(): Promise<void> {
     environments: ['dev', 'prod'],
     registryUsers,
     logDir: state,
+    // dev, prod, the token realm and the notification receiver serve https with a CA made here
+    // (state/registry-ca.crt); the member image registry above stays plain HTTP (docs/registry.md)
+    tls: true,
   });
+  writeFileSync(join(state, 'registry-ca.crt'), promotion.ca ?? '');
   writeFileSync(
     join(state, 'registry-users'),
     Object.entries(registryUsers)
@@ -209,7 +213,9 @@ async function up(): Promise<void> {
     join(state, 'registries'),
     Object.entries(promotion.registries)
       .map(([env, r]) => `${env}=${r.host}\n`)
-      .join('') + `token-realm=${promotion.tokens.realm}\n`,
+      .join('') +
+      // entries stay host:port (image references); the scheme is https, verified with ca-file
+      `token-realm=${promotion.tokens.realm}\nca-file=${join(state, 'registry-ca.crt')}\n`,
   );
   const members: MemberCluster[] = [];
   for (let i = 1; i <= memberCount; i++) {
@@ -257,6 +263,9 @@ async function up(): Promise<void> {
     writeFileSync(join(homedir(), '.flotilla', 'config'), kubeconfig);
   }
   for (const m of members) {
+    // every bring-up starts from an empty store, so any failed join (even "already joined") is a
+    // broken set-up: stop with the CLI's own message instead of running without the member
+    let joinErr = '';
     const code = await runCli(
       [
         '--kubeconfig',
@@ -272,11 +281,16 @@ async function up(): Promise<void> {
       ],
       {
         stdout: (s) => process.stdout.write(s),
-        stderr: (s) => process.stderr.write(s),
+        stderr: (s) => {
+          joinErr += s;
+          process.stderr.write(s);
+        },
         env: process.env,
       },
     );
-    if (code !== 0 && code !== 1) throw new Error(`join ${m.opts.name} failed`);
+    if (code !== 0) {
+      throw new Error(`join ${m.opts.name} failed (exit ${String(code)}): ${joinErr.trim()}`);
+    }
   }
   // The central resolver: routes follow the Cluster objects' spec.dns; federation-wide names
   // <svc>.<ns>.fleet.svc.flotilla.local and <svc>.<ns>.svc.clusterset.local span every member.

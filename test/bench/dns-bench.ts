@@ -4,11 +4,14 @@
  *  - "resolver cache hits": our Resolver with every name cached (forwarded once from a cluster DNS)
  *    vs dnsmasq answering the same names from an addn-hosts file (`--no-resolv --no-hosts`).
  *  - "cluster DNS authoritative": our dns2 ClusterDnsServer answering from its catalog vs the same dnsmasq.
+ *  - "resolver, 2 workers": the built `flotilla-resolver --workers 2` (two processes on one port with
+ *    SO_REUSEPORT, each with its own cache, warmed by one unmeasured dnsperf pass) vs the same dnsmasq.
  * Both sides get the same dnsperf settings (one thread, 8 sockets, 200 outstanding), query file and
  * duration, in interleaved rounds.
  * Run: `npx tsx test/bench/dns-bench.ts [seconds]`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +26,7 @@ import { freePort } from '../../hack/lib/ports.js';
 import { isMain } from './bench-result.js';
 
 const ZONE = 'member1.local';
+const root = new URL('../..', import.meta.url).pathname;
 const NAMES = 1000;
 /** Interleaved dnsperf rounds per server; see {@link runDnsBench}. */
 const ROUNDS = 3;
@@ -137,6 +141,33 @@ async function startDnsmasq(
   return { port, child };
 }
 
+/** Starts the built resolver with `count` workers on one port and a static route; waits for them. */
+async function startResolverWorkers(
+  count: number,
+  route: string,
+): Promise<{ port: number; child: ChildProcess }> {
+  const script = join(root, 'dist', 'dns', 'cmd', 'resolver.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
+  const port = await freePort('127.0.0.1');
+  const child = spawn(
+    process.execPath,
+    [script, '--port', String(port), '--workers', String(count), '--route', route],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while ((out.match(/^resolver worker \d+:/gm)?.length ?? 0) < count) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`resolver workers did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, child };
+}
+
 /**
  * dnsperf QPS of our resolver (cache hits) and our cluster DNS against dnsmasq, measured in the
  * same run: {@link ROUNDS} interleaved rounds of `seconds / ROUNDS` each per server; QPS are
@@ -165,6 +196,7 @@ export async function runDnsBench(
   const routes = new RouteTable();
   const resolver = new Resolver({ routes, cache: { maxEntries: 20_000 } });
   let masq: ChildProcess | undefined;
+  let workers: { port: number; child: ChildProcess } | undefined;
   try {
     const c = await cluster.start();
     routes.set([{ zone: ZONE, servers: [`127.0.0.1:${String(c.port)}`] }]);
@@ -174,11 +206,13 @@ export async function runDnsBench(
     }
     const dm = await startDnsmasq(dir, names);
     masq = dm.child;
+    workers = await startResolverWorkers(2, `${ZONE}=127.0.0.1:${String(c.port)}`);
+    await dnsperf(workers.port, file, 1); // warm both workers' caches (not measured)
     // Short interleaved rounds (rotating which server goes first) instead of one long run each,
     // so load from other processes on the machine hits both sides alike; each round's ratio pairs
     // runs taken seconds apart, and the medians drop the odd disturbed round.
-    const ports = [dm.port, r.port, c.port];
-    const runs: number[][] = [[], [], []];
+    const ports = [dm.port, r.port, c.port, workers.port];
+    const runs: number[][] = [[], [], [], []];
     const perRound = Math.max(1, Math.round(seconds / ROUNDS));
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < ports.length; k++) {
@@ -186,7 +220,7 @@ export async function runDnsBench(
         runs[i]?.push(await dnsperf(ports[i] ?? 0, file, perRound));
       }
     }
-    const [reference = [], ours = [], authoritative = []] = runs;
+    const [reference = [], ours = [], authoritative = [], twoWorkers = []] = runs;
     const row = (name: string, qps: number[]) => ({
       name,
       ours: median(qps),
@@ -196,9 +230,11 @@ export async function runDnsBench(
     return [
       row('dns resolver cache-hit QPS (dnsperf)', ours),
       row('dns cluster-dns authoritative QPS (dnsperf)', authoritative),
+      row('dns resolver 2 workers cache-hit QPS (dnsperf)', twoWorkers),
     ];
   } finally {
     masq?.kill('SIGTERM');
+    workers?.child.kill('SIGTERM');
     await resolver.stop();
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });
