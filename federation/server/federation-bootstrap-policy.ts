@@ -1,7 +1,7 @@
 /**
- * The federation's component and operator roles. Identities: the controller manager runs as
- * `system:flotilla:federation-controller-manager` (today it still shares the admin client, which
- * is in `system:masters`; the roles and bindings exist so that it can be given its own token).
+ * The federation's component and operator roles. Identities: the controller manager (all four
+ * controllers and their informers) runs as `system:flotilla:federation-controller-manager` with a
+ * client certificate from the federation CA, so these bindings are all it may do.
  * `federation-operator` manages clusters, policies, bindings and templates, never Secrets.
  */
 import {

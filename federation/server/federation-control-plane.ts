@@ -15,7 +15,10 @@ import {
 import { federationResourceTypes } from '../apis/index.js';
 import type { Authorizer } from '../machinery/auth/authorizer.js';
 import { mergePolicies, Rbac, type BootstrapPolicy } from '../machinery/rbac/index.js';
-import { federationBootstrapPolicy } from './federation-bootstrap-policy.js';
+import {
+  FEDERATION_CONTROLLER_USER,
+  federationBootstrapPolicy,
+} from './federation-bootstrap-policy.js';
 import { ApiServer, type ServingCert } from '../machinery/apiserver/index.js';
 import type { ClientCert } from '../machinery/apiserver/cert-authority.js';
 import { ClusterAuthentication } from '../machinery/apiserver/cluster-authentication.js';
@@ -109,8 +112,10 @@ export class FederationControlPlane {
   readonly cert: ServingCert & { clientCa: string };
   /** Authentication: the federation CA, service-account tokens, TokenRequest, whoami. */
   readonly auth: ClusterAuthentication;
-  /** Client certificate of `admin` (group system:masters): kubeconfig and the controllers. */
+  /** Client certificate of `admin` (group system:masters): kubeconfig, tests and set-up. */
   readonly adminCert: ClientCert;
+  /** Client certificate of the controller manager ({@link FEDERATION_CONTROLLER_USER}, no groups). */
+  readonly controllerCert: ClientCert;
   url = '';
   server: ApiServer | undefined;
   private storage: EtcdStorage | undefined;
@@ -143,19 +148,34 @@ export class FederationControlPlane {
     });
     this.cert = this.auth.tls([opts.host ?? '127.0.0.1']);
     this.adminCert = this.auth.clientCert('admin', [MASTERS_GROUP]);
+    // least privilege: the controllers get only what the bootstrap policy binds to this user
+    this.controllerCert = this.auth.clientCert(FEDERATION_CONTROLLER_USER);
     this.log = opts.logger ?? consoleLogger('federation', true);
   }
 
   /** A client with admin rights (client certificate), or of the user a bearer token names. */
   client(token?: string): RestClient {
-    const c = new RestClient({
-      server: this.url,
-      ...(token !== undefined
+    return this.track(
+      token !== undefined
         ? { token }
-        : { certData: this.adminCert.cert, keyData: this.adminCert.key }),
-      caData: this.cert.cert,
-      userAgent: 'flotilla-federation',
-    });
+        : { certData: this.adminCert.cert, keyData: this.adminCert.key },
+      'flotilla-federation',
+    );
+  }
+
+  /** A client of the controller manager's own identity (its RBAC roles only). */
+  controllerClient(): RestClient {
+    return this.track(
+      { certData: this.controllerCert.cert, keyData: this.controllerCert.key },
+      'flotilla-federation/controller-manager',
+    );
+  }
+
+  private track(
+    creds: { token: string } | { certData: string; keyData: string },
+    userAgent: string,
+  ): RestClient {
+    const c = new RestClient({ server: this.url, ...creds, caData: this.cert.cert, userAgent });
     this.clients.push(c);
     return c;
   }
@@ -225,20 +245,22 @@ export class FederationControlPlane {
     const signal = this.abort.signal;
     // every informer, controller and kubelet listens on this one signal
     setMaxListeners(0, signal);
-    const informers = new InformerFactory(this.client());
+    // the controllers and their informers run as the controller manager, not as admin
+    const controllerClient = this.controllerClient();
+    const informers = new InformerFactory(this.controllerClient());
     // Cluster validation keeps every secretRef in FEDERATION_SYSTEM_NAMESPACE (422 otherwise)
     this.clusterClients = new ClusterClients(
       informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }),
     );
     const health = new ClusterHealthController({
-      client,
+      client: controllerClient,
       informers,
       clients: this.clusterClients,
       logger: this.log,
       ...(this.opts.health ?? {}),
     });
     const prop = new PropagationController({
-      client,
+      client: controllerClient,
       informers,
       clients: this.clusterClients,
       types: PROPAGATED_TYPES,
@@ -250,7 +272,7 @@ export class FederationControlPlane {
       ...(this.opts.imageGate ? { imageGate: this.opts.imageGate } : {}),
     });
     const cleanup = new ClusterCleanupController({
-      client,
+      client: controllerClient,
       informers,
       clients: this.clusterClients,
       types: PROPAGATED_TYPES,
@@ -258,7 +280,7 @@ export class FederationControlPlane {
       ...(this.opts.sweepPeriodMs !== undefined ? { sweepPeriodMs: this.opts.sweepPeriodMs } : {}),
     });
     const gc = new GarbageCollectorController({
-      client,
+      client: controllerClient,
       informers,
       types: types.map((t) => ({
         gvr: { group: t.group, version: t.version, resource: t.plural },

@@ -3,8 +3,8 @@
  * `system:kube-controller-manager`, `system:node`). Identities: the scheduler runs as
  * `system:kube-scheduler`, the controller manager as `system:kube-controller-manager`, each kubelet
  * as `system:node:<node>` in group `system:nodes`, the cluster DNS as `system:flotilla:cluster-dns`.
- * Today MemberCluster still hands all of them its admin client (`system:masters`); the roles and
- * bindings exist so that a component given its own credentials needs nothing more.
+ * MemberCluster gives each of them a client certificate from the cluster CA with that identity,
+ * so these roles are all a component may do; {@link NodeRestriction} narrows kubelets further.
  */
 import {
   clusterRole,
@@ -14,10 +14,23 @@ import {
   type BootstrapPolicy,
 } from '../../federation/machinery/rbac/index.js';
 
+/** User name of the member scheduler. */
+export const SCHEDULER_USER = 'system:kube-scheduler';
+/** User name of the member controller manager (every controller and its informers). */
+export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
+/** User name of the cluster DNS server. */
+export const CLUSTER_DNS_USER = 'system:flotilla:cluster-dns';
+/** Group of every kubelet. */
+export const NODES_GROUP = 'system:nodes';
+/** Prefix of kubelet user names: `system:node:<nodeName>`. */
+export const NODE_USER_PREFIX = 'system:node:';
+
 const READ = ['get', 'list', 'watch'];
+const WRITE = [...READ, 'create', 'update', 'patch', 'delete'];
 const EVENTS = { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] };
 const LEASES = {
-  verbs: [...READ, 'create', 'update'],
+  // kubelets renew their Lease with a merge patch
+  verbs: [...READ, 'create', 'update', 'patch'],
   apiGroups: ['coordination.k8s.io'],
   resources: ['leases'],
 };
@@ -36,7 +49,7 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
       ]),
       clusterRole('system:kube-controller-manager', [
         {
-          verbs: [...READ, 'create', 'update', 'patch', 'delete'],
+          verbs: WRITE,
           apiGroups: [''],
           resources: ['pods', 'endpoints', 'services', 'namespaces', 'nodes'],
         },
@@ -47,9 +60,31 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
         },
         { verbs: ['create'], apiGroups: [''], resources: ['pods/eviction'] },
         {
-          verbs: [...READ, 'create', 'update', 'patch', 'delete'],
+          verbs: WRITE,
           apiGroups: ['apps'],
-          resources: ['deployments', 'replicasets', 'deployments/status', 'replicasets/status'],
+          resources: [
+            'deployments',
+            'replicasets',
+            'statefulsets',
+            'daemonsets',
+            'controllerrevisions',
+          ],
+        },
+        {
+          verbs: ['update', 'patch'],
+          apiGroups: ['apps'],
+          resources: [
+            'deployments/status',
+            'replicasets/status',
+            'statefulsets/status',
+            'daemonsets/status',
+          ],
+        },
+        { verbs: WRITE, apiGroups: ['batch'], resources: ['jobs', 'cronjobs'] },
+        {
+          verbs: ['update', 'patch'],
+          apiGroups: ['batch'],
+          resources: ['jobs/status', 'cronjobs/status'],
         },
         EVENTS,
         LEASES,
@@ -61,7 +96,8 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
       clusterRole('system:node', [
         { verbs: [...READ, 'create', 'update', 'patch'], apiGroups: [''], resources: ['nodes'] },
         { verbs: ['update', 'patch'], apiGroups: [''], resources: ['nodes/status'] },
-        { verbs: [...READ, 'delete'], apiGroups: [''], resources: ['pods'] },
+        // patch: the host-port annotation (NodeRestriction: only pods bound to this node)
+        { verbs: [...READ, 'patch', 'delete'], apiGroups: [''], resources: ['pods'] },
         { verbs: ['update', 'patch'], apiGroups: [''], resources: ['pods/status'] },
         { verbs: ['get'], apiGroups: [''], resources: ['configmaps', 'secrets', 'services'] },
         EVENTS,
@@ -73,19 +109,19 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
     ],
     clusterRoleBindings: [
       clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [
-        userSubject('system:kube-scheduler'),
+        userSubject(SCHEDULER_USER),
       ]),
       clusterRoleBinding('system:kube-controller-manager', 'system:kube-controller-manager', [
-        userSubject('system:kube-controller-manager'),
+        userSubject(CONTROLLER_MANAGER_USER),
       ]),
       clusterRoleBinding(
         'system:controller:generic-garbage-collector',
         'system:controller:generic-garbage-collector',
-        [userSubject('system:kube-controller-manager')],
+        [userSubject(CONTROLLER_MANAGER_USER)],
       ),
-      clusterRoleBinding('system:node', 'system:node', [groupSubject('system:nodes')]),
+      clusterRoleBinding('system:node', 'system:node', [groupSubject(NODES_GROUP)]),
       clusterRoleBinding('system:flotilla:cluster-dns', 'system:flotilla:cluster-dns', [
-        userSubject('system:flotilla:cluster-dns'),
+        userSubject(CLUSTER_DNS_USER),
       ]),
     ],
     roles: [],

@@ -48,7 +48,15 @@ import { ClusterIpRepairController } from './cluster-ip-repair.js';
 import type { ClusterDns, ClusterDnsFactory } from './cluster-dns.js';
 import { evictionHandler } from './eviction-handler.js';
 import { servedTypes } from './served-types.js';
-import { memberBootstrapPolicy } from './member-bootstrap-policy.js';
+import {
+  CLUSTER_DNS_USER,
+  CONTROLLER_MANAGER_USER,
+  memberBootstrapPolicy,
+  NODE_USER_PREFIX,
+  NODES_GROUP,
+  SCHEDULER_USER,
+} from './member-bootstrap-policy.js';
+import { NodeRestriction } from './node-restriction.js';
 
 /** Options for {@link MemberCluster}. */
 export interface MemberClusterOptions extends DataProtectionOptions {
@@ -113,8 +121,10 @@ export class MemberCluster {
   readonly cert: ServingCert & { clientCa: string };
   /** Authentication: the cluster CA, service-account token signer, TokenRequest, whoami. */
   readonly auth: ClusterAuthentication;
-  /** Client certificate of `admin` (group system:masters), used by kubeconfig and components. */
+  /** Client certificate of `admin` (group system:masters): kubeconfig, tests and start-up. */
   readonly adminCert: ClientCert;
+  /** Component certificates by user name, issued once (they survive stop/start). */
+  private readonly componentCerts = new Map<string, ClientCert>();
   /** `host:port` of the cluster DNS, when a DNS factory was given (set by start). */
   dnsAddress: { host: string; port: number } | undefined;
   private server: ApiServer | undefined;
@@ -123,6 +133,8 @@ export class MemberCluster {
   /** RBAC of the API server (roles, bindings, access reviews); set by start. */
   private rbac: Rbac | undefined;
   private abort: AbortController | undefined;
+  /** Uid of the kube-system namespace: the id kubelets label containers with. */
+  private clusterId = '';
   private running: Promise<unknown>[] = [];
   private readonly kubelets = new Map<
     string,
@@ -163,12 +175,30 @@ export class MemberCluster {
 
   /** A client with admin rights on this cluster (closed by stop). */
   client(): RestClient {
+    return this.clientAs(this.adminCert, `flotilla-member/${this.opts.name}`);
+  }
+
+  /**
+   * A client of a component's own identity (closed by stop): a client certificate from the
+   * cluster CA, so the component can do only what its roles in {@link memberBootstrapPolicy}
+   * grant, e.g. `componentClient('system:kube-scheduler')`.
+   */
+  componentClient(user: string, groups: readonly string[] = []): RestClient {
+    let cert = this.componentCerts.get(user);
+    if (!cert) {
+      cert = this.auth.clientCert(user, groups);
+      this.componentCerts.set(user, cert);
+    }
+    return this.clientAs(cert, `flotilla-member/${this.opts.name} ${user}`);
+  }
+
+  private clientAs(cert: ClientCert, userAgent: string): RestClient {
     const c = new RestClient({
       server: this.url,
-      certData: this.adminCert.cert,
-      keyData: this.adminCert.key,
+      certData: cert.cert,
+      keyData: cert.key,
       caData: this.cert.cert,
-      userAgent: `flotilla-member/${this.opts.name}`,
+      userAgent,
     });
     this.clients.push(c);
     return c;
@@ -187,13 +217,19 @@ export class MemberCluster {
     const types = servedTypes(alloc);
     const rbac = new Rbac({ storage, servedTypes: types, policy: memberBootstrapPolicy() });
     this.rbac = rbac;
+    const pods = podType as unknown as ResourceType;
+    // kubelets: RBAC, then only their own Node, Lease and pods
+    const authorizer = new NodeRestriction({
+      inner: rbac.authorizer,
+      getPod: (ns, name) => this.server?.registry.get(pods, ns, name),
+    });
     this.audit = auditOptions(this.opts);
     this.server = new ApiServer({
       storage,
       resources: [...types, ...rbac.resourceTypes],
       ...(this.audit ? { audit: this.audit } : {}),
       authenticator: this.auth.authenticator,
-      authorizer: rbac.authorizer,
+      authorizer,
       tls: this.cert,
       ready: async () => {
         await storage.currentRevision();
@@ -203,7 +239,6 @@ export class MemberCluster {
     this.auth.install(this.server);
     rbac.install(this.server);
     await rbac.start();
-    const pods = podType as unknown as ResourceType;
     this.server.registerSubresource(pods, 'binding', bindingHandler);
     this.server.registerSubresource(pods, 'eviction', evictionHandler);
     this.server.registerSubresource(
@@ -218,26 +253,33 @@ export class MemberCluster {
       if (s.spec.clusterIP) alloc.reserve(s.spec.clusterIP);
     }
     await this.ensureNamespaces(client);
+    // the cluster id kubelets label their containers with (stable across restarts: it is stored)
+    this.clusterId = (await client.resource(NAMESPACES).get('kube-system')).metadata.uid ?? '';
     this.abort = new AbortController();
     const signal = this.abort.signal;
     // every informer, controller and kubelet listens on this one signal
     setMaxListeners(0, signal);
-    const informers = new InformerFactory(this.client());
+    // each component under its own identity (least privilege); admin only for the set-up above
+    const cmClient = this.componentClient(CONTROLLER_MANAGER_USER);
+    const informers = new InformerFactory(this.componentClient(CONTROLLER_MANAGER_USER));
     const now = (): Date => new Date();
     const recorder = new EventRecorder({
-      client,
+      client: cmClient,
       component: 'controller-manager',
       logger: this.log,
       now,
     });
-    const ctx: ControllerContext = { client, informers, logger: this.log, now, recorder };
+    const ctx: ControllerContext = { client: cmClient, informers, logger: this.log, now, recorder };
     const manager = memberControllerManager(
       ctx,
       this.opts.nodeLifecycle ? { nodeLifecycle: this.opts.nodeLifecycle } : {},
     );
     const repair = new ClusterIpRepairController({ informers, allocator: alloc, logger: this.log });
     informers.start(signal);
-    const scheduler = new Scheduler({ client: this.client(), logger: this.log });
+    const scheduler = new Scheduler({
+      client: this.componentClient(SCHEDULER_USER),
+      logger: this.log,
+    });
     this.runtime ??=
       this.opts.runtime === 'docker'
         ? new DockerRuntime({
@@ -253,7 +295,7 @@ export class MemberCluster {
     );
     if (this.opts.dns) {
       this.dns = this.opts.dns({
-        client: this.client(),
+        client: this.componentClient(CLUSTER_DNS_USER),
         host: this.opts.host ?? '127.0.0.1',
         port: this.opts.dnsPort ?? 0,
         clusterDomain: this.opts.clusterDomain ?? 'cluster.local',
@@ -276,8 +318,9 @@ export class MemberCluster {
     };
     parent.addEventListener('abort', onAbort);
     const kubelet = new Kubelet({
-      client: this.client(),
+      client: this.componentClient(`${NODE_USER_PREFIX}${nodeName}`, [NODES_GROUP]),
       nodeName,
+      clusterId: this.clusterId,
       nodeAddress: this.nodeAddress(i),
       runtime: this.runtime ?? new HollowRuntime(),
       labels: { 'flotilla.io/cluster': this.opts.name, ...(this.opts.nodeLabels ?? {}) },

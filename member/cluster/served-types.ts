@@ -2,13 +2,15 @@ import type { StatusCause } from '../../federation/apis/meta.js';
 import type { ResourceType } from '../../federation/machinery/resource-type.js';
 import { memberResourceTypes, serviceType, type Service } from '../apis/index.js';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.js';
+import { restrictKubeletCreates } from './node-restriction.js';
 
 /** The registry's own name rule (DNS-1123 subdomain); a name failing it is refused after `validate`. */
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const badName = (name: string): boolean => name.length > 253 || !DNS1123_SUBDOMAIN.test(name);
 
 /**
- * memberResourceTypes, with a Service strategy that allocates ClusterIPs from `alloc`.
+ * memberResourceTypes, with a Service strategy that allocates ClusterIPs from `alloc` and Node
+ * and Lease creates held to the kubelet's own name ({@link restrictKubeletCreates}).
  *
  * The generic registry calls `defaults` and then `validate` on the same object, so the address
  * `defaults` allocated for a write is known in `validate`: an update that omits `spec.clusterIP`
@@ -47,5 +49,7 @@ export function servedTypes(alloc: ClusterIpAllocator): ResourceType[] {
       return causes;
     },
   };
-  return memberResourceTypes.map((t) => (t.plural === 'services' && t.group === '' ? svcType : t));
+  return memberResourceTypes.map((t) =>
+    t.plural === 'services' && t.group === '' ? svcType : restrictKubeletCreates(t),
+  );
 }
