@@ -16,6 +16,8 @@ export DOCKER_HOST=unix://${FLOTILLA_DOCKER_ROOT:-/var/lib/flotilla-docker}/dock
 dev=$(sed -n 's/^dev=//p' "$state/registries")
 prod=$(sed -n 's/^prod=//p' "$state/registries")
 realm=$(sed -n 's/^token-realm=//p' "$state/registries")
+# the registries and the token realm serve https with the set-up's CA (entries above are host:port)
+ca=$(sed -n 's/^ca-file=//p' "$state/registries")
 alice_pw=$(sed -n 's/^alice=//p' "$state/registry-users")
 # alice's registry login goes to a client config of its own, not to the caller's ~/.docker
 export DOCKER_CONFIG=$state/docker-alice
@@ -62,10 +64,10 @@ registry --context federation status "$request"
 [ "$phase" = Succeeded ] || { echo "error: promotion is $phase after 60 s" >&2; exit 1; }
 
 # prod serves nobody anonymously: a pull token from Flotilla's token endpoint, as alice
-token=$(curl -sf -u "alice:$alice_pw" "$realm?service=prod&scope=repository:app/web:pull" |
+token=$(curl -sf --cacert "$ca" -u "alice:$alice_pw" "$realm?service=prod&scope=repository:app/web:pull" |
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-served=$(curl -sI -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+served=$(curl -sI --cacert "$ca" -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
   -H "Authorization: Bearer $token" \
-  "http://$prod/v2/app/web/manifests/$digest" | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: \(sha256:[0-9a-f]*\).*/\1/p')
+  "https://$prod/v2/app/web/manifests/$digest" | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: \(sha256:[0-9a-f]*\).*/\1/p')
 echo "prod serves app/web@$served"
 [ "$served" = "$digest" ] || { echo "error: prod digest $served differs from $digest" >&2; exit 1; }

@@ -8,6 +8,7 @@ export { approvalHandler } from './controllers/approval-handler.js';
 export {
   credentialsFromSecret,
   ociClientForRegistry,
+  registryCa,
   type RegistryCredentials,
 } from './credentials/registry-clients.js';
 export { globMatch, findPolicy, targetsFor } from './controllers/policy-match.js';

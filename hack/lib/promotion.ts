@@ -3,7 +3,8 @@
  * (notification receiver, promotion controller, bullmq replicator on the given redis), the
  * registry token endpoint and one real docker-registry per environment, each with token auth
  * (`docker login` with a Flotilla user name and API token), posting push notifications with its
- * own shared secret, and registered as a Registry object. Used by hack/local-up.ts and the
+ * own shared secret, and registered as a Registry object; with `tls`, all of it over https with a CA
+ * made here (the Registry objects carry it as `caBundle`). Used by hack/local-up.ts and the
  * registry e2e tests; replication policies stay the caller's.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,7 +26,12 @@ import {
   type RegistryAccessRule,
   type RegistryActors,
 } from '../../registry/index.js';
-import { startRegistry, type RegistryService } from './services.js';
+import {
+  makeRegistryTls,
+  startRegistry,
+  type RegistryService,
+  type RegistryTls,
+} from './registry-service.js';
 
 /** Options for {@link startPromotion}. */
 export interface PromotionSetupOptions {
@@ -54,6 +60,12 @@ export interface PromotionSetupOptions {
   replicator?: PromotionServiceOptions['replicator'];
   /** Where registry logs go (`<env>.log`); default: each registry's data folder. */
   logDir?: string;
+  /**
+   * Serve the registries, the token realm and the notification receiver over https with one
+   * serving certificate for 127.0.0.1 (`true`: from a new CA); the Registry objects carry the CA
+   * as `caBundle`. @defaultValue false (plain HTTP on loopback)
+   */
+  tls?: boolean | RegistryTls;
 }
 
 /** A running promotion setup. */
@@ -61,6 +73,8 @@ export interface PromotionSetup {
   service: PromotionService;
   tokens: RegistryTokenServer;
   registries: Record<string, RegistryService>;
+  /** The CA (PEM) of the registries, token realm and receiver, when started with `tls`. */
+  ca?: string;
   /** The user name the replicator pushes as. */
   workerUser: string;
   stop(): Promise<void>;
@@ -105,7 +119,10 @@ export async function startPromotion(opts: PromotionSetupOptions): Promise<Promo
   // and only to the ones started here (their URLs are added below, before any copy can run)
   const workerPassword = randomBytes(16).toString('hex');
   const workerRegistries: string[] = [];
+  const tls = opts.tls === true ? makeRegistryTls() : opts.tls || undefined;
+  const serving = tls ? { cert: tls.cert, key: tls.key } : undefined;
   const tokens = new RegistryTokenServer({
+    ...(serving ? { tls: serving } : {}),
     authenticator: new UnionAuthenticator([
       opts.authenticator ?? opts.fed.auth.authenticator,
       // a password is looked up like a bearer token, so name → password becomes password → name
@@ -124,6 +141,7 @@ export async function startPromotion(opts: PromotionSetupOptions): Promise<Promo
   const service = new PromotionService({
     client: opts.fed.client(opts.systemToken),
     redis: opts.redis,
+    ...(serving ? { notificationTls: serving } : {}),
     replicator: {
       credentials: { username: workerUser, password: workerPassword, registries: workerRegistries },
       ...(opts.replicator ?? {}),
@@ -143,6 +161,7 @@ export async function startPromotion(opts: PromotionSetupOptions): Promise<Promo
         rootCertBundle: tokens.issuer.certificate,
       },
       ...(opts.logDir ? { logFile: join(opts.logDir, `${env}.log`) } : {}),
+      ...(tls ? { tls } : {}),
     });
     registries[env] = r;
     workerRegistries.push(r.url);
@@ -150,13 +169,19 @@ export async function startPromotion(opts: PromotionSetupOptions): Promise<Promo
       apiVersion: 'registry.flotilla.io/v1alpha1',
       kind: 'Registry',
       metadata: { name: env },
-      spec: { url: r.url, environment: env },
+      // base64 PEM, as Kubernetes carries caBundle: the replicator and the image gate verify with it
+      spec: {
+        url: r.url,
+        environment: env,
+        ...(tls ? { caBundle: Buffer.from(tls.ca).toString('base64') } : {}),
+      },
     });
   }
   return {
     service,
     tokens,
     registries,
+    ...(tls ? { ca: tls.ca } : {}),
     workerUser,
     stop: async () => {
       await service.stop();

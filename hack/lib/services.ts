@@ -1,56 +1,28 @@
 /**
  * Starts the real system services Flotilla depends on (etcd, redis-server, docker-registry, dockerd)
- * on 127.0.0.1 with temporary data directories. Used by test/support (integration and e2e tests),
+ * on 127.0.0.1 with temporary data directories (docker-registry: hack/lib/registry-service.ts). Used by test/support (integration and e2e tests),
  * by the benchmarks, and by hack/local-up.ts. Every function fails with a clear message when the
  * binary is missing (run `npm run setup`), never silently.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeEtcdPki } from './etcd-pki.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort, waitFor } from './ports.js';
+import { httpOk, requireBinary, tempDir, type RunningService } from './service-util.js';
 
-/** A started service. */
-export interface RunningService {
-  stop(): Promise<void>;
-}
-
-function requireBinary(name: string): string {
-  for (const dir of [
-    '/usr/local/sbin',
-    '/usr/local/bin',
-    '/usr/sbin',
-    '/usr/bin',
-    '/sbin',
-    '/bin',
-  ]) {
-    const p = join(dir, name);
-    if (existsSync(p)) return p;
-  }
-  throw new Error(`${name} is not installed: run \`npm run setup\` (apt-get installs it)`);
-}
-
-function httpOk(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 500) < 500);
-    });
-    req.on('error', () => {
-      resolve(false);
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
-}
+export { tempDir, type RunningService } from './service-util.js';
+// the registry launcher lives in its own module; these names stay importable from here
+export {
+  makeRegistryTls,
+  startRegistry,
+  type RegistryOptions,
+  type RegistryService,
+  type RegistryTls,
+} from './registry-service.js';
 
 function tcpOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -62,13 +34,6 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
       resolve(false);
     });
   });
-}
-
-/** Creates a fresh temporary directory under the OS temp dir (or `base`). */
-export function tempDir(prefix: string, base?: string): string {
-  const root = base ?? tmpdir();
-  mkdirSync(root, { recursive: true });
-  return mkdtempSync(join(root, `${prefix}-`));
 }
 
 /** A running etcd. */
@@ -90,24 +55,6 @@ export interface EtcdOptions {
   tls?: boolean;
   /** Where the TLS certificates go. @defaultValue a new temporary folder */
   tlsDir?: string;
-}
-
-/** GET over HTTPS with a client certificate; true on any answer below 500. */
-function httpsOk(url: string, tls: { ca: string; cert: string; key: string }): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpsRequest(url, { method: 'GET', timeout: 1000, ...tls }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 500) < 500);
-    });
-    req.on('error', () => {
-      resolve(false);
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
 }
 
 /** Starts a single-member etcd on 127.0.0.1 (client TLS with client-cert auth when `tls`). */
@@ -160,7 +107,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdService> {
   });
   await waitFor('etcd to become healthy', async () => {
     if (!proc.running) throw new Error(`etcd exited; see ${proc.logFile}`);
-    return pki ? httpsOk(`${endpoint}/health`, pki.client) : httpOk(`${endpoint}/health`);
+    return httpOk(`${endpoint}/health`, pki?.client);
   });
   return {
     endpoint,
@@ -228,129 +175,6 @@ export async function startRedis(
     url: `redis://127.0.0.1:${String(port)}`,
     stop: async () => {
       await proc.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A running CNCF Distribution registry (Debian `docker-registry`). */
-export interface RegistryService extends RunningService {
-  /** `127.0.0.1:<port>` — the host part of image references. */
-  host: string;
-  port: number;
-  url: string;
-  dataDir: string;
-  /** Restart on the same port and storage (for "registry down mid-copy" tests). */
-  restart(): Promise<void>;
-  /** Stop without removing storage. */
-  kill(): Promise<void>;
-  start(): Promise<void>;
-}
-
-/** Options for {@link startRegistry}. */
-export interface RegistryOptions {
-  /** URL that receives Distribution push notifications. */
-  notifyUrl?: string;
-  /** Headers sent with every notification (e.g. the receiver's shared-secret Authorization). */
-  notifyHeaders?: Record<string, string>;
-  /** htpasswd file content for basic auth (bcrypt entries). */
-  htpasswd?: string;
-  /**
-   * Bearer-token auth (`auth.token`): tokens from `realm`, for audience `service`, signed by
-   * `issuer` with a key whose certificate is in `rootCertBundle` (PEM).
-   */
-  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
-  port?: number;
-  logFile?: string;
-}
-
-/** Starts a docker-registry (Distribution v2) on 127.0.0.1 with filesystem storage and deletes enabled. */
-export async function startRegistry(opts: RegistryOptions = {}): Promise<RegistryService> {
-  const bin = requireBinary('docker-registry');
-  const dir = tempDir('flotilla-registry');
-  const port = opts.port ?? (await freePort());
-  const storage = join(dir, 'storage');
-  mkdirSync(storage, { recursive: true });
-  const lines = [
-    'version: 0.1',
-    'log:',
-    '  level: warn',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${storage}`,
-    '  delete:',
-    '    enabled: true',
-    'http:',
-    `  addr: 127.0.0.1:${String(port)}`,
-    '  headers:',
-    '    X-Content-Type-Options: [nosniff]',
-  ];
-  if (opts.htpasswd !== undefined) {
-    writeFileSync(join(dir, 'htpasswd'), opts.htpasswd);
-    lines.push('auth:', '  htpasswd:', '    realm: flotilla', `    path: ${join(dir, 'htpasswd')}`);
-  } else if (opts.token !== undefined) {
-    writeFileSync(join(dir, 'token-ca.pem'), opts.token.rootCertBundle);
-    lines.push(
-      'auth:',
-      '  token:',
-      `    realm: ${opts.token.realm}`,
-      `    service: ${opts.token.service}`,
-      `    issuer: ${opts.token.issuer}`,
-      `    rootcertbundle: ${join(dir, 'token-ca.pem')}`,
-    );
-  }
-  if (opts.notifyUrl !== undefined) {
-    lines.push(
-      'notifications:',
-      '  endpoints:',
-      '    - name: flotilla',
-      `      url: ${opts.notifyUrl}`,
-      '      timeout: 2s',
-      '      threshold: 5',
-      '      backoff: 1s',
-    );
-    const headers = Object.entries(opts.notifyHeaders ?? {});
-    if (headers.length > 0) {
-      lines.push(
-        '      headers:',
-        ...headers.map(([k, v]) => `        ${k}: [${JSON.stringify(v)}]`),
-      );
-    }
-  }
-  const config = join(dir, 'config.yml');
-  // the notification secret is in the config: readable by its owner only
-  writeFileSync(config, `${lines.join('\n')}\n`, { mode: 0o600 });
-  const url = `http://127.0.0.1:${String(port)}`;
-  let proc: ManagedProcess | undefined;
-  const start = async (): Promise<void> => {
-    const p = new ManagedProcess({
-      command: bin,
-      args: ['serve', config],
-      logFile: opts.logFile ?? join(dir, 'registry.log'),
-    });
-    proc = p;
-    await waitFor('docker-registry to serve /v2/', async () => {
-      if (!p.running) throw new Error(`docker-registry exited; see ${p.logFile}`);
-      return httpOk(`${url}/v2/`);
-    });
-  };
-  await start();
-  const kill = async (): Promise<void> => {
-    await proc?.stop();
-  };
-  return {
-    host: `127.0.0.1:${String(port)}`,
-    port,
-    url,
-    dataDir: dir,
-    start,
-    kill,
-    restart: async () => {
-      await kill();
-      await start();
-    },
-    stop: async () => {
-      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../federation/machinery/errors/index.js';
-import { isSystemUser, promotionRequestType, type PromotionRequest } from './registry-types.js';
+import {
+  caBundlePem,
+  isSystemUser,
+  promotionRequestType,
+  registryType,
+  type PromotionRequest,
+  type Registry,
+} from './registry-types.js';
 
 const pending = (): PromotionRequest => ({
   apiVersion: 'registry.flotilla.io/v1alpha1',
@@ -53,5 +60,32 @@ describe('PromotionRequest update admission', () => {
     expect(isSystemUser('system:x')).toBe(true);
     expect(isSystemUser('alice')).toBe(false);
     expect(isSystemUser(undefined)).toBe(false);
+  });
+});
+
+describe('Registry caBundle', () => {
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const reg = (spec: Partial<Registry['spec']>): Registry => ({
+    apiVersion: 'registry.flotilla.io/v1alpha1',
+    kind: 'Registry',
+    metadata: { name: 'prod' },
+    spec: { url: 'https://127.0.0.1:5000', environment: 'prod', ...spec },
+  });
+  const fields = (r: Registry): string[] =>
+    (registryType.validate?.(r, undefined) ?? []).map((c) => c.field ?? '');
+
+  it('takes base64-encoded PEM (as Kubernetes caBundle fields) or the PEM text', () => {
+    expect(caBundlePem(Buffer.from(pem).toString('base64'))).toBe(pem);
+    expect(caBundlePem(pem)).toBe(pem);
+    expect(fields(reg({ caBundle: Buffer.from(pem).toString('base64') }))).toEqual([]);
+    expect(fields(reg({ caBundle: pem }))).toEqual([]);
+  });
+
+  it('refuses a bundle without certificates, with http://, or next to a caBundleRef', () => {
+    expect(fields(reg({ caBundle: 'bm90IGEgY2VydA==' }))).toContain('spec.caBundle');
+    expect(fields(reg({ caBundle: pem, url: 'http://127.0.0.1:5000' }))).toContain('spec.url');
+    expect(
+      fields(reg({ caBundle: pem, caBundleRef: { kind: 'Secret', namespace: 'n', name: 'ca' } })),
+    ).toContain('spec.caBundleRef');
   });
 });

@@ -18,7 +18,21 @@ export interface Registry extends KubeObject {
      * or `.dockerconfigjson` (the `auths` entry for the registry's host).
      */
     credentialsSecretRef?: { namespace: string; name: string };
+    /**
+     * CA certificates (PEM) the registry's https certificate (and its token realm's) is verified
+     * against instead of the system store; base64-encoded PEM, as Kubernetes' `caBundle` fields
+     * are (`[]byte` in JSON), or the PEM text itself. Only with an `https://` URL.
+     */
+    caBundle?: string;
+    /** The same, read from a Secret or ConfigMap key (`ca.crt` unless `key` says otherwise). */
+    caBundleRef?: { kind: 'Secret' | 'ConfigMap'; namespace: string; name: string; key?: string };
   };
+}
+
+/** The PEM text of a `caBundle` value (base64-encoded PEM, or PEM as it is). */
+export function caBundlePem(caBundle: string): string {
+  const text = caBundle.trimStart();
+  return text.startsWith('-----BEGIN') ? text : Buffer.from(caBundle, 'base64').toString('utf8');
 }
 
 /** Which images move between two registries, and whether someone must approve. */
@@ -102,6 +116,37 @@ export const registryType: ResourceType<Registry> = {
       });
     }
     if (!r.spec?.environment) out.push(req('spec.environment'));
+    const { caBundle, caBundleRef } = r.spec ?? {};
+    if (caBundle !== undefined && !caBundlePem(caBundle).includes('-----BEGIN CERTIFICATE-----')) {
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.caBundle',
+        message: 'must be PEM certificates (base64-encoded or as text)',
+      });
+    }
+    if (caBundle !== undefined && caBundleRef !== undefined) {
+      out.push({
+        reason: 'FieldValueForbidden',
+        field: 'spec.caBundleRef',
+        message: 'set caBundle or caBundleRef, not both',
+      });
+    }
+    if (caBundleRef !== undefined && !['Secret', 'ConfigMap'].includes(caBundleRef.kind)) {
+      out.push({
+        reason: 'FieldValueNotSupported',
+        field: 'spec.caBundleRef.kind',
+        message: 'Secret or ConfigMap',
+      });
+    }
+    // a CA only means something for TLS: accepting it with http:// would suggest a protection
+    // that the plain connection does not have
+    if ((caBundle ?? caBundleRef) !== undefined && !r.spec.url.startsWith('https://')) {
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.url',
+        message: 'must be https:// when a caBundle is set',
+      });
+    }
     return out;
   },
   printerColumns: [

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Authenticator } from '../../federation/machinery/auth/authenticator.js';
 import type { UserInfo } from '../../federation/machinery/auth/user-info.js';
 import { freePort } from '../../federation/machinery/util/free-port.js';
@@ -27,6 +28,11 @@ export interface RegistryTokenServerOptions {
   authenticator: Authenticator;
   rules: readonly RegistryAccessRule[];
   issuer?: RegistryTokenIssuer;
+  /**
+   * Serve https with this certificate chain and key (PEM): `docker login` and every client send
+   * their password to the realm, which must not cross even loopback in clear text.
+   */
+  tls?: { cert: string; key: string };
 }
 
 async function allows(who: RegistryActors, user: UserInfo): Promise<boolean> {
@@ -61,7 +67,7 @@ export class RegistryTokenServer {
   readonly issuer: RegistryTokenIssuer;
   private readonly opts: RegistryTokenServerOptions;
   private server: Server | undefined;
-  /** `http://127.0.0.1:<port>/token`, the registries' `auth.token.realm`. */
+  /** `http(s)://127.0.0.1:<port>/token`, the registries' `auth.token.realm`. */
   realm = '';
 
   constructor(opts: RegistryTokenServerOptions) {
@@ -147,14 +153,16 @@ export class RegistryTokenServer {
   /** Listens on 127.0.0.1; resolves to the realm URL. */
   async start(port = 0): Promise<string> {
     const p = port || (await freePort());
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
-    });
+    };
+    const tls = this.opts.tls;
+    this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
     await new Promise<void>((resolve) => this.server?.listen(p, '127.0.0.1', () => resolve()));
-    this.realm = `http://127.0.0.1:${String(p)}/token`;
+    this.realm = `${tls ? 'https' : 'http'}://127.0.0.1:${String(p)}/token`;
     return this.realm;
   }
 

@@ -1,7 +1,11 @@
 import type { KubeObject } from '../../federation/apis/meta.js';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import { REGISTRIES, type Registry } from '../apis/registry-types.js';
-import { ociClientForRegistry, type RegistryCredentials } from '../credentials/registry-clients.js';
+import {
+  ociClientForRegistry,
+  registryCa,
+  type RegistryCredentials,
+} from '../credentials/registry-clients.js';
 import { OciClient } from '../oci/oci-client.js';
 
 /** Thrown when a workload names an image digest that was not promoted to the cluster's environment registry. */
@@ -50,11 +54,15 @@ export function createImageGate(
     const target = registries.find((r) => r.spec.environment === env);
     if (!target) return obj;
     const hosts = new Set(registries.map((r) => new URL(r.spec.url).host));
-    // the environment registry may require credentials (spec.credentialsSecretRef)
-    const oci =
-      !target.spec.credentialsSecretRef && credentials
-        ? new OciClient({ url: target.spec.url, ...credentials })
-        : await ociClientForRegistry(client, target);
+    // the environment registry may require credentials (spec.credentialsSecretRef); its https
+    // certificate is verified against its caBundle either way
+    let oci: OciClient;
+    if (!target.spec.credentialsSecretRef && credentials) {
+      const ca = await registryCa(client, target);
+      oci = new OciClient({ url: target.spec.url, ...credentials, ...(ca ? { ca } : {}) });
+    } else {
+      oci = await ociClientForRegistry(client, target);
+    }
     const out = structuredClone(obj);
     for (const c of containersOf(out)) {
       const m = /^([^/]+)\/(.+)@(sha256:[a-f0-9]{64})$/.exec(c.image);

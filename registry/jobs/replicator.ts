@@ -10,7 +10,11 @@ import {
 } from 'cockatiel';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import { type PromotionRequest, type Registry } from '../apis/registry-types.js';
-import { ociClientForRegistry, type RegistryCredentials } from '../credentials/registry-clients.js';
+import {
+  ociClientForRegistry,
+  registryCa,
+  type RegistryCredentials,
+} from '../credentials/registry-clients.js';
 import { PromotionRefusedError } from '../errors/promotion-refused-error.js';
 import { RegistryCredentialsError } from '../errors/registry-credentials-error.js';
 import { RegistryHttpError } from '../errors/registry-http-error.js';
@@ -133,8 +137,10 @@ export class Replicator {
       const known = await Promise.all(own.registries.map((u) => registryEndpoint(u)));
       if (known.includes(endpoint)) {
         const { username, password, token } = own;
+        const ca = await registryCa(this.opts.client, r);
         return new OciClient({
           url: r.spec.url,
+          ...(ca ? { ca } : {}),
           userAgent: REPLICATOR_USER_AGENT,
           ...(username !== undefined ? { username } : {}),
           ...(password !== undefined ? { password } : {}),

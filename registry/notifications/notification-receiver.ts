@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
 import { AlreadyExistsError } from '../../federation/machinery/errors/index.js';
 import { freePort } from '../../federation/machinery/util/free-port.js';
@@ -78,8 +79,8 @@ function readBounded(
 }
 
 /**
- * Receives Distribution push notifications at `POST /notify/<registry>` (plain HTTP on loopback,
- * as docker-registry 2.8 posts) and creates a PromotionRequest for every target a
+ * Receives Distribution push notifications at `POST /notify/<registry>` (https with `tls`, so the
+ * shared secrets do not cross loopback in clear text; plain HTTP without) and creates a PromotionRequest for every target a
  * ReplicationPolicy names, with the pusher (`actor.name`, authenticated by the registry's token
  * auth) as requester. Each registry authenticates with its own shared secret
  * (`Authorization: Bearer <secretFor(registry)>`, set in the registry's notification headers):
@@ -145,16 +146,21 @@ export class NotificationReceiver {
     res.writeHead(200).end();
   }
 
-  async start(port = 0): Promise<string> {
+  /**
+   * Listens on 127.0.0.1 (https with `tls`: a certificate chain and key, PEM); resolves to the
+   * base URL.
+   */
+  async start(port = 0, tls?: { cert: string; key: string }): Promise<string> {
     const p = port || (await freePort());
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.serve(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
-    });
+    };
+    this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
     await new Promise<void>((resolve) => this.server?.listen(p, '127.0.0.1', () => resolve()));
-    this.url = `http://127.0.0.1:${String(p)}`;
+    this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${String(p)}`;
     return this.url;
   }
 

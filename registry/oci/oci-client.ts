@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError } from '../errors/digest-mismatch-error.js';
 import { RegistryHttpError } from '../errors/registry-http-error.js';
+import { nodeFetch, streamExchange, type StreamedResponse } from './node-transport.js';
 
 /** Manifest media types Flotilla copies. */
 export const MANIFEST_TYPES = [
@@ -25,7 +24,12 @@ export interface OciClientOptions {
   token?: string;
   /** Sent on every request; the replicator uses it to recognise its own pushes in notifications. */
   userAgent?: string;
-  /** HTTP implementation (unit tests pass a fake). @defaultValue globalThis.fetch */
+  /**
+   * CA certificates (PEM) that https requests to the registry and its token realm are verified
+   * against instead of the system store (`Registry.spec.caBundle`).
+   */
+  ca?: string;
+  /** HTTP implementation (unit tests pass a fake). @defaultValue node:http(s) with `ca` */
   fetch?: typeof fetch;
 }
 
@@ -36,83 +40,11 @@ export interface Manifest {
   digest: string;
 }
 
-/**
- * Keep-alive connection pools for streamed blob transfers, shared by every client so concurrent
- * layers and successive copies reuse sockets. Idle sockets are closed after 4 s (before typical
- * server and proxy idle timeouts, so a reused socket is not one the server already dropped).
- */
-const AGENT_OPTIONS = {
-  keepAlive: true,
-  maxSockets: 32,
-  timeout: 4000,
-  // 1 MiB socket write buffers: a piped blob body pauses for backpressure a few times per layer
-  // instead of after nearly every 64 KiB read (hundreds of pause/drain cycles per 8 MiB)
-  writableHighWaterMark: 1 << 20,
-};
-const AGENTS = { http: new HttpAgent(AGENT_OPTIONS), https: new HttpsAgent(AGENT_OPTIONS) };
-
-/** Redirects followed by a streamed body-less request. */
-const MAX_REDIRECTS = 5;
-
-/** A response whose body is a Node stream (the streamed blob path). */
-interface StreamedResponse {
-  status: number;
-  headers: Headers;
-  body: Readable;
-  /** Tears the exchange down: the request body (if still being sent), the socket, the response. */
-  abort(): void;
-}
-
 /** A refused streamed upload, handed back so the caller can answer the challenge and start over. */
 interface Challenged {
   res: StreamedResponse;
   path: string;
   auth: string | undefined;
-}
-
-/** Web `Headers` of a node:http response. */
-function headersOf(res: IncomingMessage): Headers {
-  const h = new Headers();
-  for (const [k, v] of Object.entries(res.headers)) {
-    if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-  }
-  return h;
-}
-
-/**
- * One node:http(s) exchange on the shared keep-alive agents; `body` is piped into the request
- * (backpressure-aware) and a failing body aborts it. Resolves on the response headers, which may
- * arrive before the body is sent (an early refusal); the caller then calls `abort`.
- */
-function nodeExchange(
-  method: string,
-  url: URL,
-  headers: Record<string, string>,
-  body?: Readable,
-): Promise<StreamedResponse> {
-  return new Promise((resolve, reject) => {
-    const https = url.protocol === 'https:';
-    const req = (https ? httpsRequest : httpRequest)(url, {
-      method,
-      headers,
-      agent: https ? AGENTS.https : AGENTS.http,
-    });
-    const abort = (): void => {
-      body?.unpipe(req);
-      body?.destroy();
-      req.destroy();
-    };
-    req.once('response', (res) => {
-      resolve({ status: res.statusCode ?? 0, headers: headersOf(res), body: res, abort });
-    });
-    req.on('error', reject);
-    if (body === undefined) {
-      req.end();
-      return;
-    }
-    body.on('error', (err) => req.destroy(err));
-    body.pipe(req);
-  });
 }
 
 /** sha256 digest string of bytes. */
@@ -142,8 +74,9 @@ function challengeParams(challenge: string): Record<string, string> {
  * that expired or lacks a scope is therefore replaced on first use. The streamed blob upload
  * cannot replay its body, so on a 401 it starts over with a new GET and upload session.
  *
- * Transport: control requests (HEAD, manifests, upload sessions, tokens) use `fetch`; the streamed
- * blob copy uses node:http(s) on shared keep-alive agents (Node streams with backpressure and no
+ * Transport: everything goes over node:http(s) on shared keep-alive agents, verified against `ca`
+ * when given (node-transport.ts): control requests (HEAD, manifests, upload sessions, tokens)
+ * through a small `fetch` adapter, the streamed blob copy as Node streams (backpressure, no
  * web-stream overhead per chunk). An injected `fetch` (unit tests) carries both.
  */
 export class OciClient {
@@ -156,7 +89,7 @@ export class OciClient {
   constructor(opts: OciClientOptions) {
     this.opts = opts;
     this.url = opts.url.replace(/\/+$/, '');
-    this.doFetch = opts.fetch ?? globalThis.fetch;
+    this.doFetch = opts.fetch ?? nodeFetch(opts.ca);
   }
 
   /** `host:port` of the registry (the prefix of image references). */
@@ -329,51 +262,14 @@ export class OciClient {
     return this.fail(res, path);
   }
 
-  /**
-   * One exchange whose bodies are Node streams: node:http(s) on the shared keep-alive agents, or
-   * the injected `fetch` (unit tests) adapted to streams. Body-less requests follow redirects
-   * (blob GETs are often redirected to object storage), dropping Authorization off the origin.
-   */
-  private async exchange(
+  /** A streamed exchange on this client's transport ({@link streamExchange}). */
+  private exchange(
     method: string,
     url: URL,
     headers: Record<string, string>,
     body?: Readable,
   ): Promise<StreamedResponse> {
-    if (this.opts.fetch) {
-      const res = await this.opts.fetch(url, {
-        method,
-        headers,
-        redirect: 'follow',
-        ...(body ? { body: Readable.toWeb(body) as ReadableStream, duplex: 'half' } : {}),
-      });
-      const out = res.body ? Readable.fromWeb(res.body) : Readable.from([]);
-      return {
-        status: res.status,
-        headers: res.headers,
-        body: out,
-        abort: () => {
-          body?.destroy();
-          out.destroy();
-        },
-      };
-    }
-    let target = url;
-    let sending = headers;
-    for (let hop = 0; ; hop++) {
-      const res = await nodeExchange(method, target, sending, body);
-      const location = res.headers.get('location');
-      const redirect = [301, 302, 303, 307, 308].includes(res.status) && location !== null;
-      if (!redirect || body !== undefined || hop === MAX_REDIRECTS) return res;
-      res.body.resume();
-      const next = new URL(location, target);
-      if (next.origin !== target.origin) {
-        sending = Object.fromEntries(
-          Object.entries(sending).filter(([k]) => k.toLowerCase() !== 'authorization'),
-        );
-      }
-      target = next;
-    }
+    return streamExchange(method, url, headers, body, this.opts);
   }
 
   /** A body-less streamed request, sent once more after answering a 401's auth challenge. */

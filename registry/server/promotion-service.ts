@@ -11,6 +11,11 @@ export interface PromotionServiceOptions {
   /** The copy queue's redis (`password` when it runs with `requirepass`). */
   redis: ReplicatorOptions['redis'];
   notificationPort?: number;
+  /**
+   * Serve the notification receiver over https with this certificate chain and key (PEM); the
+   * registries must then trust its CA (hack/lib/registry-service.ts sets their SSL_CERT_FILE).
+   */
+  notificationTls?: { cert: string; key: string };
   /** Key the registries' notification secrets derive from; random when absent. */
   notificationKey?: Buffer;
   replicator?: Partial<
@@ -50,7 +55,7 @@ export class PromotionService {
   async start(): Promise<string> {
     this.abort = new AbortController();
     this.running = this.controller.run(this.abort.signal);
-    return this.receiver.start(this.opts.notificationPort ?? 0);
+    return this.receiver.start(this.opts.notificationPort ?? 0, this.opts.notificationTls);
   }
 
   async stop(): Promise<void> {
