@@ -203,6 +203,8 @@ export class ApiServer {
   private async serve(ctx: Context, user: UserInfo): Promise<void> {
     const path = ctx.path.replace(/\/+$/, '') || '/';
     const p = parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined);
+    // the audit middleware reads it when the request is done instead of parsing the path again
+    ctx.state.parsedPath = { path, parsed: p };
     await this.authorize(ctx, user, path, p);
     for (const r of this.routes) {
       if (r.method === ctx.method && r.path === path) {
