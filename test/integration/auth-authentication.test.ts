@@ -78,10 +78,7 @@ async function whoami(
   return { user: review.status.userInfo.username, groups: review.status.userInfo.groups };
 }
 
-/**
- * kubectl's typed `create serviceaccount` sends protobuf, which the server does not decode for
- * main resources (only the TokenRequest subresource), so accounts are created over JSON.
- */
+/** Creates an account over the admin client (kubectl's own create is covered by kubectl-typed-create). */
 async function createServiceAccount(t: Target, ns: string, name: string): Promise<void> {
   await t.admin
     .resource(SERVICE_ACCOUNTS, ns)

@@ -16,7 +16,6 @@ import { CertificateAuthority, type ClientCert } from './cert-authority.js';
 import { SELF_SUBJECT_REVIEW_PATH, selfSubjectReview } from './self-subject-review.js';
 import type { ServingCert } from './serving-cert.js';
 import { tokenRequestHandler } from './token-request-handler.js';
-import { acceptProtobuf, decodeTokenRequest } from './token-request-protobuf.js';
 
 /** Options for {@link ClusterAuthentication}. */
 export interface ClusterAuthenticationOptions {
@@ -112,11 +111,7 @@ export class ClusterAuthentication {
         : {}),
       ...(this.opts.now ? { now: this.opts.now } : {}),
     });
-    server.registerSubresource(
-      this.opts.types.serviceAccounts,
-      'token',
-      acceptProtobuf(handler, decodeTokenRequest),
-    );
+    server.registerSubresource(this.opts.types.serviceAccounts, 'token', handler);
     server.registerRoute('POST', SELF_SUBJECT_REVIEW_PATH, selfSubjectReview);
   }
 

@@ -3,6 +3,12 @@ import { resourceApiVersion, type ResourceType } from '../resource-type.js';
 /** Verbs served for every resource. */
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+/** Subresources whose body is another kind, as kube-apiserver lists them. */
+const SUBRESOURCE_KINDS: Record<string, { group: string; version: string; kind: string }> = {
+  'pods/eviction': { group: 'policy', version: 'v1', kind: 'Eviction' },
+  'serviceaccounts/token': { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
+};
+
 /** Groups resource types by group and version for discovery. */
 export class DiscoveryIndex {
   private readonly byGv = new Map<string, ResourceType[]>();
@@ -120,6 +126,8 @@ export class DiscoveryIndex {
           singularName: '',
           ...base,
           verbs: ['get', 'create'],
+          // kubectl drain evicts only when pods/eviction names its kind and group/version
+          ...(SUBRESOURCE_KINDS[`${rt.plural}/${sub}`] ?? {}),
         });
       }
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { load } from 'js-yaml';
+import { decodeKubeProtobuf, isProtobufContentType } from './protobuf/index.js';
 import {
   BadRequestError,
   RequestEntityTooLargeError,
@@ -23,12 +24,17 @@ function tooLarge(limit: number): RequestEntityTooLargeError {
  * @throws RequestEntityTooLargeError when the body is larger than `limit`.
  */
 export async function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  return (await readRawBytes(req, limit)).toString('utf8');
+}
+
+/** {@link readRawBody} as bytes: protobuf bodies must not go through a UTF-8 decode. */
+export async function readRawBytes(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.pause();
     throw tooLarge(limit);
   }
-  return new Promise<string>((resolve, reject) => {
+  return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const cleanup = (): void => {
@@ -49,7 +55,7 @@ export async function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES):
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      resolve(Buffer.concat(chunks));
     };
     const onError = (err: Error): void => {
       cleanup();
@@ -66,7 +72,8 @@ export async function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES):
 export function parseBody(raw: string, contentType: string | undefined): unknown {
   const ct = (contentType ?? '').toLowerCase();
   if (ct.includes('protobuf') || ct.includes('cbor')) {
-    // client-go (kubectl >= 1.32) retries with JSON after a 415.
+    // protobuf goes through readRequestBody (bytes); CBOR is not served, and client-go
+    // (kubectl >= 1.32) retries with JSON after a 415.
     throw new UnsupportedMediaTypeError(
       `the body of the request was in an unsupported format: ${ct}; use application/json`,
     );
@@ -79,4 +86,23 @@ export function parseBody(raw: string, contentType: string | undefined): unknown
     const msg = err instanceof Error ? err.message : String(err);
     throw new BadRequestError(`the request body is not valid ${yaml ? 'YAML' : 'JSON'}: ${msg}`);
   }
+}
+
+/**
+ * Reads and parses a request body: JSON, YAML (apply patches) or Kubernetes protobuf (kubectl's
+ * typed commands). Undefined for an empty body when `optional` (subresources that take none).
+ * @throws BadRequestError on malformed input; UnsupportedMediaTypeError for other encodings.
+ */
+export async function readRequestBody(
+  req: IncomingMessage,
+  contentType: string | undefined,
+  optional = false,
+): Promise<unknown> {
+  const raw = await readRawBytes(req);
+  if (optional && raw.toString('utf8').trim() === '') return undefined;
+  if (isProtobufContentType(contentType)) {
+    if (raw.length === 0) throw new BadRequestError('the request body is empty');
+    return decodeKubeProtobuf(raw);
+  }
+  return parseBody(raw.toString('utf8'), contentType);
 }

@@ -21,7 +21,8 @@ import type { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
 import { dryRunRegistry, isDryRun } from './dry-run.js';
 import { getPath, setPath } from './object-path.js';
-import { parseBody, readRawBody } from './request-body.js';
+import { isProtobufContentType } from './protobuf/index.js';
+import { readRequestBody } from './request-body.js';
 import type { ResourcePath } from './request-path.js';
 import { toTable, wantsTable } from './table.js';
 
@@ -74,7 +75,7 @@ function listOptions(q: Record<string, string>): ListOptions & WatchOptions {
 }
 
 async function body(ctx: Context): Promise<unknown> {
-  const parsed = parseBody(await readRawBody(ctx.req), ctx.get('content-type'));
+  const parsed = await readRequestBody(ctx.req, ctx.get('content-type'));
   // the audit log records it at level Request and above
   ctx.state.requestObject = parsed;
   return parsed;
@@ -260,8 +261,14 @@ export async function handleResource(
     }
     case 'DELETE': {
       let opts: DeleteOptions = {};
-      const raw = await readRawBody(ctx.req);
-      if (raw.trim() !== '') opts = parseBody(raw, 'application/json') as DeleteOptions;
+      // DeleteOptions: protobuf from typed clients (drain without eviction), else always JSON
+      const bodyType = ctx.get('content-type');
+      const parsed = await readRequestBody(
+        ctx.req,
+        isProtobufContentType(bodyType) ? bodyType : 'application/json',
+        true,
+      );
+      if (parsed !== undefined) opts = parsed as DeleteOptions;
       // client-go sends DeleteOptions.dryRun in the body rather than the query
       const delReg =
         !dryRun && isDryRun((opts as { dryRun?: unknown }).dryRun)

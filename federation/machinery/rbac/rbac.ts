@@ -6,11 +6,9 @@
  * before serving, `stop()` on shutdown.
  */
 import type { ApiServer } from '../apiserver/api-server.js';
-import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
-import { parseBody } from '../apiserver/request-body.js';
-import { RequestEntityTooLargeError } from '../errors/index.js';
-import { decodeReview, isKubeProtobuf } from './review-protobuf.js';
+import { decodeKubeProtobuf, isKubeProtobuf } from '../apiserver/protobuf/index.js';
+import { parseBody, readRawBytes } from '../apiserver/request-body.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
@@ -27,23 +25,6 @@ import { rbacResourceTypes } from './rbac-resource-types.js';
 
 /** Largest access-review body: reviews are small, nothing legitimate comes close. */
 const MAX_REVIEW_BYTES = 64 * 1024;
-
-/** Reads a request body as bytes (protobuf must not go through a UTF-8 decode). */
-async function readBuffer(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_REVIEW_BYTES) {
-      throw new RequestEntityTooLargeError(
-        `the request body is too large: the limit is ${String(MAX_REVIEW_BYTES)} bytes`,
-      );
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Options for {@link Rbac}. */
 export interface RbacOptions {
@@ -86,9 +67,9 @@ export class Rbac {
   /** Registers the access-review endpoints on `server` (which must serve `resourceTypes`). */
   install(server: ApiServer): void {
     const readBody = async (ctx: Context): Promise<unknown> => {
-      const raw = await readBuffer(ctx.req);
+      const raw = await readRawBytes(ctx.req, MAX_REVIEW_BYTES);
       // kubectl's typed authorization client sends protobuf; everything else sends JSON or YAML
-      if (isKubeProtobuf(raw)) return decodeReview(raw);
+      if (isKubeProtobuf(raw)) return decodeKubeProtobuf(raw);
       return parseBody(raw.toString('utf8'), ctx.get('content-type'));
     };
     for (const [path, handler] of Object.entries(accessReviewRoutes(this.authorizer, readBody))) {
