@@ -225,6 +225,8 @@ export interface Event extends KubeObject {
     namespace?: string;
     uid?: string;
     apiVersion?: string;
+    /** The part of the object, e.g. `spec.containers{web}` for a pod's container. */
+    fieldPath?: string;
   };
   reason?: string;
   message?: string;

@@ -2,7 +2,8 @@ import type { Logger } from '../../federation/machinery/controller/index.js';
 import type { Container, Pod } from '../apis/index.js';
 import type { ContainerRuntime, RuntimeContainer } from './container-runtime.js';
 import type { PodState } from './pod-state.js';
-import { applyProbeResult, runProbe, type ProbeCounts } from './probes.js';
+import type { PodEvents } from './pod-events.js';
+import { applyProbeResult, checkProbe, type ProbeCounts } from './probes.js';
 
 /** What {@link probeContainer} needs from the kubelet. */
 export interface ProberDeps {
@@ -12,6 +13,8 @@ export interface ProberDeps {
   /** The sync's clock reading (ms). */
   now: number;
   log: Logger;
+  /** Records Unhealthy and Killing. */
+  events: PodEvents;
 }
 
 /**
@@ -52,7 +55,8 @@ export async function probeContainer(
   if (c.readinessProbe) {
     if (due(c.readinessProbe, 'r')) {
       state.lastProbe[`r/${c.name}`] = now;
-      const ok = await runProbe(c.readinessProbe, target);
+      const { ok, message } = await checkProbe(c.readinessProbe, target);
+      if (!ok) await deps.events.unhealthy(pod, c, 'Readiness', message ?? '');
       // not ready until successThreshold successes; ready until failureThreshold failures
       state.ready[c.name] = applyProbeResult(
         c.readinessProbe,
@@ -67,9 +71,10 @@ export async function probeContainer(
   }
   if (c.livenessProbe && due(c.livenessProbe, 'l')) {
     state.lastProbe[`l/${c.name}`] = now;
-    const ok = await runProbe(c.livenessProbe, target);
+    const { ok, message } = await checkProbe(c.livenessProbe, target);
+    if (!ok) await deps.events.unhealthy(pod, c, 'Liveness', message ?? '');
     if (!applyProbeResult(c.livenessProbe, counts('l'), ok, true)) {
-      deps.log.info(`${pod.metadata.name ?? ''}/${c.name}: liveness probe failed, restarting`);
+      await deps.events.killing(pod, c, 'liveness');
       await deps.runtime.stop(rc.id, pod.spec.terminationGracePeriodSeconds ?? 30);
       return { ...rc, running: false, exitCode: 137 };
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ImagePullError } from './errors/image-pull-error.js';
 import { HollowRuntime, hollowExit } from './hollow-runtime.js';
 
 describe('HollowRuntime', () => {
@@ -23,5 +24,15 @@ describe('HollowRuntime', () => {
     await rt.start(forever);
     expect(await rt.list({ k: 'a' })).toMatchObject([{ running: false, exitCode: 2 }]);
     expect(await rt.list({ k: 'b' })).toMatchObject([{ running: true }]);
+  });
+
+  it('fails to pull hollow-missing images only', async () => {
+    const rt = new HollowRuntime();
+    await expect(rt.ensureImage('hollow-missing:1')).rejects.toBeInstanceOf(ImagePullError);
+    await expect(rt.ensureImage('hollow-missing')).rejects.toThrow(
+      'failed to pull image "hollow-missing": repository hollow-missing not found',
+    );
+    await expect(rt.ensureImage('hollow-missing-not:1')).resolves.toBeUndefined();
+    await expect(rt.ensureImage('busybox:1')).resolves.toBeUndefined();
   });
 });

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './container-runtime.js';
+import { ImagePullError } from './errors/image-pull-error.js';
+
+/**
+ * Images the hollow runtime cannot "pull" (repository `hollow-missing`, any tag): they let tests
+ * of ErrImagePull, ImagePullBackOff and their events run without a registry.
+ */
+export const HOLLOW_MISSING_IMAGE = /^hollow-missing(:|@|$)/;
 
 /**
  * How a hollow container ends, read from its command and args (joined by spaces): `exit N` exits
@@ -26,13 +33,19 @@ export interface HollowExit {
 
 /**
  * A runtime that runs nothing (like kubemark's hollow node or kwok): containers "start" at once and
- * keep running until stopped, or until the exit their command asks for ({@link hollowExit}). Used
+ * keep running until stopped, or until the exit their command asks for ({@link hollowExit}); images
+ * named `hollow-missing:*` fail to pull ({@link HOLLOW_MISSING_IMAGE}). Used
  * for scale tests and benchmarks of the control plane.
  */
 export class HollowRuntime implements ContainerRuntime {
   private readonly containers = new Map<string, RuntimeContainer & { spec: ContainerSpec }>();
 
-  ensureImage(): Promise<void> {
+  ensureImage(image: string): Promise<void> {
+    if (HOLLOW_MISSING_IMAGE.test(image)) {
+      return Promise.reject(
+        new ImagePullError(image, new Error(`repository hollow-missing not found`)),
+      );
+    }
     return Promise.resolve();
   }
 

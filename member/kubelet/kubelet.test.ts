@@ -2,10 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { consoleLogger } from '../../federation/machinery/controller/index.js';
 import {
   CONFIGMAPS,
+  EVENTS,
   PODS,
   SECRETS,
   type Container,
   type ContainerStatus,
+  type Event,
   type Pod,
 } from '../apis/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
@@ -94,6 +96,21 @@ class ScriptedRuntime implements ContainerRuntime {
   running(): (RuntimeContainer & { spec: ContainerSpec })[] {
     return [...this.containers.values()].filter((c) => c.running);
   }
+}
+
+/** The pod's events as [reason, message, count], in creation order. */
+async function events(client: FakeKubeClient): Promise<[string, string, number][]> {
+  const list = (await client.resource<Event>(EVENTS, 'default').list()).items;
+  for (const e of list) {
+    expect(e.involvedObject).toMatchObject({
+      kind: 'Pod',
+      name: 'p',
+      uid: 'uid-p',
+      fieldPath: 'spec.containers{c}',
+    });
+    expect(e.source).toEqual({ component: 'kubelet', host: 'n1' });
+  }
+  return list.map((e) => [e.reason ?? '', e.message ?? '', e.count ?? 0]);
 }
 
 interface Harness {
@@ -336,5 +353,62 @@ describe('Kubelet', () => {
       [undefined, 3],
     ]);
     expect(h.runtime.running()).toHaveLength(1);
+  });
+
+  it('records Pulling, Failed and BackOff events for a failing pull, counting repeats', async () => {
+    const missing = 'registry.invalid/none:1';
+    const h = await start({ image: missing }, [missing]);
+    await h.sync(); // still in the first back-off period: no second BackOff
+    h.advance(60_000);
+    await h.sync(); // pull again: fails again (same messages: counted)
+    h.advance(1);
+    await h.sync(); // second back-off period
+    const err = `failed to pull image "${missing}": manifest unknown`;
+    expect(await events(h.client)).toEqual([
+      ['Pulling', `Pulling image "${missing}"`, 2],
+      ['Failed', err, 2],
+      ['Failed', 'Error: ErrImagePull', 2],
+      ['BackOff', `Back-off pulling image "${missing}"`, 2],
+      ['Failed', 'Error: ImagePullBackOff', 2],
+    ]);
+  });
+
+  it('records Created, Started and one BackOff per crash-loop period', async () => {
+    const h = await start({ command: ['false'] });
+    const crash = async (): Promise<void> => {
+      const [c] = h.runtime.running();
+      h.runtime.exit(c?.id ?? '', 1, 1000);
+      await h.sync();
+      await h.sync();
+    };
+    await crash();
+    h.advance(60_000);
+    await h.sync(); // restarted
+    await crash();
+    expect(await events(h.client)).toEqual([
+      ['Pulling', 'Pulling image "busybox:1"', 2],
+      ['Pulled', 'Successfully pulled image "busybox:1" in 0.000s', 2],
+      ['Created', 'Created container c', 2],
+      ['Started', 'Started container c', 2],
+      ['BackOff', 'Back-off restarting failed container c in pod p_default(uid-p)', 2],
+    ]);
+  });
+
+  it('records Unhealthy for every failed probe and Killing when liveness fails', async () => {
+    const h = await start({
+      readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 1 },
+      livenessProbe: { exec: { command: ['alive'] }, periodSeconds: 1, failureThreshold: 2 },
+    });
+    h.runtime.execResults.push(1, 1, 0, 1);
+    h.advance(1000);
+    await h.sync();
+    h.advance(1000);
+    await h.sync();
+    const probe = (await events(h.client)).filter(([r]) => r === 'Unhealthy' || r === 'Killing');
+    expect(probe).toEqual([
+      ['Unhealthy', 'Readiness probe failed: command ["ready"] exited with code 1', 1],
+      ['Unhealthy', 'Liveness probe failed: command ["alive"] exited with code 1', 2],
+      ['Killing', 'Container c failed liveness probe, will be restarted', 1],
+    ]);
   });
 });

@@ -6,13 +6,11 @@ import { InformerFactory } from '../../federation/machinery/informer/index.js';
 import { WorkQueue } from '../../federation/machinery/workqueue/index.js';
 import { PODS, type Container, type Pod } from '../apis/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
-import { parseCpu, parseMemory } from '../scheduler/quantity.js';
+import { EventRecorder } from '../controllers/event-recorder.js';
 import {
   LABEL_CONTAINER,
   LABEL_CLUSTER,
   LABEL_NODE,
-  LABEL_POD_NAME,
-  LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
   LABEL_RESTARTS,
   type ContainerRuntime,
@@ -20,6 +18,7 @@ import {
 } from './container-runtime.js';
 import { Backoff } from './backoff.js';
 import { ContainerEnvResolver } from './container-env.js';
+import { containerSpecFor } from './container-spec.js';
 import { CreateContainerConfigError } from './errors/create-container-config-error.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 import { NodeRegistration } from './node-registration.js';
@@ -27,6 +26,7 @@ import { computePodStatus } from './pod-status.js';
 import { newPodState, type PodState } from './pod-state.js';
 import { probeContainer } from './container-prober.js';
 import { assignHostPorts } from './host-port-assigner.js';
+import { PodEvents } from './pod-events.js';
 
 /** Options for {@link Kubelet}. */
 export interface KubeletOptions {
@@ -92,6 +92,8 @@ export class Kubelet {
   private readonly crashLoop: Backoff;
   /** ImagePullBackOff per `<podUID>/<image>`. */
   private readonly imagePull: Backoff;
+  /** Events about pods (source `kubelet`, host = this node). */
+  private readonly events: PodEvents;
 
   constructor(opts: KubeletOptions) {
     this.opts = opts;
@@ -121,6 +123,15 @@ export class Kubelet {
       maxMs: opts.imagePullMaxMs ?? 300_000,
       now: this.now,
     });
+    this.events = new PodEvents(
+      new EventRecorder({
+        client: opts.client,
+        component: 'kubelet',
+        host: opts.nodeName,
+        logger: this.log,
+        now: () => new Date(this.now()),
+      }),
+    );
     this.informers = new InformerFactory(opts.client);
     const pods = this.podInformer();
     pods.addEventHandler({
@@ -215,6 +226,9 @@ export class Kubelet {
     const uid = pod.metadata.uid ?? '';
     const containers = await this.opts.runtime.list({ [LABEL_POD_UID]: uid });
     if (pod.metadata.deletionTimestamp) {
+      for (const rc of containers.filter((x) => x.running)) {
+        await this.events.killing(pod, { name: rc.labels[LABEL_CONTAINER] ?? '' });
+      }
       await this.killAll(containers, pod.spec.terminationGracePeriodSeconds ?? 30);
       return;
     }
@@ -257,6 +271,7 @@ export class Kubelet {
       runtime: this.opts.runtime,
       now: this.now(),
       log: this.log,
+      events: this.events,
     });
   }
 
@@ -286,6 +301,7 @@ export class Kubelet {
           message: `back-off ${String(Math.round(this.crashLoop.lastDelay(key) / 1000))}s restarting failed container=${c.name} pod=${pod.metadata.name ?? ''}`,
         };
         this.queue.addAfter(objectKey(pod), left);
+        await this.events.crashLoopBackOff(pod, c, this.now() + left);
         return undefined;
       }
       restarts = (state.restarts[c.name] ?? Number(last?.labels[LABEL_RESTARTS] ?? 0)) + 1;
@@ -306,16 +322,21 @@ export class Kubelet {
         message: `Back-off pulling image "${c.image}"`,
       };
       this.queue.addAfter(objectKey(pod), left);
+      await this.events.pullBackOff(pod, c, this.now() + left);
       return false;
     }
+    const began = this.now();
+    await this.events.pulling(pod, c);
     try {
       await this.opts.runtime.ensureImage(c.image, c.imagePullPolicy === 'Always');
       this.imagePull.reset(key);
+      await this.events.pulled(pod, c, this.now() - began);
       return true;
     } catch (err) {
       if (!(err instanceof ImagePullError)) throw err;
       const delay = this.imagePull.fail(key);
       state.waiting[c.name] = { reason: 'ErrImagePull', message: err.message };
+      await this.events.pullFailed(pod, c, err.message);
       this.queue.addAfter(objectKey(pod), delay);
       return false;
     }
@@ -333,6 +354,7 @@ export class Kubelet {
       // absorbed: the periodic resync retries, so a ConfigMap created later is picked up
       if (!(err instanceof CreateContainerConfigError)) throw err;
       state.waiting[c.name] = { reason: 'CreateContainerConfigError', message: err.message };
+      await this.events.failed(pod, c, err.message);
       return undefined;
     }
   }
@@ -346,33 +368,15 @@ export class Kubelet {
     if (!(await this.pullImage(pod, c, state))) return undefined;
     const env = await this.containerEnv(pod, c, state);
     if (!env) return undefined;
-    const id = await this.opts.runtime.create({
-      name: c.name,
-      image: c.image,
-      ...(c.command ? { command: c.command } : {}),
-      ...(c.args ? { args: c.args } : {}),
-      env,
-      labels: {
-        [LABEL_POD_UID]: pod.metadata.uid ?? '',
-        [LABEL_POD_NAME]: pod.metadata.name ?? '',
-        [LABEL_POD_NAMESPACE]: pod.metadata.namespace ?? '',
-        [LABEL_CONTAINER]: c.name,
-        [LABEL_NODE]: this.nodeName,
-        ...(this.opts.clusterId ? { [LABEL_CLUSTER]: this.opts.clusterId } : {}),
-        [LABEL_RESTARTS]: String(restarts),
-      },
-      ports: (c.ports ?? []).map((p) => ({
-        containerPort: p.containerPort,
-        hostPort: state.hostPorts[String(p.containerPort)] ?? p.containerPort,
-        protocol: p.protocol ?? 'TCP',
-      })),
-      hostIp: this.opts.nodeAddress,
-      ...(c.resources?.limits?.cpu ? { nanoCpus: parseCpu(c.resources.limits.cpu) * 1e6 } : {}),
-      ...(c.resources?.limits?.memory
-        ? { memoryBytes: parseMemory(c.resources.limits.memory) }
-        : {}),
-    });
+    const id = await this.opts.runtime.create(
+      containerSpecFor(pod, c, state, env, restarts, {
+        nodeName: this.nodeName,
+        nodeAddress: this.opts.nodeAddress,
+        ...(this.opts.clusterId ? { clusterId: this.opts.clusterId } : {}),
+      }),
+    );
     await this.opts.runtime.start(id);
+    await this.events.started(pod, c);
     state.started[c.name] = true;
     state.restarts[c.name] = restarts;
     delete state.waiting[c.name];
@@ -422,6 +426,7 @@ export class Kubelet {
     const keep = (key: string): boolean => live.has(key.slice(0, key.indexOf('/')));
     this.crashLoop.retain(keep);
     this.imagePull.retain(keep);
+    this.events.retain((uid) => live.has(uid));
     await this.killAll(orphans, 2);
   }
 

@@ -7,7 +7,8 @@ import {
 } from '../../federation/machinery/controller/index.js';
 import { ConflictError, NotFoundError } from '../../federation/machinery/errors/index.js';
 import { InformerFactory } from '../../federation/machinery/informer/index.js';
-import { EVENTS, NODES, PODS, type Node, type Pod } from '../apis/index.js';
+import { NODES, PODS, type Node, type Pod } from '../apis/index.js';
+import { EventRecorder } from '../controllers/event-recorder.js';
 import { SchedulerCache } from './cache.js';
 import type { FilterPlugin, ScorePlugin } from './framework.js';
 import { defaultFilters, defaultScores } from './registry.js';
@@ -63,10 +64,18 @@ export class Scheduler {
   private nextStartNodeIndex = 0;
   private retryPending = false;
   private readonly log: Logger;
+  /** Scheduled and FailedScheduling (repeats counted into one Event). */
+  private readonly recorder: EventRecorder;
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
     this.log = opts.logger ?? consoleLogger('scheduler', true);
+    this.recorder = new EventRecorder({
+      client: opts.client,
+      component: 'default-scheduler',
+      logger: this.log,
+      now: () => new Date(),
+    });
     this.informers = opts.informers ?? new InformerFactory(opts.client);
     const pods = this.informers.for<Pod>(PODS);
     const nodes = this.informers.for<Node>(NODES);
@@ -247,36 +256,13 @@ export class Scheduler {
     );
   }
 
-  private async event(
+  private event(
     pod: Pod,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
   ): Promise<void> {
-    const now = new Date().toISOString();
-    await this.opts.client
-      .resource(EVENTS, pod.metadata.namespace)
-      .create({
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { generateName: `${pod.metadata.name ?? 'pod'}.` },
-        involvedObject: {
-          kind: 'Pod',
-          name: pod.metadata.name,
-          namespace: pod.metadata.namespace,
-          uid: pod.metadata.uid,
-          apiVersion: 'v1',
-        },
-        reason,
-        message,
-        type,
-        count: 1,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        source: { component: 'default-scheduler' },
-      })
-      .catch((err: unknown) => {
-        this.log.warn(`event: ${err instanceof Error ? err.message : String(err)}`);
-      });
+    // list items may come without apiVersion/kind; describe finds events by kind
+    return this.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message);
   }
 }

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { InformerFactory } from '../../federation/machinery/informer/index.js';
+import { ENDPOINTS, SERVICES, type Endpoints, type Service } from '../apis/index.js';
+import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
+import { DefaultServicesController, listenAddress } from './default-services.js';
+
+function setup(dns?: { host: string; port: number }): {
+  client: FakeKubeClient;
+  ctl: DefaultServicesController;
+} {
+  const client = new FakeKubeClient();
+  const ctl = new DefaultServicesController({
+    client,
+    informers: new InformerFactory(client),
+    apiServer: () => listenAddress('https://127.0.0.1:41000'),
+    dns: () => dns,
+  });
+  return { client, ctl };
+}
+
+describe('DefaultServicesController', () => {
+  it('creates kubernetes and kube-dns with Endpoints at the real ports', async () => {
+    const { client, ctl } = setup({ host: '127.0.0.1', port: 45353 });
+    await ctl.reconcile();
+    const k = client.stored<Service>(SERVICES, 'default', 'kubernetes');
+    expect(k?.spec).toMatchObject({
+      clusterIP: '10.96.0.1',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 41000 }],
+    });
+    expect(client.stored<Endpoints>(ENDPOINTS, 'default', 'kubernetes')?.subsets).toEqual([
+      {
+        addresses: [{ ip: '127.0.0.1' }],
+        ports: [{ name: 'https', port: 41000, protocol: 'TCP' }],
+      },
+    ]);
+    const dns = client.stored<Service>(SERVICES, 'kube-system', 'kube-dns');
+    expect(dns?.metadata.labels?.['k8s-app']).toBe('kube-dns');
+    expect(dns?.spec.ports?.map((p) => [p.name, p.port, p.protocol])).toEqual([
+      ['dns', 53, 'UDP'],
+      ['dns-tcp', 53, 'TCP'],
+    ]);
+    expect(client.stored<Endpoints>(ENDPOINTS, 'kube-system', 'kube-dns')?.subsets).toEqual([
+      {
+        addresses: [{ ip: '127.0.0.1' }],
+        ports: [
+          { name: 'dns', port: 45353, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 45353, protocol: 'TCP' },
+        ],
+      },
+    ]);
+  });
+
+  it('re-creates a deleted Service, corrects drifted Endpoints and is idempotent', async () => {
+    const { client, ctl } = setup();
+    await ctl.reconcile();
+    expect(client.stored(ENDPOINTS, 'kube-system', 'kube-dns')).toBeUndefined(); // no DNS
+    await client.resource(SERVICES, 'default').delete('kubernetes');
+    const ep = client.stored<Endpoints>(ENDPOINTS, 'default', 'kubernetes');
+    await client
+      .resource<Endpoints>(ENDPOINTS, 'default')
+      .update({ ...structuredClone(ep ?? { metadata: {} }), subsets: [] } as Endpoints);
+    client.clearActions();
+    await ctl.reconcile();
+    expect(client.actions.map((a) => [a.verb, a.resource, a.name])).toEqual([
+      ['create', '/services', 'kubernetes'],
+      ['update', '/endpoints', 'kubernetes'],
+    ]);
+    client.clearActions();
+    await ctl.reconcile();
+    expect(client.actions).toEqual([]);
+  });
+});
