@@ -307,6 +307,8 @@ async function up(): Promise<void> {
     logFile: join(state, 'resolver.log'),
   });
   writeFileSync(join(state, 'resolver'), `${dns.host}:${String(dns.port)}`);
+  // Prometheus scrape target of the resolver (its workers' counters summed by the primary)
+  writeFileSync(join(state, 'resolver-metrics'), `${dns.host}:${String(dns.metricsPort)}`);
   writeFileSync(join(state, 'image'), image);
   writeFileSync(
     readyFile,

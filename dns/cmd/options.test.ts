@@ -70,6 +70,13 @@ describe('dns cmd options', () => {
     expect(validateClusterDnsOptions({ ...dns, workers: 1.5 })).toHaveLength(1);
   });
 
+  it('takes an optional --metrics-port (0 = any free port)', () => {
+    expect(validateResolverOptions({ ...base, metricsPort: 0 })).toEqual([]);
+    expect(validateResolverOptions({ ...base, metricsPort: 70000 })).toEqual([
+      '--metrics-port 70000 is not a port',
+    ]);
+  });
+
   it('validates the federation connection flags together', () => {
     expect(
       validateResolverOptions({ ...base, federationKubeconfig: '/k', federationContext: 'f' }),

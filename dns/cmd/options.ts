@@ -69,6 +69,11 @@ export interface ResolverCmdOptions {
    * them), each with its own cache. @defaultValue 1
    */
   workers: number;
+  /**
+   * Serve Prometheus metrics over HTTP on 127.0.0.1 at this port (0 = any free port); with
+   * several workers the primary serves their sum. @defaultValue off
+   */
+  metricsPort?: number;
 }
 
 /** Defaults for {@link ClusterDnsCmdOptions}. */
@@ -148,6 +153,9 @@ export function validateResolverOptions(o: ResolverCmdOptions): string[] {
   const errs: string[] = [];
   if (!isPort(o.port)) errs.push(`--port ${String(o.port)} is not a port`);
   errs.push(...workerProblems(o));
+  if (o.metricsPort !== undefined && !isPort(o.metricsPort)) {
+    errs.push(`--metrics-port ${String(o.metricsPort)} is not a port`);
+  }
   for (const r of o.routes) {
     if (!isZone(r.zone)) errs.push(`route zone "${r.zone}" is not a domain name`);
     if (r.servers.length === 0) errs.push(`route "${r.zone}" has no servers`);

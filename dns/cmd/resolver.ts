@@ -10,11 +10,13 @@
  * a TLS federation with a self-signed certificate needs the kubeconfig's CA data.
  */
 import { parseArgs } from 'node:util';
+import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
 import { loadKubeconfig } from '../../federation/machinery/client/kubeconfig.js';
 import { RestClient } from '../../federation/machinery/client/rest-client.js';
 import { ClusterSources } from '../resolver/cluster-sources.js';
 import { FederatedNames } from '../resolver/federated-names.js';
 import { Resolver } from '../resolver/resolver.js';
+import { ResolverMetrics } from '../resolver/resolver-metrics.js';
 import { RouteTable } from '../resolver/route-table.js';
 import {
   cidrMatcher,
@@ -24,15 +26,26 @@ import {
   type ResolverCmdOptions,
 } from './options.js';
 import { isDnsWorker, superviseWorkers } from './dns-workers.js';
+import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint.js';
 import { runIfMain } from './run-command.js';
 
 /** Runs the resolver (and, with a federation server, its Cluster-fed routes) until `signal` aborts. */
 export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal): Promise<void> {
   if (opts.workers > 1 && !isDnsWorker()) {
     console.log(`resolver: ${String(opts.workers)} workers on ${opts.host}:${String(opts.port)}`);
+    // the primary answers scrapes with the sum of its workers' counters (IPC per scrape)
+    const aggregator = new AggregatorRegistry();
+    const endpoint = await startMetrics(opts, {
+      contentType: aggregator.contentType,
+      render: () => aggregator.clusterMetrics(),
+    });
     await superviseWorkers('resolver', opts.workers, signal);
+    await endpoint?.close();
     return;
   }
+  const metrics = new ResolverMetrics(
+    opts.metricsPort !== undefined && isDnsWorker() ? workerRegistry() : undefined,
+  );
   const routes = new RouteTable();
   routes.set(opts.routes);
   let sources: ClusterSources | undefined;
@@ -62,8 +75,16 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
     cache: { maxEntries: opts.cacheSize, negativeCapSeconds: opts.negativeCapSeconds },
     upstream: { timeoutMs: opts.upstreamTimeoutMs },
     ...(federated ? { federated } : {}),
+    metrics,
   });
   const addr = await resolver.start();
+  // a worker's counters are scraped through the primary; a lone resolver serves them itself
+  const endpoint = isDnsWorker()
+    ? undefined
+    : await startMetrics(opts, {
+        contentType: metrics.registry.contentType,
+        render: () => metrics.registry.metrics(),
+      });
   console.log(
     `resolver${isDnsWorker() ? ` worker ${String(process.pid)}` : ''}: ${addr.host}:${String(addr.port)} (udp+tcp), ${String(routes.all().length)} routes`,
   );
@@ -71,9 +92,29 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  await endpoint?.close();
   await resolver.stop();
   await sources?.stopped();
   client?.close();
+}
+
+/** Serves `--metrics-port` when given, and logs the port (a line scripts wait for). */
+async function startMetrics(
+  opts: ResolverCmdOptions,
+  source: Parameters<typeof serveMetrics>[1],
+): Promise<MetricsEndpoint | undefined> {
+  if (opts.metricsPort === undefined) return undefined;
+  const endpoint = await serveMetrics(opts.metricsPort, source);
+  console.log(`resolver: metrics on http://127.0.0.1:${String(endpoint.port)}/metrics`);
+  return endpoint;
+}
+
+/** A worker's registry, answering the primary's AggregatorRegistry over the cluster IPC channel. */
+function workerRegistry(): AggregatorRegistry<PrometheusContentType> {
+  // constructing an AggregatorRegistry in a worker installs prom-client's IPC listener
+  const registry = new AggregatorRegistry<PrometheusContentType>();
+  AggregatorRegistry.setRegistries([registry]);
+  return registry;
 }
 
 function parse(argv: string[]): ResolverCmdOptions {
@@ -97,6 +138,7 @@ function parse(argv: string[]): ResolverCmdOptions {
       'upstream-timeout': { type: 'string' },
       'max-tcp-connections': { type: 'string' },
       workers: { type: 'string' },
+      'metrics-port': { type: 'string' },
     },
   });
   const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v));
@@ -128,6 +170,9 @@ function parse(argv: string[]): ResolverCmdOptions {
     upstreamTimeoutMs: num(values['upstream-timeout'], resolverDefaults.upstreamTimeoutMs),
     maxTcpConnections: num(values['max-tcp-connections'], resolverDefaults.maxTcpConnections),
     workers: num(values.workers, resolverDefaults.workers),
+    ...(values['metrics-port'] !== undefined
+      ? { metricsPort: Number(values['metrics-port']) }
+      : {}),
   };
 }
 

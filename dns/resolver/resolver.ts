@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { DnsTransport } from '../wire/dns-transport.js';
 import {
   errorResponse,
@@ -12,6 +13,7 @@ import { prepareAnswer, replayAnswer, type StoredAnswer } from '../wire/stored-a
 import { WireError } from '../wire/wire-error.js';
 import { AnswerCache, type AnswerCacheOptions } from './answer-cache.js';
 import type { FederatedMatch, FederatedNames } from './federated-names.js';
+import { ResolverMetrics } from './resolver-metrics.js';
 import type { RouteTable } from './route-table.js';
 import { UpstreamPool, type UpstreamPoolOptions } from './upstream-pool.js';
 
@@ -36,6 +38,8 @@ export interface ResolverOptions {
   maxTcpConnectionsPerClient?: number;
   /** Share the port with other resolver workers (SO_REUSEPORT); needs `port`. @defaultValue false */
   reusePort?: boolean;
+  /** Where the counters go (one per worker process). @defaultValue a private one */
+  metrics?: ResolverMetrics;
 }
 
 /**
@@ -49,6 +53,8 @@ export interface ResolverOptions {
 export class Resolver {
   readonly cache: AnswerCache;
   readonly upstreams: UpstreamPool;
+  /** Request, cache, response and upstream counters (served by `--metrics-port`). */
+  readonly metrics: ResolverMetrics;
   private readonly opts: ResolverOptions;
   private transport: DnsTransport | undefined;
   private inflight = new Map<string, Promise<StoredAnswer>>();
@@ -61,6 +67,7 @@ export class Resolver {
     this.opts = opts;
     this.cache = new AnswerCache(opts.cache ?? {});
     this.upstreams = new UpstreamPool(opts.upstream ?? {});
+    this.metrics = opts.metrics ?? new ResolverMetrics();
   }
 
   /**
@@ -76,6 +83,7 @@ export class Resolver {
       if (query.length < 12 || (query.readUInt16BE(2) & 0x8000) !== 0) return undefined;
       return errorResponse(query, err instanceof WireError ? RCODE.FORMERR : RCODE.SERVFAIL);
     }
+    this.metrics.request(q.type);
     const refused = screenQuery(query, q);
     if (refused) return refused;
     try {
@@ -83,7 +91,11 @@ export class Resolver {
       let key = Resolver.cacheKey(q);
       if (fed) key += `|${this.opts.federated?.cacheScope(fed, clientIp) ?? ''}`;
       const hit = this.cache.get(key);
-      if (hit) return replayAnswer(hit.entry, query, q, hit.ageSeconds, ++hit.entry.turn);
+      if (hit) {
+        this.metrics.cacheHits++;
+        return replayAnswer(hit.entry, query, q, hit.ageSeconds, ++hit.entry.turn);
+      }
+      this.metrics.cacheMisses++;
       if (fed) return this.federatedAnswer(query, q, fed, clientIp, key);
       const route = this.opts.routes.match(q.name);
       const servers = route?.servers ?? this.opts.upstreams ?? [];
@@ -160,7 +172,10 @@ export class Resolver {
     servers: string[],
     key: string,
   ): Promise<StoredAnswer> {
-    const resp = await this.upstreams.query(query, servers);
+    const start = performance.now();
+    const resp = await this.upstreams.query(query, servers).finally(() => {
+      this.metrics.upstreamDone((performance.now() - start) / 1000);
+    });
     const { answer, info } = prepareAnswer(resp, q);
     this.cache.store(key, answer, this.cacheTtl(info));
     return answer;
@@ -183,10 +198,27 @@ export class Resolver {
           this.udpQueries++;
         },
       },
-      (query, clientIp) => this.handle(query, clientIp),
+      (query, clientIp) => this.respond(query, clientIp),
     );
     this.address = await this.transport.start();
+    this.metrics.server = `dns://${this.address.host}:${String(this.address.port)}`;
     return this.address;
+  }
+
+  /** {@link Resolver.handle}, counting each response's rcode (synchronously for cache hits). */
+  private respond(
+    query: Buffer,
+    clientIp: string,
+  ): Buffer | undefined | Promise<Buffer | undefined> {
+    const r = this.handle(query, clientIp);
+    if (r instanceof Promise) {
+      return r.then((resp) => {
+        this.metrics.response(resp);
+        return resp;
+      });
+    }
+    this.metrics.response(r);
+    return r;
   }
 
   async stop(): Promise<void> {

@@ -288,11 +288,14 @@ export class FederationControlPlane {
       })),
       logger: this.log,
     });
-    const manager = new ControllerManager();
-    manager.register('cluster-health', (s) => health.controller.run(s));
-    manager.register('cluster-cleanup', (s) => cleanup.controller.run(s));
-    manager.register('propagation', (s) => prop.controller.run(s));
-    manager.register('garbage-collector', (s) => gc.controller.run(s));
+    // the queues report on this server's /metrics
+    const manager = new ControllerManager(
+      this.server ? { metrics: this.server.metrics.workqueues } : {},
+    );
+    manager.register('cluster-health', (s, m) => health.controller.run(s, m));
+    manager.register('cluster-cleanup', (s, m) => cleanup.controller.run(s, m));
+    manager.register('propagation', (s, m) => prop.controller.run(s, m));
+    manager.register('garbage-collector', (s, m) => gc.controller.run(s, m));
     informers.start(signal);
     this.running.push(manager.run(signal, this.opts.controllers ?? '*'), informers.stopped());
   }

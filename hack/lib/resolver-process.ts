@@ -23,6 +23,8 @@ export interface ResolverProcessOptions {
 export interface ResolverProcess {
   host: string;
   port: number;
+  /** HTTP port of `/metrics` on 127.0.0.1 (the primary sums its workers' counters). */
+  metricsPort: number;
   process: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -36,6 +38,9 @@ export async function startResolverProcess(opts: ResolverProcessOptions): Promis
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
   const host = '127.0.0.1';
   const port = await freePort(host);
+  let metricsPort = await freePort(host);
+  // nothing holds the DNS port yet, so the kernel may offer it twice
+  while (metricsPort === port) metricsPort = await freePort(host);
   const args = [
     '--enable-source-maps',
     script,
@@ -45,6 +50,8 @@ export async function startResolverProcess(opts: ResolverProcessOptions): Promis
     String(port),
     '--workers',
     String(opts.workers),
+    '--metrics-port',
+    String(metricsPort),
     '--federation-kubeconfig',
     opts.kubeconfig,
     '--federation-context',
@@ -77,5 +84,5 @@ export async function startResolverProcess(opts: ResolverProcessOptions): Promis
     30_000,
     100,
   );
-  return { host, port, process: proc, stop: () => proc.stop() };
+  return { host, port, metricsPort, process: proc, stop: () => proc.stop() };
 }

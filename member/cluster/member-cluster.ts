@@ -45,6 +45,7 @@ import {
 import { bindingHandler, Scheduler } from '../scheduler/index.js';
 import { ClusterIpAllocator } from './cluster-ip-allocator.js';
 import { ClusterIpRepairController } from './cluster-ip-repair.js';
+import { DefaultServicesController, listenAddress } from './default-services.js';
 import type { ClusterDns, ClusterDnsFactory } from './cluster-dns.js';
 import { evictionHandler } from './eviction-handler.js';
 import { servedTypes } from './served-types.js';
@@ -270,11 +271,20 @@ export class MemberCluster {
       now,
     });
     const ctx: ControllerContext = { client: cmClient, informers, logger: this.log, now, recorder };
-    const manager = memberControllerManager(
-      ctx,
-      this.opts.nodeLifecycle ? { nodeLifecycle: this.opts.nodeLifecycle } : {},
-    );
+    const manager = memberControllerManager(ctx, {
+      ...(this.opts.nodeLifecycle ? { nodeLifecycle: this.opts.nodeLifecycle } : {}),
+      // the queues report on this member's /metrics
+      ...(this.server ? { metrics: this.server.metrics.workqueues } : {}),
+    });
     const repair = new ClusterIpRepairController({ informers, allocator: alloc, logger: this.log });
+    // `kubernetes` and `kube-dns`, written as the API server itself (admin), as kube-apiserver does
+    const defaults = new DefaultServicesController({
+      client,
+      informers,
+      logger: this.log,
+      dns: () => this.dnsAddress,
+      apiServer: () => listenAddress(this.url),
+    });
     informers.start(signal);
     const scheduler = new Scheduler({
       client: this.componentClient(SCHEDULER_USER),
@@ -303,6 +313,8 @@ export class MemberCluster {
       });
       this.dnsAddress = await this.dns.start();
     }
+    // after the DNS started: its first reconcile already writes the kube-dns Endpoints
+    this.running.push(defaults.run(signal));
   }
 
   /** Node addresses: `<prefix><n+1>`. */

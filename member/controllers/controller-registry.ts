@@ -1,4 +1,5 @@
 import { ControllerManager } from '../../federation/machinery/controller/index.js';
+import type { WorkqueueMetricsProvider } from '../../federation/machinery/workqueue/index.js';
 import type { ControllerContext } from './controller-context.js';
 import { CronJobController } from './cronjob/cronjob-controller.js';
 import { DaemonSetController } from './daemonset/daemonset-controller.js';
@@ -19,6 +20,8 @@ export interface MemberControllersOptions {
   nodeLifecycle?: NodeLifecycleOptions;
   /** Zone of CronJob schedules without `spec.timeZone` (default UTC). */
   cronJobTimeZone?: string;
+  /** Where the controllers' queues report (the member API server's /metrics). @defaultValue none */
+  metrics?: WorkqueueMetricsProvider;
 }
 
 /** Names accepted by `--controllers` (e.g. `*,-garbagecollector`). */
@@ -43,23 +46,23 @@ export function memberControllerManager(
   ctx: ControllerContext,
   opts: MemberControllersOptions = {},
 ): ControllerManager {
-  const m = new ControllerManager();
-  m.register('replicaset', (s) => new ReplicaSetController(ctx).controller.run(s));
-  m.register('deployment', (s) => new DeploymentController(ctx).controller.run(s));
-  m.register('endpoints', (s) => new EndpointsController(ctx).controller.run(s));
-  m.register('nodelifecycle', (s) =>
-    new NodeLifecycleController(ctx, opts.nodeLifecycle ?? {}).controller.run(s),
+  const m = new ControllerManager(opts.metrics ? { metrics: opts.metrics } : {});
+  m.register('replicaset', (s, q) => new ReplicaSetController(ctx).controller.run(s, q));
+  m.register('deployment', (s, q) => new DeploymentController(ctx).controller.run(s, q));
+  m.register('endpoints', (s, q) => new EndpointsController(ctx).controller.run(s, q));
+  m.register('nodelifecycle', (s, q) =>
+    new NodeLifecycleController(ctx, opts.nodeLifecycle ?? {}).controller.run(s, q),
   );
-  m.register('garbagecollector', (s) => new GarbageCollector(ctx).controller.run(s));
-  m.register('namespace', (s) => new NamespaceController(ctx).controller.run(s));
-  m.register('job', (s) => new JobController(ctx).controller.run(s));
-  m.register('cronjob', (s) =>
+  m.register('garbagecollector', (s, q) => new GarbageCollector(ctx).controller.run(s, q));
+  m.register('namespace', (s, q) => new NamespaceController(ctx).controller.run(s, q));
+  m.register('job', (s, q) => new JobController(ctx).controller.run(s, q));
+  m.register('cronjob', (s, q) =>
     new CronJobController(
       ctx,
       opts.cronJobTimeZone === undefined ? {} : { defaultTimeZone: opts.cronJobTimeZone },
-    ).controller.run(s),
+    ).controller.run(s, q),
   );
-  m.register('statefulset', (s) => new StatefulSetController(ctx).controller.run(s));
-  m.register('daemonset', (s) => new DaemonSetController(ctx).controller.run(s));
+  m.register('statefulset', (s, q) => new StatefulSetController(ctx).controller.run(s, q));
+  m.register('daemonset', (s, q) => new DaemonSetController(ctx).controller.run(s, q));
   return m;
 }

@@ -24,8 +24,9 @@ import { auditMiddleware, type AuditOptions } from './audit-log.js';
 import { refuseDryRun } from './dry-run.js';
 import { serveOpenApiV2 } from './openapi.js';
 import { requestLimits, type InFlightLimits } from './request-limits.js';
+import { ApiServerMetrics } from './request-metrics.js';
 import { parseResourcePath } from './request-path.js';
-import { subresourceBody } from './token-request-protobuf.js';
+import { readRequestBody } from './request-body.js';
 import { handleResource } from './resource-handlers.js';
 import type { SubresourceHandler } from './subresource-handler.js';
 
@@ -75,6 +76,8 @@ export class ApiServer {
   readonly app: Koa;
   readonly registry: GenericRegistry;
   readonly discovery: DiscoveryIndex;
+  /** Prometheus metrics served at /metrics; `metrics.workqueues` is for the controllers. */
+  readonly metrics = new ApiServerMetrics();
   private server: Server | undefined;
   private readonly opts: ApiServerOptions;
   private readonly subresources = new Map<string, SubresourceHandler>();
@@ -113,6 +116,8 @@ export class ApiServer {
         parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined),
       ),
     );
+    // outside the error middleware: counts each request with its final status code
+    this.app.use(this.metrics.middleware());
     this.app.use(async (ctx, next) => {
       try {
         await next();
@@ -127,10 +132,12 @@ export class ApiServer {
         ctx.body = e.toStatus();
       }
     });
-    this.app.use(requestLimits(opts.limits));
+    this.app.use(requestLimits(opts.limits, this.metrics.inFlight));
     this.app.use(async (ctx) => {
       await this.route(ctx);
     });
+    // a non-resource URL: RBAC decides (nonResourceURLs /metrics, e.g. system:monitoring)
+    this.registerRoute('GET', '/metrics', (ctx) => this.metrics.serve(ctx));
   }
 
   /** Registers a custom subresource handler, e.g. (`pods`, `log`). */
@@ -267,8 +274,11 @@ export class ApiServer {
       const handler = this.subresources.get(`${rt.group}/${rt.plural}/${p.subresource}`);
       if (handler) {
         refuseDryRun(ctx.query.dryRun, `${rt.plural}/${p.subresource}`);
-        // JSON/YAML, or protobuf for handlers that take it (TokenRequest from kubectl)
-        const body = ctx.method === 'GET' ? undefined : await subresourceBody(ctx, handler);
+        // JSON/YAML, or protobuf from kubectl's typed clients (TokenRequest, Eviction)
+        const body =
+          ctx.method === 'GET'
+            ? undefined
+            : await readRequestBody(ctx.req, ctx.get('content-type'), true);
         const query: Record<string, string> = {};
         for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') query[k] = v;
         const result = await handler({

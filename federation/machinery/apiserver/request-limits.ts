@@ -9,6 +9,12 @@ export interface InFlightLimits {
   maxMutatingRequestsInFlight?: number;
 }
 
+/** Requests being served now, by kind; the metrics gauge reads the same object. */
+export interface InFlightCounts {
+  readOnly: number;
+  mutating: number;
+}
+
 /** Seconds a refused client is asked to wait (kube-apiserver answers 1 as well). */
 const RETRY_AFTER_SECONDS = 1;
 
@@ -33,16 +39,17 @@ function isReadOnly(method: string): boolean {
 /**
  * Koa middleware enforcing the in-flight limits (429 + Retry-After when full, mutating and
  * read-only counted apart so a burst of writes never blocks reads), and closing the connection
- * after a 413 so the rest of an oversized body is not read.
+ * after a 413 so the rest of an oversized body is not read. `inFlight` is updated in place (it is
+ * the source of `apiserver_current_inflight_requests`).
  */
 export function requestLimits(
   limits: InFlightLimits = {},
+  inFlight: InFlightCounts = { readOnly: 0, mutating: 0 },
 ): (ctx: Context, next: Next) => Promise<void> {
   const max = {
     readOnly: limits.maxRequestsInFlight ?? 400,
     mutating: limits.maxMutatingRequestsInFlight ?? 200,
   };
-  const inFlight = { readOnly: 0, mutating: 0 };
   return async (ctx, next) => {
     if (EXEMPT.has(ctx.path) || isLongRunning(ctx)) {
       await next();

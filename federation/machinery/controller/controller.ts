@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../apis/meta.js';
 import { objectKey } from '../../apis/meta.js';
 import type { SharedInformer } from '../informer/shared-informer.js';
+import type { WorkqueueMetricsProvider } from '../workqueue/metrics.js';
 import { WorkQueue } from '../workqueue/work-queue.js';
 
 /** Returned by a reconcile to be called again later (level-triggered polling, e.g. health checks). */
@@ -49,6 +50,7 @@ export class Controller {
   readonly name: string;
   private readonly opts: ControllerOptions;
   private readonly log: Logger;
+  private metrics: WorkqueueMetricsProvider | undefined;
 
   constructor(opts: ControllerOptions) {
     this.opts = opts;
@@ -67,8 +69,16 @@ export class Controller {
     this.queue.add(key);
   }
 
-  /** Runs until the signal aborts; awaits all workers before resolving. */
-  async run(signal: AbortSignal): Promise<void> {
+  /**
+   * Runs until the signal aborts; awaits all workers before resolving. `metrics` (the server's,
+   * handed over by the ControllerManager) gets the queue's metrics under the controller's name.
+   */
+  async run(signal: AbortSignal, metrics?: WorkqueueMetricsProvider): Promise<void> {
+    if (metrics) {
+      this.metrics = metrics;
+      // attached before the first await: informer events only arrive after this
+      this.queue.setMetrics(metrics.queue(this.name, () => this.queue.len));
+    }
     await Promise.all(this.opts.informers.map((i) => i.waitForSync(signal)));
     const stop = (): void => {
       this.queue.shutDown();
@@ -92,6 +102,7 @@ export class Controller {
         this.log.warn(
           `reconcile ${key} failed (retry ${String(this.queue.numRequeues(key) + 1)}): ${err instanceof Error ? err.message : String(err)}`,
         );
+        this.metrics?.reconcileError(this.name);
         this.queue.addRateLimited(key);
       } finally {
         this.queue.done(key);

@@ -170,6 +170,10 @@ export function defaultBootstrapPolicy(types: readonly ResourceType[]): Bootstra
       clusterRole('system:aggregate-to-view', readable, { [AGGREGATE_TO.view]: 'true' }),
       clusterRole('system:discovery', [{ verbs: ['get'], nonResourceURLs: discoveryUrls }]),
       clusterRole('system:public-info-viewer', [{ verbs: ['get'], nonResourceURLs: publicUrls }]),
+      // Kubernetes' role for scrapers: Prometheus gets a user in group system:monitoring
+      clusterRole('system:monitoring', [
+        { verbs: ['get'], nonResourceURLs: ['/metrics', '/healthz', '/livez', '/readyz'] },
+      ]),
       clusterRole('system:basic-user', [
         {
           verbs: ['create'],
@@ -190,6 +194,9 @@ export function defaultBootstrapPolicy(types: readonly ResourceType[]): Bootstra
       ]),
       clusterRoleBinding('system:basic-user', 'system:basic-user', [
         groupSubject('system:authenticated'),
+      ]),
+      clusterRoleBinding('system:monitoring', 'system:monitoring', [
+        groupSubject('system:monitoring'),
       ]),
       clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [
         groupSubject('system:authenticated'),

@@ -1,3 +1,4 @@
+import type { QueueMetrics } from './metrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
 /** Options for {@link WorkQueue}. */
@@ -6,6 +7,8 @@ export interface WorkQueueOptions {
   /** Timer functions (tests inject fakes). */
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
+  /** Where the queue reports depth, adds, latencies and retries. @defaultValue none */
+  metrics?: QueueMetrics;
 }
 
 /**
@@ -23,8 +26,10 @@ export class WorkQueue {
   private readonly limiter: RateLimiter;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private metrics: QueueMetrics | undefined;
 
   constructor(opts: WorkQueueOptions = {}) {
+    this.metrics = opts.metrics;
     this.limiter = opts.rateLimiter ?? defaultControllerRateLimiter();
     this.setTimer = opts.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer =
@@ -39,6 +44,14 @@ export class WorkQueue {
     return this.queue.length;
   }
 
+  /**
+   * Starts reporting to `metrics` (a controller's queue is made before its server's metrics are
+   * known, so they are attached when the controller runs).
+   */
+  setMetrics(metrics: QueueMetrics): void {
+    this.metrics = metrics;
+  }
+
   get isShuttingDown(): boolean {
     return this.shuttingDown;
   }
@@ -47,10 +60,12 @@ export class WorkQueue {
     if (this.shuttingDown || this.dirty.has(item)) return;
     this.dirty.add(item);
     if (this.processing.has(item)) return;
+    this.metrics?.added(item);
     const w = this.waiters.shift();
     if (w) {
       this.dirty.delete(item);
       this.processing.add(item);
+      this.metrics?.started(item);
       w(item);
       return;
     }
@@ -73,6 +88,7 @@ export class WorkQueue {
 
   /** Adds after the rate limiter's delay for this item. */
   addRateLimited(item: string): void {
+    this.metrics?.retried();
     this.addAfter(item, this.limiter.when(item));
   }
 
@@ -91,6 +107,7 @@ export class WorkQueue {
     if (item !== undefined) {
       this.dirty.delete(item);
       this.processing.add(item);
+      this.metrics?.started(item);
       return Promise.resolve(item);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -101,7 +118,7 @@ export class WorkQueue {
 
   /** Marks an item finished; re-queues it if it was added while processing. */
   done(item: string): void {
-    this.processing.delete(item);
+    if (this.processing.delete(item)) this.metrics?.finished(item);
     if (this.dirty.has(item)) {
       this.dirty.delete(item);
       this.add(item);

@@ -1,0 +1,231 @@
+// Prometheus metrics with real clients: `kubectl get --raw /metrics` on a member and on the
+// federation (request counters that grow, controller workqueues, RBAC on the non-resource URL),
+// and the built resolver's `--metrics-port` with two workers summed by the primary, fed by `dig`.
+import { execFile, spawn } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
+import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
+import { freePort } from '../../hack/lib/ports.js';
+import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
+import { MemberCluster } from '../../member/cluster/member-cluster.js';
+
+const run = promisify(execFile);
+const root = resolve(new URL('../..', import.meta.url).pathname);
+
+/** The value of the first sample of `metric` whose label text contains every `labels` pair. */
+function sample(text: string, metric: string, labels: Record<string, string> = {}): number {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    if (want.every((w) => line.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return 0;
+}
+
+describe('API server /metrics', () => {
+  let etcd: EtcdService;
+  let fed: FederationControlPlane;
+  let member: MemberCluster;
+  let dir: string;
+  let kubeconfig: string;
+
+  const kubectl = async (ctx: string, ...args: string[]): Promise<string> =>
+    (
+      await run('kubectl', ['--kubeconfig', kubeconfig, '--context', ctx, ...args], {
+        timeout: 30_000,
+        maxBuffer: 16 * 1024 * 1024,
+      })
+    ).stdout;
+
+  beforeAll(async () => {
+    await run('kubectl', ['version', '--client']).catch(() => {
+      throw new Error('kubectl is not installed on this machine');
+    });
+    dir = mkdtempSync(join(tmpdir(), 'flotilla-metrics-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    etcd = await startEtcd();
+    fed = new FederationControlPlane({
+      etcdEndpoint: etcd.endpoint,
+      etcdPrefix: `/metrics-fed-${String(process.pid)}`,
+    });
+    await fed.start();
+    member = new MemberCluster({
+      name: 'metrics-m1',
+      etcdEndpoint: etcd.endpoint,
+      etcdPrefix: `/metrics-member-${String(process.pid)}`,
+      nodes: 0,
+      runtime: 'hollow',
+    });
+    await member.start();
+    const cert = (c: MemberCluster | FederationControlPlane, user: string, groups: string[]) =>
+      c.auth.clientCert(user, groups);
+    writeFileSync(
+      kubeconfig,
+      kubeconfigFor(
+        { name: 'fed', server: fed.url, clientCert: fed.adminCert, caCert: fed.cert.cert },
+        {
+          name: 'fed-alice',
+          server: fed.url,
+          clientCert: cert(fed, 'alice', []),
+          caCert: fed.cert.cert,
+        },
+        {
+          name: 'member',
+          server: member.url,
+          clientCert: member.adminCert,
+          caCert: member.cert.cert,
+        },
+        {
+          name: 'member-alice',
+          server: member.url,
+          clientCert: cert(member, 'alice', []),
+          caCert: member.cert.cert,
+        },
+        {
+          name: 'member-prometheus',
+          server: member.url,
+          clientCert: cert(member, 'prometheus', ['system:monitoring']),
+          caCert: member.cert.cert,
+        },
+      ),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await member?.stop();
+    await fed?.stop();
+    await etcd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [ctx, queue] of [
+    ['member', 'deployment-controller'],
+    ['fed', 'propagation-controller'],
+  ] as const) {
+    it(`${ctx}: admin reads request counters that grow, and the controllers' queues`, async () => {
+      const list = { verb: 'LIST', group: '', resource: 'namespaces', code: '200' };
+      await kubectl(ctx, 'get', 'namespaces');
+      const before = sample(
+        await kubectl(ctx, 'get', '--raw', '/metrics'),
+        'apiserver_request_total',
+        list,
+      );
+      expect(before).toBeGreaterThanOrEqual(1);
+      await kubectl(ctx, 'get', 'namespaces');
+      await kubectl(ctx, 'get', 'namespaces');
+      const text = await kubectl(ctx, 'get', '--raw', '/metrics');
+      expect(sample(text, 'apiserver_request_total', list)).toBeGreaterThanOrEqual(before + 2);
+      expect(
+        sample(text, 'apiserver_request_duration_seconds_count', {
+          verb: 'LIST',
+          resource: 'namespaces',
+        }),
+      ).toBeGreaterThanOrEqual(3);
+      expect(text).toMatch(new RegExp(`^workqueue_depth\\{name="${queue}"\\} \\d+$`, 'm'));
+      expect(text).toMatch(new RegExp(`^workqueue_adds_total\\{name="${queue}"\\} \\d+$`, 'm'));
+      expect(text).toMatch(/^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
+      expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+      // informers' watches are counted, but kept out of the latency histogram
+      expect(sample(text, 'apiserver_request_total', { verb: 'WATCH' })).toBeGreaterThanOrEqual(1);
+      expect(text).not.toMatch(/^apiserver_request_duration_seconds_count\{verb="WATCH"/m);
+    });
+  }
+
+  it('a user without the system:monitoring binding gets 403; one in the group reads', async () => {
+    for (const ctx of ['member-alice', 'fed-alice']) {
+      const err = await kubectl(ctx, 'get', '--raw', '/metrics').then(
+        () => '',
+        (e: unknown) => String((e as { stderr?: string }).stderr ?? e),
+      );
+      expect(err).toMatch(/Forbidden|forbidden/);
+    }
+    expect(await kubectl('member-prometheus', 'get', '--raw', '/metrics')).toMatch(
+      /^apiserver_request_total\{/m,
+    );
+  });
+});
+
+/**
+ * A fake authoritative server for the resolver's route: answers every query with one A record
+ * (127.0.0.9, TTL 300), so repeated questions are served from the resolver's cache.
+ */
+async function fakeUpstream(): Promise<Socket> {
+  const sock = createSocket('udp4');
+  sock.on('message', (q, rinfo) => {
+    let end = 12;
+    while (end < q.length && q[end] !== 0) end += (q[end] ?? 0) + 1;
+    const question = q.subarray(12, end + 5);
+    const header = Buffer.alloc(12);
+    q.copy(header, 0, 0, 2);
+    header.writeUInt16BE(0x8580, 2); // QR AA RD RA, NOERROR
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(1, 6);
+    const answer = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 127, 0, 0, 9]);
+    sock.send(Buffer.concat([header, question, answer]), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  return sock;
+}
+
+describe('resolver --metrics-port with --workers 2', () => {
+  it('sums the workers: cache hits rise after repeated dig of one name', async () => {
+    if (!existsSync(join(root, 'dist', 'dns', 'cmd', 'resolver.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` first');
+    }
+    const upstream = await fakeUpstream();
+    const port = await freePort();
+    let metricsPort = await freePort();
+    while (metricsPort === port) metricsPort = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'dist', 'dns', 'cmd', 'resolver.js'),
+        '--port',
+        String(port),
+        '--workers',
+        '2',
+        '--metrics-port',
+        String(metricsPort),
+        '--route',
+        `metrics.test=127.0.0.1:${String(upstream.address().port)}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const scrape = async (): Promise<string> =>
+      (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text();
+    try {
+      await expect
+        .poll(() => out.match(/resolver worker \d+:/g)?.length ?? 0, { timeout: 20_000 })
+        .toBe(2);
+      const before = sample(await scrape(), 'dns_cache_hits_total');
+      for (let i = 0; i < 12; i++) {
+        const { stdout } = await run(
+          'dig',
+          ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', '+short', 'www.metrics.test'],
+          { timeout: 10_000 },
+        );
+        expect(stdout.trim()).toBe('127.0.0.9');
+      }
+      const text = await scrape();
+      // each worker has its own cache: at most one miss per worker, the rest are hits
+      expect(sample(text, 'dns_cache_hits_total')).toBeGreaterThanOrEqual(before + 10);
+      expect(sample(text, 'dns_cache_misses_total')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'dns_requests_total', { type: 'A' })).toBeGreaterThanOrEqual(12);
+      expect(sample(text, 'dns_responses_total', { rcode: 'NOERROR' })).toBeGreaterThanOrEqual(12);
+      expect(sample(text, 'dns_upstream_request_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    } finally {
+      child.kill('SIGTERM');
+      upstream.close();
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
