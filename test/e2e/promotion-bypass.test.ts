@@ -5,7 +5,6 @@
 // registry-admin, so the bypasses that need a policy or Registry write are refused by the
 // promotion machinery itself, not only by RBAC.
 import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,33 +12,35 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../federation/machinery/errors/index.js';
-import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
-import { startPromotion, type PromotionSetup } from '../../hack/lib/promotion.js';
-import { bindClusterRole, waitForAccess } from '../../hack/lib/rbac-bindings.js';
-import { registryBootstrapPolicy } from '../../registry/rbac/registry-bootstrap-policy.js';
+import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
+import type { PromotionSetup } from '../../hack/lib/promotion.js';
+import { bindClusterRole } from '../../hack/lib/rbac-bindings.js';
 import { CLUSTER_ROLES, clusterRole } from '../../federation/machinery/rbac/index.js';
 import {
   buildBusyboxImage,
-  ensureDockerd,
-  startEtcd,
-  startRedis,
   type DockerService,
-  type EtcdService,
-  type RedisService,
   type RegistryService,
 } from '../../hack/lib/services.js';
 import {
   MAX_NOTIFICATION_BYTES,
   OciClient,
-  PROMOTION_REQUESTS,
   pushRandomImage,
-  registryResourceTypes,
   REGISTRIES,
   REPLICATION_POLICIES,
   RegistryHttpError,
   type PromotionRequest,
   type ReplicationPolicy,
 } from '../../registry/index.js';
+import {
+  approve as approveAs,
+  createReplicationPolicy,
+  dockerAs as dockerAsUser,
+  ociAs,
+  promotionRequests,
+  requestsFor as requestsForDigest,
+  startPromotionFederation,
+  type PromotionFederation,
+} from '../support/promotion-federation.js';
 
 const TOKENS = {
   alice: randomBytes(16).toString('hex'),
@@ -49,10 +50,8 @@ const TOKENS = {
   dave: randomBytes(16).toString('hex'),
   worker: randomBytes(16).toString('hex'),
 };
-const REDIS_PASSWORD = randomBytes(16).toString('hex');
 
-let etcd: EtcdService;
-let redis: RedisService;
+let env: PromotionFederation;
 let docker: DockerService;
 let fed: FederationControlPlane;
 let promo: PromotionSetup;
@@ -64,20 +63,8 @@ const dir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-bypass-'));
  * The docker CLI with a per-user client config (its own `docker login` credentials). Async: the
  * token endpoint the daemon asks during login and push runs in this process.
  */
-function dockerAs(user: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'docker',
-      ['--config', join(dir, `docker-${user}`), ...args],
-      { env: { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` }, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`docker ${args.join(' ')}: ${stderr}`, { cause: err }));
-        else resolve(stdout);
-      },
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const dockerAs = (user: string, args: string[], input?: string): Promise<string> =>
+  dockerAsUser(docker, dir, user, args, input);
 
 async function login(user: keyof typeof TOKENS, registry: RegistryService): Promise<void> {
   await dockerAs(user, ['login', registry.host, '-u', user, '--password-stdin'], TOKENS[user]);
@@ -103,14 +90,11 @@ async function pushAs(
 }
 
 const oci = (r: RegistryService, user?: keyof typeof TOKENS): OciClient =>
-  new OciClient({ url: r.url, ...(user ? { username: user, password: TOKENS[user] } : {}) });
-const prs = (token: string) => fed.client(token).resource<PromotionRequest>(PROMOTION_REQUESTS);
+  ociAs(r.url, user ? { name: user, token: TOKENS[user] } : undefined);
+const prs = (token: string) => promotionRequests(fed, token);
 
-async function requestsFor(image: Pushed): Promise<PromotionRequest[]> {
-  return (await fed.client().resource<PromotionRequest>(PROMOTION_REQUESTS).list()).items.filter(
-    (p) => p.spec.image.digest === image.digest && p.spec.image.repository === image.repository,
-  );
-}
+const requestsFor = (image: Pushed): Promise<PromotionRequest[]> =>
+  requestsForDigest(fed, image.digest, image.repository);
 
 async function pendingRequest(image: Pushed): Promise<PromotionRequest> {
   await expect
@@ -121,91 +105,55 @@ async function pendingRequest(image: Pushed): Promise<PromotionRequest> {
   return pr;
 }
 
-const approve = (token: string, name: string): Promise<unknown> =>
-  prs(token).subresource(name, 'approval', 'POST', {
-    decision: 'approve',
-    role: 'release-manager',
-  });
+const approve = (token: string, name: string): Promise<unknown> => approveAs(fed, token, name);
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  redis = await startRedis({ password: REDIS_PASSWORD });
-  docker = await ensureDockerd();
-  fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    resyncMs: 1000,
-    extraResources: registryResourceTypes,
-    rbacPolicy: registryBootstrapPolicy(['system:promotion']),
-    users: {
-      [TOKENS.alice]: 'alice',
-      [TOKENS.bob]: 'bob',
-      [TOKENS.carol]: 'carol',
-      [TOKENS.dave]: 'dave',
-      [TOKENS.worker]: 'system:promotion',
+  const { worker, ...users } = TOKENS;
+  env = await startPromotionFederation({
+    users,
+    worker: { name: 'system:promotion', token: worker },
+    bindings: [
+      ['promotion-requester', ['alice', 'bob', 'carol']],
+      ['promotion-approver', ['bob']],
+      ['registry-admin', ['alice']],
+    ],
+    // alice may POST to the approval subresource (the request's own verb, `create`) but holds no
+    // `approve`: the approval handler's own authorization check is what refuses her
+    rbac: async (admin) => {
+      await admin.resource(CLUSTER_ROLES).create(
+        clusterRole('approval-poster', [
+          {
+            verbs: ['create'],
+            apiGroups: ['registry.flotilla.io'],
+            resources: ['promotionrequests/approval'],
+          },
+        ]),
+      );
+      await bindClusterRole(admin, 'approval-poster', ['alice']);
     },
-  });
-  await fed.start();
-  const admin = fed.client();
-  await bindClusterRole(admin, 'promotion-requester', ['alice', 'bob', 'carol']);
-  await bindClusterRole(admin, 'promotion-approver', ['bob']);
-  await bindClusterRole(admin, 'registry-admin', ['alice']);
-  // alice may POST to the approval subresource (the request's own verb, `create`) but holds no
-  // `approve`: the approval handler's own authorization check is what refuses her
-  await admin.resource(CLUSTER_ROLES).create(
-    clusterRole('approval-poster', [
-      {
-        verbs: ['create'],
-        apiGroups: ['registry.flotilla.io'],
-        resources: ['promotionrequests/approval'],
-      },
-    ]),
-  );
-  await bindClusterRole(admin, 'approval-poster', ['alice']);
-  const grants: [string, string, string][] = [
-    ['bob', 'approve', 'promotionrequests/approval'],
-    ['alice', 'create', 'registries'],
-    ['alice', 'create', 'promotionrequests/approval'],
-    ['carol', 'create', 'promotionrequests'],
-  ];
-  for (const [user, verb, resource] of grants) {
-    await waitForAccess(admin, user, {
-      verbs: [verb],
-      apiGroups: ['registry.flotilla.io'],
-      resources: [resource],
-    });
-  }
-  promo = await startPromotion({
-    fed,
-    systemToken: TOKENS.worker,
-    redis: { host: redis.host, port: redis.port, password: REDIS_PASSWORD },
+    access: [
+      ['bob', 'approve', 'promotionrequests/approval'],
+      ['alice', 'create', 'registries'],
+      ['alice', 'create', 'promotionrequests/approval'],
+      ['carol', 'create', 'promotionrequests'],
+    ],
     environments: ['dev', 'prod'],
   });
+  ({ docker, fed, promo } = env);
   dev = promo.registries.dev as RegistryService;
   prod = promo.registries.prod as RegistryService;
-  await fed
-    .client()
-    .resource(REPLICATION_POLICIES)
-    .create({
-      apiVersion: 'registry.flotilla.io/v1alpha1',
-      kind: 'ReplicationPolicy',
-      metadata: { name: 'dev-to-prod' },
-      spec: {
-        source: 'dev',
-        target: 'prod',
-        repositories: ['app/**'],
-        requiresApproval: true,
-        approvers: [{ role: 'release-manager', users: ['bob', 'carol'] }],
-      },
-    });
+  await createReplicationPolicy(fed, 'dev-to-prod', {
+    source: 'dev',
+    target: 'prod',
+    repositories: ['app/**'],
+    requiresApproval: true,
+    approvers: [{ role: 'release-manager', users: ['bob', 'carol'] }],
+  });
   for (const u of ['alice', 'bob', 'carol'] as const) await login(u, dev);
 });
 
 afterAll(async () => {
-  await promo?.stop();
-  await fed?.stop();
-  await redis?.stop();
-  await etcd?.stop();
-  await docker?.stop();
+  await env?.stop();
   rmSync(dir, { recursive: true, force: true }); // the docker client configs hold logins
 });
 
@@ -332,7 +280,7 @@ describe('promotion integrity', () => {
   });
 
   it('bypass 5: redis needs its password, and a queued job for a Pending request copies nothing', async () => {
-    const opts = { host: redis.host, port: redis.port, maxRetriesPerRequest: 1 };
+    const opts = { host: env.redis.host, port: env.redis.port, maxRetriesPerRequest: 1 };
     // without the password no command reaches the queue's keys
     const open = new Redis(opts);
     open.on('error', () => undefined); // the refused HELLO is reported here too
@@ -341,7 +289,7 @@ describe('promotion integrity', () => {
     const pr = await pendingRequest(await pushAs('alice', dev, 'app/queued'));
     // an insider with the password puts the copy in directly, under the id the controller uses
     const q = new Queue('flotilla-replication', {
-      connection: { ...opts, password: REDIS_PASSWORD, maxRetriesPerRequest: null },
+      connection: { ...opts, password: env.redisPassword, maxRetriesPerRequest: null },
     });
     const job = await q.add(
       'copy',

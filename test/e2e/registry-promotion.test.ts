@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLUSTERS,
@@ -23,18 +23,12 @@ import {
   ForbiddenError,
   NotFoundError,
 } from '../../federation/machinery/errors/index.js';
-import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
+import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
-import { startPromotion, type PromotionSetup } from '../../hack/lib/promotion.js';
 import {
   buildBusyboxImage,
-  ensureDockerd,
-  startEtcd,
-  startRedis,
   startRegistry,
   type DockerService,
-  type EtcdService,
-  type RedisService,
   type RegistryService,
 } from '../../hack/lib/services.js';
 import {
@@ -45,7 +39,6 @@ import {
   pushRandomImage,
   RegistryHttpError,
   PROMOTION_REQUESTS,
-  registryResourceTypes,
   REGISTRIES,
   REPLICATION_POLICIES,
   type PromotionRequest,
@@ -54,27 +47,28 @@ import { runRegistryCli } from '../../registry/cli/run-registry-cli.js';
 import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
 import { DEPLOYMENTS, type Deployment } from '../../member/apis/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
-import { bindClusterRole, waitForAccess } from '../../hack/lib/rbac-bindings.js';
-import {
-  REGISTRY_CREDENTIALS_NAMESPACE,
-  registryBootstrapPolicy,
-} from '../../registry/rbac/registry-bootstrap-policy.js';
+import { REGISTRY_CREDENTIALS_NAMESPACE } from '../../registry/rbac/registry-bootstrap-policy.js';
 import { flotilla } from '../support/cli-runner.js';
+import {
+  createReplicationPolicy,
+  dockerAs,
+  ociAs,
+  requestsFor as requestsForDigest,
+  startPromotionFederation,
+  type PromotionFederation,
+} from '../support/promotion-federation.js';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 
-const REDIS_PASSWORD = randomBytes(16).toString('hex');
 const TOKENS = {
   alice: randomBytes(8).toString('hex'),
   bob: randomBytes(8).toString('hex'),
   notifier: randomBytes(8).toString('hex'),
 };
-let etcd: EtcdService;
-let redis: RedisService;
+let env: PromotionFederation;
 let docker: DockerService;
 let fed: FederationControlPlane;
-let promo: PromotionSetup | undefined;
 /** Hollow member cluster of environment `prod`, joined by the gating test. */
 let prodMember: MemberCluster;
 const regs: Record<string, RegistryService> = {};
@@ -89,22 +83,10 @@ const fedKubeconfig = join(dir, 'federation.kubeconfig');
  * endpoint, which the daemon asks during login, push and pull, runs in this process.
  */
 const dockerCli = (...args: string[]): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const child = execFile(
-      'docker',
-      ['--config', join(dir, 'docker-alice'), ...args],
-      { env: dockerEnv, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`docker ${args.join(' ')}: ${stderr}`, { cause: err }));
-        else resolve(stdout);
-      },
-    );
-    child.stdin?.end(args[0] === 'login' ? TOKENS.alice : '');
-  });
+  dockerAs(docker, dir, 'alice', args, args[0] === 'login' ? TOKENS.alice : '');
 
 /** An OCI client of `url` logged in as alice (push and pull on dev, pull on prod). */
-const asAlice = (url: string): OciClient =>
-  new OciClient({ url, username: 'alice', password: TOKENS.alice });
+const asAlice = (url: string): OciClient => ociAs(url, { name: 'alice', token: TOKENS.alice });
 
 /** Pushes the busybox image (plus `extraMb` of random data, to make copies take time) and returns its digest. */
 async function pushImage(
@@ -178,87 +160,60 @@ async function slowProxy(
   };
 }
 
-async function requestsFor(digest: string, repository?: string): Promise<PromotionRequest[]> {
-  return (await fed.client().resource<PromotionRequest>(PROMOTION_REQUESTS).list()).items.filter(
-    (p) =>
-      p.spec.image.digest === digest &&
-      (repository === undefined || p.spec.image.repository === repository),
-  );
-}
+const requestsFor = (digest: string, repository?: string): Promise<PromotionRequest[]> =>
+  requestsForDigest(fed, digest, repository);
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  redis = await startRedis({ password: REDIS_PASSWORD });
-  docker = await ensureDockerd();
-  dockerEnv = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
   // the gate needs a federation client, which exists only once the control plane listens
   let gate: ImageGate | undefined;
-  fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    kubeconfigPath: fedKubeconfig,
-    resyncMs: 1000,
-    health: {
-      probePeriodMs: 1000,
-      probeTimeoutMs: 2000,
-      failureThreshold: 3,
-      halfOpenAfterMs: 2000,
-    },
-    imageGate: (obj, cluster) => {
-      gate ??= createImageGate(fed.client(), { username: 'alice', password: TOKENS.alice });
-      return gate(obj, cluster);
-    },
-    extraResources: registryResourceTypes,
+  env = await startPromotionFederation({
     // RBAC: the notifier gets the PromotionService role; alice and bob request and approve
-    rbacPolicy: registryBootstrapPolicy(['system:registry-notifier']),
-    users: {
-      [TOKENS.alice]: 'alice',
-      [TOKENS.bob]: 'bob',
-      [TOKENS.notifier]: 'system:registry-notifier',
-    },
-  });
-  await fed.start();
-  for (const role of ['promotion-requester', 'promotion-approver']) {
-    await bindClusterRole(fed.client(), role, ['alice', 'bob']);
-  }
-  await waitForAccess(fed.client(), 'bob', {
-    verbs: ['approve'],
-    apiGroups: ['registry.flotilla.io'],
-    resources: ['promotionrequests/approval'],
-  });
-  promo = await startPromotion({
-    fed,
-    systemToken: TOKENS.notifier,
-    redis: { host: redis.host, port: redis.port, password: REDIS_PASSWORD },
+    users: { alice: TOKENS.alice, bob: TOKENS.bob },
+    worker: { name: 'system:registry-notifier', token: TOKENS.notifier },
+    bindings: [
+      ['promotion-requester', ['alice', 'bob']],
+      ['promotion-approver', ['alice', 'bob']],
+    ],
+    access: [['bob', 'approve', 'promotionrequests/approval']],
     environments: ['dev', 'prod', 'edge-a', 'edge-b'],
     replicator: { attempts: 8, backoffMs: 300 },
-  });
-  Object.assign(regs, promo.registries);
-  for (const r of Object.values(promo.registries)) {
-    await dockerCli('login', r.host, '-u', 'alice', '--password-stdin');
-  }
-  const c = fed.client();
-  await c.resource(REPLICATION_POLICIES).create({
-    apiVersion: 'registry.flotilla.io/v1alpha1',
-    kind: 'ReplicationPolicy',
-    metadata: { name: 'dev-to-prod' },
-    spec: {
-      source: 'dev',
-      target: 'prod',
-      mode: 'OneWay',
-      repositories: ['app/**'],
-      requiresApproval: true,
-      approvers: [{ role: 'release-manager', users: ['alice', 'bob'] }],
+    federation: {
+      kubeconfigPath: fedKubeconfig,
+      health: {
+        probePeriodMs: 1000,
+        probeTimeoutMs: 2000,
+        failureThreshold: 3,
+        halfOpenAfterMs: 2000,
+      },
+      imageGate: (obj, cluster) => {
+        gate ??= createImageGate(fed.client(), { username: 'alice', password: TOKENS.alice });
+        return gate(obj, cluster);
+      },
     },
   });
-  await c.resource(REPLICATION_POLICIES).create({
-    apiVersion: 'registry.flotilla.io/v1alpha1',
-    kind: 'ReplicationPolicy',
-    metadata: { name: 'edge-sync' },
-    spec: { source: 'edge-a', target: 'edge-b', mode: 'TwoWay', requiresApproval: false },
+  ({ docker, fed } = env);
+  dockerEnv = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
+  Object.assign(regs, env.promo.registries);
+  for (const r of Object.values(env.promo.registries)) {
+    await dockerCli('login', r.host, '-u', 'alice', '--password-stdin');
+  }
+  await createReplicationPolicy(fed, 'dev-to-prod', {
+    source: 'dev',
+    target: 'prod',
+    mode: 'OneWay',
+    repositories: ['app/**'],
+    requiresApproval: true,
+    approvers: [{ role: 'release-manager', users: ['alice', 'bob'] }],
+  });
+  await createReplicationPolicy(fed, 'edge-sync', {
+    source: 'edge-a',
+    target: 'edge-b',
+    mode: 'TwoWay',
+    requiresApproval: false,
   });
   prodMember = new MemberCluster({
     name: 'prod-1',
-    etcdEndpoint: etcd.endpoint,
+    etcdEndpoint: env.etcd.endpoint,
     nodes: 1,
     runtime: 'hollow',
     nodeAddressPrefix: '127.0.71.',
@@ -269,13 +224,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await promo?.stop();
-  await prodMember?.stop();
-  await fed?.stop();
-  for (const x of extra) await x.stop();
-  await redis?.stop();
-  await etcd?.stop();
-  await docker?.stop();
+  await env?.stop({
+    afterPromotion: async () => {
+      await prodMember?.stop();
+    },
+    afterFederation: async () => {
+      for (const x of extra) await x.stop();
+    },
+  });
 });
 
 describe('image promotion between environment registries', () => {

@@ -2,49 +2,45 @@
 // the set-up makes (startPromotion({ tls: true })), the token realm and the notification receiver
 // on https with the same CA, the real docker CLI (login, push) and a promotion copy by the
 // replicator, which trusts the CA through the Registry objects' caBundle.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
-import { startPromotion, type PromotionSetup } from '../../hack/lib/promotion.js';
-import { bindClusterRole, waitForAccess } from '../../hack/lib/rbac-bindings.js';
+import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
+import type { PromotionSetup } from '../../hack/lib/promotion.js';
 import { DOCKER_CERTS_DIR } from '../../hack/lib/registry-service.js';
 import {
   buildBusyboxImage,
-  ensureDockerd,
   makeRegistryTls,
-  startEtcd,
-  startRedis,
   type DockerService,
-  type EtcdService,
-  type RedisService,
   type RegistryService,
 } from '../../hack/lib/services.js';
 import {
-  OciClient,
   PROMOTION_REQUESTS,
   REGISTRIES,
-  registryResourceTypes,
-  REPLICATION_POLICIES,
+  type OciClient,
   type PromotionRequest,
   type Registry,
 } from '../../registry/index.js';
-import { registryBootstrapPolicy } from '../../registry/rbac/registry-bootstrap-policy.js';
+import {
+  approve,
+  createReplicationPolicy,
+  dockerAs as dockerAsUser,
+  ociAs,
+  startPromotionFederation,
+  type PromotionFederation,
+} from '../support/promotion-federation.js';
 
 const TOKENS = {
   alice: randomBytes(16).toString('hex'),
   bob: randomBytes(16).toString('hex'),
   worker: randomBytes(16).toString('hex'),
 };
-const REDIS_PASSWORD = randomBytes(16).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-tls-'));
 
-let etcd: EtcdService;
-let redis: RedisService;
+let env: PromotionFederation;
 let docker: DockerService;
 let fed: FederationControlPlane;
 let promo: PromotionSetup;
@@ -52,20 +48,8 @@ let dev: RegistryService;
 let prod: RegistryService;
 
 /** The docker CLI as `user` (own client config); async, the token realm runs in this process. */
-function dockerAs(user: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'docker',
-      ['--config', join(dir, `docker-${user}`), ...args],
-      { env: { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` }, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`docker ${args.join(' ')}: ${stderr}`, { cause: err }));
-        else resolve(stdout);
-      },
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const dockerAs = (user: string, args: string[], input?: string): Promise<string> =>
+  dockerAsUser(docker, dir, user, args, input);
 
 /** A plain-HTTP GET: the status and body, or the connection error. */
 function plainGet(url: string): Promise<{ status: number; body: string } | Error> {
@@ -81,66 +65,37 @@ function plainGet(url: string): Promise<{ status: number; body: string } | Error
 }
 
 const oci = (r: RegistryService, ca?: string): OciClient =>
-  new OciClient({ url: r.url, username: 'alice', password: TOKENS.alice, ...(ca ? { ca } : {}) });
+  ociAs(r.url, { name: 'alice', token: TOKENS.alice }, ca);
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  redis = await startRedis({ password: REDIS_PASSWORD });
-  docker = await ensureDockerd();
-  fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    resyncMs: 1000,
-    extraResources: registryResourceTypes,
-    rbacPolicy: registryBootstrapPolicy(['system:promotion']),
-    users: {
-      [TOKENS.alice]: 'alice',
-      [TOKENS.bob]: 'bob',
-      [TOKENS.worker]: 'system:promotion',
-    },
-  });
-  await fed.start();
-  const admin = fed.client();
-  await bindClusterRole(admin, 'promotion-requester', ['alice', 'bob']);
-  await bindClusterRole(admin, 'promotion-approver', ['bob']);
-  for (const [user, verb, resource] of [
-    ['alice', 'create', 'promotionrequests'],
-    ['bob', 'approve', 'promotionrequests/approval'],
-  ] as const) {
-    await waitForAccess(admin, user, {
-      verbs: [verb],
-      apiGroups: ['registry.flotilla.io'],
-      resources: [resource],
-    });
-  }
-  promo = await startPromotion({
-    fed,
-    systemToken: TOKENS.worker,
-    redis: { host: redis.host, port: redis.port, password: REDIS_PASSWORD },
+  env = await startPromotionFederation({
+    users: { alice: TOKENS.alice, bob: TOKENS.bob },
+    worker: { name: 'system:promotion', token: TOKENS.worker },
+    bindings: [
+      ['promotion-requester', ['alice', 'bob']],
+      ['promotion-approver', ['bob']],
+    ],
+    access: [
+      ['alice', 'create', 'promotionrequests'],
+      ['bob', 'approve', 'promotionrequests/approval'],
+    ],
     environments: ['dev', 'prod'],
     tls: true,
   });
+  ({ docker, fed, promo } = env);
   dev = promo.registries.dev as RegistryService;
   prod = promo.registries.prod as RegistryService;
-  await admin.resource(REPLICATION_POLICIES).create({
-    apiVersion: 'registry.flotilla.io/v1alpha1',
-    kind: 'ReplicationPolicy',
-    metadata: { name: 'dev-to-prod' },
-    spec: {
-      source: 'dev',
-      target: 'prod',
-      repositories: ['**'],
-      requiresApproval: true,
-      approvers: [{ role: 'release-manager', users: ['bob'] }],
-    },
+  await createReplicationPolicy(fed, 'dev-to-prod', {
+    source: 'dev',
+    target: 'prod',
+    repositories: ['**'],
+    requiresApproval: true,
+    approvers: [{ role: 'release-manager', users: ['bob'] }],
   });
 });
 
 afterAll(async () => {
-  await promo?.stop();
-  await fed?.stop();
-  await redis?.stop();
-  await etcd?.stop();
-  await docker?.stop();
+  await env?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -199,10 +154,7 @@ describe('promotion registries over TLS', () => {
       .poll(async () => (await forDigest())?.spec.requester, { timeout: 30_000 })
       .toBe('alice');
     const name = (await forDigest())?.metadata.name ?? '';
-    await prs.subresource(name, 'approval', 'POST', {
-      decision: 'approve',
-      role: 'release-manager',
-    });
+    await approve(fed, TOKENS.bob, name);
     await expect
       .poll(async () => (await prs.get(name)).status?.phase, { timeout: 60_000 })
       .toBe('Succeeded');

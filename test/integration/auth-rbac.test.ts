@@ -22,6 +22,7 @@ import {
 } from '../../registry/index.js';
 import { registryBootstrapPolicy } from '../../registry/rbac/registry-bootstrap-policy.js';
 import { parseCanIList, tablesUnder } from '../support/can-i-table.js';
+import { adminContext, userContext } from '../support/kube-contexts.js';
 
 const run = promisify(execFile);
 const GROUP = 'registry.flotilla.io';
@@ -161,32 +162,17 @@ beforeAll(async () => {
     apiGroups: ['rbac.authorization.k8s.io'],
     resources: ['clusterrolebindings'],
   });
-  const user = (name: string) => ({
-    name: `fed-${name}`,
-    server: fed.url,
-    clientCert: fed.auth.clientCert(name),
-    caCert: fed.cert.cert,
-  });
+  const user = (name: string) => userContext(`fed-${name}`, fed, name);
   writeFileSync(
     kubeconfig,
     kubeconfigFor(
-      { name: 'fed-admin', server: fed.url, clientCert: fed.adminCert, caCert: fed.cert.cert },
+      adminContext('fed-admin', fed),
       user('alice'),
       user('bob'),
       user('carol'),
       user('dave'),
-      {
-        name: 'member',
-        server: member.url,
-        clientCert: member.adminCert,
-        caCert: member.cert.cert,
-      },
-      {
-        name: 'member-alice',
-        server: member.url,
-        clientCert: member.auth.clientCert('alice'),
-        caCert: member.cert.cert,
-      },
+      adminContext('member', member),
+      userContext('member-alice', member, 'alice'),
     ),
   );
 }, 120_000);

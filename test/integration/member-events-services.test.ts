@@ -4,40 +4,21 @@
 // ClusterIP answered by the cluster DNS (never dialled), Failed/BackOff events of a pod whose image
 // the hollow runtime refuses (`hollow-missing:*`), FailedScheduling of an unschedulable pod.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterDns } from '../../dns/index.js';
 import { freePort } from '../../hack/lib/ports.js';
-import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import type { Endpoints, Event, Service } from '../../member/apis/index.js';
-import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import type { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { memberKubectl, startHollowMember, type HollowMember } from '../support/hollow-member.js';
 
 const run = promisify(execFile);
 const ZONE = 'evsvc.flotilla.local';
-let etcd: EtcdService;
+let env: HollowMember;
 let member: MemberCluster;
-let dir: string;
 const poll = { timeout: 30_000, interval: 250 };
 
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', member.kubeconfigPath ?? '', ...args], {
-    timeout: 30_000,
-  });
-  return stdout;
-}
-
-async function getJson<T>(...args: string[]): Promise<T> {
-  return JSON.parse(await kubectl('get', ...args, '-o', 'json')) as T;
-}
-
-async function apply(name: string, yaml: string): Promise<string> {
-  const p = join(dir, `${name}.yaml`);
-  writeFileSync(p, yaml);
-  return kubectl('apply', '-f', p);
-}
+const { kubectl, getJson, apply } = memberKubectl(() => env);
 
 /** `reason: message` of the events about pod `name` in default. */
 async function podEvents(name: string): Promise<string[]> {
@@ -58,26 +39,20 @@ beforeAll(async () => {
   await run('dig', ['-v']).catch(() => {
     throw new Error('dig is not installed on this machine');
   });
-  dir = mkdtempSync(join(tmpdir(), 'flotilla-events-services-'));
-  etcd = await startEtcd();
-  member = new MemberCluster({
+  env = await startHollowMember('flotilla-events-services-', {
     name: 'it-evsvc',
-    etcdEndpoint: etcd.endpoint,
     nodes: 2,
-    runtime: 'hollow',
     clusterIndex: 79,
-    kubeconfigPath: join(dir, 'kubeconfig'),
     dns: createClusterDns,
     dnsPort: await freePort(),
     clusterDomain: ZONE,
     kubelet: { heartbeatMs: 300, syncPeriodMs: 200, imagePullBaseMs: 500, imagePullMaxMs: 2000 },
   });
-  await member.start();
+  ({ member } = env);
 });
 
 afterAll(async () => {
-  await member?.stop();
-  await etcd?.stop();
+  await env?.stop();
 });
 
 describe('default Services and Events of a member', () => {

@@ -2,39 +2,18 @@
 // etcd, controllers, scheduler, three hollow kubelets), driven through the real kubectl. Hollow
 // containers exit as their command says (`sh -c "sleep 0.2; exit 0"`), which lets Jobs complete.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import type { CronJob, DaemonSet, Job, Pod, StatefulSet } from '../../member/apis/index.js';
-import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import type { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { memberKubectl, startHollowMember, type HollowMember } from '../support/hollow-member.js';
 
 const run = promisify(execFile);
-let etcd: EtcdService;
+let env: HollowMember;
 let member: MemberCluster;
-let dir: string;
 const poll = { timeout: 60_000, interval: 250 };
 
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run(
-    'kubectl',
-    ['--kubeconfig', member.kubeconfigPath ?? '', '--namespace', 'default', ...args],
-    { timeout: 30_000 },
-  );
-  return stdout;
-}
-
-async function getJson<T>(...args: string[]): Promise<T> {
-  return JSON.parse(await kubectl('get', ...args, '-o', 'json')) as T;
-}
-
-async function apply(name: string, yaml: string): Promise<string> {
-  const p = join(dir, `${name}.yaml`);
-  writeFileSync(p, yaml);
-  return kubectl('apply', '-f', p);
-}
+const { kubectl, getJson, apply } = memberKubectl(() => env, ['--namespace', 'default']);
 
 const podsOf = async (selector: string): Promise<Pod[]> =>
   (await getJson<{ items: Pod[] }>('pods', '-l', selector)).items;
@@ -43,23 +22,17 @@ beforeAll(async () => {
   await run('kubectl', ['version', '--client']).catch(() => {
     throw new Error('kubectl is not installed on this machine');
   });
-  dir = mkdtempSync(join(tmpdir(), 'flotilla-workloads-'));
-  etcd = await startEtcd();
-  member = new MemberCluster({
+  env = await startHollowMember('flotilla-workloads-', {
     name: 'it-workloads',
-    etcdEndpoint: etcd.endpoint,
     nodes: 3,
-    runtime: 'hollow',
     clusterIndex: 78,
-    kubeconfigPath: join(dir, 'kubeconfig'),
     kubelet: { heartbeatMs: 300, syncPeriodMs: 200 },
   });
-  await member.start();
+  ({ member } = env);
 });
 
 afterAll(async () => {
-  await member?.stop();
-  await etcd?.stop();
+  await env?.stop();
 });
 
 describe('member workloads through kubectl (hollow nodes)', () => {

@@ -13,6 +13,7 @@ import { FederationControlPlane } from '../../federation/server/federation-contr
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { adminContext, userContext } from '../support/kube-contexts.js';
 
 const run = promisify(execFile);
 const root = resolve(new URL('../..', import.meta.url).pathname);
@@ -62,36 +63,14 @@ describe('API server /metrics', () => {
       runtime: 'hollow',
     });
     await member.start();
-    const cert = (c: MemberCluster | FederationControlPlane, user: string, groups: string[]) =>
-      c.auth.clientCert(user, groups);
     writeFileSync(
       kubeconfig,
       kubeconfigFor(
-        { name: 'fed', server: fed.url, clientCert: fed.adminCert, caCert: fed.cert.cert },
-        {
-          name: 'fed-alice',
-          server: fed.url,
-          clientCert: cert(fed, 'alice', []),
-          caCert: fed.cert.cert,
-        },
-        {
-          name: 'member',
-          server: member.url,
-          clientCert: member.adminCert,
-          caCert: member.cert.cert,
-        },
-        {
-          name: 'member-alice',
-          server: member.url,
-          clientCert: cert(member, 'alice', []),
-          caCert: member.cert.cert,
-        },
-        {
-          name: 'member-prometheus',
-          server: member.url,
-          clientCert: cert(member, 'prometheus', ['system:monitoring']),
-          caCert: member.cert.cert,
-        },
+        adminContext('fed', fed),
+        userContext('fed-alice', fed, 'alice', []),
+        adminContext('member', member),
+        userContext('member-alice', member, 'alice', []),
+        userContext('member-prometheus', member, 'prometheus', ['system:monitoring']),
       ),
     );
   }, 120_000);
