@@ -130,18 +130,24 @@ export class CertificateAuthority {
   }
 
   /**
-   * A serving certificate for the given IPs and DNS names. `cert` is the chain (leaf, then this
+   * A serving certificate for the given IPs and DNS names (`alsoClientAuth`: usable as a client
+   * certificate too). `cert` is the chain (leaf, then this
    * CA), so it can also be handed to clients as their CA bundle, as the self-signed certificate
    * could before.
    */
-  servingCert(ips: string[] = ['127.0.0.1'], dnsNames: string[] = ['localhost']): ServingCert {
+  servingCert(
+    ips: string[] = ['127.0.0.1'],
+    dnsNames: string[] = ['localhost'],
+    opts: { alsoClientAuth?: boolean } = {},
+  ): ServingCert {
     const san = [...ips.map((ip) => `IP:${ip}`), ...dnsNames.map((d) => `DNS:${d}`)].join(',');
     const leaf = this.issue(
       '/CN=flotilla-apiserver',
       [
         'basicConstraints=critical,CA:FALSE',
         'keyUsage=critical,digitalSignature,keyEncipherment',
-        'extendedKeyUsage=serverAuth',
+        // etcd's gRPC gateway dials its own listener with the serving certificate
+        `extendedKeyUsage=serverAuth${opts.alsoClientAuth ? ',clientAuth' : ''}`,
         `subjectAltName=${san}`,
       ],
       365,

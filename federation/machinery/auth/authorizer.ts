@@ -31,13 +31,6 @@ export interface Authorizer {
   authorize(attrs: AuthorizationAttributes): Promise<AuthorizationDecision>;
 }
 
-/** Allows everything: for servers and tests that run without authorization. */
-export class AlwaysAllowAuthorizer implements Authorizer {
-  authorize(): Promise<AuthorizationDecision> {
-    return Promise.resolve({ allowed: true });
-  }
-}
-
 /** The Kubernetes-style 403 message for a refused request. */
 export function forbiddenMessage(a: AuthorizationAttributes, reason?: string): string {
   const suffix = reason ? `: ${reason}` : '';

@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { UnauthorizedError } from '../errors/index.js';
 import type { AuthenticationRequest, Authenticator } from './authenticator.js';
 import { withAuthenticatedGroup, type UserInfo } from './user-info.js';
 
@@ -56,9 +55,4 @@ export class StaticTokenAuthenticator implements Authenticator {
     }
     return Promise.resolve(hit.user);
   }
-}
-
-/** Thrown by authenticators for credentials they recognise but reject. */
-export function invalidCredentials(message = 'Unauthorized'): UnauthorizedError {
-  return new UnauthorizedError(message);
 }
