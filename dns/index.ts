@@ -2,7 +2,7 @@
  * Public API of the DNS area: the member cluster DNS server and the central resolver.
  * `createClusterDns` matches member/cluster's ClusterDnsFactory contract.
  */
-import type { KubeClient } from '../federation/machinery/client/kube-client.js';
+import type { KubeClient } from '../machinery/client/kube-client.js';
 import { ClusterDnsServer } from './cluster-dns/cluster-dns-server.js';
 import { InformerCatalog } from './cluster-dns/informer-catalog.js';
 

@@ -2,7 +2,43 @@
 // typescript-eslint type-checked rules, no floating promises, area boundaries (STYLE §5).
 import { resolve } from 'node:path';
 import js from '@eslint/js';
+import { dirname, relative } from 'node:path';
 import tseslint from 'typescript-eslint';
+
+const root = resolve(import.meta.dirname, '..');
+const LAYERS = ['api', 'machinery', 'federation', 'member', 'dns', 'registry'];
+/** What each top-level folder may import besides itself. */
+const ALLOWED = {
+  machinery: [],
+  api: ['machinery'],
+  federation: ['api', 'machinery'],
+  member: ['api', 'machinery'],
+  dns: ['api', 'machinery'],
+  registry: ['api', 'machinery'],
+};
+/** @type {import('eslint').Rule.RuleModule} */
+const areaImports = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const from = relative(root, context.filename).split('/')[0];
+    const check = (node) => {
+      const spec = node.source?.value;
+      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+      const to = relative(root, resolve(dirname(context.filename), spec)).split('/')[0];
+      if (to === from || !LAYERS.includes(to) || ALLOWED[from]?.includes(to)) return;
+      context.report({
+        node: node.source,
+        message: `${from}/ may import ${[from, ...(ALLOWED[from] ?? [])].join(', ')} only, not ${to}/ (docs/architecture.md)`,
+      });
+    };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.flotilla/**', 'coverage/**', 'dist/**'] },
@@ -24,37 +60,12 @@ export default tseslint.config(
     },
   },
   {
-    // Areas talk through federation/apis and federation/machinery only (STYLE §5).
-    files: ['dns/**/*.ts', 'registry/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/member/**', '**/federation/controllers/**', '**/federation/cli/**'],
-              message: 'import federation/apis or federation/machinery only',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['member/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/registry/**', '**/federation/controllers/**', '**/federation/cli/**'],
-              message: 'import federation/apis or federation/machinery only',
-            },
-          ],
-        },
-      ],
-    },
+    // Layering (docs/architecture.md): machinery/ imports nothing of the project, api/ only
+    // machinery/, and each area (federation, member, dns, registry) only api/, machinery/ and
+    // itself. hack/, test/ and examples/ assemble the areas and may import anything.
+    files: ['{api,machinery,federation,member,dns,registry}/**/*.ts'],
+    plugins: { flotilla: { rules: { 'area-imports': areaImports } } },
+    rules: { 'flotilla/area-imports': 'error' },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

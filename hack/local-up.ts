@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './lib/repo-root.js';
 import { runCli } from '../federation/cli/run-cli.js';
-import { kubeconfigFor } from '../federation/machinery/client/kubeconfig.js';
+import { kubeconfigFor } from '../machinery/client/kubeconfig.js';
 import { FederationControlPlane } from '../federation/server/federation-control-plane.js';
 import { MemberCluster } from '../member/cluster/member-cluster.js';
 import { createClusterDns } from '../dns/index.js';

@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{federation,member,dns,registry,shared}/**/*.test.ts'],
+          include: ['{api,machinery,federation,member,dns,registry,shared}/**/*.test.ts'],
           testTimeout: 10_000,
         },
       },

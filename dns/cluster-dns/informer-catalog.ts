@@ -1,5 +1,5 @@
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { InformerFactory } from '../../federation/machinery/informer/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
 import type { DnsEndpoints, DnsService, ServiceCatalog } from './service-catalog.js';
 
 const SERVICES = { group: '', version: 'v1', resource: 'services' };

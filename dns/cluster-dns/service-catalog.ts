@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../federation/apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 
 /** core/v1 Service fields the DNS reads. */
 export interface DnsService extends KubeObject {

@@ -5,7 +5,7 @@
  *   flotilla-cluster-dns --server http://127.0.0.1:6443 --zone member1.local --port 5353 [--workers 2]
  */
 import { parseArgs } from 'node:util';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
 import { ClusterDnsServer } from '../cluster-dns/cluster-dns-server.js';
 import { InformerCatalog } from '../cluster-dns/informer-catalog.js';
 import {

@@ -6,8 +6,8 @@ import {
   kubeconfigFor,
   loadKubeconfig,
   type ContextConnection,
-} from '../../federation/machinery/client/kubeconfig.js';
-import { BadRequestError } from '../../federation/machinery/errors/index.js';
+} from '../../machinery/client/kubeconfig.js';
+import { BadRequestError } from '../../machinery/errors/index.js';
 import {
   cidrMatcher,
   clusterDnsDefaults,

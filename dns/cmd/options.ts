@@ -1,6 +1,6 @@
-import type { ContextConnection } from '../../federation/machinery/client/kubeconfig.js';
-import type { RestClientOptions } from '../../federation/machinery/client/rest-client.js';
-import { BadRequestError } from '../../federation/machinery/errors/index.js';
+import type { ContextConnection } from '../../machinery/client/kubeconfig.js';
+import type { RestClientOptions } from '../../machinery/client/rest-client.js';
+import { BadRequestError } from '../../machinery/errors/index.js';
 
 /**
  * Typed options for the two DNS entrypoints, their defaults, and validation that reports every

@@ -11,8 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
-import { loadKubeconfig } from '../../federation/machinery/client/kubeconfig.js';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
+import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
 import { ClusterSources } from '../resolver/cluster-sources.js';
 import { FederatedNames } from '../resolver/federated-names.js';
 import { Resolver } from '../resolver/resolver.js';

@@ -1,8 +1,8 @@
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { clusterCredentials } from '../../federation/machinery/client/cluster-credentials.js';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
-import { InformerFactory } from '../../federation/machinery/informer/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { clusterCredentials } from '../../machinery/client/cluster-credentials.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
 import type { ClusterEndpoints, FederatedCatalog } from './federated-names.js';
 import type { Route, RouteTable } from './route-table.js';
 

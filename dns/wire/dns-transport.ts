@@ -1,7 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { createServer, isIPv4, type Server, type Socket } from 'node:net';
-import { freePort } from '../../federation/machinery/util/free-port.js';
+import { freePort } from '../../machinery/util/free-port.js';
 import { parseQuery, truncate } from './dns-wire.js';
 import { EDNS_UDP_SIZE } from './edns.js';
 

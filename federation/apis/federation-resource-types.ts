@@ -1,5 +1,5 @@
-import type { GroupVersionResource, StatusCause } from './meta.js';
-import type { ResourceType } from '../machinery/resource-type.js';
+import type { GroupVersionResource, StatusCause } from '../../machinery/meta.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
 import type {
   Cluster,
   OverridePolicy,

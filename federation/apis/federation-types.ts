@@ -1,5 +1,5 @@
 /** Federation API types: Cluster, PropagationPolicy, OverridePolicy, ResourceBinding. */
-import type { Condition, KubeObject } from './meta.js';
+import type { Condition, KubeObject } from '../../machinery/meta.js';
 
 /** meta/v1 LabelSelector. */
 export interface LabelSelector {

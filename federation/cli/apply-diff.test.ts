@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import { isSubset, planApply } from './apply-diff.js';
 
 const desired = {

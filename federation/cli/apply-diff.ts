@@ -1,5 +1,5 @@
 /** The create/update decision of `apply`: what to send, and whether anything changed. */
-import type { KubeObject } from '../apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 
 /** Outcome of comparing a manifest with the stored object. */
 export type ApplyPlan =

@@ -2,8 +2,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { loadKubeconfig } from '../machinery/client/kubeconfig.js';
-import { RestClient } from '../machinery/client/rest-client.js';
+import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
 import { CliError } from './errors/index.js';
 
 /** Streams and environment the CLI runs with; tests pass their own, `cmd/flotilla.ts` passes the process's. */

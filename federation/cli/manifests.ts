@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
-import type { KubeObject } from '../apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import { CliError, UsageError } from './errors/index.js';
 
 function checkObject(d: unknown, where: string): KubeObject {

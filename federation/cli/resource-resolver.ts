@@ -1,5 +1,5 @@
-import type { GroupVersionResource } from '../apis/meta.js';
-import type { RestClient } from '../machinery/client/rest-client.js';
+import type { GroupVersionResource } from '../../machinery/meta.js';
+import type { RestClient } from '../../machinery/client/rest-client.js';
 import { CliError } from './errors/index.js';
 
 /** A resource found through discovery. */

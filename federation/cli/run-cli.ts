@@ -1,7 +1,7 @@
 /** Entry of the CLI: parse argv, dispatch to a command, map errors to messages and exit codes. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { RestClient } from '../machinery/client/rest-client.js';
-import { ApiError } from '../machinery/errors/index.js';
+import type { RestClient } from '../../machinery/client/rest-client.js';
+import { ApiError } from '../../machinery/errors/index.js';
 import {
   federationClient,
   type CliCommand,

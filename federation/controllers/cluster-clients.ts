@@ -1,11 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import type { Cluster } from '../apis/index.js';
-import { clusterCredentials } from '../machinery/client/cluster-credentials.js';
-import { RestClient } from '../machinery/client/rest-client.js';
-import { NotFoundError, type ApiError } from '../machinery/errors/index.js';
-import type { KubeClient } from '../machinery/client/kube-client.js';
-import { InformerFactory, type Lister } from '../machinery/informer/index.js';
-import type { GroupVersionResource, KubeObject } from '../apis/meta.js';
+import { clusterCredentials } from '../../machinery/client/cluster-credentials.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import { NotFoundError, type ApiError } from '../../machinery/errors/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { InformerFactory, type Lister } from '../../machinery/informer/index.js';
+import type { GroupVersionResource, KubeObject } from '../../machinery/meta.js';
 
 /** Namespace holding member credentials. */
 export const FEDERATION_SYSTEM_NAMESPACE = 'flotilla-system';

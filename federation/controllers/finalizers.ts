@@ -1,6 +1,6 @@
-import type { GroupVersionResource, KubeObject } from '../apis/meta.js';
-import type { KubeClient } from '../machinery/client/kube-client.js';
-import { NotFoundError } from '../machinery/errors/index.js';
+import type { GroupVersionResource, KubeObject } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { NotFoundError } from '../../machinery/errors/index.js';
 
 /** Finalizer on templates: member objects are cleaned up before the template goes. */
 export const FINALIZER_CLEANUP = 'federation.flotilla.io/cleanup';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import { applyOverriders, overrideImage } from './apply-overrides.js';
 
 describe('overrideImage', () => {

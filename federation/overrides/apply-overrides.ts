@@ -1,7 +1,7 @@
 import type { Cluster, Overriders, OverridePolicy, ResourceSelector } from '../apis/index.js';
-import type { KubeObject } from '../apis/meta.js';
-import { applyJsonPatch } from '../machinery/patch/index.js';
-import { labelSelectorFromObject } from '../machinery/selectors/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import { applyJsonPatch } from '../../machinery/patch/index.js';
+import { labelSelectorFromObject } from '../../machinery/selectors/index.js';
 import { clusterMatches } from '../scheduler/placement.js';
 
 /** True when a template matches one of the selectors. */

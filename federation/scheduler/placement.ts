@@ -1,5 +1,5 @@
 import type { Cluster, ClusterSelector, Placement } from '../apis/index.js';
-import { labelSelectorFromObject } from '../machinery/selectors/index.js';
+import { labelSelectorFromObject } from '../../machinery/selectors/index.js';
 
 /** True when the cluster's Ready condition is True. */
 export function isClusterReady(c: Cluster): boolean {

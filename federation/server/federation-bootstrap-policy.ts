@@ -11,7 +11,7 @@ import {
   roleBinding,
   userSubject,
   type BootstrapPolicy,
-} from '../machinery/rbac/index.js';
+} from '../../machinery/rbac/index.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
 
 /** User name of the federation controller manager. */

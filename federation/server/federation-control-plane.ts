@@ -11,31 +11,31 @@ import {
   SERVICES,
   secretType,
   serviceAccountType,
-} from '../../member/apis/index.js';
+} from '../../api/index.js';
 import { federationResourceTypes } from '../apis/index.js';
-import type { Authorizer } from '../machinery/auth/authorizer.js';
-import { mergePolicies, Rbac, type BootstrapPolicy } from '../machinery/rbac/index.js';
+import type { Authorizer } from '../../machinery/auth/authorizer.js';
+import { mergePolicies, Rbac, type BootstrapPolicy } from '../../machinery/rbac/index.js';
 import {
   FEDERATION_CONTROLLER_USER,
   federationBootstrapPolicy,
 } from './federation-bootstrap-policy.js';
-import { ApiServer, type ServingCert } from '../machinery/apiserver/index.js';
-import type { ClientCert } from '../machinery/apiserver/cert-authority.js';
-import { ClusterAuthentication } from '../machinery/apiserver/cluster-authentication.js';
-import { MASTERS_GROUP } from '../machinery/auth/user-info.js';
-import { kubeconfigFor } from '../machinery/client/kubeconfig.js';
-import { RestClient } from '../machinery/client/rest-client.js';
-import { consoleLogger, ControllerManager, type Logger } from '../machinery/controller/index.js';
-import { AlreadyExistsError } from '../machinery/errors/index.js';
-import { InformerFactory } from '../machinery/informer/index.js';
-import type { ResourceType } from '../machinery/resource-type.js';
-import { EtcdStorage } from '../machinery/storage/etcd-storage.js';
-import type { AuditOptions } from '../machinery/apiserver/audit-log.js';
+import { ApiServer, type ServingCert } from '../../machinery/apiserver/index.js';
+import type { ClientCert } from '../../machinery/apiserver/cert-authority.js';
+import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
+import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import { consoleLogger, ControllerManager, type Logger } from '../../machinery/controller/index.js';
+import { AlreadyExistsError } from '../../machinery/errors/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
+import type { AuditOptions } from '../../machinery/apiserver/audit-log.js';
 import {
   auditOptions,
   protectedStorageOptions,
   type DataProtectionOptions,
-} from '../machinery/apiserver/data-protection.js';
+} from '../../machinery/apiserver/data-protection.js';
 import {
   ClusterHealthController,
   type ClusterHealthOptions,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataProtectionOptions } from '../../federation/machinery/apiserver/data-protection.js';
+import type { DataProtectionOptions } from '../../machinery/apiserver/data-protection.js';
 
 /** A new EncryptionConfiguration: Secrets with AES-GCM key `key1`, identity to read old data. */
 export function encryptionConfigYaml(keys: { name: string; secret: string }[]): string {

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertificateAuthority } from '../../federation/machinery/apiserver/cert-authority.js';
+import { CertificateAuthority } from '../../machinery/apiserver/cert-authority.js';
 
 /** PEM files written by {@link makeEtcdPki} and their contents. */
 export interface EtcdPki {

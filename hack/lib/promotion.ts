@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import {
   UnionAuthenticator,
   type Authenticator,
-} from '../../federation/machinery/auth/authenticator.js';
-import { StaticTokenAuthenticator } from '../../federation/machinery/auth/static-token-authenticator.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
+} from '../../machinery/auth/authenticator.js';
+import { StaticTokenAuthenticator } from '../../machinery/auth/static-token-authenticator.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
 import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import {
   approvalHandler,

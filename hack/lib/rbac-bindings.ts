@@ -3,8 +3,8 @@
  * (role, users), then waits until the server's RBAC cache answers with the new grant, because the
  * authorizer reads a watched cache and a request sent right after the write could still be refused.
  */
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { AlreadyExistsError } from '../../federation/machinery/errors/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { AlreadyExistsError } from '../../machinery/errors/index.js';
 import {
   CLUSTER_ROLE_BINDINGS,
   clusterRoleBinding,
@@ -12,7 +12,7 @@ import {
   roleBinding,
   userSubject,
   type PolicyRule,
-} from '../../federation/machinery/rbac/index.js';
+} from '../../machinery/rbac/index.js';
 
 const REVIEWS = { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews' };
 

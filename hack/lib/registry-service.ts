@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertificateAuthority } from '../../federation/machinery/apiserver/cert-authority.js';
+import { CertificateAuthority } from '../../machinery/apiserver/cert-authority.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort, waitFor } from './ports.js';
 import { httpOk, requireBinary, tempDir, type RunningService } from './service-util.js';

@@ -1,5 +1,5 @@
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import type { Logger } from '../../federation/machinery/controller/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Logger } from '../../machinery/controller/index.js';
 
 /** What a cluster DNS server needs from the member cluster it serves. */
 export interface ClusterDnsContext {

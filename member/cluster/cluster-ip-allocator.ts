@@ -1,4 +1,4 @@
-import { InvalidError } from '../../federation/machinery/errors/index.js';
+import { InvalidError } from '../../machinery/errors/index.js';
 
 /** Options for {@link ClusterIpAllocator}. */
 export interface ClusterIpAllocatorOptions {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InformerFactory } from '../../federation/machinery/informer/index.js';
-import { SERVICES, type Service } from '../apis/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import { SERVICES, type Service } from '../../api/index.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
 import { ClusterIpAllocator } from './cluster-ip-allocator.js';
 import { ClusterIpRepairController } from './cluster-ip-repair.js';

@@ -1,6 +1,6 @@
-import { Controller, type Logger } from '../../federation/machinery/controller/index.js';
-import type { InformerFactory } from '../../federation/machinery/informer/index.js';
-import { SERVICES, type Service } from '../apis/index.js';
+import { Controller, type Logger } from '../../machinery/controller/index.js';
+import type { InformerFactory } from '../../machinery/informer/index.js';
+import { SERVICES, type Service } from '../../api/index.js';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.js';
 
 export const ControllerName = 'clusterip-repair-controller';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InformerFactory } from '../../federation/machinery/informer/index.js';
-import { ENDPOINTS, SERVICES, type Endpoints, type Service } from '../apis/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import { ENDPOINTS, SERVICES, type Endpoints, type Service } from '../../api/index.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
 import { DefaultServicesController, listenAddress } from './default-services.js';
 

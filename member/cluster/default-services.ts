@@ -1,8 +1,8 @@
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { Controller, type Logger } from '../../federation/machinery/controller/index.js';
-import { AlreadyExistsError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import type { InformerFactory } from '../../federation/machinery/informer/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { Controller, type Logger } from '../../machinery/controller/index.js';
+import { AlreadyExistsError, NotFoundError } from '../../machinery/errors/index.js';
+import type { InformerFactory } from '../../machinery/informer/index.js';
 import {
   ENDPOINTS,
   SERVICES,
@@ -10,7 +10,7 @@ import {
   type Endpoints,
   type Service,
   type ServicePort,
-} from '../apis/index.js';
+} from '../../api/index.js';
 
 export const ControllerName = 'default-services-controller';
 /** The single work item: both Services and their Endpoints are reconciled together. */

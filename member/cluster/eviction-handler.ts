@@ -1,6 +1,6 @@
-import type { SubresourceHandler } from '../../federation/machinery/apiserver/index.js';
-import type { DeleteOptions } from '../../federation/machinery/client/kube-client.js';
-import { BadRequestError } from '../../federation/machinery/errors/index.js';
+import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
+import type { DeleteOptions } from '../../machinery/client/kube-client.js';
+import { BadRequestError } from '../../machinery/errors/index.js';
 
 /**
  * `POST pods/<name>/eviction` (policy/v1 Eviction): deletes the pod with the Eviction's

@@ -12,7 +12,7 @@ import {
   groupSubject,
   userSubject,
   type BootstrapPolicy,
-} from '../../federation/machinery/rbac/index.js';
+} from '../../machinery/rbac/index.js';
 
 /** User name of the member scheduler. */
 export const SCHEDULER_USER = 'system:kube-scheduler';

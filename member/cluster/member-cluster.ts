@@ -2,24 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ApiServer, type ServingCert } from '../../federation/machinery/apiserver/index.js';
-import type { ClientCert } from '../../federation/machinery/apiserver/cert-authority.js';
-import { ClusterAuthentication } from '../../federation/machinery/apiserver/cluster-authentication.js';
-import { MASTERS_GROUP } from '../../federation/machinery/auth/user-info.js';
-import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
-import { consoleLogger, type Logger } from '../../federation/machinery/controller/index.js';
-import { AlreadyExistsError } from '../../federation/machinery/errors/index.js';
-import { InformerFactory } from '../../federation/machinery/informer/index.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
-import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
-import type { AuditOptions } from '../../federation/machinery/apiserver/audit-log.js';
+import { ApiServer, type ServingCert } from '../../machinery/apiserver/index.js';
+import type { ClientCert } from '../../machinery/apiserver/cert-authority.js';
+import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
+import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
+import { AlreadyExistsError } from '../../machinery/errors/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
+import type { AuditOptions } from '../../machinery/apiserver/audit-log.js';
 import {
   auditOptions,
   protectedStorageOptions,
   type DataProtectionOptions,
-} from '../../federation/machinery/apiserver/data-protection.js';
-import { Rbac } from '../../federation/machinery/rbac/index.js';
+} from '../../machinery/apiserver/data-protection.js';
+import { Rbac } from '../../machinery/rbac/index.js';
 import {
   NAMESPACES,
   podType,
@@ -27,7 +27,7 @@ import {
   serviceAccountType,
   SERVICES,
   type Service,
-} from '../apis/index.js';
+} from '../../api/index.js';
 import {
   EventRecorder,
   memberControllerManager,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { AuthorizationAttributes } from '../../federation/machinery/auth/authorizer.js';
-import { ForbiddenError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import { nodeType } from '../apis/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { AuthorizationAttributes } from '../../machinery/auth/authorizer.js';
+import { ForbiddenError, NotFoundError } from '../../machinery/errors/index.js';
+import { nodeType } from '../../api/index.js';
 import { NodeRestriction, restrictKubeletCreates } from './node-restriction.js';
 
 const kubelet = { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };

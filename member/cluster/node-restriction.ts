@@ -4,16 +4,16 @@
  * a kubelet (`system:node:<name>` in `system:nodes`) to its own Node, its own Lease in
  * `kube-node-lease` and the pods bound to it, so one compromised node cannot take over another.
  */
-import type { KubeObject } from '../../federation/apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import type {
   AuthorizationAttributes,
   AuthorizationDecision,
   Authorizer,
-} from '../../federation/machinery/auth/authorizer.js';
-import type { UserInfo } from '../../federation/machinery/auth/user-info.js';
-import { ForbiddenError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
-import type { Pod } from '../apis/index.js';
+} from '../../machinery/auth/authorizer.js';
+import type { UserInfo } from '../../machinery/auth/user-info.js';
+import { ForbiddenError, NotFoundError } from '../../machinery/errors/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import type { Pod } from '../../api/index.js';
 import { NODE_USER_PREFIX, NODES_GROUP } from './member-bootstrap-policy.js';
 
 const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);

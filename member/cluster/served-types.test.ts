@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
-import type { Service } from '../apis/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import type { Service } from '../../api/index.js';
 import { ClusterIpAllocator } from './cluster-ip-allocator.js';
 import { servedTypes } from './served-types.js';
 

@@ -1,6 +1,6 @@
-import type { StatusCause } from '../../federation/apis/meta.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
-import { memberResourceTypes, serviceType, type Service } from '../apis/index.js';
+import type { StatusCause } from '../../machinery/meta.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import { memberResourceTypes, serviceType, type Service } from '../../api/index.js';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.js';
 import { restrictKubeletCreates } from './node-restriction.js';
 

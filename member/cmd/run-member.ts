@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { consoleLogger } from '../../federation/machinery/controller/index.js';
+import { consoleLogger } from '../../machinery/controller/index.js';
 import type { ClusterDnsFactory } from '../cluster/cluster-dns.js';
 import { MemberCluster } from '../cluster/member-cluster.js';
 import { resolveOptions, usage, type MemberOptions } from './options.js';

@@ -1,5 +1,5 @@
-import { enabledControllers } from '../../federation/machinery/controller/index.js';
-import { BadRequestError } from '../../federation/machinery/errors/index.js';
+import { enabledControllers } from '../../machinery/controller/index.js';
+import { BadRequestError } from '../../machinery/errors/index.js';
 import { knownControllers, type MemberOptions } from './options.js';
 
 /** One problem with the options: the flag and what is wrong. */

@@ -1,8 +1,8 @@
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { ResourceClient } from '../../federation/machinery/client/kube-client.js';
-import { InvalidError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import type { LabelSelectorSpec } from '../apis/index.js';
-import { labelSelectorFromObject } from '../../federation/machinery/selectors/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { ResourceClient } from '../../machinery/client/kube-client.js';
+import { InvalidError, NotFoundError } from '../../machinery/errors/index.js';
+import type { LabelSelectorSpec } from '../../api/index.js';
+import { labelSelectorFromObject } from '../../machinery/selectors/index.js';
 import { controllerRef } from './pod-template.js';
 
 /** True for objects without a controller that are not being deleted (candidates for adoption). */

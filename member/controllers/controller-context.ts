@@ -1,6 +1,6 @@
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import type { Logger } from '../../federation/machinery/controller/index.js';
-import type { InformerFactory } from '../../federation/machinery/informer/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Logger } from '../../machinery/controller/index.js';
+import type { InformerFactory } from '../../machinery/informer/index.js';
 import type { EventRecorder } from './event-recorder.js';
 
 /** What every member controller is built from. */

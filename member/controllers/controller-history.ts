@@ -4,15 +4,15 @@
  * truncated to `revisionHistoryLimit`.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { AlreadyExistsError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import type { InformerFactory } from '../../federation/machinery/informer/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { AlreadyExistsError, NotFoundError } from '../../machinery/errors/index.js';
+import type { InformerFactory } from '../../machinery/informer/index.js';
 import {
   CONTROLLERREVISIONS,
   type ControllerRevision,
   type PodTemplateSpec,
-} from '../apis/index.js';
+} from '../../api/index.js';
 import { controllerRef, controllerUid, templateHash } from './pod-template.js';
 
 /** Label on pods (and revisions) naming the revision/hash they were made from. */

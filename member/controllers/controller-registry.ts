@@ -1,5 +1,5 @@
-import { ControllerManager } from '../../federation/machinery/controller/index.js';
-import type { WorkqueueMetricsProvider } from '../../federation/machinery/workqueue/index.js';
+import { ControllerManager } from '../../machinery/controller/index.js';
+import type { WorkqueueMetricsProvider } from '../../machinery/workqueue/index.js';
 import type { ControllerContext } from './controller-context.js';
 import { CronJobController } from './cronjob/cronjob-controller.js';
 import { DaemonSetController } from './daemonset/daemonset-controller.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import type { Logger } from '../../federation/machinery/controller/index.js';
-import { NotFoundError } from '../../federation/machinery/errors/index.js';
-import { EVENTS, type Event } from '../apis/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Logger } from '../../machinery/controller/index.js';
+import { NotFoundError } from '../../machinery/errors/index.js';
+import { EVENTS, type Event } from '../../api/index.js';
 
 /** Options for {@link EventRecorder}. */
 export interface EventRecorderOptions {

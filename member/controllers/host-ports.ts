@@ -1,4 +1,4 @@
-import type { Pod } from '../apis/index.js';
+import type { Pod } from '../../api/index.js';
 
 /**
  * Pods on a Flotilla member share their node's loopback address (127.0.N.M), so a container port is

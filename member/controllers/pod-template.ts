@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { OwnerReference } from '../../federation/apis/meta.js';
-import type { Pod, PodTemplateSpec, ReplicaSet } from '../apis/index.js';
+import type { OwnerReference } from '../../machinery/meta.js';
+import type { Pod, PodTemplateSpec, ReplicaSet } from '../../api/index.js';
 
 /** Label carrying the template hash on ReplicaSets and pods of a Deployment. */
 export const POD_TEMPLATE_HASH = 'pod-template-hash';

@@ -1,6 +1,6 @@
 /** Pod construction and write-expectations shared by the Job, StatefulSet and DaemonSet controllers. */
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { Pod, PodTemplateSpec } from '../apis/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { Pod, PodTemplateSpec } from '../../api/index.js';
 import { controllerRef } from './pod-template.js';
 
 /** Where a new pod goes and what it carries besides the template. */

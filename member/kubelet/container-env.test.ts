@@ -6,7 +6,7 @@ import {
   type Container,
   type Pod,
   type Secret,
-} from '../apis/index.js';
+} from '../../api/index.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
 import { ContainerEnvResolver } from './container-env.js';
 import { CreateContainerConfigError } from './errors/create-container-config-error.js';

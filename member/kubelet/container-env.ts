@@ -1,5 +1,5 @@
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { NotFoundError } from '../../federation/machinery/errors/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { NotFoundError } from '../../machinery/errors/index.js';
 import {
   CONFIGMAPS,
   SECRETS,
@@ -8,7 +8,7 @@ import {
   type EnvVar,
   type Pod,
   type Secret,
-} from '../apis/index.js';
+} from '../../api/index.js';
 import { CreateContainerConfigError } from './errors/create-container-config-error.js';
 
 /** Options for {@link ContainerEnvResolver}. */

@@ -1,5 +1,5 @@
-import type { Logger } from '../../federation/machinery/controller/index.js';
-import type { Container, Pod } from '../apis/index.js';
+import type { Logger } from '../../machinery/controller/index.js';
+import type { Container, Pod } from '../../api/index.js';
 import type { ContainerRuntime, RuntimeContainer } from './container-runtime.js';
 import type { PodState } from './pod-state.js';
 import type { PodEvents } from './pod-events.js';

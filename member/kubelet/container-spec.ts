@@ -1,4 +1,4 @@
-import type { Container, Pod } from '../apis/index.js';
+import type { Container, Pod } from '../../api/index.js';
 import { parseCpu, parseMemory } from '../scheduler/quantity.js';
 import {
   LABEL_CLUSTER,

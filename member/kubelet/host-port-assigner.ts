@@ -1,5 +1,5 @@
-import { freePort } from '../../federation/machinery/util/free-port.js';
-import type { Pod } from '../apis/index.js';
+import { freePort } from '../../machinery/util/free-port.js';
+import type { Pod } from '../../api/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import type { PodState } from './pod-state.js';
 

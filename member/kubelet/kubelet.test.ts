@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { consoleLogger } from '../../federation/machinery/controller/index.js';
+import { consoleLogger } from '../../machinery/controller/index.js';
 import {
   CONFIGMAPS,
   EVENTS,
@@ -9,7 +9,7 @@ import {
   type ContainerStatus,
   type Event,
   type Pod,
-} from '../apis/index.js';
+} from '../../api/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
 import {

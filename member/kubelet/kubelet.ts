@@ -1,10 +1,10 @@
-import { objectKey, splitKey } from '../../federation/apis/meta.js';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { consoleLogger, type Logger } from '../../federation/machinery/controller/index.js';
-import { ConflictError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import { InformerFactory } from '../../federation/machinery/informer/index.js';
-import { WorkQueue } from '../../federation/machinery/workqueue/index.js';
-import { PODS, type Container, type Pod } from '../apis/index.js';
+import { objectKey, splitKey } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
+import { ConflictError, NotFoundError } from '../../machinery/errors/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import { WorkQueue } from '../../machinery/workqueue/index.js';
+import { PODS, type Container, type Pod } from '../../api/index.js';
 import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
 import {

@@ -1,6 +1,6 @@
-import type { SubresourceHandler } from '../../federation/machinery/apiserver/index.js';
-import { BadRequestError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import type { Pod } from '../apis/index.js';
+import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
+import { BadRequestError, NotFoundError } from '../../machinery/errors/index.js';
+import type { Pod } from '../../api/index.js';
 import type { Kubelet } from './kubelet.js';
 
 /**

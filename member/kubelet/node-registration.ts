@@ -1,6 +1,6 @@
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { AlreadyExistsError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import { LEASES, NODES, type Lease, type Node } from '../apis/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { AlreadyExistsError, NotFoundError } from '../../machinery/errors/index.js';
+import { LEASES, NODES, type Lease, type Node } from '../../api/index.js';
 
 /** Options for {@link NodeRegistration}. */
 export interface NodeRegistrationOptions {

@@ -1,4 +1,4 @@
-import type { Container, Pod } from '../apis/index.js';
+import type { Container, Pod } from '../../api/index.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 
 /** `involvedObject.fieldPath` of a pod's container, as the Kubernetes kubelet writes it. */

@@ -1,5 +1,5 @@
-import type { Condition } from '../../federation/apis/meta.js';
-import type { ContainerStatus, Pod, PodStatus } from '../apis/index.js';
+import type { Condition } from '../../machinery/meta.js';
+import type { ContainerStatus, Pod, PodStatus } from '../../api/index.js';
 import type { RuntimeContainer } from './container-runtime.js';
 import type { PodState } from './pod-state.js';
 

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import type { Probe } from '../apis/index.js';
+import type { Probe } from '../../api/index.js';
 
 /** Where a probe connects: the node address and the host port published for a container port. */
 export interface ProbeTarget {

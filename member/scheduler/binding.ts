@@ -1,7 +1,7 @@
-import type { Condition } from '../../federation/apis/meta.js';
-import type { SubresourceHandler } from '../../federation/machinery/apiserver/index.js';
-import { BadRequestError, ConflictError } from '../../federation/machinery/errors/index.js';
-import type { Pod } from '../apis/index.js';
+import type { Condition } from '../../machinery/meta.js';
+import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
+import { BadRequestError, ConflictError } from '../../machinery/errors/index.js';
+import type { Pod } from '../../api/index.js';
 
 /**
  * `POST pods/<name>/binding` (core/v1 Binding): sets spec.nodeName once and marks PodScheduled.

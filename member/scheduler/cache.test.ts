@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Node, Pod } from '../apis/index.js';
+import type { Node, Pod } from '../../api/index.js';
 import { SchedulerCache } from './cache.js';
 
 function node(name: string, cpu = '4'): Node {

@@ -1,5 +1,5 @@
-import { objectKey } from '../../federation/apis/meta.js';
-import type { Node, Pod } from '../apis/index.js';
+import { objectKey } from '../../machinery/meta.js';
+import type { Node, Pod } from '../../api/index.js';
 import { addPod, nodeInfo, type NodeInfo } from './framework.js';
 
 /** A pod the cache accounts on a node: bound (seen bound by the informer) or assumed by us. */

@@ -1,4 +1,4 @@
-import type { Node, Pod } from '../apis/index.js';
+import type { Node, Pod } from '../../api/index.js';
 import { parseCpu, parseMemory } from './quantity.js';
 
 /** A node with the pods bound (or assumed) to it, as the plugins see it. */

@@ -1,4 +1,4 @@
-import type { Node, Pod } from '../apis/index.js';
+import type { Node, Pod } from '../../api/index.js';
 import type { FilterPlugin, NodeInfo, ScorePlugin } from './framework.js';
 
 /**

@@ -1,13 +1,13 @@
-import { objectKey, splitKey, type Condition } from '../../federation/apis/meta.js';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import { objectKey, splitKey, type Condition } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import {
   consoleLogger,
   Controller,
   type Logger,
-} from '../../federation/machinery/controller/index.js';
-import { ConflictError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import { InformerFactory } from '../../federation/machinery/informer/index.js';
-import { NODES, PODS, type Node, type Pod } from '../apis/index.js';
+} from '../../machinery/controller/index.js';
+import { ConflictError, NotFoundError } from '../../machinery/errors/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import { NODES, PODS, type Node, type Pod } from '../../api/index.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
 import { SchedulerCache } from './cache.js';
 import type { FilterPlugin, ScorePlugin } from './framework.js';

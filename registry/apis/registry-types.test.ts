@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ForbiddenError } from '../../federation/machinery/errors/index.js';
+import { ForbiddenError } from '../../machinery/errors/index.js';
 import {
   caBundlePem,
   isSystemUser,

@@ -3,9 +3,9 @@ import type {
   GroupVersionResource,
   KubeObject,
   StatusCause,
-} from '../../federation/apis/meta.js';
-import { ForbiddenError } from '../../federation/machinery/errors/index.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
+} from '../../machinery/meta.js';
+import { ForbiddenError } from '../../machinery/errors/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
 
 /** An environment's registry (cluster-scoped). */
 export interface Registry extends KubeObject {

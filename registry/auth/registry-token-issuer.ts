@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
-import { selfSignedCert } from '../../federation/machinery/apiserver/serving-cert.js';
+import { selfSignedCert } from '../../machinery/apiserver/serving-cert.js';
 
 /** One `access` entry of a Distribution registry token (`repository:<name>:<actions>`). */
 export interface TokenAccess {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Authenticator } from '../../federation/machinery/auth/authenticator.js';
-import type { UserInfo } from '../../federation/machinery/auth/user-info.js';
-import { freePort } from '../../federation/machinery/util/free-port.js';
+import type { Authenticator } from '../../machinery/auth/authenticator.js';
+import type { UserInfo } from '../../machinery/auth/user-info.js';
+import { freePort } from '../../machinery/util/free-port.js';
 import { RegistryTokenIssuer, type TokenAccess } from './registry-token-issuer.js';
 
 /** Who may act: every authenticated user, these user names, or whom a check accepts. */

@@ -1,8 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadKubeconfig } from '../../federation/machinery/client/kubeconfig.js';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
+import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
 import {
   PROMOTION_REQUESTS,
   REGISTRIES,

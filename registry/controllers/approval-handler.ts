@@ -1,11 +1,11 @@
-import type { SubresourceHandler } from '../../federation/machinery/apiserver/index.js';
-import { forbiddenMessage } from '../../federation/machinery/auth/authorizer.js';
+import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
+import { forbiddenMessage } from '../../machinery/auth/authorizer.js';
 import {
   BadRequestError,
   ConflictError,
   ForbiddenError,
-} from '../../federation/machinery/errors/index.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
+} from '../../machinery/errors/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
 import {
   replicationPolicyType,
   type PromotionRequest,

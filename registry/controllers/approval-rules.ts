@@ -1,5 +1,5 @@
-import type { AuthorizationAttributes } from '../../federation/machinery/auth/authorizer.js';
-import type { UserInfo } from '../../federation/machinery/auth/user-info.js';
+import type { AuthorizationAttributes } from '../../machinery/auth/authorizer.js';
+import type { UserInfo } from '../../machinery/auth/user-info.js';
 import type { PromotionRequest, ReplicationPolicy } from '../apis/registry-types.js';
 
 type Approval = NonNullable<NonNullable<PromotionRequest['status']>['approvals']>[number];

@@ -1,6 +1,6 @@
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { Controller, type Logger } from '../../federation/machinery/controller/index.js';
-import { InformerFactory } from '../../federation/machinery/informer/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { Controller, type Logger } from '../../machinery/controller/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
 import {
   PROMOTION_REQUESTS,
   REPLICATION_POLICIES,

@@ -1,6 +1,6 @@
-import type { GroupVersionResource, KubeObject } from '../../federation/apis/meta.js';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { NotFoundError } from '../../federation/machinery/errors/index.js';
+import type { GroupVersionResource, KubeObject } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { NotFoundError } from '../../machinery/errors/index.js';
 import { caBundlePem, type Registry } from '../apis/registry-types.js';
 import { RegistryCredentialsError } from '../errors/registry-credentials-error.js';
 import { OciClient, type OciClientOptions } from '../oci/oci-client.js';

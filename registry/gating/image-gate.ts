@@ -1,5 +1,5 @@
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { REGISTRIES, type Registry } from '../apis/registry-types.js';
 import {
   ociClientForRegistry,

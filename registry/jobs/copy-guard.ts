@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import {
   PROMOTION_REQUESTS,
   REGISTRIES,

@@ -8,7 +8,7 @@ import {
   wrap,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { type PromotionRequest, type Registry } from '../apis/registry-types.js';
 import {
   ociClientForRegistry,

@@ -1,5 +1,5 @@
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { ConflictError } from '../../federation/machinery/errors/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { ConflictError } from '../../machinery/errors/index.js';
 import { PROMOTION_REQUESTS, type PromotionRequest } from '../apis/registry-types.js';
 
 /** Read-modify-write of a PromotionRequest's status, retried on conflicts. */

@@ -1,9 +1,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { AlreadyExistsError } from '../../federation/machinery/errors/index.js';
-import { freePort } from '../../federation/machinery/util/free-port.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { AlreadyExistsError } from '../../machinery/errors/index.js';
+import { freePort } from '../../machinery/util/free-port.js';
 import {
   PROMOTION_REQUESTS,
   REPLICATION_POLICIES,

@@ -17,7 +17,7 @@ import {
   userSubject,
   type BootstrapPolicy,
   type Subject,
-} from '../../federation/machinery/rbac/index.js';
+} from '../../machinery/rbac/index.js';
 
 /** Namespace of the registries' credential Secrets (`spec.credentialsSecretRef.namespace`). */
 export const REGISTRY_CREDENTIALS_NAMESPACE = 'flotilla-registry';

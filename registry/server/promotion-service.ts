@@ -1,5 +1,5 @@
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
-import { consoleLogger, type Logger } from '../../federation/machinery/controller/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
 import { PromotionController } from '../controllers/promotion-controller.js';
 import { Replicator, type ReplicatorOptions } from '../jobs/replicator.js';
 import { NotificationReceiver } from '../notifications/notification-receiver.js';

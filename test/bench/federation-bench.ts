@@ -6,13 +6,13 @@
  * three members (member watches); the rate runs to the last such arrival.
  */
 import { Etcd3 } from 'etcd3';
-import type { KubeObject, WatchEvent } from '../../federation/apis/meta.js';
+import type { KubeObject, WatchEvent } from '../../machinery/meta.js';
 import { PROPAGATION_POLICIES } from '../../federation/apis/index.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { runCli } from '../../federation/cli/run-cli.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd } from '../../hack/lib/services.js';
-import { CONFIGMAPS } from '../../member/apis/index.js';
+import { CONFIGMAPS } from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

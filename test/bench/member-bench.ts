@@ -8,9 +8,9 @@
  *    create+start of the same image measured in the same run.
  */
 import Docker from 'dockerode';
-import { ApiServer } from '../../federation/machinery/apiserver/index.js';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
-import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
+import { ApiServer } from '../../machinery/apiserver/index.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
 import { ensureDockerd, startEtcd } from '../../hack/lib/services.js';
 import {
   memberResourceTypes,
@@ -19,9 +19,9 @@ import {
   podType,
   type Node,
   type Pod,
-} from '../../member/apis/index.js';
+} from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
 import { bindingHandler, Scheduler } from '../../member/scheduler/index.js';
 import { startMemberEnv } from '../support/member-env.js';
 import { isMain, percentile, printResults, type BenchResult } from './bench-result.js';

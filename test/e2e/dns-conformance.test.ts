@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../federation/apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import {
   ClusterDnsServer,
   FederatedNames,
@@ -14,7 +14,7 @@ import {
   RouteTable,
   type DnsEndpoints,
 } from '../../dns/index.js';
-import { ENDPOINTS, memberResourceTypes, SERVICES } from '../../member/apis/index.js';
+import { ENDPOINTS, memberResourceTypes, SERVICES } from '../../api/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { parseDig, type DigReply } from '../support/dig-output.js';
 

@@ -16,7 +16,7 @@ import {
   SERVICES,
   type Deployment,
   type Pod,
-} from '../../member/apis/index.js';
+} from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { flotilla } from '../support/cli-runner.js';
 import {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../member/apis/index.js';
+import type { Pod } from '../../api/index.js';
 import { createClusterDns } from '../../dns/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import {

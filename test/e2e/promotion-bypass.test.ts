@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForbiddenError } from '../../federation/machinery/errors/index.js';
+import { ForbiddenError } from '../../machinery/errors/index.js';
 import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import type { PromotionSetup } from '../../hack/lib/promotion.js';
 import { bindClusterRole } from '../../hack/lib/rbac-bindings.js';
-import { CLUSTER_ROLES, clusterRole } from '../../federation/machinery/rbac/index.js';
+import { CLUSTER_ROLES, clusterRole } from '../../machinery/rbac/index.js';
 import {
   buildBusyboxImage,
   type DockerService,

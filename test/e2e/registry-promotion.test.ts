@@ -22,7 +22,7 @@ import {
   AlreadyExistsError,
   ForbiddenError,
   NotFoundError,
-} from '../../federation/machinery/errors/index.js';
+} from '../../machinery/errors/index.js';
 import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import {
@@ -44,8 +44,8 @@ import {
   type PromotionRequest,
 } from '../../registry/index.js';
 import { runRegistryCli } from '../../registry/cli/run-registry-cli.js';
-import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
-import { DEPLOYMENTS, type Deployment } from '../../member/apis/index.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import { DEPLOYMENTS, type Deployment } from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { REGISTRY_CREDENTIALS_NAMESPACE } from '../../registry/rbac/registry-bootstrap-policy.js';
 import { flotilla } from '../support/cli-runner.js';

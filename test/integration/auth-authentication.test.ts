@@ -13,12 +13,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTERS } from '../../federation/apis/index.js';
 import { runCli } from '../../federation/cli/run-cli.js';
-import { CertificateAuthority } from '../../federation/machinery/apiserver/cert-authority.js';
-import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
+import { CertificateAuthority } from '../../machinery/apiserver/cert-authority.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import { NAMESPACES, SECRETS, SERVICE_ACCOUNTS } from '../../member/apis/index.js';
+import { NAMESPACES, SECRETS, SERVICE_ACCOUNTS } from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { probe } from '../support/https-probe.js';
 

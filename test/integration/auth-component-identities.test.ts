@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../federation/machinery/apiserver/audit-log.js';
-import type { RestClient } from '../../federation/machinery/client/rest-client.js';
-import { ForbiddenError } from '../../federation/machinery/errors/index.js';
+import type { AuditEvent } from '../../machinery/apiserver/audit-log.js';
+import type { RestClient } from '../../machinery/client/rest-client.js';
+import { ForbiddenError } from '../../machinery/errors/index.js';
 import { CLUSTERS, PROPAGATION_POLICIES, type Cluster } from '../../federation/apis/index.js';
 import { FEDERATION_CONTROLLER_USER } from '../../federation/server/federation-bootstrap-policy.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
@@ -23,7 +23,7 @@ import {
   type Deployment,
   type Node,
   type Pod,
-} from '../../member/apis/index.js';
+} from '../../api/index.js';
 import {
   CLUSTER_DNS_USER,
   CONTROLLER_MANAGER_USER,

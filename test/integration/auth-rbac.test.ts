@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
-import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
-import { CLUSTER_ROLES } from '../../federation/machinery/rbac/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import { CLUSTER_ROLES } from '../../machinery/rbac/index.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
-import { NAMESPACES } from '../../member/apis/index.js';
+import { NAMESPACES } from '../../api/index.js';
 import { bindClusterRole, bindInNamespace, waitForAccess } from '../../hack/lib/rbac-bindings.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import {

@@ -14,13 +14,13 @@ import {
   type Cluster,
   type ResourceBinding,
 } from '../../federation/apis/index.js';
-import type { KubeObject } from '../../federation/apis/meta.js';
-import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
-import { NotFoundError } from '../../federation/machinery/errors/index.js';
-import { ApiServer, selfSignedCert } from '../../federation/machinery/apiserver/index.js';
-import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import { NotFoundError } from '../../machinery/errors/index.js';
+import { ApiServer, selfSignedCert } from '../../machinery/apiserver/index.js';
+import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
 import { freePort } from '../../hack/lib/ports.js';
-import { CONFIGMAPS, DEPLOYMENTS, memberResourceTypes } from '../../member/apis/index.js';
+import { CONFIGMAPS, DEPLOYMENTS, memberResourceTypes } from '../../api/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { flotilla } from '../support/cli-runner.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import { DEPLOYMENTS } from '../../member/apis/index.js';
+import { DEPLOYMENTS } from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { flotilla } from '../support/cli-runner.js';
 

@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { federationResourceTypes } from '../../federation/apis/index.js';
-import type { KubeObject } from '../../federation/apis/meta.js';
-import { CONFIGMAPS, memberResourceTypes } from '../../member/apis/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import { CONFIGMAPS, memberResourceTypes } from '../../api/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -23,12 +23,12 @@ import {
   RouteTable,
   StaticCatalog,
 } from '../../dns/index.js';
-import type { KubeObject } from '../../federation/apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import { CLUSTERS, PROPAGATION_POLICIES } from '../../federation/apis/federation-resource-types.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import { DEPLOYMENTS, ENDPOINTS, SERVICES } from '../../member/apis/index.js';
+import { DEPLOYMENTS, ENDPOINTS, SERVICES } from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { flotilla } from '../support/cli-runner.js';
 

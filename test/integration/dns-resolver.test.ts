@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../federation/apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import {
   ClusterDnsServer,
   createClusterDns,
@@ -19,7 +19,7 @@ import {
 } from '../../dns/index.js';
 import { parseQuery } from '../../dns/wire/dns-wire.js';
 import { freePort } from '../../hack/lib/ports.js';
-import { memberResourceTypes, ENDPOINTS, SERVICES } from '../../member/apis/index.js';
+import { memberResourceTypes, ENDPOINTS, SERVICES } from '../../api/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 
 const run = promisify(execFile);

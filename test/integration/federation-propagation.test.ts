@@ -14,9 +14,9 @@ import {
   type PropagationPolicy,
   type ResourceBinding,
 } from '../../federation/apis/index.js';
-import type { KubeObject } from '../../federation/apis/meta.js';
-import { InvalidError, NotFoundError } from '../../federation/machinery/errors/index.js';
-import type { RestClient } from '../../federation/machinery/client/rest-client.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import { InvalidError, NotFoundError } from '../../machinery/errors/index.js';
+import type { RestClient } from '../../machinery/client/rest-client.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
@@ -26,7 +26,7 @@ import {
   NAMESPACES,
   SECRETS,
   type Deployment,
-} from '../../member/apis/index.js';
+} from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 
 const MANAGED = 'federation.flotilla.io/managed-by';

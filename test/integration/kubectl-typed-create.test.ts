@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../federation/apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../federation/apis/meta.js';
+import type { KubeObject } from '../../machinery/meta.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { sampleResources } from '../support/sample-resources.js';
 

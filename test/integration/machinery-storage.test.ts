@@ -1,9 +1,9 @@
 // Storage and API semantics against a real etcd: optimistic concurrency, ordered watch with
 // reconnect, 410 after compaction, pagination.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject, WatchEvent } from '../../federation/apis/meta.js';
-import { ConflictError, GoneError } from '../../federation/machinery/errors/index.js';
-import { SharedInformer } from '../../federation/machinery/informer/index.js';
+import type { KubeObject, WatchEvent } from '../../machinery/meta.js';
+import { ConflictError, GoneError } from '../../machinery/errors/index.js';
+import { SharedInformer } from '../../machinery/informer/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { sampleResources } from '../support/sample-resources.js';
 

@@ -2,9 +2,9 @@
 // rollout and rollback, orphan deletion, node failure → NotReady → eviction → replacement,
 // namespace deletion, Service ClusterIP and Endpoints.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../federation/apis/meta.js';
-import type { RestClient } from '../../federation/machinery/client/rest-client.js';
-import { NotFoundError } from '../../federation/machinery/errors/index.js';
+import type { KubeObject } from '../../machinery/meta.js';
+import type { RestClient } from '../../machinery/client/rest-client.js';
+import { NotFoundError } from '../../machinery/errors/index.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import {
   DEPLOYMENTS,
@@ -22,7 +22,7 @@ import {
   type Pod,
   type ReplicaSet,
   type Service,
-} from '../../member/apis/index.js';
+} from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 
 let etcd: EtcdService;

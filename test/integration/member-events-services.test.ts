@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterDns } from '../../dns/index.js';
 import { freePort } from '../../hack/lib/ports.js';
-import type { Endpoints, Event, Service } from '../../member/apis/index.js';
+import type { Endpoints, Event, Service } from '../../api/index.js';
 import type { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { memberKubectl, startHollowMember, type HollowMember } from '../support/hollow-member.js';
 

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CronJob, DaemonSet, Job, Pod, StatefulSet } from '../../member/apis/index.js';
+import type { CronJob, DaemonSet, Job, Pod, StatefulSet } from '../../api/index.js';
 import type { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { memberKubectl, startHollowMember, type HollowMember } from '../support/hollow-member.js';
 

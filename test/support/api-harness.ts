@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ApiServer } from '../../federation/machinery/apiserver/index.js';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
-import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
-import { EtcdStorage } from '../../federation/machinery/storage/etcd-storage.js';
+import { ApiServer } from '../../machinery/apiserver/index.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 
 /** A running API server for tests. */

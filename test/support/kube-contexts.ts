@@ -1,6 +1,6 @@
 // kubeconfig entries of a federation control plane or a member cluster, for kubeconfigFor: the
 // admin (its client certificate) or a user (a client certificate of the plane's CA).
-import type { KubeconfigEntry } from '../../federation/machinery/client/kubeconfig.js';
+import type { KubeconfigEntry } from '../../machinery/client/kubeconfig.js';
 import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import type { MemberCluster } from '../../member/cluster/member-cluster.js';
 

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { KubeClient } from '../../federation/machinery/client/kube-client.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import {
   FederationControlPlane,
   type FederationControlPlaneOptions,

@@ -2,8 +2,8 @@
  * Minimal resource types for machinery tests: core/v1 ConfigMap and apps/v1 Deployment (with
  * status and scale subresources). The real member types live in member/apis/.
  */
-import type { KubeObject, StatusCause } from '../../federation/apis/meta.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
+import type { KubeObject, StatusCause } from '../../machinery/meta.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
 
 export const configMapType: ResourceType = {
   group: '',

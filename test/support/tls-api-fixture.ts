@@ -10,14 +10,14 @@ import {
   ApiServer,
   selfSignedCert,
   type ApiServerOptions,
-} from '../../federation/machinery/apiserver/index.js';
-import { kubeconfigFor } from '../../federation/machinery/client/kubeconfig.js';
-import { RestClient } from '../../federation/machinery/client/rest-client.js';
-import type { ResourceType } from '../../federation/machinery/resource-type.js';
+} from '../../machinery/apiserver/index.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
 import {
   EtcdStorage,
   type EtcdStorageOptions,
-} from '../../federation/machinery/storage/etcd-storage.js';
+} from '../../machinery/storage/etcd-storage.js';
 import type { EtcdService } from '../../hack/lib/services.js';
 
 /** A running fixture. */

@@ -1,6 +1,6 @@
 /** `flotilla apply -f`: create or update every object of the manifests. */
-import type { KubeObject } from '../../apis/meta.js';
-import { NotFoundError } from '../../machinery/errors/index.js';
+import type { KubeObject } from '../../../machinery/meta.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import { planApply } from '../apply-diff.js';
 import type { CliCommand, CommandContext, FlagValues } from '../cli-context.js';
 import { UsageError } from '../errors/index.js';

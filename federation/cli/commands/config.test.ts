@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Kubeconfig } from '../../machinery/client/kubeconfig.js';
+import type { Kubeconfig } from '../../../machinery/client/kubeconfig.js';
 import { setContext } from './config.js';
 
 const empty: Kubeconfig = {

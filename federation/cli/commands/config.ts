@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { dump } from 'js-yaml';
-import { parseKubeconfig, type Kubeconfig } from '../../machinery/client/kubeconfig.js';
+import { parseKubeconfig, type Kubeconfig } from '../../../machinery/client/kubeconfig.js';
 import {
   kubeconfigPath,
   stringFlag,

@@ -1,5 +1,5 @@
 /** Core/v1 resources the CLI itself writes or reads (join's Secret and Namespace). */
-import type { GroupVersionResource } from '../../apis/meta.js';
+import type { GroupVersionResource } from '../../../machinery/meta.js';
 
 /** core/v1 secrets. */
 export const SECRETS: GroupVersionResource = { group: '', version: 'v1', resource: 'secrets' };

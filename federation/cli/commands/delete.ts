@@ -1,5 +1,5 @@
 /** `flotilla delete`: delete objects named on the command line or in manifests. */
-import { NotFoundError } from '../../machinery/errors/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import { stringFlag, type CliCommand, type CommandContext } from '../cli-context.js';
 import { UsageError } from '../errors/index.js';
 import { readManifests } from '../manifests.js';

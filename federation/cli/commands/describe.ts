@@ -1,6 +1,6 @@
 /** `flotilla describe`: one object with its per-cluster status (from its ResourceBinding). */
 import { RESOURCE_BINDINGS, type ResourceBinding } from '../../apis/index.js';
-import type { KubeObject } from '../../apis/meta.js';
+import type { KubeObject } from '../../../machinery/meta.js';
 import { dump } from 'js-yaml';
 import type { CliCommand, CommandContext } from '../cli-context.js';
 import { UsageError } from '../errors/index.js';

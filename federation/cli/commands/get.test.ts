@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Cluster, ResourceBinding } from '../../apis/index.js';
-import type { KubeObject } from '../../apis/meta.js';
+import type { KubeObject } from '../../../machinery/meta.js';
 import { printTable } from '../printers/index.js';
 import { clusterReady, clusterRows, objectRows } from './get.js';
 import { parseLabels } from './join.js';

@@ -5,7 +5,7 @@ import {
   type Cluster,
   type ResourceBinding,
 } from '../../apis/index.js';
-import type { KubeObject } from '../../apis/meta.js';
+import type { KubeObject } from '../../../machinery/meta.js';
 import { stringFlag, type CliCommand, type CommandContext } from '../cli-context.js';
 import { UsageError } from '../errors/index.js';
 import { age, printObject, printTable } from '../printers/index.js';

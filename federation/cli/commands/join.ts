@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { CLUSTERS, type Cluster } from '../../apis/index.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../../controllers/cluster-clients.js';
-import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
-import { RestClient } from '../../machinery/client/rest-client.js';
-import { AlreadyExistsError, NotFoundError } from '../../machinery/errors/index.js';
+import { loadKubeconfig } from '../../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../../machinery/client/rest-client.js';
+import { AlreadyExistsError, NotFoundError } from '../../../machinery/errors/index.js';
 import { stringFlag, type CliCommand, type CommandContext } from '../cli-context.js';
 import { CliError, UsageError } from '../errors/index.js';
 import { NAMESPACES, SECRETS } from './core-resources.js';

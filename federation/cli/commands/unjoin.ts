@@ -1,8 +1,8 @@
 /** `flotilla unjoin`: remove a member cluster and its credentials Secret. */
 import { CLUSTERS, type Cluster } from '../../apis/index.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../../controllers/cluster-clients.js';
-import type { RestClient } from '../../machinery/client/rest-client.js';
-import { NotFoundError } from '../../machinery/errors/index.js';
+import type { RestClient } from '../../../machinery/client/rest-client.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import type { CliCommand, CommandContext } from '../cli-context.js';
 import { UsageError } from '../errors/index.js';
 import { SECRETS } from './core-resources.js';

@@ -1,9 +1,9 @@
 import { CLUSTERS, type Cluster } from '../../apis/index.js';
-import { objectKey, type KubeObject } from '../../apis/meta.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { Controller, type Logger } from '../../machinery/controller/index.js';
-import type { InformerFactory } from '../../machinery/informer/index.js';
-import { FINALIZER_ORPHAN } from '../../machinery/registry/generic-registry.js';
+import { objectKey, type KubeObject } from '../../../machinery/meta.js';
+import type { KubeClient } from '../../../machinery/client/kube-client.js';
+import { Controller, type Logger } from '../../../machinery/controller/index.js';
+import type { InformerFactory } from '../../../machinery/informer/index.js';
+import { FINALIZER_ORPHAN } from '../../../machinery/registry/generic-registry.js';
 import { isClusterReady } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';
 import { MemberCleanupPendingError } from '../errors/index.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Cluster } from '../../apis/index.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
-import type { InformerFactory } from '../../machinery/informer/index.js';
+import type { KubeClient } from '../../../machinery/client/kube-client.js';
+import type { InformerFactory } from '../../../machinery/informer/index.js';
 import type { ClusterClients } from '../cluster-clients.js';
 import { ClusterHealthController, ReasonNotReady } from './cluster-health-controller.js';
 

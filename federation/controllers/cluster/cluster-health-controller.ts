@@ -9,11 +9,11 @@ import {
   BrokenCircuitError,
 } from 'cockatiel';
 import { CLUSTERS, type Cluster } from '../../apis/index.js';
-import type { Condition } from '../../apis/meta.js';
-import { Controller, type Logger } from '../../machinery/controller/index.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
-import type { InformerFactory } from '../../machinery/informer/index.js';
-import { NotFoundError } from '../../machinery/errors/index.js';
+import type { Condition } from '../../../machinery/meta.js';
+import { Controller, type Logger } from '../../../machinery/controller/index.js';
+import type { KubeClient } from '../../../machinery/client/kube-client.js';
+import type { InformerFactory } from '../../../machinery/informer/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import type { ClusterClients } from '../cluster-clients.js';
 
 export const ControllerName = 'cluster-health-controller';

@@ -1,12 +1,12 @@
-import { objectKey, type GroupVersionResource, type KubeObject } from '../../apis/meta.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { Controller, type Logger } from '../../machinery/controller/index.js';
-import { NotFoundError } from '../../machinery/errors/index.js';
-import type { InformerFactory, SharedInformer } from '../../machinery/informer/index.js';
+import { objectKey, type GroupVersionResource, type KubeObject } from '../../../machinery/meta.js';
+import type { KubeClient } from '../../../machinery/client/kube-client.js';
+import { Controller, type Logger } from '../../../machinery/controller/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
+import type { InformerFactory, SharedInformer } from '../../../machinery/informer/index.js';
 import {
   FINALIZER_FOREGROUND,
   FINALIZER_ORPHAN,
-} from '../../machinery/registry/generic-registry.js';
+} from '../../../machinery/registry/generic-registry.js';
 import { FEDERATION_CLEANUP_FINALIZERS, removeFinalizers } from '../finalizers.js';
 
 export const ControllerName = 'garbage-collector-controller';

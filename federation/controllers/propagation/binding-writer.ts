@@ -3,9 +3,9 @@ import {
   type PropagationPolicy,
   type ResourceBinding,
 } from '../../apis/index.js';
-import type { KubeObject } from '../../apis/meta.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { AlreadyExistsError, ApiError, NotFoundError } from '../../machinery/errors/index.js';
+import type { KubeObject } from '../../../machinery/meta.js';
+import type { KubeClient } from '../../../machinery/client/kube-client.js';
+import { AlreadyExistsError, ApiError, NotFoundError } from '../../../machinery/errors/index.js';
 import { LABEL_TEMPLATE } from './member-object.js';
 import type { ApplyResult, TemplateType } from './template-type.js';
 import { aggregateStatus, healthOf } from './status-aggregation.js';

@@ -1,6 +1,6 @@
-import type { KubeObject } from '../../apis/meta.js';
-import type { ResourceClient } from '../../machinery/client/kube-client.js';
-import { NotFoundError } from '../../machinery/errors/index.js';
+import type { KubeObject } from '../../../machinery/meta.js';
+import type { ResourceClient } from '../../../machinery/client/kube-client.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import {
   ANNOTATION_GENERATION,
   isManaged,

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../apis/meta.js';
+import type { KubeObject } from '../../../machinery/meta.js';
 
 /** Label marking objects the federation manages in a member. */
 export const LABEL_MANAGED_BY = 'federation.flotilla.io/managed-by';

@@ -8,20 +8,20 @@ import {
   type PropagationPolicy,
   type ResourceBinding,
 } from '../../apis/index.js';
-import { objectKey, type KubeObject } from '../../apis/meta.js';
-import type { KubeClient, ResourceClient } from '../../machinery/client/kube-client.js';
-import { Controller, type Logger } from '../../machinery/controller/index.js';
+import { objectKey, type KubeObject } from '../../../machinery/meta.js';
+import type { KubeClient, ResourceClient } from '../../../machinery/client/kube-client.js';
+import { Controller, type Logger } from '../../../machinery/controller/index.js';
 import {
   AlreadyExistsError,
   ApiError,
   ConflictError,
   NotFoundError,
-} from '../../machinery/errors/index.js';
-import type { InformerFactory } from '../../machinery/informer/index.js';
+} from '../../../machinery/errors/index.js';
+import type { InformerFactory } from '../../../machinery/informer/index.js';
 import {
   FINALIZER_FOREGROUND,
   FINALIZER_ORPHAN,
-} from '../../machinery/registry/generic-registry.js';
+} from '../../../machinery/registry/generic-registry.js';
 import { applyOverridePolicies, selectorsMatch } from '../../overrides/apply-overrides.js';
 import { isClusterReady, place } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';

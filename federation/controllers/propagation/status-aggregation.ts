@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../apis/meta.js';
+import type { KubeObject } from '../../../machinery/meta.js';
 
 /** Status fields summed across clusters for workloads (and reported per cluster). */
 const SUMMED = [

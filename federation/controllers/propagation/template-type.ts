@@ -1,4 +1,4 @@
-import type { GroupVersionResource, KubeObject } from '../../apis/meta.js';
+import type { GroupVersionResource, KubeObject } from '../../../machinery/meta.js';
 
 /** A resource the federation propagates. */
 export interface TemplateType {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { consoleLogger } from '../../../federation/machinery/controller/index.js';
-import { CRONJOBS, JOBS, type CronJob, type Job } from '../../apis/index.js';
+import { consoleLogger } from '../../../machinery/controller/index.js';
+import { CRONJOBS, JOBS, type CronJob, type Job } from '../../../api/index.js';
 import { EventRecorder } from '../event-recorder.js';
 import { FIXTURE_NOW, startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { ownerRef } from '../testing/objects.js';

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { splitKey } from '../../../federation/apis/meta.js';
-import { Controller, type RequeueAfter } from '../../../federation/machinery/controller/index.js';
-import { AlreadyExistsError, NotFoundError } from '../../../federation/machinery/errors/index.js';
+import { splitKey } from '../../../machinery/meta.js';
+import { Controller, type RequeueAfter } from '../../../machinery/controller/index.js';
+import { AlreadyExistsError, NotFoundError } from '../../../machinery/errors/index.js';
 import {
   CRONJOBS,
   CronSchedule,
@@ -9,7 +9,7 @@ import {
   JOBS,
   type CronJob,
   type Job,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
 import { controllerUid } from '../pod-template.js';
 import { jobForSchedule, MAX_MISSED_STARTS, missedStarts } from './schedule-times.js';

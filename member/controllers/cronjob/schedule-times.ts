@@ -1,5 +1,5 @@
 /** Which scheduled start times of a CronJob were missed, and the Job built for one of them. */
-import type { CronJob, CronSchedule, Job } from '../../apis/index.js';
+import type { CronJob, CronSchedule, Job } from '../../../api/index.js';
 import { controllerRef } from '../pod-template.js';
 
 /** Kubernetes' limit: with more missed start times than this an event asks to fix the deadline. */

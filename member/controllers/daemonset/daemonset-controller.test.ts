@@ -9,7 +9,7 @@ import {
   type Node,
   type Pod,
   type Taint,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import { revisionData } from '../controller-history.js';
 import { templateHash } from '../pod-template.js';
 import { startFixture, type FixtureSeed, type Fixture } from '../testing/fixture.js';

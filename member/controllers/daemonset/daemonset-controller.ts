@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import { splitKey } from '../../../federation/apis/meta.js';
-import { Controller, type RequeueAfter } from '../../../federation/machinery/controller/index.js';
-import { NotFoundError } from '../../../federation/machinery/errors/index.js';
-import { labelSelectorFromObject } from '../../../federation/machinery/selectors/index.js';
+import { splitKey } from '../../../machinery/meta.js';
+import { Controller, type RequeueAfter } from '../../../machinery/controller/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
+import { labelSelectorFromObject } from '../../../machinery/selectors/index.js';
 import {
   CONTROLLERREVISIONS,
   DAEMONSETS,
@@ -12,7 +12,7 @@ import {
   type DaemonSet,
   type Node,
   type Pod,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
 import {
   CONTROLLER_REVISION_HASH,

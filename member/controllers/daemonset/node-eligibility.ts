@@ -1,5 +1,5 @@
 /** Which nodes a DaemonSet's pod belongs on (Kubernetes' daemon `NodeShouldRunDaemonPod`). */
-import type { Node, PodTemplateSpec, Toleration } from '../../apis/index.js';
+import type { Node, PodTemplateSpec, Toleration } from '../../../api/index.js';
 import { matchExpressions, tolerates } from '../../scheduler/plugins/filters.js';
 
 /**

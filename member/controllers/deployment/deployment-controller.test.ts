@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEPLOYMENTS, REPLICASETS, type Deployment, type ReplicaSet } from '../../apis/index.js';
+import { DEPLOYMENTS, REPLICASETS, type Deployment, type ReplicaSet } from '../../../api/index.js';
 import { POD_TEMPLATE_HASH, REVISION_ANNOTATION, templateHash } from '../pod-template.js';
 import { FIXTURE_NOW, startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { deployment, ownerRef, replicaSet } from '../testing/objects.js';

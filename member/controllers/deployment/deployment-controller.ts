@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import { splitKey } from '../../../federation/apis/meta.js';
-import type { ResourceClient } from '../../../federation/machinery/client/kube-client.js';
-import { Controller, type RequeueAfter } from '../../../federation/machinery/controller/index.js';
-import { AlreadyExistsError, NotFoundError } from '../../../federation/machinery/errors/index.js';
-import { labelSelectorFromObject } from '../../../federation/machinery/selectors/index.js';
-import { DEPLOYMENTS, REPLICASETS, type Deployment, type ReplicaSet } from '../../apis/index.js';
+import { splitKey } from '../../../machinery/meta.js';
+import type { ResourceClient } from '../../../machinery/client/kube-client.js';
+import { Controller, type RequeueAfter } from '../../../machinery/controller/index.js';
+import { AlreadyExistsError, NotFoundError } from '../../../machinery/errors/index.js';
+import { labelSelectorFromObject } from '../../../machinery/selectors/index.js';
+import { DEPLOYMENTS, REPLICASETS, type Deployment, type ReplicaSet } from '../../../api/index.js';
 import { adopt, adoptable, isOrphan } from '../adoption.js';
 import type { ControllerContext } from '../controller-context.js';
 import {

@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentCondition, ReplicaSet } from '../../apis/index.js';
+import type { Deployment, DeploymentCondition, ReplicaSet } from '../../../api/index.js';
 import { surgeAndUnavailable } from './rollout.js';
 
 /** Deployment condition reasons (as in Kubernetes' deployment util). */

@@ -1,4 +1,4 @@
-import type { Deployment, ReplicaSet } from '../../apis/index.js';
+import type { Deployment, ReplicaSet } from '../../../api/index.js';
 
 /** Resolves an int-or-percent against a total (surge rounds up, unavailable down). */
 export function resolveIntOrPercent(

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENDPOINTS, PODS, SERVICES, type Endpoints, type Service } from '../../apis/index.js';
+import { ENDPOINTS, PODS, SERVICES, type Endpoints, type Service } from '../../../api/index.js';
 import { HOST_PORTS_ANNOTATION } from '../host-ports.js';
 import { startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { pod } from '../testing/objects.js';

@@ -1,7 +1,7 @@
-import { splitKey } from '../../../federation/apis/meta.js';
-import { Controller } from '../../../federation/machinery/controller/index.js';
-import { NotFoundError } from '../../../federation/machinery/errors/index.js';
-import { parseLabelSelector } from '../../../federation/machinery/selectors/index.js';
+import { splitKey } from '../../../machinery/meta.js';
+import { Controller } from '../../../machinery/controller/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
+import { parseLabelSelector } from '../../../machinery/selectors/index.js';
 import {
   ENDPOINTS,
   PODS,
@@ -11,7 +11,7 @@ import {
   type Endpoints,
   type Pod,
   type Service,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
 import { reachablePort } from '../host-ports.js';
 import { isPodReady } from '../pod-template.js';

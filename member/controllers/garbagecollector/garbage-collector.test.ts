@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEPLOYMENTS, PODS, REPLICASETS } from '../../apis/index.js';
+import { DEPLOYMENTS, PODS, REPLICASETS } from '../../../api/index.js';
 import { startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { ownerRef, pod, replicaSet } from '../testing/objects.js';
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, GarbageCollector } from './garbage-collector.js';

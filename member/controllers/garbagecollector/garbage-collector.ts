@@ -1,6 +1,6 @@
-import type { GroupVersionResource, KubeObject } from '../../../federation/apis/meta.js';
-import { Controller } from '../../../federation/machinery/controller/index.js';
-import { NotFoundError } from '../../../federation/machinery/errors/index.js';
+import type { GroupVersionResource, KubeObject } from '../../../machinery/meta.js';
+import { Controller } from '../../../machinery/controller/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import {
   CONTROLLERREVISIONS,
   CRONJOBS,
@@ -10,7 +10,7 @@ import {
   PODS,
   REPLICASETS,
   STATEFULSETS,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
 
 /** Name of this controller (logs, `--controllers`). */

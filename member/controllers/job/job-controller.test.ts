@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JOBS, PODS, type Job, type JobSpec, type Pod } from '../../apis/index.js';
+import { JOBS, PODS, type Job, type JobSpec, type Pod } from '../../../api/index.js';
 import { FIXTURE_NOW, startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { ownerRef } from '../testing/objects.js';
 import { JobController } from './job-controller.js';

@@ -1,5 +1,5 @@
 /** Pure Job bookkeeping: counting pods, the finished conditions and how many pods should run. */
-import type { Job, JobStatus, Pod } from '../../apis/index.js';
+import type { Job, JobStatus, Pod } from '../../../api/index.js';
 import { isPodActive, isPodReady } from '../pod-template.js';
 
 /** Condition reasons and messages as Kubernetes writes them. */

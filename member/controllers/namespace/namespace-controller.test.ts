@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../federation/apis/meta.js';
-import { CONFIGMAPS, NAMESPACES, PODS } from '../../apis/index.js';
+import type { KubeObject } from '../../../machinery/meta.js';
+import { CONFIGMAPS, NAMESPACES, PODS } from '../../../api/index.js';
 import { startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { pod } from '../testing/objects.js';
 import { NamespaceController } from './namespace-controller.js';

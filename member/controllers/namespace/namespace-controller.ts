@@ -1,6 +1,6 @@
-import type { KubeObject } from '../../../federation/apis/meta.js';
-import { Controller } from '../../../federation/machinery/controller/index.js';
-import { NotFoundError } from '../../../federation/machinery/errors/index.js';
+import type { KubeObject } from '../../../machinery/meta.js';
+import { Controller } from '../../../machinery/controller/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import {
   CONFIGMAPS,
   DEPLOYMENTS,
@@ -12,7 +12,7 @@ import {
   REPLICASETS,
   SECRETS,
   SERVICES,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
 
 export const ControllerName = 'namespace-controller';

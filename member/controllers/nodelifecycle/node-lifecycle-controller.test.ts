@@ -7,7 +7,7 @@ import {
   type Node,
   type Pod,
   type Toleration,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import { FIXTURE_NOW, startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { pod } from '../testing/objects.js';
 import { NodeLifecycleController, TAINT_UNREACHABLE } from './node-lifecycle-controller.js';

@@ -1,6 +1,6 @@
-import type { Condition } from '../../../federation/apis/meta.js';
-import { Controller } from '../../../federation/machinery/controller/index.js';
-import { NotFoundError } from '../../../federation/machinery/errors/index.js';
+import type { Condition } from '../../../machinery/meta.js';
+import { Controller } from '../../../machinery/controller/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import {
   LEASES,
   NODES,
@@ -9,7 +9,7 @@ import {
   type Node,
   type Pod,
   type Taint,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import { tolerates } from '../../scheduler/plugins/filters.js';
 import type { ControllerContext } from '../controller-context.js';
 

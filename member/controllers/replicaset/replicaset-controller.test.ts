@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InternalError, InvalidError } from '../../../federation/machinery/errors/index.js';
-import { PODS, REPLICASETS, type ReplicaSet } from '../../apis/index.js';
+import { InternalError, InvalidError } from '../../../machinery/errors/index.js';
+import { PODS, REPLICASETS, type ReplicaSet } from '../../../api/index.js';
 import { FIXTURE_NOW, startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { ownerRef, pod, replicaSet } from '../testing/objects.js';
 import { ReplicaSetController } from './replicaset-controller.js';

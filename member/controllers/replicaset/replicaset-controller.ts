@@ -1,12 +1,12 @@
-import { splitKey } from '../../../federation/apis/meta.js';
-import { Controller } from '../../../federation/machinery/controller/index.js';
+import { splitKey } from '../../../machinery/meta.js';
+import { Controller } from '../../../machinery/controller/index.js';
 import {
   ForbiddenError,
   InvalidError,
   NotFoundError,
-} from '../../../federation/machinery/errors/index.js';
-import { labelSelectorFromObject } from '../../../federation/machinery/selectors/index.js';
-import { PODS, REPLICASETS, type Pod, type ReplicaSet } from '../../apis/index.js';
+} from '../../../machinery/errors/index.js';
+import { labelSelectorFromObject } from '../../../machinery/selectors/index.js';
+import { PODS, REPLICASETS, type Pod, type ReplicaSet } from '../../../api/index.js';
 import { adopt, adoptable, isOrphan } from '../adoption.js';
 import type { ControllerContext } from '../controller-context.js';
 import { controllerUid, isPodActive, isPodReady, podFromTemplate } from '../pod-template.js';

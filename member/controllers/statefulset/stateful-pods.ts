@@ -1,5 +1,5 @@
 /** StatefulSet pod identity: `<set>-<ordinal>` names, hostname/subdomain and identity labels. */
-import type { Pod, PodTemplateSpec, StatefulSet } from '../../apis/index.js';
+import type { Pod, PodTemplateSpec, StatefulSet } from '../../../api/index.js';
 import { CONTROLLER_REVISION_HASH } from '../controller-history.js';
 import { isPodReady } from '../pod-template.js';
 import { newPod } from '../workload-pods.js';

@@ -6,7 +6,7 @@ import {
   type ControllerRevision,
   type Pod,
   type StatefulSet,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import { revisionData } from '../controller-history.js';
 import { templateHash } from '../pod-template.js';
 import { startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';

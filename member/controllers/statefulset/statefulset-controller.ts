@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import { splitKey } from '../../../federation/apis/meta.js';
-import { Controller, type RequeueAfter } from '../../../federation/machinery/controller/index.js';
-import { AlreadyExistsError, NotFoundError } from '../../../federation/machinery/errors/index.js';
-import { labelSelectorFromObject } from '../../../federation/machinery/selectors/index.js';
+import { splitKey } from '../../../machinery/meta.js';
+import { Controller, type RequeueAfter } from '../../../machinery/controller/index.js';
+import { AlreadyExistsError, NotFoundError } from '../../../machinery/errors/index.js';
+import { labelSelectorFromObject } from '../../../machinery/selectors/index.js';
 import {
   CONTROLLERREVISIONS,
   PODS,
@@ -10,7 +10,7 @@ import {
   type ControllerRevision,
   type Pod,
   type StatefulSet,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
 import {
   ensureRevision,

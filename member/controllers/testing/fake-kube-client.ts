@@ -8,7 +8,7 @@ import type {
   KubeList,
   KubeObject,
   WatchEvent,
-} from '../../../federation/apis/meta.js';
+} from '../../../machinery/meta.js';
 import type {
   DeleteOptions,
   KubeClient,
@@ -16,12 +16,12 @@ import type {
   PatchType,
   ResourceClient,
   Watch,
-} from '../../../federation/machinery/client/kube-client.js';
-import { AlreadyExistsError, NotFoundError } from '../../../federation/machinery/errors/index.js';
+} from '../../../machinery/client/kube-client.js';
+import { AlreadyExistsError, NotFoundError } from '../../../machinery/errors/index.js';
 import {
   applyMergePatch,
   applyStrategicMergePatch,
-} from '../../../federation/machinery/patch/index.js';
+} from '../../../machinery/patch/index.js';
 
 /** One recorded API call. */
 export interface FakeAction {

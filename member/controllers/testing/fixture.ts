@@ -1,7 +1,7 @@
 /** Controller test fixture: a FakeKubeClient, informers over it, and a fixed clock. */
-import type { GroupVersionResource, KubeObject } from '../../../federation/apis/meta.js';
-import { consoleLogger } from '../../../federation/machinery/controller/index.js';
-import { InformerFactory } from '../../../federation/machinery/informer/index.js';
+import type { GroupVersionResource, KubeObject } from '../../../machinery/meta.js';
+import { consoleLogger } from '../../../machinery/controller/index.js';
+import { InformerFactory } from '../../../machinery/informer/index.js';
 import type { ControllerContext } from '../controller-context.js';
 import { FakeKubeClient } from './fake-kube-client.js';
 

@@ -1,6 +1,6 @@
 /** Object builders for controller unit tests. */
-import type { OwnerReference } from '../../../federation/apis/meta.js';
-import type { Deployment, Pod, ReplicaSet } from '../../apis/index.js';
+import type { OwnerReference } from '../../../machinery/meta.js';
+import type { Deployment, Pod, ReplicaSet } from '../../../api/index.js';
 
 /** A pod template labelled `app`. */
 export function template(app: string, image = 'busybox:1') {

@@ -6,7 +6,7 @@ import type {
   Pod,
   PodSpec,
   Toleration,
-} from '../../apis/index.js';
+} from '../../../api/index.js';
 import { nodeInfo, type NodeInfo } from '../framework.js';
 import {
   nodeAffinity,

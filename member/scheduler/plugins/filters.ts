@@ -1,4 +1,4 @@
-import type { NodeSelectorRequirement, Pod, Taint, Toleration } from '../../apis/index.js';
+import type { NodeSelectorRequirement, Pod, Taint, Toleration } from '../../../api/index.js';
 import { type FilterPlugin, type NodeInfo, podHostPorts, podRequests } from '../framework.js';
 
 function matchRequirement(labels: Record<string, string>, r: NodeSelectorRequirement): boolean {

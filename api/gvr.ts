@@ -1,0 +1,24 @@
+/** GroupVersionResource constants of every member resource, for clients and informers. */
+import type { GroupVersionResource } from '../machinery/meta.js';
+
+const gvr = (group: string, version: string, resource: string): GroupVersionResource => ({
+  group,
+  version,
+  resource,
+});
+export const NAMESPACES = gvr('', 'v1', 'namespaces');
+export const PODS = gvr('', 'v1', 'pods');
+export const NODES = gvr('', 'v1', 'nodes');
+export const SERVICES = gvr('', 'v1', 'services');
+export const ENDPOINTS = gvr('', 'v1', 'endpoints');
+export const CONFIGMAPS = gvr('', 'v1', 'configmaps');
+export const SECRETS = gvr('', 'v1', 'secrets');
+export const EVENTS = gvr('', 'v1', 'events');
+export const LEASES = gvr('coordination.k8s.io', 'v1', 'leases');
+export const DEPLOYMENTS = gvr('apps', 'v1', 'deployments');
+export const REPLICASETS = gvr('apps', 'v1', 'replicasets');
+export const STATEFULSETS = gvr('apps', 'v1', 'statefulsets');
+export const DAEMONSETS = gvr('apps', 'v1', 'daemonsets');
+export const CONTROLLERREVISIONS = gvr('apps', 'v1', 'controllerrevisions');
+export const JOBS = gvr('batch', 'v1', 'jobs');
+export const CRONJOBS = gvr('batch', 'v1', 'cronjobs');

@@ -1,0 +1,307 @@
+/** core/v1 and coordination.k8s.io/v1 resource types, and the list a member serves. */
+import type { KubeObject } from '../machinery/meta.js';
+import type { ResourceType } from '../machinery/resource-type.js';
+import type { Endpoints, Event, Lease, Node, Pod, Service } from './core-types.js';
+import { defaultPodSpec, invalid, validatePodSpec, validateServiceSpec } from './validation.js';
+import { podSpecMergeKeys } from './merge-keys.js';
+import { deploymentType, replicaSetType } from './apps-resource-types.js';
+import { serviceAccountType } from './service-account-type.js';
+import { cronJobType, jobType } from './batch-resource-types.js';
+import {
+  controllerRevisionType,
+  daemonSetType,
+  statefulSetType,
+} from './stateful-resource-types.js';
+
+/** Status of condition `type` (undefined when absent). */
+const cond = (
+  o: { status?: { conditions?: { type: string; status: string }[] } },
+  type: string,
+): string | undefined => o.status?.conditions?.find((c) => c.type === type)?.status;
+
+function podStatusColumn(p: Pod): string {
+  if (p.metadata.deletionTimestamp) return 'Terminating';
+  for (const cs of p.status?.containerStatuses ?? []) {
+    if (cs.state?.waiting?.reason) return cs.state.waiting.reason;
+    if (cs.state?.terminated?.reason && p.status?.phase !== 'Succeeded') {
+      return cs.state.terminated.reason;
+    }
+  }
+  return p.status?.phase ?? 'Pending';
+}
+
+/** `namespace` resource type. */
+export const namespaceType: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  singular: 'namespace',
+  namespaced: false,
+  shortNames: ['ns'],
+  subresources: { status: true },
+  defaults: (o) => {
+    o.spec ??= {};
+    if (
+      !o.metadata.deletionTimestamp &&
+      !(o.metadata.finalizers ?? []).includes('kubernetes') &&
+      o.metadata.resourceVersion === undefined
+    ) {
+      o.metadata.finalizers = [...(o.metadata.finalizers ?? []), 'kubernetes'];
+    }
+    o.status ??= { phase: 'Active' };
+  },
+  fieldSelectors: { 'status.phase': (o) => (o.status as { phase?: string } | undefined)?.phase },
+  printerColumns: [
+    {
+      name: 'Status',
+      type: 'string',
+      value: (o) => (o.status as { phase?: string } | undefined)?.phase ?? 'Active',
+    },
+  ],
+};
+
+/** `pod` resource type. */
+export const podType: ResourceType<Pod> = {
+  group: '',
+  version: 'v1',
+  kind: 'Pod',
+  plural: 'pods',
+  singular: 'pod',
+  namespaced: true,
+  shortNames: ['po'],
+  categories: ['all'],
+  subresources: { status: true },
+  patchMergeKeys: {
+    ...podSpecMergeKeys('.spec'),
+    '.status.conditions': 'type',
+    '.status.containerStatuses': 'name',
+  },
+  defaults: (o) => defaultPodSpec(o.spec),
+  validate: (o, old) => {
+    const out = validatePodSpec(o.spec, 'spec');
+    if (old && old.spec.nodeName && o.spec.nodeName !== old.spec.nodeName) {
+      out.push(invalid('spec.nodeName', o.spec.nodeName, 'field is immutable once set'));
+    }
+    return out;
+  },
+  fieldSelectors: {
+    'spec.nodeName': (o) => o.spec.nodeName ?? '',
+    'status.phase': (o) => o.status?.phase ?? '',
+    'spec.schedulerName': (o) => o.spec.schedulerName ?? '',
+  },
+  printerColumns: [
+    {
+      name: 'Ready',
+      type: 'string',
+      value: (p) =>
+        `${String((p.status?.containerStatuses ?? []).filter((c) => c.ready).length)}/${String(p.spec.containers.length)}`,
+    },
+    { name: 'Status', type: 'string', value: podStatusColumn },
+    {
+      name: 'Restarts',
+      type: 'integer',
+      value: (p) => (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
+    },
+    { name: 'IP', type: 'string', value: (p) => p.status?.podIP, priority: 1 },
+    { name: 'Node', type: 'string', value: (p) => p.spec.nodeName, priority: 1 },
+  ],
+};
+
+/** `node` resource type. */
+export const nodeType: ResourceType<Node> = {
+  group: '',
+  version: 'v1',
+  kind: 'Node',
+  plural: 'nodes',
+  singular: 'node',
+  namespaced: false,
+  shortNames: ['no'],
+  subresources: { status: true },
+  patchMergeKeys: {
+    '.status.conditions': 'type',
+    '.status.addresses': 'type',
+    '.spec.taints': 'key',
+  },
+  printerColumns: [
+    {
+      name: 'Status',
+      type: 'string',
+      value: (n) =>
+        `${cond(n, 'Ready') === 'True' ? 'Ready' : 'NotReady'}${n.spec?.unschedulable ? ',SchedulingDisabled' : ''}`,
+    },
+    {
+      name: 'Internal-IP',
+      type: 'string',
+      value: (n) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
+      priority: 1,
+    },
+  ],
+};
+
+/** `service` resource type. */
+export const serviceType: ResourceType<Service> = {
+  group: '',
+  version: 'v1',
+  kind: 'Service',
+  plural: 'services',
+  singular: 'service',
+  namespaced: true,
+  shortNames: ['svc'],
+  categories: ['all'],
+  subresources: { status: true },
+  patchMergeKeys: { '.spec.ports': 'port' },
+  defaults: (o) => {
+    o.spec ??= {};
+    o.spec.type ??= 'ClusterIP';
+    o.spec.sessionAffinity ??= 'None';
+    for (const p of o.spec.ports ?? []) {
+      p.protocol ??= 'TCP';
+      p.targetPort ??= p.port;
+    }
+  },
+  validate: (o, old) => validateServiceSpec(o, old),
+  printerColumns: [
+    { name: 'Type', type: 'string', value: (s) => s.spec.type },
+    { name: 'Cluster-IP', type: 'string', value: (s) => s.spec.clusterIP ?? '<none>' },
+    {
+      name: 'Port(s)',
+      type: 'string',
+      value: (s) =>
+        (s.spec.ports ?? []).map((p) => `${String(p.port)}/${p.protocol ?? 'TCP'}`).join(',') ||
+        '<none>',
+    },
+  ],
+};
+
+/** `endpoints` resource type. */
+export const endpointsType: ResourceType<Endpoints> = {
+  group: '',
+  version: 'v1',
+  kind: 'Endpoints',
+  plural: 'endpoints',
+  singular: 'endpoints',
+  namespaced: true,
+  shortNames: ['ep'],
+  printerColumns: [
+    {
+      name: 'Endpoints',
+      type: 'string',
+      value: (e) =>
+        (e.subsets ?? [])
+          .flatMap((s) =>
+            (s.addresses ?? []).flatMap((a) =>
+              (s.ports ?? []).map((p) => `${a.ip}:${String(p.port)}`),
+            ),
+          )
+          .join(',') || '<none>',
+    },
+  ],
+};
+
+/** `configMap` resource type. */
+export const configMapType: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  singular: 'configmap',
+  namespaced: true,
+  shortNames: ['cm'],
+  validate: (o) =>
+    o.data !== undefined &&
+    (typeof o.data !== 'object' ||
+      o.data === null ||
+      Object.values(o.data).some((v) => typeof v !== 'string'))
+      ? [invalid('data', o.data, 'values must be strings')]
+      : [],
+  printerColumns: [
+    {
+      name: 'Data',
+      type: 'integer',
+      value: (o: KubeObject) => Object.keys((o.data as object | undefined) ?? {}).length,
+    },
+  ],
+};
+
+/** `secret` resource type. */
+export const secretType: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  plural: 'secrets',
+  singular: 'secret',
+  namespaced: true,
+  defaults: (o) => {
+    o.type ??= 'Opaque';
+    const sd = o.stringData as Record<string, string> | undefined;
+    if (sd) {
+      const data = (o.data ?? {}) as Record<string, string>;
+      for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(v).toString('base64');
+      o.data = data;
+      delete o.stringData;
+    }
+  },
+  printerColumns: [{ name: 'Type', type: 'string', value: (o: KubeObject) => o.type as string }],
+};
+
+/** `event` resource type. */
+export const eventType: ResourceType<Event> = {
+  group: '',
+  version: 'v1',
+  kind: 'Event',
+  plural: 'events',
+  singular: 'event',
+  namespaced: true,
+  shortNames: ['ev'],
+  fieldSelectors: {
+    'involvedObject.kind': (e) => e.involvedObject.kind,
+    'involvedObject.name': (e) => e.involvedObject.name,
+    'involvedObject.namespace': (e) => e.involvedObject.namespace,
+    'involvedObject.uid': (e) => e.involvedObject.uid,
+    reason: (e) => e.reason,
+    type: (e) => e.type,
+  },
+  printerColumns: [
+    { name: 'Type', type: 'string', value: (e) => e.type },
+    { name: 'Reason', type: 'string', value: (e) => e.reason },
+    {
+      name: 'Object',
+      type: 'string',
+      value: (e) => `${(e.involvedObject.kind ?? '').toLowerCase()}/${e.involvedObject.name ?? ''}`,
+    },
+    { name: 'Message', type: 'string', value: (e) => e.message },
+  ],
+};
+
+/** `lease` resource type. */
+export const leaseType: ResourceType<Lease> = {
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  plural: 'leases',
+  singular: 'lease',
+  namespaced: true,
+  printerColumns: [{ name: 'Holder', type: 'string', value: (l) => l.spec.holderIdentity }],
+};
+
+/** Every type a member cluster serves. */
+export const memberResourceTypes: ResourceType[] = [
+  namespaceType,
+  podType,
+  nodeType,
+  serviceType,
+  endpointsType,
+  configMapType,
+  secretType,
+  serviceAccountType,
+  eventType,
+  leaseType,
+  deploymentType,
+  replicaSetType,
+  statefulSetType,
+  daemonSetType,
+  controllerRevisionType,
+  jobType,
+  cronJobType,
+] as unknown as ResourceType[];

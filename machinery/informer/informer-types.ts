@@ -1,0 +1,15 @@
+import type { KubeObject } from '../meta.js';
+
+/** Event handlers registered on an informer. Handlers should only enqueue keys (STYLE §7). */
+export interface InformerHandlers<T extends KubeObject = KubeObject> {
+  onAdd?: (obj: T) => void;
+  onUpdate?: (oldObj: T, newObj: T) => void;
+  onDelete?: (obj: T) => void;
+}
+
+/** Read-only view of an informer's cache. Objects are shared: never mutate them (clone first). */
+export interface Lister<T extends KubeObject = KubeObject> {
+  /** By `namespace/name` (or `name` for cluster-scoped). */
+  get(key: string): T | undefined;
+  list(namespace?: string): T[];
+}

@@ -1,0 +1,81 @@
+import type { KubeObject, StatusCause } from './meta.js';
+
+/** Where the scale subresource finds replicas and selector in the object (JSON paths like `.spec.replicas`). */
+export interface ScaleSubresource {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+/** Who writes an update and through which endpoint, for {@link ResourceType.admitUpdate}. */
+export interface UpdateAdmissionContext {
+  operation: 'UPDATE';
+  /** Authenticated user; undefined when the caller did not pass one (untrusted). */
+  user: string | undefined;
+  /** `status`, a custom subresource name (e.g. `approval`), or undefined for the main resource. */
+  subresource: string | undefined;
+}
+
+/** One column of the kubectl Table output for a resource. */
+export interface PrinterColumn<T extends KubeObject = KubeObject> {
+  name: string;
+  type: 'string' | 'integer' | 'date' | 'number' | 'boolean';
+  value: (obj: T) => string | number | boolean | undefined;
+  priority?: number;
+}
+
+/**
+ * Describes one served resource type: its identity (group/version/kind/plural), scope, subresources
+ * and the strategy hooks (defaults, validation, field selectors) the generic registry applies.
+ * Every area (member/, federation/, registry/) defines its types as `ResourceType` values and hands
+ * them to the generic API server; nothing else is needed to serve CRUD, watch, patch and discovery.
+ */
+export interface ResourceType<T extends KubeObject = KubeObject> {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural lower-case resource name used in URLs, e.g. `deployments`. */
+  plural: string;
+  /** Singular lower-case name, e.g. `deployment`. */
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: {
+    /** `/status` is served; main-resource writes ignore `.status`, status writes ignore everything else. */
+    status?: boolean;
+    scale?: ScaleSubresource;
+  };
+  /** Fills defaults in place (before validation, on create and update). */
+  defaults?: (obj: T) => void;
+  /**
+   * The rule for `metadata.name` when it is not a DNS-1123 subdomain (RBAC names such as
+   * `system:node` are path segments). @defaultValue DNS-1123 subdomain
+   */
+  validateName?: (name: string) => StatusCause[];
+  /** Returns every validation problem at once; empty when valid. `old` is set on update. */
+  validate?: (obj: T, old: T | undefined) => StatusCause[];
+  /**
+   * Admission on create with the authenticated user (e.g. stamping who asked). Throw ApiErrors
+   * (ForbiddenError) to refuse.
+   */
+  admit?: (obj: T, ctx: { user: string; operation: 'CREATE' }) => void;
+  /**
+   * Admission on update (main resource, `status` and custom subresources): gets the object as it
+   * would be stored (bookkeeping and status separation done, before validation) and the stored one.
+   * `user` is undefined when the caller did not say who writes; a hook must treat that as an
+   * untrusted writer. Throw ApiErrors (ForbiddenError) to refuse.
+   */
+  admitUpdate?: (obj: T, old: T, ctx: UpdateAdmissionContext) => void;
+  /** Extra field-selector keys beyond `metadata.name` / `metadata.namespace`. */
+  fieldSelectors?: Record<string, (obj: T) => string | undefined>;
+  /** Strategic-merge-patch list merge keys by JSON path, e.g. `{'.spec.template.spec.containers': 'name'}`. */
+  patchMergeKeys?: Record<string, string>;
+  /** Extra kubectl table columns (NAME and AGE are always present). */
+  printerColumns?: PrinterColumn<T>[];
+}
+
+/** `apiVersion` for a resource type. */
+export function resourceApiVersion(rt: Pick<ResourceType, 'group' | 'version'>): string {
+  return rt.group === '' ? rt.version : `${rt.group}/${rt.version}`;
+}

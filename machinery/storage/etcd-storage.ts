@@ -1,0 +1,384 @@
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
+import { Etcd3, GRPCUnavailableError, Range, type IKeyValue, type Watcher } from 'etcd3';
+import type { KubeObject } from '../meta.js';
+import {
+  AlreadyExistsError,
+  ApiError,
+  ConflictError,
+  GoneError,
+  InternalError,
+  InvalidError,
+  NotFoundError,
+} from '../errors/index.js';
+import { AsyncQueue } from '../util/async-queue.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { ValueTransformer } from './value-transformer.js';
+import type {
+  ObjectStorage,
+  StorageEvent,
+  StorageListOptions,
+  StorageListResult,
+  StorageWatch,
+} from './object-storage.js';
+
+/** Options for {@link EtcdStorage}. */
+export interface EtcdStorageOptions {
+  /** etcd client URLs, e.g. `http://127.0.0.1:2379`. */
+  endpoints: string[];
+  /** Prepended to every key, e.g. `/flotilla/federation`. */
+  prefix?: string;
+  /** An existing client (the storage then does not close it). */
+  client?: Etcd3;
+  /** Client TLS (PEM): the CA that signed etcd's certificate, and our client certificate. */
+  tls?: { ca: string; cert: string; key: string };
+  /** Encryption at rest (see encryption-config.ts). @defaultValue values stored as JSON */
+  transformer?: ValueTransformer;
+  /**
+   * Largest stored value; a bigger object is refused with 422 before it reaches etcd. Kept a
+   * little below etcd's default `--max-request-bytes` (1.5 MiB) so the transaction around the
+   * value still fits. @defaultValue {@link DEFAULT_MAX_OBJECT_BYTES}
+   */
+  maxObjectBytes?: number;
+}
+
+/** etcd's default `--max-request-bytes` (1.5 MiB) minus 64 KiB for the key and transaction. */
+export const DEFAULT_MAX_OBJECT_BYTES = 1.5 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * Only a connection-level failure says the host is down. The etcd3 default also counts
+ * request-level errors (RESOURCE_EXHAUSTED from one oversized request, a deadline of one slow
+ * request) and opens the circuit for every user for 5 s after three of them.
+ */
+const hostDown = handleWhen((err) => err instanceof GRPCUnavailableError);
+
+function etcdClient(opts: EtcdStorageOptions): Etcd3 {
+  return new Etcd3({
+    hosts: opts.endpoints,
+    ...(opts.tls
+      ? {
+          credentials: {
+            rootCertificate: Buffer.from(opts.tls.ca),
+            certChain: Buffer.from(opts.tls.cert),
+            privateKey: Buffer.from(opts.tls.key),
+          },
+        }
+      : {}),
+    // a list page of large objects exceeds grpc-js' 4 MiB default and would fail every time
+    grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+    faultHandling: {
+      host: () =>
+        circuitBreaker(hostDown, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(3) }),
+      global: retry(hostDown, { maxAttempts: 3 }),
+    },
+  });
+}
+
+const PAGE = 500;
+
+function isCompacted(err: unknown): boolean {
+  return err instanceof Error && /compacted/i.test(err.message);
+}
+
+function wrap(err: unknown): Error {
+  if (err instanceof ApiError) return err;
+  if (isCompacted(err)) {
+    return new GoneError('too old resource version: revision has been compacted');
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return new InternalError(`etcd: ${msg}`, { cause: err });
+}
+
+/** Prefix range end: the prefix with its last byte incremented. */
+function afterKey(key: string): string {
+  return `${key}\x00`;
+}
+
+/**
+ * {@link ObjectStorage} on a real etcd via the npm `etcd3` client. resourceVersion = etcd mod revision;
+ * conditional writes are etcd transactions comparing `mod_revision`; list pages are read at one
+ * snapshot revision; watch uses etcd watch with previous values.
+ */
+export class EtcdStorage implements ObjectStorage {
+  readonly client: Etcd3;
+  private readonly prefix: string;
+  private readonly ownsClient: boolean;
+  private readonly transformer: ValueTransformer | undefined;
+  private readonly maxObjectBytes: number;
+  /** Objects read from bytes an old key (or provider) wrote: updates must rewrite them. */
+  private readonly stale = new WeakSet<KubeObject>();
+
+  constructor(opts: EtcdStorageOptions) {
+    this.client = opts.client ?? etcdClient(opts);
+    this.ownsClient = opts.client === undefined;
+    this.prefix = opts.prefix ?? '';
+    this.transformer = opts.transformer;
+    this.maxObjectBytes = opts.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+  }
+
+  isStale(obj: KubeObject): boolean {
+    return this.stale.has(obj);
+  }
+
+  private decode(kv: IKeyValue): KubeObject {
+    let bytes = kv.value;
+    let stale = false;
+    if (this.transformer) {
+      ({ data: bytes, stale } = this.transformer.fromStorage(kv.key.toString('utf8'), bytes));
+    }
+    const obj = JSON.parse(bytes.toString('utf8')) as KubeObject;
+    obj.metadata.resourceVersion = String(kv.mod_revision);
+    if (stale) this.stale.add(obj);
+    return obj;
+  }
+
+  /** @throws InvalidError when the stored value would exceed `maxObjectBytes`. */
+  private encode(fullKey: string, obj: KubeObject): Buffer {
+    const copy = { ...obj, metadata: { ...obj.metadata } };
+    delete copy.metadata.resourceVersion;
+    const plain = Buffer.from(JSON.stringify(copy), 'utf8');
+    const value = this.transformer ? this.transformer.toStorage(fullKey, plain) : plain;
+    if (value.length > this.maxObjectBytes) {
+      throw new InvalidError(
+        `${obj.kind ?? 'object'} "${obj.metadata.name ?? ''}" is invalid: the object is too large to store: ${String(value.length)} bytes encoded, the limit is ${String(this.maxObjectBytes)} bytes`,
+        {
+          ...(obj.kind !== undefined ? { kind: obj.kind } : {}),
+          ...(obj.metadata.name !== undefined ? { name: obj.metadata.name } : {}),
+          causes: [
+            {
+              reason: 'FieldValueTooLong',
+              field: '',
+              message: `Too long: must have at most ${String(this.maxObjectBytes)} bytes`,
+            },
+          ],
+        },
+      );
+    }
+    return value;
+  }
+
+  private k(key: string): string {
+    return this.prefix + key;
+  }
+
+  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+    try {
+      const full = this.k(key);
+      const res = await this.client
+        .if(full, 'Create', '==', 0)
+        .then(this.client.put(full).value(this.encode(full, obj)))
+        .commit();
+      if (!res.succeeded) throw new AlreadyExistsError(`${key} already exists`);
+      const out = structuredClone(obj);
+      out.metadata.resourceVersion = String(res.header.revision);
+      return out;
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  async get(key: string): Promise<KubeObject | undefined> {
+    try {
+      const res = await this.client.get(this.k(key)).exec();
+      const kv = res.kvs[0];
+      return kv ? this.decode(kv) : undefined;
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  async list(prefix: string, opts: StorageListOptions = {}): Promise<StorageListResult> {
+    const full = this.k(prefix);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
+    let start = full;
+    let rv: string | undefined;
+    if (opts.continue !== undefined) {
+      const tok = decodeContinue(opts.continue);
+      rv = tok.rv;
+      start = afterKey(this.k(tok.start));
+    }
+    try {
+      const items: KubeObject[] = [];
+      let lastKey: string | undefined;
+      let more = false;
+      const end = full.slice(0, -1) + String.fromCharCode(full.charCodeAt(full.length - 1) + 1);
+      for (;;) {
+        const want = limit === undefined ? PAGE : Math.max(limit - items.length, 1);
+        let q = this.client
+          .getAll()
+          .inRange(new Range(start, end))
+          .limit(want + 1);
+        if (rv !== undefined) q = q.revision(rv);
+        const res = await q.exec();
+        rv ??= String(res.header.revision);
+        let consumed = 0;
+        for (const kv of res.kvs) {
+          if (limit !== undefined && items.length >= limit) {
+            more = true;
+            break;
+          }
+          consumed++;
+          const key = kv.key.toString('utf8');
+          lastKey = key;
+          start = afterKey(key);
+          const obj = this.decode(kv);
+          if (opts.filter && !opts.filter(obj)) continue;
+          items.push(obj);
+        }
+        if (more) break;
+        if (!res.more && consumed === res.kvs.length) break;
+        if (limit !== undefined && items.length >= limit) {
+          // page full: is there anything left?
+          const probe = await this.client
+            .getAll()
+            .inRange(new Range(start, end))
+            .revision(rv)
+            .limit(1)
+            .keys();
+          more = probe.length > 0;
+          break;
+        }
+      }
+      const out: StorageListResult = { items, resourceVersion: rv };
+      if (more && lastKey !== undefined) {
+        out.continue = encodeContinue({ rv, start: lastKey.slice(this.prefix.length) });
+      }
+      return out;
+    } catch (err) {
+      if (isCompacted(err) && opts.continue !== undefined) {
+        throw new GoneError(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
+      }
+      throw wrap(err);
+    }
+  }
+
+  async update(key: string, obj: KubeObject, expectedRv: string): Promise<KubeObject> {
+    const full = this.k(key);
+    try {
+      const res = await this.client
+        .if(full, 'Mod', '==', Number(expectedRv))
+        .then(this.client.put(full).value(this.encode(full, obj)))
+        .else(this.client.get(full))
+        .commit();
+      if (!res.succeeded) {
+        const existing = res.responses[0]?.response_range?.kvs.length ?? 0;
+        if (existing === 0) throw new NotFoundError(`${key} not found`);
+        throw new ConflictError(
+          `${key} has been modified (expected resourceVersion ${expectedRv})`,
+        );
+      }
+      const out = structuredClone(obj);
+      out.metadata.resourceVersion = String(res.header.revision);
+      return out;
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  async delete(key: string, expectedRv?: string): Promise<KubeObject> {
+    const full = this.k(key);
+    try {
+      const current = await this.client.get(full).exec();
+      const kv = current.kvs[0];
+      if (!kv) throw new NotFoundError(`${key} not found`);
+      const rev = expectedRv ?? String(kv.mod_revision);
+      const res = await this.client
+        .if(full, 'Mod', '==', Number(rev))
+        .then(this.client.delete().key(full))
+        .commit();
+      if (!res.succeeded) {
+        throw new ConflictError(`${key} has been modified (expected resourceVersion ${rev})`);
+      }
+      const obj = this.decode(kv);
+      obj.metadata.resourceVersion = String(res.header.revision);
+      return obj;
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  async currentRevision(): Promise<string> {
+    try {
+      const res = await this.client.get(this.k('/__revision_probe__')).exec();
+      return String(res.header.revision);
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  watch(prefix: string, fromRv: string): StorageWatch {
+    const full = this.k(prefix);
+    let watcher: Watcher | undefined;
+    let stopped = false;
+    const stop = (): void => {
+      stopped = true;
+      queue.close();
+      void watcher?.cancel().catch(() => undefined);
+    };
+    const queue = new AsyncQueue<StorageEvent>(stop);
+    const start = async (): Promise<void> => {
+      const next = String(Number(fromRv) + 1);
+      // etcd reports a compacted start revision by cancelling the watch; check first so the caller
+      // gets a clean 410 Gone instead of a cancelled stream.
+      try {
+        await this.client
+          .get(this.k('/__revision_probe__'))
+          .revision(fromRv === '0' ? next : fromRv)
+          .exec();
+      } catch (err) {
+        if (isCompacted(err)) {
+          queue.fail(new GoneError(`too old resource version: ${fromRv}`));
+          return;
+        }
+        if (!/future revision/i.test(err instanceof Error ? err.message : '')) throw err;
+      }
+      const w = await this.client
+        .watch()
+        .prefix(full)
+        .startRevision(next)
+        .withPreviousKV()
+        .create();
+      if (stopped) {
+        await w.cancel();
+        return;
+      }
+      watcher = w;
+      w.on('data', (res) => {
+        for (const ev of res.events) {
+          if (!ev.kv) continue;
+          const prev =
+            ev.prev_kv && ev.prev_kv.value.length > 0 ? this.decode(ev.prev_kv) : undefined;
+          if (ev.type === 'Delete') {
+            if (!prev) continue;
+            const obj = structuredClone(prev);
+            obj.metadata.resourceVersion = String(ev.kv.mod_revision);
+            queue.push({ type: 'DELETED', object: obj, previous: prev });
+          } else {
+            const obj = this.decode(ev.kv);
+            const created = ev.kv.create_revision === ev.kv.mod_revision;
+            const e: StorageEvent = { type: created ? 'ADDED' : 'MODIFIED', object: obj };
+            if (prev) e.previous = prev;
+            queue.push(e);
+          }
+        }
+      });
+      w.on('error', (err) => {
+        queue.fail(isCompacted(err) ? new GoneError('too old resource version') : wrap(err));
+      });
+    };
+    start().catch((err: unknown) => {
+      queue.fail(wrap(err));
+    });
+    const iterable: StorageWatch = {
+      stop,
+      [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
+    };
+    return iterable;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.close();
+    return Promise.resolve();
+  }
+}
