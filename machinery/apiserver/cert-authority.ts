@@ -87,6 +87,16 @@ export class CertificateAuthority {
     });
   }
 
+  /** A CA from its certificate and private key (PEM), e.g. read from a cluster's PKI folder. */
+  static fromPem(cert: string, key: string): CertificateAuthority {
+    return new CertificateAuthority(cert, key);
+  }
+
+  /** The CA's private key (PEM), to store in the cluster's PKI folder (mode 0600). */
+  privateKeyPem(): string {
+    return this.key;
+  }
+
   /** Issues a leaf certificate with the given subject and extensions. */
   private issue(subject: string, extensions: string[], days: number): ClientCert {
     return inTempDir((dir) => {

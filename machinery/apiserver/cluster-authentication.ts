@@ -23,6 +23,8 @@ export interface ClusterAuthenticationOptions {
   clusterName: string;
   /** The cluster's CA. @defaultValue a new one */
   ca?: CertificateAuthority;
+  /** The service-account token signing key (PKCS#8 PEM). @defaultValue a new one */
+  serviceAccountKey?: string;
   /** Static bearer tokens (kept for joins and scripts that hold a token). */
   staticTokens?: readonly StaticToken[];
   /** The served types tokens refer to: ServiceAccounts, Secrets (bootstrap, bound) and Pods. */
@@ -58,6 +60,7 @@ export class ClusterAuthentication {
     this.ca = opts.ca ?? CertificateAuthority.create(`${opts.clusterName}-ca`);
     this.signer = new ServiceAccountTokenSigner(
       opts.issuer ?? `https://${opts.clusterName}.flotilla.local`,
+      opts.serviceAccountKey,
     );
     this.audiences = opts.audiences ?? [this.signer.issuer];
     const now = opts.now ? { now: opts.now } : {};

@@ -1,4 +1,12 @@
-import { generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import type { KubeObject } from '../meta.js';
 import { UnauthorizedError } from '../errors/index.js';
 import type { AuthenticationRequest, Authenticator } from './authenticator.js';
@@ -63,11 +71,25 @@ export class ServiceAccountTokenSigner {
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
 
-  constructor(issuer: string) {
+  /**
+   * @param privateKeyPem the P-256 signing key (PKCS#8 PEM), shared by every API server of a
+   * cluster so that each accepts the tokens the others issue; a new key when absent.
+   */
+  constructor(issuer: string, privateKeyPem?: string) {
     this.issuer = issuer;
-    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    this.privateKey = pair.privateKey;
-    this.publicKey = pair.publicKey;
+    if (privateKeyPem === undefined) {
+      const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      this.privateKey = pair.privateKey;
+      this.publicKey = pair.publicKey;
+    } else {
+      this.privateKey = createPrivateKey(privateKeyPem);
+      this.publicKey = createPublicKey(this.privateKey);
+    }
+  }
+
+  /** The signing key (PKCS#8 PEM), to store in the cluster's PKI folder (mode 0600). */
+  privateKeyPem(): string {
+    return this.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   }
 
   /** A signed compact JWT for the claims (issuer and jti are filled in). */
