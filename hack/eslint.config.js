@@ -20,12 +20,17 @@ const ALLOWED = {
 const areaImports = {
   meta: { type: 'problem', schema: [] },
   create(context) {
-    const from = relative(root, context.filename).split('/')[0];
+    const [from, dir] = relative(root, context.filename).split('/');
+    const inCmd = dir === 'cmd';
     const check = (node) => {
       const spec = node.source?.value;
       if (typeof spec !== 'string' || !spec.startsWith('.')) return;
       const to = relative(root, resolve(dirname(context.filename), spec)).split('/')[0];
       if (to === from || !LAYERS.includes(to) || ALLOWED[from]?.includes(to)) return;
+      // a binary's entrypoint (<area>/cmd/) is a composition root: it may use another area's
+      // public index (the federation API server serving the promotion API, for one)
+      const target = relative(root, resolve(dirname(context.filename), spec));
+      if (inCmd && target === `${to}/index.js`) return;
       context.report({
         node: node.source,
         message: `${from}/ may import ${[from, ...(ALLOWED[from] ?? [])].join(', ')} only, not ${to}/ (docs/architecture.md)`,
