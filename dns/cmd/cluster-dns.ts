@@ -3,8 +3,10 @@
  * Cluster DNS entrypoint: flags → {@link ClusterDnsCmdOptions} → validate → run until SIGINT/SIGTERM.
  *
  *   flotilla-cluster-dns --server http://127.0.0.1:6443 --zone member1.local --port 5353 [--workers 2]
+ *   flotilla-cluster-dns --kubeconfig dns.kubeconfig --zone member1.local --port 5353
  */
 import { parseArgs } from 'node:util';
+import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { ClusterDnsServer } from '../cluster-dns/cluster-dns-server.js';
 import { InformerCatalog } from '../cluster-dns/informer-catalog.js';
@@ -28,10 +30,11 @@ export async function runClusterDns(
     await superviseWorkers('cluster-dns', opts.workers, signal);
     return;
   }
-  const client = new RestClient({
-    server: opts.server,
-    ...(opts.token ? { token: opts.token } : {}),
-  });
+  const client = new RestClient(
+    opts.kubeconfig !== undefined
+      ? { ...clientOptionsFor(loadKubeconfig(opts.kubeconfig)), userAgent: 'flotilla-cluster-dns' }
+      : { server: opts.server, ...(opts.token ? { token: opts.token } : {}) },
+  );
   const catalog = new InformerCatalog(client);
   await catalog.start(signal);
   const server = new ClusterDnsServer({
@@ -61,6 +64,7 @@ function parse(argv: string[]): ClusterDnsCmdOptions {
     options: {
       server: { type: 'string' },
       token: { type: 'string' },
+      kubeconfig: { type: 'string' },
       zone: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -71,6 +75,7 @@ function parse(argv: string[]): ClusterDnsCmdOptions {
   return {
     server: values.server ?? '',
     ...(values.token ? { token: values.token } : {}),
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     zone: values.zone ?? clusterDnsDefaults.zone,
     host: values.host ?? clusterDnsDefaults.host,
     port: values.port ? Number(values.port) : clusterDnsDefaults.port,

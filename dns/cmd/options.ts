@@ -1,4 +1,4 @@
-import type { ContextConnection } from '../../machinery/client/kubeconfig.js';
+import { clientOptionsFor, type ContextConnection } from '../../machinery/client/kubeconfig.js';
 import type { RestClientOptions } from '../../machinery/client/rest-client.js';
 import { BadRequestError } from '../../machinery/errors/index.js';
 
@@ -9,9 +9,11 @@ import { BadRequestError } from '../../machinery/errors/index.js';
 
 /** Options for `dns/cmd/cluster-dns.ts`. */
 export interface ClusterDnsCmdOptions {
-  /** Member API server URL the informers watch. */
+  /** Member API server URL the informers watch (or take it from {@link kubeconfig}). */
   server: string;
   token?: string;
+  /** Kubeconfig of the DNS server's own identity (server, client certificate, CA). */
+  kubeconfig?: string;
   /** Cluster domain served. @defaultValue 'cluster.local' */
   zone: string;
   /** @defaultValue '127.0.0.1' */
@@ -125,7 +127,11 @@ const isCidr = (c: string): boolean =>
 /** Every problem with cluster DNS options (empty = valid). */
 export function validateClusterDnsOptions(o: ClusterDnsCmdOptions): string[] {
   const errs: string[] = [];
-  if (!/^https?:\/\//.test(o.server)) {
+  if (o.kubeconfig !== undefined) {
+    if (o.server !== '' || o.token !== undefined) {
+      errs.push('--kubeconfig excludes --server and --token (the kubeconfig has both)');
+    }
+  } else if (!/^https?:\/\//.test(o.server)) {
     errs.push(`--server must be an http(s) URL, got "${o.server}"`);
   }
   if (!isZone(o.zone)) errs.push(`--zone "${o.zone}" is not a domain name`);
@@ -242,15 +248,7 @@ export function federationConnection(
         `--federation-kubeconfig ${o.federationKubeconfig}: context "${c.context}" has server "${c.server}", not an http(s) URL`,
       );
     }
-    return {
-      server: c.server,
-      ...(c.token !== undefined ? { token: c.token } : {}),
-      ...(c.caData !== undefined ? { caData: c.caData } : {}),
-      ...(c.clientCertData !== undefined && c.clientKeyData !== undefined
-        ? { certData: c.clientCertData, keyData: c.clientKeyData }
-        : {}),
-      ...(c.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
-    };
+    return clientOptionsFor(c);
   }
   if (o.federationServer === undefined) return undefined;
   return {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dump, load } from 'js-yaml';
 import { BadRequestError } from '../errors/index.js';
+import type { RestClientOptions } from './rest-client.js';
 
 /** The parts of a kubeconfig Flotilla reads and writes. */
 export interface Kubeconfig {
@@ -137,4 +138,22 @@ export function resolveContext(cfg: Kubeconfig, contextName?: string): ContextCo
 /** Reads a kubeconfig file and resolves a context. */
 export function loadKubeconfig(path: string, contextName?: string): ContextConnection {
   return resolveContext(parseKubeconfig(readFileSync(path, 'utf8')), contextName);
+}
+
+/** RestClient options (server, token or client certificate, CA) of a resolved context. */
+export function clientOptionsFor(
+  c: ContextConnection,
+): Pick<
+  RestClientOptions,
+  'server' | 'token' | 'caData' | 'certData' | 'keyData' | 'insecureSkipTLSVerify'
+> {
+  return {
+    server: c.server,
+    ...(c.token !== undefined ? { token: c.token } : {}),
+    ...(c.caData !== undefined ? { caData: c.caData } : {}),
+    ...(c.clientCertData !== undefined && c.clientKeyData !== undefined
+      ? { certData: c.clientCertData, keyData: c.clientKeyData }
+      : {}),
+    ...(c.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
+  };
 }
