@@ -15,6 +15,17 @@ import { freePort, waitFor } from './ports.js';
 import { httpOk, requireBinary, tempDir, type RunningService } from './service-util.js';
 
 export { tempDir, type RunningService } from './service-util.js';
+// a 1- or 3-member etcd cluster (member stop/kill/restart) lives in its own module
+export {
+  etcdHealthy,
+  planEtcdCluster,
+  startEtcdCluster,
+  type EtcdCluster,
+  type EtcdClusterOptions,
+  type EtcdClusterPlan,
+  type EtcdMemberHandle,
+  type EtcdMemberPlan,
+} from './etcd-cluster.js';
 // the registry launcher lives in its own module; these names stay importable from here
 export {
   makeRegistryTls,
