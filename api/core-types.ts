@@ -155,6 +155,8 @@ export interface Node extends KubeObject {
     conditions?: Condition[];
     addresses?: { type: string; address: string }[];
     nodeInfo?: Record<string, string>;
+    /** Where the node's daemons listen: the kubelet API port (on the InternalIP). */
+    daemonEndpoints?: { kubeletEndpoint?: { Port: number } };
   };
 }
 

@@ -8,6 +8,8 @@ export * from './workload-types.js';
 export * from './batch-resource-types.js';
 export * from './stateful-resource-types.js';
 export * from './cron-schedule.js';
+export * from './certificates-types.js';
+export { csrApprovalHandler, signerAttributes } from './certificates-approval.js';
 export { podSpecMergeKeys } from './merge-keys.js';
 export {
   defaultPodSpec,

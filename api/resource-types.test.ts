@@ -55,6 +55,7 @@ describe('member resource types', () => {
       'apps/ControllerRevision',
       'batch/Job',
       'batch/CronJob',
+      'certificates.k8s.io/CertificateSigningRequest',
     ]);
     expect(deploymentType.subresources?.scale?.specReplicasPath).toBe('.spec.replicas');
     expect(replicaSetType.subresources?.status).toBe(true);

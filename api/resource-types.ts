@@ -7,6 +7,7 @@ import { podSpecMergeKeys } from './merge-keys.js';
 import { deploymentType, replicaSetType } from './apps-resource-types.js';
 import { serviceAccountType } from './service-account-type.js';
 import { cronJobType, jobType } from './batch-resource-types.js';
+import { certificateSigningRequestType } from './certificates-types.js';
 import {
   controllerRevisionType,
   daemonSetType,
@@ -304,4 +305,5 @@ export const memberResourceTypes: ResourceType[] = [
   controllerRevisionType,
   jobType,
   cronJobType,
+  certificateSigningRequestType,
 ] as unknown as ResourceType[];

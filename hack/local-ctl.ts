@@ -5,6 +5,7 @@
  *   node dist/hack/local-ctl.js [--state DIR] stop TARGET      (a process name or a group)
  *   node dist/hack/local-ctl.js [--state DIR] start TARGET
  *   node dist/hack/local-ctl.js [--state DIR] kill TARGET [--signal SIGKILL]   (it is restarted)
+ *   node dist/hack/local-ctl.js [--state DIR] stop TARGET --signal SIGKILL     (a crash, held down until start)
  * Exit codes: 0 done, 1 failed (no federation running, unknown target...), 2 bad usage.
  */
 import { join, resolve } from 'node:path';
@@ -18,20 +19,25 @@ import {
 } from './lib/supervisor-control.js';
 import type { ProcessStatus } from './lib/supervisor.js';
 
-const USAGE = `usage: local-ctl [--state DIR] ps [--json] | stop TARGET | start TARGET | kill TARGET [--signal SIG]`;
+const USAGE = `usage: local-ctl [--state DIR] ps [--json] | stop TARGET [--signal SIG] | start TARGET | kill TARGET [--signal SIG]`;
 
 function usage(msg: string): never {
   console.error(`error: ${msg}\n${USAGE}`);
   process.exit(2);
 }
 
-function parse(): { state: string; signal: string; json: boolean; positionals: string[] } {
+function parse(): {
+  state: string;
+  signal: string | undefined;
+  json: boolean;
+  positionals: string[];
+} {
   try {
     const { values, positionals } = parseArgs({
       allowPositionals: true,
       options: {
         state: { type: 'string', default: join(repoRoot(import.meta.url), '.flotilla') },
-        signal: { type: 'string', default: 'SIGKILL' },
+        signal: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
@@ -100,14 +106,14 @@ async function main(): Promise<void> {
   if (cmd !== 'stop' && cmd !== 'start' && cmd !== 'kill') usage(`unknown command "${cmd}"`);
   if (target === undefined || extra.length > 0) usage(`${cmd} takes exactly one TARGET`);
   const q = new URLSearchParams({ target });
-  if (cmd === 'kill') q.set('signal', signal);
+  if (cmd !== 'start' && signal !== undefined) q.set('signal', signal);
   const res = await controlRequest(socket, 'POST', `/${cmd}?${q.toString()}`);
   if (res.status === 400) usage((res.body as { error?: string } | null)?.error ?? 'bad request');
   if (res.status !== 200) fail(res);
   const body = res.body as { names?: string[]; pids?: number[] };
   if (cmd === 'kill') {
     console.log(
-      `sent ${signal} to ${target}: pid ${(body.pids ?? []).join(', ') || 'none running'}`,
+      `sent ${signal ?? 'SIGKILL'} to ${target}: pid ${(body.pids ?? []).join(', ') || 'none running'}`,
     );
   } else {
     const names = body.names ?? [];

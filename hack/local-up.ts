@@ -1,8 +1,13 @@
 /**
- * Brings up a local federation: etcd, dockerd, a local image registry, the federation control plane
- * and N member clusters with Docker kubelets, joined to the federation. Writes .flotilla/kubeconfig
- * (contexts: federation, member1, member2, ...) and ~/.flotilla/config for the CLI.
- *   node dist/hack/local-up.js [--detach] [--members 2] [--nodes 2] [--runtime docker|hollow] [--state DIR]
+ * Brings up a local federation as separate processes (hack/lib/local-federation.ts): one etcd per
+ * cluster, the federation API server(s) and controller manager(s), and per member its API server,
+ * controller manager, one kubelet per node and the cluster DNS; then redis, the registries and the
+ * promotion service and workers, the joins, and the central resolver. A supervisor restarts any
+ * crashed component with back-off (`npm run local -- ps|stop|start|kill`). Writes
+ * .flotilla/kubeconfig (contexts: federation, federation-alice, federation-bob, member1, ...) and
+ * ~/.flotilla/config for the CLI.
+ *   node dist/hack/local-up.js [--detach] [--members 2] [--nodes 2] [--runtime docker|hollow]
+ *     [--etcd-members 1|3] [--api-servers N] [--controller-managers N] [--state DIR]
  * With --detach it starts itself in the background and returns once everything is ready.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -13,24 +18,13 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './lib/repo-root.js';
 import { runCli } from '../federation/cli/run-cli.js';
-import { kubeconfigFor } from '../machinery/client/kubeconfig.js';
-import { FederationControlPlane } from '../federation/server/federation-control-plane.js';
-import { MemberCluster } from '../member/cluster/member-cluster.js';
-import { createClusterDns } from '../dns/index.js';
-import { freePort } from './lib/ports.js';
-import { registryResourceTypes, REPLICATION_POLICIES } from '../registry/index.js';
-import { dataProtectionFiles } from './lib/data-protection-files.js';
-import { startPromotion } from './lib/promotion.js';
+import { clientOptionsFor, kubeconfigFor, loadKubeconfig } from '../machinery/client/kubeconfig.js';
+import { RestClient } from '../machinery/client/rest-client.js';
 import { bindClusterRole } from './lib/rbac-bindings.js';
-import { registryBootstrapPolicy } from '../registry/rbac/registry-bootstrap-policy.js';
-import { startResolverProcess } from './lib/resolver-process.js';
-import {
-  buildBusyboxImage,
-  ensureDockerd,
-  startEtcd,
-  startRedis,
-  startRegistry,
-} from './lib/services.js';
+import { resolverProcess } from './lib/resolver-process.js';
+import { randomToken, startLocalFederation } from './lib/local-federation.js';
+import { startLocalPromotion } from './lib/local-promotion.js';
+import { buildBusyboxImage, ensureDockerd, startRedis, startRegistry } from './lib/services.js';
 
 /** Every member's cluster domain sits under this zone: member1.flotilla.local, ... */
 const FEDERATION_ZONE = 'flotilla.local';
@@ -43,6 +37,9 @@ const { values } = parseArgs({
     members: { type: 'string', default: '2' },
     nodes: { type: 'string', default: '2' },
     runtime: { type: 'string', default: 'docker' },
+    'etcd-members': { type: 'string', default: '1' },
+    'api-servers': { type: 'string', default: '1' },
+    'controller-managers': { type: 'string', default: '1' },
   },
 });
 /** Kubeconfigs, logs, pid and etcd data; tests point it at a temporary folder. */
@@ -61,6 +58,18 @@ if (
   nodeCount > 50
 ) {
   console.error('error: --members must be 1..9 and --nodes 1..50');
+  process.exit(2);
+}
+const etcdMembers = Number(values['etcd-members']);
+const apiServers = Number(values['api-servers']);
+const controllerManagers = Number(values['controller-managers']);
+if (
+  (etcdMembers !== 1 && etcdMembers !== 3) ||
+  ![apiServers, controllerManagers].every((n) => Number.isInteger(n) && n >= 1 && n <= 3)
+) {
+  console.error(
+    'error: --etcd-members must be 1 or 3, --api-servers and --controller-managers 1..3',
+  );
   process.exit(2);
 }
 if (values.runtime !== 'docker' && values.runtime !== 'hollow') {
@@ -123,24 +132,46 @@ function printInfo(): void {
   npm run flotilla -- get clusters
   kubectl --context federation apply -f examples/web-divided.yaml
   dig @${dnsHost} -p ${dnsPort} +short web.default.fleet.svc.flotilla.local
-Logs: ${join(state, 'local-up.log')}   Stop: npm run down${defaultState ? '' : ` -- --state ${state}`}`);
+Logs: ${join(state, 'logs')}/   Processes: npm run local -- ps   Stop: npm run down${defaultState ? '' : ` -- --state ${state}`}`);
 }
 
 async function up(): Promise<void> {
   mkdirSync(state, { recursive: true });
   writeFileSync(pidFile, String(process.pid));
-  // Every bring-up starts from an empty store: ports are new each time, so Cluster objects and
-  // member state left from an earlier run would point at servers that no longer exist.
-  rmSync(join(state, 'etcd'), { recursive: true, force: true });
-  // etcd serves clients over TLS and only accepts certificates of its own CA (state/etcd-pki)
-  const etcd = await startEtcd({
-    dataDir: join(state, 'etcd'),
-    logFile: join(state, 'etcd.log'),
-    tls: true,
-    tlsDir: join(state, 'etcd-pki'),
-  });
+  // Every bring-up starts from empty stores and a new PKI: ports are new each time, so Cluster
+  // objects and member state left from an earlier run would point at servers that no longer exist.
+  for (const dir of ['etcd', 'etcd-pki', 'pki', 'kubeconfigs', 'kubelets']) {
+    rmSync(join(state, dir), { recursive: true, force: true });
+  }
+  // what is started is stopped in reverse order on SIGTERM/SIGINT, and when the set-up fails
+  const started: { stop(): Promise<void> }[] = [];
+  let stopping = false;
+  const shutdown = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      console.log('stopping');
+      rmSync(readyFile, { force: true });
+      for (const s of started.reverse()) await s.stop();
+      rmSync(pidFile, { force: true });
+    }
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+  try {
+    await bringUp(started);
+  } catch (err) {
+    console.error(err);
+    await shutdown(1);
+  }
+}
+
+/** Starts everything, pushing each stoppable piece onto `started`; writes the ready file. */
+async function bringUp(started: { stop(): Promise<void> }[]): Promise<void> {
   const docker = values.runtime === 'docker' ? await ensureDockerd() : undefined;
-  const registry = await startRegistry({ logFile: join(state, 'registry.log') });
+  if (docker) started.push(docker);
+  const registry = await startRegistry({ logFile: join(state, 'logs', 'registry.log') });
+  started.push(registry);
   let image = 'flotilla/busybox:latest';
   if (docker) {
     const env = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
@@ -149,119 +180,82 @@ async function up(): Promise<void> {
     execFileSync('docker', ['tag', local, image], { env });
     execFileSync('docker', ['push', image], { env, stdio: 'ignore' });
   }
-  // Image promotion: two users who request and approve (client certificates, in the kubeconfig
-  // below), and the promotion service's own identity (a system user with a bearer token: only it
-  // and the approval subresource may move a request's phase).
-  const tokens = { promotion: randomBytes(16).toString('hex') };
-  const fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    // Secrets encrypted at rest, etcd client TLS, audit log in state/audit/federation.log
-    ...(etcd.tls ? { etcdTls: etcd.tls } : {}),
-    ...dataProtectionFiles(state, 'federation'),
-    port: await freePort(),
-    extraResources: registryResourceTypes,
-    // promotion roles; `system:promotion` is bound to what the PromotionService needs
-    rbacPolicy: registryBootstrapPolicy(),
-    users: { [tokens.promotion]: 'system:promotion' },
+  // the promotion service's own identity: a system user with a bearer token (token-auth-file)
+  const promotionToken = randomToken();
+  const local = await startLocalFederation({
+    root,
+    state,
+    members: memberCount,
+    nodes: nodeCount,
+    runtime: values.runtime === 'hollow' ? 'hollow' : 'docker',
+    ...(docker ? { dockerSocket: docker.socketPath } : {}),
+    etcdMembers: etcdMembers === 3 ? 3 : 1,
+    apiServers,
+    controllerManagers,
+    zone: FEDERATION_ZONE,
+    promotion: { systemToken: promotionToken },
+    log: (line) => console.log(line),
   });
-  await fed.start();
-  await bindClusterRole(fed.client(), 'promotion-requester', ['alice', 'bob']);
-  await bindClusterRole(fed.client(), 'promotion-approver', ['bob']);
-  // the copy queue's redis needs a password; alice and bob `docker login` to the promotion
-  // registries with generated passwords (their federation identity is a client certificate)
-  const redisPassword = randomBytes(16).toString('hex');
-  const registryUsers = {
-    alice: randomBytes(16).toString('hex'),
-    bob: randomBytes(16).toString('hex'),
-  };
-  const redis = await startRedis({ logFile: join(state, 'redis.log'), password: redisPassword });
-  const promotion = await startPromotion({
-    fed,
-    systemToken: tokens.promotion,
-    redis: { host: redis.host, port: redis.port, password: redisPassword },
-    environments: ['dev', 'prod'],
-    registryUsers,
-    logDir: state,
-    // dev, prod, the token realm and the notification receiver serve https with a CA made here
-    // (state/registry-ca.crt); the member image registry above stays plain HTTP (docs/registry.md)
-    tls: true,
-  });
-  writeFileSync(join(state, 'registry-ca.crt'), promotion.ca ?? '');
-  writeFileSync(
-    join(state, 'registry-users'),
-    Object.entries(registryUsers)
-      .map(([u, pw]) => `${u}=${pw}\n`)
-      .join(''),
-    { mode: 0o600 },
-  );
-  const admin = fed.client();
-  // a push to dev asks for promotion to prod; bob (release-manager) approves
-  await admin.resource(REPLICATION_POLICIES).create({
-    apiVersion: 'registry.flotilla.io/v1alpha1',
-    kind: 'ReplicationPolicy',
-    metadata: { name: 'dev-to-prod' },
-    spec: {
-      source: 'dev',
-      target: 'prod',
-      mode: 'OneWay',
-      repositories: ['**'],
-      requiresApproval: true,
-      approvers: [{ role: 'release-manager', users: ['bob'] }],
-    },
-  });
-  writeFileSync(
-    join(state, 'registries'),
-    Object.entries(promotion.registries)
-      .map(([env, r]) => `${env}=${r.host}\n`)
-      .join('') +
-      // entries stay host:port (image references); the scheme is https, verified with ca-file
-      `token-realm=${promotion.tokens.realm}\nca-file=${join(state, 'registry-ca.crt')}\n`,
-  );
-  const members: MemberCluster[] = [];
-  for (let i = 1; i <= memberCount; i++) {
-    const m = new MemberCluster({
-      name: `member${String(i)}`,
-      etcdEndpoint: etcd.endpoint,
-      ...(etcd.tls ? { etcdTls: etcd.tls } : {}),
-      ...dataProtectionFiles(state, `member${String(i)}`),
-      nodes: nodeCount,
-      runtime: values.runtime === 'hollow' ? 'hollow' : 'docker',
-      ...(docker ? { dockerSocketPath: docker.socketPath } : {}),
-      nodeAddressPrefix: `127.0.${String(100 + i)}.`,
-      port: await freePort(),
-      kubeconfigPath: join(state, `member${String(i)}.kubeconfig`),
-      dns: createClusterDns,
-      dnsPort: await freePort(),
-      clusterDomain: `member${String(i)}.${FEDERATION_ZONE}`,
-    });
-    await m.start();
-    members.push(m);
-  }
-  // every identity authenticates with a client certificate of its cluster's CA (CN = user,
-  // O = groups); the admins are in system:masters
-  const fedUser = (name: string, clientCert: { cert: string; key: string }) => ({
+  started.push(local);
+  const { federation: fed, members, supervisor } = local;
+  // alice and bob authenticate with client certificates of the federation CA
+  const fedUser = (name: string, user: string) => ({
     name,
-    server: fed.url,
-    clientCert,
-    caCert: fed.cert.cert,
+    server: fed.urls[0] ?? '',
+    clientCert: fed.ids.pki.ca.clientCert(user),
+    caCert: fed.ids.pki.ca.cert,
   });
   const kubeconfig = kubeconfigFor(
-    fedUser('federation', fed.adminCert),
-    fedUser('federation-alice', fed.auth.clientCert('alice')),
-    fedUser('federation-bob', fed.auth.clientCert('bob')),
+    {
+      name: 'federation',
+      server: fed.urls[0] ?? '',
+      clientCert: fed.ids.cert('admin'),
+      caCert: fed.ids.pki.ca.cert,
+    },
+    fedUser('federation-alice', 'alice'),
+    fedUser('federation-bob', 'bob'),
     ...members.map((m) => ({
-      name: m.opts.name,
+      name: m.name,
       server: m.url,
-      clientCert: m.adminCert,
-      caCert: m.cert.cert,
+      clientCert: m.ids.cert('admin'),
+      caCert: m.ids.pki.ca.cert,
     })),
   );
-  writeFileSync(join(state, 'kubeconfig'), kubeconfig);
+  writeFileSync(join(state, 'kubeconfig'), kubeconfig, { mode: 0o600 });
   if (defaultState) {
     // the CLI's default config, so `npm run flotilla -- get clusters` works without flags
     mkdirSync(join(homedir(), '.flotilla'), { recursive: true });
-    writeFileSync(join(homedir(), '.flotilla', 'config'), kubeconfig);
+    writeFileSync(join(homedir(), '.flotilla', 'config'), kubeconfig, { mode: 0o600 });
   }
+  for (const m of members) {
+    writeFileSync(join(state, `${m.name}.kubeconfig`), readFileSync(m.adminKubeconfig), {
+      mode: 0o600,
+    });
+  }
+  const admin = new RestClient({
+    ...clientOptionsFor(loadKubeconfig(join(state, 'kubeconfig'), 'federation')),
+    userAgent: 'flotilla-local-up',
+  });
+  await bindClusterRole(admin, 'promotion-requester', ['alice', 'bob']);
+  await bindClusterRole(admin, 'promotion-approver', ['bob']);
+  // the copy queue's redis needs a password
+  const redisPassword = randomBytes(16).toString('hex');
+  const redis = await startRedis({
+    logFile: join(state, 'logs', 'redis.log'),
+    password: redisPassword,
+  });
+  const promotion = await startLocalPromotion({
+    root,
+    state,
+    supervisor,
+    admin,
+    federationKubeconfig: join(state, 'kubeconfig'),
+    systemToken: promotionToken,
+    redis: { host: redis.host, port: redis.port, password: redisPassword },
+    workers: 2,
+  });
+  // stopped in reverse: every supervised process first, then the registries, then redis
+  started.splice(started.indexOf(local), 0, redis, promotion);
   for (const m of members) {
     // every bring-up starts from an empty store, so any failed join (even "already joined") is a
     // broken set-up: stop with the CLI's own message instead of running without the member
@@ -271,13 +265,13 @@ async function up(): Promise<void> {
         '--kubeconfig',
         join(state, 'kubeconfig'),
         'join',
-        m.opts.name,
+        m.name,
         '--member-kubeconfig',
-        join(state, `${m.opts.name}.kubeconfig`),
+        join(state, `${m.name}.kubeconfig`),
         '--dns-zone',
-        m.opts.clusterDomain ?? '',
+        m.clusterDomain,
         '--dns-server',
-        `${m.dnsAddress?.host ?? '127.0.0.1'}:${String(m.dnsAddress?.port ?? 0)}`,
+        `${m.dns.host}:${String(m.dns.port)}`,
       ],
       {
         stdout: (s) => process.stdout.write(s),
@@ -289,13 +283,13 @@ async function up(): Promise<void> {
       },
     );
     if (code !== 0) {
-      throw new Error(`join ${m.opts.name} failed (exit ${String(code)}): ${joinErr.trim()}`);
+      throw new Error(`join ${m.name} failed (exit ${String(code)}): ${joinErr.trim()}`);
     }
   }
   // The central resolver: routes follow the Cluster objects' spec.dns; federation-wide names
   // <svc>.<ns>.fleet.svc.flotilla.local and <svc>.<ns>.svc.clusterset.local span every member.
-  // Its own process (the built flotilla-resolver) with two workers on one port (SO_REUSEPORT).
-  const dns = await startResolverProcess({
+  // Two workers on one port (SO_REUSEPORT), supervised like every other component.
+  const dns = await resolverProcess({
     root,
     kubeconfig: join(state, 'kubeconfig'),
     context: 'federation',
@@ -304,33 +298,19 @@ async function up(): Promise<void> {
     // each member's nodes live on 127.0.(100+i).x: a client there prefers its own cluster
     clientClusters: members.map((_, i) => `127.0.${String(101 + i)}.0/24=member${String(i + 1)}`),
     workers: 2,
-    logFile: join(state, 'resolver.log'),
+    logFile: join(state, 'logs', 'resolver.log'),
   });
+  await supervisor.add(dns.spec);
   writeFileSync(join(state, 'resolver'), `${dns.host}:${String(dns.port)}`);
   // Prometheus scrape target of the resolver (its workers' counters summed by the primary)
   writeFileSync(join(state, 'resolver-metrics'), `${dns.host}:${String(dns.metricsPort)}`);
   writeFileSync(join(state, 'image'), image);
+  admin.close();
   writeFileSync(
     readyFile,
-    `federation ${fed.url}, ${String(memberCount)} members x ${String(nodeCount)} ${String(values.runtime)} nodes, image ${image}, DNS resolver ${dns.host}:${String(dns.port)}`,
+    `federation ${fed.urls.join(' ')}, ${String(memberCount)} members x ${String(nodeCount)} ${String(values.runtime)} nodes, image ${image}, DNS resolver ${dns.host}:${String(dns.port)}; ${String(supervisor.list().length)} processes (npm run local -- ps)`,
   );
   console.log('ready');
-  const shutdown = async (): Promise<void> => {
-    console.log('stopping');
-    rmSync(readyFile, { force: true });
-    await dns.stop();
-    for (const m of members) await m.stop();
-    await fed.stop();
-    await promotion.stop();
-    await redis.stop();
-    await registry.stop();
-    await etcd.stop();
-    await docker?.stop();
-    rmSync(pidFile, { force: true });
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown());
-  process.on('SIGINT', () => void shutdown());
 }
 
 if (values.detach) await detach();

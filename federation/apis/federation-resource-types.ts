@@ -1,5 +1,6 @@
 import type { GroupVersionResource, StatusCause } from '../../machinery/meta.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
+import { admitClusterCreate, admitClusterUpdate, workType } from './work-resource-types.js';
 import type {
   Cluster,
   OverridePolicy,
@@ -32,6 +33,54 @@ function readyOf(c: Cluster): string {
         : 'Unknown';
 }
 
+function validateSecretRef(c: Cluster): StatusCause[] {
+  if (c.spec.syncMode === 'Pull') {
+    // nothing of the federation ever calls a Pull member: it must not hold credentials for it
+    return c.spec.secretRef !== undefined
+      ? [invalid('spec.secretRef', 'Forbidden: a Pull cluster has no credentials Secret')]
+      : [];
+  }
+  if (!c.spec.secretRef?.name || !c.spec.secretRef.namespace) return [required('spec.secretRef')];
+  if (c.spec.secretRef.namespace !== CREDENTIALS_NAMESPACE) {
+    // the federation only reads (and only lets its controllers see) Secrets in this namespace
+    return [
+      invalid(
+        'spec.secretRef.namespace',
+        `Unsupported value: "${c.spec.secretRef.namespace}": supported values: "${CREDENTIALS_NAMESPACE}"`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function validateCluster(c: Cluster): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (!c.spec || typeof c.spec !== 'object') return [required('spec')];
+  const mode = c.spec.syncMode ?? 'Push';
+  if (mode !== 'Push' && mode !== 'Pull') {
+    out.push(
+      invalid(
+        'spec.syncMode',
+        `Unsupported value: "${String(mode)}": supported values: "Push", "Pull"`,
+      ),
+    );
+  }
+  if (!c.spec.apiEndpoint) out.push(required('spec.apiEndpoint'));
+  else if (!/^https?:\/\/[^/]+/.test(c.spec.apiEndpoint)) {
+    out.push(
+      invalid('spec.apiEndpoint', `Invalid value: "${c.spec.apiEndpoint}": must be an http(s) URL`),
+    );
+  }
+  out.push(...validateSecretRef(c));
+  if (c.spec.dns && (!c.spec.dns.zone || !/^[^:]+:\d+$/.test(c.spec.dns.server))) {
+    out.push(invalid('spec.dns', 'zone and server (host:port) are required'));
+  }
+  if (c.spec.dns && mode === 'Pull') {
+    out.push(invalid('spec.dns', "Forbidden: the federation cannot reach a Pull cluster's DNS"));
+  }
+  return out;
+}
+
 export const clusterType: ResourceType<Cluster> = {
   group: 'cluster.flotilla.io',
   version: 'v1alpha1',
@@ -41,36 +90,15 @@ export const clusterType: ResourceType<Cluster> = {
   namespaced: false,
   shortNames: ['fcl'],
   subresources: { status: true },
-  validate: (c) => {
-    const out: StatusCause[] = [];
-    if (!c.spec || typeof c.spec !== 'object') return [required('spec')];
-    if (!c.spec.apiEndpoint) out.push(required('spec.apiEndpoint'));
-    else if (!/^https?:\/\/[^/]+/.test(c.spec.apiEndpoint)) {
-      out.push(
-        invalid(
-          'spec.apiEndpoint',
-          `Invalid value: "${c.spec.apiEndpoint}": must be an http(s) URL`,
-        ),
-      );
-    }
-    if (!c.spec.secretRef?.name || !c.spec.secretRef.namespace) {
-      out.push(required('spec.secretRef'));
-    } else if (c.spec.secretRef.namespace !== CREDENTIALS_NAMESPACE) {
-      // the federation only reads (and only lets its controllers see) Secrets in this namespace
-      out.push(
-        invalid(
-          'spec.secretRef.namespace',
-          `Unsupported value: "${c.spec.secretRef.namespace}": supported values: "${CREDENTIALS_NAMESPACE}"`,
-        ),
-      );
-    }
-    if (c.spec.dns && (!c.spec.dns.zone || !/^[^:]+:\d+$/.test(c.spec.dns.server))) {
-      out.push(invalid('spec.dns', 'zone and server (host:port) are required'));
-    }
-    return out;
+  defaults: (c) => {
+    if (c.spec && typeof c.spec === 'object') c.spec.syncMode ??= 'Push';
   },
+  validate: validateCluster,
+  admit: admitClusterCreate,
+  admitUpdate: admitClusterUpdate,
   printerColumns: [
     { name: 'Ready', type: 'string', value: readyOf },
+    { name: 'Mode', type: 'string', value: (c) => c.spec.syncMode ?? 'Push' },
     { name: 'Region', type: 'string', value: (c) => c.spec.region ?? '' },
     { name: 'Endpoint', type: 'string', value: (c) => c.spec.apiEndpoint },
     { name: 'Version', type: 'string', value: (c) => c.status?.kubernetesVersion ?? '' },
@@ -160,12 +188,13 @@ export const resourceBindingType: ResourceType<ResourceBinding> = {
   ],
 };
 
-/** Every federation-only type. */
+/** Every federation-only type (Works included: the pull agents' input). */
 export const federationResourceTypes: ResourceType[] = [
   clusterType,
   propagationPolicyType,
   overridePolicyType,
   resourceBindingType,
+  workType,
 ] as unknown as ResourceType[];
 
 export const CLUSTERS: GroupVersionResource = {

@@ -1,5 +1,6 @@
 /** Federation API types: Cluster, PropagationPolicy, OverridePolicy, ResourceBinding. */
 import type { Condition, KubeObject } from '../../machinery/meta.js';
+import type { ClusterSyncMode } from './work-types.js';
 
 /** meta/v1 LabelSelector. */
 export interface LabelSelector {
@@ -10,10 +11,20 @@ export interface LabelSelector {
 /** A registered member cluster (cluster-scoped). */
 export interface Cluster extends KubeObject {
   spec: {
-    /** Kubernetes API URL of the member. */
+    /**
+     * `Push`: the federation writes into the member with the credentials of `secretRef`. `Pull`:
+     * the federation cannot reach the member; an agent beside it pulls Works from the execution
+     * namespace `fed-es-<name>` and renews a Lease there (no `secretRef`, no `dns`).
+     * @defaultValue Push
+     */
+    syncMode?: ClusterSyncMode;
+    /** Kubernetes API URL of the member (for Pull clusters: as the agent sees it, informational). */
     apiEndpoint: string;
-    /** Secret with `token` and optional `caData` (base64 PEM); its namespace must be `flotilla-system`. */
-    secretRef: { namespace: string; name: string };
+    /**
+     * Secret with `token` and optional `caData` (base64 PEM); its namespace must be
+     * `flotilla-system`. Required for Push clusters, forbidden for Pull clusters.
+     */
+    secretRef?: { namespace: string; name: string };
     region?: string;
     zone?: string;
     provider?: string;

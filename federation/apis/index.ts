@@ -1,4 +1,6 @@
-/** Federation API: meta types plus Cluster, policies and bindings. */
+/** Federation API: meta types plus Cluster, policies, bindings and Works. */
 export * from '../../machinery/meta.js';
 export * from './federation-types.js';
 export * from './federation-resource-types.js';
+export * from './work-types.js';
+export * from './work-resource-types.js';

@@ -6,6 +6,7 @@ import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
 import { getCommand } from './commands/get.js';
 import { joinCommand } from './commands/join.js';
+import { registerCommand } from './commands/register.js';
 import { unjoinCommand } from './commands/unjoin.js';
 import { versionCommand } from './commands/version.js';
 
@@ -13,6 +14,7 @@ import { versionCommand } from './commands/version.js';
 export const commandRegistry: ReadonlyMap<string, CliCommand> = new Map(
   [
     joinCommand,
+    registerCommand,
     unjoinCommand,
     getCommand,
     describeCommand,

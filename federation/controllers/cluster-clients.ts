@@ -82,6 +82,13 @@ export class ClusterClients {
   private entry(cluster: Cluster): Entry {
     const name = cluster.metadata.name ?? '';
     const ref = cluster.spec.secretRef;
+    if (!ref) {
+      // Pull clusters: the federation holds no credentials and never calls the member
+      throw new ClusterCredentialsError(
+        name,
+        'has no secretRef (syncMode Pull: an agent syncs it)',
+      );
+    }
     const secret = this.secrets.get(`${ref.namespace}/${ref.name}`) as
       (KubeObject & { data?: Record<string, string> }) | undefined;
     if (!secret) {

@@ -5,6 +5,7 @@
  * `federation-operator` manages clusters, policies, bindings and templates, never Secrets.
  */
 import {
+  mergePolicies,
   clusterRole,
   clusterRoleBinding,
   role,
@@ -12,10 +13,13 @@ import {
   userSubject,
   type BootstrapPolicy,
 } from '../../machinery/rbac/index.js';
+import { pullModeBootstrapPolicy } from '../controllers/agentcsr/pull-mode-policy.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
 
 /** User name of the federation controller manager. */
 export const FEDERATION_CONTROLLER_USER = 'system:flotilla:federation-controller-manager';
+/** Namespace of the controller manager's leader-election Lease. */
+export const LEADER_ELECTION_NAMESPACE = 'kube-system';
 
 const READ = ['get', 'list', 'watch'];
 const ALL = [...READ, 'create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -30,6 +34,14 @@ const WORK_GROUP = 'work.flotilla.io';
 
 /** Roles and bindings for the federation API server. */
 export function federationBootstrapPolicy(): BootstrapPolicy {
+  return mergePolicies(
+    corePolicy(),
+    // pull mode: bootstrap tokens, agents and the execution-namespace / agent-csr controllers
+    pullModeBootstrapPolicy(FEDERATION_CONTROLLER_USER),
+  );
+}
+
+function corePolicy(): BootstrapPolicy {
   const controller = (name: string): string => `system:flotilla:controller:${name}`;
   return {
     clusterRoles: [
@@ -93,6 +105,14 @@ export function federationBootstrapPolicy(): BootstrapPolicy {
       role(FEDERATION_SYSTEM_NAMESPACE, controller('cluster-credentials'), [
         { verbs: READ, apiGroups: [''], resources: ['secrets'] },
       ]),
+      // leader election of the controller manager replicas (kube's system::leader-locking role)
+      role(LEADER_ELECTION_NAMESPACE, controller('leader-election'), [
+        {
+          verbs: [...READ, 'create', 'update'],
+          apiGroups: ['coordination.k8s.io'],
+          resources: ['leases'],
+        },
+      ]),
     ],
     roleBindings: [
       roleBinding(
@@ -101,6 +121,37 @@ export function federationBootstrapPolicy(): BootstrapPolicy {
         { kind: 'Role', name: controller('cluster-credentials') },
         [userSubject(FEDERATION_CONTROLLER_USER)],
       ),
+      roleBinding(
+        LEADER_ELECTION_NAMESPACE,
+        controller('leader-election'),
+        { kind: 'Role', name: controller('leader-election') },
+        [userSubject(FEDERATION_CONTROLLER_USER)],
+      ),
     ],
+  };
+}
+
+/**
+ * What the propagation controller's image gate (`--enable-promotion-gate`) reads as the controller
+ * manager: the Registry objects, and the credential Secrets of `credentialsNamespace` (a
+ * Registry's `spec.credentialsSecretRef`). Reconciled by API servers that serve the promotion
+ * types. A `spec.caBundleRef` elsewhere needs a Role granted by the operator.
+ */
+export function imageGatePolicy(credentialsNamespace: string): BootstrapPolicy {
+  const name = 'system:flotilla:controller:image-gate';
+  const subjects = [userSubject(FEDERATION_CONTROLLER_USER)];
+  return {
+    clusterRoles: [
+      clusterRole(name, [
+        { verbs: READ, apiGroups: ['registry.flotilla.io'], resources: ['registries'] },
+      ]),
+    ],
+    clusterRoleBindings: [clusterRoleBinding(name, name, subjects)],
+    roles: [
+      role(credentialsNamespace, name, [
+        { verbs: ['get'], apiGroups: [''], resources: ['secrets', 'configmaps'] },
+      ]),
+    ],
+    roleBindings: [roleBinding(credentialsNamespace, name, { kind: 'Role', name }, subjects)],
   };
 }

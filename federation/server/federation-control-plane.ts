@@ -1,75 +1,38 @@
-import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  CONFIGMAPS,
-  DEPLOYMENTS,
-  memberResourceTypes,
-  NAMESPACES,
-  SECRETS,
-  SERVICES,
-  secretType,
-  serviceAccountType,
-} from '../../api/index.js';
-import { federationResourceTypes } from '../apis/index.js';
 import type { Authorizer } from '../../machinery/auth/authorizer.js';
-import { mergePolicies, Rbac, type BootstrapPolicy } from '../../machinery/rbac/index.js';
-import {
-  FEDERATION_CONTROLLER_USER,
-  federationBootstrapPolicy,
-} from './federation-bootstrap-policy.js';
-import { ApiServer, type ServingCert } from '../../machinery/apiserver/index.js';
+import type { ApiServer, ServingCert } from '../../machinery/apiserver/index.js';
 import type { ClientCert } from '../../machinery/apiserver/cert-authority.js';
-import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
+import type { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
+import type { DataProtectionOptions } from '../../machinery/apiserver/data-protection.js';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
-import { consoleLogger, ControllerManager, type Logger } from '../../machinery/controller/index.js';
-import { AlreadyExistsError } from '../../machinery/errors/index.js';
-import { InformerFactory } from '../../machinery/informer/index.js';
+import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
+import type { BootstrapPolicy, Rbac } from '../../machinery/rbac/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
-import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
-import type { AuditOptions } from '../../machinery/apiserver/audit-log.js';
 import {
-  auditOptions,
-  protectedStorageOptions,
-  type DataProtectionOptions,
-} from '../../machinery/apiserver/data-protection.js';
+  federationAuthentication,
+  inMemoryPki,
+  runFederationApiServer,
+  type FederationApiServer,
+  type FederationPki,
+} from '../apiserver/federation-apiserver.js';
 import {
-  ClusterHealthController,
-  type ClusterHealthOptions,
-} from '../controllers/cluster/cluster-health-controller.js';
-import { ClusterCleanupController } from '../controllers/cluster/cluster-cleanup-controller.js';
-import { ClusterClients, FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
-import { GarbageCollectorController } from '../controllers/garbagecollector/garbage-collector-controller.js';
-import {
-  PropagationController,
-  type ImageGate,
-  type TemplateType,
-} from '../controllers/propagation/propagation-controller.js';
+  runFederationControllerManager,
+  type FederationControllerManager,
+  type LeaderElectionSettings,
+} from '../controllermanager/federation-controller-manager.js';
+import type { FederationControllerSettings } from '../controllermanager/federation-controllers.js';
+import type { ImageGate } from '../controllers/propagation/propagation-controller.js';
+import { FEDERATION_CONTROLLER_USER } from './federation-bootstrap-policy.js';
 
-/** Native kinds served as templates by the federation API. */
-const TEMPLATE_PLURALS = new Set([
-  'namespaces',
-  'services',
-  'configmaps',
-  'secrets',
-  'serviceaccounts',
-  'deployments',
-  'events',
-]);
-
-/** The kinds the propagation controller copies into members. */
-export const PROPAGATED_TYPES: TemplateType[] = [
-  { gvr: DEPLOYMENTS, kind: 'Deployment', apiVersion: 'apps/v1', status: true },
-  { gvr: SERVICES, kind: 'Service', apiVersion: 'v1', status: false },
-  { gvr: CONFIGMAPS, kind: 'ConfigMap', apiVersion: 'v1', status: false },
-  { gvr: SECRETS, kind: 'Secret', apiVersion: 'v1', status: false },
-];
+export { PROPAGATED_TYPES } from '../controllermanager/federation-controllers.js';
 
 /** Options for {@link FederationControlPlane}. */
-export interface FederationControlPlaneOptions extends DataProtectionOptions {
+export interface FederationControlPlaneOptions
+  extends DataProtectionOptions, FederationControllerSettings {
   etcdEndpoint: string;
   /** @defaultValue /flotilla/federation */
   etcdPrefix?: string;
@@ -81,15 +44,8 @@ export interface FederationControlPlaneOptions extends DataProtectionOptions {
   users?: Record<string, string>;
   controllers?: string;
   kubeconfigPath?: string;
-  resyncMs?: number;
-  /** Templates the propagation controller reconciles at once. @defaultValue 8 */
-  propagationWorkers?: number;
-  /** How often Ready members are swept for objects of deleted templates. @defaultValue 60000 */
-  sweepPeriodMs?: number;
-  health?: Pick<
-    ClusterHealthOptions,
-    'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'halfOpenAfterMs'
-  >;
+  /** The federation PKI (e.g. `loadOrCreatePki`), to share with other processes. @defaultValue in memory */
+  pki?: FederationPki;
   /** Extra resource types to serve (e.g. registry promotion types). */
   extraResources?: ResourceType[];
   imageGate?: ImageGate;
@@ -97,13 +53,16 @@ export interface FederationControlPlaneOptions extends DataProtectionOptions {
   authorizer?: Authorizer;
   /** Roles and bindings reconciled at start besides the default and federation ones. */
   rbacPolicy?: BootstrapPolicy;
+  /** Run the in-process controller manager leader-elected. @defaultValue off */
+  leaderElection?: LeaderElectionSettings;
   logger?: Logger;
 }
 
 /**
- * The federation: API server on etcd plus the controllers: cluster-health, cluster-cleanup
- * (unjoin finalizer, leftover sweep), propagation and garbage-collector (orphan / foreground
- * deletion finalizers).
+ * The federation in one process, for tests, the bench and the local set-up: one
+ * {@link runFederationApiServer} plus one {@link runFederationControllerManager} (cluster-health,
+ * cluster-cleanup, propagation, garbage-collector) connected to it over HTTPS with the
+ * controller manager's own client certificate — the same assembly the two binaries run.
  */
 export class FederationControlPlane {
   readonly opts: FederationControlPlaneOptions;
@@ -118,34 +77,24 @@ export class FederationControlPlane {
   readonly controllerCert: ClientCert;
   url = '';
   server: ApiServer | undefined;
-  private storage: EtcdStorage | undefined;
-  private audit: AuditOptions | undefined;
   /** RBAC of the API server (roles, bindings, access reviews); set by start. */
   rbac: Rbac | undefined;
-  private abort: AbortController | undefined;
-  private running: Promise<unknown>[] = [];
+  private api: FederationApiServer | undefined;
+  private manager: FederationControllerManager | undefined;
   private clients: RestClient[] = [];
-  private clusterClients: ClusterClients | undefined;
   private readonly log: Logger;
 
   constructor(opts: FederationControlPlaneOptions) {
     this.opts = opts;
     this.token = opts.token ?? randomBytes(16).toString('hex');
-    this.auth = new ClusterAuthentication({
-      clusterName: 'federation',
-      // bearer tokens stay for scripts and services that hold one (opts.users: no groups)
-      staticTokens: [
-        { token: this.token, user: { name: 'admin', groups: [MASTERS_GROUP] } },
-        ...Object.entries(opts.users ?? {}).map(([token, name]) => ({
-          token,
-          user: { name, groups: [] },
-        })),
-      ],
-      types: {
-        serviceAccounts: serviceAccountType,
-        secrets: secretType,
-      },
-    });
+    // bearer tokens stay for scripts and services that hold one (opts.users: no groups)
+    this.auth = federationAuthentication(opts.pki ?? inMemoryPki(), [
+      { token: this.token, user: { name: 'admin', groups: [MASTERS_GROUP] } },
+      ...Object.entries(opts.users ?? {}).map(([token, name]) => ({
+        token,
+        user: { name, groups: [] },
+      })),
+    ]);
     this.cert = this.auth.tls([opts.host ?? '127.0.0.1']);
     this.adminCert = this.auth.clientCert('admin', [MASTERS_GROUP]);
     // least privilege: the controllers get only what the bootstrap policy binds to this user
@@ -181,48 +130,29 @@ export class FederationControlPlane {
   }
 
   async start(): Promise<void> {
-    this.storage = new EtcdStorage({
-      endpoints: [this.opts.etcdEndpoint],
-      prefix: this.opts.etcdPrefix ?? '/flotilla/federation',
-      // encryption at rest and etcd client TLS
-      ...protectedStorageOptions(this.opts),
+    const o = this.opts;
+    this.api = await runFederationApiServer({
+      etcdEndpoints: [o.etcdEndpoint],
+      ...(o.etcdPrefix !== undefined ? { etcdPrefix: o.etcdPrefix } : {}),
+      ...(o.host !== undefined ? { host: o.host } : {}),
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      authentication: this.auth,
+      servingCert: this.cert,
+      ...(o.extraResources ? { extraResources: o.extraResources } : {}),
+      ...(o.rbacPolicy ? { rbacPolicy: o.rbacPolicy } : {}),
+      ...(o.authorizer ? { authorizer: o.authorizer } : {}),
+      ...(o.encryptionConfig !== undefined ? { encryptionConfig: o.encryptionConfig } : {}),
+      ...(o.etcdTls ? { etcdTls: o.etcdTls } : {}),
+      ...(o.auditPolicyFile !== undefined ? { auditPolicyFile: o.auditPolicyFile } : {}),
+      ...(o.auditLogPath !== undefined ? { auditLogPath: o.auditLogPath } : {}),
     });
-    const storage = this.storage;
-    const types = [
-      ...memberResourceTypes.filter((t) => TEMPLATE_PLURALS.has(t.plural)),
-      ...federationResourceTypes,
-      ...(this.opts.extraResources ?? []),
-    ];
-    const rbac = new Rbac({
-      storage,
-      servedTypes: types,
-      policy: mergePolicies(
-        federationBootstrapPolicy(),
-        ...(this.opts.rbacPolicy ? [this.opts.rbacPolicy] : []),
-      ),
-    });
-    this.rbac = rbac;
-    this.audit = auditOptions(this.opts);
-    this.server = new ApiServer({
-      storage,
-      resources: [...types, ...rbac.resourceTypes],
-      ...(this.audit ? { audit: this.audit } : {}),
-      authenticator: this.auth.authenticator,
-      tls: this.cert,
-      authorizer: this.opts.authorizer ?? rbac.authorizer,
-      ready: async () => {
-        await storage.currentRevision();
-        return true;
-      },
-    });
-    this.auth.install(this.server);
-    rbac.install(this.server);
-    await rbac.start();
-    this.url = await this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
-    if (this.opts.kubeconfigPath) {
-      mkdirSync(dirname(this.opts.kubeconfigPath), { recursive: true });
+    this.server = this.api.server;
+    this.rbac = this.api.rbac;
+    this.url = this.api.url;
+    if (o.kubeconfigPath) {
+      mkdirSync(dirname(o.kubeconfigPath), { recursive: true });
       writeFileSync(
-        this.opts.kubeconfigPath,
+        o.kubeconfigPath,
         kubeconfigFor({
           name: 'federation',
           server: this.url,
@@ -231,86 +161,46 @@ export class FederationControlPlane {
         }),
       );
     }
-    const client = this.client();
-    // kube-system holds bootstrap-token Secrets, as in a member
-    for (const ns of ['default', 'kube-system', FEDERATION_SYSTEM_NAMESPACE]) {
-      await client
-        .resource(NAMESPACES)
-        .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
-        .catch((err: unknown) => {
-          if (!(err instanceof AlreadyExistsError)) throw err;
-        });
-    }
-    this.abort = new AbortController();
-    const signal = this.abort.signal;
-    // every informer, controller and kubelet listens on this one signal
-    setMaxListeners(0, signal);
-    // the controllers and their informers run as the controller manager, not as admin
-    const controllerClient = this.controllerClient();
-    const informers = new InformerFactory(this.controllerClient());
-    // Cluster validation keeps every secretRef in FEDERATION_SYSTEM_NAMESPACE (422 otherwise)
-    this.clusterClients = new ClusterClients(
-      informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }),
-    );
-    const health = new ClusterHealthController({
-      client: controllerClient,
-      informers,
-      clients: this.clusterClients,
-      logger: this.log,
-      ...(this.opts.health ?? {}),
-    });
-    const prop = new PropagationController({
-      client: controllerClient,
-      informers,
-      clients: this.clusterClients,
-      types: PROPAGATED_TYPES,
-      logger: this.log,
-      ...(this.opts.resyncMs !== undefined ? { resyncMs: this.opts.resyncMs } : {}),
-      ...(this.opts.propagationWorkers !== undefined
-        ? { workers: this.opts.propagationWorkers }
-        : {}),
-      ...(this.opts.imageGate ? { imageGate: this.opts.imageGate } : {}),
-    });
-    const cleanup = new ClusterCleanupController({
-      client: controllerClient,
-      informers,
-      clients: this.clusterClients,
-      types: PROPAGATED_TYPES,
-      logger: this.log,
-      ...(this.opts.sweepPeriodMs !== undefined ? { sweepPeriodMs: this.opts.sweepPeriodMs } : {}),
-    });
-    const gc = new GarbageCollectorController({
-      client: controllerClient,
-      informers,
-      types: types.map((t) => ({
+    const imageGate = o.imageGate;
+    // the controllers run as the controller manager, not as admin, over HTTPS like the binary
+    this.manager = runFederationControllerManager({
+      connection: {
+        server: this.url,
+        certData: this.controllerCert.cert,
+        keyData: this.controllerCert.key,
+        caData: this.cert.cert,
+      },
+      ...(o.controllers !== undefined ? { controllers: o.controllers } : {}),
+      ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
+      ...(o.propagationWorkers !== undefined ? { propagationWorkers: o.propagationWorkers } : {}),
+      ...(o.sweepPeriodMs !== undefined ? { sweepPeriodMs: o.sweepPeriodMs } : {}),
+      ...(o.health ? { health: o.health } : {}),
+      // the served types are known here: no discovery round trip
+      collectedTypes: this.api.types.map((t) => ({
         gvr: { group: t.group, version: t.version, resource: t.plural },
         namespaced: t.namespaced,
       })),
+      ...(imageGate ? { imageGate: () => imageGate } : {}),
+      signer: this.auth.ca,
+      // the queues report on this server's /metrics
+      metrics: this.api.server.metrics.workqueues,
+      ...(o.leaderElection ? { leaderElection: o.leaderElection } : {}),
       logger: this.log,
     });
-    // the queues report on this server's /metrics
-    const manager = new ControllerManager(
-      this.server ? { metrics: this.server.metrics.workqueues } : {},
-    );
-    manager.register('cluster-health', (s, m) => health.controller.run(s, m));
-    manager.register('cluster-cleanup', (s, m) => cleanup.controller.run(s, m));
-    manager.register('propagation', (s, m) => prop.controller.run(s, m));
-    manager.register('garbage-collector', (s, m) => gc.controller.run(s, m));
-    informers.start(signal);
-    this.running.push(manager.run(signal, this.opts.controllers ?? '*'), informers.stopped());
+    this.manager.done.catch((err: unknown) => {
+      this.log.error(
+        `controller manager failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
   }
 
   async stop(): Promise<void> {
-    this.abort?.abort();
-    await this.server?.close();
-    await this.audit?.sink.close();
-    this.audit = undefined;
-    await Promise.allSettled(this.running);
-    this.running = [];
-    this.clusterClients?.close();
+    // controllers first (the Lease is released through the still running API server)
+    await this.manager?.stop();
+    this.manager = undefined;
     for (const c of this.clients) c.close();
     this.clients = [];
-    await this.rbac?.stop();
-    await this.storage?.close();
+    await this.api?.stop();
+    this.api = undefined;
   }
 }

@@ -1,30 +1,32 @@
 /**
- * Serves image promotion on a running federation: the approval subresource, the PromotionService
- * (notification receiver, promotion controller, bullmq replicator on the given redis), the
- * registry token endpoint and one real docker-registry per environment, each with token auth
- * (`docker login` with a Flotilla user name and API token), posting push notifications with its
- * own shared secret, and registered as a Registry object; with `tls`, all of it over https with a CA
- * made here (the Registry objects carry it as `caBundle`). Used by hack/local-up.ts and the
- * registry e2e tests; replication policies stay the caller's.
+ * Serves image promotion on a running federation: the approval subresource, the promotion service
+ * (`runPromotionService`: notification receiver, registry token endpoint, promotion controller
+ * queueing copies on the given redis), one real docker-registry per environment, each with token
+ * auth (`docker login` with a Flotilla user name and API token), posting push notifications with
+ * its own shared secret, and registered as a Registry object, then the promotion workers
+ * (`runPromotionWorker`, bullmq consumers of the copy queue) — the same run functions the
+ * `flotilla-promotion-service` and `flotilla-promotion-worker` binaries call, here in-process.
+ * With `tls`, all of it over https with a CA made here (the Registry objects carry it as
+ * `caBundle`). Used by hack/local-up.ts and the registry e2e tests; replication policies stay the
+ * caller's.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  UnionAuthenticator,
-  type Authenticator,
-} from '../../machinery/auth/authenticator.js';
-import { StaticTokenAuthenticator } from '../../machinery/auth/static-token-authenticator.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import {
   approvalHandler,
-  PromotionService,
+  notificationSecret,
   promotionRequestType,
   REGISTRIES,
-  RegistryTokenServer,
-  type PromotionServiceOptions,
-  type RegistryAccessRule,
-  type RegistryActors,
+  runPromotionService,
+  runPromotionWorker,
+  type PromotionWorkerOptions,
+  type RedisEndpoint,
+  type RegistryTokenServer,
+  type RunningPromotionService,
+  type RunningPromotionWorker,
 } from '../../registry/index.js';
 import {
   makeRegistryTls,
@@ -36,10 +38,13 @@ import {
 /** Options for {@link startPromotion}. */
 export interface PromotionSetupOptions {
   fed: FederationControlPlane;
-  /** Token of a `system:*` user of `fed`: the service writes request phases and pushes to registries. */
+  /**
+   * Token of a `system:*` user of `fed` bound to the promotion service role: the service and the
+   * workers act as it (request phases, copies), and the workers push to registries under its name.
+   */
   systemToken: string;
   /** The copy queue's redis (with the `requirepass` password the set-up generated). */
-  redis: PromotionServiceOptions['redis'];
+  redis: RedisEndpoint;
   /** Environment names; each gets a registry and a Registry object of that name and environment. */
   environments: string[];
   /**
@@ -48,16 +53,17 @@ export interface PromotionSetupOptions {
    */
   protectedEnvironments?: string[];
   /**
-   * Recognises `docker login` passwords (as bearer tokens); default: the federation's own
-   * authenticator, so a user logs in with their name and API token (static or service-account).
-   */
-  authenticator?: Authenticator;
-  /**
    * Registry-only users (name → password) for people who authenticate to the federation with a
-   * client certificate and so hold no API token: the set-up generates these.
+   * client certificate and so hold no API token: the set-up generates these. Everyone else logs
+   * in with their federation user name and API token.
    */
   registryUsers?: Record<string, string>;
-  replicator?: PromotionServiceOptions['replicator'];
+  /** Copy settings of the workers. */
+  replicator?: Partial<
+    Pick<PromotionWorkerOptions, 'attempts' | 'backoffMs' | 'concurrency' | 'lockDurationMs'>
+  >;
+  /** Promotion workers started (in this process). @defaultValue 1 */
+  workers?: number;
   /** Where registry logs go (`<env>.log`); default: each registry's data folder. */
   logDir?: string;
   /**
@@ -70,12 +76,13 @@ export interface PromotionSetupOptions {
 
 /** A running promotion setup. */
 export interface PromotionSetup {
-  service: PromotionService;
+  service: RunningPromotionService;
   tokens: RegistryTokenServer;
+  workers: RunningPromotionWorker[];
   registries: Record<string, RegistryService>;
   /** The CA (PEM) of the registries, token realm and receiver, when started with `tls`. */
   ca?: string;
-  /** The user name the replicator pushes as. */
+  /** The user name the workers push as. */
   workerUser: string;
   stop(): Promise<void>;
 }
@@ -89,104 +96,123 @@ export async function startPromotion(opts: PromotionSetupOptions): Promise<Promo
   );
   const users = { [opts.fed.token]: 'admin', ...(opts.fed.opts.users ?? {}) };
   const workerUser = users[opts.systemToken] ?? 'admin';
-  const protectedEnvs = new Set(opts.protectedEnvironments ?? ['prod']);
-  // requesters are the users the federation lets create PromotionRequests (promotion-requester)
-  const authorizer = opts.fed.opts.authorizer ?? opts.fed.rbac?.authorizer;
-  const requesters: RegistryActors = authorizer
-    ? async (user) =>
-        user.name === workerUser ||
-        (
-          await authorizer.authorize({
-            user,
-            verb: 'create',
-            resourceRequest: true,
-            apiGroup: 'registry.flotilla.io',
-            apiVersion: 'v1alpha1',
-            resource: 'promotionrequests',
-            subresource: '',
-            namespace: '',
-            name: '',
-            path: '/apis/registry.flotilla.io/v1alpha1/promotionrequests',
-          })
-        ).allowed
-    : 'authenticated';
-  const rules: RegistryAccessRule[] = opts.environments.map((env) => ({
-    service: env,
-    pull: 'authenticated',
-    push: protectedEnvs.has(env) ? [workerUser] : requesters,
-  }));
+  const federation = { server: opts.fed.url, token: opts.systemToken, caData: opts.fed.cert.cert };
   // the worker's registry password is its own, not its API token: it is presented to registries,
-  // and only to the ones started here (their URLs are added below, before any copy can run)
+  // and only to the ones started here
   const workerPassword = randomBytes(16).toString('hex');
-  const workerRegistries: string[] = [];
+  const notificationKey = randomBytes(32);
   const tls = opts.tls === true ? makeRegistryTls() : opts.tls || undefined;
   const serving = tls ? { cert: tls.cert, key: tls.key } : undefined;
-  const tokens = new RegistryTokenServer({
-    ...(serving ? { tls: serving } : {}),
-    authenticator: new UnionAuthenticator([
-      opts.authenticator ?? opts.fed.auth.authenticator,
-      // a password is looked up like a bearer token, so name → password becomes password → name
-      StaticTokenAuthenticator.fromRecord(
-        Object.fromEntries(
-          Object.entries({ ...opts.registryUsers, [workerUser]: workerPassword }).map(([u, pw]) => [
-            pw,
-            u,
-          ]),
-        ),
-      ),
-    ]),
-    rules,
-  });
-  const realm = await tokens.start();
-  const service = new PromotionService({
-    client: opts.fed.client(opts.systemToken),
+  const service = await runPromotionService({
+    federation,
     redis: opts.redis,
-    ...(serving ? { notificationTls: serving } : {}),
-    replicator: {
-      credentials: { username: workerUser, password: workerPassword, registries: workerRegistries },
-      ...(opts.replicator ?? {}),
-    },
+    ...(serving ? { tls: serving } : {}),
+    notificationKey,
+    environments: opts.environments,
+    protectedEnvironments: opts.protectedEnvironments ?? ['prod'],
+    workerUser,
+    registryUsers: { ...opts.registryUsers, [workerUser]: workerPassword },
   });
-  const notify = await service.start();
   const registries: Record<string, RegistryService> = {};
-  const admin = opts.fed.client();
-  for (const env of opts.environments) {
-    const r = await startRegistry({
-      notifyUrl: `${notify}/notify/${env}`,
-      notifyHeaders: { Authorization: `Bearer ${service.receiver.secretFor(env)}` },
-      token: {
-        realm,
-        service: env,
-        issuer: tokens.issuer.issuer,
-        rootCertBundle: tokens.issuer.certificate,
-      },
-      ...(opts.logDir ? { logFile: join(opts.logDir, `${env}.log`) } : {}),
-      ...(tls ? { tls } : {}),
-    });
-    registries[env] = r;
-    workerRegistries.push(r.url);
-    await admin.resource(REGISTRIES).create({
-      apiVersion: 'registry.flotilla.io/v1alpha1',
-      kind: 'Registry',
-      metadata: { name: env },
-      // base64 PEM, as Kubernetes carries caBundle: the replicator and the image gate verify with it
-      spec: {
-        url: r.url,
-        environment: env,
-        ...(tls ? { caBundle: Buffer.from(tls.ca).toString('base64') } : {}),
-      },
-    });
+  const workers: RunningPromotionWorker[] = [];
+  const stop = async (): Promise<void> => {
+    for (const w of workers) await w.stop();
+    await service.stop();
+    for (const r of Object.values(registries)) await r.stop();
+  };
+  try {
+    Object.assign(
+      registries,
+      await startEnvironmentRegistries({
+        admin: opts.fed.client(),
+        environments: opts.environments,
+        notifyUrl: service.notifyUrl,
+        notificationKey,
+        realm: service.realm,
+        issuer: service.tokens.issuer.issuer,
+        rootCertBundle: service.tokens.issuer.certificate,
+        ...(opts.logDir ? { logDir: opts.logDir } : {}),
+        ...(tls ? { tls } : {}),
+        started: registries,
+      }),
+    );
+    const registryUrls = Object.values(registries).map((r) => r.url);
+    for (let i = 0; i < (opts.workers ?? 1); i++) {
+      workers.push(
+        await runPromotionWorker({
+          federation,
+          redis: opts.redis,
+          ...opts.replicator,
+          credentials: { username: workerUser, password: workerPassword, registries: registryUrls },
+        }),
+      );
+    }
+  } catch (err) {
+    await stop();
+    throw err;
   }
   return {
     service,
-    tokens,
+    tokens: service.tokens,
+    workers,
     registries,
     ...(tls ? { ca: tls.ca } : {}),
     workerUser,
-    stop: async () => {
-      await service.stop();
-      for (const r of Object.values(registries)) await r.stop();
-      await tokens.stop();
-    },
+    stop,
   };
+}
+
+/** Options of {@link startEnvironmentRegistries}. */
+export interface EnvironmentRegistriesOptions {
+  /** A federation client allowed to create Registry objects. */
+  admin: KubeClient;
+  environments: string[];
+  /** The promotion service's notification receiver (`<notifyUrl>/notify/<env>`). */
+  notifyUrl: string;
+  notificationKey: Buffer;
+  /** Token realm, issuer and signing certificate of the promotion service's token server. */
+  realm: string;
+  issuer: string;
+  rootCertBundle: string;
+  logDir?: string;
+  tls?: RegistryTls;
+  /** Filled as registries start, so a caller can stop them when a later one fails. */
+  started?: Record<string, RegistryService>;
+}
+
+/**
+ * One docker-registry per environment with token auth from the promotion service and signed push
+ * notifications to it, each registered as a Registry object (with its CA as `caBundle`).
+ */
+export async function startEnvironmentRegistries(
+  opts: EnvironmentRegistriesOptions,
+): Promise<Record<string, RegistryService>> {
+  const registries = opts.started ?? {};
+  for (const env of opts.environments) {
+    const r = await startRegistry({
+      notifyUrl: `${opts.notifyUrl}/notify/${env}`,
+      notifyHeaders: { Authorization: `Bearer ${notificationSecret(opts.notificationKey, env)}` },
+      token: {
+        realm: opts.realm,
+        service: env,
+        issuer: opts.issuer,
+        rootCertBundle: opts.rootCertBundle,
+      },
+      ...(opts.logDir ? { logFile: join(opts.logDir, `${env}.log`) } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
+    });
+    registries[env] = r;
+    await opts.admin.resource(REGISTRIES).create({
+      apiVersion: 'registry.flotilla.io/v1alpha1',
+      kind: 'Registry',
+      metadata: { name: env },
+      // base64 PEM, as Kubernetes carries caBundle: the workers and the image gate verify with it
+      spec: {
+        url: r.url,
+        environment: env,
+        ...(opts.tls ? { caBundle: Buffer.from(opts.tls.ca).toString('base64') } : {}),
+      },
+    });
+  }
+  return registries;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManagedProcess } from './managed-process.js';
-import { freePort, waitFor } from './ports.js';
+import { freePort } from './ports.js';
+import type { ProcessSpec } from './supervisor-types.js';
 
 /** Options for {@link startResolverProcess}. */
 export interface ResolverProcessOptions {
@@ -16,24 +16,26 @@ export interface ResolverProcessOptions {
   clientClusters: string[];
   /** Worker processes sharing the port (SO_REUSEPORT). */
   workers: number;
+  /** The log the supervisor writes for the `resolver` process (`<state>/logs/resolver.log`). */
   logFile: string;
 }
 
-/** The running central resolver: its address and how to stop it. */
-export interface ResolverProcess {
+/** The central resolver as a supervised process: its address and the process spec. */
+export interface ResolverProcessPlan {
   host: string;
   port: number;
   /** HTTP port of `/metrics` on 127.0.0.1 (the primary sums its workers' counters). */
   metricsPort: number;
-  process: ManagedProcess;
-  stop(): Promise<void>;
+  /** For {@link Supervisor.add}: ready once every worker has bound the port. */
+  spec: ProcessSpec;
 }
 
 /**
- * Starts the central resolver as its own process from the build (`dist/dns/cmd/resolver.js`) with
- * `--workers` processes on one port, and resolves once every worker has bound it.
+ * The central resolver's process from the build (`dist/dns/cmd/resolver.js`) with `--workers`
+ * processes on one port; its spec is ready once every worker has bound the port (read from the
+ * log the supervisor writes, `logFile`).
  */
-export async function startResolverProcess(opts: ResolverProcessOptions): Promise<ResolverProcess> {
+export async function resolverProcess(opts: ResolverProcessOptions): Promise<ResolverProcessPlan> {
   const script = join(opts.root, 'dist', 'dns', 'cmd', 'resolver.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
   const host = '127.0.0.1';
@@ -62,27 +64,33 @@ export async function startResolverProcess(opts: ResolverProcessOptions): Promis
     opts.zone,
     ...opts.clientClusters.flatMap((c) => ['--client-cluster', c]),
   ];
-  // the log is appended to across runs: only what this run writes counts
-  const offset = existsSync(opts.logFile) ? readFileSync(opts.logFile).length : 0;
-  const proc = new ManagedProcess({ command: process.execPath, args, logFile: opts.logFile });
+  // the log is appended to across runs: only what this start writes counts
+  let offset = 0;
   const workerLine = /^resolver worker \d+:/gm;
-  await waitFor(
-    `the resolver's ${String(opts.workers)} workers (log ${opts.logFile})`,
-    () => {
-      if (!proc.running) throw new Error(`the resolver exited; see ${opts.logFile}`);
-      const log = existsSync(opts.logFile)
-        ? readFileSync(opts.logFile).subarray(offset).toString('utf8')
-        : '';
-      const started =
-        opts.workers > 1
-          ? (log.match(workerLine)?.length ?? 0)
-          : /^resolver: .*\(udp\+tcp\)/m.test(log)
-            ? 1
-            : 0;
-      return Promise.resolve(started >= opts.workers);
+  const ready = (): Promise<boolean> => {
+    const log = existsSync(opts.logFile)
+      ? readFileSync(opts.logFile).subarray(offset).toString('utf8')
+      : '';
+    const started =
+      opts.workers > 1
+        ? (log.match(workerLine)?.length ?? 0)
+        : /^resolver: .*\(udp\+tcp\)/m.test(log)
+          ? 1
+          : 0;
+    return Promise.resolve(started >= opts.workers);
+  };
+  offset = existsSync(opts.logFile) ? readFileSync(opts.logFile).length : 0;
+  return {
+    host,
+    port,
+    metricsPort,
+    spec: {
+      name: 'resolver',
+      group: 'dns',
+      command: process.execPath,
+      args,
+      ready,
+      readyTimeoutMs: 30_000,
     },
-    30_000,
-    100,
-  );
-  return { host, port, metricsPort, process: proc, stop: () => proc.stop() };
+  };
 }

@@ -5,6 +5,7 @@
  *   POST /stop?target=NAME|GROUP        → 200 { names }
  *   POST /start?target=NAME|GROUP       → 200 { names }
  *   POST /kill?target=...&signal=SIG    → 200 { pids }   (default SIGKILL; the process restarts)
+ *   POST /stop?target=...&signal=SIG    → 200 { names }  (default SIGTERM; SIGKILL = a crash held down)
  * An unknown target is 404, a bad request 400; errors are `{ error: message }`.
  */
 import { chmodSync, existsSync, rmSync } from 'node:fs';
@@ -86,13 +87,13 @@ async function route(sup: Supervisor, req: IncomingMessage): Promise<ControlResp
   if (!sup.list().some((p) => p.name === target || p.group === target)) {
     return { status: 404, body: { error: `no process or group named "${target}"` } };
   }
-  if (action === 'kill') {
-    const signal = (url.searchParams.get('signal') ?? 'SIGKILL').toUpperCase();
-    const sig = signal.startsWith('SIG') ? signal : `SIG${signal}`;
-    if (!isSignal(sig)) return { status: 400, body: { error: `unknown signal ${signal}` } };
-    return { status: 200, body: { pids: sup.kill(target, sig) } };
-  }
-  const names = action === 'stop' ? await sup.stop(target) : await sup.start(target);
+  const signal = (
+    url.searchParams.get('signal') ?? (action === 'kill' ? 'SIGKILL' : 'SIGTERM')
+  ).toUpperCase();
+  const sig = signal.startsWith('SIG') ? signal : `SIG${signal}`;
+  if (!isSignal(sig)) return { status: 400, body: { error: `unknown signal ${signal}` } };
+  if (action === 'kill') return { status: 200, body: { pids: sup.kill(target, sig) } };
+  const names = action === 'stop' ? await sup.stop(target, sig) : await sup.start(target);
   return { status: 200, body: { names } };
 }
 

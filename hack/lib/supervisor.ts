@@ -118,9 +118,9 @@ export class Supervisor {
   }
 
   /** Stops every process of `target` (a name or a group), in reverse start order; no restart. */
-  async stop(target: string): Promise<string[]> {
+  async stop(target: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<string[]> {
     const entries = this.match(target).reverse();
-    for (const e of entries) await this.stopEntry(e);
+    for (const e of entries) await this.stopEntry(e, signal);
     return entries.map((e) => e.spec.name);
   }
 
@@ -302,7 +302,8 @@ export class Supervisor {
     }, delay);
   }
 
-  private async stopEntry(e: Entry): Promise<void> {
+  /** `signal` SIGKILL holds a crashed component down (no restart) until `start`. */
+  private async stopEntry(e: Entry, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     e.wanted = false;
     if (e.timer) {
       clearTimeout(e.timer);
@@ -310,8 +311,8 @@ export class Supervisor {
     }
     const child = e.child;
     if (child?.pid !== undefined && e.exited) {
-      this.event(`stop ${e.spec.name} (pid ${String(child.pid)})`);
-      signalGroup(child.pid, 'SIGTERM');
+      this.event(`stop ${e.spec.name} (pid ${String(child.pid)}) with ${signal}`);
+      signalGroup(child.pid, signal);
       const pid = child.pid;
       const timer = setTimeout(() => {
         this.event(`${e.spec.name} ignored SIGTERM for ${String(this.stopGraceMs)} ms: SIGKILL`);

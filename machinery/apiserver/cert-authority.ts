@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { BadRequestError } from '../errors/index.js';
 import type { ServingCert } from './serving-cert.js';
@@ -42,6 +43,90 @@ function inTempDir<T>(fn: (dir: string) => T): T {
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
+/** What a certificate signing request asks for, as {@link inspectCsr} reads it. */
+export interface CsrInfo {
+  /** The one CN of the subject ('' when there is none). */
+  commonName: string;
+  /** Every O of the subject, in order. */
+  organizations: string[];
+  /** Subject attributes other than CN and O (`OU=x`, ...): signers refuse them. */
+  otherSubject: string[];
+  /** Requested subjectAltName IP addresses and DNS names. */
+  ipSans: string[];
+  dnsSans: string[];
+}
+
+/**
+ * Reads a PEM certificate request with the `openssl` CLI after checking its self-signature (proof
+ * the requester holds the key). Values are printed RFC 2253-escaped, so a name holding syntax
+ * characters never matches {@link SUBJECT_VALUE} and is refused by {@link CertificateAuthority.signCsr}.
+ * @throws BadRequestError when it is not a well-signed PEM CSR
+ */
+export function inspectCsr(csrPem: string): CsrInfo {
+  return inTempDir((dir) => {
+    const file = join(dir, 'req.csr');
+    writeFileSync(file, csrPem);
+    const run = (args: string[]): string => {
+      try {
+        return execFileSync('openssl', ['req', '-in', file, '-noout', ...args], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+      } catch (err) {
+        throw new BadRequestError('not a valid, self-signed PEM certificate request', {
+          cause: err,
+        });
+      }
+    };
+    run(['-verify']);
+    const subject = run(['-subject', '-nameopt', 'sep_multiline,sname,esc_ctrl,esc_2253'])
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+    const info: CsrInfo = {
+      commonName: '',
+      organizations: [],
+      otherSubject: [],
+      ipSans: [],
+      dnsSans: [],
+    };
+    let cns = 0;
+    for (const rdn of subject) {
+      const eq = rdn.indexOf('=');
+      const [type, value] = [rdn.slice(0, eq), rdn.slice(eq + 1)];
+      if (type === 'CN') {
+        cns++;
+        info.commonName = value;
+      } else if (type === 'O') info.organizations.push(value);
+      else info.otherSubject.push(rdn);
+    }
+    if (cns > 1) info.otherSubject.push('CN (repeated)');
+    const text = run(['-text']).split('\n');
+    const at = text.findIndex((l) => l.includes('X509v3 Subject Alternative Name'));
+    for (const name of at >= 0 ? (text[at + 1] ?? '').split(',') : []) {
+      const n = name.trim();
+      if (n.startsWith('IP Address:')) info.ipSans.push(n.slice('IP Address:'.length));
+      else if (n.startsWith('DNS:')) info.dnsSans.push(n.slice('DNS:'.length));
+      else if (n !== '') info.otherSubject.push(`SAN ${n}`);
+    }
+    return info;
+  });
+}
+
+/** Options for {@link CertificateAuthority.signCsr}. */
+export interface SignCsrOptions {
+  /** `client`: extendedKeyUsage clientAuth; `server`: serverAuth with `ipSans`/`dnsSans`. */
+  usages: 'client' | 'server';
+  /** Validity in days (at least 1). */
+  days: number;
+  /** subjectAltName IPs / DNS names of a serving certificate (those of the CSR are ignored). */
+  ipSans?: readonly string[];
+  dnsSans?: readonly string[];
+  /** What the subject must look like; the CSR is refused otherwise. */
+  subject: { commonName: RegExp; organizations: readonly string[] };
 }
 
 /**
@@ -163,6 +248,72 @@ export class CertificateAuthority {
       365,
     );
     return { cert: leaf.cert + this.cert, key: leaf.key };
+  }
+
+  /**
+   * Signs a certificate request (PEM) with this CA, keeping the subject of the request, which
+   * must be one CN matching `opts.subject.commonName` and exactly the O values
+   * `opts.subject.organizations` (each a {@link SUBJECT_VALUE}), nothing else. Extensions come
+   * from `opts`, never from the request. Returns the certificate (PEM, leaf only).
+   * @throws BadRequestError when the request is malformed or its subject is not the expected one
+   */
+  signCsr(csrPem: string, opts: SignCsrOptions): string {
+    const info = inspectCsr(csrPem);
+    const want = [...opts.subject.organizations].sort();
+    const got = [...info.organizations].sort();
+    if (
+      info.otherSubject.length > 0 ||
+      !SUBJECT_VALUE.test(info.commonName) ||
+      !opts.subject.commonName.test(info.commonName) ||
+      !got.every((o) => SUBJECT_VALUE.test(o)) ||
+      JSON.stringify(got) !== JSON.stringify(want)
+    ) {
+      throw new BadRequestError(
+        `certificate request subject CN=${info.commonName} O=${info.organizations.join('+')}${info.otherSubject.length > 0 ? ` (+${info.otherSubject.join(', ')})` : ''} is not the expected one`,
+      );
+    }
+    const san = [
+      ...(opts.ipSans ?? []).map((ip) => {
+        if (isIP(ip) === 0) throw new BadRequestError(`"${ip}" is not an IP address`);
+        return `IP:${ip}`;
+      }),
+      ...(opts.dnsSans ?? []).map((d) => `DNS:${subjectValue(d)}`),
+    ];
+    if (opts.usages === 'server' && san.length === 0) {
+      throw new BadRequestError('a serving certificate needs at least one IP or DNS name');
+    }
+    if (!(opts.days >= 1)) throw new BadRequestError('days must be at least 1');
+    const ext = [
+      'basicConstraints=critical,CA:FALSE',
+      `keyUsage=critical,digitalSignature${opts.usages === 'server' ? ',keyEncipherment' : ''}`,
+      `extendedKeyUsage=${opts.usages === 'server' ? 'serverAuth' : 'clientAuth'}`,
+      ...(opts.usages === 'server' ? [`subjectAltName=${san.join(',')}`] : []),
+    ];
+    return inTempDir((dir) => {
+      writeFileSync(join(dir, 'ca.crt'), this.cert);
+      writeFileSync(join(dir, 'ca.key'), this.key, { mode: 0o600 });
+      writeFileSync(join(dir, 'ext.cnf'), ext.join('\n') + '\n');
+      writeFileSync(join(dir, 'leaf.csr'), csrPem);
+      openssl([
+        'x509',
+        '-req',
+        '-in',
+        join(dir, 'leaf.csr'),
+        '-CA',
+        join(dir, 'ca.crt'),
+        '-CAkey',
+        join(dir, 'ca.key'),
+        '-set_serial',
+        `0x${randomBytes(16).toString('hex')}`,
+        '-days',
+        String(Math.floor(opts.days)),
+        '-extfile',
+        join(dir, 'ext.cnf'),
+        '-out',
+        join(dir, 'leaf.crt'),
+      ]);
+      return readFileSync(join(dir, 'leaf.crt'), 'utf8');
+    });
   }
 
   /** A client certificate for `user` (CN) in `groups` (one O each). @defaultValue 365 days */

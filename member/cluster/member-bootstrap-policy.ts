@@ -24,9 +24,46 @@ export const CLUSTER_DNS_USER = 'system:flotilla:cluster-dns';
 export const NODES_GROUP = 'system:nodes';
 /** Prefix of kubelet user names: `system:node:<nodeName>`. */
 export const NODE_USER_PREFIX = 'system:node:';
+/** Group of every bootstrap token (machinery/auth/bootstrap-token-authenticator). */
+export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
+/** Role of bootstrap tokens: ask for a kubelet client certificate (kubeadm's kubelet-bootstrap). */
+export const NODE_BOOTSTRAPPER_ROLE = 'system:node-bootstrapper';
+/**
+ * User the API server presents to kubelets (`--kubelet-client-certificate`): the kubelet API
+ * serves it, and `system:masters`, only.
+ */
+export const KUBELET_API_CLIENT_USER = 'kube-apiserver-kubelet-client';
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = [...READ, 'create', 'update', 'patch', 'delete'];
+const CSRS = {
+  verbs: ['create', ...READ],
+  apiGroups: ['certificates.k8s.io'],
+  resources: ['certificatesigningrequests'],
+};
+/** Approving and signing kubelet CSRs (csrapproving, csrsigning controllers). */
+const CSR_CONTROLLER_RULES = [
+  { verbs: READ, apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'] },
+  {
+    verbs: ['update'],
+    apiGroups: ['certificates.k8s.io'],
+    resources: ['certificatesigningrequests/approval', 'certificatesigningrequests/status'],
+  },
+  {
+    // csrapproving: kubelet client certificates, and kubelet serving certificates for a node's
+    // own addresses
+    verbs: ['approve'],
+    apiGroups: ['certificates.k8s.io'],
+    resources: ['signers'],
+    resourceNames: ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving'],
+  },
+  {
+    verbs: ['sign'],
+    apiGroups: ['certificates.k8s.io'],
+    resources: ['signers'],
+    resourceNames: ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving'],
+  },
+];
 const EVENTS = { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] };
 const LEASES = {
   // kubelets renew their Lease with a merge patch
@@ -81,6 +118,7 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
           ],
         },
         { verbs: WRITE, apiGroups: ['batch'], resources: ['jobs', 'cronjobs'] },
+        ...CSR_CONTROLLER_RULES,
         {
           verbs: ['update', 'patch'],
           apiGroups: ['batch'],
@@ -100,9 +138,13 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
         { verbs: [...READ, 'patch', 'delete'], apiGroups: [''], resources: ['pods'] },
         { verbs: ['update', 'patch'], apiGroups: [''], resources: ['pods/status'] },
         { verbs: ['get'], apiGroups: [''], resources: ['configmaps', 'secrets', 'services'] },
+        // its serving certificate, and client certificate renewals
+        CSRS,
         EVENTS,
         LEASES,
       ]),
+      // bootstrap tokens may only ask for (and read back) certificates
+      clusterRole(NODE_BOOTSTRAPPER_ROLE, [CSRS]),
       clusterRole('system:flotilla:cluster-dns', [
         { verbs: READ, apiGroups: [''], resources: ['services', 'endpoints', 'namespaces'] },
       ]),
@@ -120,6 +162,9 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
         [userSubject(CONTROLLER_MANAGER_USER)],
       ),
       clusterRoleBinding('system:node', 'system:node', [groupSubject(NODES_GROUP)]),
+      clusterRoleBinding(NODE_BOOTSTRAPPER_ROLE, NODE_BOOTSTRAPPER_ROLE, [
+        groupSubject(BOOTSTRAPPERS_GROUP),
+      ]),
       clusterRoleBinding('system:flotilla:cluster-dns', 'system:flotilla:cluster-dns', [
         userSubject(CLUSTER_DNS_USER),
       ]),

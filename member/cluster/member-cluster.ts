@@ -2,38 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ApiServer, type ServingCert } from '../../machinery/apiserver/index.js';
+import type { ServingCert } from '../../machinery/apiserver/index.js';
 import type { ClientCert } from '../../machinery/apiserver/cert-authority.js';
 import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
+import { loadOrCreatePki } from '../../machinery/apiserver/cluster-pki.js';
+import type { DataProtectionOptions } from '../../machinery/apiserver/data-protection.js';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
-import { AlreadyExistsError } from '../../machinery/errors/index.js';
-import { InformerFactory } from '../../machinery/informer/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
-import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
-import type { AuditOptions } from '../../machinery/apiserver/audit-log.js';
-import {
-  auditOptions,
-  protectedStorageOptions,
-  type DataProtectionOptions,
-} from '../../machinery/apiserver/data-protection.js';
-import { Rbac } from '../../machinery/rbac/index.js';
-import {
-  NAMESPACES,
-  podType,
-  secretType,
-  serviceAccountType,
-  SERVICES,
-  type Service,
-} from '../../api/index.js';
-import {
-  EventRecorder,
-  memberControllerManager,
-  type ControllerContext,
-  type NodeLifecycleOptions,
-} from '../controllers/index.js';
+import { podType, secretType, serviceAccountType } from '../../api/index.js';
+import { startMemberApiServer, type RunningMemberApiServer } from '../apiserver/index.js';
+import type { NodeLifecycleOptions } from '../controllers/index.js';
+import { runMemberControllerManager } from '../controllermanager/index.js';
 import {
   DockerRuntime,
   HollowRuntime,
@@ -42,22 +24,14 @@ import {
   type ContainerRuntime,
   type KubeletOptions,
 } from '../kubelet/index.js';
-import { bindingHandler, Scheduler } from '../scheduler/index.js';
-import { ClusterIpAllocator } from './cluster-ip-allocator.js';
-import { ClusterIpRepairController } from './cluster-ip-repair.js';
-import { DefaultServicesController, listenAddress } from './default-services.js';
 import type { ClusterDns, ClusterDnsFactory } from './cluster-dns.js';
-import { evictionHandler } from './eviction-handler.js';
-import { servedTypes } from './served-types.js';
 import {
   CLUSTER_DNS_USER,
   CONTROLLER_MANAGER_USER,
-  memberBootstrapPolicy,
   NODE_USER_PREFIX,
   NODES_GROUP,
   SCHEDULER_USER,
 } from './member-bootstrap-policy.js';
-import { NodeRestriction } from './node-restriction.js';
 
 /** Options for {@link MemberCluster}. */
 export interface MemberClusterOptions extends DataProtectionOptions {
@@ -80,6 +54,11 @@ export interface MemberClusterOptions extends DataProtectionOptions {
   clusterIndex?: number;
   /** Node N (from 0) gets address `<nodeAddressPrefix><N+1>`. @defaultValue `127.0.<clusterIndex>.` */
   nodeAddressPrefix?: string;
+  /**
+   * The cluster PKI folder (CA, service-account signing key; created where missing), shared with
+   * out-of-process components. @defaultValue a new CA and key in memory
+   */
+  pkiDir?: string;
   /** Bearer token required by the API (a federation uses it to join). @defaultValue random */
   token?: string;
   /** `--controllers` spec, e.g. `*,-garbagecollector`. @defaultValue `*` */
@@ -109,8 +88,10 @@ export interface MemberClusterOptions extends DataProtectionOptions {
 }
 
 /**
- * A whole member cluster in one process: API server on etcd, ClusterIP allocation, controllers,
- * scheduler, kubelets (Docker or hollow) and optionally the cluster DNS. Every component talks to
+ * A whole member cluster in one process: the member API server ({@link startMemberApiServer}),
+ * the controller manager with the scheduler ({@link runMemberControllerManager}) — the same
+ * assemblies the `flotilla-member-apiserver` and `flotilla-member-controller-manager` binaries
+ * run — plus kubelets (Docker or hollow) and optionally the cluster DNS. Every component talks to
  * the API server over HTTPS with its own client, exactly as separate processes would.
  */
 export class MemberCluster {
@@ -128,11 +109,8 @@ export class MemberCluster {
   private readonly componentCerts = new Map<string, ClientCert>();
   /** `host:port` of the cluster DNS, when a DNS factory was given (set by start). */
   dnsAddress: { host: string; port: number } | undefined;
-  private server: ApiServer | undefined;
-  private storage: EtcdStorage | undefined;
-  private audit: AuditOptions | undefined;
-  /** RBAC of the API server (roles, bindings, access reviews); set by start. */
-  private rbac: Rbac | undefined;
+  /** The member API server (set by start). */
+  private apiserver: RunningMemberApiServer | undefined;
   private abort: AbortController | undefined;
   /** Uid of the kube-system namespace: the id kubelets label containers with. */
   private clusterId = '';
@@ -149,8 +127,10 @@ export class MemberCluster {
   constructor(opts: MemberClusterOptions) {
     this.opts = opts;
     this.token = opts.token ?? randomBytes(16).toString('hex');
+    const pki = opts.pkiDir !== undefined ? loadOrCreatePki(opts.pkiDir, opts.name) : undefined;
     this.auth = new ClusterAuthentication({
       clusterName: opts.name,
+      ...(pki ? { ca: pki.ca, serviceAccountKey: pki.serviceAccountKey } : {}),
       // the bearer token stays valid for joins that hold it (flotilla join --endpoint --token)
       staticTokens: [{ token: this.token, user: { name: 'admin', groups: [MASTERS_GROUP] } }],
       types: {
@@ -207,114 +187,67 @@ export class MemberCluster {
 
   /** Starts (or restarts after stop) the cluster; state persists in etcd. */
   async start(): Promise<void> {
-    const alloc = new ClusterIpAllocator();
-    this.storage = new EtcdStorage({
-      endpoints: [this.opts.etcdEndpoint],
-      prefix: this.opts.etcdPrefix ?? `/flotilla/members/${this.opts.name}`,
-      // encryption at rest and etcd client TLS
-      ...protectedStorageOptions(this.opts),
-    });
-    const storage = this.storage;
-    const types = servedTypes(alloc);
-    const rbac = new Rbac({ storage, servedTypes: types, policy: memberBootstrapPolicy() });
-    this.rbac = rbac;
-    const pods = podType as unknown as ResourceType;
-    // kubelets: RBAC, then only their own Node, Lease and pods
-    const authorizer = new NodeRestriction({
-      inner: rbac.authorizer,
-      getPod: (ns, name) => this.server?.registry.get(pods, ns, name),
-    });
-    this.audit = auditOptions(this.opts);
-    this.server = new ApiServer({
-      storage,
-      resources: [...types, ...rbac.resourceTypes],
-      ...(this.audit ? { audit: this.audit } : {}),
-      authenticator: this.auth.authenticator,
-      authorizer,
+    const o = this.opts;
+    // the same assembly the flotilla-member-apiserver binary runs, in this process
+    this.apiserver = await startMemberApiServer({
+      clusterName: o.name,
+      etcdEndpoints: [o.etcdEndpoint],
+      ...(o.etcdPrefix !== undefined ? { etcdPrefix: o.etcdPrefix } : {}),
+      ...dataProtection(o),
+      auth: this.auth,
       tls: this.cert,
-      ready: async () => {
-        await storage.currentRevision();
-        return true;
-      },
+      // its reconcilers write as admin, as they did before the split
+      loopbackCert: this.adminCert,
+      host: o.host ?? '127.0.0.1',
+      port: o.port ?? 0,
+      dns: () => this.dnsAddress,
+      podLog: podLogHandler((n) => this.kubelets.get(n)?.kubelet),
+      logger: this.log,
     });
-    this.auth.install(this.server);
-    rbac.install(this.server);
-    await rbac.start();
-    this.server.registerSubresource(pods, 'binding', bindingHandler);
-    this.server.registerSubresource(pods, 'eviction', evictionHandler);
-    this.server.registerSubresource(
-      pods,
-      'log',
-      podLogHandler((n) => this.kubelets.get(n)?.kubelet),
-    );
-    this.url = await this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
+    this.url = this.apiserver.url;
     this.writeKubeconfig();
-    const client = this.client();
-    for (const s of (await client.resource<Service>(SERVICES).list()).items) {
-      if (s.spec.clusterIP) alloc.reserve(s.spec.clusterIP);
-    }
-    await this.ensureNamespaces(client);
     // the cluster id kubelets label their containers with (stable across restarts: it is stored)
-    this.clusterId = (await client.resource(NAMESPACES).get('kube-system')).metadata.uid ?? '';
+    this.clusterId = this.apiserver.clusterId;
     this.abort = new AbortController();
     const signal = this.abort.signal;
-    // every informer, controller and kubelet listens on this one signal
+    // every controller and kubelet listens on this one signal
     setMaxListeners(0, signal);
-    // each component under its own identity (least privilege); admin only for the set-up above
-    const cmClient = this.componentClient(CONTROLLER_MANAGER_USER);
-    const informers = new InformerFactory(this.componentClient(CONTROLLER_MANAGER_USER));
-    const now = (): Date => new Date();
-    const recorder = new EventRecorder({
-      client: cmClient,
-      component: 'controller-manager',
-      logger: this.log,
-      now,
-    });
-    const ctx: ControllerContext = { client: cmClient, informers, logger: this.log, now, recorder };
-    const manager = memberControllerManager(ctx, {
-      ...(this.opts.nodeLifecycle ? { nodeLifecycle: this.opts.nodeLifecycle } : {}),
-      // the queues report on this member's /metrics
-      ...(this.server ? { metrics: this.server.metrics.workqueues } : {}),
-    });
-    const repair = new ClusterIpRepairController({ informers, allocator: alloc, logger: this.log });
-    // `kubernetes` and `kube-dns`, written as the API server itself (admin), as kube-apiserver does
-    const defaults = new DefaultServicesController({
-      client,
-      informers,
-      logger: this.log,
-      dns: () => this.dnsAddress,
-      apiServer: () => listenAddress(this.url),
-    });
-    informers.start(signal);
-    const scheduler = new Scheduler({
-      client: this.componentClient(SCHEDULER_USER),
-      logger: this.log,
-    });
     this.runtime ??=
-      this.opts.runtime === 'docker'
+      o.runtime === 'docker'
         ? new DockerRuntime({
-            socketPath: this.opts.dockerSocketPath ?? '/var/lib/flotilla-docker/docker.sock',
+            socketPath: o.dockerSocketPath ?? '/var/lib/flotilla-docker/docker.sock',
           })
         : new HollowRuntime();
-    for (let i = 0; i < this.opts.nodes; i++) this.startNode(i, signal);
+    for (let i = 0; i < o.nodes; i++) this.startNode(i, signal);
+    // the same assembly as flotilla-member-controller-manager; one instance, so no election.
+    // Each component under its own identity (least privilege).
     this.running.push(
-      manager.run(signal, this.opts.controllers ?? '*'),
-      scheduler.run(signal),
-      repair.run(signal),
-      informers.stopped(),
+      runMemberControllerManager(
+        {
+          client: this.componentClient(CONTROLLER_MANAGER_USER),
+          schedulerClient: this.componentClient(SCHEDULER_USER),
+          controllers: o.controllers ?? '*',
+          ...(o.nodeLifecycle ? { nodeLifecycle: o.nodeLifecycle } : {}),
+          // the queues report on this member's /metrics
+          metrics: this.apiserver.server.metrics.workqueues,
+          signer: this.auth.ca,
+          logger: this.log,
+        },
+        signal,
+      ),
     );
-    if (this.opts.dns) {
-      this.dns = this.opts.dns({
+    if (o.dns) {
+      this.dns = o.dns({
         client: this.componentClient(CLUSTER_DNS_USER),
-        host: this.opts.host ?? '127.0.0.1',
-        port: this.opts.dnsPort ?? 0,
-        clusterDomain: this.opts.clusterDomain ?? 'cluster.local',
+        host: o.host ?? '127.0.0.1',
+        port: o.dnsPort ?? 0,
+        clusterDomain: o.clusterDomain ?? 'cluster.local',
         logger: this.log,
       });
       this.dnsAddress = await this.dns.start();
+      // the kube-dns Endpoints name the DNS at once, not at the next periodic reconcile
+      this.apiserver.resyncDefaultServices();
     }
-    // after the DNS started: its first reconcile already writes the kube-dns Endpoints
-    this.running.push(defaults.run(signal));
   }
 
   /** Node addresses: `<prefix><n+1>`. */
@@ -378,31 +311,27 @@ export class MemberCluster {
     );
   }
 
-  private async ensureNamespaces(client: RestClient): Promise<void> {
-    for (const ns of ['default', 'kube-system', 'kube-node-lease', 'kube-public']) {
-      await client
-        .resource(NAMESPACES)
-        .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
-        .catch((err: unknown) => {
-          if (!(err instanceof AlreadyExistsError)) throw err;
-        });
-    }
-  }
-
   /** Stops every component (containers keep running, as when a real control plane goes away). */
   async stop(): Promise<void> {
     this.abort?.abort();
     await this.dns?.stop();
     this.dns = undefined;
-    await this.server?.close();
-    await this.audit?.sink.close();
-    this.audit = undefined;
+    await this.apiserver?.stop();
+    this.apiserver = undefined;
     await Promise.allSettled(this.running);
     this.running = [];
     this.kubelets.clear();
     for (const c of this.clients) c.close();
     this.clients = [];
-    await this.rbac?.stop();
-    await this.storage?.close();
   }
+}
+
+/** The data-protection options that are set (exactOptionalPropertyTypes). */
+function dataProtection(o: DataProtectionOptions): DataProtectionOptions {
+  return {
+    ...(o.encryptionConfig !== undefined ? { encryptionConfig: o.encryptionConfig } : {}),
+    ...(o.etcdTls !== undefined ? { etcdTls: o.etcdTls } : {}),
+    ...(o.auditPolicyFile !== undefined ? { auditPolicyFile: o.auditPolicyFile } : {}),
+    ...(o.auditLogPath !== undefined ? { auditLogPath: o.auditLogPath } : {}),
+  };
 }

@@ -1,6 +1,8 @@
 import { ControllerManager } from '../../machinery/controller/index.js';
 import type { WorkqueueMetricsProvider } from '../../machinery/workqueue/index.js';
 import type { ControllerContext } from './controller-context.js';
+import { CsrApprovingController } from './certificates/csr-approving-controller.js';
+import { CsrSigningController } from './certificates/csr-signing-controller.js';
 import { CronJobController } from './cronjob/cronjob-controller.js';
 import { DaemonSetController } from './daemonset/daemonset-controller.js';
 import { DeploymentController } from './deployment/deployment-controller.js';
@@ -36,6 +38,8 @@ export const MEMBER_CONTROLLERS = [
   'cronjob',
   'statefulset',
   'daemonset',
+  'csrapproving',
+  'csrsigning',
 ] as const;
 
 /**
@@ -64,5 +68,7 @@ export function memberControllerManager(
   );
   m.register('statefulset', (s, q) => new StatefulSetController(ctx).controller.run(s, q));
   m.register('daemonset', (s, q) => new DaemonSetController(ctx).controller.run(s, q));
+  m.register('csrapproving', (s, q) => new CsrApprovingController(ctx).controller.run(s, q));
+  m.register('csrsigning', (s, q) => new CsrSigningController(ctx).controller.run(s, q));
   return m;
 }

@@ -9,3 +9,5 @@ export type { NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-contro
 export { HOST_PORTS_ANNOTATION } from './host-ports.js';
 export { POD_TEMPLATE_HASH, REVISION_ANNOTATION } from './pod-template.js';
 export { EventRecorder, type EventRecorderOptions } from './event-recorder.js';
+export { CsrApprovingController } from './certificates/csr-approving-controller.js';
+export { CsrSigningController } from './certificates/csr-signing-controller.js';

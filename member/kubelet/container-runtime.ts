@@ -39,6 +39,16 @@ export interface ContainerSpec {
   memoryBytes?: number;
 }
 
+/** What part of a container's log to read. */
+export interface LogOptions {
+  /** Only the last N lines. */
+  tailLines?: number;
+  /** Prefix each line with its RFC 3339 time. */
+  timestamps?: boolean;
+  /** Only lines of the last N seconds. */
+  sinceSeconds?: number;
+}
+
 /** The container runtime the kubelet drives (Docker, or hollow for scale tests). */
 export interface ContainerRuntime {
   /** Makes sure the image is present (pulling when `always` or missing). */
@@ -49,7 +59,12 @@ export interface ContainerRuntime {
   remove(id: string): Promise<void>;
   /** Containers carrying `labels` (all must match). */
   list(labels: Record<string, string>): Promise<RuntimeContainer[]>;
-  logs(id: string, opts: { tailLines?: number; timestamps?: boolean }): Promise<string>;
+  logs(id: string, opts: LogOptions): Promise<string>;
+  /**
+   * Streams the container's logs (from `opts`, then new output) until the container stops or the
+   * signal aborts. Runtimes without it only serve `logs` (follow ends at once).
+   */
+  followLogs?(id: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<Buffer>;
   /** Runs a command inside the container; resolves to its exit code. */
   exec(id: string, command: string[]): Promise<number>;
 }

@@ -1,5 +1,11 @@
+import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
-import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './container-runtime.js';
+import type {
+  ContainerRuntime,
+  ContainerSpec,
+  LogOptions,
+  RuntimeContainer,
+} from './container-runtime.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 
 /** Options for {@link DockerRuntime}. */
@@ -137,15 +143,47 @@ export class DockerRuntime implements ContainerRuntime {
     return out;
   }
 
-  async logs(id: string, opts: { tailLines?: number; timestamps?: boolean }): Promise<string> {
+  async logs(id: string, opts: LogOptions): Promise<string> {
     const buf = await this.docker.getContainer(id).logs({
       stdout: true,
       stderr: true,
       follow: false,
       timestamps: opts.timestamps === true,
       ...(opts.tailLines !== undefined ? { tail: opts.tailLines } : {}),
+      ...(opts.sinceSeconds !== undefined
+        ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds }
+        : {}),
     });
     return demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+  }
+
+  /** `docker logs --follow`: dockerd ends the stream when the container stops. */
+  async *followLogs(id: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<Buffer> {
+    const stream = (await this.docker.getContainer(id).logs({
+      stdout: true,
+      stderr: true,
+      follow: true,
+      timestamps: opts.timestamps === true,
+      ...(opts.tailLines !== undefined ? { tail: opts.tailLines } : {}),
+      ...(opts.sinceSeconds !== undefined
+        ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds }
+        : {}),
+    })) as unknown as Readable;
+    const out = new PassThrough();
+    this.docker.modem.demuxStream(stream, out, out);
+    const stop = (): void => {
+      stream.destroy();
+      out.end();
+    };
+    stream.on('end', () => out.end());
+    stream.on('error', () => out.end());
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const chunk of out) yield chunk as Buffer;
+    } finally {
+      signal.removeEventListener('abort', stop);
+      stream.destroy();
+    }
   }
 
   async exec(id: string, command: string[]): Promise<number> {

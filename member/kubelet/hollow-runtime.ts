@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './container-runtime.js';
+import type {
+  ContainerRuntime,
+  ContainerSpec,
+  LogOptions,
+  RuntimeContainer,
+} from './container-runtime.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 
 /**
@@ -24,6 +29,11 @@ export function hollowExit(spec: Pick<ContainerSpec, 'command' | 'args'>): Hollo
   if (!exit && !sleep && bin !== 'true' && bin !== 'false') return undefined;
   return { code, afterMs: sleep ? Number(sleep[1]) * 1000 : 0 };
 }
+
+/** The one log line of a hollow container (followed by its name). */
+export const HOLLOW_LOG_LINE = 'hollow container started:';
+/** How often a followed hollow log checks whether its container still runs. */
+const HOLLOW_FOLLOW_POLL_MS = 500;
 
 /** When and how a hollow container exits. */
 export interface HollowExit {
@@ -105,8 +115,41 @@ export class HollowRuntime implements ContainerRuntime {
     );
   }
 
-  logs(): Promise<string> {
-    return Promise.resolve('');
+  /** One fixed line per container (hollow containers write nothing). */
+  logs(id: string, opts: LogOptions = {}): Promise<string> {
+    return Promise.resolve(this.logLine(id, opts));
+  }
+
+  /** The fixed line, then nothing until the container stops or the signal aborts. */
+  async *followLogs(id: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<Buffer> {
+    const first = this.logLine(id, opts);
+    if (first !== '') yield Buffer.from(first);
+    while (!signal.aborted) {
+      const c = (await this.list({})).find((x) => x.id === id);
+      if (!c?.running) return;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const t = setTimeout(done, HOLLOW_FOLLOW_POLL_MS);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  private logLine(id: string, opts: LogOptions): string {
+    const c = this.containers.get(id);
+    if (!c?.startedAt || opts.tailLines === 0) return '';
+    if (
+      opts.sinceSeconds !== undefined &&
+      Date.parse(c.startedAt) < Date.now() - opts.sinceSeconds * 1000
+    ) {
+      return '';
+    }
+    const ts = opts.timestamps ? `${c.startedAt} ` : '';
+    return `${ts}${HOLLOW_LOG_LINE} ${c.spec.name}\n`;
   }
 
   exec(): Promise<number> {

@@ -43,6 +43,8 @@ export interface KubeletOptions {
   runtime: ContainerRuntime;
   capacity?: { cpu?: string; memory?: string; pods?: string };
   labels?: Record<string, string>;
+  /** Port of this kubelet's HTTPS API (Node `daemonEndpoints`); none when unset. */
+  kubeletPort?: number;
   /** Lease renew and node status interval. @defaultValue 10000 */
   heartbeatMs?: number;
   /** Full resync of all pods. @defaultValue 1000 */
@@ -107,6 +109,7 @@ export class Kubelet {
       runtimeName: opts.runtime.constructor.name,
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
       ...(opts.labels ? { labels: opts.labels } : {}),
+      ...(opts.kubeletPort !== undefined ? { kubeletPort: opts.kubeletPort } : {}),
     });
     this.env = new ContainerEnvResolver({
       client: opts.client,
@@ -184,6 +187,11 @@ export class Kubelet {
         this.queue.done(key);
       }
     }
+  }
+
+  /** Pods bound to this node, from the kubelet's cache (the kubelet API's /pods). */
+  boundPods(): Pod[] {
+    return this.podInformer().list();
   }
 
   /** Renews the Lease and posts Ready node status. */

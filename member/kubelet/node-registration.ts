@@ -12,6 +12,8 @@ export interface NodeRegistrationOptions {
   runtimeName: string;
   capacity?: { cpu?: string; memory?: string; pods?: string };
   labels?: Record<string, string>;
+  /** Port of the kubelet's HTTPS API, reported as `status.daemonEndpoints.kubeletEndpoint.Port`. */
+  kubeletPort?: number;
 }
 
 /**
@@ -70,6 +72,9 @@ export class NodeRegistration {
                 : now,
           },
         ],
+        ...(this.opts.kubeletPort !== undefined
+          ? { daemonEndpoints: { kubeletEndpoint: { Port: this.opts.kubeletPort } } }
+          : {}),
         nodeInfo: {
           kubeletVersion: 'v1.32.0-flotilla',
           containerRuntimeVersion: this.opts.runtimeName,

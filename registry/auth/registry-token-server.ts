@@ -150,8 +150,8 @@ export class RegistryTokenServer {
     );
   }
 
-  /** Listens on 127.0.0.1; resolves to the realm URL. */
-  async start(port = 0): Promise<string> {
+  /** Listens on `host`; resolves to the realm URL. */
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
     const p = port || (await freePort());
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch(() => {
@@ -161,8 +161,11 @@ export class RegistryTokenServer {
     };
     const tls = this.opts.tls;
     this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
-    await new Promise<void>((resolve) => this.server?.listen(p, '127.0.0.1', () => resolve()));
-    this.realm = `${tls ? 'https' : 'http'}://127.0.0.1:${String(p)}/token`;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(p, host, () => resolve());
+    });
+    this.realm = `${tls ? 'https' : 'http'}://${host}:${String(p)}/token`;
     return this.realm;
   }
 

@@ -1,10 +1,6 @@
 import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
 import { forbiddenMessage } from '../../machinery/auth/authorizer.js';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-} from '../../machinery/errors/index.js';
+import { BadRequestError, ConflictError, ForbiddenError } from '../../machinery/errors/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import {
   replicationPolicyType,

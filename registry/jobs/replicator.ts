@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   circuitBreaker,
   ConsecutiveBreaker,
@@ -9,7 +9,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { type PromotionRequest, type Registry } from '../apis/registry-types.js';
+import type { Registry } from '../apis/registry-types.js';
 import {
   ociClientForRegistry,
   registryCa,
@@ -21,6 +21,12 @@ import { RegistryHttpError } from '../errors/registry-http-error.js';
 import { copyImage, type CopyProgress } from '../oci/copy-image.js';
 import { OciClient } from '../oci/oci-client.js';
 import { checkCopyAllowed, registryEndpoint } from './copy-guard.js';
+import {
+  COPY_QUEUE_NAME,
+  redisConnection,
+  type CopyJob,
+  type RedisEndpoint,
+} from './copy-queue.js';
 import { updatePromotionStatus } from './status-writer.js';
 
 /** User agent of the replicator's pushes; notifications carrying it are ignored (no two-way loops). */
@@ -29,7 +35,7 @@ export const REPLICATOR_USER_AGENT = 'flotilla-replicator/1.0';
 /** Options for {@link Replicator}. */
 export interface ReplicatorOptions {
   /** The queue's redis; `password` when it runs with `requirepass`. */
-  redis: { host: string; port: number; password?: string };
+  redis: RedisEndpoint;
   /** Federation API client (PromotionRequests, Registries). */
   client: KubeClient;
   /**
@@ -38,15 +44,21 @@ export interface ReplicatorOptions {
    * have no `credentialsSecretRef`: a Registry object pointing elsewhere never sees it.
    */
   credentials?: RegistryCredentials & { registries: readonly string[] };
+  /** @defaultValue {@link COPY_QUEUE_NAME} */
   queueName?: string;
+  /** Copies this worker runs at once. @defaultValue 4 */
   concurrency?: number;
+  /**
+   * How long a taken job stays locked without renewal (bullmq `lockDuration`); also the stalled
+   * check interval. A worker that dies holding a job (kill -9) loses it to another worker within
+   * about twice this time. @defaultValue 30000
+   */
+  lockDurationMs?: number;
+  /** Called when this worker takes a job and when it finishes one (for logs). */
+  onJob?: (event: 'active' | 'completed' | 'failed', request: string, detail?: string) => void;
   /** Attempts per copy inside one job (cockatiel), with exponential backoff. @defaultValue 6, 200 ms */
   attempts?: number;
   backoffMs?: number;
-}
-
-interface CopyJob {
-  request: string;
 }
 
 /**
@@ -70,51 +82,43 @@ function describe(err: unknown): string {
 }
 
 /**
- * Copy jobs on bullmq (real Redis): one job per PromotionRequest (job id = request uid, so a
- * request is copied once), processed with a cockatiel retry + a circuit breaker per registry host,
- * with progress mirrored into the request's status.
+ * The consumer side of the copy queue (a promotion worker): takes copy jobs from bullmq (each job
+ * is taken by one worker of all those sharing the redis; a job whose worker died is moved back by
+ * bullmq's stalled-job check), copies digest-preserving with a cockatiel retry + a circuit breaker
+ * per registry host, and mirrors progress and the outcome into the request's status.
  */
 export class Replicator {
-  readonly queue: Queue<CopyJob>;
-  private readonly worker: Worker<CopyJob>;
+  readonly worker: Worker<CopyJob>;
   private readonly opts: ReplicatorOptions;
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
 
   constructor(opts: ReplicatorOptions) {
     this.opts = opts;
-    const name = opts.queueName ?? 'flotilla-replication';
-    const connection = {
-      host: opts.redis.host,
-      port: opts.redis.port,
-      ...(opts.redis.password !== undefined ? { password: opts.redis.password } : {}),
-      maxRetriesPerRequest: null,
-    };
-    this.queue = new Queue<CopyJob>(name, { connection });
-    this.worker = new Worker<CopyJob>(name, (job) => this.process(job), {
-      connection,
-      concurrency: opts.concurrency ?? 4,
-    });
-    this.worker.on('error', () => undefined);
-  }
-
-  /** Queues the copy for a request (idempotent per request). */
-  async enqueue(pr: PromotionRequest): Promise<void> {
-    const jobId = pr.metadata.uid ?? pr.metadata.name ?? '';
-    // a job refused while the request was still Pending (put into the queue by someone else) keeps
-    // the id; drop it, or the real copy after approval would be taken for a duplicate
-    const stale = await this.queue.getJob(jobId);
-    if (stale && (await stale.isFailed())) await stale.remove();
-    await this.queue.add(
-      'copy',
-      { request: pr.metadata.name ?? '' },
+    const lock = opts.lockDurationMs ?? 30_000;
+    this.worker = new Worker<CopyJob>(
+      opts.queueName ?? COPY_QUEUE_NAME,
+      (job) => this.process(job),
       {
-        jobId,
-        removeOnComplete: 1000,
-        removeOnFail: 1000,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 1000 },
+        connection: redisConnection(opts.redis),
+        concurrency: opts.concurrency ?? 4,
+        lockDuration: lock,
+        stalledInterval: lock,
       },
     );
+    // connection errors are retried by ioredis; an unhandled 'error' event would end the process
+    this.worker.on('error', () => undefined);
+    const onJob = opts.onJob;
+    if (onJob) {
+      this.worker.on('active', (job) => {
+        onJob('active', job.data.request);
+      });
+      this.worker.on('completed', (job) => {
+        onJob('completed', job.data.request);
+      });
+      this.worker.on('failed', (job, err) => {
+        onJob('failed', job?.data.request ?? '', err.message);
+      });
+    }
   }
 
   private breaker(host: string): CircuitBreakerPolicy {
@@ -228,8 +232,23 @@ export class Replicator {
     }
   }
 
-  async close(): Promise<void> {
-    await this.worker.close();
-    await this.queue.close();
+  /**
+   * Stops taking jobs and waits for the copies in flight, at most `timeoutMs`: resolves `false`
+   * when copies were still running then. Their jobs stay locked until the process exits; the
+   * locks lapse and bullmq's stalled-job check of another worker puts the jobs back in the queue
+   * (a copy is idempotent, so redoing one is safe).
+   */
+  async close(timeoutMs = Infinity): Promise<boolean> {
+    const graceful = this.worker.close().then(() => true);
+    if (timeoutMs === Infinity) return graceful;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([graceful, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

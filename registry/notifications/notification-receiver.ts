@@ -27,6 +27,14 @@ const MANIFEST = /manifest/;
 /** Largest notification body accepted (docker-registry batches a few events per envelope). */
 export const MAX_NOTIFICATION_BYTES = 1024 * 1024;
 
+/**
+ * The shared secret `registry` must send to a receiver whose key is `key`: HMAC-SHA256 of the
+ * registry name under the key, hex (what a set-up puts into each registry's notification headers).
+ */
+export function notificationSecret(key: Buffer, registry: string): string {
+  return createHmac('sha256', key).update(registry).digest('hex');
+}
+
 /** Options for {@link NotificationReceiver}. */
 export interface NotificationReceiverOptions {
   /**
@@ -104,7 +112,7 @@ export class NotificationReceiver {
 
   /** The shared secret `registry` must send (as `Authorization: Bearer <secret>`). */
   secretFor(registry: string): string {
-    return createHmac('sha256', this.key).update(registry).digest('hex');
+    return notificationSecret(this.key, registry);
   }
 
   private authentic(registry: string, req: IncomingMessage): boolean {
@@ -147,10 +155,10 @@ export class NotificationReceiver {
   }
 
   /**
-   * Listens on 127.0.0.1 (https with `tls`: a certificate chain and key, PEM); resolves to the
-   * base URL.
+   * Listens on `host` (https with `tls`: a certificate chain and key, PEM); resolves to the base
+   * URL.
    */
-  async start(port = 0, tls?: { cert: string; key: string }): Promise<string> {
+  async start(port = 0, tls?: { cert: string; key: string }, host = '127.0.0.1'): Promise<string> {
     const p = port || (await freePort());
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.serve(req, res).catch(() => {
@@ -159,8 +167,11 @@ export class NotificationReceiver {
       });
     };
     this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
-    await new Promise<void>((resolve) => this.server?.listen(p, '127.0.0.1', () => resolve()));
-    this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${String(p)}`;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(p, host, () => resolve());
+    });
+    this.url = `${tls ? 'https' : 'http'}://${host}:${String(p)}`;
     return this.url;
   }
 

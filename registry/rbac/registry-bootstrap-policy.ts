@@ -6,8 +6,10 @@
  *   subresource (`approve`, and the HTTP verb of the subresource: `create` for POST, `update`).
  * - `registry-admin`: everything on Registries and ReplicationPolicies (cluster role) plus the
  *   credential Secrets in {@link REGISTRY_CREDENTIALS_NAMESPACE} (role of the same name there).
- * - `system:flotilla:promotion`: the PromotionService (notification receiver, promotion
- *   controller, replicator), bound to the user `system:promotion` and able to read credentials.
+ * - `system:flotilla:promotion`: the promotion service (notification receiver, token server,
+ *   promotion controller) and the promotion workers, bound to the user `system:promotion`, able to
+ *   read credentials and to ask SubjectAccessReviews (whether a registry login may push to a
+ *   requesters' environment).
  */
 import {
   clusterRole,
@@ -61,6 +63,11 @@ export function registryBootstrapPolicy(
           resources: ['promotionrequests', 'promotionrequests/status'],
         },
         { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] },
+        {
+          verbs: ['create'],
+          apiGroups: ['authorization.k8s.io'],
+          resources: ['subjectaccessreviews'],
+        },
       ]),
     ],
     clusterRoleBindings: [

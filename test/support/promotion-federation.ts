@@ -1,7 +1,8 @@
 // The promotion federation the registry e2e tests share: etcd, a password-protected redis-server,
 // dockerd, a federation control plane serving the registry resource types with token users and
-// the registry bootstrap policy, the users' ClusterRoleBindings, and the PromotionService with
-// its environment registries (hack/lib/promotion.ts startPromotion). Plus the helpers those tests
+// the registry bootstrap policy, the users' ClusterRoleBindings, and promotion with its
+// environment registries (hack/lib/promotion.ts startPromotion: the promotion service and worker
+// run functions the binaries call, in this process). Plus the helpers those tests
 // use against it: the docker CLI as a user, an OCI client as a user, requests for a digest and
 // approval through the approval subresource.
 import { execFile } from 'node:child_process';
@@ -39,17 +40,19 @@ import { registryBootstrapPolicy } from '../../registry/rbac/registry-bootstrap-
 export interface PromotionFederationOptions {
   /** Token users of the federation API: name → bearer token. */
   users: Record<string, string>;
-  /** The PromotionService's identity: granted the registry bootstrap policy's system role. */
+  /** The promotion service's (and workers') identity: granted the bootstrap policy's system role. */
   worker: { name: string; token: string };
   /** ClusterRoleBindings made once the control plane listens: [role, users], in order. */
   bindings: [role: string, users: string[]][];
   /** More RBAC set-up after the bindings (as the admin client). */
   rbac?: (admin: KubeClient) => Promise<void>;
-  /** Access waited for (SubjectAccessReview) before the PromotionService starts: [user, verb, resource]. */
+  /** Access waited for (SubjectAccessReview) before promotion starts: [user, verb, resource]. */
   access: [user: string, verb: string, resource: string][];
   environments: string[];
   tls?: PromotionSetupOptions['tls'];
   replicator?: PromotionSetupOptions['replicator'];
+  /** Promotion workers (in-process). @defaultValue 1 */
+  workers?: number;
   /** More federation control plane options (kubeconfigPath, health, imageGate, ...). */
   federation?: Partial<FederationControlPlaneOptions>;
 }
@@ -60,11 +63,11 @@ export interface PromotionFederation {
   docker: DockerService;
   fed: FederationControlPlane;
   promo: PromotionSetup;
-  /** redis-server's password (the PromotionService's bullmq connection uses it). */
+  /** redis-server's password (the copy queue's bullmq connections use it). */
   redisPassword: string;
   /**
-   * Stops everything, the PromotionService first and dockerd last; `afterPromotion` and
-   * `afterFederation` run right after the PromotionService and the control plane stop.
+   * Stops everything, promotion first and dockerd last; `afterPromotion` and `afterFederation`
+   * run right after promotion and the control plane stop.
    */
   stop(hooks?: {
     afterPromotion?: () => Promise<void>;
@@ -124,6 +127,7 @@ export async function startPromotionFederation(
       environments: opts.environments,
       ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
       ...(opts.replicator ? { replicator: opts.replicator } : {}),
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     });
     return { etcd, redis, docker, fed, promo, redisPassword, stop };
   } catch (err) {

@@ -55,10 +55,9 @@ async function run(ctx: CommandContext): Promise<number> {
     );
     return 0;
   }
-  await client
-    .resource(SECRETS, cluster.spec.secretRef.namespace)
-    .delete(cluster.spec.secretRef.name)
-    .catch(ignoreNotFound);
+  // Pull clusters have no credentials Secret
+  const ref = cluster.spec.secretRef;
+  if (ref) await client.resource(SECRETS, ref.namespace).delete(ref.name).catch(ignoreNotFound);
   ctx.io.stdout(`cluster/${name} unjoined\n`);
   return 0;
 }

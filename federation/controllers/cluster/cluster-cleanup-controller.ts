@@ -1,4 +1,4 @@
-import { CLUSTERS, type Cluster } from '../../apis/index.js';
+import { CLUSTERS, isPullCluster, WORKS, type Cluster } from '../../apis/index.js';
 import { objectKey, type KubeObject } from '../../../machinery/meta.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../../machinery/controller/index.js';
@@ -16,6 +16,7 @@ import {
 import { isManagedFor, releaseMemberObject, templateLabel } from '../propagation/member-cleanup.js';
 import { LABEL_MANAGED_BY, MANAGER } from '../propagation/member-object.js';
 import type { TemplateType } from '../propagation/propagation-controller.js';
+import { releasePullCluster, sweepPullCluster } from './pull-cluster-cleanup.js';
 
 export const ControllerName = 'cluster-cleanup-controller';
 
@@ -41,6 +42,9 @@ export interface ClusterCleanupOptions {
  * - a Ready member is swept (when it becomes Ready, then every `sweepPeriodMs`) for managed
  *   objects whose template no longer exists in the federation, which an earlier failure (forced
  *   finalizer removal, a forced unjoin) may have left behind; those are deleted.
+ *
+ * Pull clusters are never called: their cleanup deletes the Works in `fed-es-<cluster>` and waits
+ * for the agent to release them ({@link releasePullCluster}, {@link sweepPullCluster}).
  */
 export class ClusterCleanupController {
   readonly controller: Controller;
@@ -52,7 +56,7 @@ export class ClusterCleanupController {
     const templates = opts.types.map((t) => opts.informers.for(t.gvr));
     this.controller = new Controller({
       name: ControllerName,
-      informers: [clusters, ...templates],
+      informers: [clusters, ...templates, opts.informers.for(WORKS)],
       reconcile: (k) => this.reconcile(k),
       logger: opts.logger,
       workers: 2,
@@ -103,6 +107,10 @@ export class ClusterCleanupController {
 
   /** Unjoin: every managed object goes (or is orphaned). Any failure throws, keeping the finalizer. */
   private async releaseAll(cluster: Cluster, orphan: boolean): Promise<void> {
+    if (isPullCluster(cluster)) {
+      await releasePullCluster(this.opts.client, cluster, orphan);
+      return;
+    }
     const name = cluster.metadata.name ?? '';
     try {
       for (const t of this.opts.types) {
@@ -122,6 +130,17 @@ export class ClusterCleanupController {
    * exists (even while it is being deleted) are the propagation controller's business.
    */
   private async sweep(cluster: Cluster): Promise<void> {
+    if (isPullCluster(cluster)) {
+      for (const key of await sweepPullCluster(
+        this.opts.client,
+        this.opts.informers,
+        cluster,
+        this.opts.types,
+      )) {
+        this.opts.logger.info(`removed Work ${key} left by a deleted template`);
+      }
+      return;
+    }
     for (const t of this.opts.types) {
       const templates = this.opts.informers.for(t.gvr);
       for (const obj of await this.managed(cluster, t)) {

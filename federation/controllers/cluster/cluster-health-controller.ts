@@ -8,13 +8,20 @@ import {
   type CircuitBreakerPolicy,
   BrokenCircuitError,
 } from 'cockatiel';
-import { CLUSTERS, type Cluster } from '../../apis/index.js';
+import { LEASES, type Lease } from '../../../api/index.js';
+import {
+  CLUSTERS,
+  clusterOfExecutionNamespace,
+  isPullCluster,
+  type Cluster,
+} from '../../apis/index.js';
 import type { Condition } from '../../../machinery/meta.js';
 import { Controller, type Logger } from '../../../machinery/controller/index.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import type { InformerFactory } from '../../../machinery/informer/index.js';
 import { NotFoundError } from '../../../machinery/errors/index.js';
 import type { ClusterClients } from '../cluster-clients.js';
+import { heartbeatLeaseKey, heartbeatVerdict } from './agent-heartbeat.js';
 
 export const ControllerName = 'cluster-health-controller';
 /** Condition reasons. */
@@ -40,6 +47,8 @@ export interface ClusterHealthOptions {
   failureThreshold?: number;
   /** How long an open breaker waits before a trial probe. @defaultValue 10000 */
   halfOpenAfterMs?: number;
+  /** Clock (Pull clusters' heartbeat windows). @defaultValue Date.now */
+  now?: () => number;
 }
 
 interface ProbeResult {
@@ -55,6 +64,8 @@ interface ProbeResult {
  * or failed probes while the breaker is closed) or ClusterOffline (breaker open). A Ready cluster
  * only leaves Ready after `failureThreshold` consecutive bad probes; a cluster that is not Ready
  * (or new) takes every result at once.
+ * Pull clusters are never probed: their Ready condition follows the agent's heartbeat Lease
+ * (`fed-es-<cluster>/<cluster>`, see {@link heartbeatVerdict}), whose window is the grace.
  */
 export class ClusterHealthController {
   readonly controller: Controller;
@@ -66,9 +77,10 @@ export class ClusterHealthController {
   constructor(opts: ClusterHealthOptions) {
     this.opts = opts;
     const inf = opts.informers.for<Cluster>(CLUSTERS);
+    const leases = opts.informers.for<Lease>(LEASES);
     this.controller = new Controller({
       name: ControllerName,
-      informers: [inf],
+      informers: [inf, leases],
       reconcile: (k) => this.reconcile(k),
       logger: opts.logger,
       workers: 4,
@@ -79,6 +91,12 @@ export class ClusterHealthController {
         if (JSON.stringify(o.spec) !== JSON.stringify(n.spec)) this.controller.enqueueObject(n);
       },
     });
+    // an agent's heartbeat: its cluster is looked at again (a renewal of a Ready one changes nothing)
+    const fromLease = (l: Lease): void => {
+      const cluster = clusterOfExecutionNamespace(l.metadata.namespace);
+      if (cluster !== undefined && l.metadata.name === cluster) this.controller.enqueue(cluster);
+    };
+    leases.addEventHandler({ onAdd: fromLease, onUpdate: (_o, n) => fromLease(n) });
   }
 
   private breaker(name: string): CircuitBreakerPolicy {
@@ -170,10 +188,27 @@ export class ClusterHealthController {
       this.opts.clients.forget(name);
       return undefined;
     }
-    const r = await this.probe(cluster);
     const old = cluster.status?.conditions?.find((c) => c.type === 'Ready');
-    const period = { requeueAfterMs: this.opts.probePeriodMs ?? 5000 };
-    if (r.reason === ReasonReady) {
+    let period = { requeueAfterMs: this.opts.probePeriodMs ?? 5000 };
+    let r: ProbeResult;
+    if (isPullCluster(cluster)) {
+      const lease = this.opts.informers.for<Lease>(LEASES).get(heartbeatLeaseKey(name));
+      const now = (this.opts.now ?? Date.now)();
+      const v = heartbeatVerdict(cluster, lease, now, ReasonReady, ReasonNotReady);
+      r = {
+        reason: v.reason,
+        message: v.message,
+        ...(v.version ? { version: v.version } : {}),
+        ...(v.summary ? { summary: v.summary } : {}),
+      };
+      // look again right when the window closes, so NotReady is not late by a probe period
+      if (v.recheckInMs !== undefined && v.recheckInMs + 50 < period.requeueAfterMs) {
+        period = { requeueAfterMs: v.recheckInMs + 50 };
+      }
+    } else {
+      r = await this.probe(cluster);
+    }
+    if (r.reason === ReasonReady || isPullCluster(cluster)) {
       this.failures.delete(name);
     } else {
       const n = (this.failures.get(name) ?? 0) + 1;

@@ -3,20 +3,17 @@ import {
   OVERRIDE_POLICIES,
   PROPAGATION_POLICIES,
   RESOURCE_BINDINGS,
+  WORKS,
   type Cluster,
   type OverridePolicy,
   type PropagationPolicy,
   type ResourceBinding,
+  type Work,
 } from '../../apis/index.js';
 import { objectKey, type KubeObject } from '../../../machinery/meta.js';
-import type { KubeClient, ResourceClient } from '../../../machinery/client/kube-client.js';
+import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../../machinery/controller/index.js';
-import {
-  AlreadyExistsError,
-  ApiError,
-  ConflictError,
-  NotFoundError,
-} from '../../../machinery/errors/index.js';
+import { AlreadyExistsError, ApiError } from '../../../machinery/errors/index.js';
 import type { InformerFactory } from '../../../machinery/informer/index.js';
 import {
   FINALIZER_FOREGROUND,
@@ -28,7 +25,9 @@ import type { ClusterClients } from '../cluster-clients.js';
 import { MemberCleanupPendingError } from '../errors/index.js';
 import { addFinalizer, FINALIZER_CLEANUP, hasFinalizer, removeFinalizers } from '../finalizers.js';
 import { releaseMemberObject, templateLabel, type ReleaseOptions } from './member-cleanup.js';
-import { isManaged, isSubset, LABEL_MANAGED_BY, MANAGER, memberCopy } from './member-object.js';
+import { LABEL_MANAGED_BY, MANAGER, memberCopy } from './member-object.js';
+import { ignoreNotFound, isStale, writeMemberObject } from './member-writer.js';
+import { isPullCluster, templateOfWork, WorkWriter } from './work-writer.js';
 import { writeBinding, writeTemplateStatus } from './binding-writer.js';
 import type { ApplyResult, TemplateType } from './template-type.js';
 
@@ -69,8 +68,9 @@ const tkey = (t: TemplateType, obj: KubeObject): string =>
 
 /**
  * Template × PropagationPolicy → placement → per-cluster copy (overrides, replicas) written into
- * members through their Kubernetes API; ResourceBinding records the decision and per-cluster
- * status; template status is aggregated; deletion cleans members up (or orphans). Level-triggered:
+ * Push members through their Kubernetes API, and into a Work in `fed-es-<cluster>` for Pull
+ * members (their agent applies it and reports status back, see {@link WorkWriter});
+ * ResourceBinding records the decision and per-cluster status; template status is aggregated; deletion cleans members up (or orphans). Level-triggered:
  * every reconcile compares what members have with what they should have, which also repairs drift.
  * What members have is read from watched caches of their managed objects (no member read per
  * reconcile, see {@link ClusterClients.cache}); a write refused because the cache was behind is
@@ -81,6 +81,7 @@ export class PropagationController {
   private readonly opts: PropagationOptions;
   /** Member namespaces known to exist (cluster/ns|endpoint); a member recreated elsewhere gets a new key. */
   private readonly namespacesEnsured = new Set<string>();
+  private readonly works: WorkWriter;
 
   constructor(opts: PropagationOptions) {
     this.opts = opts;
@@ -88,9 +89,11 @@ export class PropagationController {
     const pps = opts.informers.for<PropagationPolicy>(PROPAGATION_POLICIES);
     const ops = opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES);
     const templates = opts.types.map((t) => opts.informers.for(t.gvr));
+    const works = opts.informers.for<Work>(WORKS);
+    this.works = new WorkWriter(opts.client, works);
     this.controller = new Controller({
       name: ControllerName,
-      informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS)],
+      informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS), works],
       reconcile: (k) => this.reconcile(k),
       logger: opts.logger,
       workers: opts.workers ?? 8,
@@ -117,6 +120,17 @@ export class PropagationController {
         }
       },
     });
+    // what an agent reported (or a Work vanishing) brings its template back
+    const fromWork = (w: Work): void => {
+      const ref = templateOfWork(w);
+      const t = ref && opts.types.find((x) => x.kind.toLowerCase() === ref.kind);
+      if (t && ref) {
+        this.controller.enqueue(
+          `${t.gvr.group}/${t.gvr.resource}|${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`,
+        );
+      }
+    };
+    works.addEventHandler({ onUpdate: (_o, n) => fromWork(n), onDelete: fromWork });
     pps.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
     ops.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
   }
@@ -225,6 +239,9 @@ export class PropagationController {
     try {
       let desired = applyOverridePolicies(memberCopy(tmpl, replicas), cluster, ops);
       if (this.opts.imageGate) desired = await this.opts.imageGate(desired, cluster);
+      if (isPullCluster(cluster)) {
+        return await this.works.apply(cluster, t, tmpl, desired, policy.spec.conflictResolution);
+      }
       const client = this.opts.clients.for(cluster);
       const ns = tmpl.metadata.namespace;
       const nsKey = `${name}/${ns ?? ''}|${client.server}`;
@@ -249,7 +266,13 @@ export class PropagationController {
         : await rc.get(memberName).catch(ignoreNotFound);
       for (let fresh = cache === undefined; ; fresh = true) {
         try {
-          return await this.write(rc, name, t, desired, existing, policy);
+          return await writeMemberObject(
+            rc,
+            name,
+            desired,
+            existing,
+            policy.spec.conflictResolution,
+          );
         } catch (err) {
           if (fresh || !isStale(err)) throw err;
           existing = await rc.get(memberName).catch(ignoreNotFound);
@@ -262,58 +285,6 @@ export class PropagationController {
         message: err instanceof Error ? err.message : String(err),
       };
     }
-  }
-
-  /**
-   * Creates or updates one member object from `existing` (what the member is believed to hold):
-   * create when absent, leave alone when it already matches, refuse an unmanaged object under
-   * conflictResolution Abort, otherwise update it (preconditioned on its resourceVersion).
-   * @throws the member's AlreadyExists / Conflict / NotFound when `existing` was out of date
-   */
-  private async write(
-    rc: ResourceClient,
-    cluster: string,
-    t: TemplateType,
-    desired: KubeObject,
-    existing: KubeObject | undefined,
-    policy: PropagationPolicy,
-  ): Promise<ApplyResult> {
-    if (!existing) return { cluster, applied: true, object: await rc.create(desired) };
-    if (!isManaged(existing) && (policy.spec.conflictResolution ?? 'Abort') === 'Abort') {
-      return {
-        cluster,
-        applied: false,
-        message: `${t.kind} ${objectKey(existing)} already exists in cluster ${cluster} and is not managed by the federation (conflictResolution: Abort)`,
-        object: existing,
-      };
-    }
-    const { metadata: dm, ...dbody } = desired;
-    const { metadata: _em, status: _es, ...ebody } = existing;
-    if (
-      isManaged(existing) &&
-      isSubset(dbody, ebody) &&
-      isSubset(dm.labels ?? {}, existing.metadata.labels ?? {}) &&
-      isSubset(dm.annotations ?? {}, existing.metadata.annotations ?? {})
-    ) {
-      return { cluster, applied: true, object: existing };
-    }
-    const merged: KubeObject = {
-      ...existing,
-      ...desired,
-      metadata: {
-        ...existing.metadata,
-        labels: dm.labels ?? {},
-        annotations: { ...(existing.metadata.annotations ?? {}), ...(dm.annotations ?? {}) },
-      },
-    };
-    if (t.kind === 'Service') {
-      const es = existing.spec as Record<string, unknown>;
-      const ms = merged.spec as Record<string, unknown>;
-      if (es.clusterIP !== undefined) ms.clusterIP = es.clusterIP;
-      if (es.clusterIPs !== undefined) ms.clusterIPs = es.clusterIPs;
-    }
-    if (existing.status !== undefined) merged.status = existing.status;
-    return { cluster, applied: true, object: await rc.update(merged) };
   }
 
   /**
@@ -369,6 +340,9 @@ export class PropagationController {
         const cluster = this.opts.informers.for<Cluster>(CLUSTERS).get(name);
         if (!cluster) return [];
         try {
+          if (isPullCluster(cluster)) {
+            return (await this.works.release(cluster, t, tmpl, release)) ? [] : [name];
+          }
           const rc = this.opts.clients.for(cluster).resource(t.gvr, tmpl.metadata.namespace);
           const existing = await rc.get(tmpl.metadata.name ?? '').catch(ignoreNotFound);
           return (await releaseMemberObject(rc, existing, label, release)) ? [] : [name];
@@ -388,18 +362,4 @@ export class PropagationController {
 function readyReason(c: Cluster): string {
   const r = c.status?.conditions?.find((x) => x.type === 'Ready');
   return `${r?.status ?? ''}/${r?.reason ?? ''}`;
-}
-
-/** A member write refused because what it was based on was out of date. */
-function isStale(err: unknown): boolean {
-  return (
-    err instanceof AlreadyExistsError ||
-    err instanceof ConflictError ||
-    err instanceof NotFoundError
-  );
-}
-
-function ignoreNotFound(err: unknown): undefined {
-  if (err instanceof NotFoundError) return undefined;
-  throw err;
 }

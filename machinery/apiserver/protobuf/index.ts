@@ -8,6 +8,7 @@
  */
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors/index.js';
 import { authSchemas } from './auth-schemas.js';
+import { certificatesSchemas } from './certificates-schemas.js';
 import { coreSchemas } from './core-schemas.js';
 import { deleteOptions } from './meta-schemas.js';
 import { decodeMessage, type Schema } from './schema.js';
@@ -20,6 +21,7 @@ const schemas: ReadonlyMap<string, Schema> = new Map([
   ...Object.entries(coreSchemas).map(([kind, s]) => [`v1/${kind}`, s] as const),
   ...Object.entries(workloadSchemas),
   ...Object.entries(authSchemas),
+  ...Object.entries(certificatesSchemas),
   // the body of a DELETE from a typed client
   ['v1/DeleteOptions', deleteOptions],
   ['meta.k8s.io/v1/DeleteOptions', deleteOptions],

@@ -1,0 +1,142 @@
+/**
+ * The federation's controllers, built on one set of informers and registered under the names
+ * `--controllers` takes: cluster-health, cluster-cleanup, propagation, garbage-collector.
+ */
+import { CONFIGMAPS, DEPLOYMENTS, SECRETS, SERVICES } from '../../api/index.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Logger } from '../../machinery/controller/index.js';
+import { ControllerManager } from '../../machinery/controller/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import type { WorkqueueMetricsProvider } from '../../machinery/workqueue/metrics.js';
+import {
+  ClusterHealthController,
+  type ClusterHealthOptions,
+} from '../controllers/cluster/cluster-health-controller.js';
+import { ClusterCleanupController } from '../controllers/cluster/cluster-cleanup-controller.js';
+import { ClusterClients, FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
+import {
+  GarbageCollectorController,
+  type CollectedType,
+} from '../controllers/garbagecollector/garbage-collector-controller.js';
+import { AgentCsrController } from '../controllers/agentcsr/agent-csr-controller.js';
+import { ExecutionNamespaceController } from '../controllers/cluster/execution-namespace-controller.js';
+import type { CertificateAuthority } from '../../machinery/apiserver/cert-authority.js';
+import {
+  PropagationController,
+  type ImageGate,
+  type TemplateType,
+} from '../controllers/propagation/propagation-controller.js';
+
+/** Names accepted by `--controllers`. */
+export const FEDERATION_CONTROLLERS: readonly string[] = [
+  'cluster-health',
+  'cluster-cleanup',
+  'propagation',
+  'garbage-collector',
+  'execution-namespace',
+  'agent-csr',
+];
+
+/** The kinds the propagation controller copies into members. */
+export const PROPAGATED_TYPES: TemplateType[] = [
+  { gvr: DEPLOYMENTS, kind: 'Deployment', apiVersion: 'apps/v1', status: true },
+  { gvr: SERVICES, kind: 'Service', apiVersion: 'v1', status: false },
+  { gvr: CONFIGMAPS, kind: 'ConfigMap', apiVersion: 'v1', status: false },
+  { gvr: SECRETS, kind: 'Secret', apiVersion: 'v1', status: false },
+];
+
+/** Tuning of the controllers (today's FederationControlPlane options). */
+export interface FederationControllerSettings {
+  /** Resync of each propagated template. @defaultValue 5000 */
+  resyncMs?: number;
+  /** Templates the propagation controller reconciles at once. @defaultValue 8 */
+  propagationWorkers?: number;
+  /** How often Ready members are swept for objects of deleted templates. @defaultValue 60000 */
+  sweepPeriodMs?: number;
+  health?: Pick<
+    ClusterHealthOptions,
+    'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'halfOpenAfterMs'
+  >;
+}
+
+/** What {@link buildFederationControllers} needs. */
+export interface FederationControllersOptions extends FederationControllerSettings {
+  /** Client of the controller manager's identity (writes). */
+  client: KubeClient;
+  /** A second client of the same identity for the informers' lists and watches. */
+  informerClient: KubeClient;
+  /** Every type the federation serves (for the garbage collector). */
+  collectedTypes: CollectedType[];
+  imageGate?: ImageGate;
+  /** The federation CA: signs pull-mode agents' certificates (agent-csr does nothing without it). */
+  signer?: Pick<CertificateAuthority, 'signCsr' | 'cert'>;
+  metrics?: WorkqueueMetricsProvider;
+  logger: Logger;
+}
+
+/** The controllers on their informers; `run` until the signal aborts, then `close`. */
+export interface FederationControllers {
+  readonly manager: ControllerManager;
+  /** Starts the informers and the controllers `spec` enables; resolves once all have stopped. */
+  run(signal: AbortSignal, spec: string): Promise<void>;
+  /** Closes the member clients (after `run` resolved). */
+  close(): void;
+}
+
+/** Builds the four controllers (nothing runs until `run`). */
+export function buildFederationControllers(o: FederationControllersOptions): FederationControllers {
+  const informers = new InformerFactory(o.informerClient);
+  const tuning = (v: number | undefined, key: string): Record<string, number> =>
+    v === undefined ? {} : { [key]: v };
+  // Cluster validation keeps every secretRef in FEDERATION_SYSTEM_NAMESPACE (422 otherwise)
+  const clusterClients = new ClusterClients(
+    informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }),
+  );
+  const common = { client: o.client, informers, logger: o.logger };
+  const health = new ClusterHealthController({
+    ...common,
+    clients: clusterClients,
+    ...(o.health ?? {}),
+  });
+  const prop = new PropagationController({
+    ...common,
+    clients: clusterClients,
+    types: PROPAGATED_TYPES,
+    ...tuning(o.resyncMs, 'resyncMs'),
+    ...tuning(o.propagationWorkers, 'workers'),
+    ...(o.imageGate ? { imageGate: o.imageGate } : {}),
+  });
+  const cleanup = new ClusterCleanupController({
+    ...common,
+    clients: clusterClients,
+    types: PROPAGATED_TYPES,
+    ...tuning(o.sweepPeriodMs, 'sweepPeriodMs'),
+  });
+  const gc = new GarbageCollectorController({ ...common, types: o.collectedTypes });
+  const manager = new ControllerManager(o.metrics ? { metrics: o.metrics } : {});
+  manager.register('cluster-health', (s, m) => health.controller.run(s, m));
+  manager.register('cluster-cleanup', (s, m) => cleanup.controller.run(s, m));
+  manager.register('propagation', (s, m) => prop.controller.run(s, m));
+  manager.register('garbage-collector', (s, m) => gc.controller.run(s, m));
+  // pull mode: an execution namespace per Pull cluster, and agent certificates from bootstrap tokens
+  const execNs = new ExecutionNamespaceController(common);
+  manager.register('execution-namespace', (s, m) => execNs.controller.run(s, m));
+  const agentCsr = o.signer ? new AgentCsrController({ ...common, ca: o.signer }) : undefined;
+  manager.register('agent-csr', async (s, m) => {
+    if (!agentCsr) {
+      o.logger.info('agent-csr: no signing CA (--pki-dir), pull-mode registration disabled');
+      return false;
+    }
+    return agentCsr.controller.run(s, m);
+  });
+  return {
+    manager,
+    async run(signal, spec) {
+      informers.start(signal);
+      await Promise.all([manager.run(signal, spec), informers.stopped()]);
+    },
+    close() {
+      clusterClients.close();
+    },
+  };
+}

@@ -1,0 +1,251 @@
+import { setMaxListeners } from 'node:events';
+import {
+  ApiServer,
+  type ServingCert,
+  type SubresourceHandler,
+} from '../../machinery/apiserver/index.js';
+import type { AuditOptions } from '../../machinery/apiserver/audit-log.js';
+import type { ClientCert } from '../../machinery/apiserver/cert-authority.js';
+import type { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
+import {
+  auditOptions,
+  protectedStorageOptions,
+  type DataProtectionOptions,
+} from '../../machinery/apiserver/data-protection.js';
+import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
+import { AlreadyExistsError, BadRequestError } from '../../machinery/errors/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import { Rbac } from '../../machinery/rbac/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
+import {
+  certificateSigningRequestType,
+  csrApprovalHandler,
+  NAMESPACES,
+  podType,
+  SERVICES,
+  type Service,
+} from '../../api/index.js';
+import { ClusterIpAllocator } from '../cluster/cluster-ip-allocator.js';
+import { ClusterIpRepairController } from '../cluster/cluster-ip-repair.js';
+import {
+  DEFAULT_SERVICES_KEY,
+  DefaultServicesController,
+  listenAddress,
+  type ListenAddress,
+} from '../cluster/default-services.js';
+import { evictionHandler } from '../cluster/eviction-handler.js';
+import { memberBootstrapPolicy } from '../cluster/member-bootstrap-policy.js';
+import { NodeRestriction } from '../cluster/node-restriction.js';
+import { servedTypes } from '../cluster/served-types.js';
+import { bindingHandler } from '../scheduler/index.js';
+
+/** The user the API server's own loopback client runs as (its reconcilers write as it). */
+export const APISERVER_LOOPBACK_USER = 'system:apiserver';
+
+/** The namespaces every member has; the API server creates them at start. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-node-lease', 'kube-public'];
+
+/** Options for {@link startMemberApiServer} (kube-apiserver's flags, typed). */
+export interface MemberApiServerOptions extends DataProtectionOptions {
+  /** Cluster name (logs; the default etcd prefix). */
+  clusterName: string;
+  /** etcd client URLs. */
+  etcdEndpoints: string[];
+  /** etcd key prefix. @defaultValue `/flotilla/members/<clusterName>` */
+  etcdPrefix?: string;
+  /**
+   * Authentication: the cluster CA (client certificates), the service-account signer and the
+   * static tokens. Every API server of a cluster builds it from the same PKI folder.
+   */
+  auth: ClusterAuthentication;
+  /** Serving certificate (chain) and client CA. @defaultValue issued by `auth` for `host` */
+  tls?: ServingCert & { clientCa: string };
+  /**
+   * Certificate of the loopback client (group system:masters) the API server's own reconcilers
+   * use. @defaultValue issued by `auth` for {@link APISERVER_LOOPBACK_USER}
+   */
+  loopbackCert?: ClientCert;
+  /** Listen address. @defaultValue 127.0.0.1 */
+  host?: string;
+  /** Listen port (0 = any free port). @defaultValue 0 */
+  port?: number;
+  /** Where the cluster DNS listens (the kube-dns Endpoints), if the member runs one. */
+  dns?: () => ListenAddress | undefined;
+  /**
+   * The pods/log handler. In-process members pass the kubelets' own handler; a standalone API
+   * server passes the proxy to the kubelets' HTTPS API. @defaultValue refuses with 400
+   */
+  podLog?: SubresourceHandler;
+  logger?: Logger;
+}
+
+/** A started member API server. */
+export interface RunningMemberApiServer {
+  /** Base URL, e.g. `https://127.0.0.1:6443`. */
+  readonly url: string;
+  readonly server: ApiServer;
+  /** The serving certificate chain (also the CA bundle clients trust). */
+  readonly tls: ServingCert & { clientCa: string };
+  /** Uid of the kube-system namespace: the id kubelets label their containers with. */
+  readonly clusterId: string;
+  /** Reconciles the `kubernetes` and `kube-dns` Services now (e.g. once the DNS started). */
+  resyncDefaultServices(): void;
+  /** Stops serving, stops the reconcilers and closes storage. */
+  stop(): Promise<void>;
+}
+
+/** pods/log without a way to reach kubelets. */
+const noPodLogs: SubresourceHandler = () =>
+  Promise.reject(new BadRequestError('pods/log is not available: no kubelet log proxy configured'));
+
+/**
+ * The member API server: the member's resources on etcd (encryption at rest, etcd TLS, audit),
+ * authentication from the cluster PKI, RBAC with the member's component roles plus
+ * NodeRestriction, the pods/binding, pods/eviction and pods/log subresources, and the reconcilers
+ * kube-apiserver runs itself — ClusterIP allocation and repair, the system namespaces and the
+ * `kubernetes`/`kube-dns` Services. Resolves once it serves.
+ */
+export async function startMemberApiServer(
+  opts: MemberApiServerOptions,
+): Promise<RunningMemberApiServer> {
+  const log = opts.logger ?? consoleLogger(`member-apiserver ${opts.clusterName}`, true);
+  const host = opts.host ?? '127.0.0.1';
+  const alloc = new ClusterIpAllocator();
+  const storage = new EtcdStorage({
+    endpoints: opts.etcdEndpoints,
+    prefix: opts.etcdPrefix ?? `/flotilla/members/${opts.clusterName}`,
+    ...protectedStorageOptions(opts),
+  });
+  const types = servedTypes(alloc);
+  const rbac = new Rbac({ storage, servedTypes: types, policy: memberBootstrapPolicy() });
+  const pods = podType as unknown as ResourceType;
+  const tls = opts.tls ?? opts.auth.tls([...new Set([host, '127.0.0.1'])]);
+  let audit: AuditOptions | undefined;
+  let server: ApiServer | undefined;
+  let loopback: RestClient | undefined;
+  const abort = new AbortController();
+  // every informer and reconciler of this server listens on this one signal
+  setMaxListeners(0, abort.signal);
+  const running: Promise<unknown>[] = [];
+  const stop = async (): Promise<void> => {
+    abort.abort();
+    await server?.close();
+    await audit?.sink.close();
+    await Promise.allSettled(running);
+    loopback?.close();
+    await rbac.stop();
+    await storage.close();
+  };
+  try {
+    audit = auditOptions(opts);
+    // kubelets: RBAC, then only their own Node, Lease and pods
+    const authorizer = new NodeRestriction({
+      inner: rbac.authorizer,
+      getPod: (ns, name) => server?.registry.get(pods, ns, name),
+    });
+    let bootstrapped = false;
+    server = new ApiServer({
+      storage,
+      resources: [...types, ...rbac.resourceTypes],
+      ...(audit ? { audit } : {}),
+      authenticator: opts.auth.authenticator,
+      authorizer,
+      tls,
+      // ready once storage answers and the start-up work (system namespaces) is done, as
+      // kube-apiserver's /readyz waits for its post-start hooks
+      ready: async () => {
+        await storage.currentRevision();
+        return bootstrapped;
+      },
+    });
+    opts.auth.install(server);
+    rbac.install(server);
+    await rbac.start();
+    server.registerSubresource(pods, 'binding', bindingHandler);
+    server.registerSubresource(pods, 'eviction', evictionHandler);
+    server.registerSubresource(pods, 'log', opts.podLog ?? noPodLogs);
+    // `kubectl certificate approve|deny` (kubelet CSRs not auto-approved, other signers)
+    server.registerSubresource(
+      certificateSigningRequestType as unknown as ResourceType,
+      'approval',
+      csrApprovalHandler,
+    );
+    const url = await server.listen(opts.port ?? 0, host);
+    const cert =
+      opts.loopbackCert ?? opts.auth.clientCert(APISERVER_LOOPBACK_USER, [MASTERS_GROUP]);
+    const client = new RestClient({
+      server: url,
+      certData: cert.cert,
+      keyData: cert.key,
+      caData: tls.cert,
+      userAgent: `flotilla-member-apiserver/${opts.clusterName} loopback`,
+    });
+    loopback = client;
+    for (const s of (await client.resource<Service>(SERVICES).list()).items) {
+      if (s.spec.clusterIP) alloc.reserve(s.spec.clusterIP);
+    }
+    await ensureNamespaces(client);
+    bootstrapped = true;
+    // stable across restarts: it is stored
+    const clusterId = (await client.resource(NAMESPACES).get('kube-system')).metadata.uid ?? '';
+    const informers = new InformerFactory(client);
+    const repair = new ClusterIpRepairController({ informers, allocator: alloc, logger: log });
+    // `kubernetes` and `kube-dns`, written as the API server itself, as kube-apiserver does
+    const defaults = new DefaultServicesController({
+      client,
+      informers,
+      logger: log,
+      dns: opts.dns ?? (() => undefined),
+      apiServer: () => listenAddress(url),
+    });
+    informers.start(abort.signal);
+    running.push(repair.run(abort.signal), defaults.run(abort.signal), informers.stopped());
+    const srv = server;
+    return {
+      url,
+      server: srv,
+      tls,
+      clusterId,
+      resyncDefaultServices: () => {
+        defaults.controller.enqueue(DEFAULT_SERVICES_KEY);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Starts the member API server, serves until `signal` aborts, then stops it. */
+export async function runMemberApiServer(
+  opts: MemberApiServerOptions,
+  signal: AbortSignal,
+  onStarted?: (s: RunningMemberApiServer) => void,
+): Promise<void> {
+  const s = await startMemberApiServer(opts);
+  try {
+    onStarted?.(s);
+    if (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  } finally {
+    await s.stop();
+  }
+}
+
+async function ensureNamespaces(client: RestClient): Promise<void> {
+  for (const ns of SYSTEM_NAMESPACES) {
+    await client
+      .resource(NAMESPACES)
+      .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+      .catch((err: unknown) => {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      });
+  }
+}

@@ -1,0 +1,87 @@
+/** Options of `flotilla-member-apiserver` (kube-apiserver's flags for one member cluster). */
+
+/** Typed options of `flotilla-member-apiserver` (flags map 1:1, kebab-case). */
+export interface MemberApiServerCmdOptions {
+  /** `--cluster-name`: the member's name (DNS-1123 label). */
+  clusterName: string;
+  /** `--etcd-servers`: comma-separated etcd client URLs (required). */
+  etcdServers: string[];
+  /** `--etcd-prefix`. @defaultValue `/flotilla/members/<cluster-name>` */
+  etcdPrefix: string | undefined;
+  /** `--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile`: etcd client TLS (all or none). */
+  etcdCaFile: string | undefined;
+  etcdCertFile: string | undefined;
+  etcdKeyFile: string | undefined;
+  /** `--pki-dir`: the cluster PKI folder (ca.crt, ca.key, sa.key; created where missing). */
+  pkiDir: string;
+  /** `--bind-address`: listen address. @defaultValue 127.0.0.1 */
+  bindAddress: string;
+  /** `--secure-port`: HTTPS port, 0 = any free port (printed). @defaultValue 6443 */
+  securePort: number;
+  /** `--encryption-provider-config`: EncryptionConfiguration file. @defaultValue none */
+  encryptionProviderConfig: string | undefined;
+  /** `--audit-policy-file` and `--audit-log-path`: both turn the audit log on. */
+  auditPolicyFile: string | undefined;
+  auditLogPath: string | undefined;
+  /** `--token-auth-file`: CSV `token,user,uid[,"group1,group2"]`. @defaultValue none */
+  tokenAuthFile: string | undefined;
+  /** `--cluster-dns`: `host:port` of the cluster DNS, announced by the kube-dns Endpoints. */
+  clusterDns: string | undefined;
+  /** `--verbose`: log to stderr. @defaultValue false */
+  verbose: boolean;
+}
+
+/** Defaults for every optional field. */
+export const apiServerDefaults: Omit<
+  MemberApiServerCmdOptions,
+  'clusterName' | 'etcdServers' | 'pkiDir'
+> = {
+  etcdPrefix: undefined,
+  etcdCaFile: undefined,
+  etcdCertFile: undefined,
+  etcdKeyFile: undefined,
+  bindAddress: '127.0.0.1',
+  securePort: 6443,
+  encryptionProviderConfig: undefined,
+  auditPolicyFile: undefined,
+  auditLogPath: undefined,
+  tokenAuthFile: undefined,
+  clusterDns: undefined,
+  verbose: false,
+};
+
+/** Fills defaults. */
+export function resolveApiServerOptions(
+  partial: Partial<MemberApiServerCmdOptions>,
+): MemberApiServerCmdOptions {
+  const out: MemberApiServerCmdOptions = {
+    ...apiServerDefaults,
+    clusterName: '',
+    etcdServers: [],
+    pkiDir: '',
+  };
+  for (const [k, v] of Object.entries(partial)) {
+    if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/** Usage text. */
+export const apiServerUsage = `usage: flotilla-member-apiserver --cluster-name NAME --etcd-servers URLS --pki-dir DIR [flags]
+  --cluster-name NAME               member cluster name (DNS-1123 label)
+  --etcd-servers URL[,URL]          etcd client URLs, e.g. http://127.0.0.1:2379
+  --etcd-prefix PREFIX              key prefix (default /flotilla/members/<cluster-name>)
+  --etcd-cafile FILE                CA of etcd's serving certificate (etcd over TLS)
+  --etcd-certfile FILE              client certificate for etcd
+  --etcd-keyfile FILE               client key for etcd
+  --pki-dir DIR                     cluster PKI: ca.crt, ca.key, sa.key (created where missing)
+  --bind-address IP                 listen address (default 127.0.0.1)
+  --secure-port N                   HTTPS port, 0 = any free port (default 6443)
+  --encryption-provider-config F    EncryptionConfiguration for encryption at rest
+  --audit-policy-file FILE          audit.k8s.io/v1 Policy (with --audit-log-path)
+  --audit-log-path FILE             where audit events are appended (with --audit-policy-file)
+  --token-auth-file FILE            static tokens, CSV: token,user,uid[,"group1,group2"]
+  --cluster-dns HOST:PORT           cluster DNS address for the kube-dns Endpoints
+  --verbose                         log to stderr
+  -h, --help                        this text
+`;

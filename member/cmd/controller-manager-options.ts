@@ -1,0 +1,94 @@
+/** Options of `flotilla-member-controller-manager` (kube-controller-manager's flags, plus the scheduler). */
+import { MEMBER_CONTROLLERS } from '../controllers/index.js';
+import { CONTROLLER_MANAGER_LEASE } from '../controllermanager/index.js';
+
+/** Typed options of `flotilla-member-controller-manager` (flags map 1:1, kebab-case). */
+export interface MemberControllerManagerCmdOptions {
+  /** `--kubeconfig`: the controller manager's identity (system:kube-controller-manager). */
+  kubeconfig: string;
+  /** `--scheduler-kubeconfig`: the scheduler's identity. @defaultValue `--kubeconfig` */
+  schedulerKubeconfig: string | undefined;
+  /** `--controllers`, e.g. `*,-garbagecollector`. @defaultValue `*` */
+  controllers: string;
+  /** `--scheduler`: run the scheduler in this process. @defaultValue true */
+  scheduler: boolean;
+  /** `--leader-elect`: run only while holding the Lease. @defaultValue true */
+  leaderElect: boolean;
+  /** `--leader-elect-lease-duration` (whole seconds). @defaultValue 15s */
+  leaseDurationMs: number;
+  /** `--leader-elect-renew-deadline`. @defaultValue 10s */
+  renewDeadlineMs: number;
+  /** `--leader-elect-retry-period`. @defaultValue 2s */
+  retryPeriodMs: number;
+  /** `--leader-elect-resource-name`. @defaultValue flotilla-member-controller-manager */
+  leaseName: string;
+  /** `--leader-elect-resource-namespace`. @defaultValue kube-system */
+  leaseNamespace: string;
+  /** `--node-grace-period`: without Lease renewal a node turns NotReady after it. @defaultValue 40s */
+  nodeGracePeriodMs: number;
+  /** `--pod-eviction-timeout`: pods of an unreachable node are evicted after it. @defaultValue 300s */
+  podEvictionTimeoutMs: number;
+  /** `--metrics-bind-address`: loopback `IP:PORT` for plain-HTTP /metrics. @defaultValue off */
+  metricsBindAddress: string | undefined;
+  /** `--cluster-signing-cert-file` / `--cluster-signing-key-file`: the CA that signs kubelet CSRs. */
+  clusterSigningCertFile: string | undefined;
+  clusterSigningKeyFile: string | undefined;
+  /** `--pki-dir`: the cluster PKI folder; its ca.crt/ca.key sign when the files above are unset. */
+  pkiDir: string | undefined;
+  /** `--verbose`: log to stderr. @defaultValue false */
+  verbose: boolean;
+}
+
+/** Defaults for every optional field. */
+export const controllerManagerDefaults: Omit<MemberControllerManagerCmdOptions, 'kubeconfig'> = {
+  schedulerKubeconfig: undefined,
+  controllers: '*',
+  scheduler: true,
+  leaderElect: true,
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+  leaseName: CONTROLLER_MANAGER_LEASE,
+  leaseNamespace: 'kube-system',
+  nodeGracePeriodMs: 40_000,
+  podEvictionTimeoutMs: 300_000,
+  metricsBindAddress: undefined,
+  clusterSigningCertFile: undefined,
+  clusterSigningKeyFile: undefined,
+  pkiDir: undefined,
+  verbose: false,
+};
+
+/** Fills defaults. */
+export function resolveControllerManagerOptions(
+  partial: Partial<MemberControllerManagerCmdOptions>,
+): MemberControllerManagerCmdOptions {
+  const out: MemberControllerManagerCmdOptions = { ...controllerManagerDefaults, kubeconfig: '' };
+  for (const [k, v] of Object.entries(partial)) {
+    if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/** Usage text. */
+export const controllerManagerUsage = `usage: flotilla-member-controller-manager --kubeconfig FILE [flags]
+  --kubeconfig FILE                     controller manager's kubeconfig (system:kube-controller-manager)
+  --scheduler-kubeconfig FILE           scheduler's kubeconfig (system:kube-scheduler; default --kubeconfig)
+  --controllers SPEC                    e.g. *,-garbagecollector (known: ${MEMBER_CONTROLLERS.join(', ')})
+  --scheduler=true|false                run the scheduler in this process (default true)
+  --leader-elect=true|false             run only while holding the Lease (default true)
+  --leader-elect-lease-duration D       e.g. 15s (default 15s)
+  --leader-elect-renew-deadline D       (default 10s)
+  --leader-elect-retry-period D         (default 2s)
+  --leader-elect-resource-name NAME     Lease name (default ${CONTROLLER_MANAGER_LEASE})
+  --leader-elect-resource-namespace NS  Lease namespace (default kube-system)
+  --node-grace-period D                 a silent node turns NotReady after it (default 40s)
+  --pod-eviction-timeout D              pods of an unreachable node are evicted after it (default 300s)
+  --metrics-bind-address IP:PORT        plain-HTTP /metrics on a loopback address (default off)
+  --cluster-signing-cert-file FILE      CA certificate that signs kubelet CSRs
+  --cluster-signing-key-file FILE       its key
+  --pki-dir DIR                         cluster PKI folder (ca.crt, ca.key) instead of the two above
+  --verbose                             log to stderr
+  -h, --help                            this text
+Durations: Go style (500ms, 15s, 1m30s) or a number of seconds.
+`;

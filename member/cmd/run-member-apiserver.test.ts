@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCommand } from './flags.js';
+import { memberApiServerCommand, parseApiServerArgs } from './run-member-apiserver.js';
+import { validateApiServerOptions } from './validate-apiserver-options.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const deps = {
+    stdout: (s: string) => out.push(s),
+    stderr: (s: string) => err.push(s),
+    signal: AbortSignal.abort(),
+  };
+  return { out, err, deps };
+}
+
+describe('member-apiserver command', () => {
+  it('parses kube-apiserver-style flags with defaults', () => {
+    const { opts } = parseApiServerArgs([
+      '--cluster-name',
+      'm1',
+      '--etcd-servers',
+      'http://127.0.0.1:2379, http://127.0.0.1:2381',
+      '--pki-dir',
+      '/tmp/pki',
+      '--cluster-dns',
+      '127.0.0.1:5353',
+    ]);
+    expect(opts).toMatchObject({
+      clusterName: 'm1',
+      etcdServers: ['http://127.0.0.1:2379', 'http://127.0.0.1:2381'],
+      bindAddress: '127.0.0.1',
+      securePort: 6443,
+      clusterDns: '127.0.0.1:5353',
+    });
+    expect(validateApiServerOptions(opts)).toEqual([]);
+  });
+
+  it('reports every problem at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'member-apiserver-opts-'));
+    const tokens = join(dir, 'tokens.csv');
+    writeFileSync(tokens, 'only-a-token\n');
+    const { opts } = parseApiServerArgs([
+      '--etcd-servers',
+      'etcd:2379',
+      '--secure-port',
+      '70000',
+      '--etcd-cafile',
+      join(dir, 'missing.crt'),
+      '--audit-log-path',
+      join(dir, 'audit.log'),
+      '--token-auth-file',
+      tokens,
+      '--cluster-dns',
+      'dns',
+      '--bind-address',
+      'localhost',
+    ]);
+    const flags = validateApiServerOptions(opts).map((p) => p.flag);
+    for (const f of [
+      '--cluster-name',
+      '--etcd-servers',
+      '--pki-dir',
+      '--secure-port',
+      '--etcd-cafile',
+      '--audit-log-path',
+      '--token-auth-file',
+      '--cluster-dns',
+      '--bind-address',
+    ]) {
+      expect(flags).toContain(f);
+    }
+  });
+
+  it('exits 0 for --help and 2 for unknown or invalid flags', async () => {
+    const h = capture();
+    expect(await runCommand(memberApiServerCommand, ['--help'], h.deps)).toBe(0);
+    expect(h.out.join('')).toContain('usage: flotilla-member-apiserver');
+    const u = capture();
+    expect(await runCommand(memberApiServerCommand, ['--bogus'], u.deps)).toBe(2);
+    expect(u.err.join('')).toContain('bogus');
+    const v = capture();
+    expect(await runCommand(memberApiServerCommand, [], v.deps)).toBe(2);
+    expect(v.err.join('')).toContain('--cluster-name: is required');
+  });
+});

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
+import { loadOrCreatePki } from '../../machinery/apiserver/cluster-pki.js';
+import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
+import { consoleLogger } from '../../machinery/controller/index.js';
+import type { ResourceType } from '../../machinery/resource-type.js';
+import { podType, secretType, serviceAccountType } from '../../api/index.js';
+import { podLogProxy } from '../apiserver/pod-log-proxy.js';
+import { KUBELET_API_CLIENT_USER } from '../cluster/member-bootstrap-policy.js';
+import {
+  parseTokenAuthFile,
+  runMemberApiServer,
+  type MemberApiServerOptions,
+} from '../apiserver/index.js';
+import {
+  apiServerUsage,
+  resolveApiServerOptions,
+  type MemberApiServerCmdOptions,
+} from './apiserver-options.js';
+import { ExitCode, num, splitHostPort, type CommandDeps, type MemberCommand } from './flags.js';
+import { validateApiServerOptions } from './validate-apiserver-options.js';
+
+/** Parses argv (unknown flags throw a TypeError from parseArgs). */
+export function parseApiServerArgs(argv: string[]): {
+  opts: MemberApiServerCmdOptions;
+  help: boolean;
+} {
+  const s = { type: 'string' } as const;
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'cluster-name': s,
+      'etcd-servers': s,
+      'etcd-prefix': s,
+      'etcd-cafile': s,
+      'etcd-certfile': s,
+      'etcd-keyfile': s,
+      'pki-dir': s,
+      'bind-address': s,
+      'secure-port': s,
+      'encryption-provider-config': s,
+      'audit-policy-file': s,
+      'audit-log-path': s,
+      'token-auth-file': s,
+      'cluster-dns': s,
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const servers = v['etcd-servers']
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  return {
+    opts: resolveApiServerOptions({
+      clusterName: v['cluster-name'],
+      etcdServers: servers,
+      etcdPrefix: v['etcd-prefix'],
+      etcdCaFile: v['etcd-cafile'],
+      etcdCertFile: v['etcd-certfile'],
+      etcdKeyFile: v['etcd-keyfile'],
+      pkiDir: v['pki-dir'],
+      bindAddress: v['bind-address'],
+      securePort: num(v['secure-port']),
+      encryptionProviderConfig: v['encryption-provider-config'],
+      auditPolicyFile: v['audit-policy-file'],
+      auditLogPath: v['audit-log-path'],
+      tokenAuthFile: v['token-auth-file'],
+      clusterDns: v['cluster-dns'],
+      verbose: v.verbose,
+    } as Partial<MemberApiServerCmdOptions>),
+    help: v.help === true,
+  };
+}
+
+/**
+ * The pods/log handler of a standalone API server: a proxy to the kubelet's own HTTPS API on the
+ * pod's node, authenticated as `kube-apiserver-kubelet-client` and verifying the kubelet's serving
+ * certificate against the cluster CA (as kube-apiserver's `--kubelet-client-certificate`).
+ */
+function standalonePodLogHandler(auth: ClusterAuthentication): SubresourceHandler {
+  return podLogProxy({ clientCert: auth.clientCert(KUBELET_API_CLIENT_USER), ca: auth.ca.cert });
+}
+
+/** Builds the API server's options from validated flags (reads the PKI, tokens, etcd TLS). */
+export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerOptions {
+  const pki = loadOrCreatePki(o.pkiDir, o.clusterName);
+  const auth = new ClusterAuthentication({
+    clusterName: o.clusterName,
+    ca: pki.ca,
+    serviceAccountKey: pki.serviceAccountKey,
+    staticTokens:
+      o.tokenAuthFile !== undefined
+        ? parseTokenAuthFile(readFileSync(o.tokenAuthFile, 'utf8'))
+        : [],
+    types: {
+      serviceAccounts: serviceAccountType,
+      secrets: secretType,
+      pods: podType as unknown as ResourceType,
+    },
+  });
+  const dns = o.clusterDns !== undefined ? splitHostPort(o.clusterDns) : undefined;
+  const podLog = standalonePodLogHandler(auth);
+  return {
+    clusterName: o.clusterName,
+    etcdEndpoints: o.etcdServers,
+    ...(o.etcdPrefix !== undefined ? { etcdPrefix: o.etcdPrefix } : {}),
+    ...(o.etcdCaFile !== undefined && o.etcdCertFile !== undefined && o.etcdKeyFile !== undefined
+      ? {
+          etcdTls: {
+            ca: readFileSync(o.etcdCaFile, 'utf8'),
+            cert: readFileSync(o.etcdCertFile, 'utf8'),
+            key: readFileSync(o.etcdKeyFile, 'utf8'),
+          },
+        }
+      : {}),
+    ...(o.encryptionProviderConfig !== undefined
+      ? { encryptionConfig: o.encryptionProviderConfig }
+      : {}),
+    ...(o.auditPolicyFile !== undefined ? { auditPolicyFile: o.auditPolicyFile } : {}),
+    ...(o.auditLogPath !== undefined ? { auditLogPath: o.auditLogPath } : {}),
+    auth,
+    host: o.bindAddress,
+    port: o.securePort,
+    dns: () => dns,
+    podLog,
+    logger: consoleLogger(`member-apiserver ${o.clusterName}`, !o.verbose),
+  };
+}
+
+/** `flotilla-member-apiserver`: serves until SIGINT/SIGTERM, then stops and exits 0. */
+export const memberApiServerCommand: MemberCommand<MemberApiServerCmdOptions> = {
+  name: 'member-apiserver',
+  usage: apiServerUsage,
+  parse: parseApiServerArgs,
+  validate: validateApiServerOptions,
+  run: async (o: MemberApiServerCmdOptions, deps: CommandDeps): Promise<number> => {
+    await runMemberApiServer(apiServerOptions(o), deps.signal, (s) => {
+      deps.stdout(`member-apiserver ${o.clusterName}: serving on ${s.url}\n`);
+    });
+    deps.stdout(`member-apiserver ${o.clusterName}: stopped\n`);
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,99 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCommand } from './flags.js';
+import {
+  memberControllerManagerCommand,
+  parseControllerManagerArgs,
+} from './run-member-controller-manager.js';
+import { validateControllerManagerOptions } from './validate-controller-manager-options.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const deps = {
+    stdout: (s: string) => out.push(s),
+    stderr: (s: string) => err.push(s),
+    signal: AbortSignal.abort(),
+  };
+  return { out, err, deps };
+}
+
+describe('member-controller-manager command', () => {
+  it('parses flags: durations, booleans, defaults', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'member-cm-opts-'));
+    const kc = join(dir, 'kubeconfig');
+    writeFileSync(kc, '');
+    const { opts } = parseControllerManagerArgs([
+      '--kubeconfig',
+      kc,
+      '--leader-elect=false',
+      '--scheduler',
+      '--leader-elect-lease-duration',
+      '20s',
+      '--node-grace-period',
+      '40',
+      '--pod-eviction-timeout',
+      '5m0s',
+      '--metrics-bind-address',
+      '127.0.0.1:0',
+    ]);
+    expect(opts).toMatchObject({
+      kubeconfig: kc,
+      leaderElect: false,
+      scheduler: true,
+      leaseDurationMs: 20_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      leaseName: 'flotilla-member-controller-manager',
+      leaseNamespace: 'kube-system',
+      nodeGracePeriodMs: 40_000,
+      podEvictionTimeoutMs: 300_000,
+      controllers: '*',
+    });
+    expect(validateControllerManagerOptions(opts)).toEqual([]);
+  });
+
+  it('reports every problem at once', () => {
+    const { opts } = parseControllerManagerArgs([
+      '--controllers',
+      '*,-nope',
+      '--leader-elect-lease-duration',
+      '5s',
+      '--leader-elect-renew-deadline',
+      '6s',
+      '--node-grace-period',
+      'later',
+      '--metrics-bind-address',
+      '10.0.0.1:9000',
+      '--cluster-signing-cert-file',
+      '/nonexistent/ca.crt',
+    ]);
+    const flags = validateControllerManagerOptions(opts).map((p) => p.flag);
+    for (const f of [
+      '--kubeconfig',
+      '--controllers',
+      '--leader-elect-renew-deadline',
+      '--node-grace-period',
+      '--metrics-bind-address',
+      '--cluster-signing-key-file',
+      '--cluster-signing-cert-file',
+    ]) {
+      expect(flags).toContain(f);
+    }
+  });
+
+  it('exits 0 for --help and 2 for unknown flags or bad booleans', async () => {
+    const h = capture();
+    expect(await runCommand(memberControllerManagerCommand, ['-h'], h.deps)).toBe(0);
+    expect(h.out.join('')).toContain('usage: flotilla-member-controller-manager');
+    const u = capture();
+    expect(await runCommand(memberControllerManagerCommand, ['--bogus'], u.deps)).toBe(2);
+    const b = capture();
+    expect(await runCommand(memberControllerManagerCommand, ['--leader-elect=maybe'], b.deps)).toBe(
+      2,
+    );
+    expect(b.err.join('')).toContain('--leader-elect must be true or false');
+  });
+});
