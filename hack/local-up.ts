@@ -137,6 +137,16 @@ Logs: ${join(state, 'logs')}/   Processes: npm run local -- ps   Stop: npm run d
 
 async function up(): Promise<void> {
   mkdirSync(state, { recursive: true });
+  // a second bring-up on the same state folder would wipe the running federation's stores
+  if (existsSync(pidFile)) {
+    const running = Number(readFileSync(pidFile, 'utf8'));
+    if (running !== process.pid && alive(running)) {
+      console.error(
+        `error: a local federation is already running in ${state} (pid ${String(running)}); \`npm run down\` stops it`,
+      );
+      process.exit(1);
+    }
+  }
   writeFileSync(pidFile, String(process.pid));
   // Every bring-up starts from empty stores and a new PKI: ports are new each time, so Cluster
   // objects and member state left from an earlier run would point at servers that no longer exist.
@@ -305,6 +315,7 @@ async function bringUp(started: { stop(): Promise<void> }[]): Promise<void> {
   // Prometheus scrape target of the resolver (its workers' counters summed by the primary)
   writeFileSync(join(state, 'resolver-metrics'), `${dns.host}:${String(dns.metricsPort)}`);
   writeFileSync(join(state, 'image'), image);
+  writeFileSync(join(state, 'runtime'), String(values.runtime));
   admin.close();
   writeFileSync(
     readyFile,

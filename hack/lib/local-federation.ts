@@ -5,6 +5,7 @@
  * a {@link Supervisor} that restarts it with back-off. hack/local-up.ts, the topology e2e test and
  * the propagation bench all start it through {@link startLocalFederation}.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { RestClient } from '../../machinery/client/rest-client.js';
 import { NAMESPACES, NODES } from '../../api/index.js';
 import { FEDERATION_CONTROLLER_USER } from '../../federation/server/federation-bootstrap-policy.js';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
+import { LABEL_CLUSTER } from '../../member/kubelet/container-runtime.js';
 import {
   CLUSTER_DNS_USER,
   CONTROLLER_MANAGER_USER,
@@ -25,7 +27,7 @@ import {
   type ClusterIdentities,
 } from './cluster-identities.js';
 import { dataProtectionFiles } from './data-protection-files.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { planEtcdCluster, type EtcdClientTls } from './etcd-cluster.js';
 import { freePort, waitFor } from './ports.js';
 import { Supervisor } from './supervisor.js';
 
@@ -62,11 +64,13 @@ export interface LocalMember {
   adminKubeconfig: string;
   dns: { host: string; port: number };
   clusterDomain: string;
-  etcd: EtcdCluster;
-  /** Node name → its address (kubelet API on `<address>:10250`). */
+  etcd: LocalEtcd;
+  /** Node name → its address (the kubelet API listens there, port in the Node's status). */
   nodes: Map<string, string>;
   /** A bootstrap kubeconfig (token) for kubelets joined by hand. */
   bootstrapKubeconfig: string;
+  /** The kube-system namespace's uid: the label value of this cluster's containers. */
+  clusterId: string;
 }
 
 /** The running local federation. */
@@ -76,14 +80,62 @@ export interface LocalFederation {
     urls: string[];
     ids: ClusterIdentities;
     adminKubeconfig: string;
-    etcd: EtcdCluster;
+    etcd: LocalEtcd;
   };
   members: LocalMember[];
   /** Stops every process (reverse order), then the etcds. */
   stop(): Promise<void>;
 }
 
-const KUBELET_PORT = 10250;
+/**
+ * Kubelet API port: any free one (reported in the Node's daemonEndpoints), since node addresses
+ * repeat between local federations on one machine (127.0.10i.n) and 10250 would collide.
+ */
+const KUBELET_PORT = 0;
+
+/** A cluster's etcd: its members run under the supervisor as `etcd-<cluster>[-i]`. */
+export interface LocalEtcd {
+  endpoints: string[];
+  tls: EtcdClientTls;
+  /** Supervisor names of the members. */
+  members: string[];
+}
+
+/**
+ * Starts the etcd of `cluster` (1 or 3 members, client and peer TLS) under the supervisor in
+ * `group`; a crashed member is restarted on its data folder and rejoins. Resolves once every
+ * member is healthy.
+ */
+async function startEtcd(
+  opts: LocalFederationOptions,
+  supervisor: Supervisor,
+  cluster: string,
+  members: 1 | 3,
+): Promise<LocalEtcd> {
+  const plan = await planEtcdCluster({
+    name: `etcd-${cluster}`,
+    members,
+    dataDir: join(opts.state, 'etcd', cluster),
+    logDir: join(opts.state, 'logs'),
+    tls: true,
+    tlsDir: join(opts.state, 'etcd-pki', cluster),
+  });
+  if (!plan.tls) throw new Error('etcd was planned without client TLS');
+  // no readiness per member: a member of three is healthy only once a quorum runs
+  for (const m of plan.members) {
+    await supervisor.add({
+      name: m.name,
+      group: cluster,
+      command: m.command,
+      args: m.args,
+      env: m.env,
+    });
+  }
+  for (const m of plan.members) {
+    await waitFor(`${m.name} to be healthy`, () => m.healthy(), 30_000, 100);
+  }
+  return { endpoints: plan.endpoints, tls: plan.tls, members: plan.members.map((m) => m.name) };
+}
 
 /** `node --enable-source-maps dist/<script>` with args. */
 function nodeArgs(root: string, script: string, args: string[]): string[] {
@@ -128,29 +180,27 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
   const supervisor = new Supervisor({ stateDir: opts.state, logger: log });
   await supervisor.serveControl();
   const node = process.execPath;
-  const etcds: EtcdCluster[] = [];
+  const members: LocalMember[] = [];
   const stop = async (): Promise<void> => {
     await supervisor.shutdown();
-    for (const e of etcds.reverse()) await e.stop();
+    // a stopped kubelet leaves its containers (as the real one does): the set-up removes them
+    if (opts.runtime === 'docker' && opts.dockerSocket) {
+      removeContainers(
+        opts.dockerSocket,
+        members.map((m) => m.clusterId),
+      );
+    }
   };
   try {
     // ---- federation ----
-    const fedEtcd = await startEtcdCluster({
-      name: 'federation',
-      members: opts.etcdMembers ?? 1,
-      dataDir: join(opts.state, 'etcd', 'federation'),
-      logDir: logs,
-      tls: true,
-      tlsDir: join(opts.state, 'etcd-pki', 'federation'),
-    });
-    etcds.push(fedEtcd);
+    const fedEtcd = await startEtcd(opts, supervisor, 'federation', opts.etcdMembers ?? 1);
     const fedPorts: number[] = [];
     for (let i = 0; i < (opts.apiServers ?? 1); i++) fedPorts.push(await freePort());
     const fedUrls = fedPorts.map((p) => `https://127.0.0.1:${String(p)}`);
     const fedIds = clusterIdentities(opts.state, 'federation', fedUrls[0] ?? '');
     const fedAdmin = fedIds.kubeconfig('admin', 'admin', [MASTERS_GROUP]);
     const fedCm = fedIds.kubeconfig('controller-manager', FEDERATION_CONTROLLER_USER);
-    const fedEtcdFiles = writeEtcdClientFiles(fedIds.pki.dir, requireTls(fedEtcd));
+    const fedEtcdFiles = writeEtcdClientFiles(fedIds.pki.dir, fedEtcd.tls);
     const fedData = dataProtectionFiles(opts.state, 'federation');
     const tokenFile = join(fedIds.pki.dir, 'tokens.csv');
     writeFileSync(
@@ -184,7 +234,8 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
           '--audit-policy-file',
           fedData.auditPolicyFile ?? '',
           '--audit-log-path',
-          join(opts.state, 'audit', `${name}.log`),
+          // audit/federation.log, or federation-<i>.log for each of several API servers
+          join(opts.state, 'audit', `federation${fedPorts.length > 1 ? `-${String(i)}` : ''}.log`),
           '--token-auth-file',
           tokenFile,
           ...(opts.promotion ? ['--enable-promotion'] : []),
@@ -209,9 +260,8 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
       });
     }
     // ---- members ----
-    const members: LocalMember[] = [];
     for (let i = 1; i <= opts.members; i++) {
-      members.push(await startMember(opts, supervisor, etcds, i));
+      members.push(await startMember(opts, supervisor, i));
     }
     return {
       supervisor,
@@ -225,30 +275,15 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
   }
 }
 
-function requireTls(e: EtcdCluster): { ca: string; cert: string; key: string } {
-  if (!e.tls) throw new Error('etcd was started without client TLS');
-  return e.tls;
-}
-
 /** etcd, API server, controller manager, kubelets and cluster DNS of member `i`. */
 async function startMember(
   opts: LocalFederationOptions,
   supervisor: Supervisor,
-  etcds: EtcdCluster[],
   i: number,
 ): Promise<LocalMember> {
   const name = `member${String(i)}`;
   const node = process.execPath;
-  const logs = join(opts.state, 'logs');
-  const etcd = await startEtcdCluster({
-    name,
-    members: 1,
-    dataDir: join(opts.state, 'etcd', name),
-    logDir: logs,
-    tls: true,
-    tlsDir: join(opts.state, 'etcd-pki', name),
-  });
-  etcds.push(etcd);
+  const etcd = await startEtcd(opts, supervisor, name, 1);
   const port = await freePort();
   const url = `https://127.0.0.1:${String(port)}`;
   const ids = clusterIdentities(opts.state, name, url);
@@ -256,7 +291,7 @@ async function startMember(
   const cm = ids.kubeconfig('controller-manager', CONTROLLER_MANAGER_USER);
   const scheduler = ids.kubeconfig('scheduler', SCHEDULER_USER);
   const dnsKubeconfig = ids.kubeconfig('cluster-dns', CLUSTER_DNS_USER);
-  const etcdFiles = writeEtcdClientFiles(ids.pki.dir, requireTls(etcd));
+  const etcdFiles = writeEtcdClientFiles(ids.pki.dir, etcd.tls);
   const data = dataProtectionFiles(opts.state, name);
   const clusterDomain = `${name}.${opts.zone}`;
   const dnsPort = await freePort();
@@ -369,7 +404,22 @@ async function startMember(
     etcd,
     nodes,
     bootstrapKubeconfig,
+    clusterId: kubeSystem.metadata.uid ?? name,
   };
+}
+
+/** Removes every container (running or not) of the given clusters from dockerd. */
+function removeContainers(socket: string, clusterIds: string[]): void {
+  const env = { ...process.env, DOCKER_HOST: `unix://${socket}` };
+  for (const id of clusterIds) {
+    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=${LABEL_CLUSTER}=${id}`], {
+      env,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter((c) => c !== '');
+    if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { env, stdio: 'ignore' });
+  }
 }
 
 /** Waits until every named Node reports Ready. */

@@ -7,8 +7,9 @@
  * (`runPromotionWorker`, bullmq consumers of the copy queue) — the same run functions the
  * `flotilla-promotion-service` and `flotilla-promotion-worker` binaries call, here in-process.
  * With `tls`, all of it over https with a CA made here (the Registry objects carry it as
- * `caBundle`). Used by hack/local-up.ts and the registry e2e tests; replication policies stay the
- * caller's.
+ * `caBundle`). Used by the registry e2e tests (test/support/promotion-federation.ts); the local
+ * set-up runs the same pieces as processes (hack/lib/local-promotion.ts) and shares
+ * {@link startEnvironmentRegistries}. Replication policies stay the caller's.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
