@@ -17,6 +17,7 @@ import {
 } from './options.js';
 import { isDnsWorker, superviseWorkers } from './dns-workers.js';
 import { runIfMain } from './run-command.js';
+import { aborted } from '../../machinery/cmd/run-command.js';
 
 /** Serves the cluster DNS until `signal` aborts. */
 export async function runClusterDns(
@@ -49,10 +50,7 @@ export async function runClusterDns(
   console.log(
     `cluster-dns${isDnsWorker() ? ` worker ${String(process.pid)}` : ''}: zone ${opts.zone} on ${addr.host}:${String(addr.port)} (udp+tcp)`,
   );
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await aborted(signal);
   await server.stop();
   await catalog.stopped();
   client.close();
@@ -86,6 +84,17 @@ function parse(argv: string[]): ClusterDnsCmdOptions {
 
 runIfMain(import.meta.url, {
   name: 'cluster-dns',
+  usage: `usage: flotilla-cluster-dns (--kubeconfig FILE | --server URL [--token T]) [flags]
+  --kubeconfig FILE   the DNS server's identity on the member API (server, client certificate, CA)
+  --server URL        or: the member API URL ...
+  --token TOKEN       ... and a bearer token
+  --zone DOMAIN       cluster domain served (default cluster.local)
+  --host ADDR         listen address (default 127.0.0.1)
+  --port N            UDP and TCP port (default 5353)
+  --ttl S             record TTL in seconds (default 5)
+  --workers N         worker processes sharing the port (SO_REUSEPORT; default 1)
+  -h, --help          show this help
+`,
   parse,
   validate: validateClusterDnsOptions,
   run: runClusterDns,

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { aborted } from '../../machinery/cmd/run-command.js';
 
 /** How long a stopping worker may take before it is killed. */
 const STOP_GRACE_MS = 5_000;
@@ -35,10 +36,7 @@ export async function superviseWorkers(
     });
   };
   for (let i = 0; i < count; i++) fork();
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await aborted(signal);
   await Promise.all(
     [...workers].map(
       (w) =>

@@ -26,8 +26,13 @@ import {
   type ResolverCmdOptions,
 } from './options.js';
 import { isDnsWorker, superviseWorkers } from './dns-workers.js';
-import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint.js';
+import {
+  serveMetrics,
+  type MetricsEndpoint,
+  type MetricsSource,
+} from '../../machinery/metrics/metrics-endpoint.js';
 import { runIfMain } from './run-command.js';
+import { aborted } from '../../machinery/cmd/run-command.js';
 
 /** Runs the resolver (and, with a federation server, its Cluster-fed routes) until `signal` aborts. */
 export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal): Promise<void> {
@@ -88,10 +93,7 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
   console.log(
     `resolver${isDnsWorker() ? ` worker ${String(process.pid)}` : ''}: ${addr.host}:${String(addr.port)} (udp+tcp), ${String(routes.all().length)} routes`,
   );
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await aborted(signal);
   await endpoint?.close();
   await resolver.stop();
   await sources?.stopped();
@@ -101,10 +103,11 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
 /** Serves `--metrics-port` when given, and logs the port (a line scripts wait for). */
 async function startMetrics(
   opts: ResolverCmdOptions,
-  source: Parameters<typeof serveMetrics>[1],
+  source: MetricsSource,
 ): Promise<MetricsEndpoint | undefined> {
   if (opts.metricsPort === undefined) return undefined;
-  const endpoint = await serveMetrics(opts.metricsPort, source);
+  // loopback only: the counters say which names are asked for, so they are not for other hosts
+  const endpoint = await serveMetrics('127.0.0.1', opts.metricsPort, source);
   console.log(`resolver: metrics on http://127.0.0.1:${String(endpoint.port)}/metrics`);
   return endpoint;
 }
@@ -178,6 +181,27 @@ function parse(argv: string[]): ResolverCmdOptions {
 
 runIfMain(import.meta.url, {
   name: 'resolver',
+  usage: `usage: flotilla-resolver [flags]
+  --host ADDR                    listen address (default 127.0.0.1)
+  --port N                       UDP and TCP port (default 5353; 0 = any)
+  --workers N                    worker processes sharing the port (SO_REUSEPORT; default 1)
+  --route ZONE=HOST:PORT[,...]   forward names under ZONE to these servers (repeatable)
+  --upstream HOST:PORT           default upstream for other names (repeatable; none = REFUSED)
+  --federation-kubeconfig FILE   read Cluster objects (routes, federation-wide names) with it
+  --federation-context NAME      context of that kubeconfig
+  --federation-server URL        or: the federation API URL ...
+  --federation-token TOKEN       ... and a bearer token
+  --federation NAME              federation name in <svc>.<ns>.<NAME>.svc.<zone> (default flotilla)
+  --federation-zone ZONE         zone of the federation-wide names (default cluster.local)
+  --client-cluster CIDR=CLUSTER  clients in CIDR prefer CLUSTER's endpoints (repeatable)
+  --cache-size N                 answer cache entries (default 10000)
+  --neg-cap S                    cap of negative-answer TTLs in seconds (default 30)
+  --max-inflight N               forwarded queries in flight (default 1024)
+  --upstream-timeout MS          forwarding timeout (default 2000)
+  --max-tcp-connections N        TCP connections per client address (default 256)
+  --metrics-port N               Prometheus /metrics on 127.0.0.1:N
+  -h, --help                     show this help
+`,
   parse,
   validate: validateResolverOptions,
   run: runResolver,

@@ -50,13 +50,4 @@ export const usage = `usage: flotilla-agent --kubeconfig PATH --cluster-name NAM
   -h, --help                 show this help
 `;
 
-/**
- * Parses a duration: a number with `ms`, `s` or `m` (a bare number is seconds).
- * @returns milliseconds, or NaN when it is not a duration
- */
-export function parseDuration(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  if (!m) return Number.NaN;
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-}
+export { parseDuration } from '../../machinery/cmd/flags.js';

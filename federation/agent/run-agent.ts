@@ -1,5 +1,11 @@
 /** argv → options → validation → the agent, until the signal; shared by the binary and `register --run`. */
 import { parseArgs } from 'node:util';
+import {
+  ExitCode,
+  runCommand,
+  type Command,
+  type CommandDeps,
+} from '../../machinery/cmd/run-command.js';
 import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
@@ -8,17 +14,10 @@ import { PullAgent } from './pull-agent.js';
 import { validateOptions } from './validate-options.js';
 
 /** Process-level dependencies of {@link runAgent}. */
-export interface RunAgentDeps {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** Aborted on SIGINT/SIGTERM: the agent stops and runAgent resolves. */
-  signal: AbortSignal;
+export interface RunAgentDeps extends CommandDeps {
   /** @defaultValue console, quiet unless --verbose */
   logger?: Logger;
 }
-
-/** Exit codes. */
-export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
 
 /** Parses argv (unknown flags throw a TypeError from parseArgs). */
 export function parseAgentArgs(argv: string[]): Partial<AgentOptions> & { help?: boolean } {
@@ -97,35 +96,30 @@ export async function runAgentWith(
   }
 }
 
+/** The `flotilla-agent` command; `logger` replaces the console logger of `--verbose`. */
+export function agentCommand(logger?: Logger): Command<AgentOptions> {
+  return {
+    name: 'flotilla-agent',
+    usage,
+    parse: (argv) => {
+      const { help, ...partial } = parseAgentArgs(argv);
+      return { opts: resolveOptions(partial), help: help === true };
+    },
+    validate: validateOptions,
+    problemsText: (problems) =>
+      problems.map((p) => `flotilla-agent: ${p.flag}: ${p.message}\n`).join(''),
+    run: async (opts, deps) => {
+      await runAgentWith(
+        opts,
+        deps.signal,
+        logger ?? consoleLogger(`agent ${opts.clusterName}`, !opts.verbose),
+      );
+      return ExitCode.Ok;
+    },
+  };
+}
+
 /** The `flotilla-agent` command: exit 0 after a graceful stop, 1 on failure, 2 on bad flags. */
-export async function runAgent(argv: string[], deps: RunAgentDeps): Promise<number> {
-  let parsed: ReturnType<typeof parseAgentArgs>;
-  try {
-    parsed = parseAgentArgs(argv);
-  } catch (err) {
-    deps.stderr(`flotilla-agent: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
-    return ExitCode.Usage;
-  }
-  if (parsed.help) {
-    deps.stdout(usage);
-    return ExitCode.Ok;
-  }
-  const { help: _help, ...partial } = parsed;
-  const opts = resolveOptions(partial);
-  const problems = validateOptions(opts);
-  if (problems.length > 0) {
-    for (const p of problems) deps.stderr(`flotilla-agent: ${p.flag}: ${p.message}\n`);
-    return ExitCode.Usage;
-  }
-  try {
-    await runAgentWith(
-      opts,
-      deps.signal,
-      deps.logger ?? consoleLogger(`agent ${opts.clusterName}`, !opts.verbose),
-    );
-    return ExitCode.Ok;
-  } catch (err) {
-    deps.stderr(`flotilla-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.Failed;
-  }
+export function runAgent(argv: string[], deps: RunAgentDeps): Promise<number> {
+  return runCommand(agentCommand(deps.logger), argv, deps);
 }

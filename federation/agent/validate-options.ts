@@ -1,10 +1,5 @@
+import type { OptionProblem } from '../../machinery/cmd/flags.js';
 import type { AgentOptions } from './options.js';
-
-/** One problem with the options: the flag and what is wrong. */
-export interface OptionProblem {
-  flag: string;
-  message: string;
-}
 
 /** A cluster name: a DNS-1123 label of at most 40 characters (it names `fed-es-<name>`). */
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;

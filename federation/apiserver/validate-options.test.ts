@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseApiServerArgs } from '../cmd/run-federation-apiserver.js';
 import { resolveOptions } from './options.js';
-import { parseTokenFile, TokenFileError } from './token-file.js';
 import { validateOptions } from './validate-options.js';
 
 const flags = (o: ReturnType<typeof validateOptions>): string[] => o.map((p) => p.flag);
@@ -25,7 +24,7 @@ describe('federation API server options', () => {
         '--etcd-cafile',
         'ca.crt',
         '--bind-address',
-        '10.0.0.1',
+        'not-an-ip',
         '--secure-port',
         '70000',
         '--audit-log-path',
@@ -49,25 +48,5 @@ describe('federation API server options', () => {
     expect(parseApiServerArgs(['-h']).help).toBe(true);
     expect(() => parseApiServerArgs(['--verbose=yes'])).toThrow(TypeError);
     expect(() => parseApiServerArgs(['--nope'])).toThrow(TypeError);
-  });
-});
-
-describe('--token-auth-file', () => {
-  it('parses token,user,uid[,"groups"] lines, skipping comments and blank lines', () => {
-    const tokens = parseTokenFile(
-      '# promotion\nt1,system:promotion,uid-1\n\nt2,alice,,"dev,ops"\nt3,"bob",u3,"system:masters"\n',
-    );
-    expect(tokens).toEqual([
-      { token: 't1', user: { name: 'system:promotion', uid: 'uid-1', groups: [] } },
-      { token: 't2', user: { name: 'alice', groups: ['dev', 'ops'] } },
-      { token: 't3', user: { name: 'bob', uid: 'u3', groups: ['system:masters'] } },
-    ]);
-  });
-
-  it('refuses short lines, missing users and duplicate tokens with the line number', () => {
-    expect(() => parseTokenFile('t1,alice\n')).toThrow(TokenFileError);
-    expect(() => parseTokenFile('t1,,u\n')).toThrow(/line 1/);
-    expect(() => parseTokenFile('t1,a,u\nt1,b,u\n')).toThrow(/line 2: duplicate token/);
-    expect(() => parseTokenFile('t1,a,u,"unterminated\n')).toThrow(TokenFileError);
   });
 });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readTokenAuthFile } from '../../machinery/auth/token-auth-file.js';
+import { servingFlags, servingOptionsOf } from '../../machinery/apiserver/serving-options.js';
 import { loadPki } from '../../machinery/apiserver/cluster-pki.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import type { BootstrapPolicy } from '../../machinery/rbac/index.js';
@@ -10,10 +12,15 @@ import {
   type FederationApiServerConfig,
 } from '../apiserver/federation-apiserver.js';
 import { resolveOptions, usage, type FederationApiServerOptions } from '../apiserver/options.js';
-import { parseTokenFile } from '../apiserver/token-file.js';
 import { validateOptions } from '../apiserver/validate-options.js';
-import { normalizeBooleanFlags, num, parseBool } from '../server/option-checks.js';
-import { aborted, ExitCode, problemsText, type CommandDeps } from './command.js';
+import { parseBool, withBooleanValues } from '../../machinery/cmd/flags.js';
+import {
+  aborted,
+  ExitCode,
+  runCommand,
+  type Command,
+  type CommandDeps,
+} from '../../machinery/cmd/run-command.js';
 
 /** What `--enable-promotion` adds to the server (from `registry/index.js`, given by the entrypoint). */
 export interface PromotionServing {
@@ -37,21 +44,10 @@ export function parseApiServerArgs(
 ): Partial<FederationApiServerOptions> & { help?: boolean } {
   const s = { type: 'string' } as const;
   const { values: v } = parseArgs({
-    args: normalizeBooleanFlags(argv, BOOLEANS),
+    args: withBooleanValues(argv, BOOLEANS),
     strict: true,
     options: {
-      'etcd-servers': s,
-      'etcd-prefix': s,
-      'etcd-cafile': s,
-      'etcd-certfile': s,
-      'etcd-keyfile': s,
-      'pki-dir': s,
-      'bind-address': s,
-      'secure-port': s,
-      'encryption-provider-config': s,
-      'audit-policy-file': s,
-      'audit-log-path': s,
-      'token-auth-file': s,
+      ...servingFlags,
       'enable-promotion': s,
       verbose: s,
       help: s,
@@ -59,21 +55,7 @@ export function parseApiServerArgs(
   });
   const help = parseBool('help', v.help);
   return {
-    etcdServers: v['etcd-servers']
-      ?.split(',')
-      .map((x) => x.trim())
-      .filter((x) => x !== ''),
-    etcdPrefix: v['etcd-prefix'],
-    etcdCaFile: v['etcd-cafile'],
-    etcdCertFile: v['etcd-certfile'],
-    etcdKeyFile: v['etcd-keyfile'],
-    pkiDir: v['pki-dir'],
-    bindAddress: v['bind-address'],
-    securePort: num(v['secure-port']),
-    encryptionProviderConfig: v['encryption-provider-config'],
-    auditPolicyFile: v['audit-policy-file'],
-    auditLogPath: v['audit-log-path'],
-    tokenAuthFile: v['token-auth-file'],
+    ...servingOptionsOf(v),
     enablePromotion: parseBool('enable-promotion', v['enable-promotion']),
     verbose: parseBool('verbose', v.verbose),
     ...(help === undefined ? {} : { help }),
@@ -92,9 +74,7 @@ export function apiServerConfig(
     host: o.bindAddress,
     port: o.securePort,
     pki: loadPki(o.pkiDir),
-    ...(o.tokenAuthFile !== undefined
-      ? { staticTokens: parseTokenFile(read(o.tokenAuthFile)) }
-      : {}),
+    ...(o.tokenAuthFile !== undefined ? { staticTokens: readTokenAuthFile(o.tokenAuthFile) } : {}),
     ...(o.etcdCaFile !== undefined && o.etcdCertFile !== undefined && o.etcdKeyFile !== undefined
       ? {
           etcdTls: { ca: read(o.etcdCaFile), cert: read(o.etcdCertFile), key: read(o.etcdKeyFile) },
@@ -116,43 +96,43 @@ export function apiServerConfig(
   };
 }
 
+/** `flotilla-federation-apiserver`; `--enable-promotion` needs `promotion`. */
+export function federationApiServerCommand(
+  promotion: PromotionServing | undefined,
+): Command<FederationApiServerOptions> {
+  return {
+    name: NAME,
+    usage,
+    parse: (argv) => {
+      const { help, ...partial } = parseApiServerArgs(argv);
+      return { opts: resolveOptions(partial), help: help === true };
+    },
+    validate: (opts) => {
+      const problems = validateOptions(opts);
+      if (opts.enablePromotion && !promotion) {
+        problems.push({ flag: '--enable-promotion', message: 'not available in this build' });
+      }
+      return problems;
+    },
+    run: async (opts, deps) => {
+      let server: Awaited<ReturnType<typeof runFederationApiServer>> | undefined;
+      try {
+        server = await runFederationApiServer(apiServerConfig(opts, promotion));
+        deps.stdout(`${NAME}: serving on ${server.url}\n`);
+        await aborted(deps.signal);
+        deps.stdout(`${NAME}: shutting down\n`);
+        return ExitCode.Ok;
+      } finally {
+        await server?.stop();
+      }
+    },
+  };
+}
+
 /** argv → options → validate → serve until the signal → stop → exit code. */
-export async function runFederationApiServerCommand(
+export function runFederationApiServerCommand(
   argv: string[],
   deps: RunFederationApiServerDeps,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parseApiServerArgs>;
-  try {
-    parsed = parseApiServerArgs(argv);
-  } catch (err) {
-    deps.stderr(`${NAME}: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
-    return ExitCode.Usage;
-  }
-  if (parsed.help) {
-    deps.stdout(usage);
-    return ExitCode.Ok;
-  }
-  const { help: _help, ...partial } = parsed;
-  const opts = resolveOptions(partial);
-  const problems = validateOptions(opts);
-  if (opts.enablePromotion && !deps.promotion) {
-    problems.push({ flag: '--enable-promotion', message: 'not available in this build' });
-  }
-  if (problems.length > 0) {
-    deps.stderr(problemsText(NAME, problems, usage));
-    return ExitCode.Usage;
-  }
-  let server: Awaited<ReturnType<typeof runFederationApiServer>> | undefined;
-  try {
-    server = await runFederationApiServer(apiServerConfig(opts, deps.promotion));
-    deps.stdout(`${NAME}: serving on ${server.url}\n`);
-    await aborted(deps.signal);
-    deps.stdout(`${NAME}: shutting down\n`);
-    return ExitCode.Ok;
-  } catch (err) {
-    deps.stderr(`${NAME}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.Failed;
-  } finally {
-    await server?.stop();
-  }
+  return runCommand(federationApiServerCommand(deps.promotion), argv, deps);
 }

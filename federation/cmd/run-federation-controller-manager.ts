@@ -2,6 +2,14 @@ import { parseArgs } from 'node:util';
 import { loadPki } from '../../machinery/apiserver/cluster-pki.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
+import {
+  serveControllerManagerMetrics,
+  type ControllerManagerMetrics,
+} from '../../machinery/metrics/metrics-endpoint.js';
+import {
+  leaderElectionFlags,
+  leaderElectionOptionsOf,
+} from '../../machinery/leaderelection/flags.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import type { ImageGate } from '../controllers/propagation/propagation-controller.js';
 import {
@@ -9,17 +17,19 @@ import {
   type FederationControllerManagerConfig,
 } from '../controllermanager/federation-controller-manager.js';
 import {
-  serveControllerManagerMetrics,
-  type ControllerManagerMetrics,
-} from '../controllermanager/metrics-endpoint.js';
-import {
   resolveOptions,
   usage,
   type FederationControllerManagerOptions,
 } from '../controllermanager/options.js';
 import { metricsAddress, validateOptions } from '../controllermanager/validate-options.js';
-import { durationMs, normalizeBooleanFlags, num, parseBool } from '../server/option-checks.js';
-import { aborted, ExitCode, problemsText, type CommandDeps } from './command.js';
+import { num, parseBool, parseDuration, withBooleanValues } from '../../machinery/cmd/flags.js';
+import {
+  aborted,
+  ExitCode,
+  runCommand,
+  type Command,
+  type CommandDeps,
+} from '../../machinery/cmd/run-command.js';
 
 /** Process-level dependencies of {@link runFederationControllerManagerCommand}. */
 export interface RunFederationControllerManagerDeps extends CommandDeps {
@@ -36,18 +46,13 @@ export function parseControllerManagerArgs(
 ): Partial<FederationControllerManagerOptions> & { help?: boolean } {
   const s = { type: 'string' } as const;
   const { values: v } = parseArgs({
-    args: normalizeBooleanFlags(argv, BOOLEANS),
+    args: withBooleanValues(argv, BOOLEANS),
     strict: true,
     options: {
       kubeconfig: s,
       context: s,
       controllers: s,
-      'leader-elect': s,
-      'leader-elect-lease-duration': s,
-      'leader-elect-renew-deadline': s,
-      'leader-elect-retry-period': s,
-      'leader-elect-resource-name': s,
-      'leader-elect-resource-namespace': s,
+      ...leaderElectionFlags,
       'cluster-probe-period': s,
       'cluster-probe-timeout': s,
       'cluster-failure-threshold': s,
@@ -67,19 +72,14 @@ export function parseControllerManagerArgs(
     kubeconfig: v.kubeconfig,
     context: v.context,
     controllers: v.controllers,
-    leaderElect: parseBool('leader-elect', v['leader-elect']),
-    leaseDurationMs: durationMs(v['leader-elect-lease-duration']),
-    renewDeadlineMs: durationMs(v['leader-elect-renew-deadline']),
-    retryPeriodMs: durationMs(v['leader-elect-retry-period']),
-    leaseName: v['leader-elect-resource-name'],
-    leaseNamespace: v['leader-elect-resource-namespace'],
-    clusterProbePeriodMs: durationMs(v['cluster-probe-period']),
-    clusterProbeTimeoutMs: durationMs(v['cluster-probe-timeout']),
+    ...leaderElectionOptionsOf(v),
+    clusterProbePeriodMs: parseDuration(v['cluster-probe-period']),
+    clusterProbeTimeoutMs: parseDuration(v['cluster-probe-timeout']),
     clusterFailureThreshold: num(v['cluster-failure-threshold']),
-    clusterHalfOpenAfterMs: durationMs(v['cluster-half-open-after']),
-    resyncMs: durationMs(v['resync-period']),
+    clusterHalfOpenAfterMs: parseDuration(v['cluster-half-open-after']),
+    resyncMs: parseDuration(v['resync-period']),
     propagationWorkers: num(v['concurrent-propagation-syncs']),
-    sweepPeriodMs: durationMs(v['cluster-sweep-period']),
+    sweepPeriodMs: parseDuration(v['cluster-sweep-period']),
     enablePromotionGate: parseBool('enable-promotion-gate', v['enable-promotion-gate']),
     pkiDir: v['pki-dir'],
     metricsBindAddress: v['metrics-bind-address'],
@@ -124,46 +124,11 @@ export function controllerManagerConfig(
   };
 }
 
-/** Parses and validates argv; an exit code when the command ends here (help or usage error). */
-function parseCommand(
-  argv: string[],
-  deps: RunFederationControllerManagerDeps,
-): FederationControllerManagerOptions | number {
-  let parsed: ReturnType<typeof parseControllerManagerArgs>;
-  try {
-    parsed = parseControllerManagerArgs(argv);
-  } catch (err) {
-    deps.stderr(`${NAME}: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
-    return ExitCode.Usage;
-  }
-  if (parsed.help) {
-    deps.stdout(usage);
-    return ExitCode.Ok;
-  }
-  const { help: _help, ...partial } = parsed;
-  const opts = resolveOptions(partial);
-  const problems = validateOptions(opts);
-  if (opts.enablePromotionGate && !deps.imageGate) {
-    problems.push({ flag: '--enable-promotion-gate', message: 'not available in this build' });
-  }
-  if (problems.length > 0) {
-    deps.stderr(problemsText(NAME, problems, usage));
-    return ExitCode.Usage;
-  }
-  return opts;
-}
-
-/**
- * argv → options → validate → run the controllers (leader-elected by default) until the signal
- * → stop (controllers drained, Lease released) → exit 0; leadership lost → exit 1, as
- * kube-controller-manager does, so the supervisor restarts the process to compete again.
- */
-export async function runFederationControllerManagerCommand(
-  argv: string[],
+/** Runs validated options until the signal; see {@link runFederationControllerManagerCommand}. */
+async function run(
+  opts: FederationControllerManagerOptions,
   deps: RunFederationControllerManagerDeps,
 ): Promise<number> {
-  const opts = parseCommand(argv, deps);
-  if (typeof opts === 'number') return opts;
   let metrics: ControllerManagerMetrics | undefined;
   let manager: ReturnType<typeof runFederationControllerManager> | undefined;
   try {
@@ -171,7 +136,9 @@ export async function runFederationControllerManagerCommand(
     const addr =
       opts.metricsBindAddress === '0' ? undefined : metricsAddress(opts.metricsBindAddress);
     if (addr) {
-      metrics = await serveControllerManagerMetrics(addr.host, addr.port);
+      metrics = await serveControllerManagerMetrics(addr.host, addr.port, {
+        processMetrics: true,
+      });
       deps.stdout(`${NAME}: metrics on http://${addr.host}:${String(metrics.port)}/metrics\n`);
     }
     const m = runFederationControllerManager(controllerManagerConfig(opts, deps, metrics));
@@ -186,11 +153,42 @@ export async function runFederationControllerManagerCommand(
     await m.done;
     deps.stdout(`${NAME}: stopped\n`);
     return ExitCode.Ok;
-  } catch (err) {
-    deps.stderr(`${NAME}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.Failed;
   } finally {
     await manager?.stop();
     await metrics?.close();
   }
+}
+
+/** `flotilla-federation-controller-manager`; `--enable-promotion-gate` needs `deps.imageGate`. */
+export function federationControllerManagerCommand(
+  imageGate: RunFederationControllerManagerDeps['imageGate'],
+): Command<FederationControllerManagerOptions> {
+  return {
+    name: NAME,
+    usage,
+    parse: (argv) => {
+      const { help, ...partial } = parseControllerManagerArgs(argv);
+      return { opts: resolveOptions(partial), help: help === true };
+    },
+    validate: (opts) => {
+      const problems = validateOptions(opts);
+      if (opts.enablePromotionGate && !imageGate) {
+        problems.push({ flag: '--enable-promotion-gate', message: 'not available in this build' });
+      }
+      return problems;
+    },
+    run: (opts, deps) => run(opts, { ...deps, ...(imageGate ? { imageGate } : {}) }),
+  };
+}
+
+/**
+ * argv → options → validate → run the controllers (leader-elected by default) until the signal
+ * → stop (controllers drained, Lease released) → exit 0; leadership lost → exit 1, as
+ * kube-controller-manager does, so the supervisor restarts the process to compete again.
+ */
+export function runFederationControllerManagerCommand(
+  argv: string[],
+  deps: RunFederationControllerManagerDeps,
+): Promise<number> {
+  return runCommand(federationControllerManagerCommand(deps.imageGate), argv, deps);
 }

@@ -49,7 +49,7 @@ export const PROPAGATED_TYPES: TemplateType[] = [
 export interface FederationControllerSettings {
   /** Resync of each propagated template. @defaultValue 5000 */
   resyncMs?: number;
-  /** Templates the propagation controller reconciles at once. @defaultValue 8 */
+  /** Templates the propagation controller reconciles at once. @defaultValue 32 */
   propagationWorkers?: number;
   /** How often Ready members are swept for objects of deleted templates. @defaultValue 60000 */
   sweepPeriodMs?: number;

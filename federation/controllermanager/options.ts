@@ -1,26 +1,21 @@
 /** Options of `flotilla-federation-controller-manager` (one controller manager replica). */
+import {
+  leaderElectionDefaults,
+  type LeaderElectionFlags,
+} from '../../machinery/leaderelection/flags.js';
 import { FEDERATION_CONTROLLERS } from './federation-controllers.js';
 
-/** Typed options of the controller manager binary (flags map 1:1, as kube-controller-manager's). */
-export interface FederationControllerManagerOptions {
+/**
+ * Typed options of the controller manager binary (flags map 1:1, as kube-controller-manager's),
+ * with the `--leader-elect*` flags (Lease `flotilla-controller-manager` in kube-system).
+ */
+export interface FederationControllerManagerOptions extends LeaderElectionFlags {
   /** `--kubeconfig`: the manager's own credentials (client certificate) and the API URL (required). */
   kubeconfig: string;
   /** `--context`: kubeconfig context. @defaultValue its current-context */
   context: string | undefined;
   /** `--controllers`, e.g. `*,-garbage-collector`. @defaultValue `*` */
   controllers: string;
-  /** `--leader-elect`: run controllers only while holding the Lease. @defaultValue true */
-  leaderElect: boolean;
-  /** `--leader-elect-lease-duration` in ms (whole seconds). @defaultValue 15000 */
-  leaseDurationMs: number;
-  /** `--leader-elect-renew-deadline` in ms. @defaultValue 10000 */
-  renewDeadlineMs: number;
-  /** `--leader-elect-retry-period` in ms. @defaultValue 2000 */
-  retryPeriodMs: number;
-  /** `--leader-elect-resource-name`. @defaultValue flotilla-controller-manager */
-  leaseName: string;
-  /** `--leader-elect-resource-namespace`. @defaultValue kube-system */
-  leaseNamespace: string;
   /** `--cluster-probe-period` in ms. @defaultValue 5000 */
   clusterProbePeriodMs: number;
   /** `--cluster-probe-timeout` in ms. @defaultValue 3000 */
@@ -31,7 +26,7 @@ export interface FederationControllerManagerOptions {
   clusterHalfOpenAfterMs: number;
   /** `--resync-period` in ms of each propagated template. @defaultValue 5000 */
   resyncMs: number;
-  /** `--concurrent-propagation-syncs`: templates reconciled at once. @defaultValue 8 */
+  /** `--concurrent-propagation-syncs`: templates reconciled at once. @defaultValue 32 */
   propagationWorkers: number;
   /** `--cluster-sweep-period` in ms: leftover sweep of Ready members. @defaultValue 60000 */
   sweepPeriodMs: number;
@@ -49,18 +44,13 @@ export interface FederationControllerManagerOptions {
 export const defaults: Omit<FederationControllerManagerOptions, 'kubeconfig'> = {
   context: undefined,
   controllers: '*',
-  leaderElect: true,
-  leaseDurationMs: 15_000,
-  renewDeadlineMs: 10_000,
-  retryPeriodMs: 2_000,
-  leaseName: 'flotilla-controller-manager',
-  leaseNamespace: 'kube-system',
+  ...leaderElectionDefaults('flotilla-controller-manager'),
   clusterProbePeriodMs: 5_000,
   clusterProbeTimeoutMs: 3_000,
   clusterFailureThreshold: 3,
   clusterHalfOpenAfterMs: 10_000,
   resyncMs: 5_000,
-  propagationWorkers: 8,
+  propagationWorkers: 32,
   sweepPeriodMs: 60_000,
   enablePromotionGate: false,
   pkiDir: undefined,
@@ -95,7 +85,7 @@ export const usage = `usage: flotilla-federation-controller-manager --kubeconfig
   --cluster-failure-threshold N          failed probes before NotReady (default 3)
   --cluster-half-open-after D            open breaker's wait before a trial probe (default 10s)
   --resync-period D                      resync of each propagated template (default 5s)
-  --concurrent-propagation-syncs N       templates reconciled at once (default 8)
+  --concurrent-propagation-syncs N       templates reconciled at once (default 32)
   --cluster-sweep-period D               leftover sweep of Ready members (default 60s)
   --enable-promotion-gate                check and rewrite images against the promotion registries
   --pki-dir DIR                          federation PKI folder: its CA signs pull-mode agent certificates

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseControllerManagerArgs } from '../cmd/run-federation-controller-manager.js';
-import { durationMs } from '../server/option-checks.js';
+import { parseDuration } from '../../machinery/cmd/flags.js';
 import { resolveOptions } from './options.js';
 import { metricsAddress, validateOptions } from './validate-options.js';
 
@@ -80,11 +80,11 @@ describe('federation controller manager options', () => {
   });
 
   it('reads Go-style durations and metrics addresses', () => {
-    expect(durationMs('15s')).toBe(15_000);
-    expect(durationMs('2')).toBe(2000);
-    expect(durationMs('1h')).toBe(3_600_000);
-    expect(durationMs('5x')).toBeNaN();
-    expect(durationMs('s')).toBeNaN();
+    expect(parseDuration('15s')).toBe(15_000);
+    expect(parseDuration('2')).toBe(2000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('5x')).toBeNaN();
+    expect(parseDuration('s')).toBeNaN();
     expect(metricsAddress('8080')).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(metricsAddress('127.0.0.5:10257')).toEqual({ host: '127.0.0.5', port: 10257 });
     expect(metricsAddress(':x')).toBeUndefined();

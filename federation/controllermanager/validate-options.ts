@@ -1,12 +1,9 @@
 import { enabledControllers } from '../../machinery/controller/index.js';
 import { BadRequestError } from '../../machinery/errors/index.js';
-import { isLoopback, isPort, type OptionProblem } from '../server/option-checks.js';
+import { isLoopback, isPort, type OptionProblem } from '../../machinery/cmd/flags.js';
+import { validateLeaderElectionFlags } from '../../machinery/leaderelection/flags.js';
 import { FEDERATION_CONTROLLERS } from './federation-controllers.js';
 import type { FederationControllerManagerOptions } from './options.js';
-
-/** client-go's JitterFactor: the renew deadline must exceed 1.2 × the retry period. */
-const JITTER_FACTOR = 1.2;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** `{ host, port }` of `--metrics-bind-address` (`0` = off), or undefined when malformed. */
 export function metricsAddress(v: string): { host: string; port: number } | undefined {
@@ -31,27 +28,7 @@ export function validateOptions(o: FederationControllerManagerOptions): OptionPr
     if (!(err instanceof BadRequestError)) throw err;
     bad('--controllers', err.message);
   }
-  positive('--leader-elect-lease-duration', o.leaseDurationMs);
-  positive('--leader-elect-renew-deadline', o.renewDeadlineMs);
-  positive('--leader-elect-retry-period', o.retryPeriodMs);
-  if (o.leaseDurationMs > 0 && o.leaseDurationMs % 1000 !== 0) {
-    bad('--leader-elect-lease-duration', 'must be whole seconds (the Lease stores seconds)');
-  }
-  if (o.leaderElect && !(o.leaseDurationMs > o.renewDeadlineMs)) {
-    bad('--leader-elect-lease-duration', 'must be greater than --leader-elect-renew-deadline');
-  }
-  if (o.leaderElect && !(o.renewDeadlineMs > JITTER_FACTOR * o.retryPeriodMs)) {
-    bad(
-      '--leader-elect-renew-deadline',
-      `must be greater than ${String(JITTER_FACTOR)} × --leader-elect-retry-period`,
-    );
-  }
-  if (!DNS1123_SUBDOMAIN.test(o.leaseName)) {
-    bad('--leader-elect-resource-name', `"${o.leaseName}" is not a DNS-1123 name`);
-  }
-  if (!DNS1123_SUBDOMAIN.test(o.leaseNamespace)) {
-    bad('--leader-elect-resource-namespace', `"${o.leaseNamespace}" is not a DNS-1123 name`);
-  }
+  out.push(...validateLeaderElectionFlags(o));
   positive('--cluster-probe-period', o.clusterProbePeriodMs);
   positive('--cluster-probe-timeout', o.clusterProbeTimeoutMs);
   positive('--cluster-half-open-after', o.clusterHalfOpenAfterMs);

@@ -53,15 +53,18 @@ export async function removeFinalizers(
     });
 }
 
-/** Adds a finalizer (conditional on the cached resourceVersion, like {@link removeFinalizers}). */
-export async function addFinalizer(
+/**
+ * Adds a finalizer (conditional on the cached resourceVersion, like {@link removeFinalizers}).
+ * @returns the object as patched (or `obj` itself when it already carried the finalizer)
+ */
+export async function addFinalizer<T extends KubeObject>(
   client: KubeClient,
   gvr: GroupVersionResource,
-  obj: KubeObject,
+  obj: T,
   finalizer: string,
-): Promise<void> {
-  if (hasFinalizer(obj, finalizer)) return;
-  await client.resource(gvr, obj.metadata.namespace).patch(
+): Promise<T> {
+  if (hasFinalizer(obj, finalizer)) return obj;
+  return client.resource<T>(gvr, obj.metadata.namespace).patch(
     obj.metadata.name ?? '',
     {
       metadata: {

@@ -28,7 +28,7 @@ import {
 } from './cluster-identities.js';
 import { dataProtectionFiles } from './data-protection-files.js';
 import { planEtcdCluster, type EtcdClientTls } from './etcd-cluster.js';
-import { freePort, waitFor } from './ports.js';
+import { freePort, freeTcpUdpPort, waitFor } from './ports.js';
 import { Supervisor } from './supervisor.js';
 
 /** Options of {@link startLocalFederation}. */
@@ -294,7 +294,7 @@ async function startMember(
   const etcdFiles = writeEtcdClientFiles(ids.pki.dir, etcd.tls);
   const data = dataProtectionFiles(opts.state, name);
   const clusterDomain = `${name}.${opts.zone}`;
-  const dnsPort = await freePort();
+  const dnsPort = await freeTcpUdpPort();
   const group = name;
   await supervisor.add({
     name: `${name}-apiserver`,

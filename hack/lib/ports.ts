@@ -1,4 +1,4 @@
-export { freePort } from '../../machinery/util/free-port.js';
+export { freePort, freeTcpUdpPort } from '../../machinery/util/free-port.js';
 
 /** Polls `check` until it resolves true or `timeoutMs` passes. */
 export async function waitFor(

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './ports.js';
+import { freePort, freeTcpUdpPort } from './ports.js';
 import type { ProcessSpec } from './supervisor-types.js';
 
 /** Options for {@link startResolverProcess}. */
@@ -39,7 +39,7 @@ export async function resolverProcess(opts: ResolverProcessOptions): Promise<Res
   const script = join(opts.root, 'dist', 'dns', 'cmd', 'resolver.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
   const host = '127.0.0.1';
-  const port = await freePort(host);
+  const port = await freeTcpUdpPort(host);
   let metricsPort = await freePort(host);
   // nothing holds the DNS port yet, so the kernel may offer it twice
   while (metricsPort === port) metricsPort = await freePort(host);

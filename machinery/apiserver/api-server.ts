@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import Koa, { type Context } from 'koa';
 import type { Authenticator } from '../auth/authenticator.js';
 import { forbiddenMessage, type Authorizer } from '../auth/authorizer.js';
@@ -29,6 +30,23 @@ import { parseResourcePath } from './request-path.js';
 import { readRequestBody } from './request-body.js';
 import { handleResource } from './resource-handlers.js';
 import type { SubresourceHandler } from './subresource-handler.js';
+import { serveUpgrades } from './upgrade-requests.js';
+
+/**
+ * The verified client certificate of a TLS connection, parsed once per connection: a keep-alive
+ * client sends many requests over one socket, and `getPeerCertificate` builds a new object with
+ * every call (it showed in the API servers' profiles).
+ */
+const peerCertificates = new WeakMap<object, PeerCertificate | undefined>();
+function peerCertificate(socket: Partial<TLSSocket>): PeerCertificate | undefined {
+  if (typeof socket.getPeerCertificate !== 'function' || socket.authorized !== true) {
+    return undefined;
+  }
+  if (peerCertificates.has(socket)) return peerCertificates.get(socket);
+  const cert = socket.getPeerCertificate();
+  peerCertificates.set(socket, cert);
+  return cert;
+}
 
 /** Options for {@link ApiServer}. */
 export interface ApiServerOptions {
@@ -79,6 +97,8 @@ export class ApiServer {
   /** Prometheus metrics served at /metrics; `metrics.workqueues` is for the controllers. */
   readonly metrics = new ApiServerMetrics();
   private server: Server | undefined;
+  /** Connections handed to upgrade handlers (exec, attach): closed with the server. */
+  private upgraded = new Set<Duplex>();
   private readonly opts: ApiServerOptions;
   private readonly subresources = new Map<string, SubresourceHandler>();
   private readonly routes: {
@@ -157,11 +177,7 @@ export class ApiServer {
    */
   private async user(ctx: Context): Promise<UserInfo> {
     if (this.authenticators.length === 0 || PUBLIC.has(ctx.path)) return anonymousUser;
-    const socket = ctx.req.socket as Partial<TLSSocket>;
-    const cert =
-      typeof socket.getPeerCertificate === 'function' && socket.authorized === true
-        ? socket.getPeerCertificate()
-        : undefined;
+    const cert = peerCertificate(ctx.req.socket as Partial<TLSSocket>);
     const req = {
       headers: ctx.req.headers,
       peerCertificate: cert && Object.keys(cert).length > 0 ? cert : undefined,
@@ -274,9 +290,10 @@ export class ApiServer {
       const handler = this.subresources.get(`${rt.group}/${rt.plural}/${p.subresource}`);
       if (handler) {
         refuseDryRun(ctx.query.dryRun, `${rt.plural}/${p.subresource}`);
-        // JSON/YAML, or protobuf from kubectl's typed clients (TokenRequest, Eviction)
+        // JSON/YAML, or protobuf from kubectl's typed clients (TokenRequest, Eviction); an
+        // upgrade (exec, attach, portforward) has no body
         const body =
-          ctx.method === 'GET'
+          ctx.method === 'GET' || ctx.get('upgrade') !== ''
             ? undefined
             : await readRequestBody(ctx.req, ctx.get('content-type'), true);
         const query: Record<string, string> = {};
@@ -337,6 +354,8 @@ export class ApiServer {
         )
       : createServer(listener);
     server.keepAliveTimeout = 65_000;
+    // kubectl exec/attach/port-forward: the same way as any other request (upgrade-requests.ts)
+    this.upgraded = serveUpgrades(server, listener);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -352,6 +371,7 @@ export class ApiServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    for (const s of this.upgraded) s.destroy();
     await new Promise<void>((resolve) => {
       server.close(() => {
         resolve();

@@ -1,12 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type {
-  GroupVersionResource,
-  KubeList,
-  KubeObject,
-  Status,
-  WatchEvent,
-} from '../meta.js';
+import type { GroupVersionResource, KubeList, KubeObject, Status, WatchEvent } from '../meta.js';
 import { ApiError, errorFromStatus, InternalError, TimeoutError } from '../errors/index.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import type {

@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
 /** Asks the kernel for a free TCP port on `host` (loopback only). */
@@ -19,4 +20,28 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       });
     });
   });
+}
+
+/**
+ * A port free for both TCP and UDP on `host` (a DNS server binds both): a free TCP port whose UDP
+ * twin also binds, retried a few times since the two spaces are independent.
+ */
+export async function freeTcpUdpPort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort(host);
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const sock = createSocket('udp4');
+      sock.once('error', () => {
+        sock.close();
+        resolve(false);
+      });
+      sock.bind(port, host, () => {
+        sock.close(() => {
+          resolve(true);
+        });
+      });
+    });
+    if (udpFree) return port;
+  }
+  throw new Error(`no port free for both TCP and UDP on ${host}`);
 }

@@ -7,4 +7,3 @@ export {
   type MemberApiServerOptions,
   type RunningMemberApiServer,
 } from './member-apiserver.js';
-export { parseTokenAuthFile, TokenAuthFileError } from './token-auth-file.js';

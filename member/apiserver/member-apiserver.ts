@@ -37,10 +37,15 @@ import {
   type ListenAddress,
 } from '../cluster/default-services.js';
 import { evictionHandler } from '../cluster/eviction-handler.js';
-import { memberBootstrapPolicy } from '../cluster/member-bootstrap-policy.js';
+import {
+  KUBELET_API_CLIENT_USER,
+  memberBootstrapPolicy,
+} from '../cluster/member-bootstrap-policy.js';
 import { NodeRestriction } from '../cluster/node-restriction.js';
 import { servedTypes } from '../cluster/served-types.js';
 import { bindingHandler } from '../scheduler/index.js';
+import { podStreamProxy, type PodStreamKind } from './pod-stream-proxy.js';
+import { aborted } from '../../machinery/cmd/run-command.js';
 
 /** The user the API server's own loopback client runs as (its reconcilers write as it). */
 export const APISERVER_LOOPBACK_USER = 'system:apiserver';
@@ -79,6 +84,11 @@ export interface MemberApiServerOptions extends DataProtectionOptions {
    * server passes the proxy to the kubelets' HTTPS API. @defaultValue refuses with 400
    */
   podLog?: SubresourceHandler;
+  /**
+   * The pods/exec, pods/attach and pods/portforward handlers. @defaultValue proxies with the
+   * upgrade to the kubelets' HTTPS API, as `kube-apiserver-kubelet-client` of `auth`'s CA
+   */
+  podStreams?: Partial<Record<PodStreamKind, SubresourceHandler>>;
   logger?: Logger;
 }
 
@@ -167,6 +177,18 @@ export async function startMemberApiServer(
     server.registerSubresource(pods, 'binding', bindingHandler);
     server.registerSubresource(pods, 'eviction', evictionHandler);
     server.registerSubresource(pods, 'log', opts.podLog ?? noPodLogs);
+    // kubectl exec, attach, cp and port-forward: RBAC pods/exec, pods/attach, pods/portforward
+    const kubeletClient = {
+      clientCert: opts.auth.clientCert(KUBELET_API_CLIENT_USER),
+      ca: opts.auth.ca.cert,
+    };
+    for (const kind of ['exec', 'attach', 'portforward'] as const) {
+      server.registerSubresource(
+        pods,
+        kind,
+        opts.podStreams?.[kind] ?? podStreamProxy(kind, kubeletClient),
+      );
+    }
     // `kubectl certificate approve|deny` (kubelet CSRs not auto-approved, other signers)
     server.registerSubresource(
       certificateSigningRequestType as unknown as ResourceType,
@@ -229,11 +251,7 @@ export async function runMemberApiServer(
   const s = await startMemberApiServer(opts);
   try {
     onStarted?.(s);
-    if (!signal.aborted) {
-      await new Promise<void>((resolve) => {
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
+    await aborted(signal);
   } finally {
     await s.stop();
   }

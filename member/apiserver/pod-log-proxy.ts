@@ -31,7 +31,7 @@ const PASSED = ['tailLines', 'previous', 'follow', 'timestamps', 'sinceSeconds',
 const STATUS_SERVICE_UNAVAILABLE = 503;
 
 /** 503 ServiceUnavailable: the kubelet cannot be reached (or reports no API). */
-function unavailable(message: string, cause?: unknown): ApiError {
+export function unavailable(message: string, cause?: unknown): ApiError {
   return new ApiError(
     STATUS_SERVICE_UNAVAILABLE,
     'ServiceUnavailable',
@@ -41,13 +41,14 @@ function unavailable(message: string, cause?: unknown): ApiError {
 }
 
 /** The kubelet API address of a Node: InternalIP and `daemonEndpoints.kubeletEndpoint.Port`. */
-function kubeletAddress(node: Node): { host: string; port: number } | undefined {
+export function kubeletAddress(node: Node): { host: string; port: number } | undefined {
   const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
   return host && port ? { host, port } : undefined;
 }
 
-async function readAll(res: IncomingMessage): Promise<string> {
+/** The whole body of a response, as text. */
+export async function readAll(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');

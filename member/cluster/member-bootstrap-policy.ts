@@ -148,6 +148,18 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
       clusterRole('system:flotilla:cluster-dns', [
         { verbs: READ, apiGroups: [''], resources: ['services', 'endpoints', 'namespaces'] },
       ]),
+      // kubectl exec/attach/cp/port-forward for edit and admin (Kubernetes' aggregate-to-edit)
+      clusterRole(
+        'system:flotilla:aggregate-to-edit:pod-streams',
+        [
+          {
+            verbs: [...READ, 'create'],
+            apiGroups: [''],
+            resources: ['pods/attach', 'pods/exec', 'pods/portforward'],
+          },
+        ],
+        { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' },
+      ),
     ],
     clusterRoleBindings: [
       clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [

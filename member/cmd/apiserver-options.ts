@@ -1,30 +1,17 @@
 /** Options of `flotilla-member-apiserver` (kube-apiserver's flags for one member cluster). */
+import {
+  servingDefaults,
+  type ApiServerServingOptions,
+} from '../../machinery/apiserver/serving-options.js';
 
-/** Typed options of `flotilla-member-apiserver` (flags map 1:1, kebab-case). */
-export interface MemberApiServerCmdOptions {
+/**
+ * Typed options of `flotilla-member-apiserver` (flags map 1:1, kebab-case): the shared API server
+ * flags (`--etcd-prefix` defaults to `/flotilla/members/<cluster-name>`, `--pki-dir` is created
+ * where missing) and the member's own.
+ */
+export interface MemberApiServerCmdOptions extends ApiServerServingOptions {
   /** `--cluster-name`: the member's name (DNS-1123 label). */
   clusterName: string;
-  /** `--etcd-servers`: comma-separated etcd client URLs (required). */
-  etcdServers: string[];
-  /** `--etcd-prefix`. @defaultValue `/flotilla/members/<cluster-name>` */
-  etcdPrefix: string | undefined;
-  /** `--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile`: etcd client TLS (all or none). */
-  etcdCaFile: string | undefined;
-  etcdCertFile: string | undefined;
-  etcdKeyFile: string | undefined;
-  /** `--pki-dir`: the cluster PKI folder (ca.crt, ca.key, sa.key; created where missing). */
-  pkiDir: string;
-  /** `--bind-address`: listen address. @defaultValue 127.0.0.1 */
-  bindAddress: string;
-  /** `--secure-port`: HTTPS port, 0 = any free port (printed). @defaultValue 6443 */
-  securePort: number;
-  /** `--encryption-provider-config`: EncryptionConfiguration file. @defaultValue none */
-  encryptionProviderConfig: string | undefined;
-  /** `--audit-policy-file` and `--audit-log-path`: both turn the audit log on. */
-  auditPolicyFile: string | undefined;
-  auditLogPath: string | undefined;
-  /** `--token-auth-file`: CSV `token,user,uid[,"group1,group2"]`. @defaultValue none */
-  tokenAuthFile: string | undefined;
   /** `--cluster-dns`: `host:port` of the cluster DNS, announced by the kube-dns Endpoints. */
   clusterDns: string | undefined;
   /** `--verbose`: log to stderr. @defaultValue false */
@@ -36,16 +23,8 @@ export const apiServerDefaults: Omit<
   MemberApiServerCmdOptions,
   'clusterName' | 'etcdServers' | 'pkiDir'
 > = {
+  ...servingDefaults,
   etcdPrefix: undefined,
-  etcdCaFile: undefined,
-  etcdCertFile: undefined,
-  etcdKeyFile: undefined,
-  bindAddress: '127.0.0.1',
-  securePort: 6443,
-  encryptionProviderConfig: undefined,
-  auditPolicyFile: undefined,
-  auditLogPath: undefined,
-  tokenAuthFile: undefined,
   clusterDns: undefined,
   verbose: false,
 };

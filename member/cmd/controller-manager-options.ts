@@ -1,9 +1,13 @@
 /** Options of `flotilla-member-controller-manager` (kube-controller-manager's flags, plus the scheduler). */
+import {
+  leaderElectionDefaults,
+  type LeaderElectionFlags,
+} from '../../machinery/leaderelection/flags.js';
 import { MEMBER_CONTROLLERS } from '../controllers/index.js';
 import { CONTROLLER_MANAGER_LEASE } from '../controllermanager/index.js';
 
 /** Typed options of `flotilla-member-controller-manager` (flags map 1:1, kebab-case). */
-export interface MemberControllerManagerCmdOptions {
+export interface MemberControllerManagerCmdOptions extends LeaderElectionFlags {
   /** `--kubeconfig`: the controller manager's identity (system:kube-controller-manager). */
   kubeconfig: string;
   /** `--scheduler-kubeconfig`: the scheduler's identity. @defaultValue `--kubeconfig` */
@@ -12,18 +16,6 @@ export interface MemberControllerManagerCmdOptions {
   controllers: string;
   /** `--scheduler`: run the scheduler in this process. @defaultValue true */
   scheduler: boolean;
-  /** `--leader-elect`: run only while holding the Lease. @defaultValue true */
-  leaderElect: boolean;
-  /** `--leader-elect-lease-duration` (whole seconds). @defaultValue 15s */
-  leaseDurationMs: number;
-  /** `--leader-elect-renew-deadline`. @defaultValue 10s */
-  renewDeadlineMs: number;
-  /** `--leader-elect-retry-period`. @defaultValue 2s */
-  retryPeriodMs: number;
-  /** `--leader-elect-resource-name`. @defaultValue flotilla-member-controller-manager */
-  leaseName: string;
-  /** `--leader-elect-resource-namespace`. @defaultValue kube-system */
-  leaseNamespace: string;
   /** `--node-grace-period`: without Lease renewal a node turns NotReady after it. @defaultValue 40s */
   nodeGracePeriodMs: number;
   /** `--pod-eviction-timeout`: pods of an unreachable node are evicted after it. @defaultValue 300s */
@@ -44,12 +36,7 @@ export const controllerManagerDefaults: Omit<MemberControllerManagerCmdOptions, 
   schedulerKubeconfig: undefined,
   controllers: '*',
   scheduler: true,
-  leaderElect: true,
-  leaseDurationMs: 15_000,
-  renewDeadlineMs: 10_000,
-  retryPeriodMs: 2_000,
-  leaseName: CONTROLLER_MANAGER_LEASE,
-  leaseNamespace: 'kube-system',
+  ...leaderElectionDefaults(CONTROLLER_MANAGER_LEASE),
   nodeGracePeriodMs: 40_000,
   podEvictionTimeoutMs: 300_000,
   metricsBindAddress: undefined,

@@ -4,7 +4,7 @@
 export interface KubeletCommandOptions {
   /** `--node-name` (required): the Node's name, a DNS-1123 subdomain. */
   nodeName: string;
-  /** `--node-ip` (required): the node's loopback address 127.x.y.z (pods, ports, kubelet API). */
+  /** `--node-ip` (required): the node's IPv4 address (pods, ports, kubelet API); 127.x.y.z locally. */
   nodeIp: string;
   /** `--kubeconfig` (required): where the client-certificate kubeconfig is written and reused. */
   kubeconfig: string;
@@ -74,7 +74,7 @@ export function parseNodeLabels(spec: string | undefined): Record<string, string
 /** Usage text. */
 export const kubeletUsage = `usage: flotilla-kubelet --node-name NAME --node-ip 127.X.Y.Z --kubeconfig PATH [flags]
   --node-name NAME                 the Node's name (DNS-1123 subdomain)
-  --node-ip ADDR                   the node's loopback address 127.x.y.z (pods, ports, kubelet API)
+  --node-ip ADDR                   the node's IPv4 address (pods, ports, kubelet API; 127.x.y.z locally)
   --kubeconfig PATH                client-certificate kubeconfig: written after TLS bootstrap,
                                    reused on restart while its certificate is valid
   --bootstrap-kubeconfig PATH      bootstrap-token kubeconfig (when --kubeconfig has no valid cert)

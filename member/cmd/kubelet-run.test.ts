@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { captureDeps } from '../../machinery/cmd/testing.js';
 import { resolveKubeletOptions } from './kubelet-options.js';
 import { kubeletProcessOptions, parseKubeletArgs, runKubelet } from './kubelet-run.js';
 import { validateKubeletOptions } from './kubelet-validate-options.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    deps: {
-      stdout: (s: string) => out.push(s),
-      stderr: (s: string) => err.push(s),
-      signal: AbortSignal.abort(),
-    },
-  };
-}
 
 describe('flotilla-kubelet command', () => {
   it('parses flags into options with defaults', () => {
@@ -51,7 +38,7 @@ describe('flotilla-kubelet command', () => {
 
   it('lists every invalid flag at once', () => {
     const o = resolveKubeletOptions({
-      nodeIp: '10.0.0.1',
+      nodeIp: '10.0.0.256',
       runtime: 'x',
       port: 70000,
       nodeLabels: 'bad key=v',
@@ -69,13 +56,13 @@ describe('flotilla-kubelet command', () => {
   });
 
   it('exits 0 for --help and 2 for unknown or invalid flags', async () => {
-    const h = capture();
+    const h = captureDeps();
     expect(await runKubelet(['--help'], h.deps)).toBe(0);
     expect(h.out.join('')).toContain('usage: flotilla-kubelet');
-    const u = capture();
+    const u = captureDeps();
     expect(await runKubelet(['--bogus'], u.deps)).toBe(2);
     expect(u.err.join('')).toContain('bogus');
-    const b = capture();
+    const b = captureDeps();
     expect(await runKubelet(['--node-name', 'n1'], b.deps)).toBe(2);
     expect(b.err.join('')).toContain('--node-ip: is required');
   });

@@ -1,5 +1,12 @@
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { num } from '../../machinery/cmd/flags.js';
+import {
+  ExitCode,
+  runCommand,
+  type Command,
+  type CommandDeps,
+} from '../../machinery/cmd/run-command.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import { DockerRuntime, HollowRuntime } from '../kubelet/index.js';
 import { runKubeletProcess, type KubeletProcessOptions } from '../kubelet/kubelet-process.js';
@@ -10,21 +17,6 @@ import {
   type KubeletCommandOptions,
 } from './kubelet-options.js';
 import { validateKubeletOptions } from './kubelet-validate-options.js';
-
-/** Process-level dependencies of {@link runKubelet}. */
-export interface RunKubeletDeps {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** Aborted on SIGINT/SIGTERM: the kubelet stops and runKubelet resolves. */
-  signal: AbortSignal;
-}
-
-/** Exit codes. */
-export const KubeletExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
-
-function num(v: string | undefined): number | undefined {
-  return v === undefined ? undefined : Number(v);
-}
 
 /** Parses argv into options (unknown flags throw a TypeError from parseArgs). */
 export function parseKubeletArgs(
@@ -97,40 +89,34 @@ export function kubeletProcessOptions(
   };
 }
 
+/** `flotilla-kubelet`: TLS bootstrap, then the node agent until the signal. */
+export const kubeletCommand: Command<KubeletCommandOptions> = {
+  name: 'flotilla-kubelet',
+  usage: kubeletUsage,
+  parse: (argv) => {
+    const { help, ...partial } = parseKubeletArgs(argv);
+    return { opts: resolveKubeletOptions(partial), help: help === true };
+  },
+  validate: validateKubeletOptions,
+  run: async (opts, deps) => {
+    const proc = kubeletProcessOptions(opts, (port) => {
+      deps.stdout(`kubelet ${opts.nodeName}: API https://${opts.nodeIp}:${String(port)}\n`);
+    });
+    try {
+      await runKubeletProcess(proc, deps.signal);
+      return ExitCode.Ok;
+    } catch (err) {
+      // stopped while still waiting for a certificate: a clean shutdown
+      if (deps.signal.aborted) return ExitCode.Ok;
+      deps.stderr(
+        `kubelet ${opts.nodeName}: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      return ExitCode.Failed;
+    }
+  },
+};
+
 /** argv → options → validate → TLS bootstrap → kubelet until the signal → exit code. */
-export async function runKubelet(argv: string[], deps: RunKubeletDeps): Promise<number> {
-  let parsed: ReturnType<typeof parseKubeletArgs>;
-  try {
-    parsed = parseKubeletArgs(argv);
-  } catch (err) {
-    deps.stderr(
-      `flotilla-kubelet: ${err instanceof Error ? err.message : String(err)}\n${kubeletUsage}`,
-    );
-    return KubeletExitCode.Usage;
-  }
-  if (parsed.help) {
-    deps.stdout(kubeletUsage);
-    return KubeletExitCode.Ok;
-  }
-  const { help: _help, ...partial } = parsed;
-  const opts = resolveKubeletOptions(partial);
-  const problems = validateKubeletOptions(opts);
-  if (problems.length > 0) {
-    deps.stderr(
-      `flotilla-kubelet: invalid flags:\n${problems.map((p) => `  ${p.flag}: ${p.message}\n`).join('')}${kubeletUsage}`,
-    );
-    return KubeletExitCode.Usage;
-  }
-  const proc = kubeletProcessOptions(opts, (port) => {
-    deps.stdout(`kubelet ${opts.nodeName}: API https://${opts.nodeIp}:${String(port)}\n`);
-  });
-  try {
-    await runKubeletProcess(proc, deps.signal);
-    return KubeletExitCode.Ok;
-  } catch (err) {
-    // stopped while still waiting for a certificate: a clean shutdown
-    if (deps.signal.aborted) return KubeletExitCode.Ok;
-    deps.stderr(`kubelet ${opts.nodeName}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return KubeletExitCode.Failed;
-  }
+export function runKubelet(argv: string[], deps: CommandDeps): Promise<number> {
+  return runCommand(kubeletCommand, argv, deps);
 }

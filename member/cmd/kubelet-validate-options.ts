@@ -1,9 +1,10 @@
 import type { KubeletCommandOptions } from './kubelet-options.js';
 import { parseNodeLabels } from './kubelet-options.js';
-import type { OptionProblem } from './validate-options.js';
+import type { OptionProblem } from '../../machinery/cmd/flags.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** An IPv4 address a node can be reached at (pods publish their ports there). */
+const NODE_IP = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const LABEL_KEY = /^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -17,10 +18,10 @@ export function validateKubeletOptions(o: KubeletCommandOptions): OptionProblem[
   else if (o.nodeName.length > 63 || !DNS1123_SUBDOMAIN.test(o.nodeName)) {
     bad('--node-name', `"${o.nodeName}" must be a DNS-1123 subdomain of at most 63 characters`);
   }
-  const ip = LOOPBACK.exec(o.nodeIp);
+  const ip = NODE_IP.exec(o.nodeIp);
   if (o.nodeIp === '') bad('--node-ip', 'is required');
-  else if (!ip || ip.slice(1).some((n) => Number(n) > 255)) {
-    bad('--node-ip', `"${o.nodeIp}" must be a loopback address 127.x.y.z`);
+  else if (!ip || ip.slice(1).some((n) => Number(n) > 255) || o.nodeIp === '0.0.0.0') {
+    bad('--node-ip', `"${o.nodeIp}" must be the node's IPv4 address (127.x.y.z on one machine)`);
   }
   if (o.kubeconfig === '') bad('--kubeconfig', 'is required');
   if (o.bootstrapKubeconfig === '') bad('--bootstrap-kubeconfig', 'must not be empty');

@@ -2,20 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCommand } from './flags.js';
+import { captureDeps } from '../../machinery/cmd/testing.js';
+import { runCommand } from '../../machinery/cmd/run-command.js';
 import { memberApiServerCommand, parseApiServerArgs } from './run-member-apiserver.js';
 import { validateApiServerOptions } from './validate-apiserver-options.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const deps = {
-    stdout: (s: string) => out.push(s),
-    stderr: (s: string) => err.push(s),
-    signal: AbortSignal.abort(),
-  };
-  return { out, err, deps };
-}
 
 describe('member-apiserver command', () => {
   it('parses kube-apiserver-style flags with defaults', () => {
@@ -76,13 +66,13 @@ describe('member-apiserver command', () => {
   });
 
   it('exits 0 for --help and 2 for unknown or invalid flags', async () => {
-    const h = capture();
+    const h = captureDeps();
     expect(await runCommand(memberApiServerCommand, ['--help'], h.deps)).toBe(0);
     expect(h.out.join('')).toContain('usage: flotilla-member-apiserver');
-    const u = capture();
+    const u = captureDeps();
     expect(await runCommand(memberApiServerCommand, ['--bogus'], u.deps)).toBe(2);
     expect(u.err.join('')).toContain('bogus');
-    const v = capture();
+    const v = captureDeps();
     expect(await runCommand(memberApiServerCommand, [], v.deps)).toBe(2);
     expect(v.err.join('')).toContain('--cluster-name: is required');
   });

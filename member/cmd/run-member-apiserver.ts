@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { servingFlags, servingOptionsOf } from '../../machinery/apiserver/serving-options.js';
 import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
 import { loadOrCreatePki } from '../../machinery/apiserver/cluster-pki.js';
 import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
@@ -8,17 +9,15 @@ import type { ResourceType } from '../../machinery/resource-type.js';
 import { podType, secretType, serviceAccountType } from '../../api/index.js';
 import { podLogProxy } from '../apiserver/pod-log-proxy.js';
 import { KUBELET_API_CLIENT_USER } from '../cluster/member-bootstrap-policy.js';
-import {
-  parseTokenAuthFile,
-  runMemberApiServer,
-  type MemberApiServerOptions,
-} from '../apiserver/index.js';
+import { readTokenAuthFile } from '../../machinery/auth/token-auth-file.js';
+import { runMemberApiServer, type MemberApiServerOptions } from '../apiserver/index.js';
 import {
   apiServerUsage,
   resolveApiServerOptions,
   type MemberApiServerCmdOptions,
 } from './apiserver-options.js';
-import { ExitCode, num, splitHostPort, type CommandDeps, type MemberCommand } from './flags.js';
+import { splitHostPort } from '../../machinery/cmd/flags.js';
+import { ExitCode, type Command, type CommandDeps } from '../../machinery/cmd/run-command.js';
 import { validateApiServerOptions } from './validate-apiserver-options.js';
 
 /** Parses argv (unknown flags throw a TypeError from parseArgs). */
@@ -33,42 +32,16 @@ export function parseApiServerArgs(argv: string[]): {
     allowPositionals: false,
     options: {
       'cluster-name': s,
-      'etcd-servers': s,
-      'etcd-prefix': s,
-      'etcd-cafile': s,
-      'etcd-certfile': s,
-      'etcd-keyfile': s,
-      'pki-dir': s,
-      'bind-address': s,
-      'secure-port': s,
-      'encryption-provider-config': s,
-      'audit-policy-file': s,
-      'audit-log-path': s,
-      'token-auth-file': s,
+      ...servingFlags,
       'cluster-dns': s,
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const servers = v['etcd-servers']
-    ?.split(',')
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
   return {
     opts: resolveApiServerOptions({
       clusterName: v['cluster-name'],
-      etcdServers: servers,
-      etcdPrefix: v['etcd-prefix'],
-      etcdCaFile: v['etcd-cafile'],
-      etcdCertFile: v['etcd-certfile'],
-      etcdKeyFile: v['etcd-keyfile'],
-      pkiDir: v['pki-dir'],
-      bindAddress: v['bind-address'],
-      securePort: num(v['secure-port']),
-      encryptionProviderConfig: v['encryption-provider-config'],
-      auditPolicyFile: v['audit-policy-file'],
-      auditLogPath: v['audit-log-path'],
-      tokenAuthFile: v['token-auth-file'],
+      ...servingOptionsOf(v),
       clusterDns: v['cluster-dns'],
       verbose: v.verbose,
     } as Partial<MemberApiServerCmdOptions>),
@@ -92,10 +65,7 @@ export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerO
     clusterName: o.clusterName,
     ca: pki.ca,
     serviceAccountKey: pki.serviceAccountKey,
-    staticTokens:
-      o.tokenAuthFile !== undefined
-        ? parseTokenAuthFile(readFileSync(o.tokenAuthFile, 'utf8'))
-        : [],
+    staticTokens: o.tokenAuthFile !== undefined ? readTokenAuthFile(o.tokenAuthFile) : [],
     types: {
       serviceAccounts: serviceAccountType,
       secrets: secretType,
@@ -132,7 +102,7 @@ export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerO
 }
 
 /** `flotilla-member-apiserver`: serves until SIGINT/SIGTERM, then stops and exits 0. */
-export const memberApiServerCommand: MemberCommand<MemberApiServerCmdOptions> = {
+export const memberApiServerCommand: Command<MemberApiServerCmdOptions> = {
   name: 'member-apiserver',
   usage: apiServerUsage,
   parse: parseApiServerArgs,

@@ -2,23 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCommand } from './flags.js';
+import { captureDeps } from '../../machinery/cmd/testing.js';
+import { runCommand } from '../../machinery/cmd/run-command.js';
 import {
   memberControllerManagerCommand,
   parseControllerManagerArgs,
 } from './run-member-controller-manager.js';
 import { validateControllerManagerOptions } from './validate-controller-manager-options.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const deps = {
-    stdout: (s: string) => out.push(s),
-    stderr: (s: string) => err.push(s),
-    signal: AbortSignal.abort(),
-  };
-  return { out, err, deps };
-}
 
 describe('member-controller-manager command', () => {
   it('parses flags: durations, booleans, defaults', () => {
@@ -85,12 +75,12 @@ describe('member-controller-manager command', () => {
   });
 
   it('exits 0 for --help and 2 for unknown flags or bad booleans', async () => {
-    const h = capture();
+    const h = captureDeps();
     expect(await runCommand(memberControllerManagerCommand, ['-h'], h.deps)).toBe(0);
     expect(h.out.join('')).toContain('usage: flotilla-member-controller-manager');
-    const u = capture();
+    const u = captureDeps();
     expect(await runCommand(memberControllerManagerCommand, ['--bogus'], u.deps)).toBe(2);
-    const b = capture();
+    const b = captureDeps();
     expect(await runCommand(memberControllerManagerCommand, ['--leader-elect=maybe'], b.deps)).toBe(
       2,
     );

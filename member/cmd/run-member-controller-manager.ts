@@ -5,13 +5,19 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CertificateAuthority } from '../../machinery/apiserver/cert-authority.js';
 import { PKI_FILES } from '../../machinery/apiserver/cluster-pki.js';
+import {
+  serveControllerManagerMetrics,
+  type ControllerManagerMetrics,
+} from '../../machinery/metrics/metrics-endpoint.js';
 import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
+import {
+  leaderElectionFlags,
+  leaderElectionOptionsOf,
+} from '../../machinery/leaderelection/flags.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import {
   runMemberControllerManager,
-  serveControllerManagerMetrics,
-  type ControllerManagerMetrics,
   type MemberControllerManagerOptions,
 } from '../controllermanager/index.js';
 import {
@@ -20,14 +26,12 @@ import {
   type MemberControllerManagerCmdOptions,
 } from './controller-manager-options.js';
 import {
-  ExitCode,
   parseBool,
   parseDuration,
   splitHostPort,
   withBooleanValues,
-  type CommandDeps,
-  type MemberCommand,
-} from './flags.js';
+} from '../../machinery/cmd/flags.js';
+import { ExitCode, type Command, type CommandDeps } from '../../machinery/cmd/run-command.js';
 import { validateControllerManagerOptions } from './validate-controller-manager-options.js';
 
 const BOOLEAN_FLAGS = ['scheduler', 'leader-elect'] as const;
@@ -47,12 +51,7 @@ export function parseControllerManagerArgs(argv: string[]): {
       'scheduler-kubeconfig': s,
       controllers: s,
       scheduler: s,
-      'leader-elect': s,
-      'leader-elect-lease-duration': s,
-      'leader-elect-renew-deadline': s,
-      'leader-elect-retry-period': s,
-      'leader-elect-resource-name': s,
-      'leader-elect-resource-namespace': s,
+      ...leaderElectionFlags,
       'node-grace-period': s,
       'pod-eviction-timeout': s,
       'metrics-bind-address': s,
@@ -69,12 +68,7 @@ export function parseControllerManagerArgs(argv: string[]): {
       schedulerKubeconfig: v['scheduler-kubeconfig'],
       controllers: v.controllers,
       scheduler: parseBool('scheduler', v.scheduler),
-      leaderElect: parseBool('leader-elect', v['leader-elect']),
-      leaseDurationMs: parseDuration(v['leader-elect-lease-duration']),
-      renewDeadlineMs: parseDuration(v['leader-elect-renew-deadline']),
-      retryPeriodMs: parseDuration(v['leader-elect-retry-period']),
-      leaseName: v['leader-elect-resource-name'],
-      leaseNamespace: v['leader-elect-resource-namespace'],
+      ...leaderElectionOptionsOf(v),
       nodeGracePeriodMs: parseDuration(v['node-grace-period']),
       podEvictionTimeoutMs: parseDuration(v['pod-eviction-timeout']),
       metricsBindAddress: v['metrics-bind-address'],
@@ -172,7 +166,7 @@ async function run(o: MemberControllerManagerCmdOptions, deps: CommandDeps): Pro
 }
 
 /** `flotilla-member-controller-manager`: the member's controllers and scheduler. */
-export const memberControllerManagerCommand: MemberCommand<MemberControllerManagerCmdOptions> = {
+export const memberControllerManagerCommand: Command<MemberControllerManagerCmdOptions> = {
   name: 'member-controller-manager',
   usage: controllerManagerUsage,
   parse: parseControllerManagerArgs,

@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { captureDeps } from '../../machinery/cmd/testing.js';
 import { resolveOptions } from './options.js';
 import { clusterOptions, parseMemberArgs, runMember } from './run-member.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    deps: {
-      stdout: (s: string) => out.push(s),
-      stderr: (s: string) => err.push(s),
-      signal: AbortSignal.abort(),
-    },
-  };
-}
 
 describe('member command', () => {
   it('parses flags into options', () => {
@@ -52,17 +39,17 @@ describe('member command', () => {
   });
 
   it('exits 2 listing every invalid flag, and on unknown flags', async () => {
-    const c = capture();
+    const c = captureDeps();
     expect(await runMember(['--nodes=-1', '--runtime', 'x'], c.deps)).toBe(2);
     const text = c.err.join('');
     for (const f of ['--name', '--etcd', '--nodes', '--runtime']) expect(text).toContain(`${f}:`);
-    const d = capture();
+    const d = captureDeps();
     expect(await runMember(['--bogus'], d.deps)).toBe(2);
     expect(d.err.join('')).toContain('bogus');
   });
 
   it('prints usage for --help', async () => {
-    const c = capture();
+    const c = captureDeps();
     expect(await runMember(['--help'], c.deps)).toBe(0);
     expect(c.out.join('')).toContain('usage: member');
   });

@@ -1,4 +1,12 @@
 import { parseArgs } from 'node:util';
+import { num } from '../../machinery/cmd/flags.js';
+import {
+  aborted,
+  ExitCode,
+  runCommand,
+  type Command,
+  type CommandDeps,
+} from '../../machinery/cmd/run-command.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import type { ClusterDnsFactory } from '../cluster/cluster-dns.js';
 import { MemberCluster } from '../cluster/member-cluster.js';
@@ -6,20 +14,9 @@ import { resolveOptions, usage, type MemberOptions } from './options.js';
 import { validateOptions } from './validate-options.js';
 
 /** Process-level dependencies of {@link runMember}. */
-export interface RunMemberDeps {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** Aborted on SIGINT/SIGTERM: the cluster stops and runMember resolves. */
-  signal: AbortSignal;
+export interface RunMemberDeps extends CommandDeps {
   /** Cluster DNS server factory (from `dns/index.ts`); no DNS without it. */
   dns?: ClusterDnsFactory;
-}
-
-/** Exit codes. */
-export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
-
-function num(v: string | undefined): number | undefined {
-  return v === undefined ? undefined : Number(v);
 }
 
 /** Parses argv into options (unknown flags throw a TypeError from parseArgs). */
@@ -103,51 +100,42 @@ export function clusterOptions(
   };
 }
 
+/** The `member` command; `dns` is the cluster DNS server factory (no DNS without it). */
+export function memberCommand(dns: ClusterDnsFactory | undefined): Command<MemberOptions> {
+  return {
+    name: 'member',
+    usage,
+    parse: (argv) => {
+      const { help, ...partial } = parseMemberArgs(argv);
+      return { opts: resolveOptions(partial), help: help === true };
+    },
+    validate: validateOptions,
+    run: async (opts, deps) => {
+      const cluster = new MemberCluster(clusterOptions(opts, dns));
+      try {
+        await cluster.start();
+        deps.stdout(`member ${opts.name}: API ${cluster.url}\n`);
+        if (cluster.kubeconfigPath) {
+          deps.stdout(`member ${opts.name}: kubeconfig ${cluster.kubeconfigPath}\n`);
+        }
+        if (cluster.dnsAddress) {
+          const { host, port } = cluster.dnsAddress;
+          deps.stdout(`member ${opts.name}: DNS ${host}:${String(port)}\n`);
+        }
+        deps.stdout(`member ${opts.name}: nodes ${cluster.nodeNames.join(', ') || '(none)'}\n`);
+        await aborted(deps.signal);
+        return ExitCode.Ok;
+      } catch (err) {
+        deps.stderr(`member ${opts.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+        return ExitCode.Failed;
+      } finally {
+        await cluster.stop();
+      }
+    },
+  };
+}
+
 /** argv → options → validate → MemberCluster.start → wait for the signal → stop → exit code. */
-export async function runMember(argv: string[], deps: RunMemberDeps): Promise<number> {
-  let parsed: ReturnType<typeof parseMemberArgs>;
-  try {
-    parsed = parseMemberArgs(argv);
-  } catch (err) {
-    deps.stderr(`member: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
-    return ExitCode.Usage;
-  }
-  if (parsed.help) {
-    deps.stdout(usage);
-    return ExitCode.Ok;
-  }
-  const { help: _help, ...partial } = parsed;
-  const opts = resolveOptions(partial);
-  const problems = validateOptions(opts);
-  if (problems.length > 0) {
-    deps.stderr(
-      `member: invalid flags:\n${problems.map((p) => `  ${p.flag}: ${p.message}\n`).join('')}${usage}`,
-    );
-    return ExitCode.Usage;
-  }
-  const cluster = new MemberCluster(clusterOptions(opts, deps.dns));
-  try {
-    await cluster.start();
-    deps.stdout(`member ${opts.name}: API ${cluster.url}\n`);
-    if (cluster.kubeconfigPath) {
-      deps.stdout(`member ${opts.name}: kubeconfig ${cluster.kubeconfigPath}\n`);
-    }
-    if (cluster.dnsAddress) {
-      deps.stdout(
-        `member ${opts.name}: DNS ${cluster.dnsAddress.host}:${String(cluster.dnsAddress.port)}\n`,
-      );
-    }
-    deps.stdout(`member ${opts.name}: nodes ${cluster.nodeNames.join(', ') || '(none)'}\n`);
-    if (!deps.signal.aborted) {
-      await new Promise<void>((resolve) =>
-        deps.signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
-    }
-    return ExitCode.Ok;
-  } catch (err) {
-    deps.stderr(`member ${opts.name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.Failed;
-  } finally {
-    await cluster.stop();
-  }
+export function runMember(argv: string[], deps: RunMemberDeps): Promise<number> {
+  return runCommand(memberCommand(deps.dns), argv, deps);
 }

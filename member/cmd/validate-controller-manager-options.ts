@@ -3,17 +3,16 @@ import { join } from 'node:path';
 import { PKI_FILES } from '../../machinery/apiserver/cluster-pki.js';
 import { enabledControllers } from '../../machinery/controller/index.js';
 import { BadRequestError } from '../../machinery/errors/index.js';
+import { validateLeaderElectionFlags } from '../../machinery/leaderelection/flags.js';
 import { MEMBER_CONTROLLERS } from '../controllers/index.js';
 import type { MemberControllerManagerCmdOptions } from './controller-manager-options.js';
-import { splitHostPort, type FlagProblem } from './flags.js';
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { splitHostPort, type OptionProblem } from '../../machinery/cmd/flags.js';
 
 /** Returns every problem of the controller manager's options at once (empty when valid). */
 export function validateControllerManagerOptions(
   o: MemberControllerManagerCmdOptions,
-): FlagProblem[] {
-  const out: FlagProblem[] = [];
+): OptionProblem[] {
+  const out: OptionProblem[] = [];
   const bad = (flag: string, message: string): void => {
     out.push({ flag, message });
   };
@@ -34,24 +33,7 @@ export function validateControllerManagerOptions(
     bad(flag, 'must be a positive duration, e.g. 15s');
     return false;
   };
-  const lease = duration('--leader-elect-lease-duration', o.leaseDurationMs);
-  const renew = duration('--leader-elect-renew-deadline', o.renewDeadlineMs);
-  const retry = duration('--leader-elect-retry-period', o.retryPeriodMs);
-  if (lease && o.leaseDurationMs % 1000 !== 0) {
-    bad('--leader-elect-lease-duration', 'must be whole seconds (Lease leaseDurationSeconds)');
-  }
-  if (lease && renew && o.renewDeadlineMs >= o.leaseDurationMs) {
-    bad('--leader-elect-renew-deadline', 'must be shorter than --leader-elect-lease-duration');
-  }
-  if (renew && retry && o.retryPeriodMs >= o.renewDeadlineMs) {
-    bad('--leader-elect-retry-period', 'must be shorter than --leader-elect-renew-deadline');
-  }
-  if (!DNS1123_LABEL.test(o.leaseNamespace)) {
-    bad('--leader-elect-resource-namespace', `"${o.leaseNamespace}" is not a namespace name`);
-  }
-  if (o.leaseName === '' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(o.leaseName)) {
-    bad('--leader-elect-resource-name', `"${o.leaseName}" is not an object name`);
-  }
+  out.push(...validateLeaderElectionFlags(o));
   duration('--node-grace-period', o.nodeGracePeriodMs);
   if (!(Number.isFinite(o.podEvictionTimeoutMs) && o.podEvictionTimeoutMs >= 0)) {
     bad('--pod-eviction-timeout', 'must be a duration, e.g. 5m0s');

@@ -1,18 +1,9 @@
 import { enabledControllers } from '../../machinery/controller/index.js';
 import { BadRequestError } from '../../machinery/errors/index.js';
+import { isPort, type OptionProblem } from '../../machinery/cmd/flags.js';
 import { knownControllers, type MemberOptions } from './options.js';
 
-/** One problem with the options: the flag and what is wrong. */
-export interface OptionProblem {
-  flag: string;
-  message: string;
-}
-
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-function port(v: number): boolean {
-  return Number.isInteger(v) && v >= 0 && v <= 65535;
-}
 
 /** Returns every problem at once (empty when valid). */
 export function validateOptions(o: MemberOptions): OptionProblem[] {
@@ -31,8 +22,8 @@ export function validateOptions(o: MemberOptions): OptionProblem[] {
   if (o.etcdPrefix !== undefined && !o.etcdPrefix.startsWith('/')) {
     bad('--etcd-prefix', 'must start with /');
   }
-  if (!port(o.port)) bad('--port', `${String(o.port)} is not a port (0-65535)`);
-  if (!port(o.dnsPort)) bad('--dns-port', `${String(o.dnsPort)} is not a port (0-65535)`);
+  if (!isPort(o.port)) bad('--port', `${String(o.port)} is not a port (0-65535)`);
+  if (!isPort(o.dnsPort)) bad('--dns-port', `${String(o.dnsPort)} is not a port (0-65535)`);
   if (!Number.isInteger(o.nodes) || o.nodes < 0 || o.nodes > 253) {
     bad('--nodes', `${String(o.nodes)} must be an integer from 0 to 253`);
   }

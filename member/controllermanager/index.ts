@@ -6,4 +6,3 @@ export {
   type MemberControllerManagerOptions,
   type MemberLeaderElectionOptions,
 } from './member-controller-manager.js';
-export { serveControllerManagerMetrics, type ControllerManagerMetrics } from './metrics-server.js';

@@ -67,4 +67,40 @@ export interface ContainerRuntime {
   followLogs?(id: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<Buffer>;
   /** Runs a command inside the container; resolves to its exit code. */
   exec(id: string, command: string[]): Promise<number>;
+  /**
+   * Runs a command inside the container with its streams attached (`kubectl exec`). Runtimes
+   * without it refuse exec through the kubelet API.
+   */
+  execStream?(id: string, opts: StreamOptions): Promise<StreamSession>;
+  /** Attaches to the container's main process (`kubectl attach`). */
+  attach?(id: string, opts: StreamOptions): Promise<StreamSession>;
+}
+
+/** Which streams an exec or attach session carries. */
+export interface StreamOptions {
+  /** The command (exec only). */
+  command?: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** A terminal: stderr is merged into stdout, and the size can change. */
+  tty: boolean;
+}
+
+/** A running exec or attach session. */
+export interface StreamSession {
+  /** The process's stdin (when asked for); `end()` closes it. */
+  stdin?: NodeJS.WritableStream;
+  /** Its stdout (with a tty, all output); ends when the process does. */
+  stdout?: NodeJS.ReadableStream;
+  stderr?: NodeJS.ReadableStream;
+  /** Sets the terminal size (tty sessions). */
+  resize(width: number, height: number): Promise<void>;
+  /**
+   * Settles once the output ended: the exit code of an exec, undefined when the runtime does not
+   * know it (attach).
+   */
+  done: Promise<number | undefined>;
+  /** Ends the session early (the client went away). */
+  close(): void;
 }

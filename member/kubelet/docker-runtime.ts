@@ -5,7 +5,10 @@ import type {
   ContainerSpec,
   LogOptions,
   RuntimeContainer,
+  StreamOptions,
+  StreamSession,
 } from './container-runtime.js';
+import { dockerAttachStream, dockerExecStream } from './docker-streams.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 
 /** Options for {@link DockerRuntime}. */
@@ -198,5 +201,15 @@ export class DockerRuntime implements ContainerRuntime {
     });
     const info = await ex.inspect();
     return info.ExitCode ?? 1;
+  }
+
+  /** `docker exec` with hijacked streams (kubectl exec, cp). */
+  execStream(id: string, opts: StreamOptions): Promise<StreamSession> {
+    return dockerExecStream(this.docker, id, opts);
+  }
+
+  /** `docker attach` (kubectl attach). */
+  attach(id: string, opts: StreamOptions): Promise<StreamSession> {
+    return dockerAttachStream(this.docker, id, opts);
   }
 }

@@ -4,7 +4,10 @@ import type {
   ContainerSpec,
   LogOptions,
   RuntimeContainer,
+  StreamOptions,
+  StreamSession,
 } from './container-runtime.js';
+import { hollowExecStream } from './hollow-streams.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 
 /**
@@ -154,5 +157,14 @@ export class HollowRuntime implements ContainerRuntime {
 
   exec(): Promise<number> {
     return Promise.resolve(0);
+  }
+
+  /**
+   * A fixed reply: the command line, then stdin echoed (see {@link hollowExecStream}); the exit
+   * code is what {@link hollowExit} reads from the command (`sh -c "exit 3"` → 3), 0 otherwise.
+   */
+  execStream(_id: string, opts: StreamOptions): Promise<StreamSession> {
+    const code = hollowExit({ command: opts.command ?? [] })?.code ?? 0;
+    return Promise.resolve(hollowExecStream(opts, code));
   }
 }

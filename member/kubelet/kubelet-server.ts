@@ -1,9 +1,12 @@
 /**
  * The kubelet's own HTTPS API (port 10250 of a real node), which the member API server proxies
- * `pods/log` to: `GET /containerLogs/{namespace}/{pod}/{container}`, `GET /pods`, `GET /healthz`.
+ * `pods/log`, `pods/exec` and `pods/attach` to: `GET /containerLogs/{namespace}/{pod}/{container}`,
+ * `GET /pods`, `GET /healthz`, and the WebSocket upgrades `/exec/...` and `/attach/...`
+ * ({@link ContainerStreams}).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import type { Logger } from '../../machinery/controller/index.js';
@@ -16,6 +19,14 @@ import {
   type LogOptions,
   type RuntimeContainer,
 } from './container-runtime.js';
+import {
+  ContainerStreams,
+  parseStreamPath,
+  streamProtocols,
+  unsupportedUpgrade,
+  writeUpgradeError,
+} from './kubelet-streaming.js';
+import { podPortTarget } from './pod-port-target.js';
 
 /** Options for {@link KubeletServer}. */
 export interface KubeletServerOptions {
@@ -92,9 +103,11 @@ export class KubeletServer {
   private readonly opts: KubeletServerOptions;
   private server: Server | undefined;
   private readonly streams = new Set<AbortController>();
+  private readonly sessions: ContainerStreams;
 
   constructor(opts: KubeletServerOptions) {
     this.opts = opts;
+    this.sessions = new ContainerStreams(opts.runtime);
   }
 
   /** Listens on host:port; resolves to the bound port. */
@@ -112,6 +125,9 @@ export class KubeletServer {
         void this.handle(req, res);
       },
     );
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.upgrade(req, socket, head);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -136,6 +152,7 @@ export class KubeletServer {
   /** Stops listening and ends open log streams. */
   async close(): Promise<void> {
     for (const s of this.streams) s.abort();
+    this.sessions.close();
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -196,6 +213,51 @@ export class KubeletServer {
           code: e.code,
         }),
       );
+    }
+  }
+
+  /**
+   * exec and attach: authorization, the path and the protocol are refused over HTTP; what goes
+   * wrong after (pod, container, runtime) is reported on the upgraded stream's error channel.
+   */
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => undefined);
+    let path;
+    let url;
+    try {
+      this.authorize(socket as TLSSocket);
+      url = new URL(req.url ?? '/', 'https://kubelet');
+      path = parseStreamPath(url.pathname);
+      if (!path) throw new KubeletApiError(404, 'NotFound', `${url.pathname} not found`);
+      const why = unsupportedUpgrade(req, streamProtocols(path.kind));
+      if (why !== undefined) throw new KubeletApiError(400, 'BadRequest', why);
+      if (path.kind === 'portForward') {
+        const { namespace, pod: name } = path;
+        const pod = this.opts
+          .pods()
+          .find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+        if (!pod) {
+          throw new KubeletApiError(404, 'NotFound', `pod "${namespace}/${name}" not found`);
+        }
+        this.sessions.portForward(req, socket, head, name, podPortTarget(pod, this.opts.host));
+        return;
+      }
+    } catch (err) {
+      const e =
+        err instanceof KubeletApiError
+          ? err
+          : new KubeletApiError(500, 'InternalError', String(err));
+      writeUpgradeError(socket, e.code, e.reason, e.message);
+      return;
+    }
+    try {
+      const rc = await this.container(path.namespace, path.pod, path.container ?? '', false);
+      if (!rc.running) {
+        throw new Error(`container ${path.container ?? ''} is not running`);
+      }
+      this.sessions.serve(req, socket, head, path, rc.id, url.searchParams);
+    } catch (err) {
+      this.sessions.fail(req, socket, head, err instanceof Error ? err.message : String(err));
     }
   }
 

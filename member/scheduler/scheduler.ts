@@ -1,10 +1,6 @@
 import { objectKey, splitKey, type Condition } from '../../machinery/meta.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import {
-  consoleLogger,
-  Controller,
-  type Logger,
-} from '../../machinery/controller/index.js';
+import { consoleLogger, Controller, type Logger } from '../../machinery/controller/index.js';
 import { ConflictError, NotFoundError } from '../../machinery/errors/index.js';
 import { InformerFactory } from '../../machinery/informer/index.js';
 import { NODES, PODS, type Node, type Pod } from '../../api/index.js';

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
+import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import {
   PROMOTION_REQUESTS,
@@ -10,7 +10,7 @@ import {
   type Registry,
 } from '../apis/registry-types.js';
 
-const USAGE = `flotilla-registry: image promotion
+const USAGE = `usage: flotilla-registry COMMAND [flags] (image promotion)
   registries list
   promote REPO@sha256:DIGEST --from REGISTRY --to REGISTRY [--tag T] [--reason TEXT]
   approve NAME --role ROLE
@@ -18,6 +18,23 @@ const USAGE = `flotilla-registry: image promotion
   status [NAME]
 Flags: --kubeconfig PATH (federation; default $FLOTILLA_KUBECONFIG or ~/.flotilla/config), --context NAME
 `;
+
+function parseRegistryArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      tag: { type: 'string' },
+      reason: { type: 'string' },
+      role: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
 
 /** Runs the registry CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). */
 export async function runRegistryCli(
@@ -33,34 +50,26 @@ export async function runRegistryCli(
     io.stderr(`error: ${msg}\n${USAGE}`);
     return 2;
   };
+  let parsed: ReturnType<typeof parseRegistryArgs>;
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        tag: { type: 'string' },
-        reason: { type: 'string' },
-        role: { type: 'string' },
-      },
-    });
+    parsed = parseRegistryArgs(argv);
+  } catch (err) {
+    // unknown flags and missing values are usage errors (exit 2), like every other binary
+    return usage(err instanceof Error ? err.message : String(err));
+  }
+  if (parsed.values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  try {
+    const { values, positionals } = parsed;
     const [cmd, arg] = positionals;
     if (!cmd) return usage('missing command');
     const conn = loadKubeconfig(
       values.kubeconfig ?? io.env.FLOTILLA_KUBECONFIG ?? join(homedir(), '.flotilla', 'config'),
       values.context,
     );
-    client = new RestClient({
-      server: conn.server,
-      ...(conn.token ? { token: conn.token } : {}),
-      ...(conn.caData ? { caData: conn.caData } : {}),
-      ...(conn.clientCertData && conn.clientKeyData
-        ? { certData: conn.clientCertData, keyData: conn.clientKeyData }
-        : {}),
-    });
+    client = new RestClient(clientOptionsFor(conn));
     const prs = client.resource<PromotionRequest>(PROMOTION_REQUESTS);
     switch (cmd) {
       case 'registries': {

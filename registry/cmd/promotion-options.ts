@@ -4,6 +4,7 @@
  * worker; run N of them). Flags map 1:1 to fields (kebab-case); secrets come from files only.
  */
 import { parseArgs } from 'node:util';
+import { commaList, num } from '../../machinery/cmd/flags.js';
 
 /** Flags both binaries take. */
 export interface CommonOptions {
@@ -152,16 +153,6 @@ const COMMON_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const list = (v: string | undefined): string[] | undefined =>
-  v === undefined
-    ? undefined
-    : v
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x !== '');
-const num = (v: string | undefined): number | undefined =>
-  v === undefined ? undefined : Number(v);
-
 /** Drops undefined values (exactOptionalPropertyTypes). */
 function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
@@ -205,8 +196,8 @@ export function parseServiceArgs(argv: string[]): { help: boolean; opts: Service
     tokenSigningCertFile: v['token-signing-cert-file'],
     tokenSigningKeyFile: v['token-signing-key-file'],
     tokenIssuer: v['token-issuer'],
-    environments: list(v.environments),
-    protectedEnvironments: list(v['protected-environments']),
+    environments: commaList(v.environments),
+    protectedEnvironments: commaList(v['protected-environments']),
     workerUser: v['worker-user'],
     registryUsersFile: v['registry-users-file'],
   });
@@ -255,7 +246,7 @@ export function parseWorkerArgs(argv: string[]): { help: boolean; opts: WorkerOp
     shutdownTimeoutMs: num(v['shutdown-timeout-ms']),
     registryUser: v['registry-user'],
     registryPasswordFile: v['registry-password-file'],
-    registryUrls: list(v['registry-urls']),
+    registryUrls: commaList(v['registry-urls']),
   });
   const opts: WorkerOptions = {
     ...workerDefaults,

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import type { RestClientOptions } from '../../machinery/client/rest-client.js';
+import { problemsText, type OptionProblem } from '../../machinery/cmd/flags.js';
+import {
+  aborted,
+  ExitCode,
+  runCommand,
+  type Command,
+  type CommandDeps,
+} from '../../machinery/cmd/run-command.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import type { RedisEndpoint } from '../jobs/copy-queue.js';
 import { runPromotionService, type PromotionServiceOptions } from '../server/promotion-service.js';
@@ -18,19 +26,7 @@ import {
   parseHostPort,
   validateServiceOptions,
   validateWorkerOptions,
-  type OptionProblem,
 } from './validate-promotion-options.js';
-
-/** Process-level dependencies of the promotion commands. */
-export interface PromotionCommandDeps {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** Aborted on SIGINT/SIGTERM: the process drains and the command resolves. */
-  signal: AbortSignal;
-}
-
-/** Exit codes. */
-export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
 
 /** Reads the files the flags name; every unreadable or malformed one becomes a problem. */
 class FileReader {
@@ -180,71 +176,49 @@ export function workerRunOptions(
 interface PromotionCommand<O> {
   name: string;
   usage: string;
-  parse(argv: string[]): { help: boolean; opts: O };
-  validate(o: O): OptionProblem[];
+  parse: (argv: string[]) => { help: boolean; opts: O };
+  validate: (o: O) => OptionProblem[];
   /** Files → run options, then start; resolves to the stop function and the lines to print. */
-  start(
+  start: (
     o: O,
-  ): Promise<{ problems: OptionProblem[] } | { ready: string[]; stop: () => Promise<unknown> }>;
+  ) => Promise<{ problems: OptionProblem[] } | { ready: string[]; stop: () => Promise<unknown> }>;
 }
 
-const waitForAbort = (signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-
-async function runCommand<O>(
-  cmd: PromotionCommand<O>,
-  argv: string[],
-  deps: PromotionCommandDeps,
-): Promise<number> {
-  let parsed: { help: boolean; opts: O };
-  try {
-    parsed = cmd.parse(argv);
-  } catch (err) {
-    deps.stderr(`${cmd.name}: ${err instanceof Error ? err.message : String(err)}\n${cmd.usage}`);
-    return ExitCode.Usage;
-  }
-  if (parsed.help) {
-    deps.stdout(cmd.usage);
-    return ExitCode.Ok;
-  }
-  const report = (problems: OptionProblem[]): number => {
-    const lines = problems.map((p) => `  ${p.flag}: ${p.message}\n`).join('');
-    deps.stderr(`${cmd.name}: invalid flags:\n${lines}${cmd.usage}`);
-    return ExitCode.Usage;
+/**
+ * The shared {@link Command} of a {@link PromotionCommand}: after validation, the files' problems
+ * are a usage error too; once started, the ready lines, then drain on the signal.
+ */
+function command<O>(cmd: PromotionCommand<O>): Command<O> {
+  return {
+    name: cmd.name,
+    usage: cmd.usage,
+    parse: cmd.parse,
+    validate: cmd.validate,
+    run: async (o, deps) => {
+      const started = await cmd.start(o);
+      if ('problems' in started) {
+        deps.stderr(problemsText(cmd.name, started.problems, cmd.usage));
+        return ExitCode.Usage;
+      }
+      for (const line of started.ready) deps.stdout(`${cmd.name}: ${line}\n`);
+      await aborted(deps.signal);
+      deps.stdout(`${cmd.name}: stopping\n`);
+      try {
+        await started.stop();
+      } catch (err) {
+        deps.stderr(`${cmd.name}: stop: ${err instanceof Error ? err.message : String(err)}\n`);
+        return ExitCode.Failed;
+      }
+      deps.stdout(`${cmd.name}: stopped\n`);
+      return ExitCode.Ok;
+    },
   };
-  const problems = cmd.validate(parsed.opts);
-  if (problems.length > 0) return report(problems);
-  let started: Awaited<ReturnType<PromotionCommand<O>['start']>>;
-  try {
-    started = await cmd.start(parsed.opts);
-  } catch (err) {
-    deps.stderr(`${cmd.name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.Failed;
-  }
-  if ('problems' in started) return report(started.problems);
-  for (const line of started.ready) deps.stdout(`${cmd.name}: ${line}\n`);
-  await waitForAbort(deps.signal);
-  deps.stdout(`${cmd.name}: stopping\n`);
-  try {
-    await started.stop();
-  } catch (err) {
-    deps.stderr(`${cmd.name}: stop: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.Failed;
-  }
-  deps.stdout(`${cmd.name}: stopped\n`);
-  return ExitCode.Ok;
 }
 
 /** `flotilla-promotion-service`: argv → options → files → run until the signal → exit code. */
-export function runPromotionServiceCommand(
-  argv: string[],
-  deps: PromotionCommandDeps,
-): Promise<number> {
-  return runCommand<ServiceOptions>(
-    {
+export function runPromotionServiceCommand(argv: string[], deps: CommandDeps): Promise<number> {
+  return runCommand(
+    command<ServiceOptions>({
       name: 'flotilla-promotion-service',
       usage: serviceUsage,
       parse: parseServiceArgs,
@@ -262,19 +236,16 @@ export function runPromotionServiceCommand(
           stop: () => svc.stop(),
         };
       },
-    },
+    }),
     argv,
     deps,
   );
 }
 
 /** `flotilla-promotion-worker`: argv → options → files → run until the signal → exit code. */
-export function runPromotionWorkerCommand(
-  argv: string[],
-  deps: PromotionCommandDeps,
-): Promise<number> {
-  return runCommand<WorkerOptions>(
-    {
+export function runPromotionWorkerCommand(argv: string[], deps: CommandDeps): Promise<number> {
+  return runCommand(
+    command<WorkerOptions>({
       name: 'flotilla-promotion-worker',
       usage: workerUsage,
       parse: parseWorkerArgs,
@@ -289,7 +260,7 @@ export function runPromotionWorkerCommand(
           stop: () => worker.stop(),
         };
       },
-    },
+    }),
     argv,
     deps,
   );

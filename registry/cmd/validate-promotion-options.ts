@@ -1,11 +1,9 @@
 import { isIPv4 } from 'node:net';
+import {
+  parseHostPort as splitAnyHostPort,
+  type OptionProblem,
+} from '../../machinery/cmd/flags.js';
 import type { CommonOptions, ServiceOptions, WorkerOptions } from './promotion-options.js';
-
-/** One problem with the options: the flag and what is wrong. */
-export interface OptionProblem {
-  flag: string;
-  message: string;
-}
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -14,11 +12,8 @@ export function parseHostPort(
   v: string,
   anyPort = false,
 ): { host: string; port: number } | undefined {
-  const m = /^([^:]+):(\d{1,5})$/.exec(v);
-  if (!m?.[1] || m[2] === undefined) return undefined;
-  const port = Number(m[2]);
-  if (port > 65535 || (!anyPort && port === 0)) return undefined;
-  return { host: m[1], port };
+  const a = splitAnyHostPort(v);
+  return a && (anyPort || a.port !== 0) ? a : undefined;
 }
 
 function validateCommon(o: CommonOptions, bad: (flag: string, message: string) => void): void {

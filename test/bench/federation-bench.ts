@@ -1,182 +1,292 @@
 /**
- * Federation benchmark: propagation throughput (ConfigMaps per second into 3 members) and p99
- * latency from apply at the federation to present in all members, next to raw etcd put throughput
- * (npm etcd3, the same number of objects × members) measured in the same run. An object counts
- * from just before its create request to the first ADDED event of its copy in the last of the
- * three members (member watches); the rate runs to the last such arrival.
+ * Federation benchmark on the real topology: the local federation as separate processes
+ * (hack/lib/local-federation.ts: one etcd per cluster, the federation API server and controller
+ * manager, per member its API server, controller manager, one hollow kubelet and the cluster
+ * DNS), 3 members joined with the CLI's `join` as hack/local-up.ts does. Measures propagation
+ * throughput (ConfigMaps per second into 3 members) and p50/p99 latency from apply at the
+ * federation to present in all members, next to raw etcd put throughput (npm etcd3, the same
+ * number of objects × members, against the federation's own etcd with its client TLS) measured
+ * in the same run; then each process's RSS. An object counts from just before its create request
+ * to the first ADDED event of its copy in the last of the three members (member watches); the
+ * rate runs to the last such arrival. Before the burst, a few objects go one at a time (their
+ * latency without queueing). Needs the build (`npm run build`; `npm run bench` builds).
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of every component process there (on shutdown);
+ * BENCH_KEEP_STATE=1 keeps the state folder (logs, audit logs).
  */
 import { Etcd3 } from 'etcd3';
-import type { KubeObject, WatchEvent } from '../../machinery/meta.js';
-import { PROPAGATION_POLICIES } from '../../federation/apis/index.js';
-import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
-import { runCli } from '../../federation/cli/run-cli.js';
-import { freePort } from '../../hack/lib/ports.js';
-import { startEtcd } from '../../hack/lib/services.js';
-import { CONFIGMAPS } from '../../api/index.js';
-import { MemberCluster } from '../../member/cluster/member-cluster.js';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { CONFIGMAPS } from '../../api/index.js';
+import { CLUSTERS, PROPAGATION_POLICIES, type Cluster } from '../../federation/apis/index.js';
+import { runCli } from '../../federation/cli/run-cli.js';
+import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import type { WatchEvent } from '../../machinery/meta.js';
+import type { EtcdClientTls } from '../../hack/lib/etcd-cluster.js';
+import { startLocalFederation, type LocalFederation } from '../../hack/lib/local-federation.js';
+import { waitFor } from '../../hack/lib/ports.js';
+import { repoRoot } from '../../hack/lib/repo-root.js';
 import { isMain, percentile, printResults, type BenchResult } from './bench-result.js';
+import { cpuSample, rssResults } from './process-rss.js';
+
+const MEMBERS = 3;
+/** Creates in flight at the federation at once. */
+const CREATE_CONCURRENCY = 25;
+/** Raw etcd puts in flight at once (the reference). */
+const PUT_CONCURRENCY = 50;
+/** Objects created one at a time (each waited for in all members) before the burst. */
+const SINGLES = 20;
+const CM_DATA = { k: 'v'.repeat(64) };
+
+/** Runs `fn` over 0..n-1 with at most `limit` calls in flight. */
+async function pool(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+/** Raw etcd puts per second: `n` ConfigMap-sized values, then the keys are removed. */
+async function rawEtcdPutRate(endpoints: string[], tls: EtcdClientTls, n: number): Promise<number> {
+  const raw = new Etcd3({
+    hosts: endpoints,
+    credentials: {
+      rootCertificate: Buffer.from(tls.ca),
+      certChain: Buffer.from(tls.cert),
+      privateKey: Buffer.from(tls.key),
+    },
+  });
+  try {
+    const body = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x', namespace: 'bench' },
+      data: CM_DATA,
+    });
+    await raw.put('/rawbench/warmup').value(body).exec();
+    const t0 = performance.now();
+    await pool(n, PUT_CONCURRENCY, async (i) => {
+      await raw
+        .put(`/rawbench/${String(i)}`)
+        .value(body)
+        .exec();
+    });
+    const rate = n / ((performance.now() - t0) / 1000);
+    await raw.delete().prefix('/rawbench/').exec();
+    return rate;
+  } finally {
+    raw.close();
+  }
+}
+
+/** Joins every member with the CLI, as hack/local-up.ts does. */
+async function joinMembers(local: LocalFederation): Promise<void> {
+  for (const m of local.members) {
+    let err = '';
+    const code = await runCli(
+      [
+        '--kubeconfig',
+        local.federation.adminKubeconfig,
+        'join',
+        m.name,
+        '--member-kubeconfig',
+        m.adminKubeconfig,
+        '--dns-zone',
+        m.clusterDomain,
+        '--dns-server',
+        `${m.dns.host}:${String(m.dns.port)}`,
+      ],
+      { stdout: () => undefined, stderr: (s) => (err += s), env: {} },
+    );
+    if (code !== 0) throw new Error(`join ${m.name} failed (exit ${String(code)}): ${err.trim()}`);
+  }
+}
+
+const clientFor = (kubeconfig: string): RestClient =>
+  new RestClient({
+    ...clientOptionsFor(loadKubeconfig(kubeconfig)),
+    userAgent: 'flotilla-bench',
+  });
 
 /** Runs the federation benchmark with `count` objects into 3 hollow members. */
 export async function runFederationBench(count = 300): Promise<BenchResult[]> {
-  const etcd = await startEtcd();
-  const dir = mkdtempSync(join(tmpdir(), 'flotilla-bench-fed-'));
-  // reference: raw etcd puts of the same objects, one per (object, member)
-  const raw = new Etcd3({ hosts: [etcd.endpoint] });
-  const body = JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'x', namespace: 'bench' },
-    data: { k: 'v'.repeat(64) },
-  });
-  const r0 = performance.now();
-  for (let i = 0; i < count * 3; i += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, count * 3 - i) }, (_, j) =>
-        raw
-          .put(`/rawbench/${String(i + j)}`)
-          .value(body)
-          .exec(),
-      ),
-    );
+  const root = repoRoot(import.meta.url);
+  if (!existsSync(join(root, 'dist', 'federation', 'cmd', 'federation-apiserver.js'))) {
+    throw new Error('federation bench: run `npm run build` first (it starts the built binaries)');
   }
-  const rawRate = (count * 3) / ((performance.now() - r0) / 1000);
-  raw.close();
-
-  const fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    kubeconfigPath: join(dir, 'fed'),
-    resyncMs: 30_000,
-    health: { probePeriodMs: 1000 },
-  });
-  await fed.start();
-  const members: MemberCluster[] = [];
-  for (let i = 1; i <= 3; i++) {
-    const m = new MemberCluster({
-      name: `b${String(i)}`,
-      etcdEndpoint: etcd.endpoint,
+  const state = mkdtempSync(join(tmpdir(), 'flotilla-bench-fed-'));
+  const prof = process.env.BENCH_CPU_PROF;
+  const savedNodeOptions = process.env.NODE_OPTIONS;
+  const restoreNodeOptions = (): void => {
+    if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = savedNodeOptions;
+  };
+  if (prof !== undefined) {
+    mkdirSync(resolve(prof), { recursive: true });
+    // the supervisor hands its environment to every process it starts
+    process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${resolve(prof)}`;
+  }
+  let local: LocalFederation | undefined;
+  try {
+    local = await startLocalFederation({
+      root,
+      state,
+      members: MEMBERS,
       nodes: 1,
       runtime: 'hollow',
-      nodeAddressPrefix: `127.0.${String(60 + i)}.`,
-      port: await freePort(),
-      kubeconfigPath: join(dir, `b${String(i)}`),
+      zone: 'flotilla.local',
     });
-    await m.start();
-    members.push(m);
-    await runCli(
-      [
-        '--kubeconfig',
-        join(dir, 'fed'),
-        'join',
-        m.opts.name,
-        '--member-kubeconfig',
-        join(dir, m.opts.name),
-      ],
-      { stdout: () => undefined, stderr: (s) => process.stderr.write(s), env: {} },
-    );
+    restoreNodeOptions();
+    const fedEtcd = local.federation.etcd;
+    // reference: raw etcd puts of the same objects, one per (object, member)
+    const rawRate = await rawEtcdPutRate(fedEtcd.endpoints, fedEtcd.tls, count * MEMBERS);
+    await joinMembers(local);
+    const results = await propagate(local, count, rawRate);
+    const rss = rssResults(local);
+    await local.stop();
+    if (process.env.BENCH_KEEP_STATE === undefined) rmSync(state, { recursive: true, force: true });
+    else process.stderr.write(`federation bench: state kept in ${state}\n`);
+    return [...results, ...rss];
+  } catch (err) {
+    restoreNodeOptions();
+    await local?.stop();
+    process.stderr.write(`federation bench failed; logs kept in ${state}/logs\n`);
+    throw err;
   }
-  const fc = fed.client();
-  for (;;) {
-    const cl = (
-      await fc
-        .resource({ group: 'cluster.flotilla.io', version: 'v1alpha1', resource: 'clusters' })
-        .list()
-    ).items as (KubeObject & { status?: { conditions?: { type: string; status: string }[] } })[];
-    if (
-      cl.length === 3 &&
-      cl.every((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'))
-    ) {
-      break;
+}
+
+/** Waits for the members to be Ready, then creates the policy and the ConfigMaps and times them. */
+async function propagate(
+  local: LocalFederation,
+  count: number,
+  rawRate: number,
+): Promise<BenchResult[]> {
+  const fc = clientFor(local.federation.adminKubeconfig);
+  const mcs = local.members.map((m) => clientFor(m.adminKubeconfig));
+  try {
+    await waitFor(
+      `${String(MEMBERS)} Ready clusters`,
+      async () => {
+        const cl = (await fc.resource(CLUSTERS).list()).items as Cluster[];
+        return (
+          cl.length === MEMBERS &&
+          cl.every((c) =>
+            c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
+          )
+        );
+      },
+      60_000,
+      200,
+    );
+    await fc.resource(PROPAGATION_POLICIES, 'default').create({
+      apiVersion: 'policy.flotilla.io/v1alpha1',
+      kind: 'PropagationPolicy',
+      metadata: { name: 'all-cm' },
+      spec: {
+        resourceSelectors: [
+          { apiVersion: 'v1', kind: 'ConfigMap', labelSelector: { matchLabels: { bench: 'yes' } } },
+        ],
+        placement: {},
+      },
+    });
+    // first arrival time per object per member, from member watches
+    const arrivals = new Map<string, Map<number, number>>();
+    const arrived = (n: string): number => arrivals.get(n)?.size ?? 0;
+    const watches = mcs.map((c) =>
+      c.resource(CONFIGMAPS, 'default').watch({ labelSelector: 'bench=yes' }),
+    );
+    const pumps = watches.map(async (w, i) => {
+      for await (const ev of w as AsyncIterable<WatchEvent>) {
+        if (ev.type !== 'ADDED') continue;
+        const n = ev.object.metadata.name ?? '';
+        const per = arrivals.get(n) ?? new Map<number, number>();
+        if (!per.has(i)) per.set(i, performance.now());
+        arrivals.set(n, per);
+      }
+    });
+    const cc = fc.resource(CONFIGMAPS, 'default');
+    const create = async (name: string): Promise<void> => {
+      await cc.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, labels: { bench: 'yes' } },
+        data: CM_DATA,
+      });
+    };
+    // unloaded: one object at a time, the pipeline's own latency (no queueing behind a burst)
+    const single: number[] = [];
+    for (let i = 0; i < SINGLES; i++) {
+      const name = `one-${String(i)}`;
+      const t = performance.now();
+      await create(name);
+      const all = (): Promise<boolean> => Promise.resolve(arrived(name) >= MEMBERS);
+      await waitFor(`${name} in all members`, all, 30_000, 5);
+      single.push(Math.max(...(arrivals.get(name)?.values() ?? [])) - t);
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await fc.resource(PROPAGATION_POLICIES, 'default').create({
-    apiVersion: 'policy.flotilla.io/v1alpha1',
-    kind: 'PropagationPolicy',
-    metadata: { name: 'all-cm' },
-    spec: {
-      resourceSelectors: [
-        { apiVersion: 'v1', kind: 'ConfigMap', labelSelector: { matchLabels: { bench: 'yes' } } },
-      ],
-      placement: {},
-    },
-  });
-  // first arrival time per object per member, from member watches
-  const arrivals = new Map<string, Map<number, number>>();
-  const arrived = (n: string): number => arrivals.get(n)?.size ?? 0;
-  const watches = members.map((m) =>
-    m.client().resource(CONFIGMAPS, 'default').watch({ labelSelector: 'bench=yes' }),
-  );
-  const pumps = watches.map(async (w, i) => {
-    for await (const ev of w as AsyncIterable<WatchEvent>) {
-      if (ev.type !== 'ADDED') continue;
-      const n = ev.object.metadata.name ?? '';
-      const per = arrivals.get(n) ?? new Map<number, number>();
-      if (!per.has(i)) per.set(i, performance.now());
-      arrivals.set(n, per);
+    const created = new Map<string, number>();
+    const cpu = cpuSample(local);
+    const t0 = performance.now();
+    await pool(count, CREATE_CONCURRENCY, async (i) => {
+      const name = `cm-${String(i)}`;
+      created.set(name, performance.now());
+      await create(name);
+    });
+    const deadline = Date.now() + 240_000;
+    while ([...created.keys()].some((n) => arrived(n) < MEMBERS) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
     }
-  });
-  const created = new Map<string, number>();
-  const cc = fc.resource(CONFIGMAPS, 'default');
-  const t0 = performance.now();
-  for (let i = 0; i < count; i += 25) {
-    await Promise.all(
-      Array.from({ length: Math.min(25, count - i) }, async (_, j) => {
-        const name = `cm-${String(i + j)}`;
-        created.set(name, performance.now());
-        await cc.create({
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name, labels: { bench: 'yes' } },
-          data: { k: 'v'.repeat(64) },
-        });
-      }),
-    );
-  }
-  const deadline = Date.now() + 240_000;
-  while ([...created.keys()].some((n) => arrived(n) < 3) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const timedOut = performance.now();
-  // an object is done when its last member copy arrived; one still missing counts as arriving
-  // at the deadline (never dropped from the figures)
-  const doneAt = (n: string): number =>
-    arrived(n) >= 3 ? Math.max(...(arrivals.get(n)?.values() ?? [])) : timedOut;
-  const missing = [...created.keys()].filter((n) => arrived(n) < 3);
-  if (missing.length > 0) {
-    process.stderr.write(
-      `federation bench: ${String(missing.length)} of ${String(count)} objects not in all members within the deadline\n`,
-    );
-  }
-  const latencies = [...created].map(([n, t]) => doneAt(n) - t);
-  const done = Math.max(...[...created.keys()].map(doneAt));
-  for (const w of watches) w.stop();
-  await Promise.allSettled(pumps);
-  for (const m of members) await m.stop();
-  await fed.stop();
-  await etcd.stop();
-  const rate = ((count - missing.length) * 3) / ((done - t0) / 1000);
-  const p99 = percentile(latencies, 99);
-  return [
-    {
-      name: `propagation: ${String(count)} ConfigMaps into 3 members`,
-      unit: 'objs/s',
-      ours: rate,
-      reference: rawRate,
-      referenceName: 'raw etcd put',
-      ratio: rate / rawRate,
-    },
-    {
-      name: 'propagation p99 apply → present in all members',
+    const timedOut = performance.now();
+    cpu();
+    for (const w of watches) w.stop();
+    await Promise.allSettled(pumps);
+    // an object is done when its last member copy arrived; one still missing counts as arriving
+    // at the deadline (never dropped from the figures)
+    const doneAt = (n: string): number =>
+      arrived(n) >= MEMBERS ? Math.max(...(arrivals.get(n)?.values() ?? [])) : timedOut;
+    const missing = [...created.keys()].filter((n) => arrived(n) < MEMBERS);
+    if (missing.length > 0) {
+      process.stderr.write(
+        `federation bench: ${String(missing.length)} of ${String(count)} objects not in all members within the deadline\n`,
+      );
+    }
+    const latencies = [...created].map(([n, t]) => doneAt(n) - t);
+    const done = Math.max(...[...created.keys()].map(doneAt));
+    const rate = ((count - missing.length) * MEMBERS) / ((done - t0) / 1000);
+    const perObject = 1000 / rawRate;
+    const latency = (p: number): BenchResult => ({
+      name: `propagation p${String(p)} apply → present in all members`,
       unit: 'ms',
-      ours: p99,
-      reference: 1000 / rawRate,
+      ours: percentile(latencies, p),
+      reference: perObject,
       referenceName: 'raw etcd put (per object)',
-      ratio: p99 / (1000 / rawRate),
-    },
-  ];
+      ratio: percentile(latencies, p) / perObject,
+    });
+    return [
+      {
+        name: `propagation: ${String(count)} ConfigMaps into ${String(MEMBERS)} members`,
+        unit: 'objs/s',
+        ours: rate,
+        reference: rawRate,
+        referenceName: 'raw etcd put',
+        ratio: rate / rawRate,
+      },
+      latency(50),
+      latency(99),
+      {
+        name: `propagation p50 one at a time (${String(SINGLES)} objects)`,
+        unit: 'ms',
+        ours: percentile(single, 50),
+        reference: perObject,
+        referenceName: 'raw etcd put (per object)',
+        ratio: percentile(single, 50) / perObject,
+      },
+    ];
+  } finally {
+    fc.close();
+    for (const c of mcs) c.close();
+  }
 }
 
 if (isMain(import.meta.url)) printResults(await runFederationBench());

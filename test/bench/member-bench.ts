@@ -12,14 +12,7 @@ import { ApiServer } from '../../machinery/apiserver/index.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
 import { ensureDockerd, startEtcd } from '../../hack/lib/services.js';
-import {
-  memberResourceTypes,
-  NODES,
-  PODS,
-  podType,
-  type Node,
-  type Pod,
-} from '../../api/index.js';
+import { memberResourceTypes, NODES, PODS, podType, type Node, type Pod } from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { bindingHandler, Scheduler } from '../../member/scheduler/index.js';

@@ -286,6 +286,17 @@ describe('quick start', () => {
     expect(stdout).toContain('kubectl logs hello-extra: hello from the node that joined by hand');
   });
 
+  it('runs the exec-into-pod example: kubectl exec, cp, attach and port-forward reach a container through the kubelet', async () => {
+    const { stdout } = await run('bash', [join(root, 'examples', 'exec-into-pod.sh'), state], {
+      cwd: root,
+      timeout: 180_000,
+    });
+    expect(stdout).toContain("ok: kubectl exec: stdout 'hi', stderr 'err', exit code 3");
+    expect(stdout).toMatch(/ok: kubectl cp into the pod and back/);
+    expect(stdout).toMatch(/ok: kubectl port-forward :\d+ -> 8080, curl: /);
+    expect(stdout).toContain('all checks passed');
+  });
+
   it('local-down stops everything it started: no process, container or listening port is left', async () => {
     const pid = Number(readFileSync(join(state, 'local-up.pid'), 'utf8'));
     expect(alive(pid)).toBe(true);

@@ -18,11 +18,7 @@ import {
   type ResourceBinding,
 } from '../../federation/apis/index.js';
 import type { ImageGate } from '../../federation/controllers/propagation/propagation-controller.js';
-import {
-  AlreadyExistsError,
-  ForbiddenError,
-  NotFoundError,
-} from '../../machinery/errors/index.js';
+import { AlreadyExistsError, ForbiddenError, NotFoundError } from '../../machinery/errors/index.js';
 import type { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import {

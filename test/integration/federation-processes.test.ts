@@ -24,7 +24,6 @@ import { REGISTRIES } from '../../registry/index.js';
 import { FEDERATION_CONTROLLER_USER } from '../../federation/server/federation-bootstrap-policy.js';
 import { loadOrCreatePki, type ClusterPki } from '../../machinery/apiserver/cluster-pki.js';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
-import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import type { KubeObject, WatchEvent } from '../../machinery/meta.js';
 import { freePort } from '../../hack/lib/ports.js';
@@ -37,6 +36,7 @@ import {
   ensureBuilt,
   runBinary,
 } from '../support/federation-processes.js';
+import { certClient, writeCertKubeconfig } from '../support/cert-identities.js';
 
 const LEASE = 'flotilla-controller-manager';
 let dir: string;
@@ -49,13 +49,7 @@ const clients: RestClient[] = [];
 const watches: { stop(): void }[] = [];
 
 function admin(url: string): RestClient {
-  const cert = pki.ca.clientCert('admin', [MASTERS_GROUP]);
-  const c = new RestClient({
-    server: url,
-    certData: cert.cert,
-    keyData: cert.key,
-    caData: pki.ca.cert,
-  });
+  const c = certClient(url, pki.ca, 'admin', [MASTERS_GROUP]);
   clients.push(c);
   return c;
 }
@@ -83,16 +77,12 @@ async function startApiServer(): Promise<void> {
 }
 
 async function startManager(apiUrl: string, name: string): Promise<void> {
-  const kubeconfig = join(dir, `${name}.kubeconfig`);
-  writeFileSync(
-    kubeconfig,
-    kubeconfigFor({
-      name: 'federation',
-      server: apiUrl,
-      clientCert: pki.ca.clientCert(FEDERATION_CONTROLLER_USER),
-      caCert: pki.ca.cert,
-    }),
-  );
+  const kubeconfig = writeCertKubeconfig(join(dir, `${name}.kubeconfig`), {
+    name: 'federation',
+    server: apiUrl,
+    ca: pki.ca,
+    user: FEDERATION_CONTROLLER_USER,
+  });
   const proc = new BinaryProcess(CONTROLLER_MANAGER_JS, [
     '--kubeconfig',
     kubeconfig,

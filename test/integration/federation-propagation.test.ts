@@ -20,13 +20,7 @@ import type { RestClient } from '../../machinery/client/rest-client.js';
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import {
-  CONFIGMAPS,
-  DEPLOYMENTS,
-  NAMESPACES,
-  SECRETS,
-  type Deployment,
-} from '../../api/index.js';
+import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, SECRETS, type Deployment } from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 
 const MANAGED = 'federation.flotilla.io/managed-by';

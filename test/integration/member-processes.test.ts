@@ -3,16 +3,15 @@
 // with its own kubeconfig identity, plus two in-process hollow kubelets (system:node:<name>).
 // Covers Deployment → ReplicaSet → scheduled pods, leader election on the Lease, workqueue
 // metrics, kill -9 and restart of the controller manager, SIGTERM, --help and bad flags.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreatePki, type ClusterPki } from '../../machinery/apiserver/cluster-pki.js';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
-import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
-import { RestClient } from '../../machinery/client/rest-client.js';
-import { freePort, waitFor } from '../../hack/lib/ports.js';
+import type { RestClient } from '../../machinery/client/rest-client.js';
+import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import {
   DEPLOYMENTS,
@@ -32,87 +31,51 @@ import {
   SCHEDULER_USER,
 } from '../../member/cluster/member-bootstrap-policy.js';
 import { HollowRuntime, Kubelet } from '../../member/kubelet/index.js';
+import {
+  distScript,
+  ensureBuilt,
+  exitWithin,
+  spawnBinary,
+  waitOutput,
+  type SpawnedBinary,
+} from '../support/binaries.js';
+import { certClient, writeCertKubeconfig } from '../support/cert-identities.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const APISERVER = join(ROOT, 'dist/member/cmd/member-apiserver.js');
-const CONTROLLER_MANAGER = join(ROOT, 'dist/member/cmd/member-controller-manager.js');
+const APISERVER = distScript('member/cmd/member-apiserver.js');
+const CONTROLLER_MANAGER = distScript('member/cmd/member-controller-manager.js');
 const NAME = 'mproc';
 const LEASE = 'flotilla-member-controller-manager';
 const poll = { timeout: 30_000, interval: 200 };
-
-/** A spawned binary with its output collected. */
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(script: string, args: string[]): Proc {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  return { child, out: () => text, exited };
-}
-
-async function waitOutput(p: Proc, re: RegExp, timeoutMs = 30_000): Promise<void> {
-  await waitFor(
-    `output ${String(re)}`,
-    () => {
-      if (p.child.exitCode !== null) {
-        throw new Error(`exited ${String(p.child.exitCode)}: ${p.out()}`);
-      }
-      return Promise.resolve(re.test(p.out()));
-    },
-    timeoutMs,
-  );
-}
-
-/** Exit code within `ms`, or 'timeout'. */
-function exitWithin(p: Proc, ms: number): Promise<number | null | 'timeout'> {
-  return Promise.race([
-    p.exited,
-    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms)),
-  ]);
-}
 
 let etcd: EtcdService;
 let dir: string;
 let pki: ClusterPki;
 let url: string;
-let apiserver: Proc;
-let cm: Proc | undefined;
+let apiserver: SpawnedBinary;
+let cm: SpawnedBinary | undefined;
 let metricsPort: number;
 let admin: RestClient;
 const clients: RestClient[] = [];
 const kubelets: { abort: AbortController; done: Promise<void> }[] = [];
 
 function writeKubeconfig(file: string, user: string, groups: string[] = []): string {
-  const path = join(dir, file);
-  const clientCert = pki.ca.clientCert(user, groups);
-  writeFileSync(path, kubeconfigFor({ name: NAME, server: url, clientCert, caCert: pki.ca.cert }), {
-    mode: 0o600,
+  return writeCertKubeconfig(join(dir, file), {
+    name: NAME,
+    server: url,
+    ca: pki.ca,
+    user,
+    groups,
   });
-  return path;
 }
 
 function clientAs(user: string, groups: string[] = []): RestClient {
-  const cert = pki.ca.clientCert(user, groups);
-  const c = new RestClient({
-    server: url,
-    certData: cert.cert,
-    keyData: cert.key,
-    caData: pki.ca.cert,
-  });
+  const c = certClient(url, pki.ca, user, groups);
   clients.push(c);
   return c;
 }
 
-function startControllerManager(): Proc {
-  return start(CONTROLLER_MANAGER, [
+function startControllerManager(): SpawnedBinary {
+  return spawnBinary(CONTROLLER_MANAGER, [
     '--kubeconfig',
     join(dir, 'controller-manager.kubeconfig'),
     '--scheduler-kubeconfig',
@@ -152,10 +115,7 @@ async function scheduledPods(app: string): Promise<Pod[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(APISERVER) || !existsSync(CONTROLLER_MANAGER)) {
-    // tsc emits even when unrelated files do not type-check; only the binaries matter here
-    spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  }
+  ensureBuilt([APISERVER, CONTROLLER_MANAGER]);
   expect(existsSync(APISERVER) && existsSync(CONTROLLER_MANAGER)).toBe(true);
   etcd = await startEtcd();
   dir = mkdtempSync(join(tmpdir(), 'flotilla-member-processes-'));
@@ -163,7 +123,7 @@ beforeAll(async () => {
   const port = await freePort();
   metricsPort = await freePort();
   url = `https://127.0.0.1:${String(port)}`;
-  apiserver = start(APISERVER, [
+  apiserver = spawnBinary(APISERVER, [
     '--cluster-name',
     NAME,
     '--etcd-servers',

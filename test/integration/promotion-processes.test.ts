@@ -6,7 +6,7 @@
 // is killed with SIGKILL mid-copy (dev is reached through a throttled proxy), and the other worker
 // retakes the stalled job: the request Succeeds and prod holds the same digest. SIGTERM stops
 // every process with exit 0; --help, bad flags and unreadable files exit 0 / 2.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -42,10 +42,16 @@ import {
   promotionRequests,
   requestsFor,
 } from '../support/promotion-federation.js';
+import {
+  distScript,
+  exitWithin,
+  spawnBinary,
+  waitOutput,
+  type SpawnedBinary,
+} from '../support/binaries.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const SERVICE = join(ROOT, 'dist/registry/cmd/promotion-service.js');
-const WORKER = join(ROOT, 'dist/registry/cmd/promotion-worker.js');
+const SERVICE = distScript('registry/cmd/promotion-service.js');
+const WORKER = distScript('registry/cmd/promotion-worker.js');
 const SYSTEM_USER = 'system:promotion';
 const TOKENS = {
   service: randomBytes(16).toString('hex'),
@@ -53,48 +59,12 @@ const TOKENS = {
   bob: randomBytes(16).toString('hex'),
 };
 
-/** A spawned binary with its output collected. */
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
+const procs: SpawnedBinary[] = [];
 
-const procs: Proc[] = [];
-
-function start(name: string, script: string, args: string[]): Proc {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  const p = { name, child, out: () => text, exited };
+function start(name: string, script: string, args: string[]): SpawnedBinary {
+  const p = spawnBinary(script, args, name);
   procs.push(p);
   return p;
-}
-
-async function waitOutput(p: Proc, re: RegExp, timeoutMs = 30_000): Promise<void> {
-  await waitFor(
-    `${p.name} output ${String(re)}`,
-    () => {
-      if (p.child.exitCode !== null) {
-        throw new Error(`${p.name} exited ${String(p.child.exitCode)}: ${p.out()}`);
-      }
-      return Promise.resolve(re.test(p.out()));
-    },
-    timeoutMs,
-  );
-}
-
-/** Exit code within `ms`, or 'timeout'. */
-function exitWithin(p: Proc, ms: number): Promise<number | null | 'timeout'> {
-  return Promise.race([
-    p.exited,
-    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms)),
-  ]);
 }
 
 /** Copies `from` to `to` at about `bytesPerSecond` (both directions of a proxied connection). */
@@ -141,8 +111,8 @@ let redis: RedisService | undefined;
 let fed: FederationControlPlane | undefined;
 let proxy: Server | undefined;
 const registries: RegistryService[] = [];
-let service: Proc;
-let workers: Proc[] = [];
+let service: SpawnedBinary;
+let workers: SpawnedBinary[] = [];
 let dev: RegistryService;
 let prod: RegistryService;
 
@@ -330,8 +300,8 @@ describe('promotion service and workers as processes', () => {
       30_000,
     );
     const [holder, other] = active.test(workers[0]?.out() ?? '')
-      ? [workers[0] as Proc, workers[1] as Proc]
-      : [workers[1] as Proc, workers[0] as Proc];
+      ? [workers[0] as SpawnedBinary, workers[1] as SpawnedBinary]
+      : [workers[1] as SpawnedBinary, workers[0] as SpawnedBinary];
     // the controller marks the request Copying right after queueing it (the worker may be faster)
     await expect
       .poll(async () => (await promotionRequests(f).get(name)).status?.phase, { timeout: 3000 })

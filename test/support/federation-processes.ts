@@ -1,56 +1,18 @@
 // The federation as separate processes from the build: API server replicas and controller
-// manager replicas (dist/federation/cmd/*.js), each a child process whose output is kept for
-// assertions and failure messages. dist/ is rebuilt first when a source is newer (test-all builds
-// before the tests anyway).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// manager replicas (dist/federation/cmd/*.js), each a child process whose stdout and stderr are
+// kept apart for assertions and failure messages. dist/ is rebuilt first when a source is newer
+// (see binaries.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { distScript, ensureBuilt as ensureScriptsBuilt, ROOT } from './binaries.js';
 
-/** Repository root. */
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { ROOT };
 /** The two binaries, as built. */
-export const APISERVER_JS = join(ROOT, 'dist', 'federation', 'cmd', 'federation-apiserver.js');
-export const CONTROLLER_MANAGER_JS = join(
-  ROOT,
-  'dist',
-  'federation',
-  'cmd',
-  'federation-controller-manager.js',
-);
+export const APISERVER_JS = distScript('federation/cmd/federation-apiserver.js');
+export const CONTROLLER_MANAGER_JS = distScript('federation/cmd/federation-controller-manager.js');
 
-function newestTs(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestTs(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) {
-      newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** Runs `tsc -p hack/tsconfig.build.json` when a binary is missing or older than its sources. */
+/** Rebuilds dist/ when a federation binary is missing or older than its sources. */
 export function ensureBuilt(): void {
-  const built = [APISERVER_JS, CONTROLLER_MANAGER_JS].map((f) =>
-    existsSync(f) ? statSync(f).mtimeMs : 0,
-  );
-  const sources = Math.max(
-    ...['api', 'machinery', 'federation', 'registry'].map((d) => newestTs(join(ROOT, d))),
-  );
-  if (Math.min(...built) >= sources) return;
-  try {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'hack/tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-    });
-  } catch {
-    // tsc emits despite type errors elsewhere in the tree; only a missing output is fatal
-  }
-  for (const f of [APISERVER_JS, CONTROLLER_MANAGER_JS]) {
-    if (!existsSync(f)) throw new Error(`${f} is missing after the build`);
-  }
+  ensureScriptsBuilt([APISERVER_JS, CONTROLLER_MANAGER_JS]);
 }
 
 /** One child process of a binary, with its output. */

@@ -14,10 +14,7 @@ import {
 import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
-import {
-  EtcdStorage,
-  type EtcdStorageOptions,
-} from '../../machinery/storage/etcd-storage.js';
+import { EtcdStorage, type EtcdStorageOptions } from '../../machinery/storage/etcd-storage.js';
 import type { EtcdService } from '../../hack/lib/services.js';
 
 /** A running fixture. */

@@ -57,8 +57,9 @@ export interface PropagationOptions {
   imageGate?: ImageGate;
   /**
    * Templates reconciled at once (a template is never handed to two workers at once). Each
-   * reconcile mostly waits on member and federation round trips, so several overlap.
-   * @defaultValue 8
+   * reconcile mostly waits on member and federation round trips (three in a row for a new
+   * template), so many overlap: on the propagation bench 32 workers moved ~1.4× the objects of 8.
+   * @defaultValue 32
    */
   workers?: number;
 }
@@ -96,7 +97,7 @@ export class PropagationController {
       informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS), works],
       reconcile: (k) => this.reconcile(k),
       logger: opts.logger,
-      workers: opts.workers ?? 8,
+      workers: opts.workers ?? 32,
     });
     opts.types.forEach((t, i) => {
       const enqueue = (o: KubeObject): void => this.controller.enqueue(tkey(t, o));
@@ -151,9 +152,10 @@ export class PropagationController {
     const t = this.typeOf(key);
     if (!t) return undefined;
     const objKey = key.split('|')[1] ?? '';
-    const tmpl = this.opts.informers.for(t.gvr).get(objKey);
+    const cached = this.opts.informers.for(t.gvr).get(objKey);
     const resync = { requeueAfterMs: this.opts.resyncMs ?? 5000 };
-    if (!tmpl) return undefined;
+    if (!cached) return undefined;
+    let tmpl: KubeObject = cached;
     const ns = tmpl.metadata.namespace;
     const bindingName = `${tmpl.metadata.name ?? ''}-${t.kind.toLowerCase()}`;
     const binding = this.opts.informers
@@ -189,10 +191,10 @@ export class PropagationController {
       }
       return undefined;
     }
-    if (!hasFinalizer(tmpl, FINALIZER_CLEANUP)) {
-      await addFinalizer(this.opts.client, t.gvr, tmpl, FINALIZER_CLEANUP);
-      return undefined; // the update event brings us back
-    }
+    // go on with the patched template rather than wait for its update event: that would queue the
+    // key behind every other pending one, so a burst of new templates would all get their
+    // finalizer before the first reached a member (the event's reconcile finds nothing to do)
+    tmpl = await addFinalizer(this.opts.client, t.gvr, tmpl, FINALIZER_CLEANUP);
     const clusters = this.opts.informers.for<Cluster>(CLUSTERS).list();
     const replicas =
       t.kind === 'Deployment' || t.kind === 'ReplicaSet'

@@ -1,10 +1,6 @@
 import { splitKey } from '../../../machinery/meta.js';
 import { Controller } from '../../../machinery/controller/index.js';
-import {
-  ForbiddenError,
-  InvalidError,
-  NotFoundError,
-} from '../../../machinery/errors/index.js';
+import { ForbiddenError, InvalidError, NotFoundError } from '../../../machinery/errors/index.js';
 import { labelSelectorFromObject } from '../../../machinery/selectors/index.js';
 import { PODS, REPLICASETS, type Pod, type ReplicaSet } from '../../../api/index.js';
 import { adopt, adoptable, isOrphan } from '../adoption.js';

@@ -18,10 +18,7 @@ import type {
   Watch,
 } from '../../../machinery/client/kube-client.js';
 import { AlreadyExistsError, NotFoundError } from '../../../machinery/errors/index.js';
-import {
-  applyMergePatch,
-  applyStrategicMergePatch,
-} from '../../../machinery/patch/index.js';
+import { applyMergePatch, applyStrategicMergePatch } from '../../../machinery/patch/index.js';
 
 /** One recorded API call. */
 export interface FakeAction {

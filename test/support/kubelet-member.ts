@@ -1,0 +1,116 @@
+// A kubelet (in-process runKubeletProcess, its own HTTPS API) joined to a member API server of a
+// test: the csrapproving/csrsigning controllers, a node client certificate given up front, the
+// serving CSR approved with `kubectl certificate approve`, the Node Ready.
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
+import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
+import { RestClient } from '../../machinery/client/rest-client.js';
+import { consoleLogger } from '../../machinery/controller/index.js';
+import { InformerFactory } from '../../machinery/informer/index.js';
+import { waitFor } from '../../hack/lib/ports.js';
+import {
+  CERTIFICATE_SIGNING_REQUESTS,
+  KUBELET_SERVING_SIGNER,
+  NODES,
+  type CertificateSigningRequest,
+  type Node,
+} from '../../api/index.js';
+import type { RunningMemberApiServer } from '../../member/apiserver/index.js';
+import { CONTROLLER_MANAGER_USER } from '../../member/cluster/member-bootstrap-policy.js';
+import { memberControllerManager } from '../../member/controllers/index.js';
+import type { ContainerRuntime } from '../../member/kubelet/container-runtime.js';
+import { runKubeletProcess } from '../../member/kubelet/kubelet-process.js';
+
+/** What {@link joinKubelet} needs. */
+export interface JoinKubeletOptions {
+  api: RunningMemberApiServer;
+  auth: ClusterAuthentication;
+  /** A system:masters client and kubeconfig of the API server. */
+  admin: RestClient;
+  adminKubeconfig: string;
+  nodeName: string;
+  nodeIp: string;
+  runtime: ContainerRuntime;
+  /** Where the kubelet keeps its kubeconfig and certificates. */
+  dir: string;
+  signal: AbortSignal;
+}
+
+/** Starts the controllers and the kubelet; resolves once the Node is Ready, to what runs. */
+export async function joinKubelet(o: JoinKubeletOptions): Promise<Promise<void>[]> {
+  const cmCert = o.auth.clientCert(CONTROLLER_MANAGER_USER);
+  const cm = new RestClient({
+    server: o.api.url,
+    certData: cmCert.cert,
+    keyData: cmCert.key,
+    caData: o.api.tls.cert,
+  });
+  const informers = new InformerFactory(cm);
+  const manager = memberControllerManager({
+    client: cm,
+    informers,
+    logger: consoleLogger('cm', true),
+    now: () => new Date(),
+    signer: o.auth.ca,
+  });
+  informers.start(o.signal);
+  const running = [
+    manager
+      .run(o.signal, 'csrapproving,csrsigning')
+      .then(() => informers.stopped())
+      .finally(() => cm.close()),
+  ];
+  mkdirSync(o.dir, { recursive: true });
+  const kubeconfig = join(o.dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    kubeconfigFor({
+      name: 'default',
+      server: o.api.url,
+      caCert: o.auth.ca.cert,
+      clientCert: o.auth.clientCert(`system:node:${o.nodeName}`, ['system:nodes']),
+    }),
+  );
+  running.push(
+    runKubeletProcess(
+      {
+        nodeName: o.nodeName,
+        nodeIp: o.nodeIp,
+        port: 0,
+        runtime: o.runtime,
+        kubeconfigPath: kubeconfig,
+        certDir: join(o.dir, 'pki'),
+        pollMs: 200,
+        kubelet: { clusterId: o.api.clusterId, heartbeatMs: 1000, syncPeriodMs: 500 },
+        logger: consoleLogger('kubelet', true),
+      },
+      o.signal,
+    ),
+  );
+  // the API server trusts the kubelet's serving certificate once the cluster CA signed it
+  const csrs = o.admin.resource<CertificateSigningRequest>(CERTIFICATE_SIGNING_REQUESTS);
+  let serving = '';
+  await waitFor('the kubelet serving CSR', async () => {
+    const csr = (await csrs.list()).items.find((c) => c.spec.signerName === KUBELET_SERVING_SIGNER);
+    serving = csr?.metadata.name ?? '';
+    return serving !== '';
+  });
+  await promisify(execFile)('kubectl', [
+    '--kubeconfig',
+    o.adminKubeconfig,
+    'certificate',
+    'approve',
+    serving,
+  ]);
+  await waitFor('the node Ready', async () => {
+    const n = await o.admin
+      .resource<Node>(NODES)
+      .get(o.nodeName)
+      .catch(() => undefined);
+    return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  });
+  return running;
+}
