@@ -409,6 +409,37 @@ describe('federation propagation lifecycle', () => {
     expect(await state(f1.resource(CONFIGMAPS, ns).get('own'))).toBe('present');
   });
 
+  // found by `npm run chaos` (seed 99): a reconcile wrote a copy into a member that had just come
+  // back, its binding write then failed (409), and the next placement left that member out
+  it('removes a copy from a member its binding does not name once the policy leaves it out', async () => {
+    const ns = await namespace();
+    await api.resource(CONFIGMAPS, ns).create(configMap('unbound', {}));
+    await api.resource<PropagationPolicy>(PROPAGATION_POLICIES, ns).create(
+      policy('unbound', 'ConfigMap', 'v1', {
+        placement: { clusterAffinity: { clusterNames: ['f1'] } },
+      }),
+    );
+    await expect
+      .poll(() => state(member('f1').client().resource(CONFIGMAPS, ns).get('unbound')), {
+        timeout: 30_000,
+      })
+      .toBe('present');
+    const f2 = member('f2').client();
+    await f2
+      .resource(NAMESPACES)
+      .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+      .catch(() => undefined);
+    const copy = configMap('unbound', {});
+    copy.metadata.labels = {
+      [MANAGED]: 'flotilla-federation',
+      'federation.flotilla.io/template': `configmap.${ns}.unbound`,
+    };
+    await f2.resource(CONFIGMAPS, ns).create(copy);
+    await expect
+      .poll(() => state(f2.resource(CONFIGMAPS, ns).get('unbound')), { timeout: 30_000 })
+      .toBe('missing');
+  });
+
   it('unjoin removes the federation objects from the member before the Cluster goes', async () => {
     const ns = await namespace();
     await api.resource(CONFIGMAPS, ns).create(configMap('bye', { d: '4' }));

@@ -210,7 +210,12 @@ export class PropagationController {
       }),
     );
     const keep = new Set(decision.clusters.map((c) => c.name));
-    const stale = (binding?.spec.clusters ?? []).map((c) => c.name).filter((n) => !keep.has(n));
+    const stale = [
+      ...new Set([
+        ...(binding?.spec.clusters ?? []).map((c) => c.name),
+        ...this.cachedCopies(t, tmpl, clusters),
+      ]),
+    ].filter((n) => !keep.has(n));
     const unreachable = await this.removeFrom(t, tmpl, stale, RELEASE_DELETE);
     await writeBinding(
       this.opts.client,
@@ -227,6 +232,26 @@ export class PropagationController {
     );
     if (t.status) await writeTemplateStatus(this.opts.client, t, tmpl, results);
     return resync;
+  }
+
+  /**
+   * Ready Push clusters whose member cache holds a copy of the template, bound or not: a copy
+   * written by a reconcile whose binding write then failed (a conflict, the federation API server
+   * or this manager gone) is in no binding, and was left behind when the placement shrank.
+   */
+  private cachedCopies(t: TemplateType, tmpl: KubeObject, clusters: Cluster[]): string[] {
+    return clusters
+      .filter((c) => isClusterReady(c) && !isPullCluster(c))
+      .filter((c) => {
+        try {
+          return (
+            this.opts.clients.cache(c, t.gvr, MANAGED_SELECTOR)?.get(objectKey(tmpl)) !== undefined
+          );
+        } catch {
+          return false; // no credentials yet: the next resync looks again
+        }
+      })
+      .map((c) => c.metadata.name ?? '');
   }
 
   private async applyTo(
