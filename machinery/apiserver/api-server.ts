@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { RequestDrain } from './request-drain.js';
 import Koa, { type Context } from 'koa';
 import type { Authenticator } from '../auth/authenticator.js';
 import { forbiddenMessage, type Authorizer } from '../auth/authorizer.js';
@@ -99,6 +100,7 @@ export class ApiServer {
   private server: Server | undefined;
   /** Connections handed to upgrade handlers (exec, attach): closed with the server. */
   private upgraded = new Set<Duplex>();
+  private readonly drain = new RequestDrain();
   private readonly opts: ApiServerOptions;
   private readonly subresources = new Map<string, SubresourceHandler>();
   private readonly routes: {
@@ -130,6 +132,8 @@ export class ApiServer {
       }
       console.error('apiserver:', err.message);
     });
+    // counts the requests a graceful close waits for (watches and followed logs never end)
+    this.app.use(this.drain.middleware());
     // outermost, so the audit event sees the final status of every request, 401/429 included
     this.app.use(
       auditMiddleware(opts.audit, (path) =>
@@ -366,17 +370,25 @@ export class ApiServer {
     return `${this.opts.tls ? 'https' : 'http'}://${host}:${String(this.port)}`;
   }
 
-  /** Stops accepting requests and closes open connections (including watches). */
-  async close(): Promise<void> {
+  /**
+   * Graceful shutdown, as kube-apiserver's: stops accepting connections, lets the requests in
+   * flight finish (at most `graceMs`), then closes what is left open (watches, followed logs,
+   * exec and port-forward streams, idle keep-alive connections), which clients see as a closed
+   * watch and re-establish against another API server.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    for (const s of this.upgraded) s.destroy();
-    await new Promise<void>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       server.close(() => {
         resolve();
       });
-      server.closeAllConnections();
     });
+    server.closeIdleConnections();
+    await this.drain.wait(graceMs);
+    for (const s of this.upgraded) s.destroy();
+    server.closeAllConnections();
+    await closed;
   }
 }
