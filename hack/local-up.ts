@@ -17,12 +17,11 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './lib/repo-root.js';
-import { runCli } from '../federation/cli/run-cli.js';
 import { clientOptionsFor, kubeconfigFor, loadKubeconfig } from '../machinery/client/kubeconfig.js';
 import { RestClient } from '../machinery/client/rest-client.js';
 import { bindClusterRole } from './lib/rbac-bindings.js';
 import { resolverProcess } from './lib/resolver-process.js';
-import { randomToken, startLocalFederation } from './lib/local-federation.js';
+import { joinMembers, randomToken, startLocalFederation } from './lib/local-federation.js';
 import { startLocalPromotion } from './lib/local-promotion.js';
 import { buildBusyboxImage, ensureDockerd, startRedis, startRegistry } from './lib/services.js';
 
@@ -266,36 +265,12 @@ async function bringUp(started: { stop(): Promise<void> }[]): Promise<void> {
   });
   // stopped in reverse: every supervised process first, then the registries, then redis
   started.splice(started.indexOf(local), 0, redis, promotion);
-  for (const m of members) {
-    // every bring-up starts from an empty store, so any failed join (even "already joined") is a
-    // broken set-up: stop with the CLI's own message instead of running without the member
-    let joinErr = '';
-    const code = await runCli(
-      [
-        '--kubeconfig',
-        join(state, 'kubeconfig'),
-        'join',
-        m.name,
-        '--member-kubeconfig',
-        join(state, `${m.name}.kubeconfig`),
-        '--dns-zone',
-        m.clusterDomain,
-        '--dns-server',
-        `${m.dns.host}:${String(m.dns.port)}`,
-      ],
-      {
-        stdout: (s) => process.stdout.write(s),
-        stderr: (s) => {
-          joinErr += s;
-          process.stderr.write(s);
-        },
-        env: process.env,
-      },
-    );
-    if (code !== 0) {
-      throw new Error(`join ${m.name} failed (exit ${String(code)}): ${joinErr.trim()}`);
-    }
-  }
+  // every bring-up starts from an empty store, so any failed join (even "already joined") is a
+  // broken set-up: it stops with the CLI's own message instead of running without the member
+  await joinMembers(local, {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+  });
   // The central resolver: routes follow the Cluster objects' spec.dns; federation-wide names
   // <svc>.<ns>.fleet.svc.flotilla.local and <svc>.<ns>.svc.clusterset.local span every member.
   // Two workers on one port (SO_REUSEPORT), supervised like every other component.

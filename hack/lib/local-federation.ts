@@ -4,33 +4,25 @@
  * optionally a 3-member cluster), each process logging to `<state>/logs/<name>.log` and watched by
  * a {@link Supervisor} that restarts it with back-off. hack/local-up.ts, the topology e2e test and
  * the propagation bench all start it through {@link startLocalFederation}.
- */
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+ */ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RestClient } from '../../machinery/client/rest-client.js';
-import { NAMESPACES, NODES } from '../../api/index.js';
+import { runCli } from '../../federation/cli/run-cli.js';
 import { FEDERATION_CONTROLLER_USER } from '../../federation/server/federation-bootstrap-policy.js';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
-import { LABEL_CLUSTER } from '../../member/kubelet/container-runtime.js';
-import {
-  CLUSTER_DNS_USER,
-  CONTROLLER_MANAGER_USER,
-  SCHEDULER_USER,
-} from '../../member/cluster/member-bootstrap-policy.js';
 import {
   clusterIdentities,
-  createBootstrapToken,
   writeEtcdClientFiles,
-  writeTokenKubeconfig,
   type ClusterIdentities,
 } from './cluster-identities.js';
 import { dataProtectionFiles } from './data-protection-files.js';
-import { planEtcdCluster, type EtcdClientTls } from './etcd-cluster.js';
-import { freePort, freeTcpUdpPort, waitFor } from './ports.js';
+import { freePort } from './ports.js';
 import { Supervisor } from './supervisor.js';
+import { apiReady, nodeArgs, startEtcd, type LocalEtcd } from './local-components.js';
+import { removeContainers, startMember, type LocalMember } from './local-member.js';
 
+export type { LocalEtcd } from './local-components.js';
+export type { LocalMember } from './local-member.js';
 /** Options of {@link startLocalFederation}. */
 export interface LocalFederationOptions {
   /** Repository root (dist/ must be built). */
@@ -55,24 +47,6 @@ export interface LocalFederationOptions {
   log?: (line: string) => void;
 }
 
-/** One running member cluster. */
-export interface LocalMember {
-  name: string;
-  url: string;
-  ids: ClusterIdentities;
-  /** The admin kubeconfig (system:masters) for join and kubectl. */
-  adminKubeconfig: string;
-  dns: { host: string; port: number };
-  clusterDomain: string;
-  etcd: LocalEtcd;
-  /** Node name → its address (the kubelet API listens there, port in the Node's status). */
-  nodes: Map<string, string>;
-  /** A bootstrap kubeconfig (token) for kubelets joined by hand. */
-  bootstrapKubeconfig: string;
-  /** The kube-system namespace's uid: the label value of this cluster's containers. */
-  clusterId: string;
-}
-
 /** The running local federation. */
 export interface LocalFederation {
   supervisor: Supervisor;
@@ -85,91 +59,6 @@ export interface LocalFederation {
   members: LocalMember[];
   /** Stops every process (reverse order), then the etcds. */
   stop(): Promise<void>;
-}
-
-/**
- * Kubelet API port: any free one (reported in the Node's daemonEndpoints), since node addresses
- * repeat between local federations on one machine (127.0.10i.n) and 10250 would collide.
- */
-const KUBELET_PORT = 0;
-
-/** A cluster's etcd: its members run under the supervisor as `etcd-<cluster>[-i]`. */
-export interface LocalEtcd {
-  endpoints: string[];
-  tls: EtcdClientTls;
-  /** Supervisor names of the members. */
-  members: string[];
-}
-
-/**
- * Starts the etcd of `cluster` (1 or 3 members, client and peer TLS) under the supervisor in
- * `group`; a crashed member is restarted on its data folder and rejoins. Resolves once every
- * member is healthy.
- */
-async function startEtcd(
-  opts: LocalFederationOptions,
-  supervisor: Supervisor,
-  cluster: string,
-  members: 1 | 3,
-): Promise<LocalEtcd> {
-  const plan = await planEtcdCluster({
-    name: `etcd-${cluster}`,
-    members,
-    dataDir: join(opts.state, 'etcd', cluster),
-    logDir: join(opts.state, 'logs'),
-    tls: true,
-    tlsDir: join(opts.state, 'etcd-pki', cluster),
-  });
-  if (!plan.tls) throw new Error('etcd was planned without client TLS');
-  // no readiness per member: a member of three is healthy only once a quorum runs
-  for (const m of plan.members) {
-    await supervisor.add({
-      name: m.name,
-      group: cluster,
-      command: m.command,
-      args: m.args,
-      env: m.env,
-    });
-  }
-  for (const m of plan.members) {
-    await waitFor(`${m.name} to be healthy`, () => m.healthy(), 30_000, 100);
-  }
-  return { endpoints: plan.endpoints, tls: plan.tls, members: plan.members.map((m) => m.name) };
-}
-
-/** `node --enable-source-maps dist/<script>` with args. */
-function nodeArgs(root: string, script: string, args: string[]): string[] {
-  return ['--enable-source-maps', join(root, 'dist', script), ...args];
-}
-
-/** Ready once `<url>/readyz` answers 200 to the admin client. */
-function apiReady(url: string, ids: ClusterIdentities): () => Promise<boolean> {
-  const admin = ids.cert('admin');
-  const client = new RestClient({
-    server: url,
-    certData: admin.cert,
-    keyData: admin.key,
-    caData: ids.pki.ca.cert,
-  });
-  return async () => {
-    try {
-      await client.request('GET', '/readyz');
-      return true;
-    } catch {
-      return false;
-    }
-  };
-}
-
-function adminClient(url: string, ids: ClusterIdentities): RestClient {
-  const admin = ids.cert('admin');
-  return new RestClient({
-    server: url,
-    certData: admin.cert,
-    keyData: admin.key,
-    caData: ids.pki.ca.cert,
-    userAgent: 'flotilla-local-up',
-  });
 }
 
 /** Starts etcd, the federation control plane and the members; returns once all are Ready. */
@@ -275,186 +164,44 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
   }
 }
 
-/** etcd, API server, controller manager, kubelets and cluster DNS of member `i`. */
-async function startMember(
-  opts: LocalFederationOptions,
-  supervisor: Supervisor,
-  i: number,
-): Promise<LocalMember> {
-  const name = `member${String(i)}`;
-  const node = process.execPath;
-  const etcd = await startEtcd(opts, supervisor, name, 1);
-  const port = await freePort();
-  const url = `https://127.0.0.1:${String(port)}`;
-  const ids = clusterIdentities(opts.state, name, url);
-  const adminKubeconfig = ids.kubeconfig('admin', 'admin', [MASTERS_GROUP]);
-  const cm = ids.kubeconfig('controller-manager', CONTROLLER_MANAGER_USER);
-  const scheduler = ids.kubeconfig('scheduler', SCHEDULER_USER);
-  const dnsKubeconfig = ids.kubeconfig('cluster-dns', CLUSTER_DNS_USER);
-  const etcdFiles = writeEtcdClientFiles(ids.pki.dir, etcd.tls);
-  const data = dataProtectionFiles(opts.state, name);
-  const clusterDomain = `${name}.${opts.zone}`;
-  const dnsPort = await freeTcpUdpPort();
-  const group = name;
-  await supervisor.add({
-    name: `${name}-apiserver`,
-    group,
-    command: node,
-    args: nodeArgs(opts.root, 'member/cmd/member-apiserver.js', [
-      '--cluster-name',
-      name,
-      '--etcd-servers',
-      etcd.endpoints.join(','),
-      '--etcd-cafile',
-      etcdFiles.caFile,
-      '--etcd-certfile',
-      etcdFiles.certFile,
-      '--etcd-keyfile',
-      etcdFiles.keyFile,
-      '--pki-dir',
-      ids.pki.dir,
-      '--bind-address',
-      '127.0.0.1',
-      '--secure-port',
-      String(port),
-      '--encryption-provider-config',
-      data.encryptionConfig ?? '',
-      '--audit-policy-file',
-      data.auditPolicyFile ?? '',
-      '--audit-log-path',
-      data.auditLogPath ?? join(opts.state, 'audit', `${name}.log`),
-      '--cluster-dns',
-      `127.0.0.1:${String(dnsPort)}`,
-    ]),
-    ready: apiReady(url, ids),
-    readyTimeoutMs: 60_000,
-  });
-  const admin = adminClient(url, ids);
-  const kubeSystem = await admin.resource(NAMESPACES).get('kube-system');
-  const token = await createBootstrapToken(admin, { description: `kubelets of ${name}` });
-  admin.close();
-  const bootstrapKubeconfig = join(ids.dir, 'bootstrap-kubelet.kubeconfig');
-  writeTokenKubeconfig(bootstrapKubeconfig, { name, server: url, token, caCert: ids.pki.ca.cert });
-  await supervisor.add({
-    name: `${name}-controller-manager`,
-    group,
-    command: node,
-    args: nodeArgs(opts.root, 'member/cmd/member-controller-manager.js', [
-      '--kubeconfig',
-      cm,
-      '--scheduler-kubeconfig',
-      scheduler,
-      '--pki-dir',
-      ids.pki.dir,
-    ]),
-  });
-  const nodes = new Map<string, string>();
-  for (let n = 1; n <= opts.nodes; n++) {
-    const nodeName = `${name}-node-${String(n)}`;
-    const address = `127.0.${String(100 + i)}.${String(n)}`;
-    nodes.set(nodeName, address);
-    await supervisor.add({
-      name: `${name}-kubelet-${String(n)}`,
-      group,
-      command: node,
-      args: nodeArgs(opts.root, 'member/cmd/kubelet.js', [
-        '--bootstrap-kubeconfig',
-        bootstrapKubeconfig,
-        '--kubeconfig',
-        join(ids.dir, `kubelet-${String(n)}.kubeconfig`),
-        '--cert-dir',
-        join(opts.state, 'kubelets', nodeName),
-        '--node-name',
-        nodeName,
-        '--node-ip',
-        address,
-        '--port',
-        String(KUBELET_PORT),
-        '--runtime',
-        opts.runtime,
-        ...(opts.dockerSocket ? ['--docker-socket', opts.dockerSocket] : []),
-        '--cluster-id',
-        kubeSystem.metadata.uid ?? name,
-      ]),
-    });
-  }
-  await supervisor.add({
-    name: `${name}-cluster-dns`,
-    group,
-    command: node,
-    args: nodeArgs(opts.root, 'dns/cmd/cluster-dns.js', [
-      '--kubeconfig',
-      dnsKubeconfig,
-      '--zone',
-      clusterDomain,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(dnsPort),
-    ]),
-  });
-  await waitForNodesReady(url, ids, [...nodes.keys()]);
-  return {
-    name,
-    url,
-    ids,
-    adminKubeconfig,
-    dns: { host: '127.0.0.1', port: dnsPort },
-    clusterDomain,
-    etcd,
-    nodes,
-    bootstrapKubeconfig,
-    clusterId: kubeSystem.metadata.uid ?? name,
-  };
-}
-
-/** Removes every container (running or not) of the given clusters from dockerd. */
-function removeContainers(socket: string, clusterIds: string[]): void {
-  const env = { ...process.env, DOCKER_HOST: `unix://${socket}` };
-  for (const id of clusterIds) {
-    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=${LABEL_CLUSTER}=${id}`], {
-      env,
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter((c) => c !== '');
-    if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { env, stdio: 'ignore' });
-  }
-}
-
-/** Waits until every named Node reports Ready. */
-async function waitForNodesReady(
-  url: string,
-  ids: ClusterIdentities,
-  names: string[],
-): Promise<void> {
-  const admin = adminClient(url, ids);
-  try {
-    await waitFor(
-      `nodes ${names.join(', ')} to be Ready`,
-      async () => {
-        const list = await admin.resource(NODES).list();
-        const ready = new Set(
-          list.items
-            .filter((n) =>
-              (
-                (n as { status?: { conditions?: { type: string; status: string }[] } }).status
-                  ?.conditions ?? []
-              ).some((c) => c.type === 'Ready' && c.status === 'True'),
-            )
-            .map((n) => n.metadata.name),
-        );
-        return names.every((n) => ready.has(n));
-      },
-      60_000,
-      250,
-    );
-  } finally {
-    admin.close();
-  }
-}
-
 /** A random hex token (e.g. the promotion service's system token). */
 export function randomToken(): string {
   return randomBytes(16).toString('hex');
+}
+
+/**
+ * Joins every member to the federation with the CLI's `join` (push mode: the federation stores the
+ * member's admin credentials; cluster DNS zone and server for the resolver's routes). Any failed
+ * join, "already joined" included, throws with the CLI's own message.
+ */
+export async function joinMembers(
+  local: LocalFederation,
+  io: { stdout?: (s: string) => void; stderr?: (s: string) => void } = {},
+): Promise<void> {
+  for (const m of local.members) {
+    let err = '';
+    const code = await runCli(
+      [
+        '--kubeconfig',
+        local.federation.adminKubeconfig,
+        'join',
+        m.name,
+        '--member-kubeconfig',
+        m.adminKubeconfig,
+        '--dns-zone',
+        m.clusterDomain,
+        '--dns-server',
+        `${m.dns.host}:${String(m.dns.port)}`,
+      ],
+      {
+        stdout: io.stdout ?? (() => undefined),
+        stderr: (s) => {
+          err += s;
+          io.stderr?.(s);
+        },
+        env: process.env,
+      },
+    );
+    if (code !== 0) throw new Error(`join ${m.name} failed (exit ${String(code)}): ${err.trim()}`);
+  }
 }

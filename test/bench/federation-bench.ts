@@ -19,12 +19,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONFIGMAPS } from '../../api/index.js';
 import { CLUSTERS, PROPAGATION_POLICIES, type Cluster } from '../../federation/apis/index.js';
-import { runCli } from '../../federation/cli/run-cli.js';
 import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import type { WatchEvent } from '../../machinery/meta.js';
 import type { EtcdClientTls } from '../../hack/lib/etcd-cluster.js';
-import { startLocalFederation, type LocalFederation } from '../../hack/lib/local-federation.js';
+import {
+  startLocalFederation,
+  type LocalFederation,
+  joinMembers,
+} from '../../hack/lib/local-federation.js';
 import { waitFor } from '../../hack/lib/ports.js';
 import { repoRoot } from '../../hack/lib/repo-root.js';
 import { isMain, percentile, printResults, type BenchResult } from './bench-result.js';
@@ -78,29 +81,6 @@ async function rawEtcdPutRate(endpoints: string[], tls: EtcdClientTls, n: number
     return rate;
   } finally {
     raw.close();
-  }
-}
-
-/** Joins every member with the CLI, as hack/local-up.ts does. */
-async function joinMembers(local: LocalFederation): Promise<void> {
-  for (const m of local.members) {
-    let err = '';
-    const code = await runCli(
-      [
-        '--kubeconfig',
-        local.federation.adminKubeconfig,
-        'join',
-        m.name,
-        '--member-kubeconfig',
-        m.adminKubeconfig,
-        '--dns-zone',
-        m.clusterDomain,
-        '--dns-server',
-        `${m.dns.host}:${String(m.dns.port)}`,
-      ],
-      { stdout: () => undefined, stderr: (s) => (err += s), env: {} },
-    );
-    if (code !== 0) throw new Error(`join ${m.name} failed (exit ${String(code)}): ${err.trim()}`);
   }
 }
 

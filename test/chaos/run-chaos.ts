@@ -10,11 +10,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLUSTERS, type Cluster } from '../../federation/apis/index.js';
-import { runCli } from '../../federation/cli/run-cli.js';
 import { isClusterReady } from '../../federation/scheduler/placement.js';
 import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
-import { startLocalFederation, type LocalFederation } from '../../hack/lib/local-federation.js';
+import {
+  startLocalFederation,
+  type LocalFederation,
+  joinMembers,
+} from '../../hack/lib/local-federation.js';
 import { waitFor } from '../../hack/lib/ports.js';
 import { repoRoot } from '../../hack/lib/repo-root.js';
 import { resolverProcess } from '../../hack/lib/resolver-process.js';
@@ -87,29 +90,6 @@ const clientOf = (kubeconfig: string, timeoutMs: number): RestClient =>
     userAgent: 'flotilla-chaos',
     timeoutMs,
   });
-
-/** Joins every member with the CLI, as hack/local-up.ts does. */
-async function joinMembers(local: LocalFederation): Promise<void> {
-  for (const m of local.members) {
-    let err = '';
-    const code = await runCli(
-      [
-        '--kubeconfig',
-        local.federation.adminKubeconfig,
-        'join',
-        m.name,
-        '--member-kubeconfig',
-        m.adminKubeconfig,
-        '--dns-zone',
-        m.clusterDomain,
-        '--dns-server',
-        `${m.dns.host}:${String(m.dns.port)}`,
-      ],
-      { stdout: () => undefined, stderr: (s) => (err += s), env: {} },
-    );
-    if (code !== 0) throw new Error(`join ${m.name} failed (exit ${String(code)}): ${err.trim()}`);
-  }
-}
 
 /** Starts the resolver (one worker) under the supervisor, reading Clusters from the federation. */
 async function addResolver(local: LocalFederation, root: string, state: string): Promise<void> {
