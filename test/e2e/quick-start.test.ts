@@ -304,7 +304,18 @@ describe('quick start', () => {
       (await run(node, ['dist/hack/local-ctl.js', '--state', state, 'ps', '--json'], { cwd: root }))
         .stdout,
     ) as { pid: number | null }[];
-    const pids = [pid, ...ps.map((p) => p.pid ?? 0)].filter((p) => p > 0);
+    // the supervised processes, and everything else local-up started (etcd, redis, registries...)
+    const parents = new Map(
+      (await run('ps', ['-eo', 'pid=,ppid='])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]),
+    );
+    const descendants = (root: number): number[] =>
+      [...parents].filter(([, pp]) => pp === root).flatMap(([c]) => [c, ...descendants(c)]);
+    const pids = [...new Set([pid, ...ps.map((p) => p.pid ?? 0), ...descendants(pid)])].filter(
+      (p) => p > 0,
+    );
     expect(pids.length).toBeGreaterThan(15);
     const clusterIds = await Promise.all(
       ['member1', 'member2'].map((m) =>
