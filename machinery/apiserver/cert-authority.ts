@@ -182,12 +182,37 @@ export class CertificateAuthority {
     return this.key;
   }
 
+  /**
+   * Signs `<dir>/leaf.csr` with this CA into `<dir>/leaf.crt` (new random serial, the given
+   * extensions, `days` of validity); the CA key is written to `dir` (0600) only for openssl.
+   */
+  private signCsrFile(dir: string, extensions: readonly string[], days: number): void {
+    writeFileSync(join(dir, 'ca.crt'), this.cert);
+    writeFileSync(join(dir, 'ca.key'), this.key, { mode: 0o600 });
+    writeFileSync(join(dir, 'ext.cnf'), extensions.join('\n') + '\n');
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      join(dir, 'leaf.csr'),
+      '-CA',
+      join(dir, 'ca.crt'),
+      '-CAkey',
+      join(dir, 'ca.key'),
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex')}`,
+      '-days',
+      String(days),
+      '-extfile',
+      join(dir, 'ext.cnf'),
+      '-out',
+      join(dir, 'leaf.crt'),
+    ]);
+  }
+
   /** Issues a leaf certificate with the given subject and extensions. */
   private issue(subject: string, extensions: string[], days: number): ClientCert {
     return inTempDir((dir) => {
-      writeFileSync(join(dir, 'ca.crt'), this.cert);
-      writeFileSync(join(dir, 'ca.key'), this.key, { mode: 0o600 });
-      writeFileSync(join(dir, 'ext.cnf'), extensions.join('\n') + '\n');
       openssl([
         'req',
         '-new',
@@ -199,24 +224,7 @@ export class CertificateAuthority {
         '-subj',
         subject,
       ]);
-      openssl([
-        'x509',
-        '-req',
-        '-in',
-        join(dir, 'leaf.csr'),
-        '-CA',
-        join(dir, 'ca.crt'),
-        '-CAkey',
-        join(dir, 'ca.key'),
-        '-set_serial',
-        `0x${randomBytes(16).toString('hex')}`,
-        '-days',
-        String(days),
-        '-extfile',
-        join(dir, 'ext.cnf'),
-        '-out',
-        join(dir, 'leaf.crt'),
-      ]);
+      this.signCsrFile(dir, extensions, days);
       return {
         cert: readFileSync(join(dir, 'leaf.crt'), 'utf8'),
         key: readFileSync(join(dir, 'leaf.key'), 'utf8'),
@@ -290,28 +298,8 @@ export class CertificateAuthority {
       ...(opts.usages === 'server' ? [`subjectAltName=${san.join(',')}`] : []),
     ];
     return inTempDir((dir) => {
-      writeFileSync(join(dir, 'ca.crt'), this.cert);
-      writeFileSync(join(dir, 'ca.key'), this.key, { mode: 0o600 });
-      writeFileSync(join(dir, 'ext.cnf'), ext.join('\n') + '\n');
       writeFileSync(join(dir, 'leaf.csr'), csrPem);
-      openssl([
-        'x509',
-        '-req',
-        '-in',
-        join(dir, 'leaf.csr'),
-        '-CA',
-        join(dir, 'ca.crt'),
-        '-CAkey',
-        join(dir, 'ca.key'),
-        '-set_serial',
-        `0x${randomBytes(16).toString('hex')}`,
-        '-days',
-        String(Math.floor(opts.days)),
-        '-extfile',
-        join(dir, 'ext.cnf'),
-        '-out',
-        join(dir, 'leaf.crt'),
-      ]);
+      this.signCsrFile(dir, ext, Math.floor(opts.days));
       return readFileSync(join(dir, 'leaf.crt'), 'utf8');
     });
   }
