@@ -208,31 +208,34 @@ describe('resolver following the federation', () => {
         { timeout: 20_000 },
       )
       .toEqual(['d1.flotilla.local', 'd2.flotilla.local']);
-    for (const m of members) {
-      const svc = await m
-        .client()
-        .resource(SERVICES, 'default')
-        .get('api')
-        .catch(() => undefined);
-      void svc;
-    }
+    // the Service reaches each member on its own schedule: read member2's address once it is there
+    const clusterIp = (i: number): Promise<string | undefined> =>
+      (
+        members[i]
+          ?.client()
+          .resource<{
+            apiVersion: string;
+            kind: string;
+            metadata: object;
+            spec: { clusterIP?: string };
+          }>(SERVICES, 'default')
+          .get('api') ?? Promise.resolve(undefined)
+      ).then(
+        (svc) => svc?.spec.clusterIP,
+        () => undefined,
+      );
     await expect
       .poll(async () => (await dig('+short', 'api.default.svc.d1.flotilla.local')).trim(), {
         timeout: 30_000,
       })
       .toMatch(/^10\.96\.\d+\.\d+$/);
-    const ip2 = (
-      await members[1]
-        ?.client()
-        .resource<{
-          apiVersion: string;
-          kind: string;
-          metadata: object;
-          spec: { clusterIP?: string };
-        }>(SERVICES, 'default')
-        .get('api')
-    )?.spec.clusterIP;
-    expect((await dig('+short', 'api.default.svc.d2.flotilla.local')).trim()).toBe(ip2);
+    await expect.poll(() => clusterIp(1), { timeout: 30_000 }).toMatch(/^10\.96\.\d+\.\d+$/);
+    const ip2 = await clusterIp(1);
+    await expect
+      .poll(async () => (await dig('+short', 'api.default.svc.d2.flotilla.local')).trim(), {
+        timeout: 10_000,
+      })
+      .toBe(ip2);
   });
 
   it('answers the federated name with ready endpoints of both members, looked up once per burst', async () => {
