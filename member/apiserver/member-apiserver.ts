@@ -15,7 +15,7 @@ import {
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
-import { AlreadyExistsError, BadRequestError } from '../../machinery/errors/index.js';
+import { AlreadyExistsError } from '../../machinery/errors/index.js';
 import { InformerFactory } from '../../machinery/informer/index.js';
 import { Rbac } from '../../machinery/rbac/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
@@ -44,6 +44,7 @@ import {
 import { NodeRestriction } from '../cluster/node-restriction.js';
 import { servedTypes } from '../cluster/served-types.js';
 import { bindingHandler } from '../scheduler/index.js';
+import { podLogProxy } from './pod-log-proxy.js';
 import { podStreamProxy, type PodStreamKind } from './pod-stream-proxy.js';
 import { aborted } from '../../machinery/cmd/run-command.js';
 
@@ -80,8 +81,8 @@ export interface MemberApiServerOptions extends DataProtectionOptions {
   /** Where the cluster DNS listens (the kube-dns Endpoints), if the member runs one. */
   dns?: () => ListenAddress | undefined;
   /**
-   * The pods/log handler. In-process members pass the kubelets' own handler; a standalone API
-   * server passes the proxy to the kubelets' HTTPS API. @defaultValue refuses with 400
+   * The pods/log handler. In-process members pass the kubelets' own handler. @defaultValue the
+   * proxy to the kubelets' HTTPS API, as `kube-apiserver-kubelet-client` of `auth`'s CA
    */
   podLog?: SubresourceHandler;
   /**
@@ -106,10 +107,6 @@ export interface RunningMemberApiServer {
   /** Stops serving, stops the reconcilers and closes storage. */
   stop(): Promise<void>;
 }
-
-/** pods/log without a way to reach kubelets. */
-const noPodLogs: SubresourceHandler = () =>
-  Promise.reject(new BadRequestError('pods/log is not available: no kubelet log proxy configured'));
 
 /**
  * The member API server: the member's resources on etcd (encryption at rest, etcd TLS, audit),
@@ -176,12 +173,13 @@ export async function startMemberApiServer(
     await rbac.start();
     server.registerSubresource(pods, 'binding', bindingHandler);
     server.registerSubresource(pods, 'eviction', evictionHandler);
-    server.registerSubresource(pods, 'log', opts.podLog ?? noPodLogs);
-    // kubectl exec, attach, cp and port-forward: RBAC pods/exec, pods/attach, pods/portforward
+    // kubectl logs, exec, attach, cp and port-forward reach the kubelet of the pod's node
+    // (RBAC pods/log, pods/exec, pods/attach, pods/portforward), as kube-apiserver does
     const kubeletClient = {
       clientCert: opts.auth.clientCert(KUBELET_API_CLIENT_USER),
       ca: opts.auth.ca.cert,
     };
+    server.registerSubresource(pods, 'log', opts.podLog ?? podLogProxy(kubeletClient));
     for (const kind of ['exec', 'attach', 'portforward'] as const) {
       server.registerSubresource(
         pods,

@@ -3,12 +3,9 @@ import { parseArgs } from 'node:util';
 import { servingFlags, servingOptionsOf } from '../../machinery/apiserver/serving-options.js';
 import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
 import { loadOrCreatePki } from '../../machinery/apiserver/cluster-pki.js';
-import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { podType, secretType, serviceAccountType } from '../../api/index.js';
-import { podLogProxy } from '../apiserver/pod-log-proxy.js';
-import { KUBELET_API_CLIENT_USER } from '../cluster/member-bootstrap-policy.js';
 import { readTokenAuthFile } from '../../machinery/auth/token-auth-file.js';
 import { runMemberApiServer, type MemberApiServerOptions } from '../apiserver/index.js';
 import {
@@ -49,15 +46,6 @@ export function parseApiServerArgs(argv: string[]): {
   };
 }
 
-/**
- * The pods/log handler of a standalone API server: a proxy to the kubelet's own HTTPS API on the
- * pod's node, authenticated as `kube-apiserver-kubelet-client` and verifying the kubelet's serving
- * certificate against the cluster CA (as kube-apiserver's `--kubelet-client-certificate`).
- */
-function standalonePodLogHandler(auth: ClusterAuthentication): SubresourceHandler {
-  return podLogProxy({ clientCert: auth.clientCert(KUBELET_API_CLIENT_USER), ca: auth.ca.cert });
-}
-
 /** Builds the API server's options from validated flags (reads the PKI, tokens, etcd TLS). */
 export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerOptions {
   const pki = loadOrCreatePki(o.pkiDir, o.clusterName);
@@ -73,7 +61,6 @@ export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerO
     },
   });
   const dns = o.clusterDns !== undefined ? splitHostPort(o.clusterDns) : undefined;
-  const podLog = standalonePodLogHandler(auth);
   return {
     clusterName: o.clusterName,
     etcdEndpoints: o.etcdServers,
@@ -96,7 +83,6 @@ export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerO
     host: o.bindAddress,
     port: o.securePort,
     dns: () => dns,
-    podLog,
     logger: consoleLogger(`member-apiserver ${o.clusterName}`, !o.verbose),
   };
 }

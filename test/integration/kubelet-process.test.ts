@@ -23,8 +23,6 @@ import { waitFor } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import {
   CERTIFICATE_SIGNING_REQUESTS,
-  certificateSigningRequestType,
-  csrApprovalHandler,
   csrCondition,
   KUBELET_CLIENT_SIGNER,
   KUBELET_SERVING_SIGNER,
@@ -38,7 +36,6 @@ import {
   type Node,
   type Pod,
 } from '../../api/index.js';
-import { podLogProxy } from '../../member/apiserver/pod-log-proxy.js';
 import { distScript, ensureBuilt, spawnBinary, type SpawnedBinary } from '../support/binaries.js';
 import { startMemberApiServer, type RunningMemberApiServer } from '../../member/apiserver/index.js';
 import {
@@ -132,16 +129,7 @@ beforeAll(async () => {
     etcdEndpoints: [etcd.endpoint],
     etcdPrefix: `/test-${randomUUID().slice(0, 8)}/member`,
     auth,
-    podLog: podLogProxy({
-      clientCert: auth.clientCert(KUBELET_API_CLIENT_USER),
-      ca: auth.ca.cert,
-    }),
   });
-  api.server.registerSubresource(
-    certificateSigningRequestType as unknown as ResourceType,
-    'approval',
-    csrApprovalHandler,
-  );
   const client = (cert: ClientCert): RestClient =>
     new RestClient({
       server: api.url,
