@@ -75,6 +75,37 @@ export interface PromotionFederation {
   }): Promise<void>;
 }
 
+/** How long one teardown step may take before it is reported and left behind. */
+const STOP_STEP_MS = 60_000;
+
+/**
+ * Runs one teardown step for at most {@link STOP_STEP_MS}; an overrun or a failure is printed
+ * with the step's name (the suite's hook timeout would otherwise hide which step hung).
+ */
+async function boundedStep(what: string, fn: () => Promise<unknown> | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const started = Date.now();
+  const overrun = new Promise<'overrun'>((resolve) => {
+    timer = setTimeout(() => resolve('overrun'), STOP_STEP_MS);
+  });
+  try {
+    const outcome = await Promise.race([
+      Promise.resolve(fn()).then(() => 'done' as const),
+      overrun,
+    ]);
+    if (outcome === 'overrun') {
+      console.error(`teardown: ${what} did not stop within ${String(STOP_STEP_MS)} ms; going on`);
+    }
+  } catch (err) {
+    console.error(
+      `teardown: stopping ${what} failed after ${String(Date.now() - started)} ms:`,
+      err,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Starts the promotion federation; on a failure, stops what it started and rethrows. */
 export async function startPromotionFederation(
   opts: PromotionFederationOptions,
@@ -86,13 +117,15 @@ export async function startPromotionFederation(
   let fed: FederationControlPlane | undefined;
   let promo: PromotionSetup | undefined;
   const stop: PromotionFederation['stop'] = async (hooks) => {
-    await promo?.stop();
-    await hooks?.afterPromotion?.();
-    await fed?.stop();
-    await hooks?.afterFederation?.();
-    await redis?.stop();
-    await etcd?.stop();
-    await docker?.stop();
+    // Each step is bounded: a step that hangs is named on stderr and the later ones still run,
+    // so one stuck shutdown neither leaks redis/etcd/dockerd nor turns teardown into a timeout.
+    await boundedStep('promotion service and workers', () => promo?.stop());
+    await boundedStep('afterPromotion hook', () => hooks?.afterPromotion?.());
+    await boundedStep('federation control plane', () => fed?.stop());
+    await boundedStep('afterFederation hook', () => hooks?.afterFederation?.());
+    await boundedStep('redis-server', () => redis?.stop());
+    await boundedStep('etcd', () => etcd?.stop());
+    await boundedStep('dockerd', () => docker?.stop());
   };
   try {
     etcd = await startEtcd();
