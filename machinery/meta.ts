@@ -97,6 +97,11 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ER
 export interface WatchEvent<T extends KubeObject = KubeObject> {
   type: WatchEventType;
   object: T;
+  /**
+   * Flotilla's JSON watch events only: the API request (its `Audit-Id`) that wrote this version
+   * of the object, when known. Kubernetes clients ignore the unknown field.
+   */
+  requestId?: string;
 }
 
 /** meta/v1 Condition (also used for federation and member conditions). */

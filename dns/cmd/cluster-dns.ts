@@ -18,19 +18,57 @@ import {
 import { isDnsWorker, superviseWorkers } from './dns-workers.js';
 import { runIfMain } from './run-command.js';
 import { aborted } from '../../machinery/cmd/run-command.js';
+import { splitHostPort } from '../../machinery/cmd/flags.js';
+import {
+  serveProcessMetrics,
+  type ProcessMetrics,
+} from '../../machinery/metrics/metrics-endpoint.js';
+import { defaultLogger } from '../../machinery/log/default-logger.js';
+import type { Logger } from '../../machinery/log/logger.js';
 
-/** Serves the cluster DNS until `signal` aborts. */
+/** Serves the cluster DNS until `signal` aborts; `log`: the process's logger by default. */
 export async function runClusterDns(
   opts: ClusterDnsCmdOptions,
   signal: AbortSignal,
+  log: Logger = defaultLogger(),
 ): Promise<void> {
-  if (opts.workers > 1 && !isDnsWorker()) {
-    console.log(
-      `cluster-dns: ${String(opts.workers)} workers on ${opts.host}:${String(opts.port)}`,
-    );
-    await superviseWorkers('cluster-dns', opts.workers, signal);
-    return;
+  // the primary (or a lone server) serves /metrics; workers have no endpoint of their own
+  const metrics = isDnsWorker() ? undefined : await startMetrics(opts, log);
+  try {
+    if (opts.workers > 1 && !isDnsWorker()) {
+      log.info(
+        `cluster-dns: ${String(opts.workers)} workers on ${opts.host}:${String(opts.port)}`,
+        {
+          workers: opts.workers,
+        },
+      );
+      await superviseWorkers('cluster-dns', opts.workers, signal);
+      return;
+    }
+    await serve(opts, signal, log);
+  } finally {
+    await metrics?.close();
   }
+}
+
+/** `--metrics-bind-address`, when given: process metrics over loopback HTTP; logs the URL. */
+async function startMetrics(
+  opts: ClusterDnsCmdOptions,
+  log: Logger,
+): Promise<ProcessMetrics | undefined> {
+  // validated: a loopback IP:PORT
+  const hp =
+    opts.metricsBindAddress !== undefined ? splitHostPort(opts.metricsBindAddress) : undefined;
+  if (!hp) return undefined;
+  const metrics = await serveProcessMetrics(hp.host, hp.port);
+  log.info(`cluster-dns: metrics on http://${metrics.address}/metrics`, {
+    metrics: metrics.address,
+  });
+  return metrics;
+}
+
+/** One server process: the informers and the DNS listener until `signal` aborts. */
+async function serve(opts: ClusterDnsCmdOptions, signal: AbortSignal, log: Logger): Promise<void> {
   const client = new RestClient(
     opts.kubeconfig !== undefined
       ? { ...clientOptionsFor(loadKubeconfig(opts.kubeconfig)), userAgent: 'flotilla-cluster-dns' }
@@ -47,8 +85,9 @@ export async function runClusterDns(
     reusePort: opts.workers > 1,
   });
   const addr = await server.start();
-  console.log(
+  log.info(
     `cluster-dns${isDnsWorker() ? ` worker ${String(process.pid)}` : ''}: zone ${opts.zone} on ${addr.host}:${String(addr.port)} (udp+tcp)`,
+    { zone: opts.zone, host: addr.host, port: addr.port },
   );
   await aborted(signal);
   await server.stop();
@@ -68,6 +107,7 @@ function parse(argv: string[]): ClusterDnsCmdOptions {
       port: { type: 'string' },
       ttl: { type: 'string' },
       workers: { type: 'string' },
+      'metrics-bind-address': { type: 'string' },
     },
   });
   return {
@@ -79,6 +119,9 @@ function parse(argv: string[]): ClusterDnsCmdOptions {
     port: values.port ? Number(values.port) : clusterDnsDefaults.port,
     ttl: values.ttl ? Number(values.ttl) : clusterDnsDefaults.ttl,
     workers: values.workers ? Number(values.workers) : clusterDnsDefaults.workers,
+    ...(values['metrics-bind-address'] !== undefined
+      ? { metricsBindAddress: values['metrics-bind-address'] }
+      : {}),
   };
 }
 
@@ -93,6 +136,7 @@ runIfMain(import.meta.url, {
   --port N            UDP and TCP port (default 5353)
   --ttl S             record TTL in seconds (default 5)
   --workers N         worker processes sharing the port (SO_REUSEPORT; default 1)
+  --metrics-bind-address IP:PORT  plain-HTTP /metrics on loopback, port 0 = any (default off)
   -h, --help          show this help
 `,
   parse,

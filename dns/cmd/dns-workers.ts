@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { aborted } from '../../machinery/cmd/run-command.js';
+import { defaultLogger } from '../../machinery/log/default-logger.js';
 
 /** How long a stopping worker may take before it is killed. */
 const STOP_GRACE_MS = 5_000;
@@ -28,9 +29,11 @@ export async function superviseWorkers(
     w.once('exit', (code, sig) => {
       workers.delete(w);
       if (signal.aborted) return;
-      console.error(
-        `${name}: worker ${String(w.process.pid)} exited (${sig ?? String(code)}); restarting in ${String(backoff)} ms`,
-      );
+      defaultLogger().warn(`${name}: worker exited; restarting`, {
+        pid: w.process.pid,
+        exit: sig ?? code,
+        backoffMs: backoff,
+      });
       setTimeout(fork, backoff).unref();
       backoff = Math.min(backoff * 2, RESTART_MAX_MS);
     });

@@ -77,6 +77,21 @@ describe('dns cmd options', () => {
     ]);
   });
 
+  it('takes an optional loopback --metrics-bind-address for the cluster DNS', () => {
+    const dns = { ...clusterDnsDefaults, server: 'http://127.0.0.1:1' };
+    expect(validateClusterDnsOptions({ ...dns, metricsBindAddress: '127.0.0.1:0' })).toEqual([]);
+    expect(validateClusterDnsOptions({ ...dns, metricsBindAddress: '127.0.0.2:9100' })).toEqual([]);
+    expect(validateClusterDnsOptions({ ...dns, metricsBindAddress: '0.0.0.0:9100' })).toEqual([
+      '--metrics-bind-address must be a loopback address (the endpoint has no auth)',
+    ]);
+    expect(validateClusterDnsOptions({ ...dns, metricsBindAddress: 'localhost:9100' })).toEqual([
+      '--metrics-bind-address "localhost:9100" is not IP:PORT',
+    ]);
+    expect(validateClusterDnsOptions({ ...dns, metricsBindAddress: '127.0.0.1:70000' })).toEqual([
+      '--metrics-bind-address "127.0.0.1:70000" is not IP:PORT',
+    ]);
+  });
+
   it('validates the federation connection flags together', () => {
     expect(
       validateResolverOptions({ ...base, federationKubeconfig: '/k', federationContext: 'f' }),

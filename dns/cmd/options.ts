@@ -1,5 +1,6 @@
 import { clientOptionsFor, type ContextConnection } from '../../machinery/client/kubeconfig.js';
 import type { RestClientOptions } from '../../machinery/client/rest-client.js';
+import { isLoopback, splitHostPort } from '../../machinery/cmd/flags.js';
 import { BadRequestError } from '../../machinery/errors/index.js';
 
 /**
@@ -24,6 +25,11 @@ export interface ClusterDnsCmdOptions {
   ttl: number;
   /** Worker processes serving the one port (SO_REUSEPORT). @defaultValue 1 */
   workers: number;
+  /**
+   * `--metrics-bind-address IP:PORT`: plain-HTTP /metrics (process series) on a loopback address,
+   * port 0 = any; served by the primary process. @defaultValue off
+   */
+  metricsBindAddress?: string;
 }
 
 /** Options for `dns/cmd/resolver.ts`. */
@@ -139,6 +145,14 @@ export function validateClusterDnsOptions(o: ClusterDnsCmdOptions): string[] {
   errs.push(...workerProblems(o));
   if (!Number.isInteger(o.ttl) || o.ttl < 0 || o.ttl > 3600) {
     errs.push(`--ttl must be 0..3600, got ${String(o.ttl)}`);
+  }
+  if (o.metricsBindAddress !== undefined) {
+    const hp = splitHostPort(o.metricsBindAddress);
+    if (!hp || !isPort(hp.port)) {
+      errs.push(`--metrics-bind-address "${o.metricsBindAddress}" is not IP:PORT`);
+    } else if (!isLoopback(hp.host)) {
+      errs.push('--metrics-bind-address must be a loopback address (the endpoint has no auth)');
+    }
   }
   return errs;
 }

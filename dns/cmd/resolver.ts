@@ -37,6 +37,8 @@ import { aborted } from '../../machinery/cmd/run-command.js';
 /** Runs the resolver (and, with a federation server, its Cluster-fed routes) until `signal` aborts. */
 export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal): Promise<void> {
   if (opts.workers > 1 && !isDnsWorker()) {
+    // the readiness lines stay plain text: hack/lib/resolver-process.ts and the DNS bench match
+    // them at the start of a line (`^resolver: `, `^resolver worker N:`)
     console.log(`resolver: ${String(opts.workers)} workers on ${opts.host}:${String(opts.port)}`);
     // the primary answers scrapes with the sum of its workers' counters (IPC per scrape)
     const aggregator = new AggregatorRegistry();

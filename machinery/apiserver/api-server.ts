@@ -17,16 +17,27 @@ import { impersonatedUser } from '../auth/impersonation.js';
 import { LoginRateLimiter, type LoginRateLimiterOptions } from '../auth/login-rate-limiter.js';
 import { StaticTokenAuthenticator } from '../auth/static-token-authenticator.js';
 import { anonymousUser, type UserInfo } from '../auth/user-info.js';
-import { ApiError, ForbiddenError, InternalError, NotFoundError } from '../errors/index.js';
+import {
+  ApiError,
+  ForbiddenError,
+  InternalError,
+  MethodNotSupportedError,
+  NotFoundError,
+} from '../errors/index.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
+import { EtcdStorage } from '../storage/etcd-storage.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
+import { namedLogger } from '../log/default-logger.js';
+import type { Logger } from '../log/logger.js';
 import { DiscoveryIndex } from './discovery.js';
 import { auditMiddleware, type AuditOptions } from './audit-log.js';
 import { refuseDryRun } from './dry-run.js';
 import { serveOpenApiV2 } from './openapi.js';
 import { requestLimits, type InFlightLimits } from './request-limits.js';
+import type { ReadOnlyResourceHandler } from './read-only-resource.js';
 import { ApiServerMetrics } from './request-metrics.js';
+import { requestLog } from './request-log.js';
 import { parseResourcePath } from './request-path.js';
 import { readRequestBody } from './request-body.js';
 import { handleResource } from './resource-handlers.js';
@@ -82,6 +93,8 @@ export interface ApiServerOptions {
   audit?: AuditOptions;
   /** Concurrent request limits (429 beyond). @defaultValue 400 read-only, 200 mutating */
   limits?: InFlightLimits;
+  /** Request log and errors. @defaultValue the process's logger (machinery/log) */
+  logger?: Logger;
 }
 
 /** Paths served without credentials, like kube-apiserver's public endpoints. */
@@ -102,23 +115,38 @@ export class ApiServer {
   private upgraded = new Set<Duplex>();
   private readonly drain = new RequestDrain();
   private readonly opts: ApiServerOptions;
+  private readonly log: Logger;
   private readonly subresources = new Map<string, SubresourceHandler>();
+  /** Resources computed by a handler (get/list only), by `group/version/plural`. */
+  private readonly readOnly = new Map<string, ReadOnlyResourceHandler>();
   private readonly routes: {
     method: string;
     path: string;
     handler: (ctx: Context) => Promise<void>;
   }[] = [];
 
+  /** Routes served before authentication (the dashboard's files and login), see registerPublicRoute. */
+  private readonly publicRoutes: {
+    method: string;
+    path: string;
+    prefix: boolean;
+    handler: (ctx: Context) => Promise<void>;
+  }[] = [];
+
   private readonly authenticators: Authenticator[] = [];
-  private readonly loginLimiter: LoginRateLimiter | undefined;
+  /** Failed logins per client address; public login routes record their failures here too. */
+  readonly loginLimiter: LoginRateLimiter | undefined;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
+    this.log = opts.logger ?? namedLogger('apiserver');
     if (opts.tokens) this.authenticators.push(StaticTokenAuthenticator.fromRecord(opts.tokens));
     if (opts.authenticator) this.authenticators.push(opts.authenticator);
     this.loginLimiter =
       opts.loginRateLimit === false ? undefined : new LoginRateLimiter(opts.loginRateLimit);
     this.registry = new GenericRegistry({ storage: opts.storage });
+    // etcd_request_duration_seconds on this server's /metrics
+    if (opts.storage instanceof EtcdStorage) opts.storage.observeRequests(this.metrics.etcdRequest);
     this.discovery = new DiscoveryIndex(opts.resources);
     this.app = new Koa();
     // Clients closing watch streams is normal; anything else is worth a line.
@@ -130,7 +158,7 @@ export class ApiServer {
       ) {
         return;
       }
-      console.error('apiserver:', err.message);
+      this.log.error(err.message, { code: err.code });
     });
     // counts the requests a graceful close waits for (watches and followed logs never end)
     this.app.use(this.drain.middleware());
@@ -140,6 +168,8 @@ export class ApiServer {
         parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined),
       ),
     );
+    // one line per request (-v 2; 5xx and slow ones always), the rest run with its request id
+    this.app.use(requestLog(this.log));
     // outside the error middleware: counts each request with its final status code
     this.app.use(this.metrics.middleware());
     this.app.use(async (ctx, next) => {
@@ -150,7 +180,11 @@ export class ApiServer {
           err instanceof ApiError
             ? err
             : new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
-        if (!(err instanceof ApiError)) console.error('apiserver: internal error', err);
+        if (!(err instanceof ApiError)) {
+          this.log.error('internal error', {
+            err: err instanceof Error ? (err.stack ?? err.message) : String(err),
+          });
+        }
         ctx.status = e.code;
         ctx.type = 'application/json';
         ctx.body = e.toStatus();
@@ -170,9 +204,41 @@ export class ApiServer {
     this.discovery.addSubresource(rt, name);
   }
 
+  /**
+   * Serves a resource from a handler instead of storage (get and list only; other verbs 405), with
+   * its discovery entry, e.g. `metrics.k8s.io` nodes and pods. RBAC applies as to any resource.
+   */
+  registerReadOnlyResource(rt: ResourceType, handler: ReadOnlyResourceHandler): void {
+    this.readOnly.set(`${rt.group}/${rt.version}/${rt.plural}`, handler);
+    this.discovery.add(rt, ['get', 'list']);
+  }
+
   /** Registers an extra non-resource route (exact path match). */
   registerRoute(method: string, path: string, handler: (ctx: Context) => Promise<void>): void {
     this.routes.push({ method, path, handler });
+  }
+
+  /**
+   * Registers a route served WITHOUT credentials, authorization or impersonation (like /healthz):
+   * `path` exactly, or with `prefix` also every path below `path/`. GET routes answer HEAD too.
+   * The handler sees the raw `ctx.path` (a trailing slash kept) and must check its own input.
+   */
+  registerPublicRoute(
+    method: string,
+    path: string,
+    handler: (ctx: Context) => Promise<void>,
+    opts: { prefix?: boolean } = {},
+  ): void {
+    this.publicRoutes.push({ method, path, prefix: opts.prefix === true, handler });
+  }
+
+  private publicRoute(ctx: Context): ((ctx: Context) => Promise<void>) | undefined {
+    const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
+    return this.publicRoutes.find(
+      (r) =>
+        r.method === method &&
+        (ctx.path === r.path || (r.prefix && ctx.path.startsWith(`${r.path}/`))),
+    )?.handler;
   }
 
   /**
@@ -208,19 +274,28 @@ export class ApiServer {
     if (!authorizer || PUBLIC.has(path)) return;
     const attrs =
       p && !('discovery' in p)
-        ? resourceAttributes(user, ctx.method, path, p, ctx.query)
+        ? // a proxied `?watch=true` is the member's business: proxy verbs follow the method
+          resourceAttributes(user, ctx.method, path, p, p.proxyPath === undefined ? ctx.query : {})
         : nonResourceAttributes(user, nonResourceVerb(ctx.method), path);
     const decision = await authorizer.authorize(attrs);
     if (!decision.allowed) throw new ForbiddenError(forbiddenMessage(attrs, decision.reason));
   }
 
   private async route(ctx: Context): Promise<void> {
-    // kubectl --as / --as-group: the real user must be allowed to impersonate (403 otherwise)
-    const user = await impersonatedUser(
-      await this.user(ctx),
-      ctx.req.headersDistinct,
-      this.opts.authorizer,
-    );
+    const open = this.publicRoute(ctx);
+    if (open) {
+      ctx.state.user = anonymousUser.name;
+      ctx.state.userInfo = anonymousUser;
+      await open(ctx);
+      return;
+    }
+    // kubectl --as / --as-group: the real user must be allowed to impersonate (403 otherwise);
+    // public paths are served to anyone, so an impersonation header there (a proxy that always
+    // sends one, e.g. the federation's cluster proxy) changes nothing and is not checked
+    const real = await this.user(ctx);
+    const user = PUBLIC.has(ctx.path)
+      ? real
+      : await impersonatedUser(real, ctx.req.headersDistinct, this.opts.authorizer);
     ctx.state.user = user.name;
     ctx.state.userInfo = user;
     // admission hooks that need the groups (RBAC escalation checks) read the user from here
@@ -290,14 +365,34 @@ export class ApiServer {
     if (!rt) {
       throw new NotFoundError(`the server could not find the requested resource (${p.resource})`);
     }
+    const reader = this.readOnly.get(`${rt.group}/${rt.version}/${rt.plural}`);
+    if (reader) {
+      const watch = ctx.query.watch === 'true' || ctx.query.watch === '1';
+      if (ctx.method !== 'GET' || p.subresource !== undefined || watch) {
+        throw new MethodNotSupportedError(`${rt.plural}.${rt.group} only supports get and list`);
+      }
+      const query: Record<string, string> = {};
+      for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') query[k] = v;
+      ctx.type = 'application/json';
+      ctx.body = await reader({
+        rt,
+        namespace: rt.namespaced ? p.namespace : undefined,
+        name: p.name,
+        query,
+        registry: this.registry,
+      });
+      return;
+    }
     if (p.name !== undefined && p.subresource !== undefined) {
       const handler = this.subresources.get(`${rt.group}/${rt.plural}/${p.subresource}`);
       if (handler) {
-        refuseDryRun(ctx.query.dryRun, `${rt.plural}/${p.subresource}`);
+        // a proxy passes query and body through as they are (the handler streams the body)
+        const proxied = p.proxyPath !== undefined;
+        if (!proxied) refuseDryRun(ctx.query.dryRun, `${rt.plural}/${p.subresource}`);
         // JSON/YAML, or protobuf from kubectl's typed clients (TokenRequest, Eviction); an
         // upgrade (exec, attach, portforward) has no body
         const body =
-          ctx.method === 'GET' || ctx.get('upgrade') !== ''
+          proxied || ctx.method === 'GET' || ctx.get('upgrade') !== ''
             ? undefined
             : await readRequestBody(ctx.req, ctx.get('content-type'), true);
         const query: Record<string, string> = {};
@@ -306,6 +401,7 @@ export class ApiServer {
           rt,
           namespace: rt.namespaced ? p.namespace : undefined,
           name: p.name,
+          ...(p.proxyPath !== undefined ? { proxyPath: p.proxyPath } : {}),
           method: ctx.method,
           body,
           query,

@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 import type { Context, Next } from 'koa';
 import { resourceVerb } from '../auth/request-attributes.js';
 import type { UserInfo } from '../auth/user-info.js';
+import { defaultLogger } from '../log/default-logger.js';
+import type { Logger } from '../log/logger.js';
 import {
   auditLevel,
   type AuditLevel,
@@ -60,12 +62,13 @@ export class FileAuditSink implements AuditSink {
   private pendingBytes = 0;
   private scheduled = false;
 
-  constructor(path: string) {
+  /** `log`: where write errors go (the process's logger by default). */
+  constructor(path: string, log: Logger = defaultLogger()) {
     mkdirSync(dirname(path), { recursive: true });
     this.out = createWriteStream(path, { flags: 'a', mode: 0o600 });
     // a full disk must not take the API server down; the write error is reported once per event
     this.out.on('error', (err) => {
-      console.error('audit log:', err.message);
+      log.error(`audit log: ${err.message}`, { path });
     });
   }
 

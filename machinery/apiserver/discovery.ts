@@ -13,6 +13,8 @@ const SUBRESOURCE_KINDS: Record<string, { group: string; version: string; kind: 
 export class DiscoveryIndex {
   private readonly byGv = new Map<string, ResourceType[]>();
   private readonly extraSubresources = new Map<string, Set<string>>();
+  /** Resources served with fewer verbs than {@link VERBS} (read-only ones, e.g. metrics.k8s.io). */
+  private readonly verbs = new Map<ResourceType, string[]>();
 
   constructor(resources: ResourceType[]) {
     for (const rt of resources) {
@@ -21,6 +23,15 @@ export class DiscoveryIndex {
       list.push(rt);
       this.byGv.set(gv, list);
     }
+  }
+
+  /** Adds a resource after construction, optionally with its own verbs (e.g. `get`, `list`). */
+  add(rt: ResourceType, verbs?: string[]): void {
+    const gv = resourceApiVersion(rt);
+    const list = this.byGv.get(gv) ?? [];
+    list.push(rt);
+    this.byGv.set(gv, list);
+    if (verbs) this.verbs.set(rt, verbs);
   }
 
   /** Adds a custom subresource (e.g. pods/log) to discovery. */
@@ -97,7 +108,7 @@ export class DiscoveryIndex {
         name: rt.plural,
         singularName: rt.singular,
         ...base,
-        verbs: VERBS,
+        verbs: this.verbs.get(rt) ?? VERBS,
         ...(rt.shortNames ? { shortNames: rt.shortNames } : {}),
         ...(rt.categories ? { categories: rt.categories } : {}),
       });

@@ -14,7 +14,7 @@ type RequestLabels = 'verb' | 'group' | 'resource' | 'subresource' | 'code';
  * The Prometheus metrics of one API server, on its own {@link Registry} (several servers share a
  * test process, and each must report only its own requests): kube-apiserver's
  * `apiserver_request_total`, `apiserver_request_duration_seconds` and
- * `apiserver_current_inflight_requests`, the controllers' workqueue series, and the process
+ * `apiserver_current_inflight_requests`, `etcd_request_duration_seconds`, the controllers' workqueue series, and the process
  * defaults. Served as text at `GET /metrics`.
  */
 export class ApiServerMetrics {
@@ -25,6 +25,7 @@ export class ApiServerMetrics {
   readonly workqueues: PrometheusWorkqueueMetrics;
   private readonly requests: Counter<RequestLabels>;
   private readonly durations: Histogram<'verb' | 'resource'>;
+  private readonly etcdDurations: Histogram<'operation' | 'type'>;
   private processMetrics = false;
 
   constructor() {
@@ -53,8 +54,20 @@ export class ApiServerMetrics {
         this.set({ request_kind: 'mutating' }, inFlight.mutating);
       },
     });
+    this.etcdDurations = new Histogram({
+      name: 'etcd_request_duration_seconds',
+      help: 'Etcd request latency in seconds for each operation and object type.',
+      labelNames: ['operation', 'type'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
     this.workqueues = new PrometheusWorkqueueMetrics(this.registry);
   }
+
+  /** The storage's request observer (`EtcdStorage.observeRequests`). */
+  readonly etcdRequest = (operation: string, type: string, seconds: number): void => {
+    this.etcdDurations.observe({ operation, type }, seconds);
+  };
 
   /**
    * Koa middleware, placed outside the error middleware so it sees the final status code. Labels

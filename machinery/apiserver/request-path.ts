@@ -8,6 +8,11 @@ export interface ResourcePath {
   resource: string;
   name: string | undefined;
   subresource: string | undefined;
+  /**
+   * The `proxy` subresource's trailing path, still %-encoded as sent (`/api/v1/pods` of
+   * `.../clusters/m1/proxy/api/v1/pods`; `/` when there is none). Only set for `proxy`.
+   */
+  proxyPath?: string;
 }
 
 /** A discovery URL: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. */
@@ -34,10 +39,8 @@ export function parseResourcePath(
   path: string,
   isResource: (group: string, version: string, plural: string) => boolean,
 ): ResourcePath | DiscoveryPath | undefined {
-  const segs = path
-    .split('/')
-    .filter((s) => s !== '')
-    .map(decodeSegment);
+  const raw = path.split('/').filter((s) => s !== '');
+  const segs = raw.map(decodeSegment);
   let group: string;
   let version: string;
   let rest: string[];
@@ -60,6 +63,18 @@ export function parseResourcePath(
   if (rest[0] === 'namespaces' && rest.length >= 3 && isResource(group, version, rest[2] ?? '')) {
     namespace = rest[1];
     rest = rest.slice(2);
+  }
+  // `<resource>/<name>/proxy/<path...>`: everything after `proxy` is the proxied path
+  if (rest.length >= 3 && rest[2] === 'proxy') {
+    return {
+      group,
+      version,
+      namespace,
+      resource: rest[0] ?? '',
+      name: rest[1],
+      subresource: 'proxy',
+      proxyPath: `/${raw.slice(raw.length - (rest.length - 3)).join('/')}`,
+    };
   }
   if (rest.length > 3) return undefined;
   return {

@@ -22,6 +22,7 @@ import type { ResourceType } from '../resource-type.js';
 import { dryRunRegistry, isDryRun } from './dry-run.js';
 import { getPath, setPath } from './object-path.js';
 import { isProtobufContentType } from './protobuf/index.js';
+import { requestIdOf } from '../storage/stored-request-id.js';
 import { readRequestBody } from './request-body.js';
 import type { ResourcePath } from './request-path.js';
 import { toTable, wantsTable } from './table.js';
@@ -376,7 +377,10 @@ function watchResponse(
     try {
       for await (const ev of watch) {
         lastRv = ev.object.metadata.resourceVersion ?? lastRv;
-        write(table ? { type: ev.type, object: toTable(rt, [ev.object]) } : ev);
+        // the request that wrote this version (stored-request-id.ts), for controllers' logs
+        const requestId = requestIdOf(ev.object);
+        const event = table ? { type: ev.type, object: toTable(rt, [ev.object]) } : ev;
+        write(requestId === undefined ? event : { ...event, requestId });
       }
     } catch (err) {
       const e =

@@ -9,6 +9,8 @@ export interface SubresourceRequest {
   rt: ResourceType;
   namespace: string | undefined;
   name: string;
+  /** The trailing path of a `proxy` subresource (see `ResourcePath.proxyPath`). */
+  proxyPath?: string;
   method: string;
   /** Parsed JSON body (undefined for GET). */
   body: unknown;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OptionProblem } from './flags.js';
 import { aborted, ExitCode, runCommand, type Command } from './run-command.js';
 import { captureDeps } from './testing.js';
+import { LOG_FLAGS_USAGE } from '../log/log-flags.js';
 
 interface Opts {
   fail?: string;
@@ -39,7 +40,7 @@ describe('runCommand', () => {
   it('prints the usage for --help and exits 0', async () => {
     const d = captureDeps();
     expect(await runCommand(command(), ['--help'], d.deps)).toBe(ExitCode.Ok);
-    expect(d.out.join('')).toBe('Usage: demo\n');
+    expect(d.out.join('')).toBe(`Usage: demo\n${LOG_FLAGS_USAGE}`);
   });
 
   it('exits 2 for an unknown flag, with the usage', async () => {

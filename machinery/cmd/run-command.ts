@@ -5,6 +5,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { problemsText, type OptionProblem } from './flags.js';
+import { setDefaultLogger } from '../log/default-logger.js';
+import { extractLogFlags, LOG_FLAGS_USAGE, verbosityLevel } from '../log/log-flags.js';
+import { createLogger, type Logger } from '../log/logger.js';
 
 /** Exit codes of every binary: 0 done, 1 failed while running, 2 usage error. */
 export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
@@ -15,6 +18,11 @@ export interface CommandDeps {
   stderr: (s: string) => void;
   /** Aborted on SIGINT/SIGTERM: the component shuts down gracefully and the run resolves. */
   signal: AbortSignal;
+  /**
+   * The binary's logger. Given: used as is (tests). Otherwise {@link runCommand} builds it from
+   * `--log-format` and `-v` (stdout) and makes it the process's default logger.
+   */
+  log?: Logger;
 }
 
 /** What {@link runCommand} needs of one binary. */
@@ -39,13 +47,16 @@ function message(err: unknown): string {
 
 /**
  * argv → options (unknown or malformed flag: exit 2) → `--help` (exit 0) → every validation
- * problem at once (exit 2) → run; an error escaping `run` is printed and exits 1.
+ * problem at once (exit 2) → run; an error escaping `run` is printed and exits 1. The logging
+ * flags (`--log-format`, `-v`; machinery/log/log-flags.ts) are read here for every binary.
  */
 export async function runCommand<O>(
   cmd: Command<O>,
-  argv: string[],
+  args: string[],
   deps: CommandDeps,
 ): Promise<number> {
+  const logFlags = extractLogFlags(args);
+  const argv = logFlags.argv;
   let parsed: { opts: O; help: boolean };
   try {
     parsed = cmd.parse(argv);
@@ -54,16 +65,26 @@ export async function runCommand<O>(
     return ExitCode.Usage;
   }
   if (parsed.help) {
-    deps.stdout(cmd.usage);
+    // every binary's --help lists the logging flags it takes through this runner
+    deps.stdout(cmd.usage + LOG_FLAGS_USAGE);
     return ExitCode.Ok;
   }
-  const problems = cmd.validate(parsed.opts);
+  const problems = [...logFlags.problems, ...cmd.validate(parsed.opts)];
   if (problems.length > 0) {
     deps.stderr(cmd.problemsText?.(problems) ?? problemsText(cmd.name, problems, cmd.usage));
     return ExitCode.Usage;
   }
+  let log = deps.log;
+  if (log === undefined) {
+    log = createLogger({
+      component: cmd.name,
+      level: verbosityLevel(logFlags.flags.verbosity),
+      ...(logFlags.flags.format ? { format: logFlags.flags.format } : {}),
+    });
+    setDefaultLogger(log);
+  }
   try {
-    return await cmd.run(parsed.opts, deps);
+    return await cmd.run(parsed.opts, { ...deps, log });
   } catch (err) {
     deps.stderr(`${cmd.name}: ${message(err)}\n`);
     return ExitCode.Failed;

@@ -1,3 +1,6 @@
+import { performance } from 'node:perf_hooks';
+import { namedLogger } from '../log/default-logger.js';
+import { runWithLogContext } from '../log/log-context.js';
 import type { KubeObject } from '../meta.js';
 import { objectKey } from '../meta.js';
 import type { SharedInformer } from '../informer/shared-informer.js';
@@ -12,21 +15,23 @@ export interface RequeueAfter {
 /** A reconciler: converge the world for one key; throw to retry with backoff. */
 export type Reconcile = (key: string) => Promise<RequeueAfter | undefined | void>;
 
-/** Minimal logger. */
+/**
+ * Minimal logger (what controllers log through). The process's pino-backed logger
+ * (machinery/log) is one; the second argument of each method is the line's fields.
+ */
 export interface Logger {
   info(msg: string, ...args: unknown[]): void;
   warn(msg: string, ...args: unknown[]): void;
   error(msg: string, ...args: unknown[]): void;
+  debug?(msg: string, ...args: unknown[]): void;
 }
 
-/** A logger that prints with a prefix (silent when `quiet`). */
+/**
+ * The process's structured logger (machinery/log) named `prefix` (its `logger` field). A `quiet`
+ * one writes only warnings and errors unless the binary runs with `-v 2` or more.
+ */
 export function consoleLogger(prefix: string, quiet = false): Logger {
-  const out =
-    (fn: (...a: unknown[]) => void) =>
-    (msg: string, ...args: unknown[]) => {
-      if (!quiet) fn(`[${prefix}] ${msg}`, ...args);
-    };
-  return { info: out(console.log), warn: out(console.warn), error: out(console.error) };
+  return namedLogger(prefix, quiet);
 }
 
 /** Options for {@link Controller}. */
@@ -50,6 +55,8 @@ export class Controller {
   readonly name: string;
   private readonly opts: ControllerOptions;
   private readonly log: Logger;
+  /** The per-reconcile debug lines (`-v 2`). */
+  private readonly debug: Logger;
   private metrics: WorkqueueMetricsProvider | undefined;
 
   constructor(opts: ControllerOptions) {
@@ -57,6 +64,7 @@ export class Controller {
     this.name = opts.name;
     this.queue = opts.queue ?? new WorkQueue();
     this.log = opts.logger ?? consoleLogger(opts.name, true);
+    this.debug = opts.logger ?? namedLogger(opts.name);
   }
 
   /** Handler that enqueues the object's own key. */
@@ -94,19 +102,32 @@ export class Controller {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      // the request that last queued the key: on every line the reconcile logs (log context)
+      const requestId = this.queue.requestIdOf(key);
+      const ctx = { controller: this.name, key, requestId };
       try {
-        const res = await this.opts.reconcile(key);
-        this.queue.forget(key);
-        if (res && res.requeueAfterMs >= 0) this.queue.addAfter(key, res.requeueAfterMs);
-      } catch (err) {
-        this.log.warn(
-          `reconcile ${key} failed (retry ${String(this.queue.numRequeues(key) + 1)}): ${err instanceof Error ? err.message : String(err)}`,
-        );
-        this.metrics?.reconcileError(this.name);
-        this.queue.addRateLimited(key);
+        await runWithLogContext(ctx, () => this.reconcileOne(key, requestId));
       } finally {
         this.queue.done(key);
       }
+    }
+  }
+
+  private async reconcileOne(key: string, requestId: string | undefined): Promise<void> {
+    const start = performance.now();
+    try {
+      const res = await this.opts.reconcile(key);
+      this.queue.forget(key);
+      this.debug.debug?.('reconciled', { latencyMs: Math.round(performance.now() - start) });
+      if (res && res.requeueAfterMs >= 0) {
+        this.queue.addAfter(key, res.requeueAfterMs, requestId);
+      }
+    } catch (err) {
+      this.log.warn(
+        `reconcile ${key} failed (retry ${String(this.queue.numRequeues(key) + 1)}): ${err instanceof Error ? err.message : String(err)}`,
+      );
+      this.metrics?.reconcileError(this.name);
+      this.queue.addRateLimited(key, requestId);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { objectKey, type KubeObject } from '../meta.js';
 import type { ResourceClient } from '../client/kube-client.js';
 import { GoneError } from '../errors/index.js';
+import { runWithLogContext } from '../log/log-context.js';
 import type { InformerHandlers, Lister } from './informer-types.js';
 
 /** Options for {@link SharedInformer}. */
@@ -114,11 +115,14 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Lister
       rv = page.metadata.resourceVersion ?? rv;
     } while (cont);
     const seen = new Set<string>();
-    for (const obj of items) {
-      seen.add(objectKey(obj));
-      this.apply('ADDED', obj);
-    }
-    for (const [key, obj] of [...this.cache]) if (!seen.has(key)) this.apply('DELETED', obj);
+    // a list carries no request ids: the handlers run without one
+    runWithLogContext({ requestId: undefined }, () => {
+      for (const obj of items) {
+        seen.add(objectKey(obj));
+        this.apply('ADDED', obj);
+      }
+      for (const [key, obj] of [...this.cache]) if (!seen.has(key)) this.apply('DELETED', obj);
+    });
     this.lastRv = rv;
     if (!this.synced) {
       this.synced = true;
@@ -160,7 +164,12 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Lister
               const rv = ev.object.metadata.resourceVersion;
               if (rv) this.lastRv = rv;
               if (ev.type === 'BOOKMARK') continue;
-              this.apply(ev.type, ev.object);
+              // handlers run with the request that wrote the object in their log context (or
+              // none, never one the informer happened to be started in): a controller's queue
+              // picks it up (WorkQueue.add), and so does every line logged
+              runWithLogContext({ requestId: ev.requestId }, () => {
+                this.apply(ev.type, ev.object);
+              });
             }
           } finally {
             signal.removeEventListener('abort', onAbort);

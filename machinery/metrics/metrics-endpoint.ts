@@ -98,3 +98,23 @@ export async function serveControllerManagerMetrics(
   });
   return { ...endpoint, workqueues };
 }
+
+/** A process's running `/metrics` endpoint with the registry its components report to. */
+export interface ProcessMetrics extends MetricsEndpoint {
+  readonly registry: Registry;
+}
+
+/**
+ * Serves a fresh registry (with prom-client's process metrics) at `GET /metrics` over plain HTTP,
+ * for processes without an API server of their own (the promotion worker's
+ * `--metrics-bind-address`). Only a loopback address should be given: there is no authentication.
+ */
+export async function serveProcessMetrics(host: string, port: number): Promise<ProcessMetrics> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const endpoint = await serveMetrics(host, port, {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+  });
+  return { ...endpoint, registry };
+}

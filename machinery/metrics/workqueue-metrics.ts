@@ -12,6 +12,8 @@ const LATENCY_BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
  * increment and one timestamp.
  */
 export class PrometheusWorkqueueMetrics implements WorkqueueMetricsProvider {
+  /** The registry the series are on: other metrics of the same process go there too. */
+  readonly registry: Registry;
   private readonly depths = new Map<string, () => number>();
   private readonly adds: Counter<'name'>;
   private readonly retries: Counter<'name'>;
@@ -20,6 +22,7 @@ export class PrometheusWorkqueueMetrics implements WorkqueueMetricsProvider {
   private readonly errors: Counter<'controller'>;
 
   constructor(registry: Registry) {
+    this.registry = registry;
     const registers = [registry];
     const depths = this.depths;
     new Gauge({

@@ -6,9 +6,12 @@
  * aggregated role from the cache and writes only those whose rules differ.
  */
 import { ConflictError } from '../errors/index.js';
+import { namedLogger } from '../log/default-logger.js';
+import type { Logger } from '../log/logger.js';
 import { labelSelectorFromObject } from '../selectors/index.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
+import type { QueueMetrics, WorkqueueMetricsProvider } from '../workqueue/metrics.js';
 import type { RbacCache } from './rbac-cache.js';
 import { baseRbacTypes } from './rbac-resource-types.js';
 import type { ClusterRole, PolicyRule } from './rbac-types.js';
@@ -22,6 +25,8 @@ export interface ClusterRoleAggregationOptions {
   cache: RbacCache;
   /** Delay before retrying a pass that failed (storage error, write conflict). @defaultValue 500 */
   retryMs?: number;
+  /** @defaultValue the process's logger (machinery/log) */
+  logger?: Logger;
 }
 
 /** The rules `role` should hold: the deduplicated union of the matching roles' rules. */
@@ -51,16 +56,25 @@ export class ClusterRoleAggregationController {
   private readonly registry: GenericRegistry;
   private readonly cache: RbacCache;
   private readonly retryMs: number;
+  private readonly log: Logger;
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
+  /** Its one-key queue's series (`workqueue_*{name="clusterrole-aggregation"}`); none by default. */
+  private metrics: QueueMetrics | undefined;
 
   constructor(opts: ClusterRoleAggregationOptions) {
     this.registry = new GenericRegistry({ storage: opts.storage });
     this.cache = opts.cache;
     this.retryMs = opts.retryMs ?? 500;
+    this.log = opts.logger ?? namedLogger(ControllerName);
+  }
+
+  /** Reports the passes as a workqueue of one key on the API server's /metrics. */
+  setMetrics(provider: WorkqueueMetricsProvider): void {
+    this.metrics = provider.queue(ControllerName, () => (this.scheduled ? 1 : 0));
   }
 
   /** Subscribes to cache changes and runs a first pass. */
@@ -88,9 +102,13 @@ export class ClusterRoleAggregationController {
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
+    this.metrics?.added(ControllerName);
     setImmediate(() => {
       this.scheduled = false;
-      this.running = this.running.then(() => this.pass());
+      this.metrics?.started(ControllerName);
+      this.running = this.running
+        .then(() => this.pass())
+        .finally(() => this.metrics?.finished(ControllerName));
     });
   }
 
@@ -118,7 +136,8 @@ export class ClusterRoleAggregationController {
       if (this.stopped) return;
       // a conflict means the cache lags our own last write: its watch event triggers a new pass
       if (err instanceof ConflictError) return;
-      console.error(`${ControllerName}: ${String(err)}; retrying`);
+      this.log.error(`${String(err)}; retrying`, { controller: ControllerName });
+      this.metrics?.retried();
       this.timer = setTimeout(() => {
         this.schedule();
       }, this.retryMs);

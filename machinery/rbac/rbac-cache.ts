@@ -4,6 +4,8 @@
  * groups) and dropped on every RBAC change, because one binding can change many users' rules.
  */
 import type { KubeObject } from '../meta.js';
+import { namedLogger } from '../log/default-logger.js';
+import type { Logger } from '../log/logger.js';
 import type { UserInfo } from '../auth/user-info.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
@@ -37,6 +39,8 @@ export interface RbacCacheOptions {
   storage: ObjectStorage;
   /** Delay before relisting after a watch ends or fails. @defaultValue 1000 */
   relistDelayMs?: number;
+  /** @defaultValue the process's logger (machinery/log) */
+  logger?: Logger;
 }
 
 /** The watched RBAC objects and per-user rule resolution. */
@@ -51,6 +55,7 @@ export class RbacCache {
   private readonly memo = new Map<string, ResolvedUser>();
   private readonly listeners = new Set<() => void>();
   private readonly relistDelayMs: number;
+  private readonly log: Logger;
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private syncedCount = 0;
@@ -60,6 +65,7 @@ export class RbacCache {
   constructor(opts: RbacCacheOptions) {
     this.registry = new GenericRegistry({ storage: opts.storage });
     this.relistDelayMs = opts.relistDelayMs ?? 1000;
+    this.log = opts.logger ?? namedLogger('rbac-cache');
     this.syncedPromise = new Promise((resolve) => {
       this.resolveSynced = resolve;
     });
@@ -165,7 +171,7 @@ export class RbacCache {
       try {
         fn();
       } catch (err) {
-        console.error('rbac cache listener:', err);
+        this.log.error('listener failed', err instanceof Error ? err : { err: String(err) });
       }
     }
   }
@@ -204,7 +210,7 @@ export class RbacCache {
           w.stop();
         }
       } catch (err) {
-        if (!signal.aborted) console.error(`rbac cache: ${rt.plural}: ${String(err)}`);
+        if (!signal.aborted) this.log.warn(`${rt.plural}: ${String(err)}`, { resource: rt.plural });
       }
       if (signal.aborted) break;
       await new Promise((resolve) => setTimeout(resolve, this.relistDelayMs));

@@ -66,6 +66,8 @@ export class Rbac {
 
   /** Registers the access-review endpoints on `server` (which must serve `resourceTypes`). */
   install(server: ApiServer): void {
+    // the aggregation controller runs in the API server: its queue is on the server's /metrics
+    this.aggregation.setMetrics(server.metrics.workqueues);
     const readBody = async (ctx: Context): Promise<unknown> => {
       const raw = await readRawBytes(ctx.req, MAX_REVIEW_BYTES);
       // kubectl's typed authorization client sends protobuf; everything else sends JSON or YAML

@@ -1,5 +1,6 @@
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, GRPCUnavailableError, Range, type IKeyValue, type Watcher } from 'etcd3';
+import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '../meta.js';
 import {
   AlreadyExistsError,
@@ -12,6 +13,7 @@ import {
 } from '../errors/index.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { requestIdOf, takeStoredRequestId, withStoredRequestId } from './stored-request-id.js';
 import type { ValueTransformer } from './value-transformer.js';
 import type {
   ObjectStorage,
@@ -88,6 +90,19 @@ function wrap(err: unknown): Error {
   return new InternalError(`etcd: ${msg}`, { cause: err });
 }
 
+/**
+ * Told of every etcd request the storage makes: its operation (`get`, `list`, `create`, `update`,
+ * `delete`), the resource it touches (`pods`, `deployments.apps`) and how long it took.
+ */
+export type EtcdRequestObserver = (operation: string, type: string, seconds: number) => void;
+
+/** The resource of a storage key: `/registry/pods/ns/x` → `pods`, `/registry/g.io/rs/x` → `rs.g.io`. */
+export function etcdRequestType(key: string): string {
+  const [root, a, b] = key.split('/').filter((s) => s !== '');
+  if (root !== 'registry' || a === undefined) return 'other';
+  return a.includes('.') && b !== undefined ? `${b}.${a}` : a;
+}
+
 /** Prefix range end: the prefix with its last byte incremented. */
 function afterKey(key: string): string {
   return `${key}\x00`;
@@ -106,6 +121,7 @@ export class EtcdStorage implements ObjectStorage {
   private readonly maxObjectBytes: number;
   /** Objects read from bytes an old key (or provider) wrote: updates must rewrite them. */
   private readonly stale = new WeakSet<KubeObject>();
+  private readonly observers: EtcdRequestObserver[] = [];
 
   constructor(opts: EtcdStorageOptions) {
     this.client = opts.client ?? etcdClient(opts);
@@ -115,8 +131,31 @@ export class EtcdStorage implements ObjectStorage {
     this.maxObjectBytes = opts.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
   }
 
+  /** Reports every later etcd request to `observer` (the API server's etcd latency histogram). */
+  observeRequests(observer: EtcdRequestObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Runs one etcd request, timing it for the observers (failed requests count too). */
+  private async timed<T>(operation: string, key: string, request: () => Promise<T>): Promise<T> {
+    if (this.observers.length === 0) return request();
+    const start = performance.now();
+    try {
+      return await request();
+    } finally {
+      const seconds = (performance.now() - start) / 1000;
+      const type = etcdRequestType(key);
+      for (const o of this.observers) o(operation, type, seconds);
+    }
+  }
+
   isStale(obj: KubeObject): boolean {
     return this.stale.has(obj);
+  }
+
+  /** The API request (`Audit-Id`) that wrote `obj`, for an object this storage read. */
+  requestIdOf(obj: KubeObject): string | undefined {
+    return requestIdOf(obj);
   }
 
   private decode(kv: IKeyValue): KubeObject {
@@ -126,6 +165,7 @@ export class EtcdStorage implements ObjectStorage {
       ({ data: bytes, stale } = this.transformer.fromStorage(kv.key.toString('utf8'), bytes));
     }
     const obj = JSON.parse(bytes.toString('utf8')) as KubeObject;
+    takeStoredRequestId(obj);
     obj.metadata.resourceVersion = String(kv.mod_revision);
     if (stale) this.stale.add(obj);
     return obj;
@@ -133,7 +173,8 @@ export class EtcdStorage implements ObjectStorage {
 
   /** @throws InvalidError when the stored value would exceed `maxObjectBytes`. */
   private encode(fullKey: string, obj: KubeObject): Buffer {
-    const copy = { ...obj, metadata: { ...obj.metadata } };
+    // the request writing it rides along, hidden ($requestId; stored-request-id.ts)
+    const copy = withStoredRequestId({ ...obj, metadata: { ...obj.metadata } });
     delete copy.metadata.resourceVersion;
     const plain = Buffer.from(JSON.stringify(copy), 'utf8');
     const value = this.transformer ? this.transformer.toStorage(fullKey, plain) : plain;
@@ -163,10 +204,10 @@ export class EtcdStorage implements ObjectStorage {
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     try {
       const full = this.k(key);
-      const res = await this.client
-        .if(full, 'Create', '==', 0)
-        .then(this.client.put(full).value(this.encode(full, obj)))
-        .commit();
+      const value = this.encode(full, obj);
+      const res = await this.timed('create', key, () =>
+        this.client.if(full, 'Create', '==', 0).then(this.client.put(full).value(value)).commit(),
+      );
       if (!res.succeeded) throw new AlreadyExistsError(`${key} already exists`);
       const out = structuredClone(obj);
       out.metadata.resourceVersion = String(res.header.revision);
@@ -178,7 +219,7 @@ export class EtcdStorage implements ObjectStorage {
 
   async get(key: string): Promise<KubeObject | undefined> {
     try {
-      const res = await this.client.get(this.k(key)).exec();
+      const res = await this.timed('get', key, () => this.client.get(this.k(key)).exec());
       const kv = res.kvs[0];
       return kv ? this.decode(kv) : undefined;
     } catch (err) {
@@ -208,7 +249,8 @@ export class EtcdStorage implements ObjectStorage {
           .inRange(new Range(start, end))
           .limit(want + 1);
         if (rv !== undefined) q = q.revision(rv);
-        const res = await q.exec();
+        const page = q;
+        const res = await this.timed('list', prefix, () => page.exec());
         rv ??= String(res.header.revision);
         let consumed = 0;
         for (const kv of res.kvs) {
@@ -256,11 +298,14 @@ export class EtcdStorage implements ObjectStorage {
   async update(key: string, obj: KubeObject, expectedRv: string): Promise<KubeObject> {
     const full = this.k(key);
     try {
-      const res = await this.client
-        .if(full, 'Mod', '==', Number(expectedRv))
-        .then(this.client.put(full).value(this.encode(full, obj)))
-        .else(this.client.get(full))
-        .commit();
+      const value = this.encode(full, obj);
+      const res = await this.timed('update', key, () =>
+        this.client
+          .if(full, 'Mod', '==', Number(expectedRv))
+          .then(this.client.put(full).value(value))
+          .else(this.client.get(full))
+          .commit(),
+      );
       if (!res.succeeded) {
         const existing = res.responses[0]?.response_range?.kvs.length ?? 0;
         if (existing === 0) throw new NotFoundError(`${key} not found`);
@@ -283,10 +328,12 @@ export class EtcdStorage implements ObjectStorage {
       const kv = current.kvs[0];
       if (!kv) throw new NotFoundError(`${key} not found`);
       const rev = expectedRv ?? String(kv.mod_revision);
-      const res = await this.client
-        .if(full, 'Mod', '==', Number(rev))
-        .then(this.client.delete().key(full))
-        .commit();
+      const res = await this.timed('delete', key, () =>
+        this.client
+          .if(full, 'Mod', '==', Number(rev))
+          .then(this.client.delete().key(full))
+          .commit(),
+      );
       if (!res.succeeded) {
         throw new ConflictError(`${key} has been modified (expected resourceVersion ${rev})`);
       }

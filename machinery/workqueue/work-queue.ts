@@ -1,3 +1,4 @@
+import { currentRequestId } from '../log/log-context.js';
 import type { QueueMetrics } from './metrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
@@ -27,6 +28,10 @@ export class WorkQueue {
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
   private metrics: QueueMetrics | undefined;
+  /** The latest request id each queued item was added with (dedup keeps the latest). */
+  private readonly queuedIds = new Map<string, string>();
+  /** The request id of each item being processed, as it was when a worker got the item. */
+  private readonly activeIds = new Map<string, string>();
 
   constructor(opts: WorkQueueOptions = {}) {
     this.metrics = opts.metrics;
@@ -56,40 +61,60 @@ export class WorkQueue {
     return this.shuttingDown;
   }
 
-  add(item: string): void {
-    if (this.shuttingDown || this.dirty.has(item)) return;
+  /**
+   * Queues `item` unless it is already queued. `requestId` (by default the one of the current
+   * log context: the watch event an informer handler is running for) is remembered with the
+   * item, the latest one winning, and handed to the worker through {@link requestIdOf}.
+   */
+  add(item: string, requestId: string | undefined = currentRequestId()): void {
+    if (this.shuttingDown) return;
+    if (requestId !== undefined) this.queuedIds.set(item, requestId);
+    if (this.dirty.has(item)) return;
     this.dirty.add(item);
     if (this.processing.has(item)) return;
     this.metrics?.added(item);
     const w = this.waiters.shift();
     if (w) {
       this.dirty.delete(item);
-      this.processing.add(item);
-      this.metrics?.started(item);
+      this.start(item);
       w(item);
       return;
     }
     this.queue.push(item);
   }
 
-  /** Adds after `ms` milliseconds. */
-  addAfter(item: string, ms: number): void {
+  /** The request id of an item a worker is processing (see {@link add}). */
+  requestIdOf(item: string): string | undefined {
+    return this.activeIds.get(item);
+  }
+
+  private start(item: string): void {
+    this.processing.add(item);
+    const id = this.queuedIds.get(item);
+    this.queuedIds.delete(item);
+    if (id !== undefined) this.activeIds.set(item, id);
+    else this.activeIds.delete(item);
+    this.metrics?.started(item);
+  }
+
+  /** Adds after `ms` milliseconds (with `requestId`, by default the current one). */
+  addAfter(item: string, ms: number, requestId: string | undefined = currentRequestId()): void {
     if (this.shuttingDown) return;
     if (ms <= 0) {
-      this.add(item);
+      this.add(item, requestId);
       return;
     }
     const handle: unknown = this.setTimer(() => {
       this.timers.delete(handle);
-      this.add(item);
+      this.add(item, requestId);
     }, ms);
     this.timers.set(handle, item);
   }
 
   /** Adds after the rate limiter's delay for this item. */
-  addRateLimited(item: string): void {
+  addRateLimited(item: string, requestId: string | undefined = currentRequestId()): void {
     this.metrics?.retried();
-    this.addAfter(item, this.limiter.when(item));
+    this.addAfter(item, this.limiter.when(item), requestId);
   }
 
   /** Clears the item's failure history. */
@@ -106,8 +131,7 @@ export class WorkQueue {
     const item = this.queue.shift();
     if (item !== undefined) {
       this.dirty.delete(item);
-      this.processing.add(item);
-      this.metrics?.started(item);
+      this.start(item);
       return Promise.resolve(item);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -119,9 +143,10 @@ export class WorkQueue {
   /** Marks an item finished; re-queues it if it was added while processing. */
   done(item: string): void {
     if (this.processing.delete(item)) this.metrics?.finished(item);
+    this.activeIds.delete(item);
     if (this.dirty.has(item)) {
       this.dirty.delete(item);
-      this.add(item);
+      this.add(item, this.queuedIds.get(item));
     }
   }
 

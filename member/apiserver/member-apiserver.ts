@@ -24,6 +24,7 @@ import {
   certificateSigningRequestType,
   csrApprovalHandler,
   NAMESPACES,
+  nodeType,
   podType,
   SERVICES,
   type Service,
@@ -44,6 +45,8 @@ import {
 import { NodeRestriction } from '../cluster/node-restriction.js';
 import { servedTypes } from '../cluster/served-types.js';
 import { bindingHandler } from '../scheduler/index.js';
+import { installMetricsApi, kubeletSummaryReader, type SummaryReader } from './metrics-api.js';
+import { nodeProxy } from './node-proxy.js';
 import { podLogProxy } from './pod-log-proxy.js';
 import { podStreamProxy, type PodStreamKind } from './pod-stream-proxy.js';
 import { aborted } from '../../machinery/cmd/run-command.js';
@@ -90,6 +93,11 @@ export interface MemberApiServerOptions extends DataProtectionOptions {
    * upgrade to the kubelets' HTTPS API, as `kube-apiserver-kubelet-client` of `auth`'s CA
    */
   podStreams?: Partial<Record<PodStreamKind, SubresourceHandler>>;
+  /**
+   * Reads a node's Summary API for `metrics.k8s.io`. In-process members read their kubelets
+   * directly. @defaultValue `GET /stats/summary` of the kubelets' HTTPS API
+   */
+  kubeletSummary?: SummaryReader;
   logger?: Logger;
 }
 
@@ -187,6 +195,10 @@ export async function startMemberApiServer(
         opts.podStreams?.[kind] ?? podStreamProxy(kind, kubeletClient),
       );
     }
+    // `kubectl top`: metrics.k8s.io from the kubelets' Summary API, as metrics-server serves it
+    installMetricsApi(server, opts.kubeletSummary ?? kubeletSummaryReader(kubeletClient));
+    // the kubelets' own endpoints (/metrics, /stats/summary) through RBAC nodes/proxy
+    server.registerSubresource(nodeType, 'proxy', nodeProxy(kubeletClient));
     // `kubectl certificate approve|deny` (kubelet CSRs not auto-approved, other signers)
     server.registerSubresource(
       certificateSigningRequestType as unknown as ResourceType,
@@ -222,8 +234,13 @@ export async function startMemberApiServer(
       apiServer: () => listenAddress(url),
     });
     informers.start(abort.signal);
-    running.push(repair.run(abort.signal), defaults.run(abort.signal), informers.stopped());
     const srv = server;
+    // the API server's own queues on its /metrics, as kube-apiserver reports its controllers'
+    running.push(
+      repair.controller.run(abort.signal, srv.metrics.workqueues),
+      defaults.controller.run(abort.signal, srv.metrics.workqueues),
+      informers.stopped(),
+    );
     return {
       url,
       server: srv,

@@ -148,6 +148,16 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
       clusterRole('system:flotilla:cluster-dns', [
         { verbs: READ, apiGroups: [''], resources: ['services', 'endpoints', 'namespaces'] },
       ]),
+      // kubectl top for view, edit and admin (metrics-server's system:aggregated-metrics-reader)
+      clusterRole(
+        'system:aggregated-metrics-reader',
+        [{ verbs: ['get', 'list'], apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'] }],
+        {
+          'rbac.authorization.k8s.io/aggregate-to-view': 'true',
+          'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+          'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+        },
+      ),
       // kubectl exec/attach/cp/port-forward for edit and admin (Kubernetes' aggregate-to-edit)
       clusterRole(
         'system:flotilla:aggregate-to-edit:pod-streams',

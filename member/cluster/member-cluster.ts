@@ -24,6 +24,7 @@ import {
   type ContainerRuntime,
   type KubeletOptions,
 } from '../kubelet/index.js';
+import { statsSummary } from '../kubelet/stats-summary.js';
 import type { ClusterDns, ClusterDnsFactory } from './cluster-dns.js';
 import {
   CLUSTER_DNS_USER,
@@ -202,6 +203,13 @@ export class MemberCluster {
       port: o.port ?? 0,
       dns: () => this.dnsAddress,
       podLog: podLogHandler((n) => this.kubelets.get(n)?.kubelet),
+      // metrics.k8s.io from the in-process kubelets' pods and runtime
+      kubeletSummary: (node) => {
+        const name = node.metadata.name ?? '';
+        const k = this.kubelets.get(name)?.kubelet;
+        if (!k || !this.runtime) return Promise.reject(new Error(`no kubelet for node ${name}`));
+        return statsSummary(name, k.boundPods(), this.runtime);
+      },
       logger: this.log,
     });
     this.url = this.apiserver.url;

@@ -133,7 +133,12 @@ async function runComponents(
     informers.stopped(),
   ];
   if (opts.scheduler !== false) {
-    const scheduler = new Scheduler({ client: opts.schedulerClient ?? opts.client, logger: log });
+    const scheduler = new Scheduler({
+      client: opts.schedulerClient ?? opts.client,
+      logger: log,
+      // its queue and attempts on the same /metrics as the controllers'
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
     running.push(scheduler.run(signal));
   }
   const results = await Promise.allSettled(running);

@@ -1,3 +1,5 @@
+import type { ContainerStats } from './container-stats.js';
+
 /** Labels the kubelet puts on every container, so state is recovered from the runtime after a restart. */
 export const LABEL_POD_UID = 'io.flotilla.pod.uid';
 export const LABEL_POD_NAME = 'io.flotilla.pod.name';
@@ -65,6 +67,11 @@ export interface ContainerRuntime {
    * signal aborts. Runtimes without it only serve `logs` (follow ends at once).
    */
   followLogs?(id: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<Buffer>;
+  /**
+   * CPU and memory usage of a running container (the kubelet's `/stats/summary`); undefined when
+   * it does not run. Runtimes without it report no usage.
+   */
+  stats?(id: string): Promise<ContainerStats | undefined>;
   /** Runs a command inside the container; resolves to its exit code. */
   exec(id: string, command: string[]): Promise<number>;
   /**

@@ -8,6 +8,11 @@ import type {
   StreamOptions,
   StreamSession,
 } from './container-runtime.js';
+import {
+  dockerStatsToContainerStats,
+  type ContainerStats,
+  type DockerStats,
+} from './container-stats.js';
 import { dockerAttachStream, dockerExecStream } from './docker-streams.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 
@@ -144,6 +149,21 @@ export class DockerRuntime implements ContainerRuntime {
       });
     }
     return out;
+  }
+
+  /** One sample of `GET /containers/{id}/stats?stream=false` ({@link dockerStatsToContainerStats}). */
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    try {
+      const c = this.docker.getContainer(id);
+      const raw = (await c.stats({ stream: false })) as unknown as DockerStats;
+      // a stopped container answers with empty samples
+      if (raw.cpu_stats?.cpu_usage?.total_usage === undefined) return undefined;
+      return dockerStatsToContainerStats(raw);
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code === 404 || code === 409) return undefined;
+      throw err;
+    }
   }
 
   async logs(id: string, opts: LogOptions): Promise<string> {

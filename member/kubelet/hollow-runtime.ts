@@ -7,6 +7,7 @@ import type {
   StreamOptions,
   StreamSession,
 } from './container-runtime.js';
+import { hollowContainerStats, type ContainerStats } from './container-stats.js';
 import { hollowExecStream } from './hollow-streams.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 
@@ -116,6 +117,14 @@ export class HollowRuntime implements ContainerRuntime {
         Object.entries(labels).every(([k, v]) => c.labels[k] === v),
       ),
     );
+  }
+
+  /** Synthetic usage from the container's limits ({@link hollowContainerStats}). */
+  stats(id: string): Promise<ContainerStats | undefined> {
+    const c = this.containers.get(id);
+    if (!c?.running) return Promise.resolve(undefined);
+    const ran = (Date.now() - Date.parse(c.startedAt ?? '')) / 1000;
+    return Promise.resolve(hollowContainerStats(c.spec, Number.isFinite(ran) ? ran : 0));
   }
 
   /** One fixed line per container (hollow containers write nothing). */

@@ -2,6 +2,7 @@
  * The kubelet as its own process: TLS bootstrap, then the node agent under the node's identity
  * and the kubelet HTTPS API the member API server proxies `pods/log` to.
  */
+import { Registry } from 'prom-client';
 import { selfSignedCert } from '../../machinery/apiserver/serving-cert.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
@@ -64,6 +65,9 @@ export async function runKubeletProcess(
   const initial = signed ?? selfSignedCert([opts.nodeIp], []);
   // the API answers /pods from the kubelet's cache once it exists
   const ref: { kubelet?: Kubelet } = {};
+  // the kubelet's own series, on its API's /metrics (`kubectl get --raw
+  // /api/v1/nodes/<node>/proxy/metrics` through the API server)
+  const registry = new Registry();
   const server = new KubeletServer({
     host: opts.nodeIp,
     port: opts.port,
@@ -72,6 +76,8 @@ export async function runKubeletProcess(
     clientCa: creds.caCert,
     runtime: opts.runtime,
     pods: () => ref.kubelet?.boundPods() ?? [],
+    nodeName: opts.nodeName,
+    metrics: { contentType: registry.contentType, render: () => registry.metrics() },
     logger: log,
   });
   const port = await server.listen();
@@ -83,6 +89,7 @@ export async function runKubeletProcess(
     nodeAddress: opts.nodeIp,
     runtime: opts.runtime,
     kubeletPort: port,
+    metricsRegistry: registry,
     logger: log,
   });
   ref.kubelet = kubelet;

@@ -1,7 +1,7 @@
 /**
  * The kubelet's own HTTPS API (port 10250 of a real node), which the member API server proxies
  * `pods/log`, `pods/exec` and `pods/attach` to: `GET /containerLogs/{namespace}/{pod}/{container}`,
- * `GET /pods`, `GET /healthz`, and the WebSocket upgrades `/exec/...` and `/attach/...`
+ * `GET /pods`, `GET /stats/summary` (CPU and memory, for `metrics.k8s.io`), `GET /metrics`, `GET /healthz`, and the WebSocket upgrades `/exec/...` and `/attach/...`
  * ({@link ContainerStreams}).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import type { Logger } from '../../machinery/controller/index.js';
+import type { MetricsSource } from '../../machinery/metrics/metrics-endpoint.js';
 import type { Pod } from '../../api/index.js';
 import { KUBELET_API_CLIENT_USER } from '../cluster/member-bootstrap-policy.js';
 import {
@@ -27,6 +28,7 @@ import {
   writeUpgradeError,
 } from './kubelet-streaming.js';
 import { podPortTarget } from './pod-port-target.js';
+import { statsSummary } from './stats-summary.js';
 
 /** Options for {@link KubeletServer}. */
 export interface KubeletServerOptions {
@@ -42,6 +44,10 @@ export interface KubeletServerOptions {
   runtime: ContainerRuntime;
   /** Pods bound to this node. */
   pods: () => Pod[];
+  /** The node's name (the Summary API's `node.nodeName`). @defaultValue host */
+  nodeName?: string;
+  /** The kubelet's Prometheus series, served at `GET /metrics`. @defaultValue none (404) */
+  metrics?: MetricsSource;
   logger?: Logger;
 }
 
@@ -175,6 +181,17 @@ export class KubeletServer {
       }
       if (url.pathname === '/pods') {
         const body = { apiVersion: 'v1', kind: 'PodList', metadata: {}, items: this.opts.pods() };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        return;
+      }
+      if (url.pathname === '/metrics' && this.opts.metrics) {
+        const text = await this.opts.metrics.render();
+        res.writeHead(200, { 'content-type': this.opts.metrics.contentType }).end(text);
+        return;
+      }
+      if (url.pathname === '/stats/summary') {
+        const nodeName = this.opts.nodeName ?? this.opts.host;
+        const body = await statsSummary(nodeName, this.opts.pods(), this.opts.runtime);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
         return;
       }

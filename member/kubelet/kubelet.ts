@@ -1,4 +1,6 @@
+import type { Registry } from 'prom-client';
 import { objectKey, splitKey } from '../../machinery/meta.js';
+import { KubeletMetrics } from '../../machinery/metrics/kubelet-metrics.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
 import { ConflictError, NotFoundError } from '../../machinery/errors/index.js';
@@ -62,6 +64,8 @@ export interface KubeletOptions {
   imagePullMaxMs?: number;
   /** Clock for back-off and probe periods. @defaultValue Date.now */
   now?: () => number;
+  /** Where `kubelet_pod_start_duration_seconds` goes (the kubelet API's /metrics). @defaultValue none */
+  metricsRegistry?: Registry | undefined;
   logger?: Logger;
 }
 
@@ -96,9 +100,11 @@ export class Kubelet {
   private readonly imagePull: Backoff;
   /** Events about pods (source `kubelet`, host = this node). */
   private readonly events: PodEvents;
+  private readonly metrics: KubeletMetrics;
 
   constructor(opts: KubeletOptions) {
     this.opts = opts;
+    this.metrics = new KubeletMetrics(opts.metricsRegistry);
     this.nodeName = opts.nodeName;
     this.log = opts.logger ?? consoleLogger(`kubelet ${opts.nodeName}`, true);
     this.now = opts.now ?? Date.now;
@@ -205,6 +211,7 @@ export class Kubelet {
     if (!s) {
       s = newPodState(new Date());
       this.states.set(uid, s);
+      this.metrics.podSeen(uid);
     }
     return s;
   }
@@ -261,6 +268,7 @@ export class Kubelet {
       latest.set(c.name, cur);
     }
     const status = computePodStatus(pod, latest, state, this.opts.nodeAddress, pod.status);
+    if (status.phase === 'Running') this.metrics.podRunning(uid);
     if (JSON.stringify(status) !== JSON.stringify(pod.status)) {
       await this.opts.client
         .resource<Pod>(PODS, pod.metadata.namespace)
@@ -430,7 +438,11 @@ export class Kubelet {
     );
     const orphans = all.filter((rc) => !live.has(rc.labels[LABEL_POD_UID]));
     // forget state before the next await, so a pod added meanwhile keeps its fresh state
-    for (const uid of [...this.states.keys()]) if (!live.has(uid)) this.states.delete(uid);
+    for (const uid of [...this.states.keys()]) {
+      if (live.has(uid)) continue;
+      this.states.delete(uid);
+      this.metrics.forget(uid);
+    }
     const keep = (key: string): boolean => live.has(key.slice(0, key.indexOf('/')));
     this.crashLoop.retain(keep);
     this.imagePull.retain(keep);

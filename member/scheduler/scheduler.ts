@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { objectKey, splitKey, type Condition } from '../../machinery/meta.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { consoleLogger, Controller, type Logger } from '../../machinery/controller/index.js';
@@ -8,6 +9,9 @@ import { EventRecorder } from '../controllers/event-recorder.js';
 import { SchedulerCache } from './cache.js';
 import type { FilterPlugin, ScorePlugin } from './framework.js';
 import { defaultFilters, defaultScores } from './registry.js';
+import { registryOf } from '../../machinery/metrics/metric-factory.js';
+import { SchedulerMetrics } from '../../machinery/metrics/scheduler-metrics.js';
+import type { WorkqueueMetricsProvider } from '../../machinery/workqueue/index.js';
 import { numFeasibleNodesToFind, scheduleOne, unschedulableMessage } from './schedule-one.js';
 
 /** Options for {@link Scheduler}. */
@@ -35,6 +39,11 @@ export interface SchedulerOptions {
    * @defaultValue 0
    */
   percentageOfNodesToScore?: number;
+  /**
+   * The process's metrics: the scheduler's queue and `scheduler_schedule_attempts_total` /
+   * `scheduler_scheduling_attempt_duration_seconds` go to its registry. @defaultValue none
+   */
+  metrics?: WorkqueueMetricsProvider;
   logger?: Logger;
 }
 
@@ -62,9 +71,14 @@ export class Scheduler {
   private readonly log: Logger;
   /** Scheduled and FailedScheduling (repeats counted into one Event). */
   private readonly recorder: EventRecorder;
+  private readonly attempts: SchedulerMetrics;
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
+    this.attempts = new SchedulerMetrics(
+      registryOf(opts.metrics),
+      opts.schedulerName ?? 'default-scheduler',
+    );
     this.log = opts.logger ?? consoleLogger('scheduler', true);
     this.recorder = new EventRecorder({
       client: opts.client,
@@ -134,7 +148,7 @@ export class Scheduler {
   /** Runs until the signal aborts (starts the informers unless they were shared). */
   async run(signal: AbortSignal): Promise<void> {
     if (!this.opts.informers) this.informers.start(signal);
-    await this.controller.run(signal);
+    await this.controller.run(signal, this.opts.metrics);
     while (this.binding.size > 0) await Promise.allSettled([...this.binding]);
     if (!this.opts.informers) await this.informers.stopped();
   }
@@ -144,9 +158,28 @@ export class Scheduler {
    * chosen node and start its binding cycle; or record why it is unschedulable and retry later.
    */
   async reconcile(key: string): Promise<{ requeueAfterMs: number } | undefined> {
+    const start = performance.now();
+    try {
+      const out = await this.scheduleCycle(key);
+      if (out !== 'skipped') {
+        this.attempts.attempt(out.result, (performance.now() - start) / 1000);
+      }
+      return out === 'skipped' ? undefined : out.requeue;
+    } catch (err) {
+      this.attempts.attempt('error', (performance.now() - start) / 1000);
+      throw err;
+    }
+  }
+
+  private async scheduleCycle(
+    key: string,
+  ): Promise<
+    | 'skipped'
+    | { result: 'scheduled' | 'unschedulable'; requeue: { requeueAfterMs: number } | undefined }
+  > {
     const pod = this.informers.for<Pod>(PODS).get(key);
     if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp || this.cache.isAssumed(key)) {
-      return undefined;
+      return 'skipped';
     }
     const infos = this.cache.nodeInfos();
     const result = scheduleOne(
@@ -171,7 +204,7 @@ export class Scheduler {
         this.binding.delete(done);
       });
       this.binding.add(done);
-      return undefined;
+      return { result: 'scheduled', requeue: undefined };
     }
     const podClient = this.opts.client.resource<Pod>(PODS, pod.metadata.namespace);
     const message = unschedulableMessage(this.cache.nodeCount, result.reasons);
@@ -198,7 +231,7 @@ export class Scheduler {
       });
       await this.event(pod, 'Warning', 'FailedScheduling', message);
     }
-    return { requeueAfterMs: this.opts.retryMs ?? 2000 };
+    return { result: 'unschedulable', requeue: { requeueAfterMs: this.opts.retryMs ?? 2000 } };
   }
 
   /** Takes one of the `maxInflightBindings` slots, waiting for one to be released if needed. */

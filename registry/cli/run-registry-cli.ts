@@ -9,14 +9,18 @@ import {
   type PromotionRequest,
   type Registry,
 } from '../apis/registry-types.js';
+import { CopyProgressReporter } from './copy-progress.js';
+import { waitForPromotion } from './wait-for-promotion.js';
 
 const USAGE = `usage: flotilla-registry COMMAND [flags] (image promotion)
   registries list
-  promote REPO@sha256:DIGEST --from REGISTRY --to REGISTRY [--tag T] [--reason TEXT]
-  approve NAME --role ROLE
+  promote REPO@sha256:DIGEST --from REGISTRY --to REGISTRY [--tag T] [--reason TEXT] [--wait]
+  approve NAME --role ROLE [--wait]
+  wait NAME              follow the copy (progress bar on a terminal, lines otherwise) until it ends
   reject NAME --role ROLE
   status [NAME]
-Flags: --kubeconfig PATH (federation; default $FLOTILLA_KUBECONFIG or ~/.flotilla/config), --context NAME
+Flags: --kubeconfig PATH (federation; default $FLOTILLA_KUBECONFIG or ~/.flotilla/config), --context NAME,
+       --timeout SECONDS (for --wait and wait; default 600)
 `;
 
 function parseRegistryArgs(argv: string[]) {
@@ -31,6 +35,8 @@ function parseRegistryArgs(argv: string[]) {
       tag: { type: 'string' },
       reason: { type: 'string' },
       role: { type: 'string' },
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,6 +49,8 @@ export async function runRegistryCli(
     stdout: (s: string) => void;
     stderr: (s: string) => void;
     env: Record<string, string | undefined>;
+    /** A terminal for progress bars (`--wait`); absent: progress as plain lines on stdout. */
+    tty?: NodeJS.WritableStream & { isTTY?: boolean };
   },
 ): Promise<number> {
   let client: RestClient | undefined;
@@ -71,6 +79,25 @@ export async function runRegistryCli(
     );
     client = new RestClient(clientOptionsFor(conn));
     const prs = client.resource<PromotionRequest>(PROMOTION_REQUESTS);
+    const timeout = Number(values.timeout ?? '600');
+    if (!Number.isFinite(timeout) || timeout <= 0) {
+      return usage(`--timeout must be a positive number of seconds, got "${values.timeout ?? ''}"`);
+    }
+    // follows the copy until the request ends: exit 0 only when it Succeeded
+    const follow = async (name: string): Promise<number> => {
+      const reporter = new CopyProgressReporter({
+        out: io.stdout,
+        ...(io.tty ? { tty: io.tty } : {}),
+      });
+      const r = await waitForPromotion(prs, name, reporter, { timeoutMs: timeout * 1000 });
+      if (!r.finished) {
+        io.stderr(
+          `error: promotionrequest/${name} is still ${r.request.status?.phase ?? 'Pending'} after ${String(timeout)} s\n`,
+        );
+        return 1;
+      }
+      return r.request.status?.phase === 'Succeeded' ? 0 : 1;
+    };
     switch (cmd) {
       case 'registries': {
         for (const r of (await client.resource<Registry>(REGISTRIES).list()).items) {
@@ -102,7 +129,7 @@ export async function runRegistryCli(
           },
         });
         io.stdout(`promotionrequest/${pr.metadata.name ?? ''} created\n`);
-        return 0;
+        return values.wait ? await follow(pr.metadata.name ?? '') : 0;
       }
       case 'approve':
       case 'reject': {
@@ -112,7 +139,11 @@ export async function runRegistryCli(
           role: values.role,
         });
         io.stdout(`promotionrequest/${arg} ${pr.status?.phase ?? ''}\n`);
-        return 0;
+        return values.wait && cmd === 'approve' ? await follow(arg) : 0;
+      }
+      case 'wait': {
+        if (!arg) return usage('wait needs NAME');
+        return await follow(arg);
       }
       case 'status': {
         const list = arg ? [await prs.get(arg)] : (await prs.list()).items;

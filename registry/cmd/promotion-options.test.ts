@@ -65,6 +65,17 @@ describe('promotion service options', () => {
   it('throws on unknown flags', () => {
     expect(() => parseServiceArgs(['--bogus'])).toThrow(/bogus/);
   });
+
+  it('takes --metrics-bind-address on loopback only', () => {
+    const ok = parseServiceArgs([...required, '--metrics-bind-address', '127.0.0.1:9100']).opts;
+    expect(ok.metricsBindAddress).toBe('127.0.0.1:9100');
+    expect(validateServiceOptions(ok)).toEqual([]);
+    expect(parseServiceArgs(required).opts.metricsBindAddress).toBeUndefined();
+    for (const bad of ['0.0.0.0:9100', 'localhost:9100', '127.0.0.1']) {
+      const opts = parseServiceArgs([...required, '--metrics-bind-address', bad]).opts;
+      expect(validateServiceOptions(opts).map((p) => p.flag)).toEqual(['--metrics-bind-address']);
+    }
+  });
 });
 
 describe('promotion worker options', () => {
@@ -114,6 +125,18 @@ describe('promotion worker options', () => {
       '--registry-user',
       '--registry-urls',
     ]);
+  });
+
+  it('takes --metrics-bind-address on loopback only', () => {
+    const base = ['--kubeconfig', '/k', '--redis', '127.0.0.1:6379'];
+    const ok = parseWorkerArgs([...base, '--metrics-bind-address', '127.0.0.1:0']).opts;
+    expect(ok.metricsBindAddress).toBe('127.0.0.1:0');
+    expect(validateWorkerOptions(ok)).toEqual([]);
+    expect(parseWorkerArgs(base).opts.metricsBindAddress).toBeUndefined();
+    for (const bad of ['0.0.0.0:9100', 'localhost']) {
+      const opts = parseWorkerArgs([...base, '--metrics-bind-address', bad]).opts;
+      expect(validateWorkerOptions(opts).map((p) => p.flag)).toEqual(['--metrics-bind-address']);
+    }
   });
 });
 

@@ -46,6 +46,8 @@ export interface ServiceOptions extends CommonOptions {
   workerUser: string;
   /** `--registry-users-file`: `user=password` lines (registry-only users). @defaultValue none */
   registryUsersFile: string | undefined;
+  /** `--metrics-bind-address HOST:PORT`: plain-HTTP /metrics on loopback (port 0 = any). @defaultValue off */
+  metricsBindAddress: string | undefined;
 }
 
 /** Typed options of `flotilla-promotion-worker`. */
@@ -65,6 +67,8 @@ export interface WorkerOptions extends CommonOptions {
   registryPasswordFile: string | undefined;
   /** `--registry-urls a,b`: the registries that identity is presented to. @defaultValue none */
   registryUrls: string[];
+  /** `--metrics-bind-address HOST:PORT`: plain-HTTP /metrics on loopback (port 0 = any). @defaultValue off */
+  metricsBindAddress: string | undefined;
 }
 
 const commonDefaults = {
@@ -85,6 +89,7 @@ export const serviceDefaults = {
   protectedEnvironments: ['prod'],
   workerUser: 'system:promotion',
   registryUsersFile: undefined,
+  metricsBindAddress: undefined,
 } as const;
 
 /** Defaults of the worker's optional flags. */
@@ -98,6 +103,7 @@ export const workerDefaults = {
   registryUser: undefined,
   registryPasswordFile: undefined,
   registryUrls: [],
+  metricsBindAddress: undefined,
 } as const;
 
 const COMMON_USAGE = `  --kubeconfig PATH            the federation, as this process's identity (required)
@@ -126,6 +132,7 @@ ${COMMON_USAGE}  --listen HOST:PORT           notification receiver (default 127
   --protected-environments A,B only --worker-user pushes there (default prod; '' for none)
   --worker-user NAME           registry user of the promotion workers (default system:promotion)
   --registry-users-file PATH   user=password lines: registry-only users (include the worker user)
+  --metrics-bind-address HOST:PORT  plain-HTTP /metrics on loopback, port 0 = any (default off)
 `;
 
 /** Usage of `flotilla-promotion-worker`. */
@@ -139,6 +146,7 @@ ${COMMON_USAGE}  --worker-concurrency N       copies at once (default 4)
   --registry-user NAME         the worker's registry identity ...
   --registry-password-file PATH  ... and its password
   --registry-urls URL,URL      registries that identity is presented to
+  --metrics-bind-address HOST:PORT  plain-HTTP /metrics on loopback, port 0 = any (default off)
 `;
 
 const s = { type: 'string' } as const;
@@ -179,6 +187,7 @@ export function parseServiceArgs(argv: string[]): { help: boolean; opts: Service
       'protected-environments': s,
       'worker-user': s,
       'registry-users-file': s,
+      'metrics-bind-address': s,
     },
   });
   const given = defined({
@@ -200,6 +209,7 @@ export function parseServiceArgs(argv: string[]): { help: boolean; opts: Service
     protectedEnvironments: commaList(v['protected-environments']),
     workerUser: v['worker-user'],
     registryUsersFile: v['registry-users-file'],
+    metricsBindAddress: v['metrics-bind-address'],
   });
   const opts: ServiceOptions = {
     ...serviceDefaults,
@@ -230,6 +240,7 @@ export function parseWorkerArgs(argv: string[]): { help: boolean; opts: WorkerOp
       'registry-user': s,
       'registry-password-file': s,
       'registry-urls': s,
+      'metrics-bind-address': s,
     },
   });
   const given = defined({
@@ -247,6 +258,7 @@ export function parseWorkerArgs(argv: string[]): { help: boolean; opts: WorkerOp
     registryUser: v['registry-user'],
     registryPasswordFile: v['registry-password-file'],
     registryUrls: commaList(v['registry-urls']),
+    metricsBindAddress: v['metrics-bind-address'],
   });
   const opts: WorkerOptions = {
     ...workerDefaults,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import type { RestClientOptions } from '../../machinery/client/rest-client.js';
-import { problemsText, type OptionProblem } from '../../machinery/cmd/flags.js';
+import { problemsText, splitHostPort, type OptionProblem } from '../../machinery/cmd/flags.js';
+import { serveProcessMetrics } from '../../machinery/metrics/metrics-endpoint.js';
 import {
   aborted,
   ExitCode,
@@ -11,6 +12,7 @@ import {
 } from '../../machinery/cmd/run-command.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import type { RedisEndpoint } from '../jobs/copy-queue.js';
+import { registerNotificationMetrics } from '../notifications/notification-metrics.js';
 import { runPromotionService, type PromotionServiceOptions } from '../server/promotion-service.js';
 import { runPromotionWorker, type PromotionWorkerOptions } from '../server/promotion-worker.js';
 import {
@@ -226,14 +228,29 @@ export function runPromotionServiceCommand(argv: string[], deps: CommandDeps): P
       start: async (o) => {
         const built = serviceRunOptions(o);
         if ('problems' in built) return built;
-        const svc = await runPromotionService(built.opts);
+        // validated: a loopback HOST:PORT
+        const hp =
+          o.metricsBindAddress !== undefined ? splitHostPort(o.metricsBindAddress) : undefined;
+        const metrics = hp ? await serveProcessMetrics(hp.host, hp.port) : undefined;
+        const svc = await runPromotionService(built.opts).catch(async (err: unknown) => {
+          await metrics?.close();
+          throw err;
+        });
+        if (metrics) registerNotificationMetrics(metrics.registry, svc.receiver);
         return {
           ready: [
             `notifications ${svc.notifyUrl}/notify/<registry>`,
             `token realm ${svc.realm}`,
+            ...(metrics ? [`metrics on http://${metrics.address}/metrics`] : []),
             'ready',
           ],
-          stop: () => svc.stop(),
+          stop: async () => {
+            try {
+              await svc.stop();
+            } finally {
+              await metrics?.close();
+            }
+          },
         };
       },
     }),
@@ -253,11 +270,31 @@ export function runPromotionWorkerCommand(argv: string[], deps: CommandDeps): Pr
       start: async (o) => {
         const built = workerRunOptions(o);
         if ('problems' in built) return built;
-        const worker = await runPromotionWorker(built.opts);
+        // validated: a loopback HOST:PORT
+        const hp =
+          o.metricsBindAddress !== undefined ? splitHostPort(o.metricsBindAddress) : undefined;
+        const metrics = hp ? await serveProcessMetrics(hp.host, hp.port) : undefined;
+        const worker = await runPromotionWorker({
+          ...built.opts,
+          ...(metrics ? { metricsRegistry: metrics.registry } : {}),
+        }).catch(async (err: unknown) => {
+          await metrics?.close();
+          throw err;
+        });
         await worker.replicator.worker.waitUntilReady();
         return {
-          ready: [`queue ${o.queue}, concurrency ${String(o.workerConcurrency)}`, 'ready'],
-          stop: () => worker.stop(),
+          ready: [
+            `queue ${o.queue}, concurrency ${String(o.workerConcurrency)}`,
+            ...(metrics ? [`metrics on http://${metrics.address}/metrics`] : []),
+            'ready',
+          ],
+          stop: async () => {
+            try {
+              return await worker.stop();
+            } finally {
+              await metrics?.close();
+            }
+          },
         };
       },
     }),

@@ -1,6 +1,8 @@
 import { isIPv4 } from 'node:net';
 import {
+  isLoopback,
   parseHostPort as splitAnyHostPort,
+  splitHostPort,
   type OptionProblem,
 } from '../../machinery/cmd/flags.js';
 import type { CommonOptions, ServiceOptions, WorkerOptions } from './promotion-options.js';
@@ -35,6 +37,19 @@ function validateListen(
   if (!a || !isIPv4(a.host)) bad(flag, `"${v}" must be IPv4:PORT (port 0 = any)`);
 }
 
+/** `--metrics-bind-address`, when given, is a loopback `IP:PORT` (the endpoint has no auth). */
+function validateMetricsBindAddress(
+  v: string | undefined,
+  bad: (flag: string, message: string) => void,
+): void {
+  if (v === undefined) return;
+  const hp = splitHostPort(v);
+  if (!hp) bad('--metrics-bind-address', `"${v}" is not HOST:PORT`);
+  else if (!isLoopback(hp.host)) {
+    bad('--metrics-bind-address', 'must be a loopback address (the endpoint has no auth)');
+  }
+}
+
 /** Every problem of the service's options at once (empty when valid). */
 export function validateServiceOptions(o: ServiceOptions): OptionProblem[] {
   const out: OptionProblem[] = [];
@@ -64,6 +79,7 @@ export function validateServiceOptions(o: ServiceOptions): OptionProblem[] {
   if (!/^[\x21-\x7e]+$/.test(o.workerUser) || o.workerUser.includes('=')) {
     bad('--worker-user', 'must be printable ASCII without spaces or "="');
   }
+  validateMetricsBindAddress(o.metricsBindAddress, bad);
   return out;
 }
 
@@ -90,6 +106,7 @@ export function validateWorkerOptions(o: WorkerOptions): OptionProblem[] {
       'is required with the other registry credential flag',
     );
   }
+  validateMetricsBindAddress(o.metricsBindAddress, bad);
   if (o.registryUser !== undefined && o.registryUrls.length === 0) {
     bad('--registry-urls', 'is required with --registry-user');
   }

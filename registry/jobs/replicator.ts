@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   circuitBreaker,
@@ -8,7 +9,9 @@ import {
   wrap,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
+import type { Registry as PromRegistry } from 'prom-client';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { PromotionMetrics } from '../../machinery/metrics/promotion-metrics.js';
 import type { Registry } from '../apis/registry-types.js';
 import {
   ociClientForRegistry,
@@ -59,6 +62,8 @@ export interface ReplicatorOptions {
   /** Attempts per copy inside one job (cockatiel), with exponential backoff. @defaultValue 6, 200 ms */
   attempts?: number;
   backoffMs?: number;
+  /** Where the `flotilla_promotion_copy*` series go (the worker's /metrics). @defaultValue none */
+  metricsRegistry?: PromRegistry | undefined;
 }
 
 /**
@@ -91,9 +96,11 @@ export class Replicator {
   readonly worker: Worker<CopyJob>;
   private readonly opts: ReplicatorOptions;
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly metrics: PromotionMetrics;
 
   constructor(opts: ReplicatorOptions) {
     this.opts = opts;
+    this.metrics = new PromotionMetrics(opts.metricsRegistry);
     const lock = opts.lockDurationMs ?? 30_000;
     this.worker = new Worker<CopyJob>(
       opts.queueName ?? COPY_QUEUE_NAME,
@@ -159,6 +166,8 @@ export class Replicator {
     const name = job.data.request;
     let last = 0;
     let attempts = 0;
+    const start = performance.now();
+    const seconds = (): number => (performance.now() - start) / 1000;
     try {
       // nothing in the job is trusted: the request, its approval, its policy and both registries
       // are read again from the API right before the copy
@@ -210,6 +219,7 @@ export class Replicator {
         s.attempts = attempts;
         s.message = `copied ${pr.spec.image.repository}@${pr.spec.image.digest} to ${pr.spec.to}`;
       });
+      this.metrics.copied('success', seconds(), result.bytesDone);
       return result;
     } catch (err) {
       if (err instanceof PromotionRefusedError && err.keepsPhase) {
@@ -219,6 +229,7 @@ export class Replicator {
         }).catch(() => undefined);
         throw new UnrecoverableError(err.message);
       }
+      this.metrics.copied('failure', seconds());
       const permanent = isPermanent(err);
       const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       await updatePromotionStatus(this.opts.client, name, (s) => {

@@ -1,3 +1,4 @@
+import type { Registry as PromRegistry } from 'prom-client';
 import { RestClient, type RestClientOptions } from '../../machinery/client/rest-client.js';
 import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
 import type { RegistryCredentials } from '../credentials/registry-clients.js';
@@ -31,6 +32,8 @@ export interface PromotionWorkerOptions {
   credentials?: RegistryCredentials & { registries: readonly string[] };
   /** How long `stop` waits for copies in flight. @defaultValue 30000 */
   shutdownTimeoutMs?: number;
+  /** Where the `flotilla_promotion_copy*` series go (the worker's /metrics). @defaultValue none */
+  metricsRegistry?: PromRegistry | undefined;
   logger?: Logger;
 }
 
@@ -62,6 +65,7 @@ export function runPromotionWorker(opts: PromotionWorkerOptions): Promise<Runnin
     ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
     ...(opts.lockDurationMs !== undefined ? { lockDurationMs: opts.lockDurationMs } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    metricsRegistry: opts.metricsRegistry,
     onJob: (event, request, detail) => {
       log.info(`copy ${request}: ${event}${detail !== undefined ? `: ${detail}` : ''}`);
     },

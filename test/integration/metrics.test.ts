@@ -1,5 +1,7 @@
 // Prometheus metrics with real clients: `kubectl get --raw /metrics` on a member and on the
-// federation (request counters that grow, controller workqueues, RBAC on the non-resource URL),
+// federation (request counters that grow, controller workqueues, RBAC on the non-resource URL;
+// after activity: cluster readiness and health checks, placement attempts and propagation latency
+// on the federation, scheduler attempts on the member, etcd request latency on both),
 // and the built resolver's `--metrics-port` with two workers summed by the primary, fed by `dig`.
 import { execFile, spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -13,6 +15,8 @@ import { FederationControlPlane } from '../../federation/server/federation-contr
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { CONFIGMAPS, NAMESPACES, PODS, SECRETS, type Pod } from '../../api/index.js';
+import { CLUSTERS, PROPAGATION_POLICIES, type Cluster } from '../../federation/apis/index.js';
 import { adminContext, userContext } from '../support/kube-contexts.js';
 
 const run = promisify(execFile);
@@ -53,13 +57,15 @@ describe('API server /metrics', () => {
     fed = new FederationControlPlane({
       etcdEndpoint: etcd.endpoint,
       etcdPrefix: `/metrics-fed-${String(process.pid)}`,
+      resyncMs: 1000,
+      health: { probePeriodMs: 500, probeTimeoutMs: 2000 },
     });
     await fed.start();
     member = new MemberCluster({
       name: 'metrics-m1',
       etcdEndpoint: etcd.endpoint,
       etcdPrefix: `/metrics-member-${String(process.pid)}`,
-      nodes: 0,
+      nodes: 1,
       runtime: 'hollow',
     });
     await member.start();
@@ -114,6 +120,141 @@ describe('API server /metrics', () => {
       expect(text).not.toMatch(/^apiserver_request_duration_seconds_count\{verb="WATCH"/m);
     });
   }
+
+  it('federation: cluster health, placement and propagation latency after a propagation', async () => {
+    const api = fed.client();
+    const name = member.opts.name;
+    await api.resource(SECRETS, 'flotilla-system').create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `cluster-${name}` },
+      data: {
+        token: Buffer.from(member.token).toString('base64'),
+        caData: Buffer.from(member.cert.cert).toString('base64'),
+      },
+    });
+    await api.resource<Cluster>(CLUSTERS).create({
+      apiVersion: 'cluster.flotilla.io/v1alpha1',
+      kind: 'Cluster',
+      metadata: { name },
+      spec: {
+        apiEndpoint: member.url,
+        secretRef: { namespace: 'flotilla-system', name: `cluster-${name}` },
+      },
+    });
+    const scrape = (): Promise<string> => kubectl('fed', 'get', '--raw', '/metrics');
+    await expect
+      .poll(async () => sample(await scrape(), 'flotilla_cluster_ready', { cluster: name }), {
+        timeout: 30_000,
+        interval: 250,
+      })
+      .toBe(1);
+    expect(
+      sample(await scrape(), 'flotilla_cluster_health_checks_total', {
+        cluster: name,
+        result: 'healthy',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    await api
+      .resource(NAMESPACES)
+      .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'metrics-prop' } });
+    await api.resource(CONFIGMAPS, 'metrics-prop').create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings' },
+      data: { a: '1' },
+    });
+    await api.resource(PROPAGATION_POLICIES, 'metrics-prop').create({
+      apiVersion: 'policy.flotilla.io/v1alpha1',
+      kind: 'PropagationPolicy',
+      metadata: { name: 'settings' },
+      spec: {
+        resourceSelectors: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'settings' }],
+        placement: { clusterAffinity: { clusterNames: [name] } },
+      },
+    });
+    await expect
+      .poll(
+        () =>
+          member
+            .client()
+            .resource(CONFIGMAPS, 'metrics-prop')
+            .get('settings')
+            .then(
+              () => true,
+              () => false,
+            ),
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBe(true);
+    await expect
+      .poll(
+        async () =>
+          sample(await scrape(), 'flotilla_propagation_latency_seconds_count', { cluster: name }),
+        { timeout: 10_000, interval: 250 },
+      )
+      .toBeGreaterThanOrEqual(1);
+    const text = await scrape();
+    // under a minute from the template to the member, in the histogram's buckets
+    expect(
+      sample(text, 'flotilla_propagation_latency_seconds_bucket', { cluster: name, le: '60' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'scheduler_schedule_attempts_total', {
+        result: 'scheduled',
+        profile: 'federation-scheduler',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'etcd_request_duration_seconds_count', {
+        operation: 'create',
+        type: 'configmaps',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('member: scheduler attempts, etcd latency and kubectl top after pods are scheduled', async () => {
+    const pods = member.client().resource<Pod>(PODS, 'default');
+    for (const n of ['one', 'two']) {
+      await pods.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `sched-${n}` },
+        spec: { containers: [{ name: 'c', image: 'hollow:1' }] },
+      });
+    }
+    await expect
+      .poll(async () => (await pods.list()).items.filter((p) => p.spec.nodeName).length, {
+        timeout: 30_000,
+        interval: 250,
+      })
+      .toBe(2);
+    // metrics.k8s.io read from the in-process kubelets once the pods run
+    await expect
+      .poll(
+        async () => (await pods.list()).items.filter((p) => p.status?.phase === 'Running').length,
+        {
+          timeout: 30_000,
+          interval: 250,
+        },
+      )
+      .toBe(2);
+    const top = await kubectl('member', 'top', 'pods', '--no-headers');
+    expect(top).toMatch(/^sched-one\s+\d+m\s+\d+Mi/m);
+    expect(top).toMatch(/^sched-two\s+\d+m\s+\d+Mi/m);
+    const text = await kubectl('member', 'get', '--raw', '/metrics');
+    const scheduled = { result: 'scheduled', profile: 'default-scheduler' };
+    expect(sample(text, 'scheduler_schedule_attempts_total', scheduled)).toBeGreaterThanOrEqual(2);
+    expect(
+      sample(text, 'scheduler_scheduling_attempt_duration_seconds_count', scheduled),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      sample(text, 'etcd_request_duration_seconds_count', { operation: 'create', type: 'pods' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      sample(text, 'etcd_request_duration_seconds_count', { operation: 'update', type: 'pods' }),
+    ).toBeGreaterThanOrEqual(2);
+  });
 
   it('a user without the system:monitoring binding gets 403; one in the group reads', async () => {
     for (const ctx of ['member-alice', 'fed-alice']) {

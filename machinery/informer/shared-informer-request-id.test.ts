@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { ResourceClient, Watch } from '../client/kube-client.js';
+import { currentRequestId, runWithLogContext } from '../log/log-context.js';
+import type { KubeObject, WatchEvent } from '../meta.js';
+import { WorkQueue } from '../workqueue/work-queue.js';
+import { SharedInformer } from './shared-informer.js';
+
+const cm = (name: string, rv: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns', resourceVersion: rv },
+});
+
+/** A client whose list is empty and whose one watch yields `events`, then stays open. */
+function fakeClient(events: WatchEvent[]): ResourceClient {
+  return {
+    list: () =>
+      Promise.resolve({
+        apiVersion: 'v1',
+        kind: 'List',
+        metadata: { resourceVersion: '1' },
+        items: [],
+      }),
+    watch: (): Watch => {
+      let stop: () => void = () => undefined;
+      const stopped = new Promise<void>((r) => (stop = r));
+      return {
+        stop,
+        async *[Symbol.asyncIterator]() {
+          yield* events;
+          await stopped;
+        },
+      };
+    },
+  } as unknown as ResourceClient;
+}
+
+describe('SharedInformer request ids', () => {
+  it('runs handlers with the watch event request id, which the workqueue keeps per key', async () => {
+    const informer = new SharedInformer({
+      client: fakeClient([
+        { type: 'ADDED', object: cm('a', '2'), requestId: 'req-a' },
+        { type: 'ADDED', object: cm('b', '3') },
+        { type: 'MODIFIED', object: cm('a', '4'), requestId: 'req-a2' },
+      ]),
+    });
+    const seen: [string, string | undefined][] = [];
+    const queue = new WorkQueue();
+    informer.addEventHandler({
+      onAdd: (o) => {
+        seen.push([o.metadata.name ?? '', currentRequestId()]);
+        queue.add(`ns/${o.metadata.name ?? ''}`);
+      },
+      onUpdate: (_old, o) => {
+        seen.push([o.metadata.name ?? '', currentRequestId()]);
+        queue.add(`ns/${o.metadata.name ?? ''}`);
+      },
+    });
+    const abort = new AbortController();
+    // started inside some other request: its id must not leak into the events
+    const running = runWithLogContext({ requestId: 'unrelated' }, () => informer.run(abort.signal));
+    await expect.poll(() => seen.length).toBe(3);
+    abort.abort();
+    await running;
+    expect(seen).toEqual([
+      ['a', 'req-a'],
+      ['b', undefined],
+      ['a', 'req-a2'],
+    ]);
+    expect(await queue.get()).toBe('ns/a');
+    expect(queue.requestIdOf('ns/a')).toBe('req-a2');
+    expect(await queue.get()).toBe('ns/b');
+    expect(queue.requestIdOf('ns/b')).toBeUndefined();
+  });
+});
