@@ -1,8 +1,12 @@
 /** What the agent tells the federation about its member besides the heartbeat. */
 import { NODES, PODS } from '../../api/index.js';
-import type { Condition, KubeObject } from '../../machinery/meta.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Cluster } from '../apis/index.js';
+import {
+  resourceSummary,
+  type SummaryNode,
+  type SummaryPod,
+} from '../controllers/cluster/resource-summary.js';
 
 /** A member client that can also read `/version` (RestClient). */
 export type MemberClient = KubeClient & {
@@ -15,28 +19,17 @@ export interface MemberSummary {
   resourceSummary: NonNullable<NonNullable<Cluster['status']>['resourceSummary']>;
 }
 
-type NodeLike = KubeObject & {
-  status?: { conditions?: Condition[]; allocatable?: Record<string, string> };
-};
-
-/** Reads the member's Ready nodes, their pod capacity and running pods. @throws when unreachable */
+/** Reads the member's Ready nodes, their capacity and the running pods' requests. @throws when unreachable */
 export async function memberSummary(member: MemberClient): Promise<MemberSummary> {
   const version = await member
     .request?.<{ gitVersion?: string }>('GET', '/version')
     .catch(() => ({ gitVersion: undefined }));
-  const nodes = await member.resource<NodeLike>(NODES).list();
-  const ready = nodes.items.filter((n) =>
-    n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  );
+  const nodes = await member.resource<SummaryNode>(NODES).list();
   const pods = await member
-    .resource(PODS)
+    .resource<SummaryPod>(PODS)
     .list({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
   return {
     ...(version?.gitVersion ? { kubernetesVersion: version.gitVersion } : {}),
-    resourceSummary: {
-      allocatablePods: ready.reduce((n, x) => n + Number(x.status?.allocatable?.pods ?? 110), 0),
-      allocatedPods: pods.items.length,
-      readyNodes: ready.length,
-    },
+    resourceSummary: resourceSummary(nodes.items, pods.items),
   };
 }

@@ -19,6 +19,8 @@ export interface AgentOptions {
   resyncMs: number;
   /** `--verbose`: log to stderr. @defaultValue false */
   verbose: boolean;
+  /** `--metrics-bind-address IP:PORT`: plain-HTTP /metrics on loopback (port 0 = any). @defaultValue off */
+  metricsBindAddress?: string | undefined;
 }
 
 /** Defaults of every optional field. */
@@ -46,6 +48,7 @@ export const usage = `usage: flotilla-agent --kubeconfig PATH --cluster-name NAM
   --heartbeat-period D       heartbeat Lease renewal period, e.g. 10s, 500ms (default 10s)
   --lease-duration D         heartbeat window, whole seconds, e.g. 40s (default 40s)
   --resync-period D          every Work is re-applied and re-reported this often (default 10s)
+  --metrics-bind-address IP:PORT  plain-HTTP /metrics (the Work queue's series) on loopback, port 0 = any
   --verbose                  log to stderr
   -h, --help                 show this help
 `;

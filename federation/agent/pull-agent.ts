@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Logger } from '../../machinery/controller/index.js';
 import { InformerFactory } from '../../machinery/informer/index.js';
+import type { WorkqueueMetricsProvider } from '../../machinery/workqueue/index.js';
 import { HeartbeatRenewer } from './heartbeat-renewer.js';
 import { memberSummary, type MemberClient } from './member-summary.js';
 import { WorkExecutionController } from './work-execution-controller.js';
@@ -23,6 +24,8 @@ export interface PullAgentConfig {
   resyncMs?: number;
   /** Lease holderIdentity. @defaultValue `<hostname>_<pid>` */
   identity?: string;
+  /** Where the Work queue's series go (`--metrics-bind-address`). @defaultValue none */
+  metrics?: WorkqueueMetricsProvider;
 }
 
 /**
@@ -65,7 +68,7 @@ export class PullAgent {
     memberInformers.start(signal);
     c.logger.info(`agent of cluster ${c.clusterName} started`);
     await Promise.all([
-      execution.controller.run(signal),
+      execution.controller.run(signal, c.metrics),
       heartbeat.run(signal),
       federationInformers.stopped(),
     ]);

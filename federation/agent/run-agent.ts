@@ -9,6 +9,11 @@ import {
 import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
+import { splitHostPort } from '../../machinery/cmd/flags.js';
+import {
+  serveControllerManagerMetrics,
+  type ControllerManagerMetrics,
+} from '../../machinery/metrics/metrics-endpoint.js';
 import { parseDuration, resolveOptions, usage, type AgentOptions } from './options.js';
 import { PullAgent } from './pull-agent.js';
 import { validateOptions } from './validate-options.js';
@@ -32,6 +37,7 @@ export function parseAgentArgs(argv: string[]): Partial<AgentOptions> & { help?:
       'heartbeat-period': s,
       'lease-duration': s,
       'resync-period': s,
+      'metrics-bind-address': s,
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -48,6 +54,7 @@ export function parseAgentArgs(argv: string[]): Partial<AgentOptions> & { help?:
   if (ld !== undefined) out.leaseDurationMs = ld;
   const rs = d(v['resync-period']);
   if (rs !== undefined) out.resyncMs = rs;
+  if (v['metrics-bind-address'] !== undefined) out.metricsBindAddress = v['metrics-bind-address'];
   if (v.verbose !== undefined) out.verbose = v.verbose;
   if (v.help !== undefined) out.help = v.help;
   return out;
@@ -79,7 +86,14 @@ export async function runAgentWith(
 ): Promise<void> {
   const federation = clientFromKubeconfig(o.kubeconfig, `flotilla-agent/${o.clusterName}`);
   let member: RestClient | undefined;
+  let metrics: ControllerManagerMetrics | undefined;
   try {
+    // validated: a loopback IP:PORT
+    const hp = o.metricsBindAddress !== undefined ? splitHostPort(o.metricsBindAddress) : undefined;
+    if (hp) {
+      metrics = await serveControllerManagerMetrics(hp.host, hp.port, { processMetrics: true });
+      logger.info(`metrics on http://${metrics.address}/metrics`);
+    }
     member = clientFromKubeconfig(o.memberKubeconfig, `flotilla-agent/${o.clusterName}`);
     await new PullAgent({
       clusterName: o.clusterName,
@@ -89,10 +103,12 @@ export async function runAgentWith(
       heartbeatPeriodMs: o.heartbeatPeriodMs,
       leaseDurationSeconds: o.leaseDurationMs / 1000,
       resyncMs: o.resyncMs,
+      ...(metrics ? { metrics: metrics.workqueues } : {}),
     }).run(signal);
   } finally {
     federation.close();
     member?.close();
+    await metrics?.close();
   }
 }
 

@@ -36,6 +36,24 @@ describe('flotilla-agent options', () => {
     ]);
   });
 
+  it('takes --metrics-bind-address on loopback only', () => {
+    const base = { kubeconfig: 'a', memberKubeconfig: 'b', clusterName: 'c1' };
+    expect(parseAgentArgs(['--metrics-bind-address', '127.0.0.1:0'])).toEqual({
+      metricsBindAddress: '127.0.0.1:0',
+    });
+    expect(validateOptions(resolveOptions({ ...base, metricsBindAddress: '127.0.0.1:0' }))).toEqual(
+      [],
+    );
+    expect(
+      validateOptions(resolveOptions({ ...base, metricsBindAddress: '0.0.0.0:9000' })).map(
+        (p) => p.flag,
+      ),
+    ).toEqual(['--metrics-bind-address']);
+    expect(
+      validateOptions(resolveOptions({ ...base, metricsBindAddress: 'nine' }))[0]?.message,
+    ).toMatch(/not IP:PORT/);
+  });
+
   it('parses durations and flags', () => {
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('10s')).toBe(10_000);

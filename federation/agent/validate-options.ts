@@ -1,4 +1,4 @@
-import type { OptionProblem } from '../../machinery/cmd/flags.js';
+import { isLoopback, splitHostPort, type OptionProblem } from '../../machinery/cmd/flags.js';
 import type { AgentOptions } from './options.js';
 
 /** A cluster name: a DNS-1123 label of at most 40 characters (it names `fed-es-<name>`). */
@@ -25,5 +25,12 @@ export function validateOptions(o: AgentOptions): OptionProblem[] {
     bad('--lease-duration', 'must be longer than --heartbeat-period');
   }
   if (!(o.resyncMs >= 100)) bad('--resync-period', 'must be a duration of at least 100ms');
+  if (o.metricsBindAddress !== undefined) {
+    const hp = splitHostPort(o.metricsBindAddress);
+    if (!hp) bad('--metrics-bind-address', `"${o.metricsBindAddress}" is not IP:PORT`);
+    else if (!isLoopback(hp.host)) {
+      bad('--metrics-bind-address', 'must be a loopback address (the endpoint has no auth)');
+    }
+  }
   return out;
 }

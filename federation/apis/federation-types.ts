@@ -37,7 +37,15 @@ export interface Cluster extends KubeObject {
   status?: {
     conditions?: Condition[];
     kubernetesVersion?: string;
-    resourceSummary?: { allocatablePods: number; allocatedPods: number; readyNodes: number };
+    resourceSummary?: {
+      allocatablePods: number;
+      allocatedPods: number;
+      readyNodes: number;
+      /** Sum of the Ready nodes' allocatable `cpu`, `memory` and `pods` (quantities). */
+      allocatable?: Record<string, string>;
+      /** Sum of the running pods' requests (`cpu`, `memory`) and their number (`pods`). */
+      allocated?: Record<string, string>;
+    };
     lastProbeTime?: string;
   };
 }

@@ -16,7 +16,9 @@ import {
   secretType,
   serviceAccountType,
 } from '../../api/index.js';
-import { federationResourceTypes } from '../apis/index.js';
+import { clusterType, federationResourceTypes } from '../apis/index.js';
+import { Dashboard, type DashboardOptions } from '../../dashboard/index.js';
+import { UnionAuthenticator } from '../../machinery/auth/authenticator.js';
 import type { Authorizer } from '../../machinery/auth/authorizer.js';
 import type { StaticToken } from '../../machinery/auth/static-token-authenticator.js';
 import { ApiServer, type ServingCert } from '../../machinery/apiserver/index.js';
@@ -36,6 +38,8 @@ import type { ResourceType } from '../../machinery/resource-type.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
 import { federationBootstrapPolicy } from '../server/federation-bootstrap-policy.js';
+import { clusterProxyHandler } from './cluster-proxy.js';
+import { ClusterProxyTransports } from './cluster-proxy-transport.js';
 
 /** Native kinds served as templates by the federation API. */
 const TEMPLATE_PLURALS = new Set([
@@ -132,6 +136,11 @@ export interface FederationApiServerConfig extends DataProtectionOptions {
   rbacPolicy?: BootstrapPolicy;
   /** Decides what each user may do (403 otherwise). @defaultValue RBAC */
   authorizer?: Authorizer;
+  /**
+   * The web dashboard at /dashboard/ (codes and sessions in this server's etcd storage), or false
+   * for none. @defaultValue served with the defaults of DashboardOptions
+   */
+  dashboard?: Omit<DashboardOptions, 'storage'> | false;
   logger?: Logger;
 }
 
@@ -142,6 +151,8 @@ export interface FederationApiServer {
   readonly server: ApiServer;
   readonly rbac: Rbac;
   readonly auth: ClusterAuthentication;
+  /** The web dashboard (login codes, sessions), unless turned off. */
+  readonly dashboard: Dashboard | undefined;
   /** Serving certificate chain (leaf + CA: also a CA bundle for clients). */
   readonly cert: ServingCert & { clientCa: string };
   /** Every served type (RBAC's own excluded). */
@@ -186,8 +197,11 @@ export async function runFederationApiServer(
   });
   let audit: AuditOptions | undefined;
   let server: ApiServer | undefined;
+  // connections of the cluster proxy to the members
+  const memberTransports = new ClusterProxyTransports();
   const stop = async (): Promise<void> => {
     await server?.close();
+    memberTransports.close();
     await audit?.sink.close();
     await rbac.stop();
     await storage.close();
@@ -195,11 +209,16 @@ export async function runFederationApiServer(
   try {
     audit = auditOptions(config);
     let bootstrapped = false;
+    const dashboard =
+      config.dashboard === false ? undefined : new Dashboard({ ...config.dashboard, storage });
     const s = new ApiServer({
       storage,
       resources: [...types, ...rbac.resourceTypes],
       ...(audit ? { audit } : {}),
-      authenticator: auth.authenticator,
+      // dashboard session tokens authenticate as their user on every path, with the same RBAC
+      authenticator: dashboard
+        ? new UnionAuthenticator([auth.authenticator, dashboard.authenticator])
+        : auth.authenticator,
       tls: cert,
       authorizer: config.authorizer ?? rbac.authorizer,
       // ready once storage answers and the start-up work (system namespaces) is done, as
@@ -212,10 +231,17 @@ export async function runFederationApiServer(
     server = s;
     auth.install(s);
     rbac.install(s);
+    dashboard?.install(s);
     s.registerSubresource(
       certificateSigningRequestType as unknown as ResourceType,
       'approval',
       csrApprovalHandler,
+    );
+    // kubectl get --raw /apis/cluster.flotilla.io/v1alpha1/clusters/<name>/proxy/<member path>
+    s.registerSubresource(
+      clusterType as unknown as ResourceType,
+      'proxy',
+      clusterProxyHandler({ transports: memberTransports }),
     );
     for (const sub of config.subresources ?? []) {
       s.registerSubresource(sub.type, sub.name, sub.handler);
@@ -235,7 +261,7 @@ export async function runFederationApiServer(
     }
     bootstrapped = true;
     config.logger?.info(`serving on ${url}`);
-    return { url, server: s, rbac, auth, cert, types, stop };
+    return { url, server: s, rbac, auth, dashboard, cert, types, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -15,6 +15,8 @@ export interface FederationApiServerOptions extends ApiServerServingOptions {
   enablePromotion: boolean;
   /** `--verbose`: log requests' life-cycle events. @defaultValue false */
   verbose: boolean;
+  /** `--dashboard-session-ttl`: lifetime of a web dashboard session, ms. @defaultValue 8 h */
+  dashboardSessionTtlMs: number;
 }
 
 /** Defaults for every optional field. */
@@ -23,6 +25,7 @@ export const defaults: Omit<FederationApiServerOptions, 'etcdServers' | 'pkiDir'
   etcdPrefix: '/flotilla/federation',
   enablePromotion: false,
   verbose: false,
+  dashboardSessionTtlMs: 8 * 60 * 60 * 1000,
 };
 
 /** Fills defaults. */
@@ -51,6 +54,7 @@ export const usage = `usage: flotilla-federation-apiserver --etcd-servers URLS -
   --audit-log-path FILE              audit log, JSON lines (with --audit-policy-file)
   --token-auth-file FILE             static tokens: token,user,uid[,"group1,group2"] per line
   --enable-promotion                 serve registry.flotilla.io (image promotion) and its roles
+  --dashboard-session-ttl DURATION   lifetime of a web dashboard session (default 8h)
   --verbose                          more logging
   -h, --help                         this text
 `;

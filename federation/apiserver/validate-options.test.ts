@@ -42,6 +42,18 @@ describe('federation API server options', () => {
     ]);
   });
 
+  it('takes the dashboard session lifetime as a duration (8h by default)', () => {
+    const base = ['--etcd-servers', 'http://127.0.0.1:2379', '--pki-dir', '/pki'];
+    expect(resolveOptions(parseApiServerArgs(base)).dashboardSessionTtlMs).toBe(8 * 3600_000);
+    const o = resolveOptions(parseApiServerArgs([...base, '--dashboard-session-ttl', '30m']));
+    expect(o.dashboardSessionTtlMs).toBe(1_800_000);
+    expect(validateOptions(o)).toEqual([]);
+    for (const bad of ['soon', '0s']) {
+      const b = resolveOptions(parseApiServerArgs([...base, '--dashboard-session-ttl', bad]));
+      expect(flags(validateOptions(b)), bad).toEqual(['--dashboard-session-ttl']);
+    }
+  });
+
   it('takes booleans bare or with =true/=false, and refuses other values', () => {
     expect(parseApiServerArgs(['--enable-promotion']).enablePromotion).toBe(true);
     expect(parseApiServerArgs(['--enable-promotion=false']).enablePromotion).toBe(false);

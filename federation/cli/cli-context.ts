@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
-import { RestClient } from '../../machinery/client/rest-client.js';
+import { RestClient, type RestClientOptions } from '../../machinery/client/rest-client.js';
 import { CliError } from './errors/index.js';
 
 /** Streams and environment the CLI runs with; tests pass their own, `cmd/flotilla.ts` passes the process's. */
@@ -77,9 +77,22 @@ export function federationClient(
   g: GlobalFlags,
   env: Record<string, string | undefined>,
 ): { client: RestClient; namespace: string | undefined } {
+  const c = federationConnection(g, env);
+  return { client: new RestClient(c.options), namespace: c.namespace };
+}
+
+/**
+ * The federation's URL and credentials as {@link federationClient} uses them, for commands that
+ * open connections of their own (streamed logs, exec over WebSocket, the cluster proxy).
+ * @throws CliError when the kubeconfig cannot be read or the context does not exist.
+ */
+export function federationConnection(
+  g: GlobalFlags,
+  env: Record<string, string | undefined>,
+): { options: RestClientOptions; namespace: string | undefined } {
   if (g.server) {
     return {
-      client: new RestClient({ server: g.server, ...(g.token ? { token: g.token } : {}) }),
+      options: { server: g.server, ...(g.token ? { token: g.token } : {}) },
       namespace: undefined,
     };
   }
@@ -98,7 +111,7 @@ export function federationClient(
   }
   const token = g.token ?? conn.token;
   return {
-    client: new RestClient({
+    options: {
       server: conn.server,
       ...(token !== undefined ? { token } : {}),
       ...(conn.caData ? { caData: conn.caData } : {}),
@@ -106,7 +119,7 @@ export function federationClient(
         ? { certData: conn.clientCertData, keyData: conn.clientKeyData }
         : {}),
       ...(conn.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
-    }),
+    },
     namespace: conn.namespace,
   };
 }

@@ -1,5 +1,5 @@
 /** Entry of the CLI: parse argv, dispatch to a command, map errors to messages and exit codes. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { RestClient } from '../../machinery/client/rest-client.js';
 import { ApiError } from '../../machinery/errors/index.js';
 import {
@@ -13,27 +13,16 @@ import {
 } from './cli-context.js';
 import { commandRegistry } from './command-registry.js';
 import { CliError, UsageError } from './errors/index.js';
+import { GLOBAL_OPTIONS } from './global-options.js';
 
 export type { CliIo } from './cli-context.js';
-
-/** Flags every command accepts. */
-export const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
-  kubeconfig: { type: 'string' },
-  context: { type: 'string' },
-  server: { type: 'string' },
-  token: { type: 'string' },
-  namespace: { type: 'string', short: 'n' },
-  'all-namespaces': { type: 'boolean', short: 'A' },
-  output: { type: 'string', short: 'o' },
-  help: { type: 'boolean', short: 'h' },
-};
 
 const OUTPUTS: readonly OutputFormat[] = ['table', 'wide', 'yaml', 'json', 'name'];
 
 /** Top-level help text. */
 export function usage(): string {
   const cmds = [...commandRegistry.values()]
-    .map((c) => `  ${c.name.padEnd(10)} ${c.summary}`)
+    .map((c) => `  ${c.name.padEnd(11)} ${c.summary}`)
     .join('\n');
   return `flotilla: the Flotilla federation CLI
 
@@ -41,7 +30,7 @@ Usage: flotilla [global flags] COMMAND [args] [flags]
 
 Commands:
 ${cmds}
-  help       Show help for a command: flotilla help COMMAND
+  help        Show help for a command: flotilla help COMMAND
 
 Global flags:
   --kubeconfig PATH   kubeconfig of the federation (default $FLOTILLA_KUBECONFIG, else ~/.flotilla/config)

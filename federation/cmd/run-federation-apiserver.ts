@@ -13,7 +13,7 @@ import {
 } from '../apiserver/federation-apiserver.js';
 import { resolveOptions, usage, type FederationApiServerOptions } from '../apiserver/options.js';
 import { validateOptions } from '../apiserver/validate-options.js';
-import { parseBool, withBooleanValues } from '../../machinery/cmd/flags.js';
+import { parseBool, parseDuration, withBooleanValues } from '../../machinery/cmd/flags.js';
 import {
   aborted,
   ExitCode,
@@ -49,6 +49,7 @@ export function parseApiServerArgs(
     options: {
       ...servingFlags,
       'enable-promotion': s,
+      'dashboard-session-ttl': s,
       verbose: s,
       help: s,
     },
@@ -58,6 +59,7 @@ export function parseApiServerArgs(
     ...servingOptionsOf(v),
     enablePromotion: parseBool('enable-promotion', v['enable-promotion']),
     verbose: parseBool('verbose', v.verbose),
+    dashboardSessionTtlMs: parseDuration(v['dashboard-session-ttl']),
     ...(help === undefined ? {} : { help }),
   } as Partial<FederationApiServerOptions> & { help?: boolean };
 }
@@ -92,6 +94,7 @@ export function apiServerConfig(
           rbacPolicy: promotion.policy,
         }
       : {}),
+    dashboard: { sessionTtlMs: o.dashboardSessionTtlMs },
     logger: consoleLogger('federation-apiserver', !o.verbose),
   };
 }

@@ -121,7 +121,8 @@ export function runFederationControllerManager(
       }
       const namespace = le.resourceNamespace ?? LEADER_ELECTION_NAMESPACE;
       const name = le.resourceName ?? CONTROLLER_MANAGER_LEASE;
-      log.info(`leader election: lease ${namespace}/${name}, identity ${identity}`);
+      // the identity as a field: scripts match `identity X` on the binary's own `started` line
+      log.info(`leader election: lease ${namespace}/${name}`, { identity });
       await runLeaderElected(
         {
           client: client('leader-election'),

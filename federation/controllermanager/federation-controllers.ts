@@ -7,6 +7,7 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Logger } from '../../machinery/controller/index.js';
 import { ControllerManager } from '../../machinery/controller/index.js';
 import { InformerFactory } from '../../machinery/informer/index.js';
+import { registryOf } from '../../machinery/metrics/metric-factory.js';
 import type { WorkqueueMetricsProvider } from '../../machinery/workqueue/metrics.js';
 import {
   ClusterHealthController,
@@ -96,6 +97,7 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
   const health = new ClusterHealthController({
     ...common,
     clients: clusterClients,
+    metricsRegistry: registryOf(o.metrics),
     ...(o.health ?? {}),
   });
   const prop = new PropagationController({
@@ -105,6 +107,8 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
     ...tuning(o.resyncMs, 'resyncMs'),
     ...tuning(o.propagationWorkers, 'workers'),
     ...(o.imageGate ? { imageGate: o.imageGate } : {}),
+    // propagation latency and placement attempts next to the queues' series
+    metricsRegistry: registryOf(o.metrics),
   });
   const cleanup = new ClusterCleanupController({
     ...common,

@@ -79,6 +79,29 @@ describe('place', () => {
       { name: 'm2', replicas: 6 },
     ]);
   });
+  it('keeps new placements off NoSchedule clusters but leaves bound ones; NoExecute evicts', () => {
+    const cordoned = {
+      ...cluster('m2'),
+      spec: {
+        ...cluster('m2').spec,
+        taints: [{ key: 'cluster.flotilla.io/unschedulable', effect: 'NoSchedule' as const }],
+      },
+    };
+    expect(place(divided, [cluster('m1'), cordoned], 6).clusters).toEqual([
+      { name: 'm1', replicas: 6 },
+    ]);
+    expect(place(divided, [cluster('m1'), cordoned], 6, new Set(['m1', 'm2'])).clusters).toEqual([
+      { name: 'm1', replicas: 4 },
+      { name: 'm2', replicas: 2 },
+    ]);
+    const evicting = {
+      ...cordoned,
+      spec: { ...cordoned.spec, taints: [{ key: 'x', effect: 'NoExecute' as const }] },
+    };
+    expect(place(divided, [cluster('m1'), evicting], 6, new Set(['m1', 'm2'])).clusters).toEqual([
+      { name: 'm1', replicas: 6 },
+    ]);
+  });
   it('duplicates to every matching cluster', () => {
     expect(
       place(

@@ -58,11 +58,15 @@ export interface PlacementDecision {
  * Chooses clusters for a template: clusters matching the affinity that are Ready (NotReady and
  * Offline clusters are left out, which is how replicas fail over and come back), then divides
  * `replicas` by static weights or available capacity when the policy says Divided.
+ * Tainted clusters are left out: `NoExecute` always (what runs there is moved away), `NoSchedule`
+ * only for new placements, so a cluster in `bound` (where the template already is) keeps it, as a
+ * cordoned Karmada cluster keeps what it has.
  */
 export function place(
   placement: Placement,
   clusters: Cluster[],
   replicas: number | undefined,
+  bound: ReadonlySet<string> = new Set(),
 ): PlacementDecision {
   const candidates = clusters
     .filter(
@@ -73,7 +77,11 @@ export function place(
     )
     .filter(
       (c) =>
-        !(c.spec.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'),
+        !(c.spec.taints ?? []).some(
+          (t) =>
+            t.effect === 'NoExecute' ||
+            (t.effect === 'NoSchedule' && !bound.has(c.metadata.name ?? '')),
+        ),
     )
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   const rs = placement.replicaScheduling;

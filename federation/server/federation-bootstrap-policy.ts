@@ -8,6 +8,7 @@ import {
   mergePolicies,
   clusterRole,
   clusterRoleBinding,
+  groupSubject,
   role,
   roleBinding,
   userSubject,
@@ -20,9 +21,13 @@ import { FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
 export const FEDERATION_CONTROLLER_USER = 'system:flotilla:federation-controller-manager';
 /** Namespace of the controller manager's leader-election Lease. */
 export const LEADER_ELECTION_NAMESPACE = 'kube-system';
+/** Every signed-in user may ask for a dashboard login code for itself (`flotilla dashboard`). */
+export const DASHBOARD_USER_ROLE = 'system:flotilla:dashboard-user';
 
 const READ = ['get', 'list', 'watch'];
 const ALL = [...READ, 'create', 'update', 'patch', 'delete', 'deletecollection'];
+/** Verbs of `clusters/proxy` requests: GET get, POST create, PUT update, PATCH patch, DELETE delete. */
+const PROXY_VERBS = ['get', 'create', 'update', 'patch', 'delete'];
 /** Template kinds without Secrets (operators never read credentials). */
 const TEMPLATES = [
   { group: '', resources: ['namespaces', 'services', 'configmaps', 'events'] },
@@ -38,7 +43,30 @@ export function federationBootstrapPolicy(): BootstrapPolicy {
     corePolicy(),
     // pull mode: bootstrap tokens, agents and the execution-namespace / agent-csr controllers
     pullModeBootstrapPolicy(FEDERATION_CONTROLLER_USER),
+    dashboardPolicy(),
   );
+}
+
+/**
+ * The dashboard's `POST /dashboard/api/login-codes` (dashboard/server/login-routes.ts): a code
+ * carries only the caller's own identity, so any authenticated user may make one.
+ */
+function dashboardPolicy(): BootstrapPolicy {
+  return {
+    clusterRoles: [
+      clusterRole(DASHBOARD_USER_ROLE, [
+        // a non-resource URL's verb is the lower-case HTTP method, as in Kubernetes
+        { verbs: ['post'], nonResourceURLs: ['/dashboard/api/login-codes'] },
+      ]),
+    ],
+    clusterRoleBindings: [
+      clusterRoleBinding(DASHBOARD_USER_ROLE, DASHBOARD_USER_ROLE, [
+        groupSubject('system:authenticated'),
+      ]),
+    ],
+    roles: [],
+    roleBindings: [],
+  };
 }
 
 function corePolicy(): BootstrapPolicy {
@@ -50,6 +78,13 @@ function corePolicy(): BootstrapPolicy {
           verbs: ALL,
           apiGroups: [CLUSTER_GROUP],
           resources: ['clusters', 'clusters/status'],
+        },
+        // the cluster proxy (verbs from the method, as nodes/proxy); members still apply their
+        // own RBAC to the operator, whom the federation impersonates there
+        {
+          verbs: PROXY_VERBS,
+          apiGroups: [CLUSTER_GROUP],
+          resources: ['clusters/proxy'],
         },
         {
           verbs: ALL,

@@ -17,6 +17,7 @@ import {
   inMemoryPki,
   runFederationApiServer,
   type FederationApiServer,
+  type FederationApiServerConfig,
   type FederationPki,
 } from '../apiserver/federation-apiserver.js';
 import {
@@ -53,6 +54,8 @@ export interface FederationControlPlaneOptions
   authorizer?: Authorizer;
   /** Roles and bindings reconciled at start besides the default and federation ones. */
   rbacPolicy?: BootstrapPolicy;
+  /** The web dashboard's options (e.g. its web root), or false for none. @defaultValue served */
+  dashboard?: FederationApiServerConfig['dashboard'];
   /** Run the in-process controller manager leader-elected. @defaultValue off */
   leaderElection?: LeaderElectionSettings;
   logger?: Logger;
@@ -141,6 +144,7 @@ export class FederationControlPlane {
       ...(o.extraResources ? { extraResources: o.extraResources } : {}),
       ...(o.rbacPolicy ? { rbacPolicy: o.rbacPolicy } : {}),
       ...(o.authorizer ? { authorizer: o.authorizer } : {}),
+      ...(o.dashboard !== undefined ? { dashboard: o.dashboard } : {}),
       ...(o.encryptionConfig !== undefined ? { encryptionConfig: o.encryptionConfig } : {}),
       ...(o.etcdTls ? { etcdTls: o.etcdTls } : {}),
       ...(o.auditPolicyFile !== undefined ? { auditPolicyFile: o.auditPolicyFile } : {}),

@@ -90,6 +90,20 @@ describe('get workloads', () => {
       now,
     );
     expect(none.rows).toEqual([['default', 'web', '<none>', '60s']]);
+    const wide = objectRows(
+      {
+        gvr: { group: 'apps', version: 'v1', resource: 'deployments' },
+        kind: 'Deployment',
+        namespaced: true,
+      },
+      [{ ...dep, metadata: { ...dep.metadata, labels: { app: 'web', tier: 'fe' } } }, dep],
+      [b],
+      false,
+      now,
+      true,
+    );
+    expect(wide.headers).toEqual(['name', 'ready', 'clusters', 'age', 'labels']);
+    expect(wide.rows.map((r) => r[4])).toEqual(['app=web,tier=fe', '<none>']);
   });
 
   it('describe lists per-cluster status from aggregatedStatus', () => {

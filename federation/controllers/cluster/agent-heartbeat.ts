@@ -49,8 +49,22 @@ export function leaseSummary(lease: Lease): Pick<HeartbeatVerdict, 'version' | '
       n('allocatedPods'),
       n('readyNodes'),
     ];
+    // cpu/memory totals (agents since `flotilla top`): string maps, else left out
+    const quantities = (k: string): Record<string, string> | undefined => {
+      const v = s?.[k];
+      return v && typeof v === 'object' && Object.values(v).every((x) => typeof x === 'string')
+        ? (v as Record<string, string>)
+        : undefined;
+    };
+    const [allocatable, allocated] = [quantities('allocatable'), quantities('allocated')];
     if (allocatablePods !== undefined && allocatedPods !== undefined && readyNodes !== undefined) {
-      summary = { allocatablePods, allocatedPods, readyNodes };
+      summary = {
+        allocatablePods,
+        allocatedPods,
+        readyNodes,
+        ...(allocatable ? { allocatable } : {}),
+        ...(allocated ? { allocated } : {}),
+      };
     }
   } catch {
     // an unreadable summary is left out; the heartbeat still counts

@@ -22,6 +22,9 @@ import type { InformerFactory } from '../../../machinery/informer/index.js';
 import { NotFoundError } from '../../../machinery/errors/index.js';
 import type { ClusterClients } from '../cluster-clients.js';
 import { heartbeatLeaseKey, heartbeatVerdict } from './agent-heartbeat.js';
+import type { Registry } from 'prom-client';
+import { ClusterHealthMetrics } from '../../../machinery/metrics/cluster-health-metrics.js';
+import { resourceSummary, type SummaryNode, type SummaryPod } from './resource-summary.js';
 
 export const ControllerName = 'cluster-health-controller';
 /** Condition reasons. */
@@ -49,6 +52,8 @@ export interface ClusterHealthOptions {
   halfOpenAfterMs?: number;
   /** Clock (Pull clusters' heartbeat windows). @defaultValue Date.now */
   now?: () => number;
+  /** Where `flotilla_cluster_ready` and `flotilla_cluster_health_checks_total` go. @defaultValue none */
+  metricsRegistry?: Registry | undefined;
 }
 
 interface ProbeResult {
@@ -73,9 +78,11 @@ export class ClusterHealthController {
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
   /** Consecutive bad probes per cluster (reset by a good one). */
   private readonly failures = new Map<string, number>();
+  private readonly metrics: ClusterHealthMetrics;
 
   constructor(opts: ClusterHealthOptions) {
     this.opts = opts;
+    this.metrics = new ClusterHealthMetrics(opts.metricsRegistry);
     const inf = opts.informers.for<Cluster>(CLUSTERS);
     const leases = opts.informers.for<Lease>(LEASES);
     this.controller = new Controller({
@@ -131,39 +138,20 @@ export class ClusterHealthController {
           .request<{ gitVersion?: string }>('GET', '/version')
           .catch(() => ({ gitVersion: undefined }));
         const nodes = await client
-          .resource<{
-            kind: string;
-            apiVersion: string;
-            metadata: object;
-            status?: { conditions?: Condition[]; allocatable?: Record<string, string> };
-          }>({ group: '', version: 'v1', resource: 'nodes' })
+          .resource<SummaryNode>({ group: '', version: 'v1', resource: 'nodes' })
           .list();
-        const readyNodes = nodes.items.filter((n) =>
-          n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-        );
         const pods = await client
-          .resource({ group: '', version: 'v1', resource: 'pods' })
+          .resource<SummaryPod>({ group: '', version: 'v1', resource: 'pods' })
           .list({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
-        const allocatablePods = readyNodes.reduce(
-          (n, x) => n + Number(x.status?.allocatable?.pods ?? 110),
-          0,
-        );
-        if (readyNodes.length === 0) {
-          return {
-            reason: ReasonNotReady,
-            message: 'cluster has no Ready nodes',
-            summary: { allocatablePods, allocatedPods: pods.items.length, readyNodes: 0 },
-          };
+        const summary = resourceSummary(nodes.items, pods.items);
+        if (summary.readyNodes === 0) {
+          return { reason: ReasonNotReady, message: 'cluster has no Ready nodes', summary };
         }
         return {
           reason: ReasonReady,
           message: 'cluster is healthy and ready to accept workloads',
           ...(version.gitVersion ? { version: version.gitVersion } : {}),
-          summary: {
-            allocatablePods,
-            allocatedPods: pods.items.length,
-            readyNodes: readyNodes.length,
-          },
+          summary,
         };
       });
     } catch (err) {
@@ -186,6 +174,7 @@ export class ClusterHealthController {
       this.breakers.delete(name);
       this.failures.delete(name);
       this.opts.clients.forget(name);
+      this.metrics.forget(name);
       return undefined;
     }
     const old = cluster.status?.conditions?.find((c) => c.type === 'Ready');
@@ -208,12 +197,19 @@ export class ClusterHealthController {
     } else {
       r = await this.probe(cluster);
     }
+    const result =
+      r.reason === ReasonReady
+        ? 'healthy'
+        : r.reason === ReasonOffline
+          ? 'unreachable'
+          : 'unhealthy';
     if (r.reason === ReasonReady || isPullCluster(cluster)) {
       this.failures.delete(name);
     } else {
       const n = (this.failures.get(name) ?? 0) + 1;
       this.failures.set(name, n);
       if (old?.status === 'True' && n < (this.opts.failureThreshold ?? 3)) {
+        this.metrics.checked(name, result, true);
         this.opts.logger.info(
           `cluster ${name}: probe ${String(n)} of ${String(this.opts.failureThreshold ?? 3)} failed, still Ready (${r.message})`,
         );
@@ -221,6 +217,7 @@ export class ClusterHealthController {
       }
     }
     const status = r.reason === ReasonReady ? 'True' : 'False';
+    this.metrics.checked(name, result, status === 'True');
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const cond: Condition = {
       type: 'Ready',

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import {
   CLUSTERS,
   OVERRIDE_POLICIES,
@@ -27,6 +28,7 @@ import { addFinalizer, FINALIZER_CLEANUP, hasFinalizer, removeFinalizers } from 
 import { releaseMemberObject, templateLabel, type ReleaseOptions } from './member-cleanup.js';
 import { LABEL_MANAGED_BY, MANAGER, memberCopy } from './member-object.js';
 import { ignoreNotFound, isStale, writeMemberObject } from './member-writer.js';
+import { PropagationLatency } from './propagation-latency.js';
 import { isPullCluster, templateOfWork, WorkWriter } from './work-writer.js';
 import { writeBinding, writeTemplateStatus } from './binding-writer.js';
 import type { ApplyResult, TemplateType } from './template-type.js';
@@ -62,6 +64,8 @@ export interface PropagationOptions {
    * @defaultValue 32
    */
   workers?: number;
+  /** Where `flotilla_propagation_latency_seconds` and the placement attempts go. @defaultValue none */
+  metricsRegistry?: Registry | undefined;
 }
 
 const tkey = (t: TemplateType, obj: KubeObject): string =>
@@ -83,6 +87,7 @@ export class PropagationController {
   /** Member namespaces known to exist (cluster/ns|endpoint); a member recreated elsewhere gets a new key. */
   private readonly namespacesEnsured = new Set<string>();
   private readonly works: WorkWriter;
+  private readonly latency: PropagationLatency;
 
   constructor(opts: PropagationOptions) {
     this.opts = opts;
@@ -92,6 +97,7 @@ export class PropagationController {
     const templates = opts.types.map((t) => opts.informers.for(t.gvr));
     const works = opts.informers.for<Work>(WORKS);
     this.works = new WorkWriter(opts.client, works);
+    this.latency = new PropagationLatency(opts.metricsRegistry);
     this.controller = new Controller({
       name: ControllerName,
       informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS), works],
@@ -101,10 +107,18 @@ export class PropagationController {
     });
     opts.types.forEach((t, i) => {
       const enqueue = (o: KubeObject): void => this.controller.enqueue(tkey(t, o));
+      // a template change starts the propagation latency clock
+      const changed = (o: KubeObject): void => {
+        this.latency.changed(tkey(t, o));
+        enqueue(o);
+      };
       templates[i]?.addEventHandler({
-        onAdd: enqueue,
-        onUpdate: (_o, n) => enqueue(n),
-        onDelete: enqueue,
+        onAdd: changed,
+        onUpdate: (_o, n) => changed(n),
+        onDelete: (o) => {
+          this.latency.deleted(tkey(t, o));
+          enqueue(o);
+        },
       });
     });
     const all = (): void => this.enqueueAll();
@@ -200,7 +214,13 @@ export class PropagationController {
       t.kind === 'Deployment' || t.kind === 'ReplicaSet'
         ? ((tmpl.spec as { replicas?: number } | undefined)?.replicas ?? 1)
         : undefined;
-    const decision = place(policy.spec.placement, clusters, replicas);
+    // where it already is (a NoSchedule taint keeps those; replicas 0 = being removed)
+    const bound = new Set(
+      (binding?.spec.clusters ?? []).filter((c) => c.replicas !== 0).map((c) => c.name),
+    );
+    const decision = this.latency.placement(() =>
+      place(policy.spec.placement, clusters, replicas, bound),
+    );
     const ops = this.opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES).list(ns);
     // members are independent: write to all of them at once
     const results: ApplyResult[] = await Promise.all(
@@ -293,13 +313,16 @@ export class PropagationController {
         : await rc.get(memberName).catch(ignoreNotFound);
       for (let fresh = cache === undefined; ; fresh = true) {
         try {
-          return await writeMemberObject(
+          const res = await writeMemberObject(
             rc,
             name,
             desired,
             existing,
             policy.spec.conflictResolution,
           );
+          // created or updated (a no-op hands `existing` back)
+          if (res.applied && res.object !== existing) this.latency.written(tkey(t, tmpl), name);
+          return res;
         } catch (err) {
           if (fresh || !isStale(err)) throw err;
           existing = await rc.get(memberName).catch(ignoreNotFound);
