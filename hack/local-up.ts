@@ -120,6 +120,14 @@ async function detach(): Promise<void> {
   printInfo();
 }
 
+/** The one-time dashboard URL local-up wrote (empty when there is none). */
+function dashboardLine(): string {
+  const file = join(state, 'dashboard');
+  if (!existsSync(file)) return '';
+  const url = readFileSync(file, 'utf8').trim();
+  return `Dashboard: ${url} (one-time login; flotilla dashboard prints another)\n`;
+}
+
 function printInfo(): void {
   const kc = join(state, 'kubeconfig');
   const [dnsHost = '127.0.0.1', dnsPort = '53'] = readFileSync(join(state, 'resolver'), 'utf8')
@@ -131,7 +139,7 @@ function printInfo(): void {
   npm run flotilla -- get clusters
   kubectl --context federation apply -f examples/web-divided.yaml
   dig @${dnsHost} -p ${dnsPort} +short web.default.fleet.svc.flotilla.local
-Logs: ${join(state, 'logs')}/   Processes: npm run local -- ps   Stop: npm run down${defaultState ? '' : ` -- --state ${state}`}`);
+${dashboardLine()}Logs: ${join(state, 'logs')}/   Processes: npm run local -- ps   Stop: npm run down${defaultState ? '' : ` -- --state ${state}`}`);
 }
 
 async function up(): Promise<void> {
@@ -289,8 +297,19 @@ async function bringUp(started: { stop(): Promise<void> }[]): Promise<void> {
   writeFileSync(join(state, 'resolver'), `${dns.host}:${String(dns.port)}`);
   // Prometheus scrape target of the resolver (its workers' counters summed by the primary)
   writeFileSync(join(state, 'resolver-metrics'), `${dns.host}:${String(dns.metricsPort)}`);
+  // every other process's plain-HTTP /metrics on loopback, `<process> <url>` per line (ports fixed
+  // at set-up, so a restarted process answers on the same line)
+  writeFileSync(
+    join(state, 'metrics-endpoints'),
+    [...local.metrics, ...promotion.metrics].map((t) => `${t.process} ${t.url}\n`).join(''),
+  );
   writeFileSync(join(state, 'image'), image);
   writeFileSync(join(state, 'runtime'), String(values.runtime));
+  // a one-time dashboard login for the set-up's admin (the code is bound to the caller)
+  const login = await admin.request<{ url: string }>('POST', '/dashboard/api/login-codes', {});
+  // removed first: writeFileSync's mode applies only to a new file
+  rmSync(join(state, 'dashboard'), { force: true });
+  writeFileSync(join(state, 'dashboard'), `${login.url}\n`, { mode: 0o600 });
   admin.close();
   writeFileSync(
     readyFile,

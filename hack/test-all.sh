@@ -12,6 +12,7 @@ echo "== build (tsc -> dist/)"
 npm run --silent build
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
+npx tsc -p dashboard/web/tsconfig.json
 echo "== lint (eslint + prettier --check) and import cycles"
 npm run --silent lint
 npm run --silent check:cycles

@@ -12,7 +12,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{api,machinery,federation,member,dns,registry,shared}/**/*.test.ts'],
+          include: [
+            '{api,machinery,federation,member,dns,registry,shared}/**/*.test.ts',
+            'dashboard/server/**/*.test.ts',
+          ],
           testTimeout: 10_000,
         },
       },

@@ -7,8 +7,30 @@ import { join } from 'node:path';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import type { ClusterIdentities } from './cluster-identities.js';
 import { planEtcdCluster, type EtcdClientTls } from './etcd-cluster.js';
-import { waitFor } from './ports.js';
+import { freePort, waitFor } from './ports.js';
 import type { Supervisor } from './supervisor.js';
+
+/** A process's plain-HTTP `/metrics`: one line of `<state>/metrics-endpoints`. */
+export interface MetricsTarget {
+  /** The supervisor's name of the process (`npm run local -- ps`). */
+  process: string;
+  /** `http://127.0.0.1:<port>/metrics`. */
+  url: string;
+}
+
+/**
+ * The `--metrics-bind-address` flag of `process` on a loopback port chosen now, once: a process
+ * the supervisor restarts gets the same arguments, so it comes back on the same address.
+ */
+export async function metricsBinding(
+  process: string,
+): Promise<{ target: MetricsTarget; args: string[] }> {
+  const address = `127.0.0.1:${String(await freePort())}`;
+  return {
+    target: { process, url: `http://${address}/metrics` },
+    args: ['--metrics-bind-address', address],
+  };
+}
 
 /** A cluster's etcd: its members run under the supervisor as `etcd-<cluster>[-i]`. */
 export interface LocalEtcd {

@@ -18,10 +18,17 @@ import {
 import { dataProtectionFiles } from './data-protection-files.js';
 import { freePort } from './ports.js';
 import { Supervisor } from './supervisor.js';
-import { apiReady, nodeArgs, startEtcd, type LocalEtcd } from './local-components.js';
+import {
+  apiReady,
+  metricsBinding,
+  nodeArgs,
+  startEtcd,
+  type LocalEtcd,
+  type MetricsTarget,
+} from './local-components.js';
 import { removeContainers, startMember, type LocalMember } from './local-member.js';
 
-export type { LocalEtcd } from './local-components.js';
+export type { LocalEtcd, MetricsTarget } from './local-components.js';
 export type { LocalMember } from './local-member.js';
 /** Options of {@link startLocalFederation}. */
 export interface LocalFederationOptions {
@@ -57,6 +64,8 @@ export interface LocalFederation {
     etcd: LocalEtcd;
   };
   members: LocalMember[];
+  /** The controller managers' and cluster DNS servers' `/metrics` (federation's, then members'). */
+  metrics: MetricsTarget[];
   /** Stops every process (reverse order), then the etcds. */
   stop(): Promise<void>;
 }
@@ -133,9 +142,13 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
         readyTimeoutMs: 60_000,
       });
     }
+    const metrics: MetricsTarget[] = [];
     for (let i = 0; i < (opts.controllerManagers ?? 1); i++) {
+      const name = `federation-controller-manager${(opts.controllerManagers ?? 1) > 1 ? `-${String(i)}` : ''}`;
+      const binding = await metricsBinding(name);
+      metrics.push(binding.target);
       await supervisor.add({
-        name: `federation-controller-manager${(opts.controllerManagers ?? 1) > 1 ? `-${String(i)}` : ''}`,
+        name,
         group: 'federation',
         command: node,
         args: nodeArgs(opts.root, 'federation/cmd/federation-controller-manager.js', [
@@ -145,6 +158,7 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
           '--pki-dir',
           fedIds.pki.dir,
           ...(opts.promotion ? ['--enable-promotion-gate'] : []),
+          ...binding.args,
         ]),
       });
     }
@@ -156,6 +170,7 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
       supervisor,
       federation: { urls: fedUrls, ids: fedIds, adminKubeconfig: fedAdmin, etcd: fedEtcd },
       members,
+      metrics: [...metrics, ...members.flatMap((m) => m.metrics)],
       stop,
     };
   } catch (err) {

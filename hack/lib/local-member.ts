@@ -22,7 +22,15 @@ import {
 import { dataProtectionFiles } from './data-protection-files.js';
 import { freePort, freeTcpUdpPort, waitFor } from './ports.js';
 import type { Supervisor } from './supervisor.js';
-import { adminClient, apiReady, nodeArgs, startEtcd, type LocalEtcd } from './local-components.js';
+import {
+  adminClient,
+  apiReady,
+  metricsBinding,
+  nodeArgs,
+  startEtcd,
+  type LocalEtcd,
+  type MetricsTarget,
+} from './local-components.js';
 import type { LocalFederationOptions } from './local-federation.js';
 /** One running member cluster. */
 export interface LocalMember {
@@ -40,6 +48,8 @@ export interface LocalMember {
   bootstrapKubeconfig: string;
   /** The kube-system namespace's uid: the label value of this cluster's containers. */
   clusterId: string;
+  /** `/metrics` of the controller manager and the cluster DNS (loopback HTTP). */
+  metrics: MetricsTarget[];
 }
 
 /**
@@ -108,6 +118,8 @@ export async function startMember(
   admin.close();
   const bootstrapKubeconfig = join(ids.dir, 'bootstrap-kubelet.kubeconfig');
   writeTokenKubeconfig(bootstrapKubeconfig, { name, server: url, token, caCert: ids.pki.ca.cert });
+  const cmMetrics = await metricsBinding(`${name}-controller-manager`);
+  const dnsMetrics = await metricsBinding(`${name}-cluster-dns`);
   await supervisor.add({
     name: `${name}-controller-manager`,
     group,
@@ -119,6 +131,7 @@ export async function startMember(
       scheduler,
       '--pki-dir',
       ids.pki.dir,
+      ...cmMetrics.args,
     ]),
   });
   const nodes = new Map<string, string>();
@@ -164,6 +177,7 @@ export async function startMember(
       '127.0.0.1',
       '--port',
       String(dnsPort),
+      ...dnsMetrics.args,
     ]),
   });
   await waitForNodesReady(url, ids, [...nodes.keys()]);
@@ -178,6 +192,7 @@ export async function startMember(
     nodes,
     bootstrapKubeconfig,
     clusterId: kubeSystem.metadata.uid ?? name,
+    metrics: [cmMetrics.target, dnsMetrics.target],
   };
 }
 

@@ -12,6 +12,7 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { kubeconfigFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { selfSignedCert } from '../../machinery/apiserver/serving-cert.js';
 import { REPLICATION_POLICIES } from '../../registry/index.js';
+import { metricsBinding, type MetricsTarget } from './local-components.js';
 import { freePort } from './ports.js';
 import { startEnvironmentRegistries } from './promotion.js';
 import { makeRegistryTls, type RegistryService } from './registry-service.js';
@@ -35,6 +36,8 @@ export interface LocalPromotionOptions {
 /** The running promotion: registries by environment and how to stop what is not supervised. */
 export interface LocalPromotion {
   registries: Record<string, RegistryService>;
+  /** `/metrics` of the promotion service and each worker (loopback HTTP). */
+  metrics: MetricsTarget[];
   stop(): Promise<void>;
 }
 
@@ -99,6 +102,8 @@ export async function startLocalPromotion(opts: LocalPromotionOptions): Promise<
   const redis = `${opts.redis.host}:${String(opts.redis.port)}`;
   const listen = await freePort();
   const tokenListen = await freePort();
+  const serviceMetrics = await metricsBinding('promotion-service');
+  const metrics = [serviceMetrics.target];
   const serviceLog = join(opts.state, 'logs', 'promotion-service.log');
   let offset = existsSync(serviceLog) ? readFileSync(serviceLog).length : 0;
   await opts.supervisor.add({
@@ -134,6 +139,7 @@ export async function startLocalPromotion(opts: LocalPromotionOptions): Promise<
       WORKER_USER,
       '--registry-users-file',
       files.users,
+      ...serviceMetrics.args,
     ],
     ready: () => {
       const log = existsSync(serviceLog) ? readFileSync(serviceLog).subarray(offset) : '';
@@ -155,6 +161,8 @@ export async function startLocalPromotion(opts: LocalPromotionOptions): Promise<
   });
   const registryUrls = Object.values(registries).map((r) => r.url);
   for (let i = 1; i <= opts.workers; i++) {
+    const workerMetrics = await metricsBinding(`promotion-worker-${String(i)}`);
+    metrics.push(workerMetrics.target);
     await opts.supervisor.add({
       name: `promotion-worker-${String(i)}`,
       group: 'promotion',
@@ -174,6 +182,7 @@ export async function startLocalPromotion(opts: LocalPromotionOptions): Promise<
         files.workerPassword,
         '--registry-urls',
         registryUrls.join(','),
+        ...workerMetrics.args,
       ],
     });
   }
@@ -201,6 +210,7 @@ export async function startLocalPromotion(opts: LocalPromotionOptions): Promise<
   );
   return {
     registries,
+    metrics,
     stop: async () => {
       for (const r of Object.values(registries)) await r.stop();
     },
