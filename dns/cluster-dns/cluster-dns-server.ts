@@ -1,5 +1,6 @@
 import { isIPv4 } from 'node:net';
 import dns2 from 'dns2';
+import { DnsQueryMetrics } from '../metrics/dns-query-metrics.js';
 import { DnsTransport } from '../wire/dns-transport.js';
 import { errorResponse, parseQuery, RCODE, type Query } from '../wire/dns-wire.js';
 import { appendOpt, EDE, optRecord } from '../wire/edns.js';
@@ -23,6 +24,8 @@ export interface ClusterDnsServerOptions {
   maxTcpConnections?: number;
   /** Simultaneous TCP connections from one client address. @defaultValue 16 */
   maxTcpConnectionsPerClient?: number;
+  /** Query and response counters; unregistered ones by default. */
+  metrics?: DnsQueryMetrics;
 }
 
 /**
@@ -34,6 +37,8 @@ export interface ClusterDnsServerOptions {
  */
 export class ClusterDnsServer {
   readonly records: ClusterRecords;
+  /** `dns_requests_total` and `dns_responses_total`, as the resolver counts them. */
+  readonly metrics: DnsQueryMetrics;
   private readonly opts: ClusterDnsServerOptions;
   private transport: DnsTransport | undefined;
   address = { host: '', port: 0 };
@@ -41,6 +46,7 @@ export class ClusterDnsServer {
   constructor(opts: ClusterDnsServerOptions) {
     this.opts = opts;
     this.records = new ClusterRecords(opts.zone, opts.catalog, opts.ttl ?? 5);
+    this.metrics = opts.metrics ?? new DnsQueryMetrics();
   }
 
   /** Builds the response packet for a parsed request. */
@@ -66,12 +72,22 @@ export class ClusterDnsServer {
   }
 
   /**
-   * Answers one raw message. The bounded parser in `dns-wire.ts` checks it first: dns2's own
+   * Answers one raw message and counts it: the query by type once parsed, every reply by its
+   * rcode (FORMERR, REFUSED and SERVFAIL included; a dropped message is no reply). Never throws.
+   */
+  handle(query: Buffer): Buffer | undefined {
+    const resp = this.answer(query);
+    this.metrics.response(resp);
+    return resp;
+  }
+
+  /**
+   * Builds the reply to one raw message. The bounded parser in `dns-wire.ts` checks it first: dns2's own
    * parser trusts the section counts and spends seconds on a packet that claims 65535 records,
    * so only a well-formed query of one question and at most one (OPT) additional reaches it.
    * Never throws; `undefined` drops what is not even a query header.
    */
-  handle(query: Buffer): Buffer | undefined {
+  private answer(query: Buffer): Buffer | undefined {
     let q: Query;
     try {
       q = parseQuery(query);
@@ -81,6 +97,7 @@ export class ClusterDnsServer {
       }
       return errorResponse(query, RCODE.FORMERR);
     }
+    this.metrics.request(q.type);
     const refused = screenQuery(query, q);
     if (refused) return refused;
     if (query.readUInt16BE(6) !== 0 || query.readUInt16BE(8) !== 0 || query.readUInt16BE(10) > 1) {
@@ -115,6 +132,7 @@ export class ClusterDnsServer {
       (query) => this.handle(query),
     );
     this.address = await this.transport.start();
+    this.metrics.server = `dns://${this.address.host}:${String(this.address.port)}`;
     // a wildcard address is no use as the name server's A record
     if (isIPv4(this.address.host) && this.address.host !== '0.0.0.0') {
       this.records.nsAddress = this.address.host;

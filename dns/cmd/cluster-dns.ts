@@ -6,16 +6,18 @@
  *   flotilla-cluster-dns --kubeconfig dns.kubeconfig --zone member1.local --port 5353
  */
 import { parseArgs } from 'node:util';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { ClusterDnsServer } from '../cluster-dns/cluster-dns-server.js';
 import { InformerCatalog } from '../cluster-dns/informer-catalog.js';
+import { DnsQueryMetrics } from '../metrics/dns-query-metrics.js';
 import {
   clusterDnsDefaults,
   validateClusterDnsOptions,
   type ClusterDnsCmdOptions,
 } from './options.js';
-import { isDnsWorker, superviseWorkers } from './dns-workers.js';
+import { isDnsWorker, superviseWorkers, workerMetricsRegistry } from './dns-workers.js';
 import { runIfMain } from './run-command.js';
 import { aborted } from '../../machinery/cmd/run-command.js';
 import { splitHostPort } from '../../machinery/cmd/flags.js';
@@ -32,10 +34,11 @@ export async function runClusterDns(
   signal: AbortSignal,
   log: Logger = defaultLogger(),
 ): Promise<void> {
+  const supervising = opts.workers > 1 && !isDnsWorker();
   // the primary (or a lone server) serves /metrics; workers have no endpoint of their own
-  const metrics = isDnsWorker() ? undefined : await startMetrics(opts, log);
+  const metrics = isDnsWorker() ? undefined : await startMetrics(opts, log, supervising);
   try {
-    if (opts.workers > 1 && !isDnsWorker()) {
+    if (supervising) {
       log.info(
         `cluster-dns: ${String(opts.workers)} workers on ${opts.host}:${String(opts.port)}`,
         {
@@ -45,30 +48,49 @@ export async function runClusterDns(
       await superviseWorkers('cluster-dns', opts.workers, signal);
       return;
     }
-    await serve(opts, signal, log);
+    await serve(opts, signal, log, metrics?.registry);
   } finally {
     await metrics?.close();
   }
 }
 
-/** `--metrics-bind-address`, when given: process metrics over loopback HTTP; logs the URL. */
+/**
+ * `--metrics-bind-address`, when given: process metrics over loopback HTTP; logs the URL. A lone
+ * server adds its `dns_*` counters to the registry; a primary with workers appends the sum of its
+ * workers' counters (AggregatorRegistry, IPC per scrape), as the resolver's primary does.
+ */
 async function startMetrics(
   opts: ClusterDnsCmdOptions,
   log: Logger,
+  supervising: boolean,
 ): Promise<ProcessMetrics | undefined> {
   // validated: a loopback IP:PORT
   const hp =
     opts.metricsBindAddress !== undefined ? splitHostPort(opts.metricsBindAddress) : undefined;
   if (!hp) return undefined;
-  const metrics = await serveProcessMetrics(hp.host, hp.port);
+  // one aggregator per process: constructing one installs prom-client's cluster listener
+  const aggregator = supervising ? new AggregatorRegistry() : undefined;
+  const metrics = await serveProcessMetrics(
+    hp.host,
+    hp.port,
+    aggregator ? () => aggregator.clusterMetrics() : undefined,
+  );
   log.info(`cluster-dns: metrics on http://${metrics.address}/metrics`, {
     metrics: metrics.address,
   });
   return metrics;
 }
 
-/** One server process: the informers and the DNS listener until `signal` aborts. */
-async function serve(opts: ClusterDnsCmdOptions, signal: AbortSignal, log: Logger): Promise<void> {
+/**
+ * One server process: the informers and the DNS listener until `signal` aborts. Its counters go
+ * to `registry` (a lone server's endpoint) or, in a worker with metrics on, to the primary.
+ */
+async function serve(
+  opts: ClusterDnsCmdOptions,
+  signal: AbortSignal,
+  log: Logger,
+  registry: Registry | undefined,
+): Promise<void> {
   const client = new RestClient(
     opts.kubeconfig !== undefined
       ? { ...clientOptionsFor(loadKubeconfig(opts.kubeconfig)), userAgent: 'flotilla-cluster-dns' }
@@ -83,6 +105,9 @@ async function serve(opts: ClusterDnsCmdOptions, signal: AbortSignal, log: Logge
     port: opts.port,
     ttl: opts.ttl,
     reusePort: opts.workers > 1,
+    metrics: new DnsQueryMetrics(
+      isDnsWorker() && opts.metricsBindAddress !== undefined ? workerMetricsRegistry() : registry,
+    ),
   });
   const addr = await server.start();
   log.info(

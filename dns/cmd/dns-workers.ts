@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
 import { aborted } from '../../machinery/cmd/run-command.js';
 import { defaultLogger } from '../../machinery/log/default-logger.js';
 
@@ -57,6 +58,17 @@ export async function superviseWorkers(
         }),
     ),
   );
+}
+
+/**
+ * A worker's registry, answering the primary's AggregatorRegistry (`clusterMetrics()`, which sums
+ * the workers' counters) over the cluster IPC channel. Call it once per worker process.
+ */
+export function workerMetricsRegistry(): AggregatorRegistry<PrometheusContentType> {
+  // constructing an AggregatorRegistry in a worker installs prom-client's IPC listener
+  const registry = new AggregatorRegistry<PrometheusContentType>();
+  AggregatorRegistry.setRegistries([registry]);
+  return registry;
 }
 
 /** True in a process forked by {@link superviseWorkers}. */

@@ -10,7 +10,7 @@
  * a TLS federation with a self-signed certificate needs the kubeconfig's CA data.
  */
 import { parseArgs } from 'node:util';
-import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
+import { AggregatorRegistry } from 'prom-client';
 import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { ClusterSources } from '../resolver/cluster-sources.js';
@@ -25,7 +25,7 @@ import {
   validateResolverOptions,
   type ResolverCmdOptions,
 } from './options.js';
-import { isDnsWorker, superviseWorkers } from './dns-workers.js';
+import { isDnsWorker, superviseWorkers, workerMetricsRegistry } from './dns-workers.js';
 import {
   serveMetrics,
   type MetricsEndpoint,
@@ -51,7 +51,7 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
     return;
   }
   const metrics = new ResolverMetrics(
-    opts.metricsPort !== undefined && isDnsWorker() ? workerRegistry() : undefined,
+    opts.metricsPort !== undefined && isDnsWorker() ? workerMetricsRegistry() : undefined,
   );
   const routes = new RouteTable();
   routes.set(opts.routes);
@@ -112,14 +112,6 @@ async function startMetrics(
   const endpoint = await serveMetrics('127.0.0.1', opts.metricsPort, source);
   console.log(`resolver: metrics on http://127.0.0.1:${String(endpoint.port)}/metrics`);
   return endpoint;
-}
-
-/** A worker's registry, answering the primary's AggregatorRegistry over the cluster IPC channel. */
-function workerRegistry(): AggregatorRegistry<PrometheusContentType> {
-  // constructing an AggregatorRegistry in a worker installs prom-client's IPC listener
-  const registry = new AggregatorRegistry<PrometheusContentType>();
-  AggregatorRegistry.setRegistries([registry]);
-  return registry;
 }
 
 function parse(argv: string[]): ResolverCmdOptions {

@@ -107,14 +107,22 @@ export interface ProcessMetrics extends MetricsEndpoint {
 /**
  * Serves a fresh registry (with prom-client's process metrics) at `GET /metrics` over plain HTTP,
  * for processes without an API server of their own (the promotion worker's
- * `--metrics-bind-address`). Only a loopback address should be given: there is no authentication.
+ * `--metrics-bind-address`). `more`, when given, renders series from elsewhere (a DNS primary's
+ * workers, summed) appended to each scrape; their names must not clash with the registry's.
+ * Only a loopback address should be given: there is no authentication.
  */
-export async function serveProcessMetrics(host: string, port: number): Promise<ProcessMetrics> {
+export async function serveProcessMetrics(
+  host: string,
+  port: number,
+  more?: () => Promise<string>,
+): Promise<ProcessMetrics> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const endpoint = await serveMetrics(host, port, {
     contentType: registry.contentType,
-    render: () => registry.metrics(),
+    render: more
+      ? async () => `${await registry.metrics()}\n${await more()}`
+      : () => registry.metrics(),
   });
   return { ...endpoint, registry };
 }

@@ -118,7 +118,7 @@ async function run(o: MemberControllerManagerCmdOptions, deps: CommandDeps): Pro
   try {
     const hp = o.metricsBindAddress !== undefined ? splitHostPort(o.metricsBindAddress) : undefined;
     if (hp) {
-      metrics = await serveControllerManagerMetrics(hp.host, hp.port);
+      metrics = await serveControllerManagerMetrics(hp.host, hp.port, { processMetrics: true });
       deps.stdout(`member-controller-manager: metrics on http://${metrics.address}/metrics\n`);
     }
     const signer = clusterSigner(o);

@@ -2,7 +2,7 @@
 // flotilla-member-controller-manager binaries on a real etcd and one PKI folder, each component
 // with its own kubeconfig identity, plus two in-process hollow kubelets (system:node:<name>).
 // Covers Deployment → ReplicaSet → scheduled pods, leader election on the Lease, workqueue
-// metrics, kill -9 and restart of the controller manager, SIGTERM, --help and bad flags.
+// and process metrics, kill -9 and restart of the controller manager, SIGTERM, --help and bad flags.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -184,12 +184,15 @@ describe('member control plane as processes', () => {
     for (const n of nodes) expect(n).toMatch(new RegExp(`^${NAME}-node-[12]$`));
   });
 
-  it('holds the Lease and serves workqueue metrics on loopback', async () => {
+  it('holds the Lease and serves workqueue and process metrics on loopback', async () => {
     const lease = await admin.resource<Lease>(LEASES, 'kube-system').get(LEASE);
     expect(lease.spec?.holderIdentity ?? '').not.toBe('');
     const res = await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/workqueue_adds_total\{name="deployment-controller"\}/);
+    const text = await res.text();
+    expect(text).toMatch(/workqueue_adds_total\{name="deployment-controller"\}/);
+    // prom-client's process metrics, as on the other components' endpoints
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
   });
 
   it('resumes after kill -9 and restart: a Deployment scaled meanwhile converges', async () => {

@@ -2,7 +2,9 @@
 // federation (request counters that grow, controller workqueues, RBAC on the non-resource URL;
 // after activity: cluster readiness and health checks, placement attempts and propagation latency
 // on the federation, scheduler attempts on the member, etcd request latency on both),
-// and the built resolver's `--metrics-port` with two workers summed by the primary, fed by `dig`.
+// the built resolver's `--metrics-port` with two workers summed by the primary, fed by `dig`,
+// and a cluster DNS's dns_* counters (in-process, and the built binary with two workers summed by
+// its primary, on the member's Services), fed by `dig`.
 import { execFile, spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,11 @@ import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { CONFIGMAPS, NAMESPACES, PODS, SECRETS, type Pod } from '../../api/index.js';
+import { ClusterDnsServer, StaticCatalog } from '../../dns/index.js';
+import { DnsQueryMetrics } from '../../dns/metrics/dns-query-metrics.js';
+import { serveProcessMetrics } from '../../machinery/metrics/metrics-endpoint.js';
 import { CLUSTERS, PROPAGATION_POLICIES, type Cluster } from '../../federation/apis/index.js';
+import { distScript, ensureBuilt } from '../support/binaries.js';
 import { adminContext, userContext } from '../support/kube-contexts.js';
 
 const run = promisify(execFile);
@@ -256,6 +262,70 @@ describe('API server /metrics', () => {
     ).toBeGreaterThanOrEqual(2);
   });
 
+  it("cluster DNS --workers 2: the primary sums its workers' dns_* counters", async () => {
+    const script = distScript('dns/cmd/cluster-dns.js');
+    ensureBuilt([script]);
+    const dnsKubeconfig = join(dir, 'cluster-dns.kubeconfig');
+    writeFileSync(dnsKubeconfig, kubeconfigFor(adminContext('member', member)));
+    const port = await freePort();
+    let metricsPort = await freePort();
+    while (metricsPort === port) metricsPort = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        script,
+        '--kubeconfig',
+        dnsKubeconfig,
+        '--zone',
+        'metrics.local',
+        '--port',
+        String(port),
+        '--workers',
+        '2',
+        '--metrics-bind-address',
+        `127.0.0.1:${String(metricsPort)}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const scrape = async (): Promise<string> =>
+      (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text();
+    const dig = async (name: string): Promise<string> =>
+      (
+        await run(
+          'dig',
+          ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', '+short', name],
+          {
+            timeout: 10_000,
+          },
+        )
+      ).stdout.trim();
+    try {
+      await expect
+        .poll(() => out.match(/cluster-dns worker \d+: zone/g)?.length ?? 0, { timeout: 20_000 })
+        .toBe(2);
+      const before = await scrape();
+      // several queries so that both workers (SO_REUSEPORT by source port) likely answer some
+      for (let i = 0; i < 6; i++) {
+        expect(await dig('kubernetes.default.svc.metrics.local')).toBe('10.96.0.1');
+      }
+      expect(await dig('missing.default.svc.metrics.local')).toBe('');
+      const after = await scrape();
+      expect(after).toMatch(/^process_cpu_user_seconds_total \d/m);
+      const delta = (metric: string, labels: Record<string, string>): number =>
+        sample(after, metric, labels) - sample(before, metric, labels);
+      expect(delta('dns_requests_total', { type: 'A' })).toBe(7);
+      expect(delta('dns_responses_total', { rcode: 'NOERROR' })).toBe(6);
+      expect(delta('dns_responses_total', { rcode: 'NXDOMAIN' })).toBe(1);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+
   it('a user without the system:monitoring binding gets 403; one in the group reads', async () => {
     for (const ctx of ['member-alice', 'fed-alice']) {
       const err = await kubectl(ctx, 'get', '--raw', '/metrics').then(
@@ -348,4 +418,52 @@ describe('resolver --metrics-port with --workers 2', () => {
     }
     expect(await exited).toBe(0);
   }, 60_000);
+});
+
+describe('cluster DNS --metrics-bind-address', () => {
+  it('counts dig queries by rcode next to the process metrics', async () => {
+    // as dns/cmd/cluster-dns.ts wires a lone server: its counters on the process-metrics registry
+    const endpoint = await serveProcessMetrics('127.0.0.1', 0);
+    const server = new ClusterDnsServer({
+      zone: 'metrics.member1',
+      catalog: new StaticCatalog([
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'web', namespace: 'default' },
+          spec: { clusterIP: '10.96.8.8', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+        },
+      ]),
+      metrics: new DnsQueryMetrics(endpoint.registry),
+    });
+    const scrape = async (): Promise<string> =>
+      (await fetch(`http://${endpoint.address}/metrics`)).text();
+    const dig = async (name: string): Promise<string> =>
+      (
+        await run(
+          'dig',
+          ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', '+noall', '+answer', name],
+          { timeout: 10_000 },
+        )
+      ).stdout;
+    const { port } = await server.start();
+    try {
+      const before = await scrape();
+      expect(before).toMatch(/^process_cpu_user_seconds_total \d/m);
+      expect(await dig('web.default.svc.metrics.member1')).toContain('10.96.8.8');
+      expect(await dig('web.default.svc.metrics.member1')).toContain('10.96.8.8');
+      expect(await dig('missing.default.svc.metrics.member1')).toBe('');
+      const after = await scrape();
+      const at = { server: `dns://127.0.0.1:${String(port)}` };
+      const delta = (metric: string, labels: Record<string, string>): number =>
+        sample(after, metric, { ...at, ...labels }) - sample(before, metric, { ...at, ...labels });
+      expect(delta('dns_requests_total', { type: 'A' })).toBe(3);
+      expect(delta('dns_responses_total', { rcode: 'NOERROR' })).toBe(2);
+      expect(delta('dns_responses_total', { rcode: 'NXDOMAIN' })).toBe(1);
+      expect(delta('dns_responses_total', { rcode: 'SERVFAIL' })).toBe(0);
+    } finally {
+      await server.stop();
+      await endpoint.close();
+    }
+  });
 });
