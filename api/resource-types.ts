@@ -49,6 +49,9 @@ export const namespaceType: ResourceType = {
       o.metadata.resourceVersion === undefined
     ) {
       o.metadata.finalizers = [...(o.metadata.finalizers ?? []), 'kubernetes'];
+      // as Kubernetes shows it: the namespace controller's finalizer, released by namespaces/finalize
+      const spec = o.spec as { finalizers?: string[] };
+      spec.finalizers ??= ['kubernetes'];
     }
     o.status ??= { phase: 'Active' };
   },

@@ -25,6 +25,8 @@ import {
   NotFoundError,
 } from '../errors/index.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
+import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { finalizeNamespace } from './namespace-finalize.js';
 import type { ResourceType } from '../resource-type.js';
 import { EtcdStorage } from '../storage/etcd-storage.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
@@ -108,6 +110,8 @@ export class ApiServer {
   readonly app: Koa;
   readonly registry: GenericRegistry;
   readonly discovery: DiscoveryIndex;
+  /** NamespaceLifecycle admission (undefined when the server serves no namespaces). */
+  private readonly namespaces: NamespaceLifecycle | undefined;
   /** Prometheus metrics served at /metrics; `metrics.workqueues` is for the controllers. */
   readonly metrics = new ApiServerMetrics();
   private server: Server | undefined;
@@ -148,6 +152,13 @@ export class ApiServer {
     // etcd_request_duration_seconds on this server's /metrics
     if (opts.storage instanceof EtcdStorage) opts.storage.observeRequests(this.metrics.etcdRequest);
     this.discovery = new DiscoveryIndex(opts.resources);
+    // NamespaceLifecycle admission and namespaces/finalize wherever namespaces are served
+    const namespaceType = this.discovery.find('', 'v1', 'namespaces');
+    if (namespaceType) {
+      this.namespaces = new NamespaceLifecycle({ registry: this.registry, namespaceType });
+      this.subresources.set(`/namespaces/finalize`, finalizeNamespace);
+      this.discovery.addSubresource(namespaceType, 'finalize');
+    }
     this.app = new Koa();
     // Clients closing watch streams is normal; anything else is worth a line.
     this.app.on('error', (err: NodeJS.ErrnoException) => {
@@ -423,6 +434,7 @@ export class ApiServer {
     await handleResource(ctx, rt, p, {
       registry: this.registry,
       bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 30_000,
+      ...(this.namespaces ? { namespaces: this.namespaces } : {}),
     });
   }
 
@@ -434,6 +446,12 @@ export class ApiServer {
 
   /** Starts listening; resolves to the base URL. */
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    // default, kube-system and kube-public exist before the first request (NamespaceLifecycle
+    // refuses content in a missing namespace); a storage not reachable yet is the caller's
+    // concern on its first write, not a reason to refuse to serve
+    await this.namespaces?.ensureImmortalNamespaces().catch((err: unknown) => {
+      this.log.warn(`could not create the system namespaces: ${String(err)}`);
+    });
     const handle = this.app.callback();
     // koa's handler settles its own promise (errors become responses in the error middleware)
     const listener = (req: IncomingMessage, res: ServerResponse): void => {

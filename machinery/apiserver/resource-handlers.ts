@@ -24,6 +24,7 @@ import { getPath, setPath } from './object-path.js';
 import { isProtobufContentType } from './protobuf/index.js';
 import { requestIdOf } from '../storage/stored-request-id.js';
 import { readRequestBody } from './request-body.js';
+import type { NamespaceLifecycle } from './namespace-lifecycle.js';
 import type { ResourcePath } from './request-path.js';
 import { toTable, wantsTable } from './table.js';
 
@@ -32,6 +33,8 @@ export interface HandlerDeps {
   registry: GenericRegistry;
   /** Interval of watch BOOKMARK events when the client allows them. */
   bookmarkIntervalMs: number;
+  /** NamespaceLifecycle admission (absent when the server serves no namespaces). */
+  namespaces?: NamespaceLifecycle;
 }
 
 function query(ctx: Context): Record<string, string> {
@@ -172,7 +175,9 @@ export async function handleResource(
       return;
     }
     if (method === 'POST') {
-      respond(ctx, rt, await reg.create(rt, ns, await body(ctx), requestUser(ctx)), 201);
+      const b = await body(ctx);
+      await deps.namespaces?.admitCreate(rt, ns, b);
+      respond(ctx, rt, await reg.create(rt, ns, b, requestUser(ctx)), 201);
       return;
     }
     if (method === 'DELETE') {
@@ -239,6 +244,7 @@ export async function handleResource(
         );
       } catch (err) {
         if (err instanceof NotFoundError && ct.startsWith('application/apply-patch+yaml')) {
+          await deps.namespaces?.admitCreate(rt, ns, patch);
           respond(
             ctx,
             rt,
@@ -261,6 +267,7 @@ export async function handleResource(
       return;
     }
     case 'DELETE': {
+      deps.namespaces?.admitDelete(rt, name);
       let opts: DeleteOptions = {};
       // DeleteOptions: protobuf from typed clients (drain without eviction), else always JSON
       const bodyType = ctx.get('content-type');

@@ -96,6 +96,8 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
           resources: ['pods/status', 'nodes/status', 'namespaces/status', 'namespaces/finalize'],
         },
         { verbs: ['create'], apiGroups: [''], resources: ['pods/eviction'] },
+        // the namespace controller empties a deleted namespace of every kind (kube's namespace-controller role)
+        { verbs: ['get', 'list', 'watch', 'delete'], apiGroups: ['*'], resources: ['*'] },
         {
           verbs: WRITE,
           apiGroups: ['apps'],

@@ -46,10 +46,13 @@ describe('NamespaceController', () => {
     expect(res).toEqual({ requeueAfterMs: 500 });
   });
 
-  it('releases the kubernetes finalizer once the namespace is empty', async () => {
+  it('releases the kubernetes finalizer through namespaces/finalize once the namespace is empty', async () => {
     const f = await run([[NAMESPACES, [ns(true)]]]);
-    expect(f.actions).toEqual(['patch /namespaces default']);
-    expect(fx?.client.actions[0]?.body).toEqual({ metadata: { finalizers: [] } });
+    expect(f.actions).toEqual(['subresource /namespaces default/finalize']);
+    expect(fx?.client.actions[0]?.body).toMatchObject({
+      metadata: { name: 'default' },
+      spec: { finalizers: [] },
+    });
   });
 
   it('sets phase Terminating on a deleted namespace before deleting its content', async () => {

@@ -1,34 +1,22 @@
-import type { KubeObject } from '../../../machinery/meta.js';
 import { Controller } from '../../../machinery/controller/index.js';
-import { NotFoundError } from '../../../machinery/errors/index.js';
-import {
-  CONFIGMAPS,
-  DEPLOYMENTS,
-  ENDPOINTS,
-  EVENTS,
-  LEASES,
-  NAMESPACES,
-  PODS,
-  REPLICASETS,
-  SECRETS,
-  SERVICES,
-} from '../../../api/index.js';
+import { NamespaceDeleter } from '../../../machinery/controller/namespace-deleter.js';
+import { memberResourceTypes, NAMESPACES } from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
 
 export const ControllerName = 'namespace-controller';
-/** Finalizer held by the namespace controller until the namespace is empty. */
-export const NAMESPACE_FINALIZER = 'kubernetes';
-const CONTENT = [
-  DEPLOYMENTS,
-  REPLICASETS,
-  PODS,
-  SERVICES,
-  ENDPOINTS,
-  CONFIGMAPS,
-  SECRETS,
-  EVENTS,
-  LEASES,
-];
+/**
+ * Every namespaced type the member serves, workloads first (so their controllers stop recreating
+ * Pods while the namespace empties).
+ */
+const CONTENT = memberResourceTypes
+  .filter((rt) => rt.namespaced)
+  .map((rt) => ({ group: rt.group, version: rt.version, resource: rt.plural }))
+  .sort((a, b) => rank(a.resource) - rank(b.resource));
+function rank(resource: string): number {
+  const order = ['cronjobs', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets'];
+  const i = order.indexOf(resource);
+  return i < 0 ? order.length : i;
+}
 
 /**
  * Marks a deleted namespace `status.phase: Terminating`, deletes everything in it, then releases its
@@ -37,9 +25,11 @@ const CONTENT = [
 export class NamespaceController {
   readonly controller: Controller;
   private readonly ctx: ControllerContext;
+  private readonly deleter: NamespaceDeleter;
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
+    this.deleter = new NamespaceDeleter({ client: ctx.client, resources: () => CONTENT });
     const inf = ctx.informers.for(NAMESPACES);
     this.controller = new Controller({
       name: ControllerName,
@@ -56,40 +46,12 @@ export class NamespaceController {
   async reconcile(name: string): Promise<{ requeueAfterMs: number } | undefined> {
     const ns = this.ctx.informers.for(NAMESPACES).get(name);
     if (!ns?.metadata.deletionTimestamp) return undefined;
-    if ((ns.status as { phase?: string } | undefined)?.phase !== 'Terminating') {
-      // as Kubernetes shows it (kubectl get ns: Terminating) while the content is being deleted
-      const next = structuredClone(ns);
-      next.status = { ...(ns.status ?? {}), phase: 'Terminating' };
-      await this.ctx.client
-        .resource(NAMESPACES)
-        .updateStatus(next)
-        .catch((err: unknown) => {
-          if (!(err instanceof NotFoundError)) throw err;
-        });
-    }
-    let remaining = 0;
-    for (const gvr of CONTENT) {
-      const c = this.ctx.client.resource(gvr, name);
-      const items = (await c.list()).items;
-      remaining += items.length;
-      await Promise.all(
-        items
-          .filter((o: KubeObject) => !o.metadata.deletionTimestamp)
-          .map((o) =>
-            c.delete(o.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch((err: unknown) => {
-              if (!(err instanceof NotFoundError)) throw err;
-            }),
-          ),
-      );
-    }
-    if (remaining > 0) return { requeueAfterMs: 500 };
-    const fins = (ns.metadata.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER);
-    await this.ctx.client
-      .resource(NAMESPACES)
-      .patch(name, { metadata: { finalizers: fins } }, 'merge')
-      .catch((err: unknown) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      });
+    // as Kubernetes shows it (kubectl get ns: Terminating) while the content is being deleted
+    await this.deleter.setStatus(ns);
+    const content = await this.deleter.deleteContent(name);
+    if (content.failures.length > 0) throw new Error(content.failures.join('; '));
+    if (content.remaining > 0) return { requeueAfterMs: 500 };
+    await this.deleter.finalize(ns);
     return undefined;
   }
 }
