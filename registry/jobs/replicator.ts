@@ -3,9 +3,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   circuitBreaker,
   ConsecutiveBreaker,
-  ExponentialBackoff,
   handleWhen,
-  retry,
   wrap,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
@@ -18,12 +16,16 @@ import {
   registryCa,
   type RegistryCredentials,
 } from '../credentials/registry-clients.js';
+import {
+  describeCopyError,
+  isPermanentCopyError,
+  type CopySides,
+} from '../errors/classify-copy-error.js';
 import { PromotionRefusedError } from '../errors/promotion-refused-error.js';
-import { RegistryCredentialsError } from '../errors/registry-credentials-error.js';
-import { RegistryHttpError } from '../errors/registry-http-error.js';
 import { copyImage, type CopyProgress } from '../oci/copy-image.js';
 import { OciClient } from '../oci/oci-client.js';
 import { checkCopyAllowed, registryEndpoint } from './copy-guard.js';
+import { copyRetryPolicy } from './copy-retry-policy.js';
 import {
   COPY_QUEUE_NAME,
   redisConnection,
@@ -59,31 +61,15 @@ export interface ReplicatorOptions {
   lockDurationMs?: number;
   /** Called when this worker takes a job and when it finishes one (for logs). */
   onJob?: (event: 'active' | 'completed' | 'failed', request: string, detail?: string) => void;
-  /** Attempts per copy inside one job (cockatiel), with exponential backoff. @defaultValue 6, 200 ms */
+  /**
+   * Attempts per copy inside one job (cockatiel), with exponential backoff that honours
+   * `Retry-After`. Only retryable failures (5xx, 429, network) are retried; a permanent one
+   * (`classifyCopyError`) fails the request at once. @defaultValue 6, 200 ms
+   */
   attempts?: number;
   backoffMs?: number;
   /** Where the `flotilla_promotion_copy*` series go (the worker's /metrics). @defaultValue none */
   metricsRegistry?: PromRegistry | undefined;
-}
-
-/**
- * Errors that another attempt cannot fix: the registry refused our credentials (401/403) or the
- * credentials Secret is unusable. These fail the request at once with a message naming the cause.
- */
-function isPermanent(err: unknown): boolean {
-  return (
-    err instanceof RegistryCredentialsError ||
-    err instanceof PromotionRefusedError ||
-    (err instanceof RegistryHttpError && (err.status === 401 || err.status === 403))
-  );
-}
-
-function describe(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (err instanceof RegistryHttpError && (err.status === 401 || err.status === 403)) {
-    return `registry refused access (HTTP ${String(err.status)}); check the Registry's spec.credentialsSecretRef: ${msg}`;
-  }
-  return msg;
 }
 
 /**
@@ -132,7 +118,7 @@ export class Replicator {
     let b = this.breakers.get(host);
     if (!b) {
       b = circuitBreaker(
-        handleWhen((e) => !isPermanent(e)),
+        handleWhen((e) => !isPermanentCopyError(e)),
         { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(5) },
       );
       this.breakers.set(host, b);
@@ -168,6 +154,8 @@ export class Replicator {
     let attempts = 0;
     const start = performance.now();
     const seconds = (): number => (performance.now() - start) / 1000;
+    // which registry a failed request went to, for the status message (known once both are read)
+    let sides: CopySides = { source: '', target: '' };
     try {
       // nothing in the job is trusted: the request, its approval, its policy and both registries
       // are read again from the API right before the copy
@@ -175,21 +163,16 @@ export class Replicator {
       const pr = allowed.pr;
       const src = await this.registry(allowed.src);
       const dst = await this.registry(allowed.dst);
-      const retrying = retry(
-        handleWhen((e) => !isPermanent(e)),
-        {
-          maxAttempts: this.opts.attempts ?? 6,
-          backoff: new ExponentialBackoff({
-            initialDelay: this.opts.backoffMs ?? 200,
-            maxDelay: 5000,
-          }),
-        },
-      );
+      sides = { source: src.url, target: dst.url };
+      const retrying = copyRetryPolicy({
+        ...(this.opts.attempts !== undefined ? { attempts: this.opts.attempts } : {}),
+        ...(this.opts.backoffMs !== undefined ? { backoffMs: this.opts.backoffMs } : {}),
+      });
       // record every retry, so a copy stuck on an unreachable registry shows why
       const onRetry = retrying.onRetry((ev) => {
         void updatePromotionStatus(this.opts.client, name, (s) => {
           s.attempts = attempts;
-          s.message = `retrying: ${'error' in ev ? describe(ev.error) : 'no result'}`;
+          s.message = `retrying: ${'error' in ev ? describeCopyError(ev.error, sides) : 'no result'}`;
         }).catch(() => undefined);
       });
       const policy = wrap(retrying, this.breaker(dst.host));
@@ -199,7 +182,8 @@ export class Replicator {
           return copyImage(src, dst, pr.spec.image.repository, pr.spec.image.digest, {
             ...(pr.spec.image.tag ? { tag: pr.spec.image.tag } : {}),
             onProgress: (p) => {
-              void job.updateProgress({ ...p });
+              // progress is informative: a lost redis write must not fail (or crash) the copy
+              job.updateProgress({ ...p }).catch(() => undefined);
               if (Date.now() - last > 300) {
                 last = Date.now();
                 void updatePromotionStatus(this.opts.client, name, (s) => {
@@ -230,15 +214,16 @@ export class Replicator {
         throw new UnrecoverableError(err.message);
       }
       this.metrics.copied('failure', seconds());
-      const permanent = isPermanent(err);
+      const permanent = isPermanentCopyError(err);
       const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const message = describeCopyError(err, sides);
       await updatePromotionStatus(this.opts.client, name, (s) => {
         if (final) s.phase = 'Failed';
         s.attempts = attempts;
-        s.message = describe(err);
+        s.message = message;
       }).catch(() => undefined);
-      // bullmq would retry the job; nothing changes between attempts for a refused credential
-      if (permanent) throw new UnrecoverableError(describe(err));
+      // bullmq would retry the job: nothing changes between attempts for a permanent failure
+      if (permanent) throw new UnrecoverableError(message);
       throw err;
     }
   }

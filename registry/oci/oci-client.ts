@@ -182,7 +182,10 @@ export class OciClient {
   }
 
   async fail(res: Response, path: string): Promise<never> {
-    throw new RegistryHttpError(`${this.url}${path}`, res.status, await res.text().catch(() => ''));
+    const body = await res.text().catch(() => '');
+    throw new RegistryHttpError(`${this.url}${path}`, res.status, body, {
+      retryAfter: res.headers.get('retry-after'),
+    });
   }
 
   /** Manifest by tag or digest; verifies the digest when fetched by digest. */
@@ -294,7 +297,9 @@ export class OciClient {
       // the error body is best effort: the server may drop the connection after an early answer
     }
     res.abort();
-    throw new RegistryHttpError(`${this.url}${path}`, res.status, text);
+    throw new RegistryHttpError(`${this.url}${path}`, res.status, text, {
+      retryAfter: res.headers.get('retry-after'),
+    });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { EventRecorder } from '../../../api/index.js';
 import { CLUSTERS, isPullCluster, WORKS, type Cluster } from '../../apis/index.js';
 import { objectKey, type KubeObject } from '../../../machinery/meta.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
@@ -16,6 +17,11 @@ import {
 import { isManagedFor, releaseMemberObject, templateLabel } from '../propagation/member-cleanup.js';
 import { LABEL_MANAGED_BY, MANAGER } from '../propagation/member-object.js';
 import type { TemplateType } from '../propagation/propagation-controller.js';
+import {
+  REASON_AGENT_CLEANUP_PENDING,
+  REASON_MEMBER_UNREACHABLE,
+  reportCleanupFailure,
+} from './cleanup-failure.js';
 import { releasePullCluster, sweepPullCluster } from './pull-cluster-cleanup.js';
 
 export const ControllerName = 'cluster-cleanup-controller';
@@ -30,7 +36,24 @@ export interface ClusterCleanupOptions {
   logger: Logger;
   /** How often a Ready member is swept for objects of deleted templates. @defaultValue 60000 */
   sweepPeriodMs?: number;
+  /**
+   * How long after a Cluster's deletion its member-side cleanup is retried (with growing
+   * back-off) before the Cluster is marked `CleanupFailed` and a Warning Event is recorded. The
+   * finalizer stays either way; the cleanup goes on every `cleanupRetryPeriodMs`.
+   * @defaultValue 120000
+   */
+  cleanupTimeoutMs?: number;
+  /** Retry period of the cleanup once `cleanupTimeoutMs` has passed. @defaultValue 30000 */
+  cleanupRetryPeriodMs?: number;
+  /** Records the CleanupFailed Warning Events. @defaultValue a recorder writing through `client` */
+  events?: EventRecorder;
+  /** Clock (tests). @defaultValue Date.now */
+  now?: () => number;
 }
+
+/** Shortest and longest pause between two cleanup attempts within the bound. */
+const MIN_CLEANUP_BACKOFF_MS = 200;
+const MAX_CLEANUP_BACKOFF_MS = 10_000;
 
 /**
  * Owns the member side of a Cluster's lifecycle:
@@ -38,7 +61,10 @@ export interface ClusterCleanupOptions {
  * - every Cluster gets the `federation.flotilla.io/cluster-cleanup` finalizer; when the Cluster is
  *   deleted (unjoin) the federation-managed objects are deleted from that member (or, with
  *   `--cascade=orphan`, left there without the federation's labels) before the finalizer goes.
- *   While the member cannot be reached the finalizer stays (`unjoin --force` skips the cleanup);
+ *   While the member cannot be reached the finalizer stays: the cleanup is retried with growing
+ *   back-off for `cleanupTimeoutMs` after the deletion, then the Cluster gets the `CleanupFailed`
+ *   condition and a Warning Event, and the cleanup is retried every `cleanupRetryPeriodMs`
+ *   (`unjoin --force` removes the federation side without it);
  * - a Ready member is swept (when it becomes Ready, then every `sweepPeriodMs`) for managed
  *   objects whose template no longer exists in the federation, which an earlier failure (forced
  *   finalizer removal, a forced unjoin) may have left behind; those are deleted.
@@ -49,9 +75,18 @@ export interface ClusterCleanupOptions {
 export class ClusterCleanupController {
   readonly controller: Controller;
   private readonly opts: ClusterCleanupOptions;
+  private readonly events: EventRecorder;
 
   constructor(opts: ClusterCleanupOptions) {
     this.opts = opts;
+    this.events =
+      opts.events ??
+      new EventRecorder({
+        client: opts.client,
+        component: ControllerName,
+        logger: opts.logger,
+        now: () => new Date(),
+      });
     const clusters = opts.informers.for<Cluster>(CLUSTERS);
     const templates = opts.types.map((t) => opts.informers.for(t.gvr));
     this.controller = new Controller({
@@ -81,7 +116,12 @@ export class ClusterCleanupController {
     if (!cluster) return undefined;
     if (cluster.metadata.deletionTimestamp) {
       if (!hasFinalizer(cluster, FINALIZER_CLUSTER_CLEANUP)) return undefined;
-      await this.releaseAll(cluster, hasFinalizer(cluster, FINALIZER_ORPHAN));
+      try {
+        await this.releaseAll(cluster, hasFinalizer(cluster, FINALIZER_ORPHAN));
+      } catch (err) {
+        if (!(err instanceof MemberCleanupPendingError)) throw err;
+        return this.cleanupPending(cluster, err);
+      }
       await removeFinalizers(this.opts.client, CLUSTERS, cluster, [FINALIZER_CLUSTER_CLEANUP]);
       this.opts.logger.info(`cluster ${name}: federation objects removed, unjoin can complete`);
       return undefined;
@@ -93,6 +133,43 @@ export class ClusterCleanupController {
     if (!isClusterReady(cluster)) return undefined; // the Ready transition requeues
     await this.sweep(cluster);
     return { requeueAfterMs: this.opts.sweepPeriodMs ?? 60_000 };
+  }
+
+  /**
+   * A cleanup attempt failed (member unreachable, agent not done). Within `cleanupTimeoutMs` of
+   * the deletion it is retried with a pause that grows with the time spent (half of it, within
+   * 200 ms..10 s, never past the bound), not the queue's per-item back-off, whose doubling would
+   * overshoot the bound by minutes. Past the bound the Cluster is marked (condition + Warning
+   * Event, once) and retried slowly; the finalizer stays, so `unjoin --force` is the way out.
+   */
+  private async cleanupPending(
+    cluster: Cluster,
+    err: MemberCleanupPendingError,
+  ): Promise<{ requeueAfterMs: number }> {
+    const name = cluster.metadata.name ?? '';
+    const now = (this.opts.now ?? Date.now)();
+    const deletedAt = Date.parse(cluster.metadata.deletionTimestamp ?? '') || now;
+    const bound = this.opts.cleanupTimeoutMs ?? 120_000;
+    const elapsed = Math.max(0, now - deletedAt);
+    const cause = err.cause instanceof Error ? err.cause.message : err.message;
+    if (elapsed < bound) {
+      const pause = Math.min(Math.max(elapsed / 2, MIN_CLEANUP_BACKOFF_MS), MAX_CLEANUP_BACKOFF_MS);
+      this.opts.logger.warn(`cluster ${name}: cleanup failed, retrying: ${cause}`);
+      return { requeueAfterMs: Math.max(1, Math.min(pause, bound - elapsed)) };
+    }
+    const pull = isPullCluster(cluster);
+    const what = pull
+      ? `the Works in its execution namespace were not released by the agent`
+      : `federation-managed objects could not be removed from member ${name}`;
+    const reported = await reportCleanupFailure(this.opts.client, cluster, {
+      reason: pull ? REASON_AGENT_CLEANUP_PENDING : REASON_MEMBER_UNREACHABLE,
+      message: `cleanup did not finish within ${String(Math.round(bound / 1000))}s: ${what} (${cause}); the finalizer ${FINALIZER_CLUSTER_CLEANUP} stays and the cleanup is retried; run \`flotilla unjoin ${name} --force\` to remove the Cluster without it`,
+      events: this.events,
+    });
+    if (reported) {
+      this.opts.logger.warn(`cluster ${name}: cleanup failed for ${String(bound)} ms: ${cause}`);
+    }
+    return { requeueAfterMs: this.opts.cleanupRetryPeriodMs ?? 30_000 };
   }
 
   /** Managed objects of one type in a member. @throws when the member cannot be reached. */

@@ -8,6 +8,8 @@ export class MemberCleanupPendingError extends Error {
   readonly object: string;
   /** Clusters that still hold objects to clean up. */
   readonly clusters: readonly string[];
+  /** Always retried: the member may come back, or its agent may finish (see the class doc). */
+  readonly retryable = true;
 
   constructor(object: string, clusters: readonly string[], cause?: unknown) {
     super(
