@@ -18,3 +18,4 @@ export {
   validateServiceSpec,
   validateWorkloadSpec,
 } from './validation.js';
+export { EventRecorder, type EventDetails, type EventRecorderOptions } from './event-recorder.js';

@@ -19,6 +19,7 @@ import {
   GarbageCollectorController,
   type CollectedType,
 } from '../controllers/garbagecollector/garbage-collector-controller.js';
+import { FederationNamespaceController } from '../controllers/namespace/namespace-controller.js';
 import { AgentCsrController } from '../controllers/agentcsr/agent-csr-controller.js';
 import { ExecutionNamespaceController } from '../controllers/cluster/execution-namespace-controller.js';
 import type { CertificateAuthority } from '../../machinery/apiserver/cert-authority.js';
@@ -36,6 +37,7 @@ export const FEDERATION_CONTROLLERS: readonly string[] = [
   'garbage-collector',
   'execution-namespace',
   'agent-csr',
+  'namespace',
 ];
 
 /** The kinds the propagation controller copies into members. */
@@ -54,6 +56,11 @@ export interface FederationControllerSettings {
   propagationWorkers?: number;
   /** How often Ready members are swept for objects of deleted templates. @defaultValue 60000 */
   sweepPeriodMs?: number;
+  /**
+   * How long a deleted Cluster's member-side cleanup is retried before the Cluster is marked
+   * `CleanupFailed` (see ClusterCleanupOptions). @defaultValue 120000
+   */
+  clusterCleanupTimeoutMs?: number;
   health?: Pick<
     ClusterHealthOptions,
     'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'halfOpenAfterMs'
@@ -115,9 +122,18 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
     clients: clusterClients,
     types: PROPAGATED_TYPES,
     ...tuning(o.sweepPeriodMs, 'sweepPeriodMs'),
+    ...tuning(o.clusterCleanupTimeoutMs, 'cleanupTimeoutMs'),
   });
   const gc = new GarbageCollectorController({ ...common, types: o.collectedTypes });
+  // deleted namespaces: their content, then their member copies, then the finalizer
+  const namespaced = o.collectedTypes.filter((t) => t.namespaced).map((t) => t.gvr);
+  const namespaces = new FederationNamespaceController({
+    ...common,
+    clients: clusterClients,
+    resources: () => namespaced,
+  });
   const manager = new ControllerManager(o.metrics ? { metrics: o.metrics } : {});
+  manager.register('namespace', (s, m) => namespaces.controller.run(s, m));
   manager.register('cluster-health', (s, m) => health.controller.run(s, m));
   manager.register('cluster-cleanup', (s, m) => cleanup.controller.run(s, m));
   manager.register('propagation', (s, m) => prop.controller.run(s, m));

@@ -122,6 +122,15 @@ function corePolicy(): BootstrapPolicy {
         },
         { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] },
       ]),
+      // empties deleted namespaces of every kind, then releases them (kube's namespace-controller)
+      clusterRole(controller('namespace'), [
+        { verbs: [...READ, 'delete'], apiGroups: ['*'], resources: ['*'] },
+        {
+          verbs: ['update', 'patch'],
+          apiGroups: [''],
+          resources: ['namespaces/status', 'namespaces/finalize'],
+        },
+      ]),
       // walks every served kind for orphan / foreground finalizers (as Kubernetes' GC role)
       clusterRole(controller('garbage-collector'), [
         { verbs: [...READ, 'update', 'patch', 'delete'], apiGroups: ['*'], resources: ['*'] },
@@ -132,6 +141,7 @@ function corePolicy(): BootstrapPolicy {
       'cluster-cleanup',
       'propagation',
       'garbage-collector',
+      'namespace',
     ].map((c) =>
       clusterRoleBinding(controller(c), controller(c), [userSubject(FEDERATION_CONTROLLER_USER)]),
     ),

@@ -178,6 +178,9 @@ export class FederationControlPlane {
       ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
       ...(o.propagationWorkers !== undefined ? { propagationWorkers: o.propagationWorkers } : {}),
       ...(o.sweepPeriodMs !== undefined ? { sweepPeriodMs: o.sweepPeriodMs } : {}),
+      ...(o.clusterCleanupTimeoutMs !== undefined
+        ? { clusterCleanupTimeoutMs: o.clusterCleanupTimeoutMs }
+        : {}),
       ...(o.health ? { health: o.health } : {}),
       // the served types are known here: no discovery round trip
       collectedTypes: this.api.types.map((t) => ({

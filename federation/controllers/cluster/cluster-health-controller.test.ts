@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Cluster } from '../../apis/index.js';
+import type { EventRecorder } from '../../../api/index.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import type { InformerFactory } from '../../../machinery/informer/index.js';
 import type { ClusterClients } from '../cluster-clients.js';
@@ -8,7 +9,11 @@ import { ClusterHealthController, ReasonNotReady } from './cluster-health-contro
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A Ready cluster in a one-object cache, a member whose /readyz fails, and recorded status writes. */
-function fixture(threshold: number): { ctrl: ClusterHealthController; writes: Cluster[] } {
+function fixture(threshold: number): {
+  ctrl: ClusterHealthController;
+  writes: Cluster[];
+  events: string[];
+} {
   const cluster: Cluster = {
     apiVersion: 'cluster.flotilla.io/v1alpha1',
     kind: 'Cluster',
@@ -37,6 +42,13 @@ function fixture(threshold: number): { ctrl: ClusterHealthController; writes: Cl
     }),
   } as unknown as KubeClient;
   const member = { raw: () => Promise.reject(new Error('connect ECONNREFUSED')) };
+  const events: string[] = [];
+  const recorder = {
+    event: (o: Cluster, type: string, reason: string) => {
+      events.push(`${o.metadata.name ?? ''} ${type} ${reason}`);
+      return Promise.resolve();
+    },
+  } as unknown as EventRecorder;
   const ctrl = new ClusterHealthController({
     client,
     informers: { for: () => informer } as unknown as InformerFactory,
@@ -44,8 +56,9 @@ function fixture(threshold: number): { ctrl: ClusterHealthController; writes: Cl
     logger: quiet,
     failureThreshold: threshold,
     halfOpenAfterMs: 60_000,
+    events: recorder,
   });
-  return { ctrl, writes };
+  return { ctrl, writes, events };
 }
 
 describe('ClusterHealthController failure threshold', () => {
@@ -64,5 +77,15 @@ describe('ClusterHealthController failure threshold', () => {
     const { ctrl, writes } = fixture(1);
     await ctrl.reconcile('c1');
     expect(writes[0]?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+  });
+});
+
+describe('ClusterHealthController events', () => {
+  it('records ClusterNotReady when Ready turns False, not on probes that keep it Ready', async () => {
+    const { ctrl, events } = fixture(2);
+    await ctrl.reconcile('c1');
+    expect(events).toEqual([]);
+    await ctrl.reconcile('c1');
+    expect(events).toEqual(['c1 Warning ClusterNotReady']);
   });
 });

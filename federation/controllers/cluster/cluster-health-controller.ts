@@ -8,7 +8,7 @@ import {
   type CircuitBreakerPolicy,
   BrokenCircuitError,
 } from 'cockatiel';
-import { LEASES, type Lease } from '../../../api/index.js';
+import { EventRecorder, LEASES, type Lease } from '../../../api/index.js';
 import {
   CLUSTERS,
   clusterOfExecutionNamespace,
@@ -54,6 +54,11 @@ export interface ClusterHealthOptions {
   now?: () => number;
   /** Where `flotilla_cluster_ready` and `flotilla_cluster_health_checks_total` go. @defaultValue none */
   metricsRegistry?: Registry | undefined;
+  /**
+   * Records ClusterReady / ClusterNotReady events on the Cluster when its Ready condition turns.
+   * @defaultValue a recorder writing through `client`
+   */
+  events?: EventRecorder;
 }
 
 interface ProbeResult {
@@ -79,9 +84,18 @@ export class ClusterHealthController {
   /** Consecutive bad probes per cluster (reset by a good one). */
   private readonly failures = new Map<string, number>();
   private readonly metrics: ClusterHealthMetrics;
+  private readonly events: EventRecorder;
 
   constructor(opts: ClusterHealthOptions) {
     this.opts = opts;
+    this.events =
+      opts.events ??
+      new EventRecorder({
+        client: opts.client,
+        component: ControllerName,
+        logger: opts.logger,
+        now: () => new Date(),
+      });
     this.metrics = new ClusterHealthMetrics(opts.metricsRegistry);
     const inf = opts.informers.for<Cluster>(CLUSTERS);
     const leases = opts.informers.for<Lease>(LEASES);
@@ -242,12 +256,24 @@ export class ClusterHealthController {
       if (old?.reason !== r.reason) {
         this.opts.logger.info(`cluster ${name}: ${r.reason} (${r.message})`);
       }
-      await this.opts.client
+      const written = await this.opts.client
         .resource<Cluster>(CLUSTERS)
         .updateStatus(next)
         .catch((err: unknown) => {
           if (!(err instanceof NotFoundError)) throw err;
+          return undefined;
         });
+      // an event when Ready turns (not per probe): the written object, so the event names its uid
+      if (written && old?.status !== status) {
+        await this.events.event(
+          written,
+          status === 'True' ? 'Normal' : 'Warning',
+          status === 'True' ? ReasonReady : ReasonNotReady,
+          status === 'True'
+            ? `cluster ${name} is Ready: ${r.message}`
+            : `cluster ${name} is not Ready (${r.reason}): ${r.message}`,
+        );
+      }
     }
     return period;
   }

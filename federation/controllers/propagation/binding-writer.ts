@@ -3,17 +3,20 @@ import {
   type PropagationPolicy,
   type ResourceBinding,
 } from '../../apis/index.js';
-import type { KubeObject } from '../../../machinery/meta.js';
+import type { Condition, KubeObject } from '../../../machinery/meta.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import { AlreadyExistsError, ApiError, NotFoundError } from '../../../machinery/errors/index.js';
 import { LABEL_TEMPLATE } from './member-object.js';
 import type { ApplyResult, TemplateType } from './template-type.js';
 import { aggregateStatus, healthOf } from './status-aggregation.js';
+import type { ScheduleOutcome } from './schedule-outcome.js';
 
 /**
  * Creates or updates the template's ResourceBinding: the placement decision (clusters, replicas,
  * policy) and, in its status, what each member reported (applied, message, health, status) with a
- * FullyApplied condition. Writes only what changed.
+ * Scheduled condition (False when the policy names a cluster that is not joined, or nothing fits)
+ * and a FullyApplied condition (True only when scheduled and every member applied it). Writes
+ * only what changed.
  */
 export async function writeBinding(
   api: KubeClient,
@@ -25,6 +28,7 @@ export async function writeBinding(
   clusters: { name: string; replicas?: number }[],
   results: ApplyResult[],
   replicas: number | undefined,
+  schedule: ScheduleOutcome,
 ): Promise<void> {
   const ns = tmpl.metadata.namespace ?? 'default';
   const spec: ResourceBinding['spec'] = {
@@ -49,15 +53,12 @@ export async function writeBinding(
     })),
     conditions: [
       {
-        type: 'FullyApplied',
-        status: results.every((r) => r.applied) ? 'True' : 'False',
-        reason: results.every((r) => r.applied) ? 'FullyAppliedSuccess' : 'FullyAppliedFailed',
-        message:
-          results
-            .filter((r) => !r.applied)
-            .map((r) => `${r.cluster}: ${r.message ?? ''}`)
-            .join('; ') || 'All works have been successfully applied',
+        type: 'Scheduled',
+        status: schedule.ok ? 'True' : 'False',
+        reason: schedule.reason,
+        message: schedule.message,
       },
+      fullyApplied(schedule, results),
     ],
   };
   const client = api.resource<ResourceBinding>(RESOURCE_BINDINGS, ns);
@@ -105,16 +106,14 @@ export async function writeTemplateStatus(
   t: TemplateType,
   tmpl: KubeObject,
   results: ApplyResult[],
+  schedule: ScheduleOutcome,
+  now: Date = new Date(),
 ): Promise<void> {
   const agg = aggregateStatus(
-    t.kind,
-    results
-      .filter((r) => r.applied)
-      .map((r) => ({
-        cluster: r.cluster,
-        status: r.object?.status as Record<string, unknown> | undefined,
-      })),
-    tmpl.metadata.generation,
+    tmpl,
+    results.filter((r) => r.applied).map((r) => ({ cluster: r.cluster, object: r.object })),
+    now,
+    schedule.ok ? undefined : schedule.message,
   );
   if (!agg || JSON.stringify(agg) === JSON.stringify(tmpl.status)) return;
   await api
@@ -125,6 +124,29 @@ export async function writeTemplateStatus(
         throw err;
       }
     });
+}
+
+/** FullyApplied: True only when the placement succeeded and every placed member applied it. */
+function fullyApplied(schedule: ScheduleOutcome, results: ApplyResult[]): Condition {
+  const failed = results.filter((r) => !r.applied);
+  if (!schedule.ok || results.length === 0) {
+    return {
+      type: 'FullyApplied',
+      status: 'False',
+      reason: 'FullyAppliedFailed',
+      message: [schedule.message, ...failed.map((r) => `${r.cluster}: ${r.message ?? ''}`)].join(
+        '; ',
+      ),
+    };
+  }
+  return {
+    type: 'FullyApplied',
+    status: failed.length === 0 ? 'True' : 'False',
+    reason: failed.length === 0 ? 'FullyAppliedSuccess' : 'FullyAppliedFailed',
+    message:
+      failed.map((r) => `${r.cluster}: ${r.message ?? ''}`).join('; ') ||
+      'All works have been successfully applied',
+  };
 }
 
 function stripTimes(s: unknown): unknown {

@@ -14,7 +14,7 @@ import {
 import { objectKey, type KubeObject } from '../../../machinery/meta.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../../machinery/controller/index.js';
-import { AlreadyExistsError, ApiError } from '../../../machinery/errors/index.js';
+import { AlreadyExistsError, ApiError, NotFoundError } from '../../../machinery/errors/index.js';
 import type { InformerFactory } from '../../../machinery/informer/index.js';
 import {
   FINALIZER_FOREGROUND,
@@ -32,6 +32,10 @@ import { PropagationLatency } from './propagation-latency.js';
 import { isPullCluster, templateOfWork, WorkWriter } from './work-writer.js';
 import { writeBinding, writeTemplateStatus } from './binding-writer.js';
 import type { ApplyResult, TemplateType } from './template-type.js';
+import { PropagationEvents } from './propagation-events.js';
+import { scheduleOutcome } from './schedule-outcome.js';
+import { diagnoseInMembers } from './member-diagnosis.js';
+import { EventRecorder } from '../../../api/index.js';
 
 export type { TemplateType } from './template-type.js';
 
@@ -66,6 +70,8 @@ export interface PropagationOptions {
   workers?: number;
   /** Where `flotilla_propagation_latency_seconds` and the placement attempts go. @defaultValue none */
   metricsRegistry?: Registry | undefined;
+  /** Records the templates' events. @defaultValue a recorder writing through `client` */
+  events?: EventRecorder;
 }
 
 const tkey = (t: TemplateType, obj: KubeObject): string =>
@@ -88,9 +94,16 @@ export class PropagationController {
   private readonly namespacesEnsured = new Set<string>();
   private readonly works: WorkWriter;
   private readonly latency: PropagationLatency;
+  private readonly events: PropagationEvents;
 
   constructor(opts: PropagationOptions) {
     this.opts = opts;
+    const now = (): Date => new Date();
+    const { client, logger } = opts;
+    this.events = new PropagationEvents(
+      opts.events ?? new EventRecorder({ client, component: ControllerName, logger, now }),
+      diagnoseInMembers(opts.informers, opts.clients),
+    );
     const clusters = opts.informers.for<Cluster>(CLUSTERS);
     const pps = opts.informers.for<PropagationPolicy>(PROPAGATION_POLICIES);
     const ops = opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES);
@@ -176,6 +189,7 @@ export class PropagationController {
       .for<ResourceBinding>(RESOURCE_BINDINGS)
       .get(`${ns ?? ''}/${bindingName}`);
     if (tmpl.metadata.deletionTimestamp) {
+      this.events.forget(tmpl);
       await this.finalize(t, tmpl, bindingName, binding);
       return undefined;
     }
@@ -221,6 +235,7 @@ export class PropagationController {
     const decision = this.latency.placement(() =>
       place(policy.spec.placement, clusters, replicas, bound),
     );
+    const schedule = scheduleOutcome(policy, policy.spec.placement, clusters, decision);
     const ops = this.opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES).list(ns);
     // members are independent: write to all of them at once
     const results: ApplyResult[] = await Promise.all(
@@ -249,8 +264,10 @@ export class PropagationController {
         .concat(unreachable.map((name) => ({ name, replicas: 0 }))),
       results,
       replicas,
+      schedule,
     );
-    if (t.status) await writeTemplateStatus(this.opts.client, t, tmpl, results);
+    if (t.status) await writeTemplateStatus(this.opts.client, t, tmpl, results, schedule);
+    await this.events.reconciled(tmpl, schedule, results);
     return resync;
   }
 
@@ -295,7 +312,12 @@ export class PropagationController {
       if (ns && !this.namespacesEnsured.has(nsKey)) {
         await client
           .resource({ group: '', version: 'v1', resource: 'namespaces' })
-          .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+          .create({
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            // the federation's namespace controller deletes the copies it made, no others
+            metadata: { name: ns, labels: { [LABEL_MANAGED_BY]: MANAGER } },
+          })
           .catch((err: unknown) => {
             if (!(err instanceof AlreadyExistsError)) throw err;
           });
@@ -324,6 +346,10 @@ export class PropagationController {
           if (res.applied && res.object !== existing) this.latency.written(tkey(t, tmpl), name);
           return res;
         } catch (err) {
+          // the member's namespace went (deleted there): make it again on the next pass
+          if (err instanceof NotFoundError && err.kind === 'namespaces') {
+            this.namespacesEnsured.delete(nsKey);
+          }
           if (fresh || !isStale(err)) throw err;
           existing = await rc.get(memberName).catch(ignoreNotFound);
         }

@@ -1,4 +1,10 @@
+import type { DeploymentCondition } from '../../../api/index.js';
 import type { KubeObject } from '../../../machinery/meta.js';
+import {
+  federatedDeploymentConditions,
+  federatedObservedGeneration,
+  type MemberWorkload,
+} from './deployment-status.js';
 
 /** Status fields summed across clusters for workloads (and reported per cluster). */
 const SUMMED = [
@@ -26,17 +32,41 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 /**
  * Aggregates member statuses into the template's status: for workloads the standard totals
  * (summed) plus `clusters`, one entry per member with its own counts, in the order given (the
- * placement's, sorted by name). Other kinds have no aggregated status.
+ * placement's, sorted by name). `observedGeneration` reaches the template's generation only once
+ * every member observed it; a Deployment also gets `Available` / `Progressing` from its members'
+ * (see {@link federatedDeploymentConditions}; `unscheduled` says why it is placed nowhere).
+ * Other kinds have no aggregated status.
  */
 export function aggregateStatus(
-  kind: string,
-  perCluster: { cluster: string; status: Record<string, unknown> | undefined }[],
-  generation: number | undefined,
+  tmpl: KubeObject,
+  members: MemberWorkload[],
+  now: Date,
+  unscheduled?: string,
 ): Record<string, unknown> | undefined {
+  const kind = tmpl.kind;
   if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet') {
+    const perCluster = members.map((m) => ({
+      cluster: m.cluster,
+      status: m.object?.status as Record<string, unknown> | undefined,
+    }));
+    const previous = tmpl.status as
+      { observedGeneration?: number; conditions?: DeploymentCondition[] } | undefined;
     const out: Record<string, unknown> = {};
+    const generation = tmpl.metadata.generation;
+    const og =
+      generation === undefined
+        ? undefined
+        : federatedObservedGeneration(generation, members, previous?.observedGeneration);
+    if (og !== undefined) out.observedGeneration = og;
     for (const f of SUMMED) out[f] = perCluster.reduce((n, c) => n + num(c.status?.[f]), 0);
-    if (generation !== undefined) out.observedGeneration = generation;
+    if (kind === 'Deployment') {
+      out.conditions = federatedDeploymentConditions(
+        members,
+        previous?.conditions,
+        now,
+        unscheduled,
+      );
+    }
     out.clusters = perCluster.map((c): ClusterWorkloadStatus => {
       const og = c.status?.observedGeneration;
       return {

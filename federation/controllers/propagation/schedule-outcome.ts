@@ -1,0 +1,53 @@
+import type { Cluster, Placement, PropagationPolicy } from '../../apis/index.js';
+import type { PlacementDecision } from '../../scheduler/placement.js';
+
+/** ResourceBinding `Scheduled` condition reasons. */
+export const ScheduleReason = {
+  Success: 'Success',
+  /** The policy names a cluster that is not joined. */
+  ClusterNotFound: 'ClusterNotFound',
+  /** No joined cluster fits the placement (none Ready, all excluded or tainted). */
+  NoClusterFit: 'NoClusterFit',
+} as const;
+
+/** How a placement went, for the binding's `Scheduled` condition and the schedule events. */
+export interface ScheduleOutcome {
+  ok: boolean;
+  reason: (typeof ScheduleReason)[keyof typeof ScheduleReason];
+  message: string;
+}
+
+/**
+ * Judges a placement decision: failed when a cluster named in `clusterAffinity.clusterNames` is
+ * not joined (even if the others were placed: the user asked for it) or when nothing was placed;
+ * otherwise which clusters, and replicas, the template went to. Pure.
+ */
+export function scheduleOutcome(
+  policy: PropagationPolicy,
+  placement: Placement,
+  clusters: Cluster[],
+  decision: PlacementDecision,
+): ScheduleOutcome {
+  const joined = new Set(clusters.map((c) => c.metadata.name ?? ''));
+  const missing = (placement.clusterAffinity?.clusterNames ?? []).filter((n) => !joined.has(n));
+  const pp = `PropagationPolicy ${policy.metadata.namespace ?? ''}/${policy.metadata.name ?? ''}`;
+  const placed = decision.clusters
+    .map((c) => (c.replicas !== undefined ? `${c.name} (${String(c.replicas)})` : c.name))
+    .join(', ');
+  const where = placed ? `placed in ${placed}` : 'placed in no cluster';
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      reason: ScheduleReason.ClusterNotFound,
+      message: `cluster(s) ${missing.join(', ')} named by ${pp} do not exist; ${where}`,
+    };
+  }
+  if (decision.clusters.length === 0) {
+    return {
+      ok: false,
+      reason: ScheduleReason.NoClusterFit,
+      message: `no cluster fits the placement of ${pp} (${String(clusters.length)} joined)`,
+    };
+  }
+  return { ok: true, reason: ScheduleReason.Success, message: `${where} by ${pp}` };
+}
