@@ -42,8 +42,10 @@ kubectl --context member1 top nodes || fail "kubectl top nodes failed"
 ns=metrics-demo-$$
 trap 'kubectl --context member1 delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
 kubectl --context member1 create namespace "$ns" >/dev/null
-kubectl --context member1 -n "$ns" run demo --image=busybox --restart=Never \
-  --overrides='{"spec":{"containers":[{"name":"demo","image":"busybox","resources":{"limits":{"cpu":"300m","memory":"128Mi"}}}]}}' >/dev/null
+# the set-up's image (pushed to its local registry; hollow nodes accept any name), kept running
+image=$(cat "$state/image" 2>/dev/null || echo busybox)
+kubectl --context member1 -n "$ns" run demo --image="$image" --restart=Never \
+  --overrides='{"spec":{"containers":[{"name":"demo","image":"'"$image"'","command":["sleep","3600"],"resources":{"limits":{"cpu":"300m","memory":"128Mi"}}}]}}' >/dev/null
 kubectl --context member1 -n "$ns" wait --for=jsonpath='{.status.phase}'=Running pod/demo --timeout=60s >/dev/null ||
   fail "the demo pod did not start"
 pods=$(kubectl --context member1 top pods -A) || fail "kubectl top pods -A failed"
