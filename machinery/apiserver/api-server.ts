@@ -1,29 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { RequestDrain } from './request-drain.js';
 import Koa, { type Context } from 'koa';
 import type { Authenticator } from '../auth/authenticator.js';
-import { forbiddenMessage, type Authorizer } from '../auth/authorizer.js';
-import {
-  nonResourceAttributes,
-  nonResourceVerb,
-  resourceAttributes,
-} from '../auth/request-attributes.js';
+import type { Authorizer } from '../auth/authorizer.js';
 import { runAsRequestUser } from '../auth/request-user-context.js';
-import { authenticateRequest } from '../auth/authenticate-request.js';
 import { impersonatedUser } from '../auth/impersonation.js';
 import { LoginRateLimiter, type LoginRateLimiterOptions } from '../auth/login-rate-limiter.js';
 import { StaticTokenAuthenticator } from '../auth/static-token-authenticator.js';
-import { anonymousUser, type UserInfo } from '../auth/user-info.js';
-import {
-  ApiError,
-  ForbiddenError,
-  InternalError,
-  MethodNotSupportedError,
-  NotFoundError,
-} from '../errors/index.js';
+import { anonymousUser } from '../auth/user-info.js';
+import { ApiError, InternalError } from '../errors/index.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { finalizeNamespace } from './namespace-finalize.js';
@@ -34,33 +21,16 @@ import { namedLogger } from '../log/default-logger.js';
 import type { Logger } from '../log/logger.js';
 import { DiscoveryIndex } from './discovery.js';
 import { auditMiddleware, type AuditOptions } from './audit-log.js';
-import { refuseDryRun } from './dry-run.js';
-import { serveOpenApiV2 } from './openapi.js';
+import { PublicRoutes } from './public-routes.js';
 import { requestLimits, type InFlightLimits } from './request-limits.js';
 import type { ReadOnlyResourceHandler } from './read-only-resource.js';
+import { PUBLIC_PATHS, requestUser } from './request-auth.js';
+import { dispatchRequest, type ApiRoute, type DispatchDeps } from './request-dispatch.js';
 import { ApiServerMetrics } from './request-metrics.js';
 import { requestLog } from './request-log.js';
 import { parseResourcePath } from './request-path.js';
-import { readRequestBody } from './request-body.js';
-import { handleResource } from './resource-handlers.js';
 import type { SubresourceHandler } from './subresource-handler.js';
 import { serveUpgrades } from './upgrade-requests.js';
-
-/**
- * The verified client certificate of a TLS connection, parsed once per connection: a keep-alive
- * client sends many requests over one socket, and `getPeerCertificate` builds a new object with
- * every call (it showed in the API servers' profiles).
- */
-const peerCertificates = new WeakMap<object, PeerCertificate | undefined>();
-function peerCertificate(socket: Partial<TLSSocket>): PeerCertificate | undefined {
-  if (typeof socket.getPeerCertificate !== 'function' || socket.authorized !== true) {
-    return undefined;
-  }
-  if (peerCertificates.has(socket)) return peerCertificates.get(socket);
-  const cert = socket.getPeerCertificate();
-  peerCertificates.set(socket, cert);
-  return cert;
-}
 
 /** Options for {@link ApiServer}. */
 export interface ApiServerOptions {
@@ -99,9 +69,6 @@ export interface ApiServerOptions {
   logger?: Logger;
 }
 
-/** Paths served without credentials, like kube-apiserver's public endpoints. */
-const PUBLIC = new Set(['/healthz', '/readyz', '/livez', '/version']);
-
 /**
  * A Kubernetes-style REST API server, generic over {@link ResourceType}s: discovery, CRUD, patch,
  * watch, status/scale subresources, Table output, custom subresources, Status error bodies.
@@ -123,19 +90,11 @@ export class ApiServer {
   private readonly subresources = new Map<string, SubresourceHandler>();
   /** Resources computed by a handler (get/list only), by `group/version/plural`. */
   private readonly readOnly = new Map<string, ReadOnlyResourceHandler>();
-  private readonly routes: {
-    method: string;
-    path: string;
-    handler: (ctx: Context) => Promise<void>;
-  }[] = [];
-
+  private readonly routes: ApiRoute[] = [];
   /** Routes served before authentication (the dashboard's files and login), see registerPublicRoute. */
-  private readonly publicRoutes: {
-    method: string;
-    path: string;
-    prefix: boolean;
-    handler: (ctx: Context) => Promise<void>;
-  }[] = [];
+  private readonly publicRoutes = new PublicRoutes();
+  /** What requests are served from (the tables above, registry, discovery, options). */
+  private readonly dispatch: DispatchDeps;
 
   private readonly authenticators: Authenticator[] = [];
   /** Failed logins per client address; public login routes record their failures here too. */
@@ -159,6 +118,16 @@ export class ApiServer {
       this.subresources.set(`/namespaces/finalize`, finalizeNamespace);
       this.discovery.addSubresource(namespaceType, 'finalize');
     }
+    this.dispatch = {
+      registry: this.registry,
+      discovery: this.discovery,
+      namespaces: this.namespaces,
+      routes: this.routes,
+      subresources: this.subresources,
+      readOnly: this.readOnly,
+      opts,
+      port: () => this.port,
+    };
     this.app = new Koa();
     // Clients closing watch streams is normal; anything else is worth a line.
     this.app.on('error', (err: NodeJS.ErrnoException) => {
@@ -240,60 +209,11 @@ export class ApiServer {
     handler: (ctx: Context) => Promise<void>,
     opts: { prefix?: boolean } = {},
   ): void {
-    this.publicRoutes.push({ method, path, prefix: opts.prefix === true, handler });
-  }
-
-  private publicRoute(ctx: Context): ((ctx: Context) => Promise<void>) | undefined {
-    const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
-    return this.publicRoutes.find(
-      (r) =>
-        r.method === method &&
-        (ctx.path === r.path || (r.prefix && ctx.path.startsWith(`${r.path}/`))),
-    )?.handler;
-  }
-
-  /**
-   * The request's user. Public paths are served to anyone; everything else needs credentials that
-   * one of the authenticators recognises (401 otherwise), when any authenticator is configured.
-   */
-  private async user(ctx: Context): Promise<UserInfo> {
-    if (this.authenticators.length === 0 || PUBLIC.has(ctx.path)) return anonymousUser;
-    const cert = peerCertificate(ctx.req.socket as Partial<TLSSocket>);
-    const req = {
-      headers: ctx.req.headers,
-      peerCertificate: cert && Object.keys(cert).length > 0 ? cert : undefined,
-      remoteAddress: ctx.req.socket.remoteAddress ?? '',
-    };
-    try {
-      return await authenticateRequest(req, this.authenticators, this.loginLimiter);
-    } catch (err) {
-      if (err instanceof ApiError && err.retryAfterSeconds !== undefined) {
-        ctx.set('Retry-After', String(err.retryAfterSeconds));
-      }
-      throw err;
-    }
-  }
-
-  /** 403 unless the authorizer allows the request (resource or non-resource). */
-  private async authorize(
-    ctx: Context,
-    user: UserInfo,
-    path: string,
-    p: ReturnType<typeof parseResourcePath>,
-  ): Promise<void> {
-    const authorizer = this.opts.authorizer;
-    if (!authorizer || PUBLIC.has(path)) return;
-    const attrs =
-      p && !('discovery' in p)
-        ? // a proxied `?watch=true` is the member's business: proxy verbs follow the method
-          resourceAttributes(user, ctx.method, path, p, p.proxyPath === undefined ? ctx.query : {})
-        : nonResourceAttributes(user, nonResourceVerb(ctx.method), path);
-    const decision = await authorizer.authorize(attrs);
-    if (!decision.allowed) throw new ForbiddenError(forbiddenMessage(attrs, decision.reason));
+    this.publicRoutes.add(method, path, handler, opts.prefix === true);
   }
 
   private async route(ctx: Context): Promise<void> {
-    const open = this.publicRoute(ctx);
+    const open = this.publicRoutes.find(ctx);
     if (open) {
       ctx.state.user = anonymousUser.name;
       ctx.state.userInfo = anonymousUser;
@@ -303,139 +223,14 @@ export class ApiServer {
     // kubectl --as / --as-group: the real user must be allowed to impersonate (403 otherwise);
     // public paths are served to anyone, so an impersonation header there (a proxy that always
     // sends one, e.g. the federation's cluster proxy) changes nothing and is not checked
-    const real = await this.user(ctx);
-    const user = PUBLIC.has(ctx.path)
+    const real = await requestUser(ctx, this.authenticators, this.loginLimiter);
+    const user = PUBLIC_PATHS.has(ctx.path)
       ? real
       : await impersonatedUser(real, ctx.req.headersDistinct, this.opts.authorizer);
     ctx.state.user = user.name;
     ctx.state.userInfo = user;
     // admission hooks that need the groups (RBAC escalation checks) read the user from here
-    await runAsRequestUser(user, () => this.serve(ctx, user));
-  }
-
-  private async serve(ctx: Context, user: UserInfo): Promise<void> {
-    const path = ctx.path.replace(/\/+$/, '') || '/';
-    const p = parseResourcePath(path, (g, v, r) => this.discovery.find(g, v, r) !== undefined);
-    // the audit middleware reads it when the request is done instead of parsing the path again
-    ctx.state.parsedPath = { path, parsed: p };
-    await this.authorize(ctx, user, path, p);
-    for (const r of this.routes) {
-      if (r.method === ctx.method && r.path === path) {
-        await r.handler(ctx);
-        return;
-      }
-    }
-    if (path === '/healthz' || path === '/livez') {
-      ctx.type = 'text/plain';
-      ctx.body = 'ok';
-      return;
-    }
-    if (path === '/readyz') {
-      const ok = this.opts.ready ? await this.opts.ready().catch(() => false) : true;
-      ctx.status = ok ? 200 : 500;
-      ctx.type = 'text/plain';
-      ctx.body = ok ? 'ok' : 'storage not ready';
-      return;
-    }
-    if (path === '/openapi/v2') {
-      serveOpenApiV2(ctx);
-      return;
-    }
-    if (path === '/version') {
-      ctx.body = {
-        major: '1',
-        minor: '32',
-        gitVersion: this.opts.gitVersion ?? 'v1.32.0-flotilla',
-        gitCommit: 'flotilla',
-        gitTreeState: 'clean',
-        buildDate: '2026-11-25T00:00:00Z',
-        goVersion: 'node' + process.versions.node,
-        compiler: 'tsc',
-        platform: `${process.platform}/${process.arch}`,
-      };
-      return;
-    }
-    if (!p) throw new NotFoundError('the server could not find the requested resource');
-    if ('discovery' in p) {
-      const body =
-        p.discovery === 'api'
-          ? this.discovery.coreVersions(`${ctx.hostname}:${String(this.port)}`)
-          : p.discovery === 'apis'
-            ? this.discovery.groupList()
-            : p.discovery === 'group'
-              ? this.discovery.group(p.group)
-              : this.discovery.resourceList(p.group, p.version);
-      if (body === undefined) {
-        throw new NotFoundError('the server could not find the requested resource');
-      }
-      ctx.type = 'application/json';
-      ctx.body = body;
-      return;
-    }
-    const rt = this.discovery.find(p.group, p.version, p.resource);
-    if (!rt) {
-      throw new NotFoundError(`the server could not find the requested resource (${p.resource})`);
-    }
-    const reader = this.readOnly.get(`${rt.group}/${rt.version}/${rt.plural}`);
-    if (reader) {
-      const watch = ctx.query.watch === 'true' || ctx.query.watch === '1';
-      if (ctx.method !== 'GET' || p.subresource !== undefined || watch) {
-        throw new MethodNotSupportedError(`${rt.plural}.${rt.group} only supports get and list`);
-      }
-      const query: Record<string, string> = {};
-      for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') query[k] = v;
-      ctx.type = 'application/json';
-      ctx.body = await reader({
-        rt,
-        namespace: rt.namespaced ? p.namespace : undefined,
-        name: p.name,
-        query,
-        registry: this.registry,
-      });
-      return;
-    }
-    if (p.name !== undefined && p.subresource !== undefined) {
-      const handler = this.subresources.get(`${rt.group}/${rt.plural}/${p.subresource}`);
-      if (handler) {
-        // a proxy passes query and body through as they are (the handler streams the body)
-        const proxied = p.proxyPath !== undefined;
-        if (!proxied) refuseDryRun(ctx.query.dryRun, `${rt.plural}/${p.subresource}`);
-        // JSON/YAML, or protobuf from kubectl's typed clients (TokenRequest, Eviction); an
-        // upgrade (exec, attach, portforward) has no body
-        const body =
-          proxied || ctx.method === 'GET' || ctx.get('upgrade') !== ''
-            ? undefined
-            : await readRequestBody(ctx.req, ctx.get('content-type'), true);
-        const query: Record<string, string> = {};
-        for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') query[k] = v;
-        const result = await handler({
-          rt,
-          namespace: rt.namespaced ? p.namespace : undefined,
-          name: p.name,
-          ...(p.proxyPath !== undefined ? { proxyPath: p.proxyPath } : {}),
-          method: ctx.method,
-          body,
-          query,
-          user: user.name,
-          userInfo: user,
-          // handlers that decide more than the request's own verb (promotion approval) ask too
-          authorize: (attrs) =>
-            this.opts.authorizer?.authorize(attrs) ?? Promise.resolve({ allowed: true }),
-          registry: this.registry,
-          ctx,
-        });
-        if (result !== undefined) {
-          if (ctx.method === 'POST' && ctx.status === 404) ctx.status = 201;
-          ctx.body = result;
-        }
-        return;
-      }
-    }
-    await handleResource(ctx, rt, p, {
-      registry: this.registry,
-      bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 30_000,
-      ...(this.namespaces ? { namespaces: this.namespaces } : {}),
-    });
+    await runAsRequestUser(user, () => dispatchRequest(ctx, user, this.dispatch));
   }
 
   /** The bound port (0 before listen). */

@@ -8,6 +8,8 @@ export const LABEL_TEMPLATE = 'federation.flotilla.io/template';
 export const ANNOTATION_GENERATION = 'federation.flotilla.io/template-generation';
 /** The value of LABEL_MANAGED_BY. */
 export const MANAGER = 'flotilla-federation';
+/** Selects the member objects the federation manages (the member caches hold only these). */
+export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER}`;
 
 /**
  * The object to write into a member: the template without the fields the federation's API server

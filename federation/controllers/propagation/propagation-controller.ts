@@ -11,45 +11,34 @@ import {
   type ResourceBinding,
   type Work,
 } from '../../apis/index.js';
-import { objectKey, type KubeObject } from '../../../machinery/meta.js';
+import type { KubeObject } from '../../../machinery/meta.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../../machinery/controller/index.js';
-import { AlreadyExistsError, ApiError, NotFoundError } from '../../../machinery/errors/index.js';
 import type { InformerFactory } from '../../../machinery/informer/index.js';
-import {
-  FINALIZER_FOREGROUND,
-  FINALIZER_ORPHAN,
-} from '../../../machinery/registry/generic-registry.js';
-import { applyOverridePolicies, selectorsMatch } from '../../overrides/apply-overrides.js';
-import { isClusterReady, place } from '../../scheduler/placement.js';
+import { selectorsMatch } from '../../overrides/apply-overrides.js';
+import { place } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';
-import { MemberCleanupPendingError } from '../errors/index.js';
-import { addFinalizer, FINALIZER_CLEANUP, hasFinalizer, removeFinalizers } from '../finalizers.js';
-import { releaseMemberObject, templateLabel, type ReleaseOptions } from './member-cleanup.js';
-import { LABEL_MANAGED_BY, MANAGER, memberCopy } from './member-object.js';
-import { ignoreNotFound, isStale, writeMemberObject } from './member-writer.js';
+import { addFinalizer, FINALIZER_CLEANUP } from '../finalizers.js';
+import { MemberApplier, type ImageGate } from './member-apply.js';
 import { PropagationLatency } from './propagation-latency.js';
-import { isPullCluster, templateOfWork, WorkWriter } from './work-writer.js';
+import { templateOfWork, WorkWriter } from './work-writer.js';
 import { writeBinding, writeTemplateStatus } from './binding-writer.js';
-import type { ApplyResult, TemplateType } from './template-type.js';
+import { templateKey as tkey, type ApplyResult, type TemplateType } from './template-type.js';
 import { PropagationEvents } from './propagation-events.js';
 import { scheduleOutcome } from './schedule-outcome.js';
 import { diagnoseInMembers } from './member-diagnosis.js';
+import { RELEASE_DELETE, TemplateCleanup } from './template-cleanup.js';
 import { EventRecorder } from '../../../api/index.js';
 
 export type { TemplateType } from './template-type.js';
 
 export const ControllerName = 'propagation-controller';
 export { FINALIZER_CLEANUP };
-/** Release options for objects whose template no longer places them there. */
-const RELEASE_DELETE: ReleaseOptions = { orphan: false, waitGone: false };
-/** Selects the member objects the federation manages (the member caches hold only these). */
-const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER}`;
 /** Annotation on a template: keep member objects when it is deleted. */
-export const ANNOTATION_ORPHAN = 'federation.flotilla.io/orphan';
+export { ANNOTATION_ORPHAN } from './template-cleanup.js';
 
 /** Rewrites or refuses a workload's images for a target cluster (image promotion gate). */
-export type ImageGate = (obj: KubeObject, cluster: Cluster) => Promise<KubeObject>;
+export type { ImageGate };
 
 /** Options for {@link PropagationController}. */
 export interface PropagationOptions {
@@ -74,9 +63,6 @@ export interface PropagationOptions {
   events?: EventRecorder;
 }
 
-const tkey = (t: TemplateType, obj: KubeObject): string =>
-  `${t.gvr.group}/${t.gvr.resource}|${objectKey(obj)}`;
-
 /**
  * Template × PropagationPolicy → placement → per-cluster copy (overrides, replicas) written into
  * Push members through their Kubernetes API, and into a Work in `fed-es-<cluster>` for Pull
@@ -90,11 +76,12 @@ const tkey = (t: TemplateType, obj: KubeObject): string =>
 export class PropagationController {
   readonly controller: Controller;
   private readonly opts: PropagationOptions;
-  /** Member namespaces known to exist (cluster/ns|endpoint); a member recreated elsewhere gets a new key. */
-  private readonly namespacesEnsured = new Set<string>();
-  private readonly works: WorkWriter;
   private readonly latency: PropagationLatency;
   private readonly events: PropagationEvents;
+  /** Writes the templates' copies into the members. */
+  private readonly members: MemberApplier;
+  /** Takes the templates' copies out of the members. */
+  private readonly cleanup: TemplateCleanup;
 
   constructor(opts: PropagationOptions) {
     this.opts = opts;
@@ -109,8 +96,21 @@ export class PropagationController {
     const ops = opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES);
     const templates = opts.types.map((t) => opts.informers.for(t.gvr));
     const works = opts.informers.for<Work>(WORKS);
-    this.works = new WorkWriter(opts.client, works);
+    const workWriter = new WorkWriter(opts.client, works);
     this.latency = new PropagationLatency(opts.metricsRegistry);
+    this.members = new MemberApplier({
+      clients: opts.clients,
+      works: workWriter,
+      latency: this.latency,
+      imageGate: opts.imageGate,
+    });
+    this.cleanup = new TemplateCleanup({
+      client: opts.client,
+      informers: opts.informers,
+      clients: opts.clients,
+      works: workWriter,
+      logger: opts.logger,
+    });
     this.controller = new Controller({
       name: ControllerName,
       informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS), works],
@@ -190,7 +190,7 @@ export class PropagationController {
       .get(`${ns ?? ''}/${bindingName}`);
     if (tmpl.metadata.deletionTimestamp) {
       this.events.forget(tmpl);
-      await this.finalize(t, tmpl, bindingName, binding);
+      await this.cleanup.finalize(t, tmpl, bindingName, binding);
       return undefined;
     }
     const policy = this.opts.informers
@@ -203,20 +203,8 @@ export class PropagationController {
           (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
       )[0];
     if (!policy) {
-      if (binding) {
-        const left = await this.removeFrom(
-          t,
-          tmpl,
-          binding.spec.clusters.map((c) => c.name),
-          RELEASE_DELETE,
-        );
-        // keep the binding (it names the clusters) until every member has been cleaned
-        if (left.length > 0) throw new MemberCleanupPendingError(objKey, left);
-        await this.opts.client
-          .resource(RESOURCE_BINDINGS, ns)
-          .delete(bindingName)
-          .catch(ignoreNotFound);
-      }
+      // keep the binding (it names the clusters) until every member has been cleaned
+      if (binding) await this.cleanup.unbind(t, tmpl, objKey, bindingName, binding);
       return undefined;
     }
     // go on with the patched template rather than wait for its update event: that would queue the
@@ -241,17 +229,17 @@ export class PropagationController {
     const results: ApplyResult[] = await Promise.all(
       decision.clusters.flatMap((target) => {
         const cluster = clusters.find((c) => c.metadata.name === target.name);
-        return cluster ? [this.applyTo(cluster, t, tmpl, target.replicas, ops, policy)] : [];
+        return cluster ? [this.members.apply(cluster, t, tmpl, target.replicas, ops, policy)] : [];
       }),
     );
     const keep = new Set(decision.clusters.map((c) => c.name));
     const stale = [
       ...new Set([
         ...(binding?.spec.clusters ?? []).map((c) => c.name),
-        ...this.cachedCopies(t, tmpl, clusters),
+        ...this.cleanup.cachedCopies(t, tmpl, clusters),
       ]),
     ].filter((n) => !keep.has(n));
-    const unreachable = await this.removeFrom(t, tmpl, stale, RELEASE_DELETE);
+    const unreachable = await this.cleanup.removeFrom(t, tmpl, stale, RELEASE_DELETE);
     await writeBinding(
       this.opts.client,
       t,
@@ -269,169 +257,6 @@ export class PropagationController {
     if (t.status) await writeTemplateStatus(this.opts.client, t, tmpl, results, schedule);
     await this.events.reconciled(tmpl, schedule, results);
     return resync;
-  }
-
-  /**
-   * Ready Push clusters whose member cache holds a copy of the template, bound or not: a copy
-   * written by a reconcile whose binding write then failed (a conflict, the federation API server
-   * or this manager gone) is in no binding, and was left behind when the placement shrank.
-   */
-  private cachedCopies(t: TemplateType, tmpl: KubeObject, clusters: Cluster[]): string[] {
-    return clusters
-      .filter((c) => isClusterReady(c) && !isPullCluster(c))
-      .filter((c) => {
-        try {
-          return (
-            this.opts.clients.cache(c, t.gvr, MANAGED_SELECTOR)?.get(objectKey(tmpl)) !== undefined
-          );
-        } catch {
-          return false; // no credentials yet: the next resync looks again
-        }
-      })
-      .map((c) => c.metadata.name ?? '');
-  }
-
-  private async applyTo(
-    cluster: Cluster,
-    t: TemplateType,
-    tmpl: KubeObject,
-    replicas: number | undefined,
-    ops: OverridePolicy[],
-    policy: PropagationPolicy,
-  ): Promise<ApplyResult> {
-    const name = cluster.metadata.name ?? '';
-    try {
-      let desired = applyOverridePolicies(memberCopy(tmpl, replicas), cluster, ops);
-      if (this.opts.imageGate) desired = await this.opts.imageGate(desired, cluster);
-      if (isPullCluster(cluster)) {
-        return await this.works.apply(cluster, t, tmpl, desired, policy.spec.conflictResolution);
-      }
-      const client = this.opts.clients.for(cluster);
-      const ns = tmpl.metadata.namespace;
-      const nsKey = `${name}/${ns ?? ''}|${client.server}`;
-      if (ns && !this.namespacesEnsured.has(nsKey)) {
-        await client
-          .resource({ group: '', version: 'v1', resource: 'namespaces' })
-          .create({
-            apiVersion: 'v1',
-            kind: 'Namespace',
-            // the federation's namespace controller deletes the copies it made, no others
-            metadata: { name: ns, labels: { [LABEL_MANAGED_BY]: MANAGER } },
-          })
-          .catch((err: unknown) => {
-            if (!(err instanceof AlreadyExistsError)) throw err;
-          });
-        this.namespacesEnsured.add(nsKey);
-      }
-      const rc = client.resource(t.gvr, ns);
-      const memberName = desired.metadata.name ?? '';
-      // the member's managed objects come from a watched cache (no read per reconcile) while the
-      // cluster is Ready; otherwise, and when the cache turns out stale, from the member itself
-      const cache = isClusterReady(cluster)
-        ? this.opts.clients.cache(cluster, t.gvr, MANAGED_SELECTOR)
-        : undefined;
-      let existing = cache
-        ? cache.get(objectKey(desired))
-        : await rc.get(memberName).catch(ignoreNotFound);
-      for (let fresh = cache === undefined; ; fresh = true) {
-        try {
-          const res = await writeMemberObject(
-            rc,
-            name,
-            desired,
-            existing,
-            policy.spec.conflictResolution,
-          );
-          // created or updated (a no-op hands `existing` back)
-          if (res.applied && res.object !== existing) this.latency.written(tkey(t, tmpl), name);
-          return res;
-        } catch (err) {
-          // the member's namespace went (deleted there): make it again on the next pass
-          if (err instanceof NotFoundError && err.kind === 'namespaces') {
-            this.namespacesEnsured.delete(nsKey);
-          }
-          if (fresh || !isStale(err)) throw err;
-          existing = await rc.get(memberName).catch(ignoreNotFound);
-        }
-      }
-    } catch (err) {
-      return {
-        cluster: name,
-        applied: false,
-        message: err instanceof Error ? err.message : String(err),
-      };
-    }
-  }
-
-  /**
-   * Deletion: release the template's objects in every joined cluster (not only the bound ones, so
-   * leftovers of earlier placements go too), then drop the binding and the cleanup finalizer.
-   * While a joined member cannot be reached the finalizer stays and the key is retried; clusters
-   * that are no longer joined are skipped. `orphan` / `foregroundDeletion` are left for the
-   * garbage collector, which acts once this finalizer is gone.
-   */
-  private async finalize(
-    t: TemplateType,
-    tmpl: KubeObject,
-    bindingName: string,
-    binding: ResourceBinding | undefined,
-  ): Promise<void> {
-    if (!hasFinalizer(tmpl, FINALIZER_CLEANUP)) return;
-    const ns = tmpl.metadata.namespace;
-    const release: ReleaseOptions = {
-      orphan:
-        hasFinalizer(tmpl, FINALIZER_ORPHAN) ||
-        tmpl.metadata.annotations?.[ANNOTATION_ORPHAN] === 'true',
-      waitGone: hasFinalizer(tmpl, FINALIZER_FOREGROUND),
-    };
-    const joined = this.opts.informers
-      .for<Cluster>(CLUSTERS)
-      .list()
-      .map((c) => c.metadata.name ?? '');
-    const left = await this.removeFrom(t, tmpl, joined, release);
-    if (left.length > 0) throw new MemberCleanupPendingError(objectKey(tmpl), left);
-    if (binding) {
-      await this.opts.client
-        .resource(RESOURCE_BINDINGS, ns)
-        .delete(bindingName)
-        .catch(ignoreNotFound);
-    }
-    await removeFinalizers(this.opts.client, t.gvr, tmpl, [FINALIZER_CLEANUP]);
-  }
-
-  /**
-   * Deletes (or orphans) the template's objects in the given clusters (members independent, all
-   * at once); clusters no longer joined are skipped.
-   * @returns the clusters where objects are left: unreachable, or still deleting in foreground.
-   */
-  private async removeFrom(
-    t: TemplateType,
-    tmpl: KubeObject,
-    clusterNames: string[],
-    release: ReleaseOptions,
-  ): Promise<string[]> {
-    const label = templateLabel(t.kind, tmpl.metadata.namespace, tmpl.metadata.name ?? '');
-    const left = await Promise.all(
-      clusterNames.map(async (name): Promise<string[]> => {
-        const cluster = this.opts.informers.for<Cluster>(CLUSTERS).get(name);
-        if (!cluster) return [];
-        try {
-          if (isPullCluster(cluster)) {
-            return (await this.works.release(cluster, t, tmpl, release)) ? [] : [name];
-          }
-          const rc = this.opts.clients.for(cluster).resource(t.gvr, tmpl.metadata.namespace);
-          const existing = await rc.get(tmpl.metadata.name ?? '').catch(ignoreNotFound);
-          return (await releaseMemberObject(rc, existing, label, release)) ? [] : [name];
-        } catch (err) {
-          if (err instanceof ApiError && err.code < 500 && err.code !== 429) throw err;
-          this.opts.logger.warn(
-            `${t.kind} ${objectKey(tmpl)}: cannot clean up in cluster ${name}: ${err instanceof Error ? err.message : String(err)}`,
-          );
-          return [name];
-        }
-      }),
-    );
-    return left.flat();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { GroupVersionResource, KubeObject } from '../../../machinery/meta.js';
+import { objectKey, type GroupVersionResource, type KubeObject } from '../../../machinery/meta.js';
 
 /** A resource the federation propagates. */
 export interface TemplateType {
@@ -16,3 +16,7 @@ export interface ApplyResult {
   message?: string;
   object?: KubeObject;
 }
+
+/** The propagation controller's work-queue key of a template: `<group>/<resource>|<ns>/<name>`. */
+export const templateKey = (t: TemplateType, obj: KubeObject): string =>
+  `${t.gvr.group}/${t.gvr.resource}|${objectKey(obj)}`;
