@@ -22,3 +22,6 @@ export const DAEMONSETS = gvr('apps', 'v1', 'daemonsets');
 export const CONTROLLERREVISIONS = gvr('apps', 'v1', 'controllerrevisions');
 export const JOBS = gvr('batch', 'v1', 'jobs');
 export const CRONJOBS = gvr('batch', 'v1', 'cronjobs');
+export const PODDISRUPTIONBUDGETS = gvr('policy', 'v1', 'poddisruptionbudgets');
+export const INGRESSES = gvr('networking.k8s.io', 'v1', 'ingresses');
+export const INGRESSCLASSES = gvr('networking.k8s.io', 'v1', 'ingressclasses');

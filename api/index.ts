@@ -9,6 +9,8 @@ export * from './batch-resource-types.js';
 export * from './stateful-resource-types.js';
 export * from './cron-schedule.js';
 export * from './certificates-types.js';
+export * from './policy-types.js';
+export * from './networking-types.js';
 export { csrApprovalHandler, signerAttributes } from './certificates-approval.js';
 export { podSpecMergeKeys } from './merge-keys.js';
 export {

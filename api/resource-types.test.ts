@@ -56,6 +56,9 @@ describe('member resource types', () => {
       'batch/Job',
       'batch/CronJob',
       'certificates.k8s.io/CertificateSigningRequest',
+      'policy/PodDisruptionBudget',
+      'networking.k8s.io/Ingress',
+      'networking.k8s.io/IngressClass',
     ]);
     expect(deploymentType.subresources?.scale?.specReplicasPath).toBe('.spec.replicas');
     expect(replicaSetType.subresources?.status).toBe(true);

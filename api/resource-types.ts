@@ -8,6 +8,8 @@ import { deploymentType, replicaSetType } from './apps-resource-types.js';
 import { serviceAccountType } from './service-account-type.js';
 import { cronJobType, jobType } from './batch-resource-types.js';
 import { certificateSigningRequestType } from './certificates-types.js';
+import { podDisruptionBudgetType } from './policy-types.js';
+import { ingressClassType, ingressType } from './networking-types.js';
 import {
   controllerRevisionType,
   daemonSetType,
@@ -309,4 +311,7 @@ export const memberResourceTypes: ResourceType[] = [
   jobType,
   cronJobType,
   certificateSigningRequestType,
+  podDisruptionBudgetType,
+  ingressType,
+  ingressClassType,
 ] as unknown as ResourceType[];

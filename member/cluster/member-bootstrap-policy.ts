@@ -72,7 +72,13 @@ const LEASES = {
   resources: ['leases'],
 };
 
-/** Component roles and their bindings for a member API server. */
+/**
+ * Component roles and their bindings for a member API server. admin, edit and view need no rule
+ * here: the generic aggregated roles (machinery/rbac defaultBootstrapPolicy) cover every namespaced
+ * type served, so policy/v1 poddisruptionbudgets and networking.k8s.io/v1 ingresses reach them as
+ * Kubernetes' aggregate-to-* roles grant them; ingressclasses are cluster-scoped and, as in
+ * Kubernetes, in none of them.
+ */
 export function memberBootstrapPolicy(): BootstrapPolicy {
   return {
     clusterRoles: [
@@ -120,6 +126,13 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
           ],
         },
         { verbs: WRITE, apiGroups: ['batch'], resources: ['jobs', 'cronjobs'] },
+        // the disruption controller: reads budgets (and pods, above), writes their status
+        { verbs: READ, apiGroups: ['policy'], resources: ['poddisruptionbudgets'] },
+        {
+          verbs: ['update', 'patch'],
+          apiGroups: ['policy'],
+          resources: ['poddisruptionbudgets/status'],
+        },
         ...CSR_CONTROLLER_RULES,
         {
           verbs: ['update', 'patch'],

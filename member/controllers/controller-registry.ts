@@ -6,6 +6,7 @@ import { CsrSigningController } from './certificates/csr-signing-controller.js';
 import { CronJobController } from './cronjob/cronjob-controller.js';
 import { DaemonSetController } from './daemonset/daemonset-controller.js';
 import { DeploymentController } from './deployment/deployment-controller.js';
+import { DisruptionController } from './disruption/disruption-controller.js';
 import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { JobController } from './job/job-controller.js';
@@ -40,6 +41,7 @@ export const MEMBER_CONTROLLERS = [
   'daemonset',
   'csrapproving',
   'csrsigning',
+  'disruption',
 ] as const;
 
 /**
@@ -70,5 +72,6 @@ export function memberControllerManager(
   m.register('daemonset', (s, q) => new DaemonSetController(ctx).controller.run(s, q));
   m.register('csrapproving', (s, q) => new CsrApprovingController(ctx).controller.run(s, q));
   m.register('csrsigning', (s, q) => new CsrSigningController(ctx).controller.run(s, q));
+  m.register('disruption', (s, q) => new DisruptionController(ctx).controller.run(s, q));
   return m;
 }
