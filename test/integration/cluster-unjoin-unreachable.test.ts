@@ -97,7 +97,7 @@ describe('unjoin of an unreachable member', () => {
     const gone = await joinMember('gone');
     await gone.stop(); // the member's port is closed from now on
     const waited = await cli('unjoin', 'gone', '--timeout', '1s');
-    expect(waited.code).toBe(1);
+    expect(waited.code, waited.stderr).toBe(1);
     expect(waited.stderr).toMatch(/^error: cluster\/gone is still being unjoined: .*within 1s/);
     expect(waited.stderr).toContain('hint: run `flotilla unjoin gone --force`');
 
@@ -173,7 +173,7 @@ describe('unjoin of an unreachable member', () => {
       )
       .toBe(true);
     const waited = await cli('unjoin', 'agentless', '--timeout', '1s');
-    expect(waited.code).toBe(1);
+    expect(waited.code, waited.stderr).toBe(1);
     expect(waited.stderr).toContain('hint: run `flotilla unjoin agentless --force`');
     await expect
       .poll(
@@ -185,7 +185,7 @@ describe('unjoin of an unreachable member', () => {
       )
       .toBe('AgentCleanupPending');
     const forced = await cli('unjoin', 'agentless', '--force');
-    expect(forced.code).toBe(0);
+    expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain('may remain');
     expect(await missing(clusters.get('agentless'))).toBe(true);
     expect((await works.list()).items).toEqual([]);

@@ -10,8 +10,10 @@ import {
 import { CONDITION_CLEANUP_FAILED } from '../../controllers/cluster/cleanup-failure.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../../controllers/cluster-clients.js';
 import type { RestClient } from '../../../machinery/client/rest-client.js';
+import type { ResourceClient } from '../../../machinery/client/kube-client.js';
+import type { KubeObject } from '../../../machinery/meta.js';
 import { parseDuration } from '../../../machinery/cmd/flags.js';
-import { NotFoundError } from '../../../machinery/errors/index.js';
+import { ConflictError, NotFoundError } from '../../../machinery/errors/index.js';
 import type { CliCommand, CommandContext } from '../cli-context.js';
 import { UsageError } from '../errors/index.js';
 import { NAMESPACES, SECRETS } from './core-resources.js';
@@ -42,9 +44,7 @@ async function removeLeftoverSecret(client: RestClient, name: string): Promise<b
  * dropped: no agent will release them). The credentials Secret is removed by the caller.
  */
 async function forceRemove(client: RestClient, name: string): Promise<void> {
-  const clusters = client.resource<Cluster>(CLUSTERS);
-  const cur = await clusters.get(name).catch(ignoreNotFound);
-  if (cur) await clusters.update({ ...cur, metadata: { ...cur.metadata, finalizers: [] } });
+  await dropFinalizers(client.resource<Cluster>(CLUSTERS), name);
   const ns = executionNamespace(name);
   const namespaces = client.resource(NAMESPACES);
   const exec = await namespaces.get(ns).catch(ignoreNotFound);
@@ -53,12 +53,30 @@ async function forceRemove(client: RestClient, name: string): Promise<void> {
   // here means --force does not depend on the controller manager running
   const works = client.resource(WORKS, ns);
   for (const w of (await works.list()).items) {
-    if ((w.metadata.finalizers ?? []).length > 0) {
-      await works
-        .update({ ...w, metadata: { ...w.metadata, finalizers: [] } })
-        .catch(ignoreNotFound);
-    }
+    await dropFinalizers(works, w.metadata.name ?? '');
     await works.delete(w.metadata.name ?? '').catch(ignoreNotFound);
+  }
+}
+
+/**
+ * Clears an object's finalizers. Controllers keep writing the object (a Cluster's status, a
+ * Work's conditions) while --force runs, so a stale read is retried on 409 Conflict with a fresh
+ * one instead of failing the command.
+ */
+async function dropFinalizers<T extends KubeObject>(
+  resource: ResourceClient<T>,
+  name: string,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const cur = await resource.get(name).catch(ignoreNotFound);
+    if (!cur || (cur.metadata.finalizers ?? []).length === 0) return;
+    try {
+      await resource.update({ ...cur, metadata: { ...cur.metadata, finalizers: [] } });
+      return;
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      if (!(err instanceof ConflictError) || attempt >= 10) throw err;
+    }
   }
 }
 
