@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { closeServer } from '../../machinery/net/close-server.js';
 import type { Authenticator } from '../../machinery/auth/authenticator.js';
 import type { UserInfo } from '../../machinery/auth/user-info.js';
 import { freePort } from '../../machinery/util/free-port.js';
@@ -169,9 +170,8 @@ export class RegistryTokenServer {
     return this.realm;
   }
 
+  /** Stops listening; connections still open after a short grace period are closed. */
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
+    await closeServer(this.server);
   }
 }

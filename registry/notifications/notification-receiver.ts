@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { closeServer } from '../../machinery/net/close-server.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { AlreadyExistsError } from '../../machinery/errors/index.js';
 import { freePort } from '../../machinery/util/free-port.js';
@@ -223,9 +224,8 @@ export class NotificationReceiver {
     }
   }
 
+  /** Stops listening; connections still open after a short grace period are closed. */
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
+    await closeServer(this.server);
   }
 }
