@@ -98,11 +98,28 @@ export async function readRequestBody(
   contentType: string | undefined,
   optional = false,
 ): Promise<unknown> {
+  return (await readRequestBodyText(req, contentType, optional)).value;
+}
+
+/** A parsed request body, with its text when it was JSON (duplicate keys are found in it). */
+export interface RequestBody {
+  value: unknown;
+  json?: string;
+}
+
+/** {@link readRequestBody}, keeping the JSON text for field validation. */
+export async function readRequestBodyText(
+  req: IncomingMessage,
+  contentType: string | undefined,
+  optional = false,
+): Promise<RequestBody> {
   const raw = await readRawBytes(req);
-  if (optional && raw.toString('utf8').trim() === '') return undefined;
+  if (optional && raw.toString('utf8').trim() === '') return { value: undefined };
   if (isProtobufContentType(contentType)) {
     if (raw.length === 0) throw new BadRequestError('the request body is empty');
-    return decodeKubeProtobuf(raw);
+    return { value: decodeKubeProtobuf(raw) };
   }
-  return parseBody(raw.toString('utf8'), contentType);
+  const text = raw.toString('utf8');
+  const value = parseBody(text, contentType);
+  return (contentType ?? '').includes('yaml') ? { value } : { value, json: text };
 }

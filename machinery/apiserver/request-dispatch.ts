@@ -11,7 +11,7 @@ import type { ResourceType } from '../resource-type.js';
 import type { DiscoveryIndex } from './discovery.js';
 import { refuseDryRun } from './dry-run.js';
 import type { NamespaceLifecycle } from './namespace-lifecycle.js';
-import { serveOpenApiV2 } from './openapi.js';
+import { serveOpenApi } from './openapi.js';
 import type { RouteHandler } from './public-routes.js';
 import type { ReadOnlyResourceHandler } from './read-only-resource.js';
 import { authorizeRequest } from './request-auth.js';
@@ -69,6 +69,7 @@ export async function dispatchRequest(
     }
   }
   if (await serveNonResource(ctx, path, d.opts)) return;
+  if (serveOpenApi(ctx, path, d.discovery)) return;
   if (!p) throw new NotFoundError('the server could not find the requested resource');
   if ('discovery' in p) {
     serveDiscovery(ctx, p, d);
@@ -98,7 +99,7 @@ export async function dispatchRequest(
   });
 }
 
-/** /healthz, /livez, /readyz, /openapi/v2 and /version. @returns false for any other path */
+/** /healthz, /livez, /readyz and /version. @returns false for any other path */
 async function serveNonResource(
   ctx: Context,
   path: string,
@@ -114,10 +115,6 @@ async function serveNonResource(
     ctx.status = ok ? 200 : 500;
     ctx.type = 'text/plain';
     ctx.body = ok ? 'ok' : 'storage not ready';
-    return true;
-  }
-  if (path === '/openapi/v2') {
-    serveOpenApiV2(ctx);
     return true;
   }
   if (path === '/version') {

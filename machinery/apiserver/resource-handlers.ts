@@ -23,7 +23,13 @@ import { dryRunRegistry, isDryRun } from './dry-run.js';
 import { getPath, setPath } from './object-path.js';
 import { isProtobufContentType } from './protobuf/index.js';
 import { requestIdOf } from '../storage/stored-request-id.js';
-import { readRequestBody } from './request-body.js';
+import { readRequestBody, readRequestBodyText, type RequestBody } from './request-body.js';
+import {
+  enforceFieldValidation,
+  fieldProblems,
+  fieldValidationDirective,
+  patchProblems,
+} from './field-validation.js';
 import type { NamespaceLifecycle } from './namespace-lifecycle.js';
 import type { ResourcePath } from './request-path.js';
 import { toTable, wantsTable } from './table.js';
@@ -79,10 +85,21 @@ function listOptions(q: Record<string, string>): ListOptions & WatchOptions {
 }
 
 async function body(ctx: Context): Promise<unknown> {
-  const parsed = await readRequestBody(ctx.req, ctx.get('content-type'));
+  return (await bodyText(ctx)).value;
+}
+
+async function bodyText(ctx: Context): Promise<RequestBody> {
+  const parsed = await readRequestBodyText(ctx.req, ctx.get('content-type'));
   // the audit log records it at level Request and above
-  ctx.state.requestObject = parsed;
+  ctx.state.requestObject = parsed.value;
   return parsed;
+}
+
+/** A create or update body, after field validation (fieldValidation query parameter). */
+async function checkedBody(ctx: Context, rt: ResourceType): Promise<unknown> {
+  const b = await bodyText(ctx);
+  enforceFieldValidation(ctx, rt, fieldProblems(rt, b.value, b.json));
+  return b.value;
 }
 
 function respond(ctx: Context, rt: ResourceType, obj: KubeObject, status = 200): void {
@@ -175,7 +192,7 @@ export async function handleResource(
       return;
     }
     if (method === 'POST') {
-      const b = await body(ctx);
+      const b = await checkedBody(ctx, rt);
       await deps.namespaces?.admitCreate(rt, ns, b);
       respond(ctx, rt, await reg.create(rt, ns, b, requestUser(ctx)), 201);
       return;
@@ -215,12 +232,15 @@ export async function handleResource(
       respond(ctx, rt, await reg.get(rt, ns, name));
       return;
     case 'PUT':
-      respond(ctx, rt, await reg.update(rt, ns, name, await body(ctx), sub, user));
+      respond(ctx, rt, await reg.update(rt, ns, name, await checkedBody(ctx, rt), sub, user));
       return;
     case 'PATCH': {
-      const patch = await body(ctx);
+      const { value: patch, json: patchJson } = await bodyText(ctx);
       const ct = ctx.get('content-type');
       let result: KubeObject;
+      // set by the last (successful) run of the update function: it may run again on conflicts
+      let problems: string[] = [];
+      const strict = fieldValidationDirective(ctx) === 'Strict';
       // a merge patch that names metadata.resourceVersion is an optimistic lock (409 when stale)
       const expectedRv = Array.isArray(patch)
         ? undefined
@@ -236,6 +256,9 @@ export async function handleResource(
             if (patched === null || typeof patched !== 'object') {
               throw new BadRequestError('patch result is not an object');
             }
+            problems = patchProblems(rt, cur, patched, patchJson);
+            // Strict refuses before anything is stored; Warn adds its headers once, below
+            if (strict) enforceFieldValidation(ctx, rt, problems);
             if (sub === 'status') return { ...cur, status: patched.status };
             if (rt.subresources?.status) patched.status = cur.status;
             return patched;
@@ -244,6 +267,7 @@ export async function handleResource(
         );
       } catch (err) {
         if (err instanceof NotFoundError && ct.startsWith('application/apply-patch+yaml')) {
+          enforceFieldValidation(ctx, rt, fieldProblems(rt, patch));
           await deps.namespaces?.admitCreate(rt, ns, patch);
           respond(
             ctx,
@@ -263,6 +287,7 @@ export async function handleResource(
         }
         throw err;
       }
+      enforceFieldValidation(ctx, rt, problems);
       respond(ctx, rt, result);
       return;
     }

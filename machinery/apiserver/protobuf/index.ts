@@ -27,6 +27,15 @@ const schemas: ReadonlyMap<string, Schema> = new Map([
   ['meta.k8s.io/v1/DeleteOptions', deleteOptions],
 ]);
 
+/**
+ * The message schema of a top-level kind (`apiVersion` like `apps/v1`), the one source the
+ * protobuf decoder, the OpenAPI documents and field validation share. Undefined when this server
+ * has none.
+ */
+export function kindSchema(apiVersion: string, kind: string): Schema | undefined {
+  return schemas.get(`${apiVersion}/${kind}`);
+}
+
 /** Whether a body is in the Kubernetes protobuf envelope. */
 export function isKubeProtobuf(body: Buffer): boolean {
   return body.length >= 4 && body.subarray(0, 4).equals(MAGIC);

@@ -22,7 +22,9 @@ export type Scalar =
   /** meta/v1 Time {seconds=1, nanos=2}, RFC 3339 in JSON (null when zero, so omitted) */
   | 'time'
   /** a message wrapping `repeated string items = 1` (authorization ExtraValue), a list in JSON */
-  | 'stringList';
+  | 'stringList'
+  /** a message holding raw JSON in field 1 (meta/v1 FieldsV1, runtime.RawExtension), free-form */
+  | 'json';
 
 /** A field's value type: a scalar, or a nested message (a thunk, for messages defined later). */
 export type ValueType = Scalar | (() => Schema);
@@ -38,10 +40,39 @@ export interface FieldSpec {
   optional?: boolean;
   /** An embedded Go struct (`json:",inline"`): its fields merge into the parent object. */
   inline?: boolean;
+  /** What the field means, for the OpenAPI documents (`kubectl explain`). */
+  description?: string;
+  /** The API server refuses an object without it (listed as `required` in OpenAPI). */
+  required?: boolean;
 }
 
 /** One message: field number → spec. Numbers not listed are skipped. */
 export type Schema = Readonly<Record<number, FieldSpec>>;
+
+/** A message's identity for the OpenAPI documents, attached with {@link message}. */
+export interface MessageInfo {
+  /** The OpenAPI definition name Kubernetes uses, e.g. `io.k8s.api.apps.v1.DeploymentSpec`. */
+  name: string;
+  description?: string;
+  /**
+   * The Go type has fields this schema does not list: they are accepted as they are and not
+   * reported as unknown (`x-kubernetes-preserve-unknown-fields` in OpenAPI).
+   */
+  open?: boolean;
+}
+
+const messageInfos = new WeakMap<Schema, MessageInfo>();
+
+/** Names a message (and says whether it lists every field) for OpenAPI; returns `fields`. */
+export function message(info: MessageInfo, fields: Schema): Schema {
+  messageInfos.set(fields, info);
+  return fields;
+}
+
+/** The info {@link message} attached, if any (anonymous messages are inlined in OpenAPI). */
+export function messageInfo(schema: Schema): MessageInfo | undefined {
+  return messageInfos.get(schema);
+}
 
 const isZero = (v: unknown): boolean => v === '' || v === 0 || v === false;
 
@@ -67,6 +98,15 @@ function rfc3339(seconds: bigint, nanos: number): string | undefined {
   const iso = new Date(ms).toISOString();
   // metav1.Time marshals to whole seconds; MicroTime-style fractions are not kept either
   return iso.replace(/\.\d{3}Z$/, 'Z');
+}
+
+function parseRawJson(raw: Buffer | undefined, spec: FieldSpec): unknown {
+  if (raw === undefined || raw.length === 0) return {};
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new BadRequestError(`the protobuf request body is malformed (${spec.name} is not JSON)`);
+  }
 }
 
 function decodeValue(f: WireField, spec: FieldSpec, type: ValueType): unknown {
@@ -99,6 +139,8 @@ function decodeValue(f: WireField, spec: FieldSpec, type: ValueType): unknown {
       return readFields(bytesOf(f, spec))
         .filter((x) => x.no === 1)
         .map((x) => bytesOf(x, spec).toString('utf8'));
+    case 'json':
+      return parseRawJson(readFields(bytesOf(f, spec)).find((x) => x.no === 1)?.bytes, spec);
     default:
       return decodeMessage(bytesOf(f, spec), type());
   }
