@@ -96,6 +96,8 @@ export interface PodSpec {
   hostname?: string;
   subdomain?: string;
   schedulerName?: string;
+  /** The pod uses its node's address instead of an address of its own. */
+  hostNetwork?: boolean;
 }
 
 export interface ContainerStatus {
@@ -148,7 +150,14 @@ export interface Taint {
 }
 
 export interface Node extends KubeObject {
-  spec?: { unschedulable?: boolean; taints?: Taint[]; podCIDR?: string };
+  spec?: {
+    unschedulable?: boolean;
+    taints?: Taint[];
+    /** The node's pod range (set once by the node IPAM controller); its pods' addresses. */
+    podCIDR?: string;
+    /** The same range as a list (one IPv4 CIDR: Flotilla has no dual stack). */
+    podCIDRs?: string[];
+  };
   status?: {
     capacity?: Record<string, string>;
     allocatable?: Record<string, string>;

@@ -30,7 +30,7 @@ fail() {
   failed=1
 }
 
-# 1. a busybox pod serving /www on 8080 (declared, so the kubelet publishes it on its node address)
+# 1. a busybox pod serving /www on 8080 (declared, so the kubelet publishes it on the pod address)
 # busybox has tar, which kubectl cp runs; the image only lacks the link
 cat <<YAML | k apply -f - >/dev/null
 apiVersion: v1

@@ -29,7 +29,7 @@ done
 echo "federation-wide name web.default.fleet.svc.flotilla.local:"
 addrs=$(dig @"${resolver%:*}" -p "${resolver#*:}" +short web.default.fleet.svc.flotilla.local | sort)
 echo "$addrs"
-# every ready endpoint serves the page on the port its pod publishes on its node address
+# every ready endpoint serves the page on its pod's own address (podIP:8080)
 for m in member1 member2; do
   kubectl --context "$m" get endpoints web -o json |
     node --input-type=module -e '

@@ -26,6 +26,7 @@ import {
 } from '../kubelet/index.js';
 import { statsSummary } from '../kubelet/stats-summary.js';
 import type { ClusterDns, ClusterDnsFactory } from './cluster-dns.js';
+import { defaultClusterCidr } from './default-cluster-cidr.js';
 import {
   CLUSTER_DNS_USER,
   CONTROLLER_MANAGER_USER,
@@ -56,6 +57,14 @@ export interface MemberClusterOptions extends DataProtectionOptions {
   /** Node N (from 0) gets address `<nodeAddressPrefix><N+1>`. @defaultValue `127.0.<clusterIndex>.` */
   nodeAddressPrefix?: string;
   /**
+   * The pods' range (`--cluster-cidr`), inside 127.0.0.0/8: each Node gets a `nodeCidrMaskSize`
+   * block of it, each pod an address of its node's block. @defaultValue a /20 of 127.128.0.0/9 no
+   * other cluster on this machine holds ({@link defaultClusterCidr})
+   */
+  clusterCidr?: string;
+  /** Prefix length of each node's pod CIDR (`--node-cidr-mask-size`). @defaultValue 26 */
+  nodeCidrMaskSize?: number;
+  /**
    * The cluster PKI folder (CA, service-account signing key; created where missing), shared with
    * out-of-process components. @defaultValue a new CA and key in memory
    */
@@ -85,6 +94,13 @@ export interface MemberClusterOptions extends DataProtectionOptions {
   dnsPort?: number;
   /** @defaultValue cluster.local */
   clusterDomain?: string;
+  /**
+   * The API server's `--service-cluster-ip-range` (inside 127.0.0.0/8 a service proxy can serve
+   * the ClusterIPs). @defaultValue 10.96.0.0/16
+   */
+  serviceClusterIpRange?: string;
+  /** The API server's `--service-node-port-range`. @defaultValue 30000-32767 */
+  serviceNodePortRange?: string;
   logger?: Logger;
 }
 
@@ -124,9 +140,12 @@ export class MemberCluster {
   private runtime: ContainerRuntime | undefined;
   private dns: ClusterDns | undefined;
   private readonly log: Logger;
+  /** The pods' range (chosen once: a restarted cluster's Nodes keep their podCIDRs). */
+  readonly clusterCidr: string;
 
   constructor(opts: MemberClusterOptions) {
     this.opts = opts;
+    this.clusterCidr = opts.clusterCidr ?? defaultClusterCidr();
     this.token = opts.token ?? randomBytes(16).toString('hex');
     const pki = opts.pkiDir !== undefined ? loadOrCreatePki(opts.pkiDir, opts.name) : undefined;
     this.auth = new ClusterAuthentication({
@@ -202,6 +221,12 @@ export class MemberCluster {
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 0,
       dns: () => this.dnsAddress,
+      ...(o.serviceClusterIpRange !== undefined
+        ? { serviceClusterIpRange: o.serviceClusterIpRange }
+        : {}),
+      ...(o.serviceNodePortRange !== undefined
+        ? { serviceNodePortRange: o.serviceNodePortRange }
+        : {}),
       podLog: podLogHandler((n) => this.kubelets.get(n)?.kubelet),
       // metrics.k8s.io from the in-process kubelets' pods and runtime
       kubeletSummary: (node) => {
@@ -236,6 +261,7 @@ export class MemberCluster {
           schedulerClient: this.componentClient(SCHEDULER_USER),
           controllers: o.controllers ?? '*',
           ...(o.nodeLifecycle ? { nodeLifecycle: o.nodeLifecycle } : {}),
+          nodeIpam: { clusterCidr: this.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize ?? 26 },
           // the queues report on this member's /metrics
           metrics: this.apiserver.server.metrics.workqueues,
           signer: this.auth.ca,

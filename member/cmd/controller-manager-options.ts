@@ -27,6 +27,15 @@ export interface MemberControllerManagerCmdOptions extends LeaderElectionFlags {
   clusterSigningKeyFile: string | undefined;
   /** `--pki-dir`: the cluster PKI folder; its ca.crt/ca.key sign when the files above are unset. */
   pkiDir: string | undefined;
+  /** `--cluster-cidr`: the pods' range (inside 127.0.0.0/8), cut into node pod CIDRs. */
+  clusterCidr: string | undefined;
+  /** `--node-cidr-mask-size`: prefix length of each node's pod CIDR. @defaultValue 24 */
+  nodeCidrMaskSize: number;
+  /**
+   * `--allocate-node-cidrs`: run the nodeipam controller (Nodes get `spec.podCIDR`).
+   * @defaultValue true when `--cluster-cidr` is given
+   */
+  allocateNodeCidrs: boolean | undefined;
   /** `--verbose`: log to stderr. @defaultValue false */
   verbose: boolean;
 }
@@ -43,6 +52,9 @@ export const controllerManagerDefaults: Omit<MemberControllerManagerCmdOptions, 
   clusterSigningCertFile: undefined,
   clusterSigningKeyFile: undefined,
   pkiDir: undefined,
+  clusterCidr: undefined,
+  nodeCidrMaskSize: 24,
+  allocateNodeCidrs: undefined,
   verbose: false,
 };
 
@@ -75,6 +87,9 @@ export const controllerManagerUsage = `usage: flotilla-member-controller-manager
   --cluster-signing-cert-file FILE      CA certificate that signs kubelet CSRs
   --cluster-signing-key-file FILE       its key
   --pki-dir DIR                         cluster PKI folder (ca.crt, ca.key) instead of the two above
+  --cluster-cidr CIDR                   pods' range inside 127.0.0.0/8, e.g. 127.16.24.0/21 (default none)
+  --node-cidr-mask-size N               prefix length of each node's pod CIDR (default 24)
+  --allocate-node-cidrs=true|false      give Nodes a podCIDR from --cluster-cidr (default: true with it)
   --verbose                             log to stderr
   -h, --help                            this text
 Durations: Go style (500ms, 15s, 1m30s) or a number of seconds.

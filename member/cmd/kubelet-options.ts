@@ -4,7 +4,7 @@
 export interface KubeletCommandOptions {
   /** `--node-name` (required): the Node's name, a DNS-1123 subdomain. */
   nodeName: string;
-  /** `--node-ip` (required): the node's IPv4 address (pods, ports, kubelet API); 127.x.y.z locally. */
+  /** `--node-ip` (required): the node's IPv4 address (InternalIP, hostPorts, kubelet API); 127.x.y.z locally. */
   nodeIp: string;
   /** `--kubeconfig` (required): where the client-certificate kubeconfig is written and reused. */
   kubeconfig: string;

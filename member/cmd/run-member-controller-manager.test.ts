@@ -74,6 +74,41 @@ describe('member-controller-manager command', () => {
     }
   });
 
+  it('takes --cluster-cidr inside 127.0.0.0/8 only, and exits 2 for anything else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'member-cm-cidr-'));
+    const kc = join(dir, 'kubeconfig');
+    writeFileSync(kc, '');
+    const ok = parseControllerManagerArgs(['--kubeconfig', kc, '--cluster-cidr', '127.16.24.0/21']);
+    expect(ok.opts).toMatchObject({ clusterCidr: '127.16.24.0/21', nodeCidrMaskSize: 24 });
+    expect(validateControllerManagerOptions(ok.opts)).toEqual([]);
+    const problems = (argv: string[]): string[] =>
+      validateControllerManagerOptions(
+        parseControllerManagerArgs(['--kubeconfig', kc, ...argv]).opts,
+      ).map((p) => `${p.flag}: ${p.message}`);
+    expect(problems(['--cluster-cidr', '10.244.0.0/16']).join()).toContain(
+      '--cluster-cidr: 10.244.0.0/16 is not inside 127.0.0.0/8',
+    );
+    expect(problems(['--cluster-cidr', '127.1.2.3/16']).join()).toContain('not an IPv4 CIDR');
+    expect(problems(['--cluster-cidr', '127.16.0.0/21', '--node-cidr-mask-size', '20'])).toEqual([
+      "--node-cidr-mask-size: 20 is shorter than the cluster CIDR's prefix /21",
+    ]);
+    expect(
+      problems(['--cluster-cidr', '127.16.0.0/16', '--node-cidr-mask-size', 'x']).join(),
+    ).toContain('--node-cidr-mask-size: must be an integer');
+    expect(problems(['--allocate-node-cidrs=true'])).toEqual([
+      '--allocate-node-cidrs: needs --cluster-cidr (the range node pod CIDRs are cut from)',
+    ]);
+    const e = captureDeps();
+    expect(
+      await runCommand(
+        memberControllerManagerCommand,
+        ['--kubeconfig', kc, '--cluster-cidr', '192.168.0.0/16'],
+        e.deps,
+      ),
+    ).toBe(2);
+    expect(e.err.join('')).toContain('is not inside 127.0.0.0/8');
+  });
+
   it('exits 0 for --help and 2 for unknown flags or bad booleans', async () => {
     const h = captureDeps();
     expect(await runCommand(memberControllerManagerCommand, ['-h'], h.deps)).toBe(0);

@@ -26,6 +26,7 @@ import {
   type MemberControllerManagerCmdOptions,
 } from './controller-manager-options.js';
 import {
+  num,
   parseBool,
   parseDuration,
   splitHostPort,
@@ -34,7 +35,7 @@ import {
 import { ExitCode, type Command, type CommandDeps } from '../../machinery/cmd/run-command.js';
 import { validateControllerManagerOptions } from './validate-controller-manager-options.js';
 
-const BOOLEAN_FLAGS = ['scheduler', 'leader-elect'] as const;
+const BOOLEAN_FLAGS = ['scheduler', 'leader-elect', 'allocate-node-cidrs'] as const;
 
 /** Parses argv (unknown flags and non-boolean booleans throw a TypeError). */
 export function parseControllerManagerArgs(argv: string[]): {
@@ -58,6 +59,9 @@ export function parseControllerManagerArgs(argv: string[]): {
       'cluster-signing-cert-file': s,
       'cluster-signing-key-file': s,
       'pki-dir': s,
+      'cluster-cidr': s,
+      'node-cidr-mask-size': s,
+      'allocate-node-cidrs': s,
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -75,6 +79,9 @@ export function parseControllerManagerArgs(argv: string[]): {
       clusterSigningCertFile: v['cluster-signing-cert-file'],
       clusterSigningKeyFile: v['cluster-signing-key-file'],
       pkiDir: v['pki-dir'],
+      clusterCidr: v['cluster-cidr'],
+      nodeCidrMaskSize: num(v['node-cidr-mask-size']),
+      allocateNodeCidrs: parseBool('allocate-node-cidrs', v['allocate-node-cidrs']),
       verbose: v.verbose,
     } as Partial<MemberControllerManagerCmdOptions>),
     help: v.help === true,
@@ -134,6 +141,9 @@ async function run(o: MemberControllerManagerCmdOptions, deps: CommandDeps): Pro
       },
       ...(metrics ? { metrics: metrics.workqueues } : {}),
       ...(signer ? { signer } : {}),
+      ...(o.clusterCidr !== undefined && o.allocateNodeCidrs !== false
+        ? { nodeIpam: { clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize } }
+        : {}),
       ...(o.leaderElect
         ? {
             leaderElection: {

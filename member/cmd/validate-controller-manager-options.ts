@@ -5,6 +5,7 @@ import { enabledControllers } from '../../machinery/controller/index.js';
 import { BadRequestError } from '../../machinery/errors/index.js';
 import { validateLeaderElectionFlags } from '../../machinery/leaderelection/flags.js';
 import { MEMBER_CONTROLLERS } from '../controllers/index.js';
+import { clusterCidrProblems } from '../controllers/nodeipam/cidr.js';
 import type { MemberControllerManagerCmdOptions } from './controller-manager-options.js';
 import { splitHostPort, type OptionProblem } from '../../machinery/cmd/flags.js';
 
@@ -53,6 +54,13 @@ export function validateControllerManagerOptions(
   if (o.pkiDir !== undefined && o.clusterSigningCertFile === undefined) {
     file('--pki-dir', join(o.pkiDir, PKI_FILES.caCert));
     file('--pki-dir', join(o.pkiDir, PKI_FILES.caKey));
+  }
+  if (o.clusterCidr !== undefined) {
+    for (const p of clusterCidrProblems(o.clusterCidr, o.nodeCidrMaskSize)) {
+      bad(p.field === 'clusterCidr' ? '--cluster-cidr' : '--node-cidr-mask-size', p.message);
+    }
+  } else if (o.allocateNodeCidrs === true) {
+    bad('--allocate-node-cidrs', 'needs --cluster-cidr (the range node pod CIDRs are cut from)');
   }
   return out;
 }

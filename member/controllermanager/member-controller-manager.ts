@@ -8,6 +8,7 @@ import {
   EventRecorder,
   memberControllerManager,
   type ControllerContext,
+  type NodeIpamOptions,
   type NodeLifecycleOptions,
 } from '../controllers/index.js';
 import { Scheduler } from '../scheduler/index.js';
@@ -42,6 +43,8 @@ export interface MemberControllerManagerOptions {
   /** Run the scheduler in this process. @defaultValue true */
   scheduler?: boolean;
   nodeLifecycle?: NodeLifecycleOptions;
+  /** Pod CIDRs for Nodes (the nodeipam controller). @defaultValue none: Nodes get no podCIDR */
+  nodeIpam?: NodeIpamOptions;
   /** Where the controllers' queues report. @defaultValue none */
   metrics?: WorkqueueMetricsProvider;
   /** The cluster CA, for the controllers that sign certificates (kubelet CSRs). */
@@ -124,6 +127,7 @@ async function runComponents(
   };
   const manager = memberControllerManager(ctx, {
     ...(opts.nodeLifecycle ? { nodeLifecycle: opts.nodeLifecycle } : {}),
+    ...(opts.nodeIpam ? { nodeIpam: opts.nodeIpam } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   // started first: the informers controllers create while starting run at once

@@ -15,12 +15,18 @@ import {
   NodeLifecycleController,
   type NodeLifecycleOptions,
 } from './nodelifecycle/node-lifecycle-controller.js';
+import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-controller.js';
 import { ReplicaSetController } from './replicaset/replicaset-controller.js';
 import { StatefulSetController } from './statefulset/statefulset-controller.js';
 
 /** Options for {@link memberControllerManager}. */
 export interface MemberControllersOptions {
   nodeLifecycle?: NodeLifecycleOptions;
+  /**
+   * Pod CIDRs for Nodes (`--cluster-cidr`, `--allocate-node-cidrs`). @defaultValue none: the
+   * nodeipam controller does not run
+   */
+  nodeIpam?: NodeIpamOptions;
   /** Zone of CronJob schedules without `spec.timeZone` (default UTC). */
   cronJobTimeZone?: string;
   /** Where the controllers' queues report (the member API server's /metrics). @defaultValue none */
@@ -33,6 +39,7 @@ export const MEMBER_CONTROLLERS = [
   'deployment',
   'endpoints',
   'nodelifecycle',
+  'nodeipam',
   'garbagecollector',
   'namespace',
   'job',
@@ -59,6 +66,12 @@ export function memberControllerManager(
   m.register('nodelifecycle', (s, q) =>
     new NodeLifecycleController(ctx, opts.nodeLifecycle ?? {}).controller.run(s, q),
   );
+  m.register('nodeipam', async (s, q) => {
+    const ipam = opts.nodeIpam;
+    if (!ipam) return false; // no --cluster-cidr, or --allocate-node-cidrs=false
+    await new NodeIpamController(ctx, ipam).controller.run(s, q);
+    return true;
+  });
   m.register('garbagecollector', (s, q) => new GarbageCollector(ctx).controller.run(s, q));
   m.register('namespace', (s, q) => new NamespaceController(ctx).controller.run(s, q));
   m.register('job', (s, q) => new JobController(ctx).controller.run(s, q));

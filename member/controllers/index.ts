@@ -6,7 +6,7 @@ export {
 } from './controller-registry.js';
 export type { ControllerContext } from './controller-context.js';
 export type { NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller.js';
-export { HOST_PORTS_ANNOTATION } from './host-ports.js';
+export type { NodeIpamOptions } from './nodeipam/node-ipam-controller.js';
 export { POD_TEMPLATE_HASH, REVISION_ANNOTATION } from './pod-template.js';
 export { EventRecorder, type EventRecorderOptions } from './event-recorder.js';
 export { CsrApprovingController } from './certificates/csr-approving-controller.js';

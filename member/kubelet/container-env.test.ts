@@ -51,7 +51,7 @@ async function resolve(c: Partial<Container>, seed = true): Promise<Record<strin
   const p = pod(c);
   const first = p.spec.containers[0];
   if (!first) throw new Error('no container');
-  return resolver(seed).r.resolve(p, first);
+  return resolver(seed).r.resolve(p, first, '127.128.0.2');
 }
 
 async function configError(
@@ -75,6 +75,7 @@ describe('ContainerEnvResolver', () => {
           { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
           { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+          { name: 'HOST', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
           { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
           { name: 'APP', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
           { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'MODE' } } },
@@ -86,7 +87,8 @@ describe('ContainerEnvResolver', () => {
       PLAIN: 'x',
       POD: 'p',
       NS: 'default',
-      IP: '127.0.5.1',
+      IP: '127.128.0.2',
+      HOST: '127.0.5.1',
       NODE: 'n1',
       APP: 'web',
       MODE: 'blue',
@@ -164,7 +166,7 @@ describe('ContainerEnvResolver', () => {
     });
     const first = p.spec.containers[0];
     if (!first) throw new Error('no container');
-    expect((await r.resolve(p, first)).M).toBe('blue');
+    expect((await r.resolve(p, first, '127.128.0.2')).M).toBe('blue');
     expect(reads).toEqual(['configmaps/cfg']);
   });
 });

@@ -16,7 +16,7 @@ export interface ContainerEnvResolverOptions {
   /** Reads ConfigMaps and Secrets of the pod's namespace (the kubelet's own API client). */
   client: KubeClient;
   nodeName: string;
-  /** The node address, which is also every pod's IP (`status.podIP`, `status.hostIP`). */
+  /** The node address (`status.hostIP`). */
   nodeAddress: string;
 }
 
@@ -40,11 +40,12 @@ export class ContainerEnvResolver {
   }
 
   /**
-   * The environment for `c` of `pod`.
+   * The environment for `c` of `pod`, whose address is `podIp` (`status.podIP`; the kubelet
+   * knows it before the status says so).
    *
    * @throws CreateContainerConfigError when a non-optional ConfigMap, Secret or key is missing.
    */
-  async resolve(pod: Pod, c: Container): Promise<Record<string, string>> {
+  async resolve(pod: Pod, c: Container, podIp: string): Promise<Record<string, string>> {
     const cache = new Map<string, Record<string, string> | undefined>();
     const read = (src: Source): Promise<Record<string, string> | undefined> =>
       this.readSource(pod, src, cache);
@@ -72,7 +73,7 @@ export class ContainerEnvResolver {
       }
     }
     for (const e of c.env ?? []) {
-      const v = await this.value(pod, e, env, read, fail);
+      const v = await this.value(pod, podIp, e, env, read, fail);
       if (v !== undefined) env[e.name] = v;
     }
     return env;
@@ -80,13 +81,14 @@ export class ContainerEnvResolver {
 
   private async value(
     pod: Pod,
+    podIp: string,
     e: EnvVar,
     env: Record<string, string>,
     read: (src: Source) => Promise<Record<string, string> | undefined>,
     fail: (message: string) => never,
   ): Promise<string | undefined> {
     const from = e.valueFrom;
-    if (from?.fieldRef) return this.field(pod, from.fieldRef.fieldPath);
+    if (from?.fieldRef) return this.field(pod, podIp, from.fieldRef.fieldPath);
     const sel = from?.configMapKeyRef ?? from?.secretKeyRef;
     if (from && sel) {
       const kind = from.configMapKeyRef ? 'ConfigMap' : 'Secret';
@@ -103,7 +105,7 @@ export class ContainerEnvResolver {
   }
 
   /** The `fieldRef` paths the downward API offers for env. */
-  private field(pod: Pod, path: string): string {
+  private field(pod: Pod, podIp: string, path: string): string {
     const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
     if (m) {
       const map = m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations;
@@ -119,8 +121,9 @@ export class ContainerEnvResolver {
       case 'spec.nodeName':
         return this.opts.nodeName;
       case 'status.podIP':
-      case 'status.hostIP':
       case 'status.podIPs':
+        return podIp;
+      case 'status.hostIP':
       case 'status.hostIPs':
         return this.opts.nodeAddress;
       default:

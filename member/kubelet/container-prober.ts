@@ -7,8 +7,11 @@ import { applyProbeResult, checkProbe, type ProbeCounts } from './probes.js';
 
 /** What {@link probeContainer} needs from the kubelet. */
 export interface ProberDeps {
-  /** Probes connect to the pod's published ports on this address, never to bridge IPs. */
-  nodeAddress: string;
+  /**
+   * The pod's address: probes connect to its ports there (published with the same numbers),
+   * never to bridge IPs.
+   */
+  podAddress: string;
   runtime: ContainerRuntime;
   /** The sync's clock reading (ms). */
   now: number;
@@ -31,16 +34,13 @@ export async function probeContainer(
 ): Promise<RuntimeContainer | undefined> {
   const started = Date.parse(rc.startedAt ?? '') || deps.now;
   const target = {
-    host: deps.nodeAddress,
-    portFor: (port: number | string): number | undefined => {
-      const cp =
-        typeof port === 'number'
-          ? port
-          : /^\d+$/.test(port)
-            ? Number(port)
-            : c.ports?.find((p) => p.name === port)?.containerPort;
-      return cp === undefined ? undefined : state.hostPorts[String(cp)];
-    },
+    host: deps.podAddress,
+    portFor: (port: number | string): number | undefined =>
+      typeof port === 'number'
+        ? port
+        : /^\d+$/.test(port)
+          ? Number(port)
+          : c.ports?.find((p) => p.name === port)?.containerPort,
     exec: (cmd: string[]) => deps.runtime.exec(rc.id, cmd),
   };
   const now = deps.now;

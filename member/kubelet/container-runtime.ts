@@ -12,6 +12,8 @@ export const LABEL_NODE = 'io.flotilla.node';
  */
 export const LABEL_CLUSTER = 'io.flotilla.cluster.id';
 export const LABEL_RESTARTS = 'io.flotilla.container.restart-count';
+/** The pod's address (its ports are published there): recovered from here after a restart. */
+export const LABEL_POD_IP = 'io.flotilla.pod.ip';
 
 /** A container as the runtime reports it. */
 export interface RuntimeContainer {
@@ -26,6 +28,15 @@ export interface RuntimeContainer {
   createdAt: number;
 }
 
+/** One published port of a container. */
+export interface PortBinding {
+  containerPort: number;
+  /** `TCP`, `UDP` or `SCTP`. */
+  protocol: string;
+  hostIp: string;
+  hostPort: number;
+}
+
 /** What the kubelet asks the runtime to start. */
 export interface ContainerSpec {
   name: string;
@@ -34,9 +45,12 @@ export interface ContainerSpec {
   args?: string[];
   env: Record<string, string>;
   labels: Record<string, string>;
-  /** containerPort → host port published on `hostIp`. */
-  ports: { containerPort: number; hostPort: number; protocol: string }[];
-  hostIp: string;
+  /**
+   * Where the container's ports are published: one binding each, `hostIp:hostPort` → the
+   * container's `containerPort` (the pod address with the same port number, and the node address
+   * for a `hostPort`). A container port may have several.
+   */
+  ports: PortBinding[];
   nanoCpus?: number;
   memoryBytes?: number;
 }

@@ -76,7 +76,7 @@ export class DockerRuntime implements ContainerRuntime {
     for (const p of spec.ports) {
       const k = `${String(p.containerPort)}/${p.protocol.toLowerCase()}`;
       exposed[k] = {};
-      bindings[k] = [{ HostIp: spec.hostIp, HostPort: String(p.hostPort) }];
+      (bindings[k] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
     }
     const c = await this.docker.createContainer({
       Image: spec.image,

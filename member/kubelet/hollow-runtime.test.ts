@@ -17,7 +17,7 @@ describe('HollowRuntime', () => {
 
   it('shows a container as exited once its time is up', async () => {
     const rt = new HollowRuntime();
-    const spec = { name: 'c', image: 'busybox', env: {}, ports: [], hostIp: '127.0.0.1' };
+    const spec = { name: 'c', image: 'busybox', env: {}, ports: [] };
     const done = await rt.create({ ...spec, labels: { k: 'a' }, command: ['sh', '-c', 'exit 2'] });
     const forever = await rt.create({ ...spec, labels: { k: 'b' } });
     await rt.start(done);

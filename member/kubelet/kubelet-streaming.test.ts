@@ -33,7 +33,6 @@ beforeAll(async () => {
     env: {},
     labels: { [LABEL_POD_UID]: 'uid-1', [LABEL_CONTAINER]: 'c' },
     ports: [],
-    hostIp: HOST,
   });
   await runtime.start(id);
   const serving = selfSignedCert([HOST], []);

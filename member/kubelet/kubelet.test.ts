@@ -3,19 +3,22 @@ import { consoleLogger } from '../../machinery/controller/index.js';
 import {
   CONFIGMAPS,
   EVENTS,
+  NODES,
   PODS,
   SECRETS,
   type Container,
   type ContainerStatus,
   type Event,
+  type Node,
   type Pod,
+  type PodStatus,
 } from '../../api/index.js';
-import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
 import {
   LABEL_CLUSTER,
   LABEL_CONTAINER,
   LABEL_NODE,
+  LABEL_POD_IP,
   LABEL_POD_UID,
   type ContainerRuntime,
   type ContainerSpec,
@@ -133,7 +136,13 @@ afterEach(async () => {
 async function start(
   c: Partial<Container>,
   missingImages: string[] = [],
-  annotations?: Record<string, string>,
+  opts: {
+    /** The Node's podCIDR; none: the node IPAM controller has not set it. */
+    podCIDR?: string | null;
+    /** The pod's status before the kubelet starts (a restarted kubelet's pod). */
+    status?: PodStatus;
+    hostNetwork?: boolean;
+  } = {},
 ): Promise<Harness> {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = (): number => now;
@@ -141,15 +150,23 @@ async function start(
   const pod: Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: {
-      name: 'p',
-      namespace: 'default',
-      uid: 'uid-p',
-      ...(annotations ? { annotations } : {}),
+    metadata: { name: 'p', namespace: 'default', uid: 'uid-p' },
+    spec: {
+      nodeName: 'n1',
+      containers: [{ name: 'c', image: 'busybox:1', ...c }],
+      ...(opts.hostNetwork ? { hostNetwork: true } : {}),
     },
-    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox:1', ...c }] },
+    ...(opts.status ? { status: opts.status } : {}),
   };
   client.seed(PODS, pod);
+  const podCIDR = opts.podCIDR === undefined ? '127.128.0.0/26' : opts.podCIDR;
+  const node: Node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1' },
+    spec: podCIDR === null ? {} : { podCIDR, podCIDRs: [podCIDR] },
+  };
+  client.seed(NODES, node);
   const runtime = new ScriptedRuntime(clock);
   for (const i of missingImages) runtime.missingImages.add(i);
   const kubelet = new Kubelet({
@@ -206,7 +223,6 @@ describe('Kubelet', () => {
         [LABEL_CLUSTER]: cluster,
       },
       ports: [],
-      hostIp: '127.0.5.1',
     });
     const foreign = await h.runtime.create(container('cluster-b', 'uid-of-cluster-b'));
     const orphan = await h.runtime.create(container('cluster-a', 'uid-deleted'));
@@ -256,16 +272,55 @@ describe('Kubelet', () => {
     ]);
   });
 
-  it('keeps the host ports a pod already has (recorded in its annotation) instead of choosing new ones', async () => {
-    const h = await start({ ports: [{ containerPort: 8080, name: 'http' }] }, [], {
-      [HOST_PORTS_ANNOTATION]: JSON.stringify({ '8080': 41234 }),
+  it('gives the pod an address from the Node podCIDR and publishes its ports there', async () => {
+    const h = await start({
+      ports: [
+        { containerPort: 8080, name: 'http' },
+        { containerPort: 53, protocol: 'UDP', hostPort: 5353 },
+      ],
+      env: [{ name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
     });
-    expect(h.runtime.running().map((c) => c.spec.ports)).toEqual([
-      [{ containerPort: 8080, hostPort: 41234, protocol: 'TCP' }],
+    // .0 is the network address and .1 the gateway: the first pod address is .2
+    const status = h.client.stored<Pod>(PODS, 'default', 'p')?.status;
+    expect(status).toMatchObject({
+      hostIP: '127.0.5.1',
+      podIP: '127.128.0.2',
+      podIPs: [{ ip: '127.128.0.2' }],
+    });
+    const [c] = h.runtime.running();
+    expect(c?.spec.ports).toEqual([
+      { containerPort: 8080, protocol: 'TCP', hostIp: '127.128.0.2', hostPort: 8080 },
+      { containerPort: 53, protocol: 'UDP', hostIp: '127.128.0.2', hostPort: 53 },
+      { containerPort: 53, protocol: 'UDP', hostIp: '127.0.5.1', hostPort: 5353 },
     ]);
-    expect(h.client.stored<Pod>(PODS, 'default', 'p')?.metadata.annotations).toEqual({
-      [HOST_PORTS_ANNOTATION]: '{"8080":41234}',
-    });
+    expect(c?.spec.env).toEqual({ IP: '127.128.0.2' });
+    expect(c?.labels[LABEL_POD_IP]).toBe('127.128.0.2');
+  });
+
+  it('keeps the address a pod already has (a restarted kubelet)', async () => {
+    const h = await start({}, [], { status: { phase: 'Running', podIP: '127.128.0.40' } });
+    expect(h.client.stored<Pod>(PODS, 'default', 'p')?.status?.podIP).toBe('127.128.0.40');
+    expect(h.runtime.running()[0]?.labels[LABEL_POD_IP]).toBe('127.128.0.40');
+  });
+
+  it('gives a hostNetwork pod the node address', async () => {
+    const h = await start({ ports: [{ containerPort: 9000 }] }, [], { hostNetwork: true });
+    expect(h.client.stored<Pod>(PODS, 'default', 'p')?.status?.podIP).toBe('127.0.5.1');
+    expect(h.runtime.running()[0]?.spec.ports).toEqual([
+      { containerPort: 9000, protocol: 'TCP', hostIp: '127.0.5.1', hostPort: 9000 },
+    ]);
+  });
+
+  it('keeps the pod Pending, without an address, until the Node has a podCIDR', async () => {
+    const h = await start({}, [], { podCIDR: null });
+    const status = h.client.stored<Pod>(PODS, 'default', 'p')?.status;
+    expect(status?.phase).toBe('Pending');
+    expect(status?.podIP).toBeUndefined();
+    expect(status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
+    expect(h.runtime.containers.size).toBe(0);
+    await h.sync();
+    const list = (await h.client.resource<Event>(EVENTS, 'default').list()).items;
+    expect(list.map((e) => [e.reason, e.count])).toEqual([['NetworkNotReady', 1]]);
   });
 
   it('honours readiness successThreshold and failureThreshold', async () => {

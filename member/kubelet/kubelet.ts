@@ -6,8 +6,7 @@ import { consoleLogger, type Logger } from '../../machinery/controller/index.js'
 import { ConflictError, NotFoundError } from '../../machinery/errors/index.js';
 import { InformerFactory } from '../../machinery/informer/index.js';
 import { WorkQueue } from '../../machinery/workqueue/index.js';
-import { PODS, type Container, type Pod } from '../../api/index.js';
-import { HOST_PORTS_ANNOTATION } from '../controllers/host-ports.js';
+import { NODES, PODS, type Container, type Node, type Pod } from '../../api/index.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
 import {
   LABEL_CONTAINER,
@@ -27,8 +26,8 @@ import { NodeRegistration } from './node-registration.js';
 import { computePodStatus } from './pod-status.js';
 import { newPodState, type PodState } from './pod-state.js';
 import { probeContainer } from './container-prober.js';
-import { assignHostPorts } from './host-port-assigner.js';
 import { PodEvents } from './pod-events.js';
+import { PodNetwork } from './pod-network.js';
 
 /** Options for {@link Kubelet}. */
 export interface KubeletOptions {
@@ -40,7 +39,11 @@ export interface KubeletOptions {
    * @defaultValue '' (containers of every cluster with this node name)
    */
   clusterId?: string;
-  /** The node's loopback address (127.0.N.M): ports are published here; it is also the pod IP. */
+  /**
+   * The node's loopback address (127.0.N.M): the Node's InternalIP, pods' `status.hostIP`,
+   * hostNetwork pods' address and where `hostPort`s are published. Other pods get their own
+   * address from the Node's `spec.podCIDR`.
+   */
   nodeAddress: string;
   runtime: ContainerRuntime;
   capacity?: { cpu?: string; memory?: string; pods?: string };
@@ -101,6 +104,8 @@ export class Kubelet {
   /** Events about pods (source `kubelet`, host = this node). */
   private readonly events: PodEvents;
   private readonly metrics: KubeletMetrics;
+  /** Pod addresses from the Node's podCIDR. */
+  private readonly network: PodNetwork;
 
   constructor(opts: KubeletOptions) {
     this.opts = opts;
@@ -148,10 +153,34 @@ export class Kubelet {
       onUpdate: (_o, n) => this.queue.add(objectKey(n)),
       onDelete: (p) => this.queue.add(objectKey(p)),
     });
+    this.network = new PodNetwork({
+      nodeName: opts.nodeName,
+      nodeAddress: opts.nodeAddress,
+      node: this.nodeInformer(),
+      pods: () => this.podInformer().list(),
+      runtime: opts.runtime,
+      ...(opts.clusterId ? { clusterId: opts.clusterId } : {}),
+      logger: this.log,
+    });
+    // pods waiting for an address go on once the node IPAM controller set the podCIDR
+    const onNode = (n: Node): void => {
+      if (n.spec?.podCIDR) for (const p of pods.list()) this.queue.add(objectKey(p));
+    };
+    this.nodeInformer().addEventHandler({
+      onAdd: onNode,
+      onUpdate: (o, n) => {
+        if (o.spec?.podCIDR !== n.spec?.podCIDR) onNode(n);
+      },
+    });
   }
 
   private podInformer() {
     return this.informers.for<Pod>(PODS, { fieldSelector: `spec.nodeName=${this.nodeName}` });
+  }
+
+  /** This kubelet's own Node (its podCIDR). */
+  private nodeInformer() {
+    return this.informers.for<Node>(NODES, { fieldSelector: `metadata.name=${this.nodeName}` });
   }
 
   /** Registers the node and runs until the signal aborts. */
@@ -159,6 +188,7 @@ export class Kubelet {
     await this.node.register();
     this.informers.start(signal);
     await this.podInformer().waitForSync(signal);
+    await this.nodeInformer().waitForSync(signal);
     const stop = (): void => this.queue.shutDown();
     signal.addEventListener('abort', stop);
     const timers = [
@@ -216,22 +246,14 @@ export class Kubelet {
     return s;
   }
 
-  private async ensureHostPorts(pod: Pod, state: PodState): Promise<void> {
-    const changed = await assignHostPorts(pod, state, this.opts.nodeAddress);
-    const want = JSON.stringify(state.hostPorts);
-    if (
-      changed ||
-      (Object.keys(state.hostPorts).length > 0 &&
-        pod.metadata.annotations?.[HOST_PORTS_ANNOTATION] !== want)
-    ) {
-      await this.opts.client
-        .resource<Pod>(PODS, pod.metadata.namespace)
-        .patch(
-          pod.metadata.name ?? '',
-          { metadata: { annotations: { [HOST_PORTS_ANNOTATION]: want } } },
-          'merge',
-        );
-    }
+  /**
+   * The pod's address; undefined (with a NetworkNotReady event, once per pod) while the Node has
+   * no podCIDR: the pod stays Pending, and the Node's update re-queues it.
+   */
+  private async podAddress(pod: Pod): Promise<string | undefined> {
+    const ip = await this.network.addressFor(pod);
+    if (ip === undefined) await this.events.networkNotReady(pod, this.nodeName);
+    return ip;
   }
 
   /** One level-triggered sync of a pod. */
@@ -245,10 +267,15 @@ export class Kubelet {
         await this.events.killing(pod, { name: rc.labels[LABEL_CONTAINER] ?? '' });
       }
       await this.killAll(containers, pod.spec.terminationGracePeriodSeconds ?? 30);
+      this.network.release(uid);
       return;
     }
     const state = this.state(pod);
-    await this.ensureHostPorts(pod, state);
+    const podIp = await this.podAddress(pod);
+    if (podIp === undefined) {
+      await this.writeStatus(pod, new Map(), state, undefined);
+      return;
+    }
     const latest = new Map<string, RuntimeContainer | undefined>();
     for (const c of pod.spec.containers) {
       const mine = containers
@@ -261,14 +288,25 @@ export class Kubelet {
       let cur = mine[0];
       for (const old of mine.slice(1)) await this.opts.runtime.remove(old.id);
       if (cur?.running) {
-        cur = await this.probe(pod, c, cur, state);
+        cur = await this.probe(pod, c, cur, state, podIp);
       } else {
-        cur = (await this.maybeStart(pod, c, cur, state)) ?? cur;
+        cur = (await this.maybeStart(pod, c, cur, state, podIp)) ?? cur;
       }
       latest.set(c.name, cur);
     }
-    const status = computePodStatus(pod, latest, state, this.opts.nodeAddress, pod.status);
-    if (status.phase === 'Running') this.metrics.podRunning(uid);
+    await this.writeStatus(pod, latest, state, podIp);
+  }
+
+  /** Posts the pod's status when it changed. */
+  private async writeStatus(
+    pod: Pod,
+    latest: Map<string, RuntimeContainer | undefined>,
+    state: PodState,
+    podIP: string | undefined,
+  ): Promise<void> {
+    const addresses = { hostIP: this.opts.nodeAddress, podIP };
+    const status = computePodStatus(pod, latest, state, addresses, pod.status);
+    if (status.phase === 'Running') this.metrics.podRunning(pod.metadata.uid ?? '');
     if (JSON.stringify(status) !== JSON.stringify(pod.status)) {
       await this.opts.client
         .resource<Pod>(PODS, pod.metadata.namespace)
@@ -281,9 +319,10 @@ export class Kubelet {
     c: Container,
     rc: RuntimeContainer,
     state: PodState,
+    podIp: string,
   ): Promise<RuntimeContainer | undefined> {
     return probeContainer(pod, c, rc, state, {
-      nodeAddress: this.opts.nodeAddress,
+      podAddress: podIp,
       runtime: this.opts.runtime,
       now: this.now(),
       log: this.log,
@@ -296,6 +335,7 @@ export class Kubelet {
     c: Container,
     last: RuntimeContainer | undefined,
     state: PodState,
+    podIp: string,
   ): Promise<RuntimeContainer | undefined> {
     const policy = pod.spec.restartPolicy ?? 'Always';
     const everStarted = state.started[c.name] === true || last !== undefined;
@@ -322,7 +362,7 @@ export class Kubelet {
       }
       restarts = (state.restarts[c.name] ?? Number(last?.labels[LABEL_RESTARTS] ?? 0)) + 1;
     }
-    const rc = await this.startContainer(pod, c, state, restarts);
+    const rc = await this.startContainer(pod, c, state, restarts, podIp);
     // the period stays pending (and over) while the start itself fails, so the next sync retries
     if (rc && everStarted) this.crashLoop.consume(key);
     return rc;
@@ -363,9 +403,10 @@ export class Kubelet {
     pod: Pod,
     c: Container,
     state: PodState,
+    podIp: string,
   ): Promise<Record<string, string> | undefined> {
     try {
-      return await this.env.resolve(pod, c);
+      return await this.env.resolve(pod, c, podIp);
     } catch (err) {
       // absorbed: the periodic resync retries, so a ConfigMap created later is picked up
       if (!(err instanceof CreateContainerConfigError)) throw err;
@@ -380,12 +421,13 @@ export class Kubelet {
     c: Container,
     state: PodState,
     restarts: number,
+    podIp: string,
   ): Promise<RuntimeContainer | undefined> {
     if (!(await this.pullImage(pod, c, state))) return undefined;
-    const env = await this.containerEnv(pod, c, state);
+    const env = await this.containerEnv(pod, c, state, podIp);
     if (!env) return undefined;
     const id = await this.opts.runtime.create(
-      containerSpecFor(pod, c, state, env, restarts, {
+      containerSpecFor(pod, c, podIp, env, restarts, {
         nodeName: this.nodeName,
         nodeAddress: this.opts.nodeAddress,
         ...(this.opts.clusterId ? { clusterId: this.opts.clusterId } : {}),
@@ -430,7 +472,7 @@ export class Kubelet {
     // Read the pods only after listing the containers: a container is only ever created for a pod
     // already in the cache, so every container listed belongs to a pod in this (later) snapshot
     // unless that pod is really gone. Reading the pods first raced with pods added meanwhile: their
-    // new containers were killed and their state (host ports) dropped.
+    // new containers were killed and their state (and address) dropped.
     const live = new Set(
       this.podInformer()
         .list()
@@ -447,6 +489,7 @@ export class Kubelet {
     this.crashLoop.retain(keep);
     this.imagePull.retain(keep);
     this.events.retain((uid) => live.has(uid));
+    this.network.retain((uid) => live.has(uid));
     await this.killAll(orphans, 2);
   }
 

@@ -7,7 +7,8 @@ export const containerFieldPath = (c: Pick<Container, 'name'>): string =>
 
 /**
  * The kubelet's Events about pods, with Kubernetes' reasons and messages (Pulling, Pulled,
- * Failed, BackOff, Created, Started, Killing, Unhealthy), each on the container's fieldPath.
+ * Failed, BackOff, Created, Started, Killing, Unhealthy, NetworkNotReady), most on the
+ * container's fieldPath.
  * BackOff is recorded once per back-off period, not on every sync of it: the periodic resync
  * runs every second and would otherwise patch the event that often.
  */
@@ -93,6 +94,23 @@ export class PodEvents {
   /** A failed readiness or liveness probe. */
   unhealthy(pod: Pod, c: Container, kind: 'Readiness' | 'Liveness', msg: string): Promise<void> {
     return this.record(pod, c, 'Warning', 'Unhealthy', `${kind} probe failed: ${msg}`);
+  }
+
+  /**
+   * The pod cannot get an address: its node has no podCIDR yet (Kubernetes' NetworkNotReady).
+   * Recorded once per pod, not on every sync while it waits.
+   */
+  async networkNotReady(pod: Pod, nodeName: string): Promise<void> {
+    const key = `${pod.metadata.uid ?? ''}/-/network`;
+    if (this.backOffReported.has(key)) return;
+    this.backOffReported.set(key, 0);
+    const obj = { ...pod, apiVersion: 'v1', kind: 'Pod' };
+    await this.recorder.event(
+      obj,
+      'Warning',
+      'NetworkNotReady',
+      `network is not ready: node ${nodeName} has no podCIDR yet (is the node IPAM controller running with --cluster-cidr?)`,
+    );
   }
 
   /** Forgets the back-off reports of pods not kept (deleted pods). */

@@ -1,7 +1,7 @@
 import type { ProbeCounts } from './probes.js';
 
 /**
- * What the kubelet remembers about one pod between syncs (restarts, probes, ports). Back-off
+ * What the kubelet remembers about one pod between syncs (restarts, probes). Back-off
  * lives in the kubelet's `Backoff` instances, keyed by pod uid.
  */
 export interface PodState {
@@ -12,8 +12,6 @@ export interface PodState {
   ready: Record<string, boolean>;
   lastProbe: Record<string, number>;
   waiting: Record<string, { reason: string; message?: string }>;
-  /** containerPort → published host port. */
-  hostPorts: Record<string, number>;
   startTime: string;
 }
 
@@ -26,7 +24,6 @@ export function newPodState(now: Date): PodState {
     ready: {},
     lastProbe: {},
     waiting: {},
-    hostPorts: {},
     startTime: now.toISOString().replace(/\.\d+Z$/, 'Z'),
   };
 }

@@ -6,12 +6,19 @@ import type { PodState } from './pod-state.js';
 const ts = (s: string | undefined): string | undefined =>
   s && !s.startsWith('0001') ? s.replace(/\.\d+Z$/, 'Z') : undefined;
 
+/** The pod's addresses: its node's, and its own once it has one. */
+export interface PodAddresses {
+  hostIP: string;
+  /** Unset while the pod waits for an address (the node has no podCIDR yet). */
+  podIP: string | undefined;
+}
+
 /** Builds the pod status from the runtime's containers and the kubelet's memory. */
 export function computePodStatus(
   pod: Pod,
   latest: Map<string, RuntimeContainer | undefined>,
   state: PodState,
-  nodeAddress: string,
+  addresses: PodAddresses,
   old: PodStatus | undefined,
 ): PodStatus {
   const statuses: ContainerStatus[] = pod.spec.containers.map((c) => {
@@ -90,9 +97,10 @@ export function computePodStatus(
       cond('ContainersReady', allReady, 'ContainersNotReady'),
       cond('PodScheduled', true),
     ],
-    hostIP: nodeAddress,
-    podIP: nodeAddress,
-    podIPs: [{ ip: nodeAddress }],
+    hostIP: addresses.hostIP,
+    ...(addresses.podIP !== undefined
+      ? { podIP: addresses.podIP, podIPs: [{ ip: addresses.podIP }] }
+      : {}),
     startTime: state.startTime,
     containerStatuses: statuses,
   };

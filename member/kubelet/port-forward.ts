@@ -2,8 +2,8 @@
  * `kubectl port-forward` on the kubelet: the WebSocket subprotocol `SPDY/3.1+portforward.k8s.io`
  * (kubectl's tunneling: the binary messages carry an SPDY/3.1 session) with the
  * `portforward.k8s.io` streams — per forwarded connection an `error` stream and a `data` stream
- * with the same `requestID` and `port` headers. A data stream is connected to the pod's port as
- * published on the node's address; what goes wrong is written on the error stream, which is
+ * with the same `requestID` and `port` headers. A data stream is connected to the pod's port on
+ * the pod's address; what goes wrong is written on the error stream, which is
  * closed once the connection is done.
  */
 import { connect, type Socket } from 'node:net';
@@ -14,7 +14,7 @@ import { HIGH_WATER_MARK, waitForDrain } from './stream-channels.js';
 /** The WebSocket subprotocol of port forwarding (SPDY tunneled in binary messages). */
 export const PORT_FORWARD_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
 
-/** Where a pod port is reached from the node: its published host port on the node address. */
+/** Where a pod port is reached from the node: the pod's address and the port. */
 export type PortTarget = (port: number) => { host: string; port: number } | { error: string };
 
 interface Request {

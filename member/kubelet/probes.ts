@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Probe } from '../../api/index.js';
 
-/** Where a probe connects: the node address and the host port published for a container port. */
+/** Where a probe connects: the pod's address and a container port (a number or a port name). */
 export interface ProbeTarget {
   host: string;
   portFor(port: number | string): number | undefined;

@@ -30,7 +30,6 @@ async function run(
     env: {},
     labels: { [LABEL_POD_UID]: uid, [LABEL_CONTAINER]: container, [LABEL_NODE]: node },
     ports: [],
-    hostIp: '127.0.0.1',
     memoryBytes: 64 * 1024 * 1024,
   };
   const id = await rt.create(spec);

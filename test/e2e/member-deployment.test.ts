@@ -129,7 +129,7 @@ spec:
     expect(new Set(running.map((p) => p.spec.nodeName))).toEqual(new Set(member.nodeNames));
     expect(containers()).toHaveLength(3);
 
-    // every pod answers on its published port on its node's loopback address
+    // every pod answers on its own loopback address, at the container port (8080)
     const eps = JSON.parse(await kubectl('get', 'endpoints', 'web', '-o', 'json')) as {
       subsets: { addresses: { ip: string }[]; ports: { port: number }[] }[];
     };
@@ -137,8 +137,10 @@ spec:
       s.addresses.map((a) => ({ ip: a.ip, port: s.ports[0]?.port ?? 0 })),
     );
     expect(addrs).toHaveLength(3);
+    expect(new Set(addrs.map((a) => a.ip)).size).toBe(3);
     for (const a of addrs) {
-      expect(a.ip.startsWith('127.0.9.')).toBe(true);
+      expect(a.ip).toMatch(/^127\.(?!0\.9\.)/); // a pod address, not its node's
+      expect(a.port).toBe(8080);
       expect(await curl(a.ip, a.port)).toContain('hello from flotilla');
     }
 

@@ -43,6 +43,7 @@ import {
   KUBELET_API_CLIENT_USER,
 } from '../../member/cluster/member-bootstrap-policy.js';
 import { memberControllerManager } from '../../member/controllers/index.js';
+import { defaultClusterCidr } from '../../member/cluster/default-cluster-cidr.js';
 import { HOLLOW_LOG_LINE } from '../../member/kubelet/hollow-runtime.js';
 import { kubeletGet as get, servedCert as served } from '../support/kubelet-api.js';
 
@@ -147,16 +148,20 @@ beforeAll(async () => {
   // the controller manager's CSR controllers, with the cluster CA as signer
   const cm = client(auth.clientCert(CONTROLLER_MANAGER_USER));
   const informers = new InformerFactory(cm);
-  const manager = memberControllerManager({
-    client: cm,
-    informers,
-    logger: consoleLogger('cm', true),
-    now: () => new Date(),
-    signer: auth.ca,
-  });
+  const manager = memberControllerManager(
+    {
+      client: cm,
+      informers,
+      logger: consoleLogger('cm', true),
+      now: () => new Date(),
+      signer: auth.ca,
+    },
+    // Nodes get a podCIDR (pods wait for one)
+    { nodeIpam: { clusterCidr: defaultClusterCidr(), nodeCidrMaskSize: 26 } },
+  );
   informers.start(abort.signal);
   controllers = manager
-    .run(abort.signal, 'csrapproving,csrsigning')
+    .run(abort.signal, 'csrapproving,csrsigning,nodeipam')
     .then(() => informers.stopped());
   tokenId = randomBytes(3).toString('hex');
   const secret = randomBytes(8).toString('hex');

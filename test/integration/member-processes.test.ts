@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultClusterCidr } from '../../member/cluster/default-cluster-cidr.js';
 import { loadOrCreatePki, type ClusterPki } from '../../machinery/apiserver/cluster-pki.js';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
@@ -43,6 +44,8 @@ import { certClient, writeCertKubeconfig } from '../support/cert-identities.js';
 
 const APISERVER = distScript('member/cmd/member-apiserver.js');
 const CONTROLLER_MANAGER = distScript('member/cmd/member-controller-manager.js');
+/** This cluster's pod range (a /20 no other test cluster holds). */
+const CLUSTER_CIDR = defaultClusterCidr();
 const NAME = 'mproc';
 const LEASE = 'flotilla-member-controller-manager';
 const poll = { timeout: 30_000, interval: 200 };
@@ -90,6 +93,9 @@ function startControllerManager(): SpawnedBinary {
     '500ms',
     '--metrics-bind-address',
     `127.0.0.1:${String(metricsPort)}`,
+    // Nodes get podCIDRs (the kubelets' pods wait for one)
+    '--cluster-cidr',
+    CLUSTER_CIDR,
   ]);
 }
 

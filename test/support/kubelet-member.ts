@@ -21,6 +21,7 @@ import {
 import type { RunningMemberApiServer } from '../../member/apiserver/index.js';
 import { CONTROLLER_MANAGER_USER } from '../../member/cluster/member-bootstrap-policy.js';
 import { memberControllerManager } from '../../member/controllers/index.js';
+import { defaultClusterCidr } from '../../member/cluster/default-cluster-cidr.js';
 import type { ContainerRuntime } from '../../member/kubelet/container-runtime.js';
 import { runKubeletProcess } from '../../member/kubelet/kubelet-process.js';
 
@@ -49,17 +50,21 @@ export async function joinKubelet(o: JoinKubeletOptions): Promise<Promise<void>[
     caData: o.api.tls.cert,
   });
   const informers = new InformerFactory(cm);
-  const manager = memberControllerManager({
-    client: cm,
-    informers,
-    logger: consoleLogger('cm', true),
-    now: () => new Date(),
-    signer: o.auth.ca,
-  });
+  const manager = memberControllerManager(
+    {
+      client: cm,
+      informers,
+      logger: consoleLogger('cm', true),
+      now: () => new Date(),
+      signer: o.auth.ca,
+    },
+    // Nodes get a podCIDR (pods wait for one)
+    { nodeIpam: { clusterCidr: defaultClusterCidr(), nodeCidrMaskSize: 26 } },
+  );
   informers.start(o.signal);
   const running = [
     manager
-      .run(o.signal, 'csrapproving,csrsigning')
+      .run(o.signal, 'csrapproving,csrsigning,nodeipam')
       .then(() => informers.stopped())
       .finally(() => cm.close()),
   ];

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENDPOINTS, PODS, SERVICES, type Endpoints, type Service } from '../../../api/index.js';
-import { HOST_PORTS_ANNOTATION } from '../host-ports.js';
 import { startFixture, type Fixture, type FixtureSeed } from '../testing/fixture.js';
 import { pod } from '../testing/objects.js';
 import { EndpointsController } from './endpoints-controller.js';
@@ -36,11 +35,9 @@ const svc: Service = {
 describe('EndpointsController', () => {
   it('lists ready pods as addresses and others as notReadyAddresses, resolving named target ports', async () => {
     const ready = pod('web-a', 'web', { node: 'n1', ready: true, ip: '127.0.9.1' });
-    ready.metadata.annotations = { [HOST_PORTS_ANNOTATION]: JSON.stringify({ 8080: 31001 }) };
     ready.spec.hostname = 'web-a';
     ready.spec.subdomain = 'web';
     const notReady = pod('web-b', 'web', { node: 'n2', ready: false, ip: '127.0.9.2' });
-    notReady.metadata.annotations = { [HOST_PORTS_ANNOTATION]: JSON.stringify({ 8080: 31001 }) };
     const actions = await run([
       [SERVICES, [svc]],
       [
@@ -59,7 +56,7 @@ describe('EndpointsController', () => {
     expect((actions[0]?.body as Endpoints).metadata.labels).toEqual({ tier: 'front' });
     expect((actions[0]?.body as Endpoints).subsets).toEqual([
       {
-        ports: [{ name: 'http', port: 31001, protocol: 'TCP' }],
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
         addresses: [
           {
             ip: '127.0.9.1',
@@ -109,6 +106,25 @@ describe('EndpointsController', () => {
         [ENDPOINTS, [ep]],
       ]),
     ).toEqual([]);
+  });
+
+  it('resolves a named targetPort per pod: pods with different container ports get their own subsets', async () => {
+    const a = pod('web-a', 'web', { node: 'n1', ready: true, ip: '127.128.0.2' });
+    const b = pod('web-b', 'web', { node: 'n1', ready: true, ip: '127.128.0.3' });
+    const b0 = b.spec.containers[0];
+    if (b0) b0.ports = [{ name: 'http', containerPort: 9090 }];
+    const noName = pod('web-c', 'web', { node: 'n1', ready: true, ip: '127.128.0.4' });
+    const c0 = noName.spec.containers[0];
+    if (c0) c0.ports = [{ containerPort: 8080 }];
+    const actions = await run([
+      [SERVICES, [svc]],
+      [PODS, [a, b, noName]],
+    ]);
+    const subsets = (actions[0]?.body as Endpoints).subsets ?? [];
+    expect(subsets.map((s) => [s.ports?.[0]?.port, (s.addresses ?? []).map((x) => x.ip)])).toEqual([
+      [8080, ['127.128.0.2']],
+      [9090, ['127.128.0.3']],
+    ]);
   });
 
   it('deletes the Endpoints of a deleted Service', async () => {

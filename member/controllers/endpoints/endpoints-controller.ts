@@ -13,7 +13,6 @@ import {
   type Service,
 } from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
-import { reachablePort } from '../host-ports.js';
 import { isPodReady } from '../pod-template.js';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -34,7 +33,11 @@ function targetPortFor(
   return undefined;
 }
 
-/** Endpoints of every selector Service: ready pods in `addresses`, others in `notReadyAddresses`. */
+/**
+ * Endpoints of every selector Service: ready pods in `addresses`, others in `notReadyAddresses`,
+ * each at `status.podIP` and the Service's targetPort (a port name resolved per pod from its
+ * container ports; pods without that name are left out).
+ */
 export class EndpointsController {
   readonly controller: Controller;
   private readonly ctx: ControllerContext;
@@ -116,7 +119,8 @@ export class EndpointsController {
         }
         ports.push({
           ...(sp.name ? { name: sp.name } : {}),
-          port: reachablePort(pod, cp),
+          // every pod has its own address: the container port itself is reachable there
+          port: cp,
           protocol: sp.protocol ?? 'TCP',
         });
       }
