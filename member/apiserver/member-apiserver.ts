@@ -31,6 +31,7 @@ import {
 } from '../../api/index.js';
 import { ClusterIpAllocator } from '../cluster/cluster-ip-allocator.js';
 import { ClusterIpRepairController } from '../cluster/cluster-ip-repair.js';
+import { NodePortAllocator } from '../cluster/node-port-allocator.js';
 import {
   DEFAULT_SERVICES_KEY,
   DefaultServicesController,
@@ -84,6 +85,13 @@ export interface MemberApiServerOptions extends DataProtectionOptions {
   /** Where the cluster DNS listens (the kube-dns Endpoints), if the member runs one. */
   dns?: () => ListenAddress | undefined;
   /**
+   * `--service-cluster-ip-range`: IPv4 CIDR (/8../28) of Service ClusterIPs; `kubernetes` gets
+   * its first address and `kube-dns` its tenth. @defaultValue 10.96.0.0/16
+   */
+  serviceClusterIpRange?: string;
+  /** `--service-node-port-range`: node ports of NodePort Services. @defaultValue 30000-32767 */
+  serviceNodePortRange?: string;
+  /**
    * The pods/log handler. In-process members pass the kubelets' own handler. @defaultValue the
    * proxy to the kubelets' HTTPS API, as `kube-apiserver-kubelet-client` of `auth`'s CA
    */
@@ -128,13 +136,18 @@ export async function startMemberApiServer(
 ): Promise<RunningMemberApiServer> {
   const log = opts.logger ?? consoleLogger(`member-apiserver ${opts.clusterName}`, true);
   const host = opts.host ?? '127.0.0.1';
-  const alloc = new ClusterIpAllocator();
+  const alloc = new ClusterIpAllocator(
+    opts.serviceClusterIpRange !== undefined ? { range: opts.serviceClusterIpRange } : {},
+  );
+  const nodePorts = new NodePortAllocator(
+    opts.serviceNodePortRange !== undefined ? { range: opts.serviceNodePortRange } : {},
+  );
   const storage = new EtcdStorage({
     endpoints: opts.etcdEndpoints,
     prefix: opts.etcdPrefix ?? `/flotilla/members/${opts.clusterName}`,
     ...protectedStorageOptions(opts),
   });
-  const types = servedTypes(alloc);
+  const types = servedTypes(alloc, nodePorts);
   const rbac = new Rbac({ storage, servedTypes: types, policy: memberBootstrapPolicy() });
   const pods = podType as unknown as ResourceType;
   const tls = opts.tls ?? opts.auth.tls([...new Set([host, '127.0.0.1'])]);
@@ -218,13 +231,20 @@ export async function startMemberApiServer(
     loopback = client;
     for (const s of (await client.resource<Service>(SERVICES).list()).items) {
       if (s.spec.clusterIP) alloc.reserve(s.spec.clusterIP);
+      const owner = `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`;
+      for (const p of s.spec.ports ?? []) if (p.nodePort) nodePorts.reserve(p.nodePort, owner);
     }
     await ensureNamespaces(client);
     bootstrapped = true;
     // stable across restarts: it is stored
     const clusterId = (await client.resource(NAMESPACES).get('kube-system')).metadata.uid ?? '';
     const informers = new InformerFactory(client);
-    const repair = new ClusterIpRepairController({ informers, allocator: alloc, logger: log });
+    const repair = new ClusterIpRepairController({
+      informers,
+      allocator: alloc,
+      nodePorts,
+      logger: log,
+    });
     // `kubernetes` and `kube-dns`, written as the API server itself, as kube-apiserver does
     const defaults = new DefaultServicesController({
       client,
@@ -232,6 +252,7 @@ export async function startMemberApiServer(
       logger: log,
       dns: opts.dns ?? (() => undefined),
       apiServer: () => listenAddress(url),
+      clusterIps: { kubernetes: alloc.kubernetesIp, dns: alloc.dnsIp },
     });
     informers.start(abort.signal);
     const srv = server;

@@ -4,6 +4,7 @@ import { SERVICES, type Service } from '../../api/index.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
 import { ClusterIpAllocator } from './cluster-ip-allocator.js';
 import { ClusterIpRepairController } from './cluster-ip-repair.js';
+import { NodePortAllocator } from './node-port-allocator.js';
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -48,5 +49,35 @@ describe('ClusterIpRepairController', () => {
     repair.reconcile();
     expect(alloc.isUsed(young)).toBe(false);
     expect(alloc.size).toBe(1);
+  });
+
+  it('releases node ports of deleted Services', async () => {
+    let now = 0;
+    const alloc = new ClusterIpAllocator({ now: () => now });
+    const nodePorts = new NodePortAllocator({ now: () => now });
+    const kept = nodePorts.allocate('default/kept');
+    const gone = nodePorts.allocate('default/gone');
+    const client = new FakeKubeClient();
+    const s = svc('kept', alloc.allocate());
+    s.spec.type = 'NodePort';
+    s.spec.ports = [{ port: 80, nodePort: kept }];
+    client.seed(SERVICES, s);
+    const informers = new InformerFactory(client);
+    const repair = new ClusterIpRepairController({
+      informers,
+      allocator: alloc,
+      nodePorts,
+      graceMs: 5000,
+    });
+    const abort = new AbortController();
+    informers.start(abort.signal);
+    await informers.for(SERVICES).waitForSync();
+    stop = async () => {
+      abort.abort();
+      await informers.stopped();
+    };
+    now = 6000;
+    repair.reconcile();
+    expect([nodePorts.ownerOf(kept), nodePorts.ownerOf(gone)]).toEqual(['default/kept', undefined]);
   });
 });

@@ -2,6 +2,7 @@ import { Controller, type Logger } from '../../machinery/controller/index.js';
 import type { InformerFactory } from '../../machinery/informer/index.js';
 import { SERVICES, type Service } from '../../api/index.js';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.js';
+import type { NodePortAllocator } from './node-port-allocator.js';
 
 export const ControllerName = 'clusterip-repair-controller';
 /** The single work item: the repair always compares the whole allocator with the whole cache. */
@@ -11,6 +12,8 @@ export const REPAIR_KEY = 'clusterips';
 export interface ClusterIpRepairOptions {
   informers: InformerFactory;
   allocator: ClusterIpAllocator;
+  /** Node ports of deleted Services go back here too, when given. */
+  nodePorts?: NodePortAllocator;
   /**
    * An address unused for less than this may belong to a create still on its way to storage or
    * to the informer cache, so it is kept. @defaultValue 30000
@@ -22,7 +25,7 @@ export interface ClusterIpRepairOptions {
 }
 
 /**
- * Returns the ClusterIPs of deleted Services (and of Service writes that failed after `defaults`
+ * Returns the ClusterIPs (and node ports) of deleted Services (and of Service writes that failed after `defaults`
  * allocated an address) to the allocator, like Kubernetes' ClusterIP repair loop: a Service
  * delete enqueues the repair, and it also runs every `periodMs`.
  */
@@ -53,8 +56,19 @@ export class ClusterIpRepairController {
         if (ip !== undefined && ip !== '' && ip !== 'None') inUse.add(ip);
       }
     }
-    const freed = this.opts.allocator.releaseUnused(inUse, this.opts.graceMs ?? 30_000);
+    const grace = this.opts.graceMs ?? 30_000;
+    const freed = this.opts.allocator.releaseUnused(inUse, grace);
     if (freed.length > 0) this.opts.logger?.info(`released ClusterIPs ${freed.join(', ')}`);
+    if (this.opts.nodePorts) {
+      const ports = new Set<number>();
+      for (const s of this.opts.informers.for<Service>(SERVICES).list()) {
+        for (const p of s.spec.ports ?? []) if (p.nodePort !== undefined) ports.add(p.nodePort);
+      }
+      const freedPorts = this.opts.nodePorts.releaseUnused(ports, grace);
+      if (freedPorts.length > 0) {
+        this.opts.logger?.info(`released node ports ${freedPorts.join(', ')}`);
+      }
+    }
     return { requeueAfterMs: this.opts.periodMs ?? 30_000 };
   }
 

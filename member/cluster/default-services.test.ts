@@ -69,4 +69,22 @@ describe('DefaultServicesController', () => {
     await ctl.reconcile();
     expect(client.actions).toEqual([]);
   });
+
+  it('takes the ClusterIPs of the configured range (.1 and .10)', async () => {
+    const client = new FakeKubeClient();
+    const ctl = new DefaultServicesController({
+      client,
+      informers: new InformerFactory(client),
+      apiServer: () => listenAddress('https://127.0.0.1:41000'),
+      dns: () => undefined,
+      clusterIps: { kubernetes: '127.16.16.1', dns: '127.16.16.10' },
+    });
+    await ctl.reconcile();
+    expect(client.stored<Service>(SERVICES, 'default', 'kubernetes')?.spec.clusterIP).toBe(
+      '127.16.16.1',
+    );
+    expect(client.stored<Service>(SERVICES, 'kube-system', 'kube-dns')?.spec.clusterIP).toBe(
+      '127.16.16.10',
+    );
+  });
 });

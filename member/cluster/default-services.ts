@@ -15,7 +15,10 @@ import {
 export const ControllerName = 'default-services-controller';
 /** The single work item: both Services and their Endpoints are reconciled together. */
 export const DEFAULT_SERVICES_KEY = 'default-services';
-/** Kubernetes' conventional addresses: the first of the range and `.10` for the DNS. */
+/**
+ * Kubernetes' conventional addresses in the default range: the first of the range and `.10` for
+ * the DNS (other ranges: ClusterIpAllocator's kubernetesIp and dnsIp).
+ */
 export const KUBERNETES_CLUSTER_IP = '10.96.0.1';
 export const KUBE_DNS_CLUSTER_IP = '10.96.0.10';
 
@@ -35,6 +38,11 @@ export interface DefaultServicesOptions {
   apiServer: () => ListenAddress;
   /** Where the cluster DNS listens, if the member runs one (the `kube-dns` Endpoints). */
   dns: () => ListenAddress | undefined;
+  /**
+   * ClusterIPs of `kubernetes` and `kube-dns`: the first and the tenth address of the service
+   * range. @defaultValue {@link KUBERNETES_CLUSTER_IP} and {@link KUBE_DNS_CLUSTER_IP}
+   */
+  clusterIps?: { kubernetes: string; dns: string };
   /** Period of the full reconcile. @defaultValue 10000 */
   periodMs?: number;
   logger?: Logger;
@@ -50,9 +58,9 @@ const serviceKeys = new Set(['default/kubernetes', 'kube-system/kube-dns']);
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
 /**
- * Keeps the Services every Kubernetes cluster has: `default/kubernetes` (ClusterIP 10.96.0.1,
- * 443/https, Endpoints = the API server's address and port, as kube-apiserver's endpoint
- * reconciler keeps them) and `kube-system/kube-dns` (10.96.0.10, 53/UDP `dns` and 53/TCP
+ * Keeps the Services every Kubernetes cluster has: `default/kubernetes` (the range's first
+ * address, 443/https, Endpoints = the API server's address and port, as kube-apiserver's endpoint
+ * reconciler keeps them) and `kube-system/kube-dns` (the tenth, 53/UDP `dns` and 53/TCP
  * `dns-tcp`, Endpoints = the cluster DNS server when the member runs one). The Service port stays
  * 53 (or 443) while targetPort and the Endpoints carry the real, randomly chosen port.
  * Level-triggered: a delete of either Service or its Endpoints re-creates it at once, and a full
@@ -94,7 +102,7 @@ export class DefaultServicesController {
         service: service(
           'default',
           'kubernetes',
-          KUBERNETES_CLUSTER_IP,
+          this.opts.clusterIps?.kubernetes ?? KUBERNETES_CLUSTER_IP,
           {
             component: 'apiserver',
             provider: 'kubernetes',
@@ -112,7 +120,7 @@ export class DefaultServicesController {
         service: service(
           'kube-system',
           'kube-dns',
-          KUBE_DNS_CLUSTER_IP,
+          this.opts.clusterIps?.dns ?? KUBE_DNS_CLUSTER_IP,
           {
             'k8s-app': 'kube-dns',
             'kubernetes.io/name': 'CoreDNS',

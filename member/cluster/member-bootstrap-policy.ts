@@ -2,7 +2,8 @@
  * The member's component roles (least privilege, after Kubernetes' `system:kube-scheduler`,
  * `system:kube-controller-manager`, `system:node`). Identities: the scheduler runs as
  * `system:kube-scheduler`, the controller manager as `system:kube-controller-manager`, each kubelet
- * as `system:node:<node>` in group `system:nodes`, the cluster DNS as `system:flotilla:cluster-dns`.
+ * as `system:node:<node>` in group `system:nodes`, the cluster DNS as `system:flotilla:cluster-dns`,
+ * the service proxy as `system:kube-proxy`.
  * MemberCluster gives each of them a client certificate from the cluster CA with that identity,
  * so these roles are all a component may do; {@link NodeRestriction} narrows kubelets further.
  */
@@ -20,6 +21,10 @@ export const SCHEDULER_USER = 'system:kube-scheduler';
 export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 /** User name of the cluster DNS server. */
 export const CLUSTER_DNS_USER = 'system:flotilla:cluster-dns';
+/** User name of the service proxy (`flotilla-service-proxy`, kube-proxy's identity). */
+export const KUBE_PROXY_USER = 'system:kube-proxy';
+/** Role of the service proxy (Kubernetes' system:node-proxier). */
+export const NODE_PROXIER_ROLE = 'system:node-proxier';
 /** Group of every kubelet. */
 export const NODES_GROUP = 'system:nodes';
 /** Prefix of kubelet user names: `system:node:<nodeName>`. */
@@ -91,6 +96,8 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
         LEASES,
       ]),
       clusterRole('system:kube-controller-manager', [
+        // nodes: nodelifecycle taints them, nodeipam patches spec.podCIDR(s) (its CIDRNotAvailable
+        // goes through EVENTS below)
         {
           verbs: WRITE,
           apiGroups: [''],
@@ -163,6 +170,17 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
       clusterRole('system:flotilla:cluster-dns', [
         { verbs: READ, apiGroups: [''], resources: ['services', 'endpoints', 'namespaces'] },
       ]),
+      // the service proxy reads what it serves (Kubernetes' system:node-proxier, plus imports)
+      clusterRole(NODE_PROXIER_ROLE, [
+        { verbs: READ, apiGroups: [''], resources: ['services', 'endpoints', 'nodes'] },
+        { verbs: READ, apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'] },
+        { verbs: READ, apiGroups: ['multicluster.x-k8s.io'], resources: ['serviceimports'] },
+        {
+          verbs: ['create', 'patch', 'update'],
+          apiGroups: ['', 'events.k8s.io'],
+          resources: ['events'],
+        },
+      ]),
       // kubectl top for view, edit and admin (metrics-server's system:aggregated-metrics-reader)
       clusterRole(
         'system:aggregated-metrics-reader',
@@ -205,6 +223,7 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
       clusterRoleBinding('system:flotilla:cluster-dns', 'system:flotilla:cluster-dns', [
         userSubject(CLUSTER_DNS_USER),
       ]),
+      clusterRoleBinding(NODE_PROXIER_ROLE, NODE_PROXIER_ROLE, [userSubject(KUBE_PROXY_USER)]),
     ],
     roles: [],
     roleBindings: [],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import type { Service } from '../../api/index.js';
 import { ClusterIpAllocator } from './cluster-ip-allocator.js';
+import { NodePortAllocator } from './node-port-allocator.js';
 import { servedTypes } from './served-types.js';
 
 /** Runs the Service strategy as the generic registry does: defaults, then validate. */
@@ -54,5 +55,53 @@ describe('servedTypes: Service ClusterIPs', () => {
     expect(updated.causes).toBe(0);
     expect(updated.obj.spec.clusterIP).toBe(created.spec.clusterIP);
     expect(alloc.size).toBe(1);
+  });
+});
+
+describe('servedTypes: Service node ports', () => {
+  const nodePortSvc = (name: string, nodePort?: number): Service => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      type: 'NodePort',
+      ports: [{ name: 'http', port: 80, ...(nodePort !== undefined ? { nodePort } : {}) }],
+    },
+  });
+  function setupPorts(): { ports: NodePortAllocator; rt: ResourceType } {
+    const ports = new NodePortAllocator({ range: '30000-30010' });
+    const rt = servedTypes(new ClusterIpAllocator(), ports).find((t) => t.plural === 'services');
+    if (!rt) throw new Error('no services type');
+    return { ports, rt };
+  }
+
+  it('allocates a node port, keeps it on update and refuses a taken or out-of-range one', () => {
+    const { ports, rt } = setupPorts();
+    const a = write(rt, nodePortSvc('a'));
+    expect(a.causes).toBe(0);
+    expect(a.obj.spec.ports?.[0]?.nodePort).toBe(30000);
+    const again = write(rt, nodePortSvc('a'), a.obj);
+    expect(again.obj.spec.ports?.[0]?.nodePort).toBe(30000);
+    expect(ports.size).toBe(1);
+    expect(write(rt, nodePortSvc('b', 30000)).causes).toBe(1);
+    expect(write(rt, nodePortSvc('b', 31000)).causes).toBe(1);
+    const chosen = write(rt, nodePortSvc('b', 30005));
+    expect(chosen.causes).toBe(0);
+    expect(ports.ownerOf(30005)).toBe('default/b');
+  });
+
+  it('gives ClusterIP Services no node port and returns the ports of a refused write', () => {
+    const { ports, rt } = setupPorts();
+    const plain = write(rt, {
+      ...nodePortSvc('c', 30001),
+      spec: { ...nodePortSvc('c').spec, type: 'ClusterIP' },
+    });
+    expect(plain.obj.spec.ports?.[0]?.nodePort).toBeUndefined();
+    const bad = nodePortSvc('Not_A_Name');
+    expect(write(rt, bad).causes).toBe(0); // the name is checked by the registry, after validate
+    const refused = nodePortSvc('d');
+    refused.spec.ports = [{ name: 'x', port: 70_000 }];
+    expect(write(rt, refused).causes).toBeGreaterThan(0);
+    expect(ports.size).toBe(0);
   });
 });

@@ -2,6 +2,8 @@ import type { StatusCause } from '../../machinery/meta.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { memberResourceTypes, serviceType, type Service } from '../../api/index.js';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.js';
+import { NodePortAllocator } from './node-port-allocator.js';
+import { assignNodePorts, checkNodePorts, type NodePortWrite } from './node-port-strategy.js';
 import { restrictKubeletCreates } from './node-restriction.js';
 
 /** The registry's own name rule (DNS-1123 subdomain); a name failing it is refused after `validate`. */
@@ -9,7 +11,8 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const badName = (name: string): boolean => name.length > 253 || !DNS1123_SUBDOMAIN.test(name);
 
 /**
- * memberResourceTypes, with a Service strategy that allocates ClusterIPs from `alloc` and Node
+ * memberResourceTypes, with a Service strategy that allocates ClusterIPs from `alloc` (and node
+ * ports of NodePort/LoadBalancer Services from `nodePorts`, {@link assignNodePorts}) and Node
  * and Lease creates held to the kubelet's own name ({@link restrictKubeletCreates}).
  *
  * The generic registry calls `defaults` and then `validate` on the same object, so the address
@@ -18,15 +21,21 @@ const badName = (name: string): boolean => name.length > 253 || !DNS1123_SUBDOMA
  * address back at once. Writes that fail after validation (name taken, storage errors) and
  * deleted Services are released by the `ClusterIpRepairController`.
  */
-export function servedTypes(alloc: ClusterIpAllocator): ResourceType[] {
+export function servedTypes(
+  alloc: ClusterIpAllocator,
+  nodePorts: NodePortAllocator = new NodePortAllocator(),
+): ResourceType[] {
   const base = serviceType as unknown as ResourceType;
   /** Objects of in-flight writes whose clusterIP was allocated by `defaults`. */
   const allocated = new WeakSet<object>();
+  /** Node ports `defaults` allocated or found taken, per in-flight write. */
+  const portWrites = new WeakMap<object, NodePortWrite>();
   const svcType: ResourceType = {
     ...base,
     defaults: (o) => {
       base.defaults?.(o);
       const s = o as Service;
+      if (s.spec.type !== 'ExternalName') portWrites.set(o, assignNodePorts(s, nodePorts));
       if (s.spec.type === 'ExternalName' || s.spec.clusterIP === 'None') return;
       if (s.spec.clusterIP === undefined || s.spec.clusterIP === '') {
         s.spec.clusterIP = alloc.allocate();
@@ -43,9 +52,12 @@ export function servedTypes(alloc: ClusterIpAllocator): ResourceType[] {
         s.spec.clusterIP = oldIp;
         s.spec.clusterIPs = [oldIp];
       }
-      const causes: StatusCause[] = base.validate?.(o, old) ?? [];
+      const ports = checkNodePorts(s, old as Service | undefined, nodePorts, portWrites.get(o));
+      portWrites.delete(o);
+      const causes: StatusCause[] = [...(base.validate?.(o, old) ?? []), ...ports.causes];
       const refused = causes.length > 0 || badName(o.metadata.name ?? '');
       if (refused && allocated.has(o) && s.spec.clusterIP) alloc.release(s.spec.clusterIP);
+      if (refused) ports.onRefused();
       return causes;
     },
   };

@@ -14,6 +14,13 @@ export interface MemberApiServerCmdOptions extends ApiServerServingOptions {
   clusterName: string;
   /** `--cluster-dns`: `host:port` of the cluster DNS, announced by the kube-dns Endpoints. */
   clusterDns: string | undefined;
+  /**
+   * `--service-cluster-ip-range`: IPv4 CIDR (/8../28) of Service ClusterIPs (inside 127.0.0.0/8
+   * the service proxy serves them). @defaultValue 10.96.0.0/16
+   */
+  serviceClusterIpRange: string;
+  /** `--service-node-port-range`: `FIRST-LAST` node ports. @defaultValue 30000-32767 */
+  serviceNodePortRange: string;
   /** `--verbose`: log to stderr. @defaultValue false */
   verbose: boolean;
 }
@@ -26,6 +33,8 @@ export const apiServerDefaults: Omit<
   ...servingDefaults,
   etcdPrefix: undefined,
   clusterDns: undefined,
+  serviceClusterIpRange: '10.96.0.0/16',
+  serviceNodePortRange: '30000-32767',
   verbose: false,
 };
 
@@ -61,6 +70,8 @@ export const apiServerUsage = `usage: flotilla-member-apiserver --cluster-name N
   --audit-log-path FILE             where audit events are appended (with --audit-policy-file)
   --token-auth-file FILE            static tokens, CSV: token,user,uid[,"group1,group2"]
   --cluster-dns HOST:PORT           cluster DNS address for the kube-dns Endpoints
+  --service-cluster-ip-range CIDR   IPv4 range of Service ClusterIPs, /8../28 (default 10.96.0.0/16)
+  --service-node-port-range A-B     node ports of NodePort Services (default 30000-32767)
   --verbose                         log to stderr
   -h, --help                        this text
 `;

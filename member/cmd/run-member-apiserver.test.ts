@@ -25,8 +25,20 @@ describe('member-apiserver command', () => {
       bindAddress: '127.0.0.1',
       securePort: 6443,
       clusterDns: '127.0.0.1:5353',
+      serviceClusterIpRange: '10.96.0.0/16',
+      serviceNodePortRange: '30000-32767',
     });
     expect(validateApiServerOptions(opts)).toEqual([]);
+    const loop = parseApiServerArgs([
+      ...['--cluster-name', 'm1', '--etcd-servers', 'http://127.0.0.1:2379'],
+      ...['--pki-dir', '/tmp/pki', '--service-cluster-ip-range', '127.16.16.0/24'],
+      ...['--service-node-port-range', '31000-31999'],
+    ]).opts;
+    expect(loop).toMatchObject({
+      serviceClusterIpRange: '127.16.16.0/24',
+      serviceNodePortRange: '31000-31999',
+    });
+    expect(validateApiServerOptions(loop)).toEqual([]);
   });
 
   it('reports every problem at once', () => {
@@ -48,6 +60,10 @@ describe('member-apiserver command', () => {
       'dns',
       '--bind-address',
       'localhost',
+      '--service-cluster-ip-range',
+      '127.16.16.0/30',
+      '--service-node-port-range',
+      '32000-31000',
     ]);
     const flags = validateApiServerOptions(opts).map((p) => p.flag);
     for (const f of [
@@ -60,6 +76,8 @@ describe('member-apiserver command', () => {
       '--token-auth-file',
       '--cluster-dns',
       '--bind-address',
+      '--service-cluster-ip-range',
+      '--service-node-port-range',
     ]) {
       expect(flags).toContain(f);
     }

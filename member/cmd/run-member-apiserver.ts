@@ -31,6 +31,8 @@ export function parseApiServerArgs(argv: string[]): {
       'cluster-name': s,
       ...servingFlags,
       'cluster-dns': s,
+      'service-cluster-ip-range': s,
+      'service-node-port-range': s,
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -40,6 +42,8 @@ export function parseApiServerArgs(argv: string[]): {
       clusterName: v['cluster-name'],
       ...servingOptionsOf(v),
       clusterDns: v['cluster-dns'],
+      serviceClusterIpRange: v['service-cluster-ip-range'],
+      serviceNodePortRange: v['service-node-port-range'],
       verbose: v.verbose,
     } as Partial<MemberApiServerCmdOptions>),
     help: v.help === true,
@@ -83,6 +87,8 @@ export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerO
     host: o.bindAddress,
     port: o.securePort,
     dns: () => dns,
+    serviceClusterIpRange: o.serviceClusterIpRange,
+    serviceNodePortRange: o.serviceNodePortRange,
     logger: consoleLogger(`member-apiserver ${o.clusterName}`, !o.verbose),
   };
 }

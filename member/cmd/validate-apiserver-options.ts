@@ -1,6 +1,8 @@
 import { validateServingOptions } from '../../machinery/apiserver/serving-options.js';
 import { splitHostPort, type OptionProblem } from '../../machinery/cmd/flags.js';
 import type { MemberApiServerCmdOptions } from './apiserver-options.js';
+import { parseIpv4Cidr } from '../cluster/ipv4-cidr.js';
+import { parsePortRange } from '../cluster/node-port-allocator.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -20,6 +22,19 @@ export function validateApiServerOptions(o: MemberApiServerCmdOptions): OptionPr
   out.push(...validateServingOptions(o, { bindAddress: 'ip', files: true }));
   if (o.clusterDns !== undefined && !splitHostPort(o.clusterDns)) {
     out.push({ flag: '--cluster-dns', message: `"${o.clusterDns}" is not IP:PORT` });
+  }
+  const range = parseIpv4Cidr(o.serviceClusterIpRange);
+  if (!range || range.prefix < 8 || range.prefix > 28) {
+    out.push({
+      flag: '--service-cluster-ip-range',
+      message: `"${o.serviceClusterIpRange}" must be an IPv4 CIDR from /8 to /28 (host bits zero)`,
+    });
+  }
+  if (!parsePortRange(o.serviceNodePortRange)) {
+    out.push({
+      flag: '--service-node-port-range',
+      message: `"${o.serviceNodePortRange}" must be FIRST-LAST ports (1-65535, FIRST <= LAST)`,
+    });
   }
   return out;
 }
