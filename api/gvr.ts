@@ -25,3 +25,6 @@ export const CRONJOBS = gvr('batch', 'v1', 'cronjobs');
 export const PODDISRUPTIONBUDGETS = gvr('policy', 'v1', 'poddisruptionbudgets');
 export const INGRESSES = gvr('networking.k8s.io', 'v1', 'ingresses');
 export const INGRESSCLASSES = gvr('networking.k8s.io', 'v1', 'ingressclasses');
+export const ENDPOINTSLICES = gvr('discovery.k8s.io', 'v1', 'endpointslices');
+export const SERVICEEXPORTS = gvr('multicluster.x-k8s.io', 'v1alpha1', 'serviceexports');
+export const SERVICEIMPORTS = gvr('multicluster.x-k8s.io', 'v1alpha1', 'serviceimports');

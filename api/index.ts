@@ -11,6 +11,8 @@ export * from './cron-schedule.js';
 export * from './certificates-types.js';
 export * from './policy-types.js';
 export * from './networking-types.js';
+export * from './discovery-types.js';
+export * from './multicluster-types.js';
 export { csrApprovalHandler, signerAttributes } from './certificates-approval.js';
 export { podSpecMergeKeys } from './merge-keys.js';
 export {

@@ -59,6 +59,9 @@ describe('member resource types', () => {
       'policy/PodDisruptionBudget',
       'networking.k8s.io/Ingress',
       'networking.k8s.io/IngressClass',
+      'discovery.k8s.io/EndpointSlice',
+      'multicluster.x-k8s.io/ServiceExport',
+      'multicluster.x-k8s.io/ServiceImport',
     ]);
     expect(deploymentType.subresources?.scale?.specReplicasPath).toBe('.spec.replicas');
     expect(replicaSetType.subresources?.status).toBe(true);

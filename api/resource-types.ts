@@ -10,6 +10,8 @@ import { cronJobType, jobType } from './batch-resource-types.js';
 import { certificateSigningRequestType } from './certificates-types.js';
 import { podDisruptionBudgetType } from './policy-types.js';
 import { ingressClassType, ingressType } from './networking-types.js';
+import { endpointSliceType } from './discovery-types.js';
+import { serviceExportType, serviceImportType } from './multicluster-types.js';
 import {
   controllerRevisionType,
   daemonSetType,
@@ -314,4 +316,7 @@ export const memberResourceTypes: ResourceType[] = [
   podDisruptionBudgetType,
   ingressType,
   ingressClassType,
+  endpointSliceType,
+  serviceExportType,
+  serviceImportType,
 ] as unknown as ResourceType[];

@@ -50,6 +50,11 @@ const TEMPLATE_PLURALS = new Set([
   'serviceaccounts',
   'deployments',
   'events',
+  // multi-cluster services: exports propagate like any template; the MCS controller keeps the
+  // cluster-set's imports and their EndpointSlices here (the source of truth)
+  'endpointslices',
+  'serviceexports',
+  'serviceimports',
 ]);
 
 /** Namespaces every federation API server makes sure exist at start. */

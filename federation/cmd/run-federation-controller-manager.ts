@@ -63,6 +63,7 @@ export function parseControllerManagerArgs(
       'enable-promotion-gate': s,
       'pki-dir': s,
       'metrics-bind-address': s,
+      'clusterset-ip-range': s,
       verbose: s,
       help: s,
     },
@@ -83,6 +84,7 @@ export function parseControllerManagerArgs(
     enablePromotionGate: parseBool('enable-promotion-gate', v['enable-promotion-gate']),
     pkiDir: v['pki-dir'],
     metricsBindAddress: v['metrics-bind-address'],
+    clustersetIpRange: v['clusterset-ip-range'],
     verbose: parseBool('verbose', v.verbose),
     ...(help === undefined ? {} : { help }),
   } as Partial<FederationControllerManagerOptions> & { help?: boolean };
@@ -100,6 +102,7 @@ export function controllerManagerConfig(
     resyncMs: o.resyncMs,
     propagationWorkers: o.propagationWorkers,
     sweepPeriodMs: o.sweepPeriodMs,
+    clustersetIpRange: o.clustersetIpRange,
     health: {
       probePeriodMs: o.clusterProbePeriodMs,
       probeTimeoutMs: o.clusterProbeTimeoutMs,

@@ -1,8 +1,8 @@
 /**
  * The federation's controllers, built on one set of informers and registered under the names
- * `--controllers` takes: cluster-health, cluster-cleanup, propagation, garbage-collector.
+ * `--controllers` takes (FEDERATION_CONTROLLERS), mcs (multi-cluster services) among them.
  */
-import { CONFIGMAPS, DEPLOYMENTS, SECRETS, SERVICES } from '../../api/index.js';
+import { CONFIGMAPS, DEPLOYMENTS, SECRETS, SERVICEEXPORTS, SERVICES } from '../../api/index.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Logger } from '../../machinery/controller/index.js';
 import { ControllerManager } from '../../machinery/controller/index.js';
@@ -21,6 +21,8 @@ import {
 } from '../controllers/garbagecollector/garbage-collector-controller.js';
 import { FederationNamespaceController } from '../controllers/namespace/namespace-controller.js';
 import { AgentCsrController } from '../controllers/agentcsr/agent-csr-controller.js';
+import { McsController } from '../controllers/mcs/mcs-controller.js';
+import { randomClustersetIpRange } from '../controllers/mcs/clusterset-ip-allocator.js';
 import { ExecutionNamespaceController } from '../controllers/cluster/execution-namespace-controller.js';
 import type { CertificateAuthority } from '../../machinery/apiserver/cert-authority.js';
 import {
@@ -38,6 +40,7 @@ export const FEDERATION_CONTROLLERS: readonly string[] = [
   'execution-namespace',
   'agent-csr',
   'namespace',
+  'mcs',
 ];
 
 /** The kinds the propagation controller copies into members. */
@@ -46,6 +49,13 @@ export const PROPAGATED_TYPES: TemplateType[] = [
   { gvr: SERVICES, kind: 'Service', apiVersion: 'v1', status: false },
   { gvr: CONFIGMAPS, kind: 'ConfigMap', apiVersion: 'v1', status: false },
   { gvr: SECRETS, kind: 'Secret', apiVersion: 'v1', status: false },
+  // the member's own conditions (set by the MCS controller) stay the member's
+  {
+    gvr: SERVICEEXPORTS,
+    kind: 'ServiceExport',
+    apiVersion: 'multicluster.x-k8s.io/v1alpha1',
+    status: false,
+  },
 ];
 
 /** Tuning of the controllers (today's FederationControlPlane options). */
@@ -61,6 +71,11 @@ export interface FederationControllerSettings {
    * `CleanupFailed` (see ClusterCleanupOptions). @defaultValue 120000
    */
   clusterCleanupTimeoutMs?: number;
+  /**
+   * IPv4 CIDR inside 127.0.0.0/8 of the multi-cluster services' cluster-set IPs
+   * (`--clusterset-ip-range`). @defaultValue a random /24 inside 127.64.0.0/10
+   */
+  clustersetIpRange?: string;
   health?: Pick<
     ClusterHealthOptions,
     'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'halfOpenAfterMs'
@@ -132,12 +147,19 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
     clients: clusterClients,
     resources: () => namespaced,
   });
+  // multi-cluster services: ServiceExports in members → the cluster set's ServiceImports
+  const mcs = new McsController({
+    ...common,
+    clients: clusterClients,
+    clustersetIpRange: o.clustersetIpRange ?? randomClustersetIpRange(),
+  });
   const manager = new ControllerManager(o.metrics ? { metrics: o.metrics } : {});
   manager.register('namespace', (s, m) => namespaces.controller.run(s, m));
   manager.register('cluster-health', (s, m) => health.controller.run(s, m));
   manager.register('cluster-cleanup', (s, m) => cleanup.controller.run(s, m));
   manager.register('propagation', (s, m) => prop.controller.run(s, m));
   manager.register('garbage-collector', (s, m) => gc.controller.run(s, m));
+  manager.register('mcs', (s, m) => mcs.run(s, m));
   // pull mode: an execution namespace per Pull cluster, and agent certificates from bootstrap tokens
   const execNs = new ExecutionNamespaceController(common);
   manager.register('execution-namespace', (s, m) => execNs.controller.run(s, m));

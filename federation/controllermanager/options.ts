@@ -38,6 +38,11 @@ export interface FederationControllerManagerOptions extends LeaderElectionFlags 
   metricsBindAddress: string;
   /** `--verbose`: log controller events. @defaultValue false */
   verbose: boolean;
+  /**
+   * `--clusterset-ip-range`: IPv4 CIDR inside 127.0.0.0/8 the cluster-set IPs of multi-cluster
+   * services come from (every replica must be given the same). @defaultValue 127.64.0.0/24
+   */
+  clustersetIpRange: string;
 }
 
 /** Defaults for every optional field. */
@@ -56,6 +61,7 @@ export const defaults: Omit<FederationControllerManagerOptions, 'kubeconfig'> = 
   pkiDir: undefined,
   metricsBindAddress: '0',
   verbose: false,
+  clustersetIpRange: '127.64.0.0/24',
 };
 
 /** Fills defaults. */
@@ -90,6 +96,7 @@ export const usage = `usage: flotilla-federation-controller-manager --kubeconfig
   --enable-promotion-gate                check and rewrite images against the promotion registries
   --pki-dir DIR                          federation PKI folder: its CA signs pull-mode agent certificates
   --metrics-bind-address [HOST:]PORT     plain-HTTP /metrics on loopback (default 0 = off; HOST:0 = any port)
+  --clusterset-ip-range CIDR             cluster-set IPs of ServiceImports, inside 127.0.0.0/8 (default 127.64.0.0/24)
   --verbose                              log controller events
   -h, --help                             this text
 durations: 500ms, 2s, 1m30s (a bare number is seconds)

@@ -7,6 +7,23 @@ import { metricsAddress, validateOptions } from './validate-options.js';
 const parse = (...argv: string[]) => resolveOptions(parseControllerManagerArgs(argv));
 
 describe('federation controller manager options', () => {
+  it('takes a loopback --clusterset-ip-range and refuses any other', () => {
+    const o = parse('--kubeconfig', 'k', '--clusterset-ip-range', '127.20.1.0/24');
+    expect(o.clustersetIpRange).toBe('127.20.1.0/24');
+    expect(validateOptions(o)).toEqual([]);
+    expect(parse('--kubeconfig', 'k').clustersetIpRange).toBe('127.64.0.0/24');
+    expect(
+      validateOptions(parse('--kubeconfig', 'k', '--clusterset-ip-range', '10.96.0.0/16')),
+    ).toEqual([
+      { flag: '--clusterset-ip-range', message: '10.96.0.0/16 must be inside 127.0.0.0/8' },
+    ]);
+    expect(
+      validateOptions(parse('--kubeconfig', 'k', '--clusterset-ip-range', 'nope')).map(
+        (p) => p.flag,
+      ),
+    ).toEqual(['--clusterset-ip-range']);
+  });
+
   it('defaults to leader election with kube-controller-manager timings', () => {
     const o = parse('--kubeconfig', 'cm.kubeconfig');
     expect(validateOptions(o)).toEqual([]);

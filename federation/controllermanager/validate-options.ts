@@ -4,6 +4,7 @@ import { isLoopback, isPort, type OptionProblem } from '../../machinery/cmd/flag
 import { validateLeaderElectionFlags } from '../../machinery/leaderelection/flags.js';
 import { FEDERATION_CONTROLLERS } from './federation-controllers.js';
 import type { FederationControllerManagerOptions } from './options.js';
+import { validateClustersetIpRange } from '../controllers/mcs/clusterset-ip-allocator.js';
 
 /** `{ host, port }` of `--metrics-bind-address` (`0` = off), or undefined when malformed. */
 export function metricsAddress(v: string): { host: string; port: number } | undefined {
@@ -43,6 +44,9 @@ export function validateOptions(o: FederationControllerManagerOptions): OptionPr
   const metrics = metricsAddress(o.metricsBindAddress);
   if (!metrics || !isPort(metrics.port) || !isLoopback(metrics.host)) {
     bad('--metrics-bind-address', `"${o.metricsBindAddress}" must be 0 or [127.x.y.z:]port`);
+  }
+  for (const message of validateClustersetIpRange(o.clustersetIpRange)) {
+    bad('--clusterset-ip-range', message);
   }
   return out;
 }

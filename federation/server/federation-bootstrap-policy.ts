@@ -21,6 +21,11 @@ import { FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
 export const FEDERATION_CONTROLLER_USER = 'system:flotilla:federation-controller-manager';
 /** Namespace of the controller manager's leader-election Lease. */
 export const LEADER_ELECTION_NAMESPACE = 'kube-system';
+/**
+ * User name the central resolver (flotilla-resolver) signs in as: it reads the Clusters, and the
+ * cluster set's ServiceImports and their EndpointSlices, nothing else.
+ */
+export const RESOLVER_USER = 'system:flotilla:resolver';
 /** Every signed-in user may ask for a dashboard login code for itself (`flotilla dashboard`). */
 export const DASHBOARD_USER_ROLE = 'system:flotilla:dashboard-user';
 
@@ -28,10 +33,14 @@ const READ = ['get', 'list', 'watch'];
 const ALL = [...READ, 'create', 'update', 'patch', 'delete', 'deletecollection'];
 /** Verbs of `clusters/proxy` requests: GET get, POST create, PUT update, PATCH patch, DELETE delete. */
 const PROXY_VERBS = ['get', 'create', 'update', 'patch', 'delete'];
+const MCS_GROUP = 'multicluster.x-k8s.io';
+const DISCOVERY_GROUP = 'discovery.k8s.io';
 /** Template kinds without Secrets (operators never read credentials). */
 const TEMPLATES = [
   { group: '', resources: ['namespaces', 'services', 'configmaps', 'events'] },
   { group: 'apps', resources: ['deployments', 'deployments/status', 'deployments/scale'] },
+  { group: MCS_GROUP, resources: ['serviceexports', 'serviceimports'] },
+  { group: DISCOVERY_GROUP, resources: ['endpointslices'] },
 ];
 const POLICY_GROUP = 'policy.flotilla.io';
 const CLUSTER_GROUP = 'cluster.flotilla.io';
@@ -104,7 +113,7 @@ function corePolicy(): BootstrapPolicy {
           apiGroups: [CLUSTER_GROUP],
           resources: ['clusters'],
         },
-        { verbs: READ, apiGroups: ['', 'apps'], resources: ['*'] },
+        { verbs: READ, apiGroups: ['', 'apps', MCS_GROUP], resources: ['*'] },
       ]),
       clusterRole(controller('propagation'), [
         { verbs: READ, apiGroups: [CLUSTER_GROUP], resources: ['clusters'] },
@@ -120,7 +129,30 @@ function corePolicy(): BootstrapPolicy {
           apiGroups: ['', 'apps'],
           resources: ['deployments/status', 'services/status'],
         },
+        {
+          verbs: [...READ, 'update', 'patch'],
+          apiGroups: [MCS_GROUP],
+          resources: ['serviceexports'],
+        },
         { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] },
+      ]),
+      // multi-cluster services: the cluster set's imports, their IPs and EndpointSlices
+      clusterRole(controller('mcs'), [
+        { verbs: READ, apiGroups: [CLUSTER_GROUP], resources: ['clusters'] },
+        {
+          verbs: ALL,
+          apiGroups: [MCS_GROUP],
+          resources: ['serviceimports', 'serviceimports/status'],
+        },
+        { verbs: ALL, apiGroups: [DISCOVERY_GROUP], resources: ['endpointslices'] },
+        { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] },
+        // an import's namespace, when no export came through the federation
+        { verbs: ['get', 'create'], apiGroups: [''], resources: ['namespaces'] },
+      ]),
+      clusterRole(controller('resolver'), [
+        { verbs: READ, apiGroups: [CLUSTER_GROUP], resources: ['clusters'] },
+        { verbs: READ, apiGroups: [MCS_GROUP], resources: ['serviceimports'] },
+        { verbs: READ, apiGroups: [DISCOVERY_GROUP], resources: ['endpointslices'] },
       ]),
       // empties deleted namespaces of every kind, then releases them (kube's namespace-controller)
       clusterRole(controller('namespace'), [
@@ -142,9 +174,16 @@ function corePolicy(): BootstrapPolicy {
       'propagation',
       'garbage-collector',
       'namespace',
-    ].map((c) =>
-      clusterRoleBinding(controller(c), controller(c), [userSubject(FEDERATION_CONTROLLER_USER)]),
-    ),
+      'mcs',
+    ]
+      .map((c) =>
+        clusterRoleBinding(controller(c), controller(c), [userSubject(FEDERATION_CONTROLLER_USER)]),
+      )
+      .concat([
+        clusterRoleBinding(controller('resolver'), controller('resolver'), [
+          userSubject(RESOLVER_USER),
+        ]),
+      ]),
     // member credentials: only the controllers read them, and only in this one namespace
     roles: [
       role(FEDERATION_SYSTEM_NAMESPACE, controller('cluster-credentials'), [

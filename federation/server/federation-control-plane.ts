@@ -182,6 +182,8 @@ export class FederationControlPlane {
         ? { clusterCleanupTimeoutMs: o.clusterCleanupTimeoutMs }
         : {}),
       ...(o.health ? { health: o.health } : {}),
+      // a random /24 of 127.64.0.0/10 unless given: parallel planes never share cluster-set IPs
+      ...(o.clustersetIpRange !== undefined ? { clustersetIpRange: o.clustersetIpRange } : {}),
       // the served types are known here: no discovery round trip
       collectedTypes: this.api.types.map((t) => ({
         gvr: { group: t.group, version: t.version, resource: t.plural },

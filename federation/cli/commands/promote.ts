@@ -28,7 +28,13 @@ import { NAMESPACES, SECRETS } from './core-resources.js';
  * keeps the two equal): only these can be promoted, and all of them are namespaced, as Flotilla
  * has no ClusterPropagationPolicy.
  */
-export const PROMOTABLE_KINDS: readonly string[] = ['Deployment', 'Service', 'ConfigMap', 'Secret'];
+export const PROMOTABLE_KINDS: readonly string[] = [
+  'Deployment',
+  'Service',
+  'ConfigMap',
+  'Secret',
+  'ServiceExport',
+];
 
 /** Suffix of the policy `promote` creates. */
 export const PROMOTED_POLICY_SUFFIX = '-promoted';
