@@ -27,6 +27,9 @@ export {
   type ClusterEndpoints,
 } from './resolver/federated-names.js';
 export { ClusterSources, type ClusterSourcesOptions } from './resolver/cluster-sources.js';
+export { ClusterSetSources, type ClusterSetSourcesOptions } from './resolver/clusterset-sources.js';
+export { type ClusterSetCatalog } from './resolver/clusterset-catalog.js';
+export { ClusterSetNotSyncedError } from './resolver/clusterset-not-synced-error.js';
 export {
   UpstreamPool,
   type UpstreamPoolOptions,

@@ -14,6 +14,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { loadKubeconfig } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { ClusterSources } from '../resolver/cluster-sources.js';
+import { ClusterSetSources } from '../resolver/clusterset-sources.js';
 import { FederatedNames } from '../resolver/federated-names.js';
 import { Resolver } from '../resolver/resolver.js';
 import { ResolverMetrics } from '../resolver/resolver-metrics.js';
@@ -34,7 +35,10 @@ import {
 import { runIfMain } from './run-command.js';
 import { aborted } from '../../machinery/cmd/run-command.js';
 
-/** Runs the resolver (and, with a federation server, its Cluster-fed routes) until `signal` aborts. */
+/**
+ * Runs the resolver (and, with a federation server, its Cluster-fed routes and its clusterset.local
+ * names from ServiceImports and EndpointSlices) until `signal` aborts.
+ */
 export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal): Promise<void> {
   if (opts.workers > 1 && !isDnsWorker()) {
     // the readiness lines stay plain text: hack/lib/resolver-process.ts and the DNS bench match
@@ -56,6 +60,7 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
   const routes = new RouteTable();
   routes.set(opts.routes);
   let sources: ClusterSources | undefined;
+  let imports: ClusterSetSources | undefined;
   let client: RestClient | undefined;
   let federated: FederatedNames | undefined;
   const connection = federationConnection(opts, loadKubeconfig);
@@ -64,10 +69,15 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
     // static routes stay; a Cluster's spec.dns overrides a static route for the same zone
     sources = new ClusterSources(client, routes, { staticRoutes: opts.routes });
     await sources.start(signal);
+    // clusterset.local answers follow the federation's ServiceImports and EndpointSlices; a
+    // federation that does not serve them yet answers NXDOMAIN there until it does
+    imports = new ClusterSetSources(client);
+    await imports.start(signal);
     federated = new FederatedNames({
       federation: opts.federation,
       zone: opts.federationZone,
       catalog: sources,
+      clusterset: imports,
       clientCluster: cidrMatcher(opts.clientClusters),
     });
   }
@@ -99,6 +109,7 @@ export async function runResolver(opts: ResolverCmdOptions, signal: AbortSignal)
   await endpoint?.close();
   await resolver.stop();
   await sources?.stopped();
+  await imports?.stopped();
   client?.close();
 }
 
@@ -181,7 +192,7 @@ runIfMain(import.meta.url, {
   --workers N                    worker processes sharing the port (SO_REUSEPORT; default 1)
   --route ZONE=HOST:PORT[,...]   forward names under ZONE to these servers (repeatable)
   --upstream HOST:PORT           default upstream for other names (repeatable; none = REFUSED)
-  --federation-kubeconfig FILE   read Cluster objects (routes, federation-wide names) with it
+  --federation-kubeconfig FILE   read Clusters, ServiceImports, EndpointSlices with it
   --federation-context NAME      context of that kubeconfig
   --federation-server URL        or: the federation API URL ...
   --federation-token TOKEN       ... and a bearer token

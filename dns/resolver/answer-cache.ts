@@ -85,6 +85,23 @@ export class AnswerCache {
     }
   }
 
+  /**
+   * Drops every entry for `name` (lower case) and the names below it, whatever the type, class or
+   * scope: keys start with the question name up to the first `|`. Returns how many were dropped.
+   */
+  dropUnder(name: string): number {
+    const below = `.${name}`;
+    let n = 0;
+    for (const key of this.map.keys()) {
+      const q = key.slice(0, key.indexOf('|'));
+      if (q === name || q.endsWith(below)) {
+        this.map.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   get size(): number {
     return this.map.size;
   }

@@ -1,6 +1,9 @@
 import dns2 from 'dns2';
 import { parseQuery, RCODE, TYPE } from '../wire/dns-wire.js';
 import { appendOpt, optRecord } from '../wire/edns.js';
+import type { ClusterSetCatalog } from './clusterset-catalog.js';
+import { ClusterSetNotSyncedError } from './clusterset-not-synced-error.js';
+import { CLUSTERSET_ZONE, clusterSetRecords, type ClusterSetAnswer } from './clusterset-records.js';
 
 const { Packet } = dns2;
 
@@ -26,6 +29,13 @@ export interface FederatedNamesOptions {
   federation: string;
   zone: string;
   catalog: FederatedCatalog;
+  /**
+   * ServiceImports and imported EndpointSlices: `<svc>.<ns>.svc.clusterset.local` and the names
+   * below it answer from them (Multicluster DNS specification 1.0.0). Without it, the service
+   * name answers the ready endpoints of `catalog` in every cluster (the pre-MCS behaviour, kept
+   * for set-ups whose federation does not serve the multi-cluster types).
+   */
+  clusterset?: ClusterSetCatalog;
   /** The cluster a client address belongs to (for locality preference). */
   clientCluster?: (ip: string) => string | undefined;
   ttl?: number;
@@ -46,8 +56,7 @@ function preferLocal(clusters: ClusterEndpoints[], mine: string | undefined): Cl
   return sameRegion.length > 0 ? sameRegion : healthy;
 }
 
-/** The MCS zone (KEP-1645: `<clustersetzone>` must be `clusterset.local`). */
-const CLUSTERSET = 'clusterset.local';
+const CLUSTERSET = CLUSTERSET_ZONE;
 /** MCS DNS schema version served at `dns-version.clusterset.local`. */
 const MCS_SCHEMA_VERSION = '1.0.0';
 
@@ -57,15 +66,24 @@ const MCS_SCHEMA_VERSION = '1.0.0';
  * version, or a name that does not exist.
  */
 export type FederatedMatch =
-  | { kind: 'service'; zone: string; local: boolean; ns: string; svc: string }
+  | {
+      kind: 'service';
+      zone: string;
+      local: boolean;
+      ns: string;
+      svc: string;
+      /** Labels left of `<svc>.<ns>.svc.clusterset.local` (SRV and endpoint names); else absent. */
+      sub?: string[];
+    }
   | { kind: 'apex' | 'empty' | 'version' | 'nxdomain'; zone: string; local: boolean };
 
 /**
- * Federation-wide names: `<svc>.<ns>.<federation>.svc.<zone>` (Federation v1 style) and
- * `<svc>.<ns>.svc.clusterset.local` (MCS). Both answer the ready endpoints of the service in every
- * Ready member; the federation name prefers the asking client's own cluster, then its region,
- * when they have ready endpoints. The resolver is authoritative for both zones: every other name in
- * them gets NODATA or NXDOMAIN with the zone's SOA, never REFUSED.
+ * Federation-wide names: `<svc>.<ns>.<federation>.svc.<zone>` (Federation v1 style) answers the
+ * ready endpoints of the service in every Ready member, preferring the asking client's own
+ * cluster, then its region, when they have ready endpoints. `<svc>.<ns>.svc.clusterset.local`
+ * (MCS) and its SRV and endpoint names answer from the federation's ServiceImports and
+ * EndpointSlices (see {@link clusterSetRecords}). The resolver is authoritative for both zones:
+ * every other name in them gets NODATA or NXDOMAIN with the zone's SOA, never REFUSED.
  */
 export class FederatedNames {
   private readonly opts: FederatedNamesOptions;
@@ -96,6 +114,10 @@ export class FederatedNames {
           return { kind: 'service', zone, local: false, svc: rel[0] ?? '', ns: rel[1] ?? '' };
         }
         if (rel.length <= 2) return { kind: 'empty', zone, local: false };
+        if (this.opts.clusterset) {
+          const [svc = '', ns = ''] = rel.slice(-3, -1);
+          return { kind: 'service', zone, local: false, svc, ns, sub: rel.slice(0, -3) };
+        }
       }
       const version = rel.length === 1 && rel[0] === 'dns-version';
       return { kind: version ? 'version' : 'nxdomain', zone, local: false };
@@ -109,6 +131,17 @@ export class FederatedNames {
    */
   cacheScope(m: FederatedMatch, clientIp: string): string {
     return m.kind === 'service' && m.local ? (this.opts.clientCluster?.(clientIp) ?? '') : '';
+  }
+
+  /**
+   * Calls `listener(name)` after the data behind `name` and every name below it changed (the
+   * clusterset service names of an updated ServiceImport or EndpointSlice), so cached answers can
+   * be dropped at once instead of living out their TTL.
+   */
+  onChange(listener: (name: string) => void): void {
+    this.opts.clusterset?.onChange((ns, svc) => {
+      listener(`${svc}.${ns}.svc.${CLUSTERSET}`.toLowerCase());
+    });
   }
 
   private soa(zone: string, ttl: number): Record<string, unknown> {
@@ -127,17 +160,26 @@ export class FederatedNames {
     };
   }
 
-  /** Records answering `m` for `type` (empty = NODATA), or undefined for NXDOMAIN. */
+  /**
+   * Records answering `m` for `type` (empty = NODATA), or undefined for NXDOMAIN.
+   * @throws ClusterSetNotSyncedError for a clusterset service name before the imports were listed.
+   */
   private async records(
     m: FederatedMatch,
     name: string,
     type: number,
     clientIp: string,
-  ): Promise<Record<string, unknown>[] | undefined> {
+  ): Promise<ClusterSetAnswer | Record<string, unknown>[] | undefined> {
     const ttl = this.opts.ttl ?? 5;
     const any = type === TYPE.ANY;
     switch (m.kind) {
       case 'service': {
+        const mcs = this.opts.clusterset;
+        if (!m.local && mcs) {
+          if (!mcs.synced()) throw new ClusterSetNotSyncedError(name);
+          const sub = m.sub ?? [];
+          return clusterSetRecords(mcs, { name, type, ns: m.ns, svc: m.svc, sub, ttl });
+        }
         const clusters = await this.opts.catalog.endpoints(m.ns, m.svc);
         const mine = m.local ? this.opts.clientCluster?.(clientIp) : undefined;
         const chosen = preferLocal(clusters, mine);
@@ -170,6 +212,7 @@ export class FederatedNames {
    * Builds the response for a query `match` accepted: NXDOMAIN when the name does not exist or
    * no cluster has ready endpoints, NODATA for other types; both with the zone SOA (RFC 2308).
    * Carries an OPT record when the query had one.
+   * @throws ClusterSetNotSyncedError before the clusterset catalog synced (answer SERVFAIL).
    */
   async answer(query: Buffer, m: FederatedMatch, clientIp: string): Promise<Buffer> {
     const parsed = parseQuery(query);
@@ -179,9 +222,13 @@ export class FederatedNames {
     res.header.ra = 1;
     const name = req.questions[0]?.name ?? '';
     const ttl = this.opts.ttl ?? 5;
-    const answers = await this.records(m, name, parsed.type, clientIp);
-    if (answers === undefined) res.header.rcode = RCODE.NXDOMAIN;
-    else res.answers.push(...(answers as never[]));
+    const found = await this.records(m, name, parsed.type, clientIp);
+    if (found === undefined) res.header.rcode = RCODE.NXDOMAIN;
+    else if (Array.isArray(found)) res.answers.push(...(found as never[]));
+    else {
+      res.answers.push(...(found.answers as never[]));
+      res.additionals.push(...(found.additionals as never[]));
+    }
     if (res.answers.length === 0) res.authorities.push(this.soa(m.zone, ttl) as never);
     const out = res.toBuffer();
     return parsed.edns ? appendOpt(out, optRecord({ dnssecOk: parsed.dnssecOk })) : out;

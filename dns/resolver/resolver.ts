@@ -59,6 +59,8 @@ export class Resolver {
   private transport: DnsTransport | undefined;
   private inflight = new Map<string, Promise<StoredAnswer>>();
   private active = 0;
+  /** Bumped on every federated data change: an answer built across a change is not cached. */
+  private federatedGeneration = 0;
   /** UDP queries this resolver (worker) received. */
   udpQueries = 0;
   address = { host: '', port: 0 };
@@ -68,6 +70,11 @@ export class Resolver {
     this.cache = new AnswerCache(opts.cache ?? {});
     this.upstreams = new UpstreamPool(opts.upstream ?? {});
     this.metrics = opts.metrics ?? new ResolverMetrics();
+    // a changed ServiceImport or EndpointSlice reaches answers at once, not after the cached TTL
+    opts.federated?.onChange((name) => {
+      this.federatedGeneration++;
+      this.cache.dropUnder(name);
+    });
   }
 
   /**
@@ -135,7 +142,10 @@ export class Resolver {
     return `${q.name}|${String(q.type)}|${String(q.cls)}|${edns}`;
   }
 
-  /** Builds, caches (for its TTL, or its SOA minimum when negative) and returns a federated answer. */
+  /**
+   * Builds, caches (for its TTL, or its SOA minimum when negative) and returns a federated answer;
+   * SERVFAIL (not cached) when it cannot be built, e.g. before the clusterset catalog synced.
+   */
   private async federatedAnswer(
     query: Buffer,
     q: Query,
@@ -144,10 +154,14 @@ export class Resolver {
     key: string,
   ): Promise<Buffer> {
     try {
+      const generation = this.federatedGeneration;
       const resp = await this.opts.federated?.answer(query, fed, clientIp);
       if (!resp) return errorResponse(query, RCODE.SERVFAIL, q);
       const { answer, info } = prepareAnswer(resp, q);
-      this.cache.store(key, answer, this.cacheTtl(info));
+      // data changed while this answer was built: it may be stale, so serve it but do not keep it
+      if (generation === this.federatedGeneration) {
+        this.cache.store(key, answer, this.cacheTtl(info));
+      }
       return answer.bytes;
     } catch {
       return errorResponse(query, RCODE.SERVFAIL, q);

@@ -8,13 +8,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../machinery/meta.js';
 import {
   ClusterDnsServer,
+  ClusterSetSources,
   FederatedNames,
   InformerCatalog,
   Resolver,
   RouteTable,
   type DnsEndpoints,
 } from '../../dns/index.js';
-import { ENDPOINTS, memberResourceTypes, SERVICES } from '../../api/index.js';
+import {
+  ENDPOINTS,
+  ENDPOINTSLICES,
+  LABEL_MCS_SERVICE_NAME,
+  LABEL_MCS_SOURCE_CLUSTER,
+  memberResourceTypes,
+  SERVICEIMPORTS,
+  SERVICES,
+} from '../../api/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { parseDig, type DigReply } from '../support/dig-output.js';
 
@@ -40,6 +49,7 @@ let cdns: ClusterDnsServer;
 let resolver: Resolver;
 const abort = new AbortController();
 let fedLookups = 0;
+let clusterset: ClusterSetSources;
 /** [label, port] of both servers under test. */
 const servers: [string, number][] = [];
 
@@ -71,6 +81,37 @@ beforeAll(async () => {
   await headless('api', ips(4, 41));
   await headless('big', ips(50, 42)); // ~ 900 bytes: over 512, under 1232
   await headless('huge', ips(90, 43)); // ~ 1550 bytes: over 1232
+  // the cluster set as the federation's MCS controller writes it: `api` imported headless (its
+  // four endpoints from member1), `web` with a cluster-set IP; `big` and `huge` not imported
+  await h.client.resource<KubeObject>(SERVICEIMPORTS, 'default').create({
+    apiVersion: 'multicluster.x-k8s.io/v1alpha1',
+    kind: 'ServiceImport',
+    metadata: { name: 'api' },
+    spec: { type: 'Headless', ports: [port] },
+  });
+  await h.client.resource<KubeObject>(SERVICEIMPORTS, 'default').create({
+    apiVersion: 'multicluster.x-k8s.io/v1alpha1',
+    kind: 'ServiceImport',
+    metadata: { name: 'web' },
+    spec: { type: 'ClusterSetIP', ips: ['10.112.0.10'], ports: [port] },
+  });
+  await h.client.resource<KubeObject>(ENDPOINTSLICES, 'default').create({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: 'api-member1',
+      labels: { [LABEL_MCS_SERVICE_NAME]: 'api', [LABEL_MCS_SOURCE_CLUSTER]: 'member1' },
+    },
+    addressType: 'IPv4',
+    endpoints: ips(4, 41).map((ip, i) => ({
+      addresses: [ip],
+      conditions: { ready: true },
+      hostname: `api-${String(i)}`,
+    })),
+    ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+  });
+  clusterset = new ClusterSetSources(h.client);
+  await clusterset.start(abort.signal);
   const catalog = new InformerCatalog(h.client);
   await catalog.start(abort.signal);
   cdns = new ClusterDnsServer({ zone: ZONE, catalog, ttl: 30 });
@@ -95,6 +136,7 @@ beforeAll(async () => {
           return [{ cluster: 'member1', ips: addrs }];
         },
       },
+      clusterset,
     }),
   });
   servers.push(['cluster DNS', cdns.address.port], ['resolver', (await resolver.start()).port]);
@@ -104,6 +146,7 @@ afterAll(async () => {
   await resolver.stop();
   await cdns.stop();
   abort.abort();
+  await clusterset.stopped();
   await h.stop();
 });
 
@@ -249,6 +292,29 @@ describe('DNS conformance (dig against the cluster DNS and the resolver)', () =>
     );
   });
 
+  it('clusterset.local answers the ServiceImports and their EndpointSlices (MCS DNS 1.0.0)', async () => {
+    const port = servers[1]?.[1] ?? 0;
+    const Z = 'svc.clusterset.local';
+    expect((await dig(port, '+short', `web.default.${Z}`)).raw.trim()).toBe('10.112.0.10');
+    expect((await dig(port, '+short', 'SRV', `_http._tcp.web.default.${Z}`)).raw.trim()).toBe(
+      `0 100 80 web.default.${Z}.`,
+    );
+    const srv = (await dig(port, '+short', 'SRV', `_http._tcp.api.default.${Z}`)).raw.trim();
+    expect(srv.split('\n').sort()).toEqual(
+      [0, 1, 2, 3].map((i) => `0 100 8080 api-${String(i)}.member1.api.default.${Z}.`),
+    );
+    expect((await dig(port, '+short', `api-2.member1.api.default.${Z}`)).raw.trim()).toBe(
+      '127.0.41.3',
+    );
+    expectNodata(await dig(port, `member1.api.default.${Z}`), 'clusterset.local');
+    // a Service of a member that is not imported does not exist in the cluster set
+    for (const name of [`big.default.${Z}`, `api-2.member2.api.default.${Z}`]) {
+      const nx = await dig(port, name);
+      expect(nx.status, name).toBe('NXDOMAIN');
+      expect(soaOwners(nx)).toEqual(['clusterset.local.']);
+    }
+  });
+
   it('pod names: only octets 0..255 form an address; others are NXDOMAIN', async () => {
     for (const [, port] of servers) {
       const good = await dig(port, '+short', `10-1-2-3.default.pod.${ZONE}`);
@@ -314,6 +380,7 @@ describe('DNS conformance (dig against the cluster DNS and the resolver)', () =>
     const port = servers[1]?.[1] ?? 0;
     for (const name of [`api.default.${FED}`, 'api.default.svc.clusterset.local']) {
       const before = fedLookups;
+      const misses = resolver.metrics.cacheMisses;
       const orders: string[] = [];
       for (let i = 0; i < 4; i++) {
         const r = await dig(port, name);
@@ -322,7 +389,9 @@ describe('DNS conformance (dig against the cluster DNS and the resolver)', () =>
         expect(Number(r.answer[0]?.[1])).toBeLessThanOrEqual(30);
         orders.push(addrs.join(','));
       }
-      expect(fedLookups - before).toBe(1);
+      // built once (from the member for the federation name, the informers for clusterset)
+      expect(resolver.metrics.cacheMisses - misses).toBe(1);
+      expect(fedLookups - before).toBe(name.endsWith('clusterset.local') ? 0 : 1);
       expect(new Set(orders).size).toBe(4);
     }
   });

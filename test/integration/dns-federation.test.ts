@@ -2,7 +2,8 @@
 // (spec.dns), names in a member's zone are forwarded to that member's cluster DNS, and
 // federation-wide names return ready endpoints from every Ready member: a client in a member
 // (dig -b <node address>) gets its own cluster's endpoints while there are any; a member whose
-// endpoints turn not ready, or that goes NotReady, drops out. The `dns/cmd/resolver.ts` entrypoint
+// endpoints turn not ready, or that goes NotReady, drops out. clusterset.local names follow the
+// ServiceImports and EndpointSlices at the federation (written here as the MCS controller would). The `dns/cmd/resolver.ts` entrypoint
 // reaches the TLS federation through its kubeconfig. Real etcd, federation API, member API servers
 // and dig; hollow nodes whose readiness probe is a TCP listener the test opens and closes.
 import { execFile } from 'node:child_process';
@@ -16,6 +17,7 @@ import { runResolver } from '../../dns/cmd/resolver.js';
 import { resolverDefaults } from '../../dns/cmd/options.js';
 import {
   ClusterDnsServer,
+  ClusterSetSources,
   ClusterSources,
   createClusterDns,
   FederatedNames,
@@ -28,7 +30,16 @@ import { CLUSTERS, PROPAGATION_POLICIES } from '../../federation/apis/federation
 import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import { DEPLOYMENTS, ENDPOINTS, SERVICES } from '../../api/index.js';
+import {
+  DEPLOYMENTS,
+  ENDPOINTS,
+  ENDPOINTSLICES,
+  LABEL_MCS_SERVICE_NAME,
+  LABEL_MCS_SOURCE_CLUSTER,
+  SERVICEIMPORTS,
+  SERVICES,
+  type EndpointSlice,
+} from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { flotilla } from '../support/cli-runner.js';
 
@@ -39,9 +50,27 @@ let fed: FederationControlPlane;
 const members: MemberCluster[] = [];
 const routes = new RouteTable();
 let sources: ClusterSources;
+let clusterset: ClusterSetSources;
 let resolver: Resolver;
 const abort = new AbortController();
 const FED_NAME = 'api.default.fleet.svc.flotilla.local';
+const MCS_NAME = 'api.default.svc.clusterset.local';
+
+/** The imported EndpointSlice of `api` from `cluster`, one endpoint per address (all ready). */
+function importedSlice(cluster: string, addrs: string[], ready = true): EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: `api-${cluster}`,
+      namespace: 'default',
+      labels: { [LABEL_MCS_SERVICE_NAME]: 'api', [LABEL_MCS_SOURCE_CLUSTER]: cluster },
+    },
+    addressType: 'IPv4',
+    endpoints: addrs.map((a) => ({ addresses: [a], conditions: { ready } })),
+    ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+  };
+}
 /** The readiness probe target: one listener per member node address, same port. */
 let probePort = 0;
 const probeListeners = new Map<string, Server>();
@@ -131,12 +160,15 @@ beforeAll(async () => {
   }
   sources = new ClusterSources(fed.client(), routes);
   await sources.start(abort.signal);
+  clusterset = new ClusterSetSources(fed.client());
+  await clusterset.start(abort.signal);
   resolver = new Resolver({
     routes,
     federated: new FederatedNames({
       federation: 'fleet',
       zone: 'flotilla.local',
       catalog: sources,
+      clusterset,
       clientCluster: (ip) =>
         ip.startsWith('127.0.41.') ? 'd1' : ip.startsWith('127.0.42.') ? 'd2' : undefined,
     }),
@@ -153,12 +185,14 @@ beforeAll(async () => {
       template: {
         metadata: { labels: { app: 'api' } },
         spec: {
+          hostNetwork: true,
           containers: [
             {
               name: 'c',
               image: 'hollow:1',
-              // the host port is where the kubelet probes: the test's listener on each node address
-              ports: [{ containerPort: 8080, name: 'http', hostPort: probePort }],
+              // the kubelet probes the pod's address: a hostNetwork pod's is its node's, where
+              // the test's listener runs
+              ports: [{ containerPort: probePort, name: 'http', hostPort: probePort }],
               readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
             },
           ],
@@ -190,6 +224,7 @@ afterAll(async () => {
   await resolver?.stop();
   abort.abort();
   await sources?.stopped();
+  await clusterset?.stopped();
   for (const m of members) await m.stop();
   await fed?.stop();
   await etcd?.stop();
@@ -242,10 +277,6 @@ describe('resolver following the federation', () => {
     await expect
       .poll(() => addresses(FED_NAME), { timeout: 30_000 })
       .toEqual(['127.0.41.1', '127.0.42.1']);
-    expect(await addresses('api.default.svc.clusterset.local')).toEqual([
-      '127.0.41.1',
-      '127.0.42.1',
-    ]);
     // concurrent identical lookups share one round of member API calls (one in-flight promise)
     const burst = await Promise.all(
       Array.from({ length: 8 }, () => sources.endpoints('default', 'burst-check')),
@@ -257,12 +288,8 @@ describe('resolver following the federation', () => {
   it("prefers the asking client's own cluster (source address mapped to a member)", async () => {
     expect(await addresses(FED_NAME, '127.0.41.1')).toEqual(['127.0.41.1']);
     expect(await addresses(FED_NAME, '127.0.42.1')).toEqual(['127.0.42.1']);
-    // a client of no member, and MCS names (no locality), get every ready endpoint
+    // a client of no member gets every ready endpoint
     expect(await addresses(FED_NAME, '127.0.0.1')).toEqual(['127.0.41.1', '127.0.42.1']);
-    expect(await addresses('api.default.svc.clusterset.local', '127.0.41.1')).toEqual([
-      '127.0.41.1',
-      '127.0.42.1',
-    ]);
   });
 
   it('drops a Ready member whose endpoints are not ready, and its clients fall back to the others', async () => {
@@ -272,9 +299,6 @@ describe('resolver following the federation', () => {
     await expect.poll(() => addresses(FED_NAME), { timeout: 30_000 }).toEqual(['127.0.41.1']);
     await expect
       .poll(() => addresses(FED_NAME, '127.0.42.1'), { timeout: 30_000 })
-      .toEqual(['127.0.41.1']);
-    await expect
-      .poll(() => addresses('api.default.svc.clusterset.local'), { timeout: 30_000 })
       .toEqual(['127.0.41.1']);
     const eps = await members[1]
       ?.client()
@@ -300,6 +324,52 @@ describe('resolver following the federation', () => {
       .toEqual(['127.0.42.1']);
     await expect
       .poll(() => addresses(FED_NAME), { timeout: 30_000 })
+      .toEqual(['127.0.41.1', '127.0.42.1']);
+  });
+
+  it('answers clusterset.local from the ServiceImport and EndpointSlices at the federation, within 1 s of a change', async () => {
+    // not imported: the member's Service alone does not make a cluster-set name
+    expect(await dig(MCS_NAME)).toContain('status: NXDOMAIN');
+    const c = fed.client();
+    await c.resource(SERVICEIMPORTS, 'default').create({
+      apiVersion: 'multicluster.x-k8s.io/v1alpha1',
+      kind: 'ServiceImport',
+      metadata: { name: 'api' },
+      spec: { type: 'Headless', ports: [{ name: 'http', protocol: 'TCP', port: 80 }] },
+    });
+    const slices = c.resource<EndpointSlice>(ENDPOINTSLICES, 'default');
+    await slices.create(importedSlice('d1', ['127.0.41.1']));
+    await slices.create(importedSlice('d2', ['127.0.42.1']));
+    // the cached NXDOMAIN is dropped with the change: no waiting for its TTL
+    await expect
+      .poll(() => addresses(MCS_NAME), { timeout: 1000, interval: 50 })
+      .toEqual(['127.0.41.1', '127.0.42.1']);
+    // MCS names have no locality: a client in d1 gets both clusters
+    expect(await addresses(MCS_NAME, '127.0.41.1')).toEqual(['127.0.41.1', '127.0.42.1']);
+    expect(await addresses('127-0-42-1.d2.api.default.svc.clusterset.local')).toEqual([
+      '127.0.42.1',
+    ]);
+    expect(
+      (await dig('+short', 'SRV', '_http._tcp.api.default.svc.clusterset.local'))
+        .trim()
+        .split('\n')
+        .sort(),
+    ).toEqual([
+      '0 100 8080 127-0-41-1.d1.api.default.svc.clusterset.local.',
+      '0 100 8080 127-0-42-1.d2.api.default.svc.clusterset.local.',
+    ]);
+    // d2's endpoint turns not ready (cached answer in place): gone within a second
+    const d2 = await slices.get('api-d2');
+    await slices.update({ ...importedSlice('d2', ['127.0.42.1'], false), metadata: d2.metadata });
+    await expect
+      .poll(() => addresses(MCS_NAME), { timeout: 1000, interval: 50 })
+      .toEqual(['127.0.41.1']);
+    await slices.update({
+      ...importedSlice('d2', ['127.0.42.1']),
+      metadata: (await slices.get('api-d2')).metadata,
+    });
+    await expect
+      .poll(() => addresses(MCS_NAME), { timeout: 1000, interval: 50 })
       .toEqual(['127.0.41.1', '127.0.42.1']);
   });
 
@@ -340,6 +410,8 @@ describe('resolver following the federation', () => {
         .poll(() => addresses(FED_NAME, '127.0.41.1', port).catch(() => []), { timeout: 30_000 })
         .toEqual(['127.0.41.1']);
       expect(await addresses(FED_NAME, undefined, port)).toEqual(['127.0.41.1', '127.0.42.1']);
+      // clusterset.local through the entrypoint's own informers (TLS, kubeconfig)
+      expect(await addresses(MCS_NAME, undefined, port)).toEqual(['127.0.41.1', '127.0.42.1']);
       expect(await addresses('web.default.svc.static.flotilla.test', undefined, port)).toEqual([
         '10.96.9.9',
       ]);
