@@ -288,8 +288,12 @@ async function bringUp(started: { stop(): Promise<void> }[]): Promise<void> {
     context: 'federation',
     federation: 'fleet',
     zone: FEDERATION_ZONE,
-    // each member's nodes live on 127.0.(100+i).x: a client there prefers its own cluster
-    clientClusters: members.map((_, i) => `127.0.${String(101 + i)}.0/24=member${String(i + 1)}`),
+    // each member's nodes live on 127.0.(100+i).x and its pods in its cluster CIDR: a client
+    // there prefers its own cluster
+    clientClusters: members.flatMap((m, i) => [
+      `127.0.${String(101 + i)}.0/24=${m.name}`,
+      `${m.addresses.clusterCidr}=${m.name}`,
+    ]),
     workers: 2,
     logFile: join(state, 'logs', 'resolver.log'),
   });

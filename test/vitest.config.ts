@@ -15,6 +15,7 @@ export default defineConfig({
           include: [
             '{api,machinery,federation,member,dns,registry,shared}/**/*.test.ts',
             'dashboard/server/**/*.test.ts',
+            'hack/lib/**/*.test.ts',
           ],
           testTimeout: 10_000,
         },

@@ -27,6 +27,7 @@ import {
   type MetricsTarget,
 } from './local-components.js';
 import { removeContainers, startMember, type LocalMember } from './local-member.js';
+import { acquireAddressPlan, type AddressPlan } from './address-plan.js';
 
 export type { LocalEtcd, MetricsTarget } from './local-components.js';
 export type { LocalMember } from './local-member.js';
@@ -64,6 +65,8 @@ export interface LocalFederation {
     etcd: LocalEtcd;
   };
   members: LocalMember[];
+  /** Its loopback address ranges (ClusterIPs, pod CIDRs, cluster-set IPs). */
+  addresses: AddressPlan;
   /** The controller managers' and cluster DNS servers' `/metrics` (federation's, then members'). */
   metrics: MetricsTarget[];
   /** Stops every process (reverse order), then the etcds. */
@@ -79,8 +82,10 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
   await supervisor.serveControl();
   const node = process.execPath;
   const members: LocalMember[] = [];
+  const addresses = acquireAddressPlan(opts.state);
   const stop = async (): Promise<void> => {
     await supervisor.shutdown();
+    addresses.release();
     // a stopped kubelet leaves its containers (as the real one does): the set-up removes them
     if (opts.runtime === 'docker' && opts.dockerSocket) {
       removeContainers(
@@ -157,6 +162,9 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
           // its CA signs pull-mode agents' certificates (`flotilla register`)
           '--pki-dir',
           fedIds.pki.dir,
+          // cluster-set IPs of multi-cluster services: this federation's own loopback /24
+          '--clusterset-ip-range',
+          addresses.clustersetCidr,
           ...(opts.promotion ? ['--enable-promotion-gate'] : []),
           ...binding.args,
         ]),
@@ -164,12 +172,13 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
     }
     // ---- members ----
     for (let i = 1; i <= opts.members; i++) {
-      members.push(await startMember(opts, supervisor, i));
+      members.push(await startMember(opts, supervisor, i, addresses.member(i)));
     }
     return {
       supervisor,
       federation: { urls: fedUrls, ids: fedIds, adminKubeconfig: fedAdmin, etcd: fedEtcd },
       members,
+      addresses,
       metrics: [...metrics, ...members.flatMap((m) => m.metrics)],
       stop,
     };

@@ -1,6 +1,7 @@
 /**
  * One member cluster of the local federation as processes: its etcd, API server, controller
- * manager (scheduler inside), one kubelet per node (joined with a bootstrap token) and cluster DNS.
+ * manager (scheduler inside), one kubelet per node (joined with a bootstrap token), cluster DNS and
+ * service proxy.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { LABEL_CLUSTER } from '../../member/kubelet/container-runtime.js';
 import {
   CLUSTER_DNS_USER,
   CONTROLLER_MANAGER_USER,
+  KUBE_PROXY_USER,
   SCHEDULER_USER,
 } from '../../member/cluster/member-bootstrap-policy.js';
 import {
@@ -32,6 +34,7 @@ import {
   type MetricsTarget,
 } from './local-components.js';
 import type { LocalFederationOptions } from './local-federation.js';
+import type { MemberAddresses } from './address-plan.js';
 /** One running member cluster. */
 export interface LocalMember {
   name: string;
@@ -48,8 +51,10 @@ export interface LocalMember {
   bootstrapKubeconfig: string;
   /** The kube-system namespace's uid: the label value of this cluster's containers. */
   clusterId: string;
-  /** `/metrics` of the controller manager and the cluster DNS (loopback HTTP). */
+  /** `/metrics` of the controller manager, the cluster DNS and the service proxy (loopback HTTP). */
   metrics: MetricsTarget[];
+  /** Its Service and pod address ranges (all loopback). */
+  addresses: MemberAddresses;
 }
 
 /**
@@ -63,6 +68,7 @@ export async function startMember(
   opts: LocalFederationOptions,
   supervisor: Supervisor,
   i: number,
+  addresses: MemberAddresses,
 ): Promise<LocalMember> {
   const name = `member${String(i)}`;
   const node = process.execPath;
@@ -74,6 +80,7 @@ export async function startMember(
   const cm = ids.kubeconfig('controller-manager', CONTROLLER_MANAGER_USER);
   const scheduler = ids.kubeconfig('scheduler', SCHEDULER_USER);
   const dnsKubeconfig = ids.kubeconfig('cluster-dns', CLUSTER_DNS_USER);
+  const proxyKubeconfig = ids.kubeconfig('service-proxy', KUBE_PROXY_USER);
   const etcdFiles = writeEtcdClientFiles(ids.pki.dir, etcd.tls);
   const data = dataProtectionFiles(opts.state, name);
   const clusterDomain = `${name}.${opts.zone}`;
@@ -108,6 +115,8 @@ export async function startMember(
       data.auditLogPath ?? join(opts.state, 'audit', `${name}.log`),
       '--cluster-dns',
       `127.0.0.1:${String(dnsPort)}`,
+      '--service-cluster-ip-range',
+      addresses.serviceCidr,
     ]),
     ready: apiReady(url, ids),
     readyTimeoutMs: 60_000,
@@ -120,6 +129,7 @@ export async function startMember(
   writeTokenKubeconfig(bootstrapKubeconfig, { name, server: url, token, caCert: ids.pki.ca.cert });
   const cmMetrics = await metricsBinding(`${name}-controller-manager`);
   const dnsMetrics = await metricsBinding(`${name}-cluster-dns`);
+  const proxyMetrics = await metricsBinding(`${name}-service-proxy`);
   await supervisor.add({
     name: `${name}-controller-manager`,
     group,
@@ -131,6 +141,11 @@ export async function startMember(
       scheduler,
       '--pki-dir',
       ids.pki.dir,
+      // the nodeipam controller cuts the member's pod range into one podCIDR per node
+      '--cluster-cidr',
+      addresses.clusterCidr,
+      '--node-cidr-mask-size',
+      String(addresses.nodeCidrMaskSize),
       ...cmMetrics.args,
     ]),
   });
@@ -180,6 +195,17 @@ export async function startMember(
       ...dnsMetrics.args,
     ]),
   });
+  // the member's kube-proxy: its 127.x ClusterIPs, node ports and cluster-set IPs
+  await supervisor.add({
+    name: `${name}-service-proxy`,
+    group,
+    command: node,
+    args: nodeArgs(opts.root, 'member/cmd/service-proxy.js', [
+      '--kubeconfig',
+      proxyKubeconfig,
+      ...proxyMetrics.args,
+    ]),
+  });
   await waitForNodesReady(url, ids, [...nodes.keys()]);
   return {
     name,
@@ -192,7 +218,8 @@ export async function startMember(
     nodes,
     bootstrapKubeconfig,
     clusterId: kubeSystem.metadata.uid ?? name,
-    metrics: [cmMetrics.target, dnsMetrics.target],
+    metrics: [cmMetrics.target, dnsMetrics.target, proxyMetrics.target],
+    addresses,
   };
 }
 

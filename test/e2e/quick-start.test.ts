@@ -114,8 +114,12 @@ describe('quick start', () => {
     });
     expect(stdout).toContain('member1: 4 pods');
     expect(stdout).toContain('member2: 2 pods');
-    // one published address per node: member1's node is 127.0.101.1, member2's 127.0.102.1
-    expect(stdout).toMatch(/127\.0\.101\.1\n127\.0\.102\.1/);
+    // the federation-wide name answers the six pods' own addresses (loopback, one per pod, none a
+    // node address 127.0.10x.y)
+    const names = stdout.slice(stdout.indexOf('web.default.fleet.svc.flotilla.local:'));
+    const addrs = new Set(names.match(/^127\.\d+\.\d+\.\d+$/gm) ?? []);
+    expect(addrs.size, stdout).toBe(6);
+    expect([...addrs].filter((a) => a.startsWith('127.0.'))).toEqual([]);
     expect(stdout.match(/-> hello from flotilla/g)).toHaveLength(6);
   });
 
@@ -295,6 +299,113 @@ describe('quick start', () => {
     expect(stdout).toMatch(/ok: kubectl cp into the pod and back/);
     expect(stdout).toMatch(/ok: kubectl port-forward :\d+ -> 8080, curl: /);
     expect(stdout).toContain('all checks passed');
+  });
+
+  it('runs the multicluster-service example: ClusterIP and cluster-set IP on loopback, answered by both members', async () => {
+    const { stdout } = await run(
+      'bash',
+      [join(root, 'examples', 'multicluster-service.sh'), state],
+      { cwd: root, timeout: 300_000 },
+    );
+    const ip = /resolver: (127\.\d+\.\d+\.\d+) \(the Service's ClusterIP: \1\)/.exec(stdout);
+    expect(ip, stdout).not.toBeNull();
+    expect(stdout).toMatch(/curl http:\/\/127\.[\d.]+\/ -> hello-/);
+    expect(stdout).toMatch(/resolver: (127\.[\d.]+) \(the ServiceImport's cluster-set IP: \1\)/);
+    const counts = /member1 pods answered (\d+), member2 pods (\d+), failed (\d+)/.exec(stdout);
+    expect(counts, stdout).not.toBeNull();
+    const [, n1, n2, failed] = (counts ?? []).map(Number);
+    expect(failed).toBe(0);
+    expect(n1).toBeGreaterThan(0);
+    expect(n2).toBeGreaterThan(0);
+    expect((n1 ?? 0) + (n2 ?? 0)).toBe(40);
+  });
+
+  it("a member's processes stopped: the cluster-set IP is answered by the other member within the health window", async () => {
+    const setIp = (
+      await kubectl(
+        '--context',
+        'member1',
+        'get',
+        'serviceimport',
+        'hello',
+        '-o',
+        'jsonpath={.spec.ips[0]}',
+      )
+    ).trim();
+    // member1's pods, refreshed when an unknown name answers: member1 scales up when member2's
+    // replicas fail over to it
+    const pods1 = new Set<string>();
+    const fromMember1 = async (pod: string): Promise<boolean> => {
+      if (!pods1.has(pod) && /^hello-/.test(pod)) {
+        const names = await kubectl(
+          '--context',
+          'member1',
+          'get',
+          'pods',
+          '-l',
+          'app=hello',
+          '-o',
+          'jsonpath={.items[*].metadata.name}',
+        );
+        for (const n of names.trim().split(/\s+/)) pods1.add(n);
+      }
+      return pods1.has(pod);
+    };
+    /** One request to the cluster-set IP: the answering pod's name, or why it failed. */
+    const ask = async (): Promise<string> => {
+      try {
+        const res = await fetch(`http://${setIp}/`, { signal: AbortSignal.timeout(3000) });
+        return res.ok ? (await res.text()).trim() : `HTTP ${String(res.status)}`;
+      } catch (err) {
+        return `failed: ${(err as Error).message}`;
+      }
+    };
+    const ctl = (...args: string[]) =>
+      run(node, ['dist/hack/local-ctl.js', '--state', state, ...args], {
+        cwd: root,
+        timeout: 60_000,
+      });
+    await ctl('stop', 'member2', '--signal', 'SIGKILL');
+    const start = Date.now();
+    try {
+      // until 20 answers in a row come from member1's pods (or 90 s pass)
+      let streak = 0;
+      let lastOther = 0;
+      while (streak < 20 && Date.now() - start < 90_000) {
+        const got = await ask();
+        if (await fromMember1(got)) streak++;
+        else {
+          streak = 0;
+          lastOther = Date.now() - start;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(streak, 'member1 alone never answered 20 requests in a row').toBe(20);
+      // the health window: NotReady after ~15 s, its endpoints withdrawn at once
+      expect(lastOther).toBeLessThan(45_000);
+      // after the window no request fails and member1 answers them all
+      const after = await Promise.all(Array.from({ length: 40 }, () => ask()));
+      const others: string[] = [];
+      for (const a of after) if (!(await fromMember1(a))) others.push(a);
+      expect(others, after.join(', ')).toEqual([]);
+    } finally {
+      await ctl('start', 'member2');
+      await expect
+        .poll(
+          async () =>
+            kubectl(
+              '--context',
+              'federation',
+              'get',
+              'cluster',
+              'member2',
+              '-o',
+              'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+            ),
+          { timeout: 90_000, interval: 1000 },
+        )
+        .toBe('True');
+    }
   });
 
   it('local-down stops everything it started: no process, container or listening port is left', async () => {
