@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
+    // the network rule: nothing in a test process dials outside 127.0.0.0/8
+    setupFiles: ['test/support/loopback-guard-setup.ts'],
     projects: [
       {
         extends: true,
