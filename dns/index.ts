@@ -25,8 +25,15 @@ export {
   FederatedNames,
   type FederatedCatalog,
   type ClusterEndpoints,
+  type ClusterTopology,
+  type ServiceRef,
 } from './resolver/federated-names.js';
-export { ClusterSources, type ClusterSourcesOptions } from './resolver/cluster-sources.js';
+export {
+  ClusterSources,
+  LABEL_TOPOLOGY_REGION,
+  LABEL_TOPOLOGY_ZONE,
+  type ClusterSourcesOptions,
+} from './resolver/cluster-sources.js';
 export { ClusterSetSources, type ClusterSetSourcesOptions } from './resolver/clusterset-sources.js';
 export { type ClusterSetCatalog } from './resolver/clusterset-catalog.js';
 export { ClusterSetNotSyncedError } from './resolver/clusterset-not-synced-error.js';

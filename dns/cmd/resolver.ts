@@ -197,7 +197,9 @@ runIfMain(import.meta.url, {
   --federation-server URL        or: the federation API URL ...
   --federation-token TOKEN       ... and a bearer token
   --federation NAME              federation name in <svc>.<ns>.<NAME>.svc.<zone> (default flotilla)
-  --federation-zone ZONE         zone of the federation-wide names (default cluster.local)
+  --federation-zone ZONE         zone of the federation-wide names, also of their region and
+                                 zone names <svc>.<ns>.<NAME>.svc.[<zone>.]<region>.<ZONE>
+                                 (default cluster.local)
   --client-cluster CIDR=CLUSTER  clients in CIDR prefer CLUSTER's endpoints (repeatable)
   --cache-size N                 answer cache entries (default 10000)
   --neg-cap S                    cap of negative-answer TTLs in seconds (default 30)

@@ -4,29 +4,33 @@ import { appendOpt, optRecord } from '../wire/edns.js';
 import type { ClusterSetCatalog } from './clusterset-catalog.js';
 import { ClusterSetNotSyncedError } from './clusterset-not-synced-error.js';
 import { CLUSTERSET_ZONE, clusterSetRecords, type ClusterSetAnswer } from './clusterset-records.js';
+import type { ClusterEndpoints, FederatedCatalog } from './federated-catalog.js';
+import {
+  inLocality,
+  localityAnswer,
+  localityApexes,
+  parseLocalityName,
+  type Locality,
+  type LocalityAnswer,
+} from './federated-locality.js';
 
 const { Packet } = dns2;
 
-/** Ready endpoints of one service in one member cluster. */
-export interface ClusterEndpoints {
-  cluster: string;
-  region?: string;
-  ips: string[];
-}
-
-/** Where federated names look up endpoints across clusters. */
-export interface FederatedCatalog {
-  /**
-   * Ready endpoints per cluster. A cluster that is not Ready, or has no ready endpoints, should
-   * still be listed (with empty `ips`): its `region` is how a client in it finds its region.
-   */
-  endpoints(namespace: string, service: string): Promise<ClusterEndpoints[]>;
-}
+export type {
+  ClusterEndpoints,
+  ClusterTopology,
+  FederatedCatalog,
+  ServiceRef,
+} from './federated-catalog.js';
 
 /** Options for {@link FederatedNames}. */
 export interface FederatedNamesOptions {
   /** Federation name in `<svc>.<ns>.<federation>.svc.<zone>`. */
   federation: string;
+  /**
+   * Suffix of the federation-wide names: `<svc>.<ns>.<federation>.svc.<zone>` (global),
+   * `….svc.<region>.<zone>` (region) and `….svc.<cluster-zone>.<region>.<zone>` (zone).
+   */
   zone: string;
   catalog: FederatedCatalog;
   /**
@@ -63,7 +67,9 @@ const MCS_SCHEMA_VERSION = '1.0.0';
 /**
  * What a name under a federated zone is: a federated service name, the zone apex, an empty
  * non-terminal (a branch with names below it: NODATA, RFC 8020 forbids NXDOMAIN), the MCS schema
- * version, or a name that does not exist.
+ * version, or a name that does not exist. `scope` marks the region and zone zones
+ * (`<fed>.svc.[<cluster-zone>.]<region>.<zone>`): they exist only while a cluster has that region
+ * (and zone), which the answer checks.
  */
 export type FederatedMatch =
   | {
@@ -74,24 +80,38 @@ export type FederatedMatch =
       svc: string;
       /** Labels left of `<svc>.<ns>.svc.clusterset.local` (SRV and endpoint names); else absent. */
       sub?: string[];
+      scope?: Locality;
     }
-  | { kind: 'apex' | 'empty' | 'version' | 'nxdomain'; zone: string; local: boolean };
+  | {
+      kind: 'apex' | 'empty' | 'version' | 'nxdomain';
+      zone: string;
+      local: boolean;
+      scope?: Locality;
+    };
 
 /**
  * Federation-wide names: `<svc>.<ns>.<federation>.svc.<zone>` (Federation v1 style) answers the
  * ready endpoints of the service in every Ready member, preferring the asking client's own
- * cluster, then its region, when they have ready endpoints. `<svc>.<ns>.svc.clusterset.local`
+ * cluster, then its region, when they have ready endpoints. Its Federation v1 region and zone
+ * names, `<svc>.<ns>.<federation>.svc.<region>.<zone>` and
+ * `<svc>.<ns>.<federation>.svc.<cluster-zone>.<region>.<zone>`, answer the ready endpoints of the
+ * Ready clusters there, or CNAME to the next wider name when there are none (see
+ * {@link localityAnswer}). `<svc>.<ns>.svc.clusterset.local`
  * (MCS) and its SRV and endpoint names answer from the federation's ServiceImports and
- * EndpointSlices (see {@link clusterSetRecords}). The resolver is authoritative for both zones:
+ * EndpointSlices (see {@link clusterSetRecords}). The resolver is authoritative for these zones:
  * every other name in them gets NODATA or NXDOMAIN with the zone's SOA, never REFUSED.
  */
 export class FederatedNames {
   private readonly opts: FederatedNamesOptions;
   private readonly fedZone: string;
+  private readonly federation: string;
+  private readonly suffix: string;
 
   constructor(opts: FederatedNamesOptions) {
     this.opts = opts;
-    this.fedZone = `${opts.federation}.svc.${opts.zone}`.toLowerCase();
+    this.federation = opts.federation.toLowerCase();
+    this.suffix = opts.zone.toLowerCase().replace(/\.$/, '');
+    this.fedZone = `${this.federation}.svc.${this.suffix}`;
   }
 
   /** What `name` (lower case) is in a federated zone; undefined outside them. */
@@ -122,7 +142,18 @@ export class FederatedNames {
       const version = rel.length === 1 && rel[0] === 'dns-version';
       return { kind: version ? 'version' : 'nxdomain', zone, local: false };
     }
-    return undefined;
+    return this.matchLocality(name);
+  }
+
+  /** A region or zone name (`….<fed>.svc.[<cluster-zone>.]<region>.<zone>`), else undefined. */
+  private matchLocality(name: string): FederatedMatch | undefined {
+    const loc = parseLocalityName(name, this.federation, this.suffix);
+    if (!loc) return undefined;
+    const { scope, apex: zone, rel } = loc;
+    const [svc = '', ns = ''] = rel;
+    if (rel.length === 2) return { kind: 'service', zone, local: true, svc, ns, scope };
+    const kind = rel.length === 0 ? 'apex' : rel.length === 1 ? 'empty' : 'nxdomain';
+    return { kind, zone, local: true, scope };
   }
 
   /**
@@ -142,6 +173,22 @@ export class FederatedNames {
     this.opts.clusterset?.onChange((ns, svc) => {
       listener(`${svc}.${ns}.svc.${CLUSTERSET}`.toLowerCase());
     });
+    // the global, region and zone names of a service share no suffix short of `<zone>` (which
+    // the member zones share too): drop below each apex, the ones before the change included,
+    // so a region that went away loses its answers and one that came loses its NXDOMAINs
+    let apexes = this.apexes();
+    this.opts.catalog.onChange?.((service) => {
+      const now = this.apexes();
+      const all = new Set([this.fedZone, ...apexes, ...now]);
+      apexes = now;
+      const below = service ? `${service.name}.${service.namespace}.`.toLowerCase() : '';
+      for (const apex of all) listener(`${below}${apex}`);
+    });
+  }
+
+  /** The region and zone apexes that exist now. */
+  private apexes(): string[] {
+    return localityApexes(this.federation, this.suffix, this.opts.catalog.topology?.() ?? []);
   }
 
   private soa(zone: string, ttl: number): Record<string, unknown> {
@@ -160,6 +207,11 @@ export class FederatedNames {
     };
   }
 
+  /** Whether some cluster has the region (and zone) of `scope`. */
+  private exists(scope: Locality): boolean {
+    return (this.opts.catalog.topology?.() ?? []).some((c) => inLocality(c, scope));
+  }
+
   /**
    * Records answering `m` for `type` (empty = NODATA), or undefined for NXDOMAIN.
    * @throws ClusterSetNotSyncedError for a clusterset service name before the imports were listed.
@@ -169,9 +221,11 @@ export class FederatedNames {
     name: string,
     type: number,
     clientIp: string,
-  ): Promise<ClusterSetAnswer | Record<string, unknown>[] | undefined> {
+  ): Promise<ClusterSetAnswer | LocalityAnswer | Record<string, unknown>[] | undefined> {
     const ttl = this.opts.ttl ?? 5;
     const any = type === TYPE.ANY;
+    // a region or zone apex, or a branch below one, exists while a cluster is there
+    if (m.scope && m.kind !== 'service' && !this.exists(m.scope)) return undefined;
     switch (m.kind) {
       case 'service': {
         const mcs = this.opts.clusterset;
@@ -182,11 +236,28 @@ export class FederatedNames {
         }
         const clusters = await this.opts.catalog.endpoints(m.ns, m.svc);
         const mine = m.local ? this.opts.clientCluster?.(clientIp) : undefined;
-        const chosen = preferLocal(clusters, mine);
-        if (chosen.length === 0) return undefined;
+        const global = (): string[] => preferLocal(clusters, mine).flatMap((c) => c.ips);
+        if (m.scope) {
+          const { svc, ns, scope } = m;
+          const { federation, suffix } = this;
+          return localityAnswer({
+            name,
+            type,
+            ttl,
+            svc,
+            ns,
+            scope,
+            federation,
+            suffix,
+            clusters,
+            global,
+          });
+        }
+        const ips = global();
+        if (ips.length === 0) return undefined;
         if (type !== TYPE.A && !any) return [];
         // sorted here; the resolver's cache rotates the order between replays (round robin)
-        return [...new Set(chosen.flatMap((c) => c.ips))]
+        return [...new Set(ips)]
           .sort()
           .map((ip) => ({ name, type: TYPE.A, class: 1, ttl, address: ip }));
       }
@@ -223,13 +294,20 @@ export class FederatedNames {
     const name = req.questions[0]?.name ?? '';
     const ttl = this.opts.ttl ?? 5;
     const found = await this.records(m, name, parsed.type, clientIp);
+    // the zone whose SOA marks a negative answer: the name's own, or the end of a CNAME chain's
+    let negative: string | undefined;
     if (found === undefined) res.header.rcode = RCODE.NXDOMAIN;
     else if (Array.isArray(found)) res.answers.push(...(found as never[]));
-    else {
+    else if ('nxdomain' in found) {
+      res.answers.push(...(found.answers as never[]));
+      if (found.nxdomain) res.header.rcode = RCODE.NXDOMAIN;
+      negative = found.negativeZone;
+    } else {
       res.answers.push(...(found.answers as never[]));
       res.additionals.push(...(found.additionals as never[]));
     }
-    if (res.answers.length === 0) res.authorities.push(this.soa(m.zone, ttl) as never);
+    if (res.answers.length === 0) negative ??= m.zone;
+    if (negative !== undefined) res.authorities.push(this.soa(negative, ttl) as never);
     const out = res.toBuffer();
     return parsed.edns ? appendOpt(out, optRecord({ dnssecOk: parsed.dnssecOk })) : out;
   }

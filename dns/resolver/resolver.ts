@@ -70,7 +70,8 @@ export class Resolver {
     this.cache = new AnswerCache(opts.cache ?? {});
     this.upstreams = new UpstreamPool(opts.upstream ?? {});
     this.metrics = opts.metrics ?? new ResolverMetrics();
-    // a changed ServiceImport or EndpointSlice reaches answers at once, not after the cached TTL
+    // a changed ServiceImport, EndpointSlice, Cluster or member endpoints reach answers at once,
+    // not after the cached TTL
     opts.federated?.onChange((name) => {
       this.federatedGeneration++;
       this.cache.dropUnder(name);

@@ -170,7 +170,10 @@ export interface ResponseInfo {
    * `[offset, literalLength, ...]` pairs: a replay copies the asker's letter case over them.
    */
   ownerPatches: number[];
-  /** Set when the answer is two or more A records of one size (round robin is possible). */
+  /**
+   * Set when the answer ends in two or more A records of one size, after nothing or a CNAME chain
+   * (round robin is possible).
+   */
   rotation: Rotation | undefined;
 }
 
@@ -209,7 +212,9 @@ export function scanResponse(buf: Buffer): ResponseInfo {
     ownerPatches: [],
     rotation: undefined,
   };
-  let sameSizeA = (counts[1] ?? 0) >= 2;
+  // the A records rotate when they all have one size; a CNAME chain may lead them (a chased answer)
+  let sameSizeA = true;
+  let aCount = 0;
   let rrSize = -1;
   for (let section = 1; section <= 3; section++) {
     for (let i = 0; i < (counts[section] ?? 0); i++) {
@@ -234,11 +239,15 @@ export function scanResponse(buf: Buffer): ResponseInfo {
         // only pointer-owned records rotate: their owner patches (none) and TTLs sit at the same
         // relative offsets in every record, so a rotation keeps every stored offset valid
         const pointerOwner = off - start === 2;
-        if (type !== TYPE.A || !pointerOwner || (rrSize >= 0 && size !== rrSize)) {
+        if (type === TYPE.CNAME && aCount === 0) {
+          // part of the chain in front of the A records: stays in place
+        } else if (type !== TYPE.A || !pointerOwner || (rrSize >= 0 && size !== rrSize)) {
           sameSizeA = false;
+        } else {
+          if (aCount === 0) info.rotation = { start, size, count: 0 };
+          aCount++;
+          rrSize = size;
         }
-        if (i === 0) info.rotation = { start, size, count: counts[1] ?? 0 };
-        rrSize = size;
       }
       if (section === 2 && type === TYPE.SOA) {
         const rd = off + 10;
@@ -251,7 +260,8 @@ export function scanResponse(buf: Buffer): ResponseInfo {
       off += 10 + rdlen;
     }
   }
-  if (!sameSizeA) info.rotation = undefined;
+  if (info.rotation && sameSizeA && aCount >= 2) info.rotation.count = aCount;
+  else info.rotation = undefined;
   return info;
 }
 

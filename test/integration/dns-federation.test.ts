@@ -3,7 +3,10 @@
 // federation-wide names return ready endpoints from every Ready member: a client in a member
 // (dig -b <node address>) gets its own cluster's endpoints while there are any; a member whose
 // endpoints turn not ready, or that goes NotReady, drops out. clusterset.local names follow the
-// ServiceImports and EndpointSlices at the federation (written here as the MCS controller would). The `dns/cmd/resolver.ts` entrypoint
+// ServiceImports and EndpointSlices at the federation (written here as the MCS controller would).
+// d1 and d2 sit in different regions and zones (d1 through topology labels, d2 through
+// spec.region/zone): their Federation v1 zone and region names answer their own endpoints, and
+// CNAME to the wider name within a second of the endpoints turning not ready. The `dns/cmd/resolver.ts` entrypoint
 // reaches the TLS federation through its kubeconfig. Real etcd, federation API, member API servers
 // and dig; hollow nodes whose readiness probe is a TCP listener the test opens and closes.
 import { execFile } from 'node:child_process';
@@ -21,6 +24,8 @@ import {
   ClusterSources,
   createClusterDns,
   FederatedNames,
+  LABEL_TOPOLOGY_REGION,
+  LABEL_TOPOLOGY_ZONE,
   Resolver,
   RouteTable,
   StaticCatalog,
@@ -55,6 +60,10 @@ let resolver: Resolver;
 const abort = new AbortController();
 const FED_NAME = 'api.default.fleet.svc.flotilla.local';
 const MCS_NAME = 'api.default.svc.clusterset.local';
+/** Federation v1 zone and region names of `api` (d1: eu-west-1a/eu-west, d2: us-east-1a/us-east). */
+const D1_ZONE_NAME = 'api.default.fleet.svc.eu-west-1a.eu-west.flotilla.local';
+const D2_ZONE_NAME = 'api.default.fleet.svc.us-east-1a.us-east.flotilla.local';
+const D2_REGION_NAME = 'api.default.fleet.svc.us-east.flotilla.local';
 
 /** The imported EndpointSlice of `api` from `cluster`, one endpoint per address (all ready). */
 function importedSlice(cluster: string, addrs: string[], ready = true): EndpointSlice {
@@ -96,6 +105,20 @@ async function addresses(name: string, source?: string, port?: number): Promise<
     name,
   );
   return out.trim().split('\n').filter(Boolean).sort();
+}
+
+/** The `+short` answer lines of `name` in order (CNAME targets, then addresses). */
+async function shortAnswer(name: string): Promise<string[]> {
+  return (await dig('+short', name)).trim().split('\n').filter(Boolean);
+}
+
+/** Ready addresses of `api` in member `i`'s Endpoints. */
+async function memberReady(i: number): Promise<string[]> {
+  const eps = await members[i]
+    ?.client()
+    .resource<KubeObject & { subsets?: { addresses?: { ip: string }[] }[] }>(ENDPOINTS, 'default')
+    .get('api');
+  return (eps?.subsets ?? []).flatMap((x) => x.addresses ?? []).map((a) => a.ip);
 }
 
 /** Starts (or restarts) the probe listener on `host`; the kubelet's TCP probe succeeds while it runs. */
@@ -150,6 +173,9 @@ beforeAll(async () => {
       name,
       '--member-kubeconfig',
       join(dir, name),
+      ...(name === 'd1'
+        ? ['--labels', `${LABEL_TOPOLOGY_REGION}=eu-west,${LABEL_TOPOLOGY_ZONE}=eu-west-1a`]
+        : ['--region', 'us-east', '--zone', 'us-east-1a']),
       '--dns-zone',
       `${name}.flotilla.local`,
       '--dns-server',
@@ -327,6 +353,42 @@ describe('resolver following the federation', () => {
       .toEqual(['127.0.41.1', '127.0.42.1']);
   });
 
+  it('answers Federation v1 zone and region names, CNAME to the wider name within 1 s of a change', async () => {
+    expect(await shortAnswer(D1_ZONE_NAME)).toEqual(['127.0.41.1']);
+    expect(await shortAnswer(D2_ZONE_NAME)).toEqual(['127.0.42.1']);
+    expect(await shortAnswer('api.default.fleet.svc.eu-west.flotilla.local')).toEqual([
+      '127.0.41.1',
+    ]);
+    expect(await shortAnswer(D2_REGION_NAME)).toEqual(['127.0.42.1']);
+    // regions and zones no cluster has do not exist; the apexes and <ns> branches do
+    expect(await dig('api.default.fleet.svc.mars.flotilla.local')).toContain('status: NXDOMAIN');
+    expect(await dig('api.default.fleet.svc.eu-west-1a.us-east.flotilla.local')).toContain(
+      'status: NXDOMAIN',
+    );
+    expect(await dig('+short', 'SOA', 'fleet.svc.us-east-1a.us-east.flotilla.local')).toMatch(
+      /^ns\.fleet\.svc\.us-east-1a\.us-east\.flotilla\.local\. /,
+    );
+    const ent = await dig('default.fleet.svc.eu-west.flotilla.local');
+    expect(ent).toContain('status: NOERROR');
+    expect(ent).toContain('ANSWER: 0');
+    // d2's endpoint turns not ready: its zone (and region) name goes over to the global name
+    await closeProbe('127.0.42.1');
+    await expect.poll(() => memberReady(1), { timeout: 30_000, interval: 50 }).toEqual([]);
+    await expect
+      .poll(() => shortAnswer(D2_ZONE_NAME), { timeout: 1000, interval: 50 })
+      .toEqual([`${D2_REGION_NAME}.`, `${FED_NAME}.`, '127.0.41.1']);
+    const full = await dig(D2_ZONE_NAME);
+    expect(full).toMatch(/IN\s+CNAME\s+api\.default\.fleet\.svc\.us-east\.flotilla\.local\./);
+    expect(full).toContain('flags: qr aa');
+    await openProbe('127.0.42.1');
+    await expect
+      .poll(() => memberReady(1), { timeout: 30_000, interval: 50 })
+      .toEqual(['127.0.42.1']);
+    await expect
+      .poll(() => shortAnswer(D2_ZONE_NAME), { timeout: 1000, interval: 50 })
+      .toEqual(['127.0.42.1']);
+  });
+
   it('answers clusterset.local from the ServiceImport and EndpointSlices at the federation, within 1 s of a change', async () => {
     // not imported: the member's Service alone does not make a cluster-set name
     expect(await dig(MCS_NAME)).toContain('status: NXDOMAIN');
@@ -428,5 +490,9 @@ describe('resolver following the federation', () => {
   it('drops a member that goes NotReady', async () => {
     await members[1]?.stop();
     await expect.poll(() => addresses(FED_NAME), { timeout: 30_000 }).toEqual(['127.0.41.1']);
+    // the Cluster's readiness drops its zone name's answer at once: a CNAME chain to d1
+    await expect
+      .poll(() => shortAnswer(D2_ZONE_NAME), { timeout: 1000, interval: 50 })
+      .toEqual([`${D2_REGION_NAME}.`, `${FED_NAME}.`, '127.0.41.1']);
   });
 });
