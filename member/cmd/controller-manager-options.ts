@@ -36,6 +36,8 @@ export interface MemberControllerManagerCmdOptions extends LeaderElectionFlags {
    * @defaultValue true when `--cluster-cidr` is given
    */
   allocateNodeCidrs: boolean | undefined;
+  /** `--max-endpoints-per-slice`: endpoints per EndpointSlice (1..1000). @defaultValue 100 */
+  maxEndpointsPerSlice: number;
   /** `--verbose`: log to stderr. @defaultValue false */
   verbose: boolean;
 }
@@ -55,6 +57,7 @@ export const controllerManagerDefaults: Omit<MemberControllerManagerCmdOptions, 
   clusterCidr: undefined,
   nodeCidrMaskSize: 24,
   allocateNodeCidrs: undefined,
+  maxEndpointsPerSlice: 100,
   verbose: false,
 };
 
@@ -90,6 +93,7 @@ export const controllerManagerUsage = `usage: flotilla-member-controller-manager
   --cluster-cidr CIDR                   pods' range inside 127.0.0.0/8, e.g. 127.16.24.0/21 (default none)
   --node-cidr-mask-size N               prefix length of each node's pod CIDR (default 24)
   --allocate-node-cidrs=true|false      give Nodes a podCIDR from --cluster-cidr (default: true with it)
+  --max-endpoints-per-slice N           endpoints per EndpointSlice, 1..1000 (default 100)
   --verbose                             log to stderr
   -h, --help                            this text
 Durations: Go style (500ms, 15s, 1m30s) or a number of seconds.

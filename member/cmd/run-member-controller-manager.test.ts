@@ -98,6 +98,11 @@ describe('member-controller-manager command', () => {
     expect(problems(['--allocate-node-cidrs=true'])).toEqual([
       '--allocate-node-cidrs: needs --cluster-cidr (the range node pod CIDRs are cut from)',
     ]);
+    expect(ok.opts.maxEndpointsPerSlice).toBe(100);
+    expect(problems(['--max-endpoints-per-slice', '1001'])).toEqual([
+      '--max-endpoints-per-slice: must be an integer between 1 and 1000',
+    ]);
+    expect(problems(['--max-endpoints-per-slice', '50'])).toEqual([]);
     const e = captureDeps();
     expect(
       await runCommand(

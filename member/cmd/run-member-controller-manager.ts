@@ -62,6 +62,7 @@ export function parseControllerManagerArgs(argv: string[]): {
       'cluster-cidr': s,
       'node-cidr-mask-size': s,
       'allocate-node-cidrs': s,
+      'max-endpoints-per-slice': s,
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -82,6 +83,7 @@ export function parseControllerManagerArgs(argv: string[]): {
       clusterCidr: v['cluster-cidr'],
       nodeCidrMaskSize: num(v['node-cidr-mask-size']),
       allocateNodeCidrs: parseBool('allocate-node-cidrs', v['allocate-node-cidrs']),
+      maxEndpointsPerSlice: num(v['max-endpoints-per-slice']),
       verbose: v.verbose,
     } as Partial<MemberControllerManagerCmdOptions>),
     help: v.help === true,
@@ -135,6 +137,7 @@ async function run(o: MemberControllerManagerCmdOptions, deps: CommandDeps): Pro
       schedulerClient,
       controllers: o.controllers,
       scheduler: o.scheduler,
+      maxEndpointsPerSlice: o.maxEndpointsPerSlice,
       nodeLifecycle: {
         gracePeriodMs: o.nodeGracePeriodMs,
         evictionTimeoutMs: o.podEvictionTimeoutMs,

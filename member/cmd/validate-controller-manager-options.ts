@@ -55,6 +55,10 @@ export function validateControllerManagerOptions(
     file('--pki-dir', join(o.pkiDir, PKI_FILES.caCert));
     file('--pki-dir', join(o.pkiDir, PKI_FILES.caKey));
   }
+  const m = o.maxEndpointsPerSlice;
+  if (!(Number.isInteger(m) && m >= 1 && m <= 1000)) {
+    bad('--max-endpoints-per-slice', 'must be an integer between 1 and 1000');
+  }
   if (o.clusterCidr !== undefined) {
     for (const p of clusterCidrProblems(o.clusterCidr, o.nodeCidrMaskSize)) {
       bad(p.field === 'clusterCidr' ? '--cluster-cidr' : '--node-cidr-mask-size', p.message);

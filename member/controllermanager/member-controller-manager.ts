@@ -47,6 +47,8 @@ export interface MemberControllerManagerOptions {
   nodeIpam?: NodeIpamOptions;
   /** Where the controllers' queues report. @defaultValue none */
   metrics?: WorkqueueMetricsProvider;
+  /** Endpoints per EndpointSlice (`--max-endpoints-per-slice`). @defaultValue 100 */
+  maxEndpointsPerSlice?: number;
   /** The cluster CA, for the controllers that sign certificates (kubelet CSRs). */
   signer?: CertificateAuthority;
   /** Run only while holding the Lease; without it, run at once (one instance only). */
@@ -128,6 +130,9 @@ async function runComponents(
   const manager = memberControllerManager(ctx, {
     ...(opts.nodeLifecycle ? { nodeLifecycle: opts.nodeLifecycle } : {}),
     ...(opts.nodeIpam ? { nodeIpam: opts.nodeIpam } : {}),
+    ...(opts.maxEndpointsPerSlice !== undefined
+      ? { maxEndpointsPerSlice: opts.maxEndpointsPerSlice }
+      : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   // started first: the informers controllers create while starting run at once

@@ -1,5 +1,5 @@
 /**
- * The shapes the service proxy reads. Services, Endpoints and Nodes come from api/; the
+ * The shapes the service proxy reads. Services and Nodes come from api/; the
  * multi-cluster kinds (ServiceImport, EndpointSlice) are read through minimal interfaces of their
  * own here, so the proxy depends only on the fields it serves.
  */
@@ -54,6 +54,9 @@ export interface ServiceImport extends KubeObject {
 /** `discovery.k8s.io/v1` EndpointSlice: the fields the proxy serves. */
 export interface EndpointSlice extends KubeObject {
   addressType?: string;
-  endpoints?: { addresses?: string[]; conditions?: { ready?: boolean } }[];
+  endpoints?: {
+    addresses?: string[];
+    conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  }[];
   ports?: { name?: string; protocol?: string; port?: number }[];
 }

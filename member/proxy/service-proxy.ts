@@ -2,7 +2,7 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { SharedInformer } from '../../machinery/informer/index.js';
 import type { GroupVersionResource, KubeObject } from '../../machinery/meta.js';
 import type { Logger } from '../../machinery/log/logger.js';
-import { ENDPOINTS, NODES, SERVICES, type Endpoints, type Node } from '../../api/index.js';
+import { LABEL_SERVICE_NAME, NODES, SERVICES, type Node } from '../../api/index.js';
 import type { Frontend, FrontendOptions, FrontendState } from './frontend.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 import {
@@ -39,8 +39,11 @@ export interface FrontendStatus {
 const INFORMER_BACKOFF_MS = 500;
 
 /**
- * The member's service proxy (kube-proxy's role, in user space): informers on Services,
- * Endpoints, Nodes, ServiceImports and EndpointSlices; on every event one level-triggered sync
+ * The member's service proxy (kube-proxy's role, in user space): informers on Services, Nodes,
+ * ServiceImports and two kinds of EndpointSlices — a Service's (labelled
+ * `kubernetes.io/service-name`, written by the EndpointSlice controller, or mirrored from manual
+ * Endpoints) and an import's (labelled `multicluster.kubernetes.io/service-name`, written by the
+ * federation), both read the same way; on every event one level-triggered sync
  * computes the wanted frontends ({@link buildServiceTable}) and makes the listeners match —
  * new frontends start binding, existing ones get their new backends at once (no re-listen), gone
  * ones close. Only addresses in 127.0.0.0/8 are ever listened on.
@@ -50,10 +53,10 @@ export class ServiceProxy {
   private readonly fopts: FrontendOptions;
   private readonly metrics: ProxyMetrics;
   private readonly services: SharedInformer<ProxyService>;
-  private readonly endpoints: SharedInformer<Endpoints>;
+  private readonly slices: SharedInformer<EndpointSlice>;
   private readonly nodes: SharedInformer<Node>;
   private readonly imports: SharedInformer<ServiceImport>;
-  private readonly slices: SharedInformer<EndpointSlice>;
+  private readonly importSlices: SharedInformer<EndpointSlice>;
   private readonly frontends = new Map<string, Frontend>();
   /** Non-loopback frontends already logged. */
   private readonly refused = new Set<string>();
@@ -84,10 +87,10 @@ export class ServiceProxy {
         },
       });
     this.services = inf<ProxyService>(SERVICES);
-    this.endpoints = inf<Endpoints>(ENDPOINTS);
+    this.slices = inf<EndpointSlice>(ENDPOINT_SLICES, LABEL_SERVICE_NAME);
     this.nodes = inf<Node>(NODES);
     this.imports = inf<ServiceImport>(SERVICE_IMPORTS);
-    this.slices = inf<EndpointSlice>(ENDPOINT_SLICES, LABEL_MCS_SERVICE_NAME);
+    this.importSlices = inf<EndpointSlice>(ENDPOINT_SLICES, LABEL_MCS_SERVICE_NAME);
     const on = <T extends KubeObject>(i: SharedInformer<T>, count?: () => void): void => {
       const h = (): void => {
         count?.();
@@ -97,22 +100,20 @@ export class ServiceProxy {
     };
     on(this.services, () => this.metrics.serviceChanges.inc());
     on(this.imports, () => this.metrics.serviceChanges.inc());
-    on(this.endpoints, () => this.metrics.endpointChanges.inc());
     on(this.slices, () => this.metrics.endpointChanges.inc());
+    on(this.importSlices, () => this.metrics.endpointChanges.inc());
     on(this.nodes);
   }
 
   /**
-   * Runs until `signal` aborts: starts the informers, serves once Services, Endpoints and Nodes
-   * have synced (the multi-cluster kinds join when their informers sync), and closes every
-   * listener at the end.
+   * Runs until `signal` aborts: starts the informers, serves once Services, their EndpointSlices
+   * and Nodes have synced (the multi-cluster kinds join when their informers sync), and closes
+   * every listener at the end.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const all = [this.services, this.endpoints, this.nodes, this.imports, this.slices];
+    const all = [this.services, this.slices, this.nodes, this.imports, this.importSlices];
     const running = all.map((i) => i.run(signal));
-    await Promise.all(
-      [this.services, this.endpoints, this.nodes].map((i) => i.waitForSync(signal)),
-    );
+    await Promise.all([this.services, this.slices, this.nodes].map((i) => i.waitForSync(signal)));
     if (!signal.aborted) {
       this.ready = true;
       this.sync();
@@ -158,11 +159,10 @@ export class ServiceProxy {
     const started = performance.now();
     const { frontends, skipped } = buildServiceTable({
       services: this.services.list(),
-      endpoints: (ns, name) => this.endpoints.get(`${ns}/${name}`),
+      serviceSlices: (ns, name) => labelled(this.slices, ns, LABEL_SERVICE_NAME, name),
       nodes: this.nodes.list(),
       serviceImports: this.imports.list(),
-      importSlices: (ns, name) =>
-        this.slices.list(ns).filter((s) => s.metadata.labels?.[LABEL_MCS_SERVICE_NAME] === name),
+      importSlices: (ns, name) => labelled(this.importSlices, ns, LABEL_MCS_SERVICE_NAME, name),
     });
     const wanted = new Set<string>();
     for (const spec of frontends) {
@@ -198,4 +198,14 @@ export class ServiceProxy {
     this.metrics.syncLastTimestamp.set(Date.now() / 1000);
     for (const fn of this.syncListeners) fn();
   }
+}
+
+/** The slices of `namespace` whose `label` names `name` (a Service's or an import's). */
+function labelled(
+  inf: SharedInformer<EndpointSlice>,
+  namespace: string,
+  label: string,
+  name: string,
+): EndpointSlice[] {
+  return inf.list(namespace).filter((s) => s.metadata.labels?.[label] === name);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Endpoints, Node } from '../../api/index.js';
+import { LABEL_SERVICE_NAME, type Node } from '../../api/index.js';
 import {
   LABEL_MCS_SERVICE_NAME,
   type EndpointSlice,
@@ -19,7 +19,7 @@ const MCS = { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceImport
 
 const input = (over: Partial<ServiceTableInput>): ServiceTableInput => ({
   services: [],
-  endpoints: () => undefined,
+  serviceSlices: () => [],
   nodes: [],
   serviceImports: [],
   importSlices: () => [],
@@ -27,20 +27,20 @@ const input = (over: Partial<ServiceTableInput>): ServiceTableInput => ({
 });
 
 describe('buildServiceTable', () => {
-  it('matches Service ports to Endpoints ports by name and protocol', () => {
-    const ep: Endpoints = {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'web', namespace: 'default' },
-      subsets: [
-        {
-          addresses: [{ ip: '127.0.9.2' }, { ip: '127.0.9.1' }],
-          notReadyAddresses: [{ ip: '127.0.9.3' }],
-          ports: [
-            { name: 'http', port: 8080, protocol: 'TCP' },
-            { name: 'dns', port: 5353, protocol: 'UDP' },
-          ],
-        },
+  it('matches Service ports to EndpointSlice ports by name and protocol', () => {
+    const ep: EndpointSlice = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'web-abc', namespace: 'default', labels: { [LABEL_SERVICE_NAME]: 'web' } },
+      addressType: 'IPv4',
+      endpoints: [
+        { addresses: ['127.0.9.2'], conditions: { ready: true } },
+        { addresses: ['127.0.9.1'] },
+        { addresses: ['127.0.9.3'], conditions: { ready: false, serving: false } },
+      ],
+      ports: [
+        { name: 'http', port: 8080, protocol: 'TCP' },
+        { name: 'dns', port: 5353, protocol: 'UDP' },
       ],
     };
     const { frontends } = buildServiceTable(
@@ -57,7 +57,7 @@ describe('buildServiceTable', () => {
             sessionAffinity: 'ClientIP',
           }),
         ],
-        endpoints: (ns, name) => (ns === 'default' && name === 'web' ? ep : undefined),
+        serviceSlices: (ns, name) => (ns === 'default' && name === 'web' ? [ep] : []),
       }),
     );
     expect(
@@ -161,5 +161,39 @@ describe('buildServiceTable', () => {
         affinityMs: undefined,
       },
     ]);
+  });
+
+  it('falls back to serving terminating endpoints only while no endpoint is ready', () => {
+    type E = NonNullable<EndpointSlice['endpoints']>[number];
+    const slice = (name: string, endpoints: E[], addressType = 'IPv4'): EndpointSlice => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name, namespace: 'default', labels: { [LABEL_SERVICE_NAME]: 'web' } },
+      addressType,
+      endpoints,
+      ports: [{ name: '', port: 8080, protocol: 'TCP' }],
+    });
+    const old = (ip: string, serving: boolean): E => ({
+      addresses: [ip],
+      conditions: { ready: false, serving, terminating: true },
+    });
+    const table = (slices: EndpointSlice[]) =>
+      buildServiceTable(
+        input({
+          services: [svc('web', { clusterIP: '127.16.16.22', ports: [{ port: 80 }] })],
+          serviceSlices: () => slices,
+        }),
+      ).frontends.map((f) => f.backends.map((b) => b.ip));
+    const draining = slice('web-a', [
+      old('127.0.9.1', true),
+      old('127.0.9.2', false),
+      { addresses: ['127.0.9.3'], conditions: { ready: false, serving: false } },
+    ]);
+    expect(table([draining])).toEqual([['127.0.9.1']]);
+    // a ready endpoint (in another slice, twice) wins; FQDN slices are not served
+    const fresh = slice('web-b', [{ addresses: ['127.0.9.4'], conditions: { ready: true } }]);
+    const dup = slice('web-c', [{ addresses: ['127.0.9.4'] }]);
+    const fqdn = slice('web-d', [{ addresses: ['example.com'] }], 'FQDN');
+    expect(table([draining, fresh, dup, fqdn])).toEqual([['127.0.9.4']]);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * What the proxy should serve, computed from the informer caches (level-triggered): one
- * {@link FrontendSpec} per protocol, address and port, with the ready backends behind it.
+ * {@link FrontendSpec} per protocol, address and port, with the ready backends behind it. Services
+ * and ServiceImports alike take their backends from EndpointSlices ({@link sliceBackends}).
  */
 import { isLoopback } from '../../machinery/cmd/flags.js';
-import type { Endpoints, Node } from '../../api/index.js';
+import type { Node } from '../../api/index.js';
 import {
   DEFAULT_AFFINITY_TIMEOUT_SECONDS,
   type EndpointSlice,
@@ -43,7 +44,8 @@ export interface FrontendSpec {
 /** The caches the table is computed from. */
 export interface ServiceTableInput {
   services: readonly ProxyService[];
-  endpoints: (namespace: string, name: string) => Endpoints | undefined;
+  /** EndpointSlices of `namespace` labelled `kubernetes.io/service-name` with the Service's name. */
+  serviceSlices: (namespace: string, serviceName: string) => EndpointSlice[];
   nodes: readonly Node[];
   serviceImports: readonly ServiceImport[];
   /** EndpointSlices of `namespace` labelled with the import's name. */
@@ -71,42 +73,38 @@ function affinityMs(s: SessionAffinitySpec | undefined): number | undefined {
 const byAddress = (a: Backend, b: Backend): number =>
   a.ip === b.ip ? a.port - b.port : a.ip < b.ip ? -1 : 1;
 
-/** Ready backends of a Service port from its Endpoints (the subset port of the same name). */
-export function endpointsBackends(
-  ep: Endpoints | undefined,
-  portName: string | undefined,
-  protocol: ProxyProtocol,
-): Backend[] {
-  const out: Backend[] = [];
-  for (const subset of ep?.subsets ?? []) {
-    const port = subset.ports?.find(
-      (p) => sameName(p.name, portName) && (protocolOf(p.protocol) ?? 'SCTP') === protocol,
-    );
-    if (!port) continue;
-    for (const a of subset.addresses ?? []) out.push({ ip: a.ip, port: port.port });
-  }
-  return out.sort(byAddress);
-}
-
-/** Ready backends of an import port from its EndpointSlices (slice port of the same name). */
+/**
+ * Backends of a Service or import port from its EndpointSlices (the slice port of the same name
+ * and protocol; IPv4 slices only), each address once. Ready endpoints serve; only when none is
+ * ready do the terminating endpoints that are still serving take the traffic, as kube-proxy does
+ * (a rolling update whose old pods drain while no new pod is ready yet). Absent conditions follow
+ * the EndpointSlice API: ready unknown counts as ready, serving unknown as the ready value,
+ * terminating unknown as false.
+ */
 export function sliceBackends(
   slices: readonly EndpointSlice[],
   portName: string | undefined,
   protocol: ProxyProtocol,
 ): Backend[] {
-  const out: Backend[] = [];
+  const ready = new Map<string, Backend>();
+  const draining = new Map<string, Backend>();
   for (const slice of slices) {
+    if (slice.addressType !== undefined && slice.addressType !== 'IPv4') continue;
     const port = slice.ports?.find(
       (p) => sameName(p.name, portName) && (protocolOf(p.protocol) ?? 'SCTP') === protocol,
     );
     if (port?.port === undefined) continue;
     for (const e of slice.endpoints ?? []) {
-      // EndpointSlice semantics: an unknown (absent) ready condition counts as ready
-      if (e.conditions?.ready === false) continue;
-      for (const ip of e.addresses ?? []) out.push({ ip, port: port.port });
+      const c = e.conditions ?? {};
+      const isReady = c.ready !== false;
+      const servingTerminating = !isReady && c.serving === true && c.terminating === true;
+      const to = isReady ? ready : servingTerminating ? draining : undefined;
+      for (const ip of e.addresses ?? []) {
+        to?.set(`${ip}:${String(port.port)}`, { ip, port: port.port });
+      }
     }
   }
-  return out.sort(byAddress);
+  return [...(ready.size > 0 ? ready : draining).values()].sort(byAddress);
 }
 
 /** InternalIPs of every Node (the addresses node ports are served on). */
@@ -144,7 +142,7 @@ export function buildServiceTable(input: ServiceTableInput): {
     const type = svc.spec.type ?? 'ClusterIP';
     if (type === 'ExternalName' || ip === undefined || ip === '' || ip === 'None') continue;
     const ns = svc.metadata.namespace ?? '';
-    const ep = input.endpoints(ns, svc.metadata.name ?? '');
+    const slices = input.serviceSlices(ns, svc.metadata.name ?? '');
     const affinity = affinityMs(svc.spec);
     for (const p of svc.spec.ports ?? []) {
       const protocol = protocolOf(p.protocol);
@@ -152,7 +150,7 @@ export function buildServiceTable(input: ServiceTableInput): {
       const base = {
         protocol,
         servicePort: `${keyOf(svc)}:${p.name ?? String(p.port)}`,
-        backends: endpointsBackends(ep, p.name, protocol),
+        backends: sliceBackends(slices, p.name, protocol),
         affinityMs: affinity,
       };
       add({ ...base, kind: 'ClusterIP', ip, port: p.port });

@@ -1,6 +1,6 @@
 // Member controllers against a real API server on etcd, with hollow (container-less) kubelets:
 // rollout and rollback, orphan deletion, node failure → NotReady → eviction → replacement,
-// namespace deletion, Service ClusterIP and Endpoints.
+// namespace deletion, Service ClusterIP, Endpoints and EndpointSlices.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../machinery/meta.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
@@ -9,6 +9,8 @@ import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import {
   DEPLOYMENTS,
   ENDPOINTS,
+  ENDPOINTSLICES,
+  LABEL_SERVICE_NAME,
   EVENTS,
   NAMESPACES,
   NODES,
@@ -16,6 +18,7 @@ import {
   REPLICASETS,
   SERVICES,
   type Deployment,
+  type EndpointSlice,
   type Endpoints,
   type Event,
   type Node,
@@ -146,7 +149,7 @@ describe('member controllers (hollow nodes)', () => {
     expect(after).toHaveLength(2);
   });
 
-  it('gives Services a ClusterIP and Endpoints of ready pods', async () => {
+  it('gives Services a ClusterIP, Endpoints and EndpointSlices of ready pods', async () => {
     const svc = await client.resource<Service>(SERVICES, 'default').create({
       apiVersion: 'v1',
       kind: 'Service',
@@ -163,6 +166,27 @@ describe('member controllers (hollow nodes)', () => {
         return (ep?.subsets ?? []).flatMap((s) => s.addresses ?? []).length;
       }, poll)
       .toBe(3);
+    const slices = async (): Promise<EndpointSlice[]> =>
+      (
+        await client
+          .resource<EndpointSlice>(ENDPOINTSLICES, 'default')
+          .list({ labelSelector: `${LABEL_SERVICE_NAME}=roll` })
+      ).items;
+    await expect
+      .poll(
+        async () =>
+          (await slices()).flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready === true)
+            .length,
+        poll,
+      )
+      .toBe(3);
+    const [slice] = await slices();
+    expect(slice?.metadata.name).toMatch(/^roll-/);
+    expect(slice?.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'Service',
+      uid: svc.metadata.uid,
+    });
+    expect(slice?.ports?.[0]?.port).toBeGreaterThan(0);
   });
 
   it('orphans pods when a ReplicaSet is deleted with propagationPolicy Orphan', async () => {

@@ -1,8 +1,10 @@
 // The service proxy (flotilla-service-proxy's run function, as the binary runs it) against a real
 // member (etcd, API server with --service-cluster-ip-range in 127/8, controllers, one hollow
 // kubelet): selector-less Services with hand-written Endpoints pointing at plain node:http and UDP
-// echo servers on two 127.x addresses. ClusterIP traffic is balanced over both, an Endpoints change
-// is served within a second, ClientIP affinity sticks, UDP and NodePort work, and a Service whose
+// echo servers on two 127.x addresses. The proxy reads EndpointSlices only: the controller
+// manager's EndpointSliceMirroring controller mirrors those Endpoints into slices. ClusterIP
+// traffic is balanced over both, an Endpoints change is served (through its mirrored slice) within
+// a second, ClientIP affinity sticks, UDP and NodePort work, and a Service whose
 // ClusterIP lies outside 127.0.0.0/8 gets no listener.
 import { createSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';

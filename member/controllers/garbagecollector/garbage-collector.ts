@@ -6,9 +6,12 @@ import {
   CRONJOBS,
   DAEMONSETS,
   DEPLOYMENTS,
+  ENDPOINTS,
+  ENDPOINTSLICES,
   JOBS,
   PODS,
   REPLICASETS,
+  SERVICES,
   STATEFULSETS,
 } from '../../../api/index.js';
 import type { ControllerContext } from '../controller-context.js';
@@ -28,6 +31,9 @@ const GRAPH: { kind: string; gvr: GroupVersionResource; dependents: GroupVersion
   { kind: 'DaemonSet', gvr: DAEMONSETS, dependents: [PODS, CONTROLLERREVISIONS] },
   { kind: 'CronJob', gvr: CRONJOBS, dependents: [JOBS] },
   { kind: 'Job', gvr: JOBS, dependents: [PODS] },
+  // the EndpointSlice controller's slices, and the mirroring controller's
+  { kind: 'Service', gvr: SERVICES, dependents: [ENDPOINTSLICES] },
+  { kind: 'Endpoints', gvr: ENDPOINTS, dependents: [ENDPOINTSLICES] },
 ];
 
 const gvrKey = (g: GroupVersionResource): string => `${g.group}/${g.resource}`;
