@@ -255,3 +255,27 @@ describe('member resource types', () => {
     ]);
   });
 });
+
+describe('pod graceful deletion', () => {
+  const pod = (over: Partial<Pod['spec']> = {}, phase?: string): Pod =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c', image: 'i' }], nodeName: 'n1', ...over },
+      ...(phase ? { status: { phase } } : {}),
+    }) as Pod;
+  const grace = podType.gracefulDeletion;
+
+  it('uses the requested period, else terminationGracePeriodSeconds, else 30', () => {
+    expect(grace?.(pod(), 7)).toBe(7);
+    expect(grace?.(pod({ terminationGracePeriodSeconds: 3 }), undefined)).toBe(3);
+    expect(grace?.(pod(), undefined)).toBe(30);
+  });
+
+  it('deletes unbound and finished pods at once', () => {
+    expect(grace?.(pod({ nodeName: '' }), 30)).toBe(0);
+    expect(grace?.(pod({}, 'Succeeded'), 30)).toBe(0);
+    expect(grace?.(pod({}, 'Failed'), undefined)).toBe(0);
+  });
+});

@@ -35,6 +35,17 @@ function podStatusColumn(p: Pod): string {
   return p.status?.phase ?? 'Pending';
 }
 
+/**
+ * Kubernetes' pod `CheckGracefulDelete`: the requested period, else the pod's
+ * terminationGracePeriodSeconds (30); 0 for a pod no kubelet runs (not bound to a node) or one
+ * whose containers already ended (Succeeded/Failed), so those go at once.
+ */
+function podDeletionGrace(p: Pod, requested: number | undefined): number {
+  if (!p.spec.nodeName) return 0;
+  if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return 0;
+  return requested ?? p.spec.terminationGracePeriodSeconds ?? 30;
+}
+
 /** `namespace` resource type. */
 export const namespaceType: ResourceType = {
   group: '',
@@ -93,6 +104,7 @@ export const podType: ResourceType<Pod> = {
     }
     return out;
   },
+  gracefulDeletion: podDeletionGrace,
   fieldSelectors: {
     'spec.nodeName': (o) => o.spec.nodeName ?? '',
     'status.phase': (o) => o.status?.phase ?? '',

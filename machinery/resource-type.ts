@@ -67,6 +67,15 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
    * untrusted writer. Throw ApiErrors (ForbiddenError) to refuse.
    */
   admitUpdate?: (obj: T, old: T, ctx: UpdateAdmissionContext) => void;
+  /**
+   * Graceful deletion (Kubernetes' `RESTGracefulDeleteStrategy`, pods): the grace period in seconds
+   * a DELETE of `obj` gets, from `requested` (DeleteOptions.gracePeriodSeconds, undefined when the
+   * client did not say; never negative). A positive period marks the object with
+   * deletionTimestamp = now + period and deletionGracePeriodSeconds, and whoever runs it (the
+   * kubelet) removes it with a DELETE of period 0; later DELETEs may only shorten it. 0 removes at
+   * once. Types without it are always removed at once (finalizers aside).
+   */
+  gracefulDeletion?: (obj: T, requested: number | undefined) => number;
   /** Extra field-selector keys beyond `metadata.name` / `metadata.namespace`. */
   fieldSelectors?: Record<string, (obj: T) => string | undefined>;
   /** Strategic-merge-patch list merge keys by JSON path, e.g. `{'.spec.template.spec.containers': 'name'}`. */

@@ -314,6 +314,10 @@ export async function handleResource(
       ) {
         opts.propagationPolicy = q.propagationPolicy;
       }
+      // `?gracePeriodSeconds=0` is as good as the body's (curl, older clients)
+      if (q.gracePeriodSeconds !== undefined && /^-?\d+$/.test(q.gracePeriodSeconds)) {
+        opts.gracePeriodSeconds = Number(q.gracePeriodSeconds);
+      }
       const { object, pending } = await delReg.delete(rt, ns, name, opts);
       respond(ctx, rt, object, pending ? 202 : 200);
       return;

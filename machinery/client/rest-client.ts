@@ -193,8 +193,10 @@ export class RestClient implements KubeClient {
         });
         if (out.kind === 'Status') return undefined;
         const obj = out as T;
+        // still there: held by finalizers, or terminating gracefully (a pod until its kubelet is done)
         return obj.metadata.deletionTimestamp !== undefined &&
-          (obj.metadata.finalizers ?? []).length > 0
+          ((obj.metadata.finalizers ?? []).length > 0 ||
+            (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0)
           ? obj
           : undefined;
       },

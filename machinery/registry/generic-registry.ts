@@ -22,10 +22,9 @@ import {
 } from './object-strategy.js';
 import { objectStorageKey, qualifiedResource, resourcePrefix } from './object-names.js';
 
-/** Finalizer that makes the garbage collector orphan dependents (propagationPolicy Orphan). */
-export const FINALIZER_ORPHAN = 'orphan';
-/** Finalizer that makes the garbage collector delete dependents first (propagationPolicy Foreground). */
-export const FINALIZER_FOREGROUND = 'foregroundDeletion';
+import { metaTimestamp, planDeletion } from './graceful-deletion.js';
+
+export { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from './graceful-deletion.js';
 export type { UpdateWriter } from './object-strategy.js';
 
 /** A registry watch: iterate events; `stop()` ends it. */
@@ -73,9 +72,7 @@ export class GenericRegistry {
   }
 
   private timestamp(): string {
-    return this.now()
-      .toISOString()
-      .replace(/\.\d{3}Z$/, 'Z');
+    return metaTimestamp(this.now().getTime());
   }
 
   private notFound(rt: ResourceType, name: string): NotFoundError {
@@ -248,9 +245,11 @@ export class GenericRegistry {
         throw this.conflict(rt, name);
       }
       const next = prepareUpdate(rt, mutate(structuredClone(current)), current, writer);
+      // the last finalizer gone ends a deletion; a graceful one (pods) waits for its DELETE with grace 0
       if (
         next.metadata.deletionTimestamp !== undefined &&
-        (next.metadata.finalizers ?? []).length === 0
+        (next.metadata.finalizers ?? []).length === 0 &&
+        (next.metadata.deletionGracePeriodSeconds ?? 0) === 0
       ) {
         try {
           return await this.storage.delete(key, rv);
@@ -302,7 +301,9 @@ export class GenericRegistry {
 
   /**
    * Deletes an object. With finalizers (or Orphan/Foreground propagation) the object only gets a
-   * deletionTimestamp and is returned; it disappears once its finalizers are removed.
+   * deletionTimestamp and is returned; it disappears once its finalizers are removed. Types with a
+   * `gracefulDeletion` strategy (pods) are marked with deletionTimestamp = now + grace and
+   * deletionGracePeriodSeconds instead, and go with a later DELETE with grace 0 (the kubelet's).
    * @returns the deleted object, or the object still pending finalization.
    */
   async delete(
@@ -328,26 +329,19 @@ export class GenericRegistry {
       ) {
         throw this.conflict(rt, name);
       }
-      const finalizers = [...(current.metadata.finalizers ?? [])];
-      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes(FINALIZER_ORPHAN)) {
-        finalizers.push(FINALIZER_ORPHAN);
-      }
-      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes(FINALIZER_FOREGROUND)) {
-        finalizers.push(FINALIZER_FOREGROUND);
-      }
       const rv = current.metadata.resourceVersion ?? '0';
+      const plan = planDeletion(rt, current, opts, this.now().getTime());
       try {
-        if (finalizers.length === 0) {
-          return { object: await this.storage.delete(key, rv), pending: false };
+        if (plan.action === 'pending') return { object: current, pending: true };
+        if (plan.action === 'mark') {
+          return { object: await this.storage.update(key, plan.object, rv), pending: true };
         }
-        const next = structuredClone(current);
-        next.metadata.finalizers = finalizers;
-        next.metadata.deletionTimestamp ??= this.timestamp();
-        next.metadata.deletionGracePeriodSeconds ??= 0;
-        if (JSON.stringify(next) === JSON.stringify(current)) {
-          return { object: current, pending: true };
+        const object = await this.storage.delete(key, rv);
+        // as Kubernetes returns a graceful deletion cut short: its period ended at 0
+        if (object.metadata.deletionGracePeriodSeconds !== undefined) {
+          object.metadata.deletionGracePeriodSeconds = 0;
         }
-        return { object: await this.storage.update(key, next, rv), pending: true };
+        return { object, pending: false };
       } catch (err) {
         if (err instanceof ConflictError && attempt < this.retries) continue;
         if (err instanceof ApiError && err.reason === 'NotFound') throw this.notFound(rt, name);

@@ -105,7 +105,7 @@ export function validateObject(
 
 /**
  * The object an update stores: identity and bookkeeping kept from `old` (uid, creationTimestamp,
- * namespace, deletionTimestamp, status of status-subresource types), generation bumped on spec
+ * namespace, deletionTimestamp and its grace period, status of status-subresource types), generation bumped on spec
  * changes, update admission with `writer`, then validation.
  */
 export function prepareUpdate(
@@ -135,6 +135,10 @@ export function prepareUpdate(
   else m.namespace = o.namespace;
   if (o.deletionTimestamp !== undefined) m.deletionTimestamp = o.deletionTimestamp;
   else delete m.deletionTimestamp;
+  // only DELETE sets or shortens the grace period
+  if (o.deletionGracePeriodSeconds !== undefined) {
+    m.deletionGracePeriodSeconds = o.deletionGracePeriodSeconds;
+  } else delete m.deletionGracePeriodSeconds;
   if (o.resourceVersion !== undefined) m.resourceVersion = o.resourceVersion;
   if (rt.subresources?.status && next.status === undefined && old.status !== undefined) {
     // main-resource writes never change status

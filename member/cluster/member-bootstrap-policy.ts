@@ -133,6 +133,8 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
           ],
         },
         { verbs: WRITE, apiGroups: ['batch'], resources: ['jobs', 'cronjobs'] },
+        // the endpointslice and endpointslicemirroring controllers
+        { verbs: WRITE, apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'] },
         // the disruption controller: reads budgets (and pods, above), writes their status
         { verbs: READ, apiGroups: ['policy'], resources: ['poddisruptionbudgets'] },
         {

@@ -8,6 +8,8 @@ import { DaemonSetController } from './daemonset/daemonset-controller.js';
 import { DeploymentController } from './deployment/deployment-controller.js';
 import { DisruptionController } from './disruption/disruption-controller.js';
 import { EndpointsController } from './endpoints/endpoints-controller.js';
+import { EndpointSliceController } from './endpointslice/endpointslice-controller.js';
+import { EndpointSliceMirroringController } from './endpointslicemirroring/endpointslicemirroring-controller.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { JobController } from './job/job-controller.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
@@ -16,6 +18,7 @@ import {
   type NodeLifecycleOptions,
 } from './nodelifecycle/node-lifecycle-controller.js';
 import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-controller.js';
+import { PodGcController, type PodGcOptions } from './podgc/pod-gc-controller.js';
 import { ReplicaSetController } from './replicaset/replicaset-controller.js';
 import { StatefulSetController } from './statefulset/statefulset-controller.js';
 
@@ -27,8 +30,12 @@ export interface MemberControllersOptions {
    * nodeipam controller does not run
    */
   nodeIpam?: NodeIpamOptions;
+  /** The pod garbage collector (pods of gone nodes). */
+  podGc?: PodGcOptions;
   /** Zone of CronJob schedules without `spec.timeZone` (default UTC). */
   cronJobTimeZone?: string;
+  /** Endpoints per EndpointSlice (`--max-endpoints-per-slice`). @defaultValue 100 */
+  maxEndpointsPerSlice?: number;
   /** Where the controllers' queues report (the member API server's /metrics). @defaultValue none */
   metrics?: WorkqueueMetricsProvider;
 }
@@ -38,8 +45,11 @@ export const MEMBER_CONTROLLERS = [
   'replicaset',
   'deployment',
   'endpoints',
+  'endpointslice',
+  'endpointslicemirroring',
   'nodelifecycle',
   'nodeipam',
+  'podgc',
   'garbagecollector',
   'namespace',
   'job',
@@ -63,6 +73,17 @@ export function memberControllerManager(
   m.register('replicaset', (s, q) => new ReplicaSetController(ctx).controller.run(s, q));
   m.register('deployment', (s, q) => new DeploymentController(ctx).controller.run(s, q));
   m.register('endpoints', (s, q) => new EndpointsController(ctx).controller.run(s, q));
+  m.register('endpointslice', (s, q) =>
+    new EndpointSliceController(
+      ctx,
+      opts.maxEndpointsPerSlice === undefined
+        ? {}
+        : { maxEndpointsPerSlice: opts.maxEndpointsPerSlice },
+    ).controller.run(s, q),
+  );
+  m.register('endpointslicemirroring', (s, q) =>
+    new EndpointSliceMirroringController(ctx).controller.run(s, q),
+  );
   m.register('nodelifecycle', (s, q) =>
     new NodeLifecycleController(ctx, opts.nodeLifecycle ?? {}).controller.run(s, q),
   );
@@ -72,6 +93,7 @@ export function memberControllerManager(
     await new NodeIpamController(ctx, ipam).controller.run(s, q);
     return true;
   });
+  m.register('podgc', (s, q) => new PodGcController(ctx, opts.podGc ?? {}).controller.run(s, q));
   m.register('garbagecollector', (s, q) => new GarbageCollector(ctx).controller.run(s, q));
   m.register('namespace', (s, q) => new NamespaceController(ctx).controller.run(s, q));
   m.register('job', (s, q) => new JobController(ctx).controller.run(s, q));

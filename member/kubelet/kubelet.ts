@@ -28,6 +28,7 @@ import { newPodState, type PodState } from './pod-state.js';
 import { probeContainer } from './container-prober.js';
 import { PodEvents } from './pod-events.js';
 import { PodNetwork } from './pod-network.js';
+import { PodTerminator } from './pod-termination.js';
 
 /** Options for {@link Kubelet}. */
 export interface KubeletOptions {
@@ -106,6 +107,8 @@ export class Kubelet {
   private readonly metrics: KubeletMetrics;
   /** Pod addresses from the Node's podCIDR. */
   private readonly network: PodNetwork;
+  /** Pods marked for deletion: stopped within their grace period, then deleted. */
+  private readonly terminator: PodTerminator;
 
   constructor(opts: KubeletOptions) {
     this.opts = opts;
@@ -162,6 +165,15 @@ export class Kubelet {
       ...(opts.clusterId ? { clusterId: opts.clusterId } : {}),
       logger: this.log,
     });
+    this.terminator = new PodTerminator({
+      client: opts.client,
+      runtime: opts.runtime,
+      events: this.events,
+      now: this.now,
+      logger: this.log,
+      onStopped: (uid) => this.network.release(uid),
+      onFailed: (key) => this.queue.addRateLimited(key),
+    });
     // pods waiting for an address go on once the node IPAM controller set the podCIDR
     const onNode = (n: Node): void => {
       if (n.spec?.podCIDR) for (const p of pods.list()) this.queue.add(objectKey(p));
@@ -204,6 +216,7 @@ export class Kubelet {
     await this.heartbeat().catch(() => undefined);
     await Promise.all(Array.from({ length: 4 }, () => this.worker()));
     for (const t of timers) clearInterval(t);
+    await this.terminator.stopped();
     await this.informers.stopped();
   }
 
@@ -260,16 +273,13 @@ export class Kubelet {
   async syncPod(key: string): Promise<void> {
     const pod = this.podInformer().get(key);
     if (!pod) return; // containers of vanished pods are collected by collectGarbage
-    const uid = pod.metadata.uid ?? '';
-    const containers = await this.opts.runtime.list({ [LABEL_POD_UID]: uid });
     if (pod.metadata.deletionTimestamp) {
-      for (const rc of containers.filter((x) => x.running)) {
-        await this.events.killing(pod, { name: rc.labels[LABEL_CONTAINER] ?? '' });
-      }
-      await this.killAll(containers, pod.spec.terminationGracePeriodSeconds ?? 30);
-      this.network.release(uid);
+      // in the background: a long grace period must not hold this worker
+      this.terminator.terminate(pod);
       return;
     }
+    const uid = pod.metadata.uid ?? '';
+    const containers = await this.opts.runtime.list({ [LABEL_POD_UID]: uid });
     const state = this.state(pod);
     const podIp = await this.podAddress(pod);
     if (podIp === undefined) {

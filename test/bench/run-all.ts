@@ -4,6 +4,7 @@
  * (default: all).
  */
 import { ensureDockerd } from '../../hack/lib/services.js';
+import { installLoopbackGuard } from '../../machinery/net/loopback-guard.js';
 import { printResults, type BenchResult } from './bench-result.js';
 import { runAuthBench } from './auth-bench.js';
 import { runDnsBench } from './dns-bench.js';
@@ -13,6 +14,8 @@ import { runMemberBench } from './member-bench.js';
 import { runRegistryBench } from './registry-bench.js';
 import { runServiceProxyBench } from './service-proxy-bench.js';
 
+// the network rule: the bench process dials nothing outside 127.0.0.0/8
+installLoopbackGuard();
 const wanted = new Set(
   (process.env.BENCH ?? 'member,federation,dns,registry,auth,service-proxy').split(','),
 );
