@@ -85,7 +85,7 @@ function patch(proto: object, name: string, wrap: (original: Method) => Method):
 /** A copy of connect options with the host checked and the name lookup guarded. */
 function guarded(o: ConnectTarget): ConnectTarget {
   checkHost(o.host ?? 'localhost', o.port);
-  return { ...o, lookup: guardedLookup(o.lookup ?? (dns.lookup)) };
+  return { ...o, lookup: guardedLookup(o.lookup ?? dns.lookup) };
 }
 
 /** Installs the guard in this process (idempotent). */
