@@ -93,20 +93,27 @@ export async function runKubeletProcess(
     logger: log,
   });
   ref.kubelet = kubelet;
+  // the serving-certificate request ends with the kubelet: on a stop, and on a failed run (whose
+  // error must surface instead of waiting for an approval that never comes)
+  const servingStop = new AbortController();
+  const stopServing = (): void => servingStop.abort();
+  signal.addEventListener('abort', stopServing);
   const serving = signed
     ? Promise.resolve()
-    : requestServingCert(client, opts, opts.nodeIp, signal).then(
+    : requestServingCert(client, opts, opts.nodeIp, servingStop.signal).then(
         (cert) => {
           server.setServingCert(cert.cert, cert.key);
           log.info('kubelet API now serves its CA-signed certificate');
         },
         (err: unknown) => {
-          if (!signal.aborted) log.warn(`serving certificate: ${String(err)}`);
+          if (!servingStop.signal.aborted) log.warn(`serving certificate: ${String(err)}`);
         },
       );
   try {
     await kubelet.run(signal);
   } finally {
+    stopServing();
+    signal.removeEventListener('abort', stopServing);
     await server.close();
     await serving;
     client.close();

@@ -1,5 +1,5 @@
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { AlreadyExistsError, NotFoundError } from '../../machinery/errors/index.js';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../../machinery/errors/index.js';
 import { LEASES, NODES, type Lease, type Node } from '../../api/index.js';
 
 /** Options for {@link NodeRegistration}. */
@@ -89,21 +89,38 @@ export class NodeRegistration {
   async register(): Promise<void> {
     const nodes = this.opts.client.resource<Node>(NODES);
     try {
-      const created = await nodes.create(this.nodeObject());
-      await nodes.updateStatus({ ...created, status: this.nodeObject().status ?? {} });
+      let cur = await nodes.create(this.nodeObject());
+      // the node IPAM controller may set spec.podCIDR between the create and the status write:
+      // a conflict re-reads the Node and writes the status again
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await nodes.updateStatus({ ...cur, status: this.nodeObject().status ?? {} });
+          break;
+        } catch (err) {
+          if (!(err instanceof ConflictError) || attempt >= 5) throw err;
+          cur = await nodes.get(this.nodeName);
+        }
+      }
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
-      const cur = await nodes.get(this.nodeName);
-      const next = this.nodeObject(cur);
-      await nodes.update({
-        ...next,
-        metadata: {
-          ...next.metadata,
-          ...(cur.metadata.resourceVersion
-            ? { resourceVersion: cur.metadata.resourceVersion }
-            : {}),
-        },
-      });
+      for (let attempt = 0; ; attempt++) {
+        const cur = await nodes.get(this.nodeName);
+        const next = this.nodeObject(cur);
+        try {
+          await nodes.update({
+            ...next,
+            metadata: {
+              ...next.metadata,
+              ...(cur.metadata.resourceVersion
+                ? { resourceVersion: cur.metadata.resourceVersion }
+                : {}),
+            },
+          });
+          break;
+        } catch (e) {
+          if (!(e instanceof ConflictError) || attempt >= 5) throw e;
+        }
+      }
     }
   }
 
