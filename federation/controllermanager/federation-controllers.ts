@@ -114,6 +114,7 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
   // Cluster validation keeps every secretRef in FEDERATION_SYSTEM_NAMESPACE (422 otherwise)
   const clusterClients = new ClusterClients(
     informers.for(SECRETS, { namespace: FEDERATION_SYSTEM_NAMESPACE }),
+    { metricsRegistry: registryOf(o.metrics) },
   );
   const common = { client: o.client, informers, logger: o.logger };
   const health = new ClusterHealthController({
@@ -157,7 +158,8 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
   manager.register('namespace', (s, m) => namespaces.controller.run(s, m));
   manager.register('cluster-health', (s, m) => health.controller.run(s, m));
   manager.register('cluster-cleanup', (s, m) => cleanup.controller.run(s, m));
-  manager.register('propagation', (s, m) => prop.controller.run(s, m));
+  // the template workers and the members' execution queues
+  manager.register('propagation', (s, m) => prop.run(s, m));
   manager.register('garbage-collector', (s, m) => gc.controller.run(s, m));
   manager.register('mcs', (s, m) => mcs.run(s, m));
   // pull mode: an execution namespace per Pull cluster, and agent certificates from bootstrap tokens

@@ -1,4 +1,6 @@
 import { setMaxListeners } from 'node:events';
+import type { CircuitBreakerPolicy } from 'cockatiel';
+import type { Registry } from 'prom-client';
 import type { Cluster } from '../apis/index.js';
 import { clusterCredentials } from '../../machinery/client/cluster-credentials.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
@@ -6,6 +8,13 @@ import { NotFoundError, type ApiError } from '../../machinery/errors/index.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { InformerFactory, type Lister } from '../../machinery/informer/index.js';
 import type { GroupVersionResource, KubeObject } from '../../machinery/meta.js';
+import { MemberClientMetrics } from '../../machinery/metrics/member-client-metrics.js';
+import {
+  breakerState,
+  GuardedMemberClient,
+  memberBreaker,
+  type MemberBreakerOptions,
+} from './guarded-member-client.js';
 
 /** Namespace holding member credentials. */
 export const FEDERATION_SYSTEM_NAMESPACE = 'flotilla-system';
@@ -21,10 +30,22 @@ export class ClusterCredentialsError extends Error {
   }
 }
 
+/** Options of {@link ClusterClients}. */
+export interface ClusterClientsOptions {
+  /** Timeout of each member call (not watches). @defaultValue 10000 */
+  requestTimeoutMs?: number;
+  /** The circuit breaker of each member's guarded client ({@link ClusterClients.guarded}). */
+  breaker?: MemberBreakerOptions;
+  /** Where the breakers' state goes. @defaultValue none */
+  metricsRegistry?: Registry | undefined;
+}
+
 /** One cluster's client and the member caches that watch through it. */
 interface Entry {
   fingerprint: string;
   client: RestClient;
+  /** `client` behind the cluster's circuit breaker. */
+  guarded: GuardedMemberClient;
   /** Member informers, created on first use; stopped with the client. */
   caches: InformerFactory;
   stop: AbortController;
@@ -42,14 +63,46 @@ interface Entry {
 export class ClusterClients {
   private readonly entries = new Map<string, Entry>();
   private readonly secrets: Lister;
+  private readonly opts: ClusterClientsOptions;
+  /** One breaker per cluster name: kept when the client is rebuilt (credentials rotated). */
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly metrics: MemberClientMetrics;
 
-  constructor(secrets: Lister) {
+  constructor(secrets: Lister, opts: ClusterClientsOptions = {}) {
     this.secrets = secrets;
+    this.opts = opts;
+    this.metrics = new MemberClientMetrics(opts.metricsRegistry);
   }
 
-  /** The client for a cluster. @throws ClusterCredentialsError */
+  /**
+   * The plain client for a cluster (health probes, which judge the member themselves).
+   * @throws ClusterCredentialsError
+   */
   for(cluster: Cluster): KubeClient & RestClient {
     return this.entry(cluster).client;
+  }
+
+  /**
+   * The cluster's client behind its circuit breaker: while the member keeps failing, calls fail
+   * at once with a retryable MemberUnavailableError (see {@link GuardedMemberClient}).
+   * @throws ClusterCredentialsError
+   */
+  guarded(cluster: Cluster): GuardedMemberClient {
+    return this.entry(cluster).guarded;
+  }
+
+  private breaker(name: string): CircuitBreakerPolicy {
+    let b = this.breakers.get(name);
+    if (!b) {
+      const created = memberBreaker(this.opts.breaker);
+      created.onStateChange((s) => {
+        this.metrics.breaker(name, breakerState(s));
+      });
+      this.metrics.breaker(name, 'closed');
+      this.breakers.set(name, created);
+      b = created;
+    }
+    return b;
   }
 
   /**
@@ -106,13 +159,21 @@ export class ClusterClients {
       server: cluster.spec.apiEndpoint,
       // members joined from a client-certificate kubeconfig (x509) store the PEM pair instead
       ...clusterCredentials(secret.data),
-      timeoutMs: 10_000,
+      timeoutMs: this.opts.requestTimeoutMs ?? 10_000,
       userAgent: 'flotilla-federation',
     });
     const stop = startable();
     const caches = new InformerFactory(client);
     caches.start(stop.signal);
-    const entry: Entry = { fingerprint, client, caches, stop, readiness: readiness(cluster) };
+    const guarded = new GuardedMemberClient(name, client, this.breaker(name));
+    const entry: Entry = {
+      fingerprint,
+      client,
+      guarded,
+      caches,
+      stop,
+      readiness: readiness(cluster),
+    };
     this.entries.set(name, entry);
     return entry;
   }
@@ -122,6 +183,7 @@ export class ClusterClients {
     const e = this.entries.get(name);
     if (e) stopEntry(e);
     this.entries.delete(name);
+    if (this.breakers.delete(name)) this.metrics.forget(name);
   }
 
   close(): void {

@@ -2,3 +2,4 @@
 export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
 export * from './rate-limiter.js';
 export * from './metrics.js';
+export * from './partitioned-queues.js';

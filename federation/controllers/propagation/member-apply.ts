@@ -13,6 +13,7 @@ import { ignoreNotFound, isStale, writeMemberObject } from './member-writer.js';
 import type { PropagationLatency } from './propagation-latency.js';
 import { templateKey, type ApplyResult, type TemplateType } from './template-type.js';
 import { isPullCluster, type WorkWriter } from './work-writer.js';
+import type { ApplyIntent, MemberExecution } from './member-execution.js';
 
 /** Rewrites or refuses a workload's images for a target cluster (image promotion gate). */
 export type ImageGate = (obj: KubeObject, cluster: Cluster) => Promise<KubeObject>;
@@ -23,12 +24,16 @@ export interface MemberApplierOptions {
   works: WorkWriter;
   latency: PropagationLatency;
   imageGate?: ImageGate | undefined;
+  /** Where Push members' writes are queued (one queue per member). */
+  execution: MemberExecution;
 }
 
 /**
- * Applies templates to member clusters for the propagation controller. What a Push member has is
- * read from its watched cache of managed objects while the cluster is Ready (no read per
- * reconcile); a write refused because the cache was behind is decided again once from a fresh read.
+ * Applies templates to member clusters for the propagation controller: computes each member's
+ * copy, writes a Pull member's Work at once, and queues a Push member's write in its own execution
+ * queue ({@link MemberExecution}, which calls {@link MemberApplier.write}). What a Push member has
+ * is read from its watched cache of managed objects while the cluster is Ready (no read per
+ * write); a write refused because the cache was behind is decided again once from a fresh read.
  */
 export class MemberApplier {
   private readonly opts: MemberApplierOptions;
@@ -41,8 +46,10 @@ export class MemberApplier {
 
   /**
    * Writes the template's copy (with `replicas`, the override policies and the policy's conflict
-   * resolution) into `cluster`.
-   * @returns what it came to; a failure is reported in the result, never thrown
+   * resolution) into `cluster`: a Pull member's Work now, a Push member's object through its
+   * execution queue (never waiting on the member).
+   * @returns what it came to (for a Push member: the last attempt, or pending); a failure is
+   *   reported in the result, never thrown
    */
   async apply(
     cluster: Cluster,
@@ -65,7 +72,14 @@ export class MemberApplier {
           policy.spec.conflictResolution,
         );
       }
-      return await this.applyToPush(cluster, t, tmpl, desired, policy);
+      return this.opts.execution.apply(templateKey(t, tmpl), {
+        op: 'apply',
+        cluster,
+        t,
+        tmpl,
+        desired,
+        conflictResolution: policy.spec.conflictResolution,
+      });
     } catch (err) {
       return {
         cluster: name,
@@ -75,16 +89,15 @@ export class MemberApplier {
     }
   }
 
-  /** Writes `desired` through a Push member's API. @throws whatever the member's client throws */
-  private async applyToPush(
-    cluster: Cluster,
-    t: TemplateType,
-    tmpl: KubeObject,
-    desired: KubeObject,
-    policy: PropagationPolicy,
-  ): Promise<ApplyResult> {
+  /**
+   * Writes `desired` through a Push member's API (its guarded client: an open circuit fails at
+   * once). Called by the member's execution queue.
+   * @throws whatever the member's client throws
+   */
+  async write(i: ApplyIntent): Promise<ApplyResult> {
+    const { cluster, t, tmpl, desired } = i;
     const name = cluster.metadata.name ?? '';
-    const client = this.opts.clients.for(cluster);
+    const client = this.opts.clients.guarded(cluster);
     const ns = tmpl.metadata.namespace;
     const nsKey = `${name}/${ns ?? ''}|${client.server}`;
     if (ns && !this.namespacesEnsured.has(nsKey)) {
@@ -113,13 +126,7 @@ export class MemberApplier {
       : await rc.get(memberName).catch(ignoreNotFound);
     for (let fresh = cache === undefined; ; fresh = true) {
       try {
-        const res = await writeMemberObject(
-          rc,
-          name,
-          desired,
-          existing,
-          policy.spec.conflictResolution,
-        );
+        const res = await writeMemberObject(rc, name, desired, existing, i.conflictResolution);
         // created or updated (a no-op hands `existing` back)
         if (res.applied && res.object !== existing) {
           this.opts.latency.written(templateKey(t, tmpl), name);

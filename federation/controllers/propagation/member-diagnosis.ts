@@ -49,6 +49,7 @@ export function diagnoseInMembers(informers: InformerFactory, clients: ClusterCl
   return (name, obj) => {
     const c = informers.for<Cluster>(CLUSTERS).get(name);
     if (!c || isPullCluster(c)) return Promise.resolve([]);
-    return waitingReasons(clients.for(c), obj);
+    // behind the member's breaker: a failing member fails at once instead of holding the reconcile
+    return waitingReasons(clients.guarded(c), obj);
   };
 }

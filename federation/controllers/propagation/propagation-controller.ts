@@ -16,7 +16,7 @@ import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../../machinery/controller/index.js';
 import type { InformerFactory } from '../../../machinery/informer/index.js';
 import { selectorsMatch } from '../../overrides/apply-overrides.js';
-import { place } from '../../scheduler/placement.js';
+import { isClusterReady, place } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';
 import { addFinalizer, FINALIZER_CLEANUP } from '../finalizers.js';
 import { MemberApplier, type ImageGate } from './member-apply.js';
@@ -29,6 +29,9 @@ import { scheduleOutcome } from './schedule-outcome.js';
 import { diagnoseInMembers } from './member-diagnosis.js';
 import { RELEASE_DELETE, TemplateCleanup } from './template-cleanup.js';
 import { EventRecorder } from '../../../api/index.js';
+import type { WorkqueueMetricsProvider } from '../../../machinery/workqueue/index.js';
+import { MemberCleanupPendingError } from '../errors/index.js';
+import { MemberExecution } from './member-execution.js';
 
 export type { TemplateType } from './template-type.js';
 
@@ -52,11 +55,17 @@ export interface PropagationOptions {
   imageGate?: ImageGate;
   /**
    * Templates reconciled at once (a template is never handed to two workers at once). Each
-   * reconcile mostly waits on member and federation round trips (three in a row for a new
-   * template), so many overlap: on the propagation bench 32 workers moved ~1.4× the objects of 8.
+   * reconcile mostly waits on federation round trips (Push members' writes are queued per member,
+   * see {@link PropagationOptions.memberWorkers}), so many overlap: on the propagation bench 32
+   * workers moved ~1.4× the objects of 8.
    * @defaultValue 32
    */
   workers?: number;
+  /**
+   * Workers of each Push member's execution queue: a slow or failing member ties up only these,
+   * never the template workers nor another member's. @defaultValue 8
+   */
+  memberWorkers?: number;
   /** Where `flotilla_propagation_latency_seconds` and the placement attempts go. @defaultValue none */
   metricsRegistry?: Registry | undefined;
   /** Records the templates' events. @defaultValue a recorder writing through `client` */
@@ -82,6 +91,8 @@ export class PropagationController {
   private readonly members: MemberApplier;
   /** Takes the templates' copies out of the members. */
   private readonly cleanup: TemplateCleanup;
+  /** One queue per Push member carrying out the writes and releases decided here. */
+  private readonly execution: MemberExecution;
 
   constructor(opts: PropagationOptions) {
     this.opts = opts;
@@ -98,11 +109,19 @@ export class PropagationController {
     const works = opts.informers.for<Work>(WORKS);
     const workWriter = new WorkWriter(opts.client, works);
     this.latency = new PropagationLatency(opts.metricsRegistry);
+    this.execution = new MemberExecution({
+      apply: (i) => this.members.write(i),
+      release: (i) => this.cleanup.removeOne(i.cluster, i.t, i.tmpl, i.release),
+      changed: (key) => this.controller.enqueue(key),
+      workers: opts.memberWorkers ?? 8,
+      logger,
+    });
     this.members = new MemberApplier({
       clients: opts.clients,
       works: workWriter,
       latency: this.latency,
       imageGate: opts.imageGate,
+      execution: this.execution,
     });
     this.cleanup = new TemplateCleanup({
       client: opts.client,
@@ -137,8 +156,15 @@ export class PropagationController {
     const all = (): void => this.enqueueAll();
     clusters.addEventHandler({
       onAdd: all,
-      onDelete: all,
+      onDelete: (c) => {
+        this.execution.dropCluster(c.metadata.name ?? '');
+        all();
+      },
       onUpdate: (o, n) => {
+        // back (Ready again): what waits out a back-off for it is retried now
+        if (readyReason(o) !== readyReason(n) && isClusterReady(n)) {
+          this.execution.retryNow(n.metadata.name ?? '');
+        }
         if (
           JSON.stringify(o.spec) !== JSON.stringify(n.spec) ||
           JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) ||
@@ -163,6 +189,15 @@ export class PropagationController {
     ops.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
   }
 
+  /**
+   * Runs the template workers and the members' execution queues until `signal` aborts.
+   * `metrics` gets the template queue (`propagation-controller`) and each member's
+   * (`member-execution/<cluster>`).
+   */
+  async run(signal: AbortSignal, metrics?: WorkqueueMetricsProvider): Promise<void> {
+    await Promise.all([this.controller.run(signal, metrics), this.execution.run(signal, metrics)]);
+  }
+
   /** Re-checks every template. */
   enqueueAll(): void {
     this.opts.types.forEach((t) => {
@@ -175,13 +210,25 @@ export class PropagationController {
     return this.opts.types.find((t) => `${t.gvr.group}/${t.gvr.resource}` === g);
   }
 
+  /**
+   * The template's copies are cleaned up by its reconcile (deletion, no policy): nothing more is
+   * executed for it. @throws MemberCleanupPendingError while a member call for it still runs
+   */
+  private stopExecution(key: string, objKey: string): void {
+    const busy = this.execution.forget(key);
+    if (busy.length > 0) throw new MemberCleanupPendingError(objKey, busy);
+  }
+
   async reconcile(key: string): Promise<{ requeueAfterMs: number } | undefined> {
     const t = this.typeOf(key);
     if (!t) return undefined;
     const objKey = key.split('|')[1] ?? '';
     const cached = this.opts.informers.for(t.gvr).get(objKey);
     const resync = { requeueAfterMs: this.opts.resyncMs ?? 5000 };
-    if (!cached) return undefined;
+    if (!cached) {
+      this.execution.forget(key);
+      return undefined;
+    }
     let tmpl: KubeObject = cached;
     const ns = tmpl.metadata.namespace;
     const bindingName = `${tmpl.metadata.name ?? ''}-${t.kind.toLowerCase()}`;
@@ -190,6 +237,7 @@ export class PropagationController {
       .get(`${ns ?? ''}/${bindingName}`);
     if (tmpl.metadata.deletionTimestamp) {
       this.events.forget(tmpl);
+      this.stopExecution(key, objKey);
       await this.cleanup.finalize(t, tmpl, bindingName, binding);
       return undefined;
     }
@@ -203,6 +251,7 @@ export class PropagationController {
           (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
       )[0];
     if (!policy) {
+      this.stopExecution(key, objKey);
       // keep the binding (it names the clusters) until every member has been cleaned
       if (binding) await this.cleanup.unbind(t, tmpl, objKey, bindingName, binding);
       return undefined;
@@ -225,7 +274,8 @@ export class PropagationController {
     );
     const schedule = scheduleOutcome(policy, policy.spec.placement, clusters, decision);
     const ops = this.opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES).list(ns);
-    // members are independent: write to all of them at once
+    // members are independent: Pull members' Works are written at once, Push members' writes
+    // queued in each member's own execution queue (a slow member delays no other, nor this)
     const results: ApplyResult[] = await Promise.all(
       decision.clusters.flatMap((target) => {
         const cluster = clusters.find((c) => c.metadata.name === target.name);
@@ -239,7 +289,14 @@ export class PropagationController {
         ...this.cleanup.cachedCopies(t, tmpl, clusters),
       ]),
     ].filter((n) => !keep.has(n));
-    const unreachable = await this.cleanup.removeFrom(t, tmpl, stale, RELEASE_DELETE);
+    // released through the members' queues too; kept in the binding until done
+    const unreachable = stale.filter((name) => {
+      const cluster = clusters.find((c) => c.metadata.name === name);
+      return (
+        cluster !== undefined &&
+        !this.execution.release(key, { op: 'release', cluster, t, tmpl, release: RELEASE_DELETE })
+      );
+    });
     await writeBinding(
       this.opts.client,
       t,

@@ -71,6 +71,7 @@ export class PropagationEvents {
       );
     }
     for (const r of results) {
+      if (r.pending) continue;
       const state = r.applied ? `ok|${gen}` : `failed|${r.message ?? ''}`;
       if (this.gate.changed(`${id}apply|${r.cluster}`, state)) {
         writes.push(

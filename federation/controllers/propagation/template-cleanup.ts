@@ -144,18 +144,12 @@ export class TemplateCleanup {
     clusterNames: string[],
     release: ReleaseOptions,
   ): Promise<string[]> {
-    const label = templateLabel(t.kind, tmpl.metadata.namespace, tmpl.metadata.name ?? '');
     const left = await Promise.all(
       clusterNames.map(async (name): Promise<string[]> => {
         const cluster = this.opts.informers.for<Cluster>(CLUSTERS).get(name);
         if (!cluster) return [];
         try {
-          if (isPullCluster(cluster)) {
-            return (await this.opts.works.release(cluster, t, tmpl, release)) ? [] : [name];
-          }
-          const rc = this.opts.clients.for(cluster).resource(t.gvr, tmpl.metadata.namespace);
-          const existing = await rc.get(tmpl.metadata.name ?? '').catch(ignoreNotFound);
-          return (await releaseMemberObject(rc, existing, label, release)) ? [] : [name];
+          return (await this.removeOne(cluster, t, tmpl, release)) ? [] : [name];
         } catch (err) {
           if (err instanceof ApiError && err.code < 500 && err.code !== 429) throw err;
           this.opts.logger.warn(
@@ -166,5 +160,25 @@ export class TemplateCleanup {
       }),
     );
     return left.flat();
+  }
+
+  /**
+   * Deletes (or orphans) the template's object in one cluster: its Work for a Pull member, the
+   * object through the member's guarded client (an open circuit fails at once) for a Push member.
+   * @returns true when nothing is left to wait for
+   * @throws the member's (or the federation's) errors
+   */
+  async removeOne(
+    cluster: Cluster,
+    t: TemplateType,
+    tmpl: KubeObject,
+    release: ReleaseOptions,
+  ): Promise<boolean> {
+    if (isPullCluster(cluster)) return this.opts.works.release(cluster, t, tmpl, release);
+    const label = templateLabel(t.kind, tmpl.metadata.namespace, tmpl.metadata.name ?? '');
+    const rc = this.opts.clients.guarded(cluster).resource(t.gvr, tmpl.metadata.namespace);
+    // deletion paths read the member itself, not its cache
+    const existing = await rc.get(tmpl.metadata.name ?? '').catch(ignoreNotFound);
+    return releaseMemberObject(rc, existing, label, release);
   }
 }

@@ -13,6 +13,8 @@ export interface TemplateType {
 export interface ApplyResult {
   cluster: string;
   applied: boolean;
+  /** Not attempted yet (queued for the member): neither success nor failure. */
+  pending?: boolean;
   message?: string;
   object?: KubeObject;
 }
