@@ -13,8 +13,15 @@ export * from './policy-types.js';
 export * from './networking-types.js';
 export * from './discovery-types.js';
 export * from './multicluster-types.js';
+export * from './apiextensions-types.js';
 export { csrApprovalHandler, signerAttributes } from './certificates-approval.js';
 export { podSpecMergeKeys } from './merge-keys.js';
+export {
+  admitPodUpdate,
+  EPHEMERAL_CONTAINERS,
+  podContainerNames,
+  validateEphemeralContainers,
+} from './pod-ephemeral-containers.js';
 export {
   defaultPodSpec,
   validateDeploymentStrategy,

@@ -82,6 +82,20 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   patchMergeKeys?: Record<string, string>;
   /** Extra kubectl table columns (NAME and AGE are always present). */
   printerColumns?: PrinterColumn<T>[];
+  /**
+   * Whether strategic merge patches are served; custom resources answer them with 415, as
+   * Kubernetes does. @defaultValue true
+   */
+  strategicMergePatch?: boolean;
+  /**
+   * The fields of a request body this type does not know (paths like `spec.foo`), for strict field
+   * validation of types without a message schema (custom resources: what pruning would drop).
+   */
+  unknownFields?: (obj: unknown) => string[];
+  /** The type's OpenAPI v3 schema (a CRD version's openAPIV3Schema) for the OpenAPI documents. */
+  openApiSchema?: Record<string, unknown>;
+  /** Set on the types of CustomResourceDefinitions (served and removed at run time). */
+  customResource?: { crdName: string };
 }
 
 /** `apiVersion` for a resource type. */

@@ -10,6 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   certificateSigningRequestType,
   csrApprovalHandler,
+  customResourceDefinitionType,
   leaseType,
   memberResourceTypes,
   namespaceType,
@@ -36,6 +37,7 @@ import { AlreadyExistsError } from '../../machinery/errors/index.js';
 import { mergePolicies, Rbac, type BootstrapPolicy } from '../../machinery/rbac/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
+import { CustomResourceServing } from '../../machinery/apiextensions/index.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
 import { federationBootstrapPolicy } from '../server/federation-bootstrap-policy.js';
 import { clusterProxyHandler } from './cluster-proxy.js';
@@ -103,6 +105,8 @@ export function federationServedTypes(extra: readonly ResourceType[] = []): Reso
     leaseType as unknown as ResourceType,
     // certificates.k8s.io/v1: pull-mode agents ask for their certificate with a bootstrap token
     certificateSigningRequestType as unknown as ResourceType,
+    // apiextensions.k8s.io/v1: platform teams' own kinds
+    customResourceDefinitionType as unknown as ResourceType,
     ...federationResourceTypes,
     ...extra,
   ];
@@ -204,7 +208,9 @@ export async function runFederationApiServer(
   let server: ApiServer | undefined;
   // connections of the cluster proxy to the members
   const memberTransports = new ClusterProxyTransports();
+  let crds: CustomResourceServing | undefined;
   const stop = async (): Promise<void> => {
+    await crds?.stop();
     await server?.close();
     memberTransports.close();
     await audit?.sink.close();
@@ -252,6 +258,13 @@ export async function runFederationApiServer(
       s.registerSubresource(sub.type, sub.name, sub.handler);
     }
     await rbac.start();
+    // CustomResourceDefinitions: the established ones are served from the first request
+    crds = new CustomResourceServing({
+      server: s,
+      crdType: customResourceDefinitionType as unknown as ResourceType,
+      ...(config.logger ? { logger: config.logger } : {}),
+    });
+    await crds.start();
     const url = await s.listen(config.port ?? 0, host);
     for (const name of FEDERATION_NAMESPACES) {
       await s.registry

@@ -102,6 +102,13 @@ function corePolicy(): BootstrapPolicy {
         },
         { verbs: ALL, apiGroups: [WORK_GROUP], resources: ['resourcebindings'] },
         ...TEMPLATES.map((t) => ({ verbs: ALL, apiGroups: [t.group], resources: t.resources })),
+        // platform teams' own kinds; their objects are authorized by their own group/resource
+        // (a ClusterRole for that group), as in Kubernetes
+        {
+          verbs: ALL,
+          apiGroups: ['apiextensions.k8s.io'],
+          resources: ['customresourcedefinitions'],
+        },
       ]),
       clusterRole(controller('cluster-health'), [
         { verbs: READ, apiGroups: [CLUSTER_GROUP], resources: ['clusters'] },

@@ -178,6 +178,19 @@ export class ApiServer {
     this.registerRoute('GET', '/metrics', (ctx) => this.metrics.serve(ctx));
   }
 
+  /**
+   * Serves a resource type from storage from now on, with discovery and OpenAPI (custom resources
+   * of a CustomResourceDefinition). Requests already in flight are not affected.
+   */
+  addResourceType(rt: ResourceType): void {
+    this.discovery.add(rt);
+  }
+
+  /** Stops serving a type added with {@link addResourceType}; its stored objects are kept. */
+  removeResourceType(rt: ResourceType): void {
+    this.discovery.remove(rt);
+  }
+
   /** Registers a custom subresource handler, e.g. (`pods`, `log`). */
   registerSubresource(rt: ResourceType, name: string, handler: SubresourceHandler): void {
     this.subresources.set(`${rt.group}/${rt.plural}/${name}`, handler);

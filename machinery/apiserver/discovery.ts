@@ -9,6 +9,11 @@ const SUBRESOURCE_KINDS: Record<string, { group: string; version: string; kind: 
   'serviceaccounts/token': { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
 };
 
+/** Custom subresources that are read and written rather than posted to (default: get, create). */
+const SUBRESOURCE_VERBS: Record<string, string[]> = {
+  'pods/ephemeralcontainers': ['get', 'patch', 'update'],
+};
+
 /** Groups resource types by group and version for discovery. */
 export class DiscoveryIndex {
   private readonly byGv = new Map<string, ResourceType[]>();
@@ -32,6 +37,18 @@ export class DiscoveryIndex {
     list.push(rt);
     this.byGv.set(gv, list);
     if (verbs) this.verbs.set(rt, verbs);
+  }
+
+  /**
+   * Removes a resource added before (a custom resource whose CRD went away or changed); its
+   * group-version disappears with its last resource.
+   */
+  remove(rt: ResourceType): void {
+    const gv = resourceApiVersion(rt);
+    const list = (this.byGv.get(gv) ?? []).filter((r) => r !== rt);
+    if (list.length === 0) this.byGv.delete(gv);
+    else this.byGv.set(gv, list);
+    this.verbs.delete(rt);
   }
 
   /** Adds a custom subresource (e.g. pods/log) to discovery. */
@@ -136,7 +153,7 @@ export class DiscoveryIndex {
           name: `${rt.plural}/${sub}`,
           singularName: '',
           ...base,
-          verbs: ['get', 'create'],
+          verbs: SUBRESOURCE_VERBS[`${rt.plural}/${sub}`] ?? ['get', 'create'],
           // kubectl drain evicts only when pods/eviction names its kind and group/version
           ...(SUBRESOURCE_KINDS[`${rt.plural}/${sub}`] ?? {}),
         });

@@ -32,10 +32,11 @@ export function fieldValidationDirective(ctx: Context): FieldValidationDirective
 /** The problems of a body: unknown fields of `obj` and duplicate keys of its JSON text. */
 export function fieldProblems(rt: ResourceType, obj: unknown, json?: string): string[] {
   const schema = schemaOf(rt);
-  if (!schema) return [];
+  if (!schema && !rt.unknownFields) return [];
   const dup = json === undefined ? [] : findDuplicateFields(json);
+  const unknown = schema ? findUnknownFields(obj, schema) : (rt.unknownFields?.(obj) ?? []);
   return [
-    ...findUnknownFields(obj, schema).map((p) => `unknown field "${p}"`),
+    ...unknown.map((p) => `unknown field "${p}"`),
     ...dup.map((p) => `duplicate field "${p}"`),
   ];
 }

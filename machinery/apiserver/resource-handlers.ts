@@ -137,7 +137,11 @@ function scaleOf(rt: ResourceType, obj: KubeObject): unknown {
   };
 }
 
-function applyPatch(
+/**
+ * Applies `patch` of media type `contentType` (merge, apply, strategic merge with the type's merge
+ * keys, JSON patch) to `current`. @throws UnsupportedMediaTypeError for other types
+ */
+export function applyPatch(
   rt: ResourceType,
   current: unknown,
   patch: unknown,
@@ -149,6 +153,12 @@ function applyPatch(
     case 'application/apply-patch+yaml':
       return applyMergePatch(current, patch);
     case 'application/strategic-merge-patch+json':
+      if (rt.strategicMergePatch === false) {
+        // as kube-apiserver for custom resources: there are no merge keys to merge lists by
+        throw new UnsupportedMediaTypeError(
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+        );
+      }
       return applyStrategicMergePatch(current, patch, mergeKeyLookup(rt.patchMergeKeys));
     case 'application/json-patch+json':
       return applyJsonPatch(current, patch);

@@ -6,7 +6,8 @@ export function wantsTable(accept: string | undefined): boolean {
   return accept !== undefined && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
 }
 
-function age(ts: string | undefined, now: number): string {
+/** A timestamp as kubectl shows an age (`45s`, `3m`, `5h`, `2d`), at `now` (ms). */
+export function humanAge(ts: string | undefined, now: number): string {
   if (ts === undefined) return '<unknown>';
   const s = Math.max(0, Math.floor((now - Date.parse(ts)) / 1000));
   if (s < 120) return `${String(s)}s`;
@@ -44,7 +45,7 @@ export function toTable(
     cells: [
       o.metadata.name ?? '',
       ...cols.map((c) => c.value(o) ?? '<none>'),
-      age(o.metadata.creationTimestamp, now),
+      humanAge(o.metadata.creationTimestamp, now),
     ],
     object: partial(o),
   }));

@@ -20,9 +20,12 @@ import { InformerFactory } from '../../machinery/informer/index.js';
 import { Rbac } from '../../machinery/rbac/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
+import { CustomResourceServing } from '../../machinery/apiextensions/index.js';
 import {
   certificateSigningRequestType,
   csrApprovalHandler,
+  customResourceDefinitionType,
+  EPHEMERAL_CONTAINERS,
   NAMESPACES,
   nodeType,
   podType,
@@ -38,6 +41,7 @@ import {
   listenAddress,
   type ListenAddress,
 } from '../cluster/default-services.js';
+import { ephemeralContainersHandler } from '../cluster/ephemeral-containers-handler.js';
 import { evictionHandler } from '../cluster/eviction-handler.js';
 import {
   KUBELET_API_CLIENT_USER,
@@ -150,16 +154,19 @@ export async function startMemberApiServer(
   const types = servedTypes(alloc, nodePorts);
   const rbac = new Rbac({ storage, servedTypes: types, policy: memberBootstrapPolicy() });
   const pods = podType as unknown as ResourceType;
+  const crdType = customResourceDefinitionType as unknown as ResourceType;
   const tls = opts.tls ?? opts.auth.tls([...new Set([host, '127.0.0.1'])]);
   let audit: AuditOptions | undefined;
   let server: ApiServer | undefined;
   let loopback: RestClient | undefined;
+  let crds: CustomResourceServing | undefined;
   const abort = new AbortController();
   // every informer and reconciler of this server listens on this one signal
   setMaxListeners(0, abort.signal);
   const running: Promise<unknown>[] = [];
   const stop = async (): Promise<void> => {
     abort.abort();
+    await crds?.stop();
     await server?.close();
     await audit?.sink.close();
     await Promise.allSettled(running);
@@ -177,7 +184,7 @@ export async function startMemberApiServer(
     let bootstrapped = false;
     server = new ApiServer({
       storage,
-      resources: [...types, ...rbac.resourceTypes],
+      resources: [...types, crdType, ...rbac.resourceTypes],
       ...(audit ? { audit } : {}),
       authenticator: opts.auth.authenticator,
       authorizer,
@@ -194,6 +201,8 @@ export async function startMemberApiServer(
     await rbac.start();
     server.registerSubresource(pods, 'binding', bindingHandler);
     server.registerSubresource(pods, 'eviction', evictionHandler);
+    // kubectl debug: adds ephemeral containers (RBAC pods/ephemeralcontainers, not pods update)
+    server.registerSubresource(pods, EPHEMERAL_CONTAINERS, ephemeralContainersHandler);
     // kubectl logs, exec, attach, cp and port-forward reach the kubelet of the pod's node
     // (RBAC pods/log, pods/exec, pods/attach, pods/portforward), as kube-apiserver does
     const kubeletClient = {
@@ -218,6 +227,9 @@ export async function startMemberApiServer(
       'approval',
       csrApprovalHandler,
     );
+    // CustomResourceDefinitions: the established ones are served from the first request
+    crds = new CustomResourceServing({ server, crdType, logger: log });
+    await crds.start();
     const url = await server.listen(opts.port ?? 0, host);
     const cert =
       opts.loopbackCert ?? opts.auth.clientCert(APISERVER_LOOPBACK_USER, [MASTERS_GROUP]);

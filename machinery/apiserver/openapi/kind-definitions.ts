@@ -52,6 +52,7 @@ function addGvk(def: OpenApiSchema, rt: ResourceType): void {
 
 /** Adds a served kind's definition to `b` and returns its name. */
 export function addKindDefinition(b: DefinitionBuilder, rt: ResourceType): string {
+  if (rt.openApiSchema) return addSchemaDefinition(b, rt, rt.openApiSchema);
   const schema = schemaOf(rt);
   if (schema) {
     const named = b.addMessage(schema, (def) => {
@@ -70,6 +71,25 @@ export function addKindDefinition(b: DefinitionBuilder, rt: ResourceType): strin
       metadata: typeof meta === 'string' ? b.ref(meta) : meta,
     },
     'x-kubernetes-preserve-unknown-fields': true,
+  };
+  addGvk(def, rt);
+  b.definitions.set(name, def);
+  return name;
+}
+
+/** A custom resource's definition: its CRD schema with apiVersion, kind and ObjectMeta. */
+function addSchemaDefinition(
+  b: DefinitionBuilder,
+  rt: ResourceType,
+  schema: Record<string, unknown>,
+): string {
+  const name = fallbackDefinitionName(rt);
+  const meta = b.addMessage(objectMeta);
+  const def: OpenApiSchema = structuredClone(schema);
+  def.properties = {
+    ...TYPE_META,
+    ...(def.properties as object | undefined),
+    metadata: typeof meta === 'string' ? b.ref(meta) : meta,
   };
   addGvk(def, rt);
   b.definitions.set(name, def);

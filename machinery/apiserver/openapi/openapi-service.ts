@@ -1,7 +1,7 @@
 /**
  * Serves /openapi/v2 and /openapi/v3[/<group-version>] from the documents of the served types.
- * The documents are built once and rebuilt only when the served types change (resource types
- * are only ever added after start); each is served with an ETag and, under v3, a `hash` query
+ * The documents are built once and rebuilt only when the served types change (custom resource
+ * types come and go with their CRDs); each is served with an ETag and, under v3, a `hash` query
  * the discovery document links to, so kubectl's disk cache is reused until the types change.
  */
 import { createHash } from 'node:crypto';
@@ -31,6 +31,20 @@ interface Built {
 }
 
 const V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/** Identities of the custom resource schemas seen, so a changed CRD rebuilds the documents. */
+const schemaIds = new WeakMap<object, number>();
+let nextSchemaId = 0;
+
+function schemaTag(rt: ResourceType): string {
+  if (!rt.openApiSchema) return '';
+  let id = schemaIds.get(rt.openApiSchema);
+  if (id === undefined) {
+    id = ++nextSchemaId;
+    schemaIds.set(rt.openApiSchema, id);
+  }
+  return `#${String(id)}`;
+}
 
 /** Builds, caches and serves the OpenAPI documents of one API server. */
 export class OpenApiService {
@@ -99,8 +113,9 @@ export class OpenApiService {
   /** The documents of the types served now, rebuilt only when they changed. */
   private current(): Built {
     const types = this.types();
+    // a custom resource's schema changes with its CRD: its type is then a new object
     const signature = types
-      .map((rt) => `${rt.group}/${rt.version}/${rt.kind}/${rt.plural}`)
+      .map((rt) => `${rt.group}/${rt.version}/${rt.kind}/${rt.plural}${schemaTag(rt)}`)
       .join(',');
     if (this.built?.signature === signature) return this.built;
     const v2 = openApiV2Document(types);
