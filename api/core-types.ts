@@ -58,6 +58,23 @@ export interface Container {
   readinessProbe?: Probe;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   terminationMessagePath?: string;
+  terminationMessagePolicy?: string;
+  workingDir?: string;
+  /** Keep stdin open for `kubectl attach -i` (Docker: OpenStdin). */
+  stdin?: boolean;
+  /** Close stdin after the first attach ends. */
+  stdinOnce?: boolean;
+  /** Allocate a terminal (stdin should be set too). */
+  tty?: boolean;
+}
+
+/**
+ * A container added to a running pod through `pods/ephemeralcontainers` (`kubectl debug`): no
+ * ports, probes or resources, never restarted; `targetContainerName` shares that container's
+ * process namespace.
+ */
+export interface EphemeralContainer extends Container {
+  targetContainerName?: string;
 }
 
 export interface Toleration {
@@ -98,6 +115,10 @@ export interface PodSpec {
   schedulerName?: string;
   /** The pod uses its node's address instead of an address of its own. */
   hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  /** Added to a running pod through `pods/ephemeralcontainers` only, never changed or removed. */
+  ephemeralContainers?: EphemeralContainer[];
 }
 
 export interface ContainerStatus {
@@ -123,6 +144,7 @@ export interface PodStatus {
   podIPs?: { ip: string }[];
   startTime?: string;
   containerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   reason?: string;
   message?: string;
 }

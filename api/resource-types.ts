@@ -4,6 +4,7 @@ import type { ResourceType } from '../machinery/resource-type.js';
 import type { Endpoints, Event, Lease, Node, Pod, Service } from './core-types.js';
 import { defaultPodSpec, invalid, validatePodSpec, validateServiceSpec } from './validation.js';
 import { podSpecMergeKeys } from './merge-keys.js';
+import { admitPodUpdate, validateEphemeralContainers } from './pod-ephemeral-containers.js';
 import { deploymentType, replicaSetType } from './apps-resource-types.js';
 import { serviceAccountType } from './service-account-type.js';
 import { cronJobType, jobType } from './batch-resource-types.js';
@@ -95,6 +96,7 @@ export const podType: ResourceType<Pod> = {
     ...podSpecMergeKeys('.spec'),
     '.status.conditions': 'type',
     '.status.containerStatuses': 'name',
+    '.status.ephemeralContainerStatuses': 'name',
   },
   defaults: (o) => defaultPodSpec(o.spec),
   validate: (o, old) => {
@@ -102,8 +104,11 @@ export const podType: ResourceType<Pod> = {
     if (old && old.spec.nodeName && o.spec.nodeName !== old.spec.nodeName) {
       out.push(invalid('spec.nodeName', o.spec.nodeName, 'field is immutable once set'));
     }
+    if (out.length === 0) out.push(...validateEphemeralContainers(o.spec, old?.spec));
     return out;
   },
+  // spec.ephemeralContainers only through pods/ephemeralcontainers
+  admitUpdate: admitPodUpdate,
   gracefulDeletion: podDeletionGrace,
   fieldSelectors: {
     'spec.nodeName': (o) => o.spec.nodeName ?? '',

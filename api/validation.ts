@@ -154,7 +154,9 @@ export function defaultPodSpec(spec: PodSpec | undefined): void {
   spec.terminationGracePeriodSeconds ??= 30;
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.schedulerName ??= 'default-scheduler';
-  for (const c of spec.containers) {
+  // ephemeral containers (kubectl debug) get the same image pull policy and termination path
+  const ephemeral = Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : [];
+  for (const c of [...spec.containers, ...ephemeral]) {
     if (typeof c.image === 'string') {
       const tagless = !/:[^/]+$/.test(c.image.split('@')[0] ?? '') && !c.image.includes('@');
       c.imagePullPolicy ??= tagless || c.image.endsWith(':latest') ? 'Always' : 'IfNotPresent';

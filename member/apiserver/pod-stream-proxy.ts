@@ -11,7 +11,7 @@ import type { SubresourceHandler } from '../../machinery/apiserver/index.js';
 import { BadRequestError, errorFromStatus, NotFoundError } from '../../machinery/errors/index.js';
 import type { Status } from '../../machinery/meta.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
-import { nodeType, type Node, type Pod } from '../../api/index.js';
+import { nodeType, podContainerNames, type Node, type Pod } from '../../api/index.js';
 import { kubeletAddress, readAll, unavailable, type PodLogProxyOptions } from './pod-log-proxy.js';
 
 /** The streaming subresources of pods. */
@@ -38,12 +38,13 @@ interface Upgraded {
 function containerOf(pod: Pod, query: Record<string, string>): string {
   const names = pod.spec.containers.map((c) => c.name);
   const container = query.container ?? (names.length === 1 ? names[0] : undefined);
+  // init and ephemeral containers (kubectl debug, then attach -c) are named explicitly
   if (container === undefined) {
     throw new BadRequestError(
       `a container name must be specified for pod ${pod.metadata.name ?? ''}, choose one of: [${names.join(' ')}]`,
     );
   }
-  if (!names.includes(container)) {
+  if (!podContainerNames(pod).includes(container)) {
     throw new BadRequestError(
       `container ${container} is not valid for pod ${pod.metadata.name ?? ''}`,
     );

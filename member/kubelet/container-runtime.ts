@@ -53,6 +53,19 @@ export interface ContainerSpec {
   ports: PortBinding[];
   nanoCpus?: number;
   memoryBytes?: number;
+  workingDir?: string;
+  /** Keep stdin open for attach (`stdin: true` in the pod spec; `kubectl debug -i`). */
+  stdin?: boolean;
+  /** Close stdin once the first attach ends. */
+  stdinOnce?: boolean;
+  tty?: boolean;
+  /**
+   * Join this container's network namespace instead of a network of its own (an ephemeral
+   * container sees the pod's localhost). No ports are published then.
+   */
+  networkOf?: string;
+  /** Join this container's PID namespace (an ephemeral container's `targetContainerName`). */
+  pidOf?: string;
 }
 
 /** What part of a container's log to read. */

@@ -76,6 +76,9 @@ export function containerSpecFor(
       [LABEL_POD_IP]: podIp,
     },
     ports: portBindings(c, podIp, node.nodeAddress),
+    ...(c.workingDir ? { workingDir: c.workingDir } : {}),
+    ...(c.stdin ? { stdin: true, stdinOnce: c.stdinOnce === true } : {}),
+    ...(c.tty ? { tty: true } : {}),
     ...(c.resources?.limits?.cpu ? { nanoCpus: parseCpu(c.resources.limits.cpu) * 1e6 } : {}),
     ...(c.resources?.limits?.memory ? { memoryBytes: parseMemory(c.resources.limits.memory) } : {}),
   };

@@ -84,9 +84,19 @@ export class DockerRuntime implements ContainerRuntime {
       ...(spec.args ? { Cmd: spec.args } : {}),
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
-      ExposedPorts: exposed,
+      ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+      // stdin stays open for `kubectl attach -i` (kubectl debug -i)
+      ...(spec.stdin
+        ? { OpenStdin: true, AttachStdin: true, StdinOnce: spec.stdinOnce === true }
+        : {}),
+      ...(spec.tty ? { Tty: true } : {}),
+      ...(spec.networkOf ? {} : { ExposedPorts: exposed }),
       HostConfig: {
-        PortBindings: bindings,
+        // an ephemeral container shares a pod container's network (and its target's processes)
+        ...(spec.networkOf
+          ? { NetworkMode: `container:${spec.networkOf}` }
+          : { PortBindings: bindings }),
+        ...(spec.pidOf ? { PidMode: `container:${spec.pidOf}` } : {}),
         ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
         ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
       },

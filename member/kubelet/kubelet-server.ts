@@ -11,7 +11,7 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import type { Logger } from '../../machinery/controller/index.js';
 import type { MetricsSource } from '../../machinery/metrics/metrics-endpoint.js';
-import type { Pod } from '../../api/index.js';
+import { podContainerNames, type Pod } from '../../api/index.js';
 import { KUBELET_API_CLIENT_USER } from '../cluster/member-bootstrap-policy.js';
 import {
   LABEL_CONTAINER,
@@ -310,7 +310,7 @@ export class KubeletServer {
       .pods()
       .find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
     if (!pod) throw new KubeletApiError(404, 'NotFound', `pod "${namespace}/${name}" not found`);
-    if (!pod.spec.containers.some((c) => c.name === container)) {
+    if (!podContainerNames(pod).includes(container)) {
       throw new KubeletApiError(
         400,
         'BadRequest',

@@ -6,7 +6,14 @@ import { consoleLogger, type Logger } from '../../machinery/controller/index.js'
 import { ConflictError, NotFoundError } from '../../machinery/errors/index.js';
 import { InformerFactory } from '../../machinery/informer/index.js';
 import { WorkQueue } from '../../machinery/workqueue/index.js';
-import { NODES, PODS, type Container, type Node, type Pod } from '../../api/index.js';
+import {
+  NODES,
+  PODS,
+  podContainerNames,
+  type Container,
+  type Node,
+  type Pod,
+} from '../../api/index.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
 import {
   LABEL_CONTAINER,
@@ -20,6 +27,7 @@ import {
 import { Backoff } from './backoff.js';
 import { ContainerEnvResolver } from './container-env.js';
 import { containerSpecFor } from './container-spec.js';
+import { syncEphemeralContainers, type SharedNamespaces } from './ephemeral-containers.js';
 import { CreateContainerConfigError } from './errors/create-container-config-error.js';
 import { ImagePullError } from './errors/image-pull-error.js';
 import { NodeRegistration } from './node-registration.js';
@@ -304,6 +312,11 @@ export class Kubelet {
       }
       latest.set(c.name, cur);
     }
+    // kubectl debug: started once in the pod's namespaces, never restarted
+    const ephemeral = await syncEphemeralContainers(pod, containers, latest, state, (c, ns) =>
+      this.startContainer(pod, c, state, 0, podIp, ns),
+    );
+    for (const [name, rc] of ephemeral) latest.set(name, rc);
     await this.writeStatus(pod, latest, state, podIp);
   }
 
@@ -432,17 +445,19 @@ export class Kubelet {
     state: PodState,
     restarts: number,
     podIp: string,
+    namespaces: SharedNamespaces = {},
   ): Promise<RuntimeContainer | undefined> {
     if (!(await this.pullImage(pod, c, state))) return undefined;
     const env = await this.containerEnv(pod, c, state, podIp);
     if (!env) return undefined;
-    const id = await this.opts.runtime.create(
-      containerSpecFor(pod, c, podIp, env, restarts, {
+    const id = await this.opts.runtime.create({
+      ...containerSpecFor(pod, c, podIp, env, restarts, {
         nodeName: this.nodeName,
         nodeAddress: this.opts.nodeAddress,
         ...(this.opts.clusterId ? { clusterId: this.opts.clusterId } : {}),
       }),
-    );
+      ...namespaces,
+    });
     await this.opts.runtime.start(id);
     await this.events.started(pod, c);
     state.started[c.name] = true;
@@ -514,7 +529,7 @@ export class Kubelet {
     const pod = this.podInformer().get(`${namespace}/${name}`);
     if (!pod) throw new NotFoundError(`pods "${name}" not found on node ${this.nodeName}`);
     const cname = container ?? pod.spec.containers[0]?.name ?? '';
-    if (!pod.spec.containers.some((c) => c.name === cname)) {
+    if (!podContainerNames(pod).includes(cname)) {
       throw new NotFoundError(`container ${cname} is not valid for pod ${name}`);
     }
     const list = (

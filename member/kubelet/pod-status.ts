@@ -13,6 +13,52 @@ export interface PodAddresses {
   podIP: string | undefined;
 }
 
+/** The status of spec container `c` whose latest runtime container is `rc`. */
+function containerStatus(
+  c: { name: string; image: string },
+  rc: RuntimeContainer | undefined,
+  state: PodState,
+): ContainerStatus {
+  const cs: ContainerStatus = {
+    name: c.name,
+    ready: false,
+    restartCount: state.restarts[c.name] ?? 0,
+    image: c.image,
+    started: rc?.running === true,
+  };
+  if (rc) {
+    cs.imageID = rc.imageId;
+    cs.containerID = `docker://${rc.id}`;
+  }
+  const waiting = state.waiting[c.name];
+  const startedAt = ts(rc?.startedAt);
+  const finishedAt = ts(rc?.finishedAt);
+  if (rc?.running) {
+    cs.state = { running: startedAt ? { startedAt } : {} };
+    cs.ready = state.ready[c.name] ?? true;
+  } else if (waiting) {
+    cs.state = {
+      waiting: {
+        reason: waiting.reason,
+        ...(waiting.message ? { message: waiting.message } : {}),
+      },
+    };
+  } else if (rc) {
+    const code = rc.exitCode ?? 0;
+    cs.state = {
+      terminated: {
+        exitCode: code,
+        reason: code === 0 ? 'Completed' : 'Error',
+        ...(startedAt ? { startedAt } : {}),
+        ...(finishedAt ? { finishedAt } : {}),
+      },
+    };
+  } else {
+    cs.state = { waiting: { reason: 'ContainerCreating' } };
+  }
+  return cs;
+}
+
 /** Builds the pod status from the runtime's containers and the kubelet's memory. */
 export function computePodStatus(
   pod: Pod,
@@ -21,47 +67,12 @@ export function computePodStatus(
   addresses: PodAddresses,
   old: PodStatus | undefined,
 ): PodStatus {
-  const statuses: ContainerStatus[] = pod.spec.containers.map((c) => {
-    const rc = latest.get(c.name);
-    const cs: ContainerStatus = {
-      name: c.name,
-      ready: false,
-      restartCount: state.restarts[c.name] ?? 0,
-      image: c.image,
-      started: rc?.running === true,
-    };
-    if (rc) {
-      cs.imageID = rc.imageId;
-      cs.containerID = `docker://${rc.id}`;
-    }
-    const waiting = state.waiting[c.name];
-    const startedAt = ts(rc?.startedAt);
-    const finishedAt = ts(rc?.finishedAt);
-    if (rc?.running) {
-      cs.state = { running: startedAt ? { startedAt } : {} };
-      cs.ready = state.ready[c.name] ?? true;
-    } else if (waiting) {
-      cs.state = {
-        waiting: {
-          reason: waiting.reason,
-          ...(waiting.message ? { message: waiting.message } : {}),
-        },
-      };
-    } else if (rc) {
-      const code = rc.exitCode ?? 0;
-      cs.state = {
-        terminated: {
-          exitCode: code,
-          reason: code === 0 ? 'Completed' : 'Error',
-          ...(startedAt ? { startedAt } : {}),
-          ...(finishedAt ? { finishedAt } : {}),
-        },
-      };
-    } else {
-      cs.state = { waiting: { reason: 'ContainerCreating' } };
-    }
-    return cs;
-  });
+  const statuses = pod.spec.containers.map((c) => containerStatus(c, latest.get(c.name), state));
+  // kubectl debug's containers: never ready, and no part of the pod's phase or readiness
+  const ephemeral = (pod.spec.ephemeralContainers ?? []).map((c) => ({
+    ...containerStatus(c, latest.get(c.name), state),
+    ready: false,
+  }));
   const running = statuses.filter((s) => s.state?.running).length;
   const terminated = statuses.filter((s) => s.state?.terminated);
   const policy = pod.spec.restartPolicy ?? 'Always';
@@ -103,5 +114,6 @@ export function computePodStatus(
       : {}),
     startTime: state.startTime,
     containerStatuses: statuses,
+    ...(ephemeral.length > 0 ? { ephemeralContainerStatuses: ephemeral } : {}),
   };
 }

@@ -301,6 +301,22 @@ describe('quick start', () => {
     expect(stdout).toContain('all checks passed');
   });
 
+  it('runs the debug-pod example: kubectl debug adds an ephemeral container that sees the target, copies a pod and debugs a node', async () => {
+    const { stdout } = await run('bash', [join(root, 'examples', 'debug-pod.sh'), state], {
+      cwd: root,
+      timeout: 180_000,
+    });
+    expect(stdout).toMatch(/ok: kubectl debug --target=main: logs say 'hi', ps shows the target's/);
+    expect(stdout).toContain('ok: kubectl debug -i: got hello');
+    expect(stdout).toMatch(
+      /ok: kubectl debug --copy-to: pod debug-demo-copy with containers 'main dbg'/,
+    );
+    expect(stdout).toMatch(
+      /ok: kubectl debug node\/\S+: pod node-debugger-\S+ on the node's address/,
+    );
+    expect(stdout).toContain('all checks passed');
+  });
+
   it('runs the multicluster-service example: ClusterIP and cluster-set IP on loopback, answered by both members', async () => {
     const { stdout } = await run(
       'bash',

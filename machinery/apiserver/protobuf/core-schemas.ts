@@ -223,6 +223,19 @@ export const container: Schema = message(
   },
 );
 
+/** core/v1 EphemeralContainer: a Container's fields (EphemeralContainerCommon) and a target. */
+const ephemeralContainer: Schema = message(
+  { name: 'io.k8s.api.core.v1.EphemeralContainer', open: true },
+  {
+    1: { name: 'ephemeralContainerCommon', type: () => container, inline: true },
+    2: {
+      name: 'targetContainerName',
+      type: 'string',
+      description: 'Container whose process namespace the ephemeral container shares.',
+    },
+  },
+);
+
 const emptyDir: Schema = message(
   { name: 'io.k8s.api.core.v1.EmptyDirVolumeSource' },
   {
@@ -249,9 +262,19 @@ const configMapVolume: Schema = message(
   },
 );
 
+const hostPathVolume: Schema = message(
+  { name: 'io.k8s.api.core.v1.HostPathVolumeSource' },
+  {
+    1: { name: 'path', type: 'string' },
+    2: { name: 'type', type: 'string', optional: true },
+  },
+);
+
 const volumeSource: Schema = message(
   { name: 'io.k8s.api.core.v1.VolumeSource', open: true },
   {
+    // kubectl debug node/<name> mounts the node's / at /host
+    1: { name: 'hostPath', type: () => hostPathVolume },
     2: { name: 'emptyDir', type: () => emptyDir },
     6: { name: 'secret', type: () => secretVolume },
     19: { name: 'configMap', type: () => configMapVolume },
@@ -340,6 +363,8 @@ export const podSpec: Schema = message(
       description: 'Node the pod is bound to; set by the scheduler.',
     },
     11: { name: 'hostNetwork', type: 'bool' },
+    12: { name: 'hostPID', type: 'bool' },
+    13: { name: 'hostIPC', type: 'bool' },
     15: { name: 'imagePullSecrets', type: () => localObjectReference, repeated: true },
     16: { name: 'hostname', type: 'string' },
     17: { name: 'subdomain', type: 'string' },
@@ -359,6 +384,13 @@ export const podSpec: Schema = message(
     },
     24: { name: 'priorityClassName', type: 'string' },
     25: { name: 'priority', type: 'int', optional: true },
+    34: {
+      name: 'ephemeralContainers',
+      type: () => ephemeralContainer,
+      repeated: true,
+      description:
+        'Debug containers added to the running pod (kubectl debug) through pods/ephemeralcontainers.',
+    },
   },
 );
 
