@@ -5,6 +5,7 @@ import { DnsTransport } from '../wire/dns-transport.js';
 import { errorResponse, parseQuery, RCODE, type Query } from '../wire/dns-wire.js';
 import { appendOpt, EDE, optRecord } from '../wire/edns.js';
 import { screenQuery } from '../wire/screen-query.js';
+import { AnswerTable } from './answer-table.js';
 import { ClusterRecords } from './cluster-records.js';
 import type { ServiceCatalog } from './service-catalog.js';
 
@@ -26,13 +27,17 @@ export interface ClusterDnsServerOptions {
   maxTcpConnectionsPerClient?: number;
   /** Query and response counters; unregistered ones by default. */
   metrics?: DnsQueryMetrics;
+  /** Replies kept for the fast path (see {@link AnswerTable}). @defaultValue 50000 */
+  maxStoredAnswers?: number;
 }
 
 /**
  * A member cluster's DNS server on dns2 (UDP and TCP): authoritative for its zone and for PTR names
  * in `in-addr.arpa`, answering the Kubernetes DNS specification from the Service catalog,
  * NXDOMAIN/NODATA with the zone SOA (negative caching, RFC 2308), REFUSED outside the zone.
- * Replies echo an OPT record to EDNS queries (RFC 6891). dns2 builds the answers; the shared
+ * Replies echo an OPT record to EDNS queries (RFC 6891). dns2 builds each answer once (the slow
+ * path); an {@link AnswerTable} keeps it by question name and type until the catalog changes,
+ * and replays it, patched per query, to every plain query for that name. The shared
  * {@link DnsTransport} frames TCP and truncates over-size UDP answers.
  */
 export class ClusterDnsServer {
@@ -41,12 +46,24 @@ export class ClusterDnsServer {
   readonly metrics: DnsQueryMetrics;
   private readonly opts: ClusterDnsServerOptions;
   private transport: DnsTransport | undefined;
+  private readonly table: AnswerTable;
+  /** The catalog revision and name server address the table's replies were built from. */
+  private tableRevision = -1;
+  private tableNsAddress: string | undefined;
   address = { host: '', port: 0 };
 
   constructor(opts: ClusterDnsServerOptions) {
     this.opts = opts;
     this.records = new ClusterRecords(opts.zone, opts.catalog, opts.ttl ?? 5);
     this.metrics = opts.metrics ?? new DnsQueryMetrics();
+    this.table = new AnswerTable(
+      opts.maxStoredAnswers !== undefined ? { maxEntries: opts.maxStoredAnswers } : {},
+    );
+  }
+
+  /** Replies stored for the fast path right now. */
+  get storedAnswers(): number {
+    return this.table.entries;
   }
 
   /** Builds the response packet for a parsed request. */
@@ -88,6 +105,30 @@ export class ClusterDnsServer {
    * Never throws; `undefined` drops what is not even a query header.
    */
   private answer(query: Buffer): Buffer | undefined {
+    const table = this.table;
+    const plain = table.scan(query);
+    if (plain) {
+      // a stored reply holds until the data it was built from changes
+      const revision = this.opts.catalog.revision;
+      if (revision !== this.tableRevision || this.records.nsAddress !== this.tableNsAddress) {
+        table.clear();
+        this.tableRevision = revision;
+        this.tableNsAddress = this.records.nsAddress;
+      }
+      const hit = table.reply(query);
+      if (hit) {
+        this.metrics.request(table.scanned.type);
+        return hit;
+      }
+    }
+    return this.slowAnswer(query, plain);
+  }
+
+  /**
+   * {@link ClusterDnsServer.answer} without the table: parses, screens and builds with dns2; a
+   * reply to a `plain` query (see {@link AnswerTable.scan}) is stored for the next ones.
+   */
+  private slowAnswer(query: Buffer, plain: boolean): Buffer | undefined {
     let q: Query;
     try {
       q = parseQuery(query);
@@ -105,6 +146,7 @@ export class ClusterDnsServer {
     }
     try {
       const resp = this.respond(Packet.parse(query)).toBuffer();
+      if (plain) this.table.store(query, resp);
       if (!q.edns) return resp;
       // outside the zone: not authoritative, and this server does not recurse (RFC 8914 §4.21)
       const refusedHere = ((resp[3] ?? 0) & 0x0f) === RCODE.REFUSED;

@@ -22,20 +22,53 @@ export interface DnsEndpoints extends KubeObject {
 
 /** Where the cluster DNS reads Services and Endpoints (informers in production, a map in tests). */
 export interface ServiceCatalog {
+  /**
+   * Changes whenever a Service or Endpoints object is added, updated or deleted, at the moment the
+   * lookups start returning the change: the cluster DNS drops its stored answers when it moves.
+   */
+  readonly revision: number;
   service(namespace: string, name: string): DnsService | undefined;
   endpoints(namespace: string, name: string): DnsEndpoints | undefined;
   services(): DnsService[];
   allEndpoints(): DnsEndpoints[];
 }
 
-/** A catalog over plain arrays (tests, benchmarks). */
+/**
+ * A catalog over plain arrays (tests, benchmarks). Assigning {@link StaticCatalog.svcs} or
+ * {@link StaticCatalog.eps} is a change; after editing the arrays in place, call
+ * {@link StaticCatalog.touch}.
+ */
 export class StaticCatalog implements ServiceCatalog {
-  svcs: DnsService[];
-  eps: DnsEndpoints[];
+  revision = 0;
+  private services_: DnsService[];
+  private endpoints_: DnsEndpoints[];
 
   constructor(svcs: DnsService[] = [], eps: DnsEndpoints[] = []) {
-    this.svcs = svcs;
-    this.eps = eps;
+    this.services_ = svcs;
+    this.endpoints_ = eps;
+  }
+
+  get svcs(): DnsService[] {
+    return this.services_;
+  }
+
+  set svcs(v: DnsService[]) {
+    this.services_ = v;
+    this.touch();
+  }
+
+  get eps(): DnsEndpoints[] {
+    return this.endpoints_;
+  }
+
+  set eps(v: DnsEndpoints[]) {
+    this.endpoints_ = v;
+    this.touch();
+  }
+
+  /** Marks the arrays as changed (answers stored from them are dropped). */
+  touch(): void {
+    this.revision++;
   }
 
   service(ns: string, name: string): DnsService | undefined {

@@ -3,31 +3,31 @@
  * query file, same run.
  *  - "resolver cache hits": our Resolver with every name cached (forwarded once from a cluster DNS)
  *    vs dnsmasq answering the same names from an addn-hosts file (`--no-resolv --no-hosts`).
- *  - "cluster DNS authoritative": our dns2 ClusterDnsServer answering from its catalog vs the same dnsmasq.
+ *  - "cluster DNS authoritative": our ClusterDnsServer (in this process) answering from its catalog
+ *    (replies built once by dns2, then replayed from its answer table) vs the same dnsmasq.
  *  - "resolver, 2 workers": the built `flotilla-resolver --workers 2` (two processes on one port with
  *    SO_REUSEPORT, each with its own cache, warmed by one unmeasured dnsperf pass) vs the same dnsmasq.
+ *  - "cluster-dns, 2 workers": two processes serving the same catalog on one port with SO_REUSEPORT
+ *    (as `flotilla-cluster-dns --workers 2` runs; test/bench/cluster-dns-bench-worker.ts) vs dnsmasq.
  * Both sides get the same dnsperf settings (one thread, 8 sockets, 200 outstanding), query file and
  * duration, in interleaved rounds.
- * Run: `npx tsx test/bench/dns-bench.ts [seconds]`.
+ * Run: `npx tsx test/bench/dns-bench.ts [seconds]`; `DNS_BENCH_CASES=cluster-dns` (comma list of
+ * `resolver`, `cluster-dns`, `workers`, `cluster-dns-workers`) measures only those against dnsmasq.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ClusterDnsServer,
-  Resolver,
-  RouteTable,
-  StaticCatalog,
-  type DnsService,
-} from '../../dns/index.js';
+import { ClusterDnsServer, Resolver, RouteTable, StaticCatalog } from '../../dns/index.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { isMain } from './bench-result.js';
+import { BENCH_ZONE, benchIp, benchServices } from './cluster-dns-bench-worker.js';
 
-const ZONE = 'member1.local';
+const ZONE = BENCH_ZONE;
 const root = new URL('../..', import.meta.url).pathname;
-const NAMES = 1000;
+/** Cluster DNS worker processes of the `cluster-dns-workers` case. */
+const CLUSTER_DNS_WORKERS = 2;
 /** Interleaved dnsperf rounds per server; see {@link runDnsBench}. */
 const ROUNDS = 3;
 
@@ -35,10 +35,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-function ipOf(i: number): string {
-  return `10.96.${String(Math.floor(i / 250))}.${String((i % 250) + 1)}`;
 }
 
 function query(name: string, id: number): Buffer {
@@ -91,7 +87,9 @@ async function startDnsmasq(
   names: string[],
 ): Promise<{ port: number; child: ChildProcess }> {
   const hosts = join(dir, 'hosts');
-  await writeFile(hosts, names.map((n, i) => `${ipOf(i)} ${n}`).join('\n') + '\n', { mode: 0o644 });
+  await writeFile(hosts, names.map((n, i) => `${benchIp(i)} ${n}`).join('\n') + '\n', {
+    mode: 0o644,
+  });
   const port = await freePort('127.0.0.1');
   const child = spawn(
     'dnsmasq',
@@ -169,21 +167,57 @@ async function startResolverWorkers(
 }
 
 /**
+ * `count` cluster DNS worker processes ({@link ./cluster-dns-bench-worker.ts}) on one port with
+ * SO_REUSEPORT, as `flotilla-cluster-dns --workers N` runs them; waits until each listens.
+ */
+async function startClusterDnsWorkers(
+  count: number,
+): Promise<{ port: number; children: ChildProcess[] }> {
+  const script = join(root, 'test', 'bench', 'cluster-dns-bench-worker.ts');
+  const port = await freePort('127.0.0.1');
+  const children: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, String(port)], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      const deadline = Date.now() + 30_000;
+      while (!/^ready$/m.test(out)) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`cluster DNS worker did not start:\n${out}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  } catch (err) {
+    for (const c of children) c.kill('SIGKILL');
+    throw err;
+  }
+  return { port, children };
+}
+
+/**
  * dnsperf QPS of our resolver (cache hits) and our cluster DNS against dnsmasq, measured in the
  * same run: {@link ROUNDS} interleaved rounds of `seconds / ROUNDS` each per server; QPS are
  * medians, the ratio is the median of the per-round ratios.
  */
 export async function runDnsBench(
   seconds = 5,
+  cases: ReadonlySet<string> = new Set([
+    'resolver',
+    'cluster-dns',
+    'workers',
+    'cluster-dns-workers',
+  ]),
 ): Promise<{ name: string; ours: number; reference: number; ratio: number }[]> {
   const dir = await mkdtemp(join(tmpdir(), 'dns-bench-'));
-  const names = Array.from({ length: NAMES }, (_, i) => `svc-${String(i)}.default.svc.${ZONE}`);
-  const svcs: DnsService[] = names.map((_, i) => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: `svc-${String(i)}`, namespace: 'default' },
-    spec: { clusterIP: ipOf(i), ports: [{ port: 80 }] },
-  }));
+  const svcs = benchServices();
+  const names = svcs.map((s) => `${s.metadata.name ?? ''}.default.svc.${ZONE}`);
   const file = join(dir, 'queries.txt');
   // shuffled so neither server benefits from ordering
   const shuffled = [...names].sort(() => Math.random() - 0.5);
@@ -197,6 +231,7 @@ export async function runDnsBench(
   const resolver = new Resolver({ routes, cache: { maxEntries: 20_000 } });
   let masq: ChildProcess | undefined;
   let workers: { port: number; child: ChildProcess } | undefined;
+  let dnsWorkers: { port: number; children: ChildProcess[] } | undefined;
   try {
     const c = await cluster.start();
     routes.set([{ zone: ZONE, servers: [`127.0.0.1:${String(c.port)}`] }]);
@@ -206,13 +241,37 @@ export async function runDnsBench(
     }
     const dm = await startDnsmasq(dir, names);
     masq = dm.child;
-    workers = await startResolverWorkers(2, `${ZONE}=127.0.0.1:${String(c.port)}`);
-    await dnsperf(workers.port, file, 1); // warm both workers' caches (not measured)
+    if (cases.has('workers')) {
+      workers = await startResolverWorkers(2, `${ZONE}=127.0.0.1:${String(c.port)}`);
+      await dnsperf(workers.port, file, 1); // warm both workers' caches (not measured)
+    }
+    if (cases.has('cluster-dns-workers')) {
+      dnsWorkers = await startClusterDnsWorkers(CLUSTER_DNS_WORKERS);
+      await dnsperf(dnsWorkers.port, file, 1); // fill both workers' answer tables (not measured)
+    }
+    const measured = [
+      { name: 'dns resolver cache-hit QPS (dnsperf)', port: r.port, on: cases.has('resolver') },
+      {
+        name: 'dns cluster-dns authoritative QPS (dnsperf)',
+        port: c.port,
+        on: cases.has('cluster-dns'),
+      },
+      {
+        name: 'dns resolver 2 workers cache-hit QPS (dnsperf)',
+        port: workers?.port ?? 0,
+        on: cases.has('workers'),
+      },
+      {
+        name: `dns cluster-dns ${String(CLUSTER_DNS_WORKERS)} workers auth QPS (dnsperf)`,
+        port: dnsWorkers?.port ?? 0,
+        on: cases.has('cluster-dns-workers'),
+      },
+    ].filter((m) => m.on);
     // Short interleaved rounds (rotating which server goes first) instead of one long run each,
     // so load from other processes on the machine hits both sides alike; each round's ratio pairs
     // runs taken seconds apart, and the medians drop the odd disturbed round.
-    const ports = [dm.port, r.port, c.port, workers.port];
-    const runs: number[][] = [[], [], [], []];
+    const ports = [dm.port, ...measured.map((m) => m.port)];
+    const runs: number[][] = ports.map(() => []);
     const perRound = Math.max(1, Math.round(seconds / ROUNDS));
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < ports.length; k++) {
@@ -220,21 +279,20 @@ export async function runDnsBench(
         runs[i]?.push(await dnsperf(ports[i] ?? 0, file, perRound));
       }
     }
-    const [reference = [], ours = [], authoritative = [], twoWorkers = []] = runs;
-    const row = (name: string, qps: number[]) => ({
-      name,
-      ours: median(qps),
-      reference: median(reference),
-      ratio: median(qps.map((q, i) => q / (reference[i] ?? q))),
+    const [reference = [], ...ours] = runs;
+    return measured.map((m, j) => {
+      const qps = ours[j] ?? [];
+      return {
+        name: m.name,
+        ours: median(qps),
+        reference: median(reference),
+        ratio: median(qps.map((q, i) => q / (reference[i] ?? q))),
+      };
     });
-    return [
-      row('dns resolver cache-hit QPS (dnsperf)', ours),
-      row('dns cluster-dns authoritative QPS (dnsperf)', authoritative),
-      row('dns resolver 2 workers cache-hit QPS (dnsperf)', twoWorkers),
-    ];
   } finally {
     masq?.kill('SIGTERM');
     workers?.child.kill('SIGTERM');
+    for (const c of dnsWorkers?.children ?? []) c.kill('SIGTERM');
     await resolver.stop();
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });
@@ -242,7 +300,8 @@ export async function runDnsBench(
 }
 
 if (isMain(import.meta.url)) {
-  runDnsBench(Number(process.argv[2] ?? 5)).then(
+  const cases = process.env.DNS_BENCH_CASES;
+  runDnsBench(Number(process.argv[2] ?? 5), cases ? new Set(cases.split(',')) : undefined).then(
     (rows) => {
       for (const r of rows) {
         console.log(
