@@ -178,6 +178,15 @@ export class ClusterClients {
     return entry;
   }
 
+  /**
+   * Stops every member's caches of a resource the federation no longer propagates (a deleted
+   * CustomResourceDefinition's kind): a member cache of a kind it no longer serves would keep
+   * relisting with back-off.
+   */
+  forgetResource(gvr: GroupVersionResource): void {
+    for (const e of this.entries.values()) e.caches.remove(gvr);
+  }
+
   /** Drops a cluster's client and caches (unjoin). */
   forget(name: string): void {
     const e = this.entries.get(name);

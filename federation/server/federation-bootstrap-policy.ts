@@ -121,6 +121,11 @@ function corePolicy(): BootstrapPolicy {
           resources: ['clusters'],
         },
         { verbs: READ, apiGroups: ['', 'apps', MCS_GROUP], resources: ['*'] },
+        {
+          verbs: READ,
+          apiGroups: ['apiextensions.k8s.io'],
+          resources: ['customresourcedefinitions'],
+        },
       ]),
       clusterRole(controller('propagation'), [
         { verbs: READ, apiGroups: [CLUSTER_GROUP], resources: ['clusters'] },
@@ -141,6 +146,13 @@ function corePolicy(): BootstrapPolicy {
           apiGroups: [MCS_GROUP],
           resources: ['serviceexports'],
         },
+        // CRDs and the custom resources of every group they serve (finalizer, copied status)
+        {
+          verbs: [...READ, 'update', 'patch'],
+          apiGroups: ['apiextensions.k8s.io'],
+          resources: ['customresourcedefinitions'],
+        },
+        { verbs: [...READ, 'update', 'patch'], apiGroups: ['*'], resources: ['*'] },
         { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] },
       ]),
       // multi-cluster services: the cluster set's imports, their IPs and EndpointSlices

@@ -24,9 +24,10 @@ import { ResourceResolver, type ResolvedResource } from '../resource-resolver.js
 import { NAMESPACES, SECRETS } from './core-resources.js';
 
 /**
- * Kinds the federation propagates (federation/controllermanager PROPAGATED_TYPES; a unit test
- * keeps the two equal): only these can be promoted, and all of them are namespaced, as Flotilla
- * has no ClusterPropagationPolicy.
+ * The built-in kinds the federation propagates (federation/controllermanager PROPAGATED_TYPES; a
+ * unit test keeps the two equal): only these can be promoted, all of them namespaced.
+ * CustomResourceDefinitions and custom resources are propagated too, but not promoted (the
+ * federation would first need the member's CRD).
  */
 export const PROMOTABLE_KINDS: readonly string[] = [
   'Deployment',
@@ -196,7 +197,7 @@ async function ensureNamespace(client: RestClient, ns: string): Promise<void> {
 function checkPromotable(r: ResolvedResource, type: string): void {
   if (!r.namespaced) {
     throw new CliError(
-      `${type} is cluster-scoped: Flotilla propagates only namespaced kinds (${PROMOTABLE_KINDS.join(', ')}) and has no ClusterPropagationPolicy`,
+      `${type} is cluster-scoped: only namespaced kinds can be promoted (${PROMOTABLE_KINDS.join(', ')}); Flotilla has no ClusterPropagationPolicy`,
     );
   }
   if (!PROMOTABLE_KINDS.includes(r.kind)) {

@@ -14,6 +14,9 @@ import type { PropagationLatency } from './propagation-latency.js';
 import { templateKey, type ApplyResult, type TemplateType } from './template-type.js';
 import { isPullCluster, type WorkWriter } from './work-writer.js';
 import type { ApplyIntent, MemberExecution } from './member-execution.js';
+import { isEstablished } from './custom-resource-kinds.js';
+import { CrdNotEstablishedError } from '../errors/index.js';
+import { CUSTOM_RESOURCE_DEFINITIONS, type CustomResourceDefinition } from '../../../api/index.js';
 
 /** Rewrites or refuses a workload's images for a target cluster (image promotion gate). */
 export type ImageGate = (obj: KubeObject, cluster: Cluster) => Promise<KubeObject>;
@@ -90,6 +93,23 @@ export class MemberApplier {
   }
 
   /**
+   * A custom resource is written only once the member serves its kind: its cache of the kind has
+   * synced, or its copy of the CRD is Established (read from the member).
+   * @throws CrdNotEstablishedError (retried with back-off) until then
+   */
+  private async crdEstablished(cluster: Cluster, crd: string, t: TemplateType): Promise<void> {
+    const served =
+      isClusterReady(cluster) && this.opts.clients.cache(cluster, t.gvr, MANAGED_SELECTOR);
+    if (served) return;
+    const copy = await this.opts.clients
+      .guarded(cluster)
+      .resource<CustomResourceDefinition>(CUSTOM_RESOURCE_DEFINITIONS)
+      .get(crd)
+      .catch(ignoreNotFound);
+    if (!isEstablished(copy)) throw new CrdNotEstablishedError(cluster.metadata.name ?? '', crd);
+  }
+
+  /**
    * Writes `desired` through a Push member's API (its guarded client: an open circuit fails at
    * once). Called by the member's execution queue.
    * @throws whatever the member's client throws
@@ -114,6 +134,7 @@ export class MemberApplier {
         });
       this.namespacesEnsured.add(nsKey);
     }
+    if (t.crd !== undefined) await this.crdEstablished(cluster, t.crd, t);
     const rc = client.resource(t.gvr, ns);
     const memberName = desired.metadata.name ?? '';
     // the member's managed objects come from a watched cache (no read per reconcile) while the

@@ -24,7 +24,7 @@ import { FINALIZER_CLEANUP, hasFinalizer, removeFinalizers } from '../finalizers
 import { releaseMemberObject, templateLabel, type ReleaseOptions } from './member-cleanup.js';
 import { MANAGED_SELECTOR } from './member-object.js';
 import { ignoreNotFound } from './member-writer.js';
-import type { TemplateType } from './template-type.js';
+import { bindingNamespace, type TemplateType } from './template-type.js';
 import { isPullCluster, type WorkWriter } from './work-writer.js';
 
 /** Annotation on a template: keep member objects when it is deleted. */
@@ -92,7 +92,7 @@ export class TemplateCleanup {
     );
     if (left.length > 0) throw new MemberCleanupPendingError(objKey, left);
     await this.opts.client
-      .resource(RESOURCE_BINDINGS, tmpl.metadata.namespace)
+      .resource(RESOURCE_BINDINGS, bindingNamespace(tmpl))
       .delete(bindingName)
       .catch(ignoreNotFound);
   }
@@ -111,7 +111,6 @@ export class TemplateCleanup {
     binding: ResourceBinding | undefined,
   ): Promise<void> {
     if (!hasFinalizer(tmpl, FINALIZER_CLEANUP)) return;
-    const ns = tmpl.metadata.namespace;
     const release: ReleaseOptions = {
       orphan:
         hasFinalizer(tmpl, FINALIZER_ORPHAN) ||
@@ -126,7 +125,7 @@ export class TemplateCleanup {
     if (left.length > 0) throw new MemberCleanupPendingError(objectKey(tmpl), left);
     if (binding) {
       await this.opts.client
-        .resource(RESOURCE_BINDINGS, ns)
+        .resource(RESOURCE_BINDINGS, bindingNamespace(tmpl))
         .delete(bindingName)
         .catch(ignoreNotFound);
     }

@@ -7,6 +7,11 @@ export interface TemplateType {
   apiVersion: string;
   /** Has a status subresource to aggregate into. */
   status: boolean;
+  /**
+   * A custom resource kind: the name of the CustomResourceDefinition that serves it (at the
+   * federation, and in a member before its objects can be written there).
+   */
+  crd?: string;
 }
 
 /** What writing a template into one member came to. */
@@ -22,3 +27,9 @@ export interface ApplyResult {
 /** The propagation controller's work-queue key of a template: `<group>/<resource>|<ns>/<name>`. */
 export const templateKey = (t: TemplateType, obj: KubeObject): string =>
   `${t.gvr.group}/${t.gvr.resource}|${objectKey(obj)}`;
+
+/**
+ * The namespace of a template's ResourceBinding: the template's, or `default` for cluster-scoped
+ * templates (bindings are namespaced).
+ */
+export const bindingNamespace = (tmpl: KubeObject): string => tmpl.metadata.namespace ?? 'default';
