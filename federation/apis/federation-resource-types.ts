@@ -1,11 +1,13 @@
 import type { GroupVersionResource, StatusCause } from '../../machinery/meta.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { admitClusterCreate, admitClusterUpdate, workType } from './work-resource-types.js';
-import type {
-  Cluster,
-  OverridePolicy,
-  PropagationPolicy,
-  ResourceBinding,
+import {
+  SPREAD_FIELDS,
+  type Cluster,
+  type OverridePolicy,
+  type PropagationPolicy,
+  type ResourceBinding,
+  type SpreadConstraint,
 } from './federation-types.js';
 
 const required = (field: string): StatusCause => ({
@@ -114,6 +116,64 @@ function validateSelectors(sel: unknown): StatusCause[] {
   );
 }
 
+const isCount = (v: unknown): boolean => v === undefined || (Number.isInteger(v) && Number(v) >= 0);
+
+/** One spread constraint (Karmada's rules: a field or a label, minGroups ≤ maxGroups). */
+function validateSpreadConstraint(c: SpreadConstraint, path: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (c.spreadByField !== undefined && !SPREAD_FIELDS.includes(c.spreadByField)) {
+    out.push(
+      invalid(
+        `${path}.spreadByField`,
+        `Unsupported value: "${String(c.spreadByField)}": supported values: ${SPREAD_FIELDS.map((f) => `"${f}"`).join(', ')}`,
+      ),
+    );
+  }
+  if (c.spreadByField !== undefined && c.spreadByLabel !== undefined) {
+    out.push(invalid(path, 'spreadByField and spreadByLabel are mutually exclusive'));
+  } else if (c.spreadByField === undefined && !c.spreadByLabel) {
+    out.push(required(`${path}.spreadByField`));
+  }
+  for (const f of ['minGroups', 'maxGroups'] as const) {
+    if (!isCount(c[f])) out.push(invalid(`${path}.${f}`, 'must be a non-negative integer'));
+  }
+  if (c.minGroups !== undefined && c.maxGroups !== undefined && c.minGroups > c.maxGroups) {
+    out.push(
+      invalid(
+        `${path}.maxGroups`,
+        `Invalid value: ${String(c.maxGroups)}: must be greater than or equal to minGroups (${String(c.minGroups)})`,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * `placement.spreadConstraints`: each valid, no field or label twice, and at most one grouping
+ * besides `cluster` (the scheduler spreads over one topology level, bounded by a cluster count).
+ */
+function validateSpreadConstraints(list: unknown): StatusCause[] {
+  const path = 'spec.placement.spreadConstraints';
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) return [invalid(path, 'must be a list')];
+  const out: StatusCause[] = [];
+  const seen = new Set<string>();
+  let groupings = 0;
+  for (const [i, c] of (list as SpreadConstraint[]).entries()) {
+    const at = `${path}[${String(i)}]`;
+    out.push(...validateSpreadConstraint(c, at));
+    const by = c.spreadByField ?? `label:${c.spreadByLabel ?? ''}`;
+    if (seen.has(by)) out.push(invalid(at, `Duplicate value: "${by}"`));
+    seen.add(by);
+    if (by !== 'cluster' && ++groupings > 1) {
+      out.push(
+        invalid(at, 'only one spread constraint besides spreadByField "cluster" is supported'),
+      );
+    }
+  }
+  return out;
+}
+
 export const propagationPolicyType: ResourceType<PropagationPolicy> = {
   group: 'policy.flotilla.io',
   version: 'v1alpha1',
@@ -146,6 +206,10 @@ export const propagationPolicyType: ResourceType<PropagationPolicy> = {
     }
     if (p.spec.conflictResolution && !['Abort', 'Overwrite'].includes(p.spec.conflictResolution)) {
       out.push(invalid('spec.conflictResolution', 'must be Abort or Overwrite'));
+    }
+    out.push(...validateSpreadConstraints(p.spec.placement?.spreadConstraints));
+    if (p.spec.propagateDeps !== undefined && typeof p.spec.propagateDeps !== 'boolean') {
+      out.push(invalid('spec.propagateDeps', 'must be a boolean'));
     }
     return out;
   },

@@ -66,9 +66,30 @@ export interface ClusterSelector {
   exclude?: string[];
 }
 
+/** What a {@link SpreadConstraint} groups clusters by. */
+export type SpreadFieldValue = 'cluster' | 'region' | 'zone' | 'provider';
+
+/** The values {@link SpreadConstraint.spreadByField} accepts. */
+export const SPREAD_FIELDS: readonly SpreadFieldValue[] = ['cluster', 'region', 'zone', 'provider'];
+
+/**
+ * Karmada's spread constraint: the selected clusters span at least `minGroups` and at most
+ * `maxGroups` groups of clusters sharing `spreadByField` (`region`, `zone`, `provider`: the
+ * Cluster's spec field, else its `topology.kubernetes.io/*` label; `cluster`: each cluster is a
+ * group, which bounds the number of clusters) or the value of the label `spreadByLabel`.
+ */
+export interface SpreadConstraint {
+  spreadByField?: SpreadFieldValue;
+  spreadByLabel?: string;
+  maxGroups?: number;
+  /** @defaultValue 1 */
+  minGroups?: number;
+}
+
 /** Where and how a template is placed. */
 export interface Placement {
   clusterAffinity?: ClusterSelector;
+  spreadConstraints?: SpreadConstraint[];
   replicaScheduling?: {
     replicaSchedulingType: 'Duplicated' | 'Divided';
     replicaDivisionPreference?: 'Weighted' | 'Aggregated';
@@ -87,6 +108,12 @@ export interface PropagationPolicy extends KubeObject {
     /** Abort: refuse to take over an existing unmanaged object in a member; Overwrite: adopt it. */
     conflictResolution?: 'Abort' | 'Overwrite';
     priority?: number;
+    /**
+     * The ConfigMaps, Secrets (and other propagated kinds) the selected workloads reference follow
+     * them to the same clusters, each through an attached ResourceBinding (`requiredBy`).
+     * @defaultValue false
+     */
+    propagateDeps?: boolean;
   };
 }
 
@@ -133,6 +160,11 @@ export interface ResourceBinding extends KubeObject {
     policy?: { namespace: string; name: string };
     replicas?: number;
     clusters: { name: string; replicas?: number }[];
+    /**
+     * Workloads (by their bindings) whose `propagateDeps` policy brings this dependency along, and
+     * where they are (Karmada's attached binding snapshot).
+     */
+    requiredBy?: { namespace: string; name: string; clusters: { name: string }[] }[];
   };
   status?: {
     conditions?: Condition[];

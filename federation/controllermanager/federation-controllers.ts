@@ -30,6 +30,7 @@ import {
   type ImageGate,
   type TemplateType,
 } from '../controllers/propagation/propagation-controller.js';
+import { CRD_TEMPLATE_TYPE } from '../controllers/propagation/custom-resource-kinds.js';
 
 /** Names accepted by `--controllers`. */
 export const FEDERATION_CONTROLLERS: readonly string[] = [
@@ -43,7 +44,11 @@ export const FEDERATION_CONTROLLERS: readonly string[] = [
   'mcs',
 ];
 
-/** The kinds the propagation controller copies into members. */
+/**
+ * The built-in kinds the propagation controller copies into members. CustomResourceDefinitions
+ * ({@link CRD_TEMPLATE_TYPE}) and the custom kinds of the federation's Established CRDs are
+ * propagated too, found at run time.
+ */
 export const PROPAGATED_TYPES: TemplateType[] = [
   { gvr: DEPLOYMENTS, kind: 'Deployment', apiVersion: 'apps/v1', status: true },
   { gvr: SERVICES, kind: 'Service', apiVersion: 'v1', status: false },
@@ -126,7 +131,8 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
   const prop = new PropagationController({
     ...common,
     clients: clusterClients,
-    types: PROPAGATED_TYPES,
+    // with the CRD kind, the custom kinds of Established CRDs (started and stopped as they come)
+    types: [...PROPAGATED_TYPES, CRD_TEMPLATE_TYPE],
     ...tuning(o.resyncMs, 'resyncMs'),
     ...tuning(o.propagationWorkers, 'workers'),
     ...(o.imageGate ? { imageGate: o.imageGate } : {}),
@@ -136,7 +142,8 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
   const cleanup = new ClusterCleanupController({
     ...common,
     clients: clusterClients,
-    types: PROPAGATED_TYPES,
+    // CRDs last: a member's CRD going takes the custom resources of its kind with it
+    types: [...PROPAGATED_TYPES, CRD_TEMPLATE_TYPE],
     ...tuning(o.sweepPeriodMs, 'sweepPeriodMs'),
     ...tuning(o.clusterCleanupTimeoutMs, 'cleanupTimeoutMs'),
   });

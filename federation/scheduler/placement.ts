@@ -1,5 +1,6 @@
 import type { Cluster, ClusterSelector, Placement } from '../apis/index.js';
 import { labelSelectorFromObject } from '../../machinery/selectors/index.js';
+import { selectBySpread } from './spread-constraints.js';
 
 /** True when the cluster's Ready condition is True. */
 export function isClusterReady(c: Cluster): boolean {
@@ -52,6 +53,8 @@ export function divideByWeight(
 /** One placement decision: target clusters and, for divided workloads, their replicas. */
 export interface PlacementDecision {
   clusters: { name: string; replicas?: number }[];
+  /** Why nothing was placed when a spread constraint cannot be met (names the constraint). */
+  unschedulable?: string;
 }
 
 /**
@@ -60,7 +63,8 @@ export interface PlacementDecision {
  * `replicas` by static weights or available capacity when the policy says Divided.
  * Tainted clusters are left out: `NoExecute` always (what runs there is moved away), `NoSchedule`
  * only for new placements, so a cluster in `bound` (where the template already is) keeps it, as a
- * cordoned Karmada cluster keeps what it has.
+ * cordoned Karmada cluster keeps what it has. `spreadConstraints` then pick groups and clusters
+ * among those (see {@link selectBySpread}), preferring `bound` ones so a resync keeps the choice.
  */
 export function place(
   placement: Placement,
@@ -68,7 +72,7 @@ export function place(
   replicas: number | undefined,
   bound: ReadonlySet<string> = new Set(),
 ): PlacementDecision {
-  const candidates = clusters
+  const filtered = clusters
     .filter(
       (c) =>
         !c.metadata.deletionTimestamp &&
@@ -84,6 +88,13 @@ export function place(
         ),
     )
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  const spread = selectBySpread(filtered, placement.spreadConstraints ?? [], bound);
+  // as Karmada leaves a binding's clusters alone when scheduling fails, what runs stays put
+  const unmet = 'unschedulable' in spread ? { unschedulable: spread.unschedulable } : {};
+  const candidates =
+    'unschedulable' in spread
+      ? filtered.filter((c) => bound.has(c.metadata.name ?? ''))
+      : spread.clusters;
   const rs = placement.replicaScheduling;
   if (replicas === undefined || !rs || rs.replicaSchedulingType === 'Duplicated') {
     return {
@@ -91,6 +102,7 @@ export function place(
         name: c.metadata.name ?? '',
         ...(replicas !== undefined ? { replicas } : {}),
       })),
+      ...unmet,
     };
   }
   let weights: { name: string; weight: number }[];
@@ -115,5 +127,6 @@ export function place(
   const split = divideByWeight(replicas, weights);
   return {
     clusters: [...split].filter(([, n]) => n > 0).map(([name, n]) => ({ name, replicas: n })),
+    ...unmet,
   };
 }

@@ -23,15 +23,32 @@ import { MemberApplier, type ImageGate } from './member-apply.js';
 import { PropagationLatency } from './propagation-latency.js';
 import { templateOfWork, WorkWriter } from './work-writer.js';
 import { writeBinding, writeTemplateStatus } from './binding-writer.js';
-import { templateKey as tkey, type ApplyResult, type TemplateType } from './template-type.js';
+import {
+  bindingNamespace,
+  templateKey as tkey,
+  type ApplyResult,
+  type TemplateType,
+} from './template-type.js';
 import { PropagationEvents } from './propagation-events.js';
 import { scheduleOutcome } from './schedule-outcome.js';
 import { diagnoseInMembers } from './member-diagnosis.js';
 import { RELEASE_DELETE, TemplateCleanup } from './template-cleanup.js';
 import { EventRecorder } from '../../../api/index.js';
 import type { WorkqueueMetricsProvider } from '../../../machinery/workqueue/index.js';
-import { MemberCleanupPendingError } from '../errors/index.js';
+import { CustomResourcesPendingError, MemberCleanupPendingError } from '../errors/index.js';
 import { MemberExecution } from './member-execution.js';
+import type { SharedInformer } from '../../../machinery/informer/index.js';
+import type { CustomResourceDefinition } from '../../../api/index.js';
+import {
+  CRD_TEMPLATE_TYPE,
+  crdDependents,
+  CustomResourceKinds,
+  dependencyPolicy,
+  isCrdType,
+  withoutReplicaInterpreter,
+} from './custom-resource-kinds.js';
+import { copyCustomResourceStatus } from './custom-resource-status.js';
+import { WorkloadDependents } from './workload-dependents.js';
 
 export type { TemplateType } from './template-type.js';
 
@@ -48,6 +65,11 @@ export interface PropagationOptions {
   client: KubeClient;
   informers: InformerFactory;
   clients: ClusterClients;
+  /**
+   * The kinds propagated. With CustomResourceDefinition among them ({@link CRD_TEMPLATE_TYPE})
+   * every custom kind an Established CRD serves at the federation is propagated too, while the
+   * CRD exists (see {@link CustomResourceKinds}).
+   */
   types: TemplateType[];
   logger: Logger;
   /** Every template is re-checked this often (drift repair, status). @defaultValue 5000 */
@@ -93,6 +115,10 @@ export class PropagationController {
   private readonly cleanup: TemplateCleanup;
   /** One queue per Push member carrying out the writes and releases decided here. */
   private readonly execution: MemberExecution;
+  /** The custom kinds propagated now (when CRDs are). */
+  private readonly customKinds: CustomResourceKinds | undefined;
+  /** Which workloads with `propagateDeps` reference a ConfigMap, Secret... (see its class). */
+  private readonly workloadDeps: WorkloadDependents;
 
   constructor(opts: PropagationOptions) {
     this.opts = opts;
@@ -138,21 +164,28 @@ export class PropagationController {
       workers: opts.workers ?? 32,
     });
     opts.types.forEach((t, i) => {
-      const enqueue = (o: KubeObject): void => this.controller.enqueue(tkey(t, o));
-      // a template change starts the propagation latency clock
-      const changed = (o: KubeObject): void => {
-        this.latency.changed(tkey(t, o));
-        enqueue(o);
-      };
-      templates[i]?.addEventHandler({
-        onAdd: changed,
-        onUpdate: (_o, n) => changed(n),
-        onDelete: (o) => {
-          this.latency.deleted(tkey(t, o));
-          enqueue(o);
-        },
-      });
+      const inf = templates[i];
+      if (inf) this.watchTemplates(t, inf);
     });
+    this.workloadDeps = new WorkloadDependents({
+      informers: opts.informers,
+      types: () => this.types(),
+      enqueue: (key) => this.controller.enqueue(key),
+    });
+    this.workloadDeps.watch(opts.types);
+    this.customKinds = opts.types.some(isCrdType)
+      ? new CustomResourceKinds({
+          crds: opts.informers.for<CustomResourceDefinition>(CRD_TEMPLATE_TYPE.gvr),
+          // started at once when the informers run (no restart); its objects come as adds
+          added: (t) => {
+            this.watchTemplates(t, opts.informers.for(t.gvr));
+          },
+          removed: (t) => {
+            opts.informers.remove(t.gvr);
+            opts.clients.forgetResource(t.gvr);
+          },
+        })
+      : undefined;
     const all = (): void => this.enqueueAll();
     clusters.addEventHandler({
       onAdd: all,
@@ -177,7 +210,7 @@ export class PropagationController {
     // what an agent reported (or a Work vanishing) brings its template back
     const fromWork = (w: Work): void => {
       const ref = templateOfWork(w);
-      const t = ref && opts.types.find((x) => x.kind.toLowerCase() === ref.kind);
+      const t = ref && this.types().find((x) => x.kind.toLowerCase() === ref.kind);
       if (t && ref) {
         this.controller.enqueue(
           `${t.gvr.group}/${t.gvr.resource}|${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`,
@@ -186,6 +219,18 @@ export class PropagationController {
     };
     works.addEventHandler({ onUpdate: (_o, n) => fromWork(n), onDelete: fromWork });
     pps.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
+    // a custom resource's placement brings its CRD back (placed wherever its objects are)
+    const toCrd = (b: ResourceBinding): void => {
+      const r = b.spec.resource;
+      const crd = this.customKinds?.byKind(r.apiVersion, r.kind)?.crd;
+      const g = CRD_TEMPLATE_TYPE.gvr;
+      if (crd !== undefined) this.controller.enqueue(`${g.group}/${g.resource}|${crd}`);
+    };
+    opts.informers.for<ResourceBinding>(RESOURCE_BINDINGS).addEventHandler({
+      onAdd: toCrd,
+      onUpdate: (_o, n) => toCrd(n),
+      onDelete: toCrd,
+    });
     ops.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
   }
 
@@ -198,16 +243,62 @@ export class PropagationController {
     await Promise.all([this.controller.run(signal, metrics), this.execution.run(signal, metrics)]);
   }
 
+  /** The kinds propagated now: the configured ones and the custom kinds of Established CRDs. */
+  types(): TemplateType[] {
+    return [...this.opts.types, ...(this.customKinds?.list() ?? [])];
+  }
+
+  /** Enqueues a kind's templates on their events (a change starts the latency clock). */
+  private watchTemplates(t: TemplateType, inf: SharedInformer): void {
+    const enqueue = (o: KubeObject): void => this.controller.enqueue(tkey(t, o));
+    const changed = (o: KubeObject): void => {
+      this.latency.changed(tkey(t, o));
+      enqueue(o);
+    };
+    inf.addEventHandler({
+      onAdd: changed,
+      onUpdate: (_o, n) => changed(n),
+      onDelete: (o) => {
+        this.latency.deleted(tkey(t, o));
+        enqueue(o);
+      },
+    });
+  }
+
   /** Re-checks every template. */
   enqueueAll(): void {
-    this.opts.types.forEach((t) => {
+    this.types().forEach((t) => {
       for (const o of this.opts.informers.for(t.gvr).list()) this.controller.enqueue(tkey(t, o));
     });
   }
 
   private typeOf(key: string): TemplateType | undefined {
     const g = key.split('|')[0];
-    return this.opts.types.find((t) => `${t.gvr.group}/${t.gvr.resource}` === g);
+    return this.types().find((t) => `${t.gvr.group}/${t.gvr.resource}` === g);
+  }
+
+  /** Where a CRD's custom resources, or a dependency's workloads (propagateDeps), are bound. */
+  private dependents(
+    t: TemplateType,
+    tmpl: KubeObject,
+  ): ReturnType<typeof crdDependents> | undefined {
+    const cr = isCrdType(t) ? this.customKinds?.ofCrd(tmpl.metadata.name ?? '') : undefined;
+    // a ConfigMap, Secret... goes wherever the workloads referencing it with propagateDeps are
+    if (!cr) return this.workloadDeps.requiredBy(t, tmpl);
+    return crdDependents(cr, this.opts.informers.for<ResourceBinding>(RESOURCE_BINDINGS).list());
+  }
+
+  /**
+   * A deleted CRD's own cleanup waits for its custom resources to be gone from the federation
+   * (the federation deletes them; each is cleaned out of the members by its own reconcile).
+   * @throws CustomResourcesPendingError while some are left (or not known yet)
+   */
+  private customResourcesGone(t: TemplateType, tmpl: KubeObject): void {
+    const cr = isCrdType(t) ? this.customKinds?.ofCrd(tmpl.metadata.name ?? '') : undefined;
+    if (!cr) return;
+    const inf = this.opts.informers.for(cr.gvr);
+    const left = inf.hasSynced() ? inf.list().length : Number.NaN;
+    if (left !== 0) throw new CustomResourcesPendingError(tmpl.metadata.name ?? '', left);
   }
 
   /**
@@ -234,14 +325,16 @@ export class PropagationController {
     const bindingName = `${tmpl.metadata.name ?? ''}-${t.kind.toLowerCase()}`;
     const binding = this.opts.informers
       .for<ResourceBinding>(RESOURCE_BINDINGS)
-      .get(`${ns ?? ''}/${bindingName}`);
+      .get(`${bindingNamespace(tmpl)}/${bindingName}`);
     if (tmpl.metadata.deletionTimestamp) {
       this.events.forget(tmpl);
       this.stopExecution(key, objKey);
+      // custom resources leave the members first, their CRD last
+      this.customResourcesGone(t, tmpl);
       await this.cleanup.finalize(t, tmpl, bindingName, binding);
       return undefined;
     }
-    const policy = this.opts.informers
+    const selected = this.opts.informers
       .for<PropagationPolicy>(PROPAGATION_POLICIES)
       .list(ns)
       .filter((p) => selectorsMatch(p.spec.resourceSelectors, tmpl))
@@ -250,6 +343,13 @@ export class PropagationController {
           (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
           (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
       )[0];
+    // a CRD also goes wherever its custom resources are bound
+    const deps = this.dependents(t, tmpl);
+    const policy =
+      selected ??
+      (deps && deps.clusters.length > 0
+        ? dependencyPolicy(deps, this.opts.informers.for<PropagationPolicy>(PROPAGATION_POLICIES))
+        : undefined);
     if (!policy) {
       this.stopExecution(key, objKey);
       // keep the binding (it names the clusters) until every member has been cleaned
@@ -272,7 +372,17 @@ export class PropagationController {
     const decision = this.latency.placement(() =>
       place(policy.spec.placement, clusters, replicas, bound),
     );
-    const schedule = scheduleOutcome(policy, policy.spec.placement, clusters, decision);
+    const joined = new Set(clusters.map((c) => c.metadata.name ?? ''));
+    for (const name of deps?.clusters ?? []) {
+      if (joined.has(name) && !decision.clusters.some((c) => c.name === name)) {
+        decision.clusters.push({ name });
+      }
+    }
+    const schedule = withoutReplicaInterpreter(
+      t,
+      policy,
+      scheduleOutcome(policy, policy.spec.placement, clusters, decision),
+    );
     const ops = this.opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES).list(ns);
     // members are independent: Pull members' Works are written at once, Push members' writes
     // queued in each member's own execution queue (a slow member delays no other, nor this)
@@ -311,7 +421,11 @@ export class PropagationController {
       replicas,
       schedule,
     );
-    if (t.status) await writeTemplateStatus(this.opts.client, t, tmpl, results, schedule);
+    if (t.status && t.crd !== undefined) {
+      await copyCustomResourceStatus(this.opts.client, t, tmpl, results);
+    } else if (t.status) {
+      await writeTemplateStatus(this.opts.client, t, tmpl, results, schedule);
+    }
     await this.events.reconciled(tmpl, schedule, results);
     return resync;
   }

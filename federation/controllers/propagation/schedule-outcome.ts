@@ -6,8 +6,13 @@ export const ScheduleReason = {
   Success: 'Success',
   /** The policy names a cluster that is not joined. */
   ClusterNotFound: 'ClusterNotFound',
-  /** No joined cluster fits the placement (none Ready, all excluded or tainted). */
+  /**
+   * No joined cluster fits the placement (none Ready, all excluded or tainted), or its spread
+   * constraints cannot be met (fewer groups than `minGroups`).
+   */
   NoClusterFit: 'NoClusterFit',
+  /** Placed Duplicated although the policy asks for Divided: the kind has no replicas interpreter. */
+  NoReplicaInterpreter: 'NoReplicaInterpreter',
 } as const;
 
 /** How a placement went, for the binding's `Scheduled` condition and the schedule events. */
@@ -40,6 +45,13 @@ export function scheduleOutcome(
       ok: false,
       reason: ScheduleReason.ClusterNotFound,
       message: `cluster(s) ${missing.join(', ')} named by ${pp} do not exist; ${where}`,
+    };
+  }
+  if (decision.unschedulable !== undefined) {
+    return {
+      ok: false,
+      reason: ScheduleReason.NoClusterFit,
+      message: `${decision.unschedulable} (placement of ${pp}); ${where}`,
     };
   }
   if (decision.clusters.length === 0) {
