@@ -40,7 +40,7 @@ spec:
   containers:
     - name: main
       image: $image
-      command: [/bin/busybox, sh, -c, '/bin/busybox ln -sf busybox /bin/tar; echo started; exec httpd -f -p 8080 -h /www']
+      command: [/bin/busybox, sh, -c, '/bin/busybox ln -sf busybox /bin/tar; echo started; trap "exit 0" TERM; httpd -f -p 8080 -h /www & wait']
       ports: [{ containerPort: 8080 }]
 YAML
 phase=''

@@ -95,7 +95,7 @@ spec:
       containers:
       - name: httpd
         image: ${env.image}
-        command: ["/bin/sh", "-c", "echo serving on 8080; exec httpd -f -p 8080 -h /www"]
+        command: ["/bin/sh", "-c", "echo serving on 8080; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]
         ports: [{containerPort: 8080, name: http}]
         readinessProbe: {httpGet: {path: /, port: http}, periodSeconds: 1}
 ---
