@@ -269,17 +269,10 @@ export async function ensureDockerd(): Promise<DockerService> {
 }
 
 /**
- * The image's command: httpd on 8080 under a shell that exits on SIGTERM. A process that runs as
- * PID 1 without a handler never sees SIGTERM, so a pod of `httpd -f` alone would wait out its whole
- * termination grace period (30 s) on every deletion.
- */
-const SERVE_CMD = 'CMD ["/bin/sh","-c","trap \\"exit 0\\" TERM; httpd -f -p 8080 -h /www & wait"]';
-
-/**
  * Builds a tiny busybox-static image (httpd, sh, wget, nslookup...) with `docker import` — nothing is
  * pulled from the internet — and returns its local tag. Idempotent.
  */
-export function buildBusyboxImage(socketPath: string, tag = 'flotilla/busybox:2'): string {
+export function buildBusyboxImage(socketPath: string, tag = 'flotilla/busybox:latest'): string {
   const env = { ...process.env, DOCKER_HOST: `unix://${socketPath}` };
   try {
     execFileSync('docker', ['image', 'inspect', tag], { env, stdio: 'ignore' });
@@ -321,7 +314,10 @@ export function buildBusyboxImage(socketPath: string, tag = 'flotilla/busybox:2'
   writeFileSync(join(root, 'www', 'index.html'), 'hello from flotilla\n');
   execFileSync(
     'sh',
-    ['-c', `tar -C '${root}' -c . | docker import -c 'ENV PATH=/bin' -c '${SERVE_CMD}' - '${tag}'`],
+    [
+      '-c',
+      `tar -C '${root}' -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/httpd","-f","-p","8080","-h","/www"]' - '${tag}'`,
+    ],
     { env, stdio: 'ignore' },
   );
   rmSync(root, { recursive: true, force: true });
