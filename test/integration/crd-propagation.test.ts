@@ -13,25 +13,23 @@ import { tmpdir } from 'node:os';
 import { join as path } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOM_RESOURCE_DEFINITIONS, SECRETS } from '../../api/index.js';
+import { CUSTOM_RESOURCE_DEFINITIONS } from '../../api/index.js';
 import type { CustomResourceDefinition } from '../../api/index.js';
 import { CLUSTERS, RESOURCE_BINDINGS, type Cluster } from '../../federation/apis/index.js';
 import type { ResourceBinding } from '../../federation/apis/index.js';
-import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
-import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
 import { InvalidError, NotFoundError } from '../../machinery/errors/index.js';
 import type { GroupVersionResource, KubeObject } from '../../machinery/meta.js';
-import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import type { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { startHollowFederation, type HollowFederation } from '../support/hollow-federation.js';
 
 const run = promisify(execFile);
 const WIDGETS: GroupVersionResource = { group: 'example.com', version: 'v1', resource: 'widgets' };
 const CRD_NAME = 'widgets.example.com';
-let etcd: EtcdService;
-let fed: FederationControlPlane;
+let f: HollowFederation;
 let api: RestClient;
 let dir: string;
-const members = new Map<string, MemberCluster>();
+let members: Map<string, MemberCluster>;
 
 function member(name: string): RestClient {
   const m = members.get(name);
@@ -80,29 +78,6 @@ async function missing(p: Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** Joins a member the way `flotilla join` does: credentials Secret + Cluster. */
-async function join(m: MemberCluster): Promise<void> {
-  const name = m.opts.name;
-  await api.resource(SECRETS, 'flotilla-system').create({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `cluster-${name}` },
-    data: {
-      token: Buffer.from(m.token).toString('base64'),
-      caData: Buffer.from(m.cert.cert).toString('base64'),
-    },
-  });
-  await api.resource<Cluster>(CLUSTERS).create({
-    apiVersion: 'cluster.flotilla.io/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name },
-    spec: {
-      apiEndpoint: m.url,
-      secretRef: { namespace: 'flotilla-system', name: `cluster-${name}` },
-    },
-  });
-}
-
 const CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -141,35 +116,17 @@ beforeAll(async () => {
     throw new Error('kubectl is not installed on this machine');
   });
   dir = mkdtempSync(path(tmpdir(), 'flotilla-crdprop-'));
-  etcd = await startEtcd();
-  fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    etcdPrefix: `/test-${randomUUID().slice(0, 8)}/federation`,
-    kubeconfigPath: path(dir, 'federation.kubeconfig'),
-    resyncMs: 1000,
-    sweepPeriodMs: 1000,
-    health: {
-      probePeriodMs: 500,
-      probeTimeoutMs: 2000,
-      failureThreshold: 3,
-      halfOpenAfterMs: 1000,
+  f = await startHollowFederation(['c1', 'c2'], {
+    federation: {
+      etcdPrefix: `/test-${randomUUID().slice(0, 8)}/federation`,
+      kubeconfigPath: path(dir, 'federation.kubeconfig'),
+      sweepPeriodMs: 1000,
+      dashboard: false,
     },
-    dashboard: false,
+    member: (name) => ({ kubeconfigPath: path(dir, `${name}.kubeconfig`) }),
+    join: true,
   });
-  await fed.start();
-  api = fed.client();
-  for (const name of ['c1', 'c2']) {
-    const m = new MemberCluster({
-      name,
-      etcdEndpoint: etcd.endpoint,
-      nodes: 1,
-      runtime: 'hollow',
-      kubeconfigPath: path(dir, `${name}.kubeconfig`),
-    });
-    await m.start();
-    members.set(name, m);
-    await join(m);
-  }
+  ({ api, members } = f);
   // both Ready before the tests place anything
   for (let i = 0; ; i++) {
     const ready = (await api.resource<Cluster>(CLUSTERS).list()).items.filter((c) =>
@@ -182,9 +139,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await fed?.stop();
-  for (const m of members.values()) await m.stop();
-  await etcd?.stop();
+  await f?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 

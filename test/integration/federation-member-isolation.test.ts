@@ -14,49 +14,30 @@ import {
   type PropagationPolicy,
 } from '../../federation/apis/index.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
-import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
-import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, SECRETS, type Deployment } from '../../api/index.js';
-import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, type Deployment } from '../../api/index.js';
+import type { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { startDelayProxy, type DelayProxy } from '../support/delay-proxy.js';
+import {
+  startHollowFederation,
+  TEST_HEALTH,
+  type HollowFederation,
+} from '../support/hollow-federation.js';
 
 const MANAGED = 'federation.flotilla.io/managed-by=flotilla-federation';
 const MEMBERS = ['member1', 'member2', 'member3'] as const;
 /** The ConfigMaps of the burst, besides `cfg`. */
 const BURST = 30;
-let etcd: EtcdService;
-let fed: FederationControlPlane;
+let f: HollowFederation;
 let api: RestClient;
 let proxy: DelayProxy;
-const members = new Map<string, MemberCluster>();
 
 function member(name: string): MemberCluster {
-  const m = members.get(name);
-  if (!m) throw new Error(`member ${name} missing`);
-  return m;
+  return f.member(name);
 }
 
 /** Joins a member (at `endpoint`, its own URL unless given) the way `flotilla join` does. */
 async function join(m: MemberCluster, endpoint = m.url): Promise<void> {
-  const name = m.opts.name;
-  await api.resource(SECRETS, 'flotilla-system').create({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `cluster-${name}` },
-    data: {
-      token: Buffer.from(m.token).toString('base64'),
-      caData: Buffer.from(m.cert.cert).toString('base64'),
-    },
-  });
-  await api.resource<Cluster>(CLUSTERS).create({
-    apiVersion: 'cluster.flotilla.io/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name },
-    spec: {
-      apiEndpoint: endpoint,
-      secretRef: { namespace: 'flotilla-system', name: `cluster-${name}` },
-    },
-  });
+  await f.join(m, { endpoint });
 }
 
 async function clusterReady(name: string): Promise<string> {
@@ -153,27 +134,15 @@ async function metrics(): Promise<string> {
 }
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    resyncMs: 1000,
-    // few template workers: under the old design each waited for the slowest member
-    propagationWorkers: 4,
-    health: {
-      probePeriodMs: 500,
+  f = await startHollowFederation(MEMBERS, {
+    federation: {
+      // few template workers: under the old design each waited for the slowest member
+      propagationWorkers: 4,
       // a member that answers 3 s late stays Ready (it works, slowly); a refusing one does not
-      probeTimeoutMs: 30_000,
-      failureThreshold: 3,
-      halfOpenAfterMs: 1000,
+      health: { ...TEST_HEALTH, probeTimeoutMs: 30_000 },
     },
   });
-  await fed.start();
-  api = fed.client();
-  for (const name of MEMBERS) {
-    const m = new MemberCluster({ name, etcdEndpoint: etcd.endpoint, nodes: 1, runtime: 'hollow' });
-    await m.start();
-    members.set(name, m);
-  }
+  api = f.api;
   proxy = await startDelayProxy(member('member3').url);
   await join(member('member1'));
   await join(member('member2'));
@@ -182,9 +151,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
-  for (const m of members.values()) await m.stop();
-  await fed?.stop();
-  await etcd?.stop();
+  await f?.stop();
 });
 
 describe('member isolation', () => {

@@ -17,39 +17,19 @@ import {
 import type { KubeObject } from '../../machinery/meta.js';
 import { InvalidError } from '../../machinery/errors/index.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
-import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
-import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, SECRETS, type Deployment } from '../../api/index.js';
-import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import type { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { startHollowFederation, type HollowFederation } from '../support/hollow-federation.js';
 
 const REGION = 'topology.kubernetes.io/region';
 const REGIONS: Record<string, string> = { pa: 'eu', pb: 'eu', pc: 'us' };
-let etcd: EtcdService;
-let fed: FederationControlPlane;
+let f: HollowFederation;
 let api: RestClient;
-const members = new Map<string, MemberCluster>();
+let members: Map<string, MemberCluster>;
 
 /** Joins a member the way `flotilla join` does, with its region as a topology label. */
 async function join(m: MemberCluster): Promise<void> {
-  const name = m.opts.name;
-  await api.resource(SECRETS, 'flotilla-system').create({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `cluster-${name}` },
-    data: {
-      token: Buffer.from(m.token).toString('base64'),
-      caData: Buffer.from(m.cert.cert).toString('base64'),
-    },
-  });
-  await api.resource<Cluster>(CLUSTERS).create({
-    apiVersion: 'cluster.flotilla.io/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name, labels: { [REGION]: REGIONS[name] ?? '' } },
-    spec: {
-      apiEndpoint: m.url,
-      secretRef: { namespace: 'flotilla-system', name: `cluster-${name}` },
-    },
-  });
+  await f.join(m, { labels: { [REGION]: REGIONS[m.opts.name] ?? '' } });
 }
 
 async function namespace(): Promise<string> {
@@ -118,30 +98,12 @@ async function replicasIn(ns: string, name: string): Promise<Record<string, numb
 }
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    resyncMs: 1000,
-    health: {
-      probePeriodMs: 500,
-      probeTimeoutMs: 2000,
-      failureThreshold: 3,
-      halfOpenAfterMs: 1000,
-    },
-  });
-  await fed.start();
-  api = fed.client();
-  for (const name of Object.keys(REGIONS)) {
-    const m = new MemberCluster({ name, etcdEndpoint: etcd.endpoint, nodes: 1, runtime: 'hollow' });
-    await m.start();
-    members.set(name, m);
-  }
+  f = await startHollowFederation(Object.keys(REGIONS));
+  ({ api, members } = f);
 });
 
 afterAll(async () => {
-  for (const m of members.values()) await m.stop();
-  await fed?.stop();
-  await etcd?.stop();
+  await f?.stop();
 });
 
 describe('spread constraints', () => {

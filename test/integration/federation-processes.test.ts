@@ -29,6 +29,7 @@ import type { KubeObject, WatchEvent } from '../../machinery/meta.js';
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { joinMember } from '../support/hollow-federation.js';
 import {
   APISERVER_JS,
   BinaryProcess,
@@ -117,29 +118,6 @@ async function holder(): Promise<string> {
 async function runsControllers(metricsPort: number): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`);
   return /^workqueue_adds_total\{name="[^"]+"\}/m.test(await res.text());
-}
-
-async function joinMember(m: MemberCluster): Promise<void> {
-  const api = apiA();
-  const name = m.opts.name;
-  await api.resource(SECRETS, 'flotilla-system').create({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `cluster-${name}` },
-    data: {
-      token: Buffer.from(m.token).toString('base64'),
-      caData: Buffer.from(m.cert.cert).toString('base64'),
-    },
-  });
-  await api.resource<Cluster>(CLUSTERS).create({
-    apiVersion: 'cluster.flotilla.io/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name },
-    spec: {
-      apiEndpoint: m.url,
-      secretRef: { namespace: 'flotilla-system', name: `cluster-${name}` },
-    },
-  });
 }
 
 function deployment(name: string): Deployment {
@@ -321,7 +299,7 @@ describe('federation binaries', () => {
   });
 
   it('propagates a Deployment with a PropagationPolicy to both members', async () => {
-    for (const m of members) await joinMember(m);
+    for (const m of members) await joinMember(apiA(), m);
     const api = apiA();
     await expect
       .poll(

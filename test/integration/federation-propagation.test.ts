@@ -17,22 +17,18 @@ import {
 import type { KubeObject } from '../../machinery/meta.js';
 import { InvalidError, NotFoundError } from '../../machinery/errors/index.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
-import { FederationControlPlane } from '../../federation/server/federation-control-plane.js';
 import { freePort } from '../../hack/lib/ports.js';
-import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, SECRETS, type Deployment } from '../../api/index.js';
-import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, type Deployment } from '../../api/index.js';
+import type { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { startHollowFederation, type HollowFederation } from '../support/hollow-federation.js';
 
 const MANAGED = 'federation.flotilla.io/managed-by';
-let etcd: EtcdService;
-let fed: FederationControlPlane;
+let f: HollowFederation;
+let members: Map<string, MemberCluster>;
 let api: RestClient;
-const members = new Map<string, MemberCluster>();
 
 function member(name: string): MemberCluster {
-  const m = members.get(name);
-  if (!m) throw new Error(`member ${name} missing`);
-  return m;
+  return f.member(name);
 }
 
 /** `present` / `missing` / `deleting` of an object, for polling. */
@@ -52,25 +48,7 @@ async function clusterReady(name: string): Promise<string> {
 
 /** Joins a member the way `flotilla join` does: credentials Secret + Cluster. */
 async function join(m: MemberCluster): Promise<void> {
-  const name = m.opts.name;
-  await api.resource(SECRETS, 'flotilla-system').create({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `cluster-${name}` },
-    data: {
-      token: Buffer.from(m.token).toString('base64'),
-      caData: Buffer.from(m.cert.cert).toString('base64'),
-    },
-  });
-  await api.resource<Cluster>(CLUSTERS).create({
-    apiVersion: 'cluster.flotilla.io/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name },
-    spec: {
-      apiEndpoint: m.url,
-      secretRef: { namespace: 'flotilla-system', name: `cluster-${name}` },
-    },
-  });
+  await f.join(m);
 }
 
 /** A fresh namespace in the federation for one test. */
@@ -140,41 +118,20 @@ async function waitPropagated(ns: string, name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  etcd = await startEtcd();
-  fed = new FederationControlPlane({
-    etcdEndpoint: etcd.endpoint,
-    resyncMs: 1000,
-    sweepPeriodMs: 1000,
-    health: {
-      probePeriodMs: 500,
-      probeTimeoutMs: 2000,
-      failureThreshold: 3,
-      halfOpenAfterMs: 1000,
-    },
-  });
-  await fed.start();
-  api = fed.client();
-  for (const [name, nodes] of [
-    ['f1', 2],
-    ['f2', 1],
-  ] as const) {
-    const m = new MemberCluster({
-      name,
-      etcdEndpoint: etcd.endpoint,
-      nodes,
-      runtime: 'hollow',
+  const nodes: Record<string, number> = { f1: 2, f2: 1 };
+  f = await startHollowFederation(Object.keys(nodes), {
+    federation: { sweepPeriodMs: 1000 },
+    member: async (name) => ({
+      nodes: nodes[name] ?? 1,
       // a fixed port so a stopped member comes back at the same endpoint
       port: await freePort(),
-    });
-    await m.start();
-    members.set(name, m);
-  }
+    }),
+  });
+  ({ api, members } = f);
 });
 
 afterAll(async () => {
-  for (const m of members.values()) await m.stop();
-  await fed?.stop();
-  await etcd?.stop();
+  await f?.stop();
 });
 
 describe('federation propagation lifecycle', () => {

@@ -3,32 +3,17 @@
 // update, only additions), the ephemeral container started in the target's PID and network
 // namespaces and read back with kubectl logs -c, kubectl debug -i with stdin through attach,
 // --copy-to (a copy of the pod) and node/<name> (a hostNetwork pod on that node).
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientCert } from '../../machinery/apiserver/cert-authority.js';
-import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
-import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
-import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
-import { RestClient } from '../../machinery/client/rest-client.js';
+import type { RestClient } from '../../machinery/client/rest-client.js';
 import { ROLE_BINDINGS, ROLES } from '../../machinery/rbac/rbac-types.js';
-import type { ResourceType } from '../../machinery/resource-type.js';
 import { waitFor } from '../../hack/lib/ports.js';
+import { PODS, type Pod } from '../../api/index.js';
 import {
-  buildBusyboxImage,
-  ensureDockerd,
-  startEtcd,
-  type DockerService,
-  type EtcdService,
-} from '../../hack/lib/services.js';
-import { PODS, podType, secretType, serviceAccountType, type Pod } from '../../api/index.js';
-import { startMemberApiServer, type RunningMemberApiServer } from '../../member/apiserver/index.js';
-import { DockerRuntime } from '../../member/kubelet/docker-runtime.js';
-import { joinKubelet } from '../support/kubelet-member.js';
-import { removeContainers } from '../support/member-env.js';
+  kubectl,
+  startDockerMember,
+  type DockerMemberFixture,
+  type KubectlResult,
+} from '../support/docker-member-fixture.js';
 
 const NAME = 'kdebug';
 const NODE = 'kdebug-node-1';
@@ -36,97 +21,24 @@ const NODE_IP = '127.0.79.1';
 const POD = 'box';
 const poll = { timeout: 60_000, interval: 250 };
 
-let etcd: EtcdService;
-let docker: DockerService;
-let dockerEnv: NodeJS.ProcessEnv;
-let api: RunningMemberApiServer;
-let auth: ClusterAuthentication;
+let m: DockerMemberFixture;
 let admin: RestClient;
-let dir: string;
-const abort = new AbortController();
-const running: Promise<void>[] = [];
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kubeconfig(user: string, groups: string[] = []): string {
-  const file = join(dir, `${user}.kubeconfig`);
-  const cert: ClientCert = auth.clientCert(user, groups);
-  writeFileSync(
-    file,
-    kubeconfigFor({ name: NAME, server: api.url, clientCert: cert, caCert: api.tls.cert }),
-  );
-  return file;
-}
-
-/** kubectl as `config` (asynchronous: the API server and kubelet run in this process). */
-function kubectl(config: string, args: string[], stdin?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn('kubectl', ['--kubeconfig', config, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin ?? '');
-  });
-}
-
 let adminConfig: string;
-const asAdmin = (...args: string[]): Promise<Result> => kubectl(adminConfig, args);
 let image: string;
 
+type Result = KubectlResult;
+const kubeconfig = (user: string, groups?: string[]): string => m.kubeconfig(user, groups);
+const asAdmin = (...args: string[]): Promise<Result> => m.asAdmin(...args);
+
 beforeAll(async () => {
-  docker = await ensureDockerd();
-  dockerEnv = { ...process.env, DOCKER_HOST: `unix://${docker.socketPath}` };
-  image = buildBusyboxImage(docker.socketPath);
-  etcd = await startEtcd();
-  dir = mkdtempSync(join(tmpdir(), 'flotilla-kubectl-debug-'));
-  auth = new ClusterAuthentication({
-    clusterName: NAME,
-    types: {
-      serviceAccounts: serviceAccountType,
-      secrets: secretType,
-      pods: podType as unknown as ResourceType,
-    },
-  });
   // pods/exec, pods/attach and pods/portforward: the default proxies to the kubelet API
-  api = await startMemberApiServer({
-    clusterName: NAME,
-    etcdEndpoints: [etcd.endpoint],
-    etcdPrefix: `/test-${randomUUID().slice(0, 8)}/member`,
-    auth,
+  m = await startDockerMember({
+    name: NAME,
+    nodeName: NODE,
+    nodeIp: NODE_IP,
+    dirPrefix: 'flotilla-kubectl-debug-',
   });
-  adminConfig = kubeconfig('admin', [MASTERS_GROUP]);
-  const adminCert = auth.clientCert('admin', [MASTERS_GROUP]);
-  admin = new RestClient({
-    server: api.url,
-    certData: adminCert.cert,
-    keyData: adminCert.key,
-    caData: api.tls.cert,
-  });
-  running.push(
-    ...(await joinKubelet({
-      api,
-      auth,
-      admin,
-      adminKubeconfig: adminConfig,
-      nodeName: NODE,
-      nodeIp: NODE_IP,
-      runtime: new DockerRuntime({ socketPath: docker.socketPath }),
-      dir: join(dir, 'kubelet'),
-      signal: abort.signal,
-    })),
-  );
+  ({ admin, adminKubeconfig: adminConfig, image } = m);
   await admin.resource<Pod>(PODS, 'default').create({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -152,13 +64,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  abort.abort();
-  await Promise.allSettled(running);
-  admin.close();
-  await api.stop();
-  await etcd.stop();
-  removeContainers(dockerEnv, NODE);
-  await docker.stop();
+  await m?.stop();
 });
 
 const pods = (): ReturnType<RestClient['resource']> => admin.resource<Pod>(PODS, 'default');

@@ -4,52 +4,29 @@
 // view through aggregation), 405 for writes; the kubelet's own /metrics through nodes/proxy; and
 // the standalone API server's /metrics (its own queues, etcd latency).
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
-import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
-import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
-import { RestClient } from '../../machinery/client/rest-client.js';
+import type { RestClient } from '../../machinery/client/rest-client.js';
 import { ROLE_BINDINGS } from '../../machinery/rbac/rbac-types.js';
-import type { ResourceType } from '../../machinery/resource-type.js';
 import { waitFor } from '../../hack/lib/ports.js';
-import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
-import { PODS, podType, secretType, serviceAccountType, type Pod } from '../../api/index.js';
-import { startMemberApiServer, type RunningMemberApiServer } from '../../member/apiserver/index.js';
+import { PODS, type Pod } from '../../api/index.js';
 import { HollowRuntime } from '../../member/kubelet/hollow-runtime.js';
 import { joinKubelet } from '../support/kubelet-member.js';
+import { startMemberApi, type MemberApiFixture } from '../support/member-api-fixture.js';
 
 const NAME = 'mk8s';
 const NODE = 'mk8s-node-1';
 const NODE_IP = '127.0.79.1';
 const run = promisify(execFile);
 
-let etcd: EtcdService;
-let api: RunningMemberApiServer;
-let auth: ClusterAuthentication;
+let member: MemberApiFixture | undefined;
 let admin: RestClient;
 let dir: string;
 const abort = new AbortController();
 const running: Promise<void>[] = [];
 const configs = new Map<string, string>();
-
-function kubeconfig(user: string, groups: string[] = []): string {
-  const file = join(dir, `${user}.kubeconfig`);
-  writeFileSync(
-    file,
-    kubeconfigFor({
-      name: NAME,
-      server: api.url,
-      clientCert: auth.clientCert(user, groups),
-      caCert: api.tls.cert,
-    }),
-  );
-  return file;
-}
 
 interface Result {
   code: number;
@@ -91,32 +68,12 @@ beforeAll(async () => {
   await run('kubectl', ['version', '--client']).catch(() => {
     throw new Error('kubectl is not installed on this machine');
   });
-  etcd = await startEtcd();
-  dir = mkdtempSync(join(tmpdir(), 'flotilla-metrics-k8s-'));
-  auth = new ClusterAuthentication({
-    clusterName: NAME,
-    types: {
-      serviceAccounts: serviceAccountType,
-      secrets: secretType,
-      pods: podType as unknown as ResourceType,
-    },
-  });
-  api = await startMemberApiServer({
-    clusterName: NAME,
-    etcdEndpoints: [etcd.endpoint],
-    etcdPrefix: `/test-${randomUUID().slice(0, 8)}/member`,
-    auth,
-  });
-  configs.set('admin', kubeconfig('admin', [MASTERS_GROUP]));
+  member = await startMemberApi(NAME, 'flotilla-metrics-k8s-');
+  const { api, auth, kubeconfig } = member;
+  ({ admin, dir } = member);
+  configs.set('admin', member.adminKubeconfig);
   configs.set('alice', kubeconfig('alice'));
   configs.set('viewer', kubeconfig('viewer'));
-  const cert = auth.clientCert('admin', [MASTERS_GROUP]);
-  admin = new RestClient({
-    server: api.url,
-    certData: cert.cert,
-    keyData: cert.key,
-    caData: api.tls.cert,
-  });
   running.push(
     ...(await joinKubelet({
       api,
@@ -151,9 +108,7 @@ beforeAll(async () => {
 afterAll(async () => {
   abort.abort();
   await Promise.allSettled(running);
-  admin?.close();
-  await api?.stop();
-  await etcd?.stop();
+  await member?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -17,11 +17,12 @@ import { FederationControlPlane } from '../../federation/server/federation-contr
 import { freePort } from '../../hack/lib/ports.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
-import { CONFIGMAPS, NAMESPACES, PODS, SECRETS, type Pod } from '../../api/index.js';
+import { joinMember } from '../support/hollow-federation.js';
+import { CONFIGMAPS, NAMESPACES, PODS, type Pod } from '../../api/index.js';
 import { ClusterDnsServer, StaticCatalog } from '../../dns/index.js';
 import { DnsQueryMetrics } from '../../dns/metrics/dns-query-metrics.js';
 import { serveProcessMetrics } from '../../machinery/metrics/metrics-endpoint.js';
-import { CLUSTERS, PROPAGATION_POLICIES, type Cluster } from '../../federation/apis/index.js';
+import { PROPAGATION_POLICIES } from '../../federation/apis/index.js';
 import { distScript, ensureBuilt } from '../support/binaries.js';
 import { adminContext, userContext } from '../support/kube-contexts.js';
 
@@ -130,24 +131,7 @@ describe('API server /metrics', () => {
   it('federation: cluster health, placement and propagation latency after a propagation', async () => {
     const api = fed.client();
     const name = member.opts.name;
-    await api.resource(SECRETS, 'flotilla-system').create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: `cluster-${name}` },
-      data: {
-        token: Buffer.from(member.token).toString('base64'),
-        caData: Buffer.from(member.cert.cert).toString('base64'),
-      },
-    });
-    await api.resource<Cluster>(CLUSTERS).create({
-      apiVersion: 'cluster.flotilla.io/v1alpha1',
-      kind: 'Cluster',
-      metadata: { name },
-      spec: {
-        apiEndpoint: member.url,
-        secretRef: { namespace: 'flotilla-system', name: `cluster-${name}` },
-      },
-    });
+    await joinMember(api, member);
     const scrape = (): Promise<string> => kubectl('fed', 'get', '--raw', '/metrics');
     await expect
       .poll(async () => sample(await scrape(), 'flotilla_cluster_ready', { cluster: name }), {

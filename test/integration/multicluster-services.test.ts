@@ -16,7 +16,6 @@ import {
   ENDPOINTS,
   ENDPOINTSLICES,
   NAMESPACES,
-  SECRETS,
   SERVICEEXPORTS,
   SERVICEIMPORTS,
   SERVICES,
@@ -31,6 +30,7 @@ import type { RestClient } from '../../machinery/client/rest-client.js';
 import type { KubeObject } from '../../machinery/meta.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
+import { joinMember } from '../support/hollow-federation.js';
 
 const run = promisify(execFile);
 const poll = { timeout: 20_000, interval: 200 };
@@ -48,28 +48,6 @@ const m = (name: string): KubeClient => {
   if (!c) throw new Error(`member ${name} missing`);
   return c.client();
 };
-
-async function joinMember(member: MemberCluster): Promise<void> {
-  const name = member.opts.name;
-  await api.resource(SECRETS, 'flotilla-system').create({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `cluster-${name}` },
-    data: {
-      token: Buffer.from(member.token).toString('base64'),
-      caData: Buffer.from(member.cert.cert).toString('base64'),
-    },
-  });
-  await api.resource<Cluster>(CLUSTERS).create({
-    apiVersion: 'cluster.flotilla.io/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name },
-    spec: {
-      apiEndpoint: member.url,
-      secretRef: { namespace: 'flotilla-system', name: `cluster-${name}` },
-    },
-  });
-}
 
 const ready = async (name: string): Promise<string | undefined> =>
   (await api.resource<Cluster>(CLUSTERS).get(name)).status?.conditions?.find(
@@ -155,7 +133,7 @@ beforeAll(async () => {
     });
     await member.start();
     members.set(name, member);
-    await joinMember(member);
+    await joinMember(api, member);
   }
   // (expect.poll is for tests only)
   for (let i = 0; (await ready('m1')) !== 'True' || (await ready('m2')) !== 'True'; i++) {
