@@ -2,7 +2,7 @@
  * `docker exec` and `docker attach` with hijacked streams, as the kubelet's exec and attach
  * sessions: dockerd's multiplexed output split into stdout and stderr, stdin half-closed on EOF.
  */
-import { PassThrough, type Duplex } from 'node:stream';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { StreamOptions, StreamSession } from './container-runtime.js';
 
@@ -14,6 +14,7 @@ function session(
   rawOutput: boolean,
   resize: (width: number, height: number) => Promise<void>,
   exitCode: () => Promise<number | undefined>,
+  stdinSink: Writable = stream,
 ): StreamSession {
   const stdout = o.stdout || rawOutput ? new PassThrough() : undefined;
   const stderr = o.stderr && !rawOutput ? new PassThrough() : undefined;
@@ -33,7 +34,7 @@ function session(
     return exitCode();
   });
   return {
-    ...(o.stdin ? { stdin: stream } : {}),
+    ...(o.stdin ? { stdin: stdinSink } : {}),
     ...(stdout ? { stdout } : {}),
     ...(stderr ? { stderr } : {}),
     resize,
@@ -88,6 +89,20 @@ export async function dockerAttachStream(
     stderr: o.stderr,
     hijack: true,
   })) as unknown as Duplex;
+  // dockerd closes an attach's output as soon as its stdin ends, unless the container is
+  // StdinOnce (then it closes the container's stdin and the output goes on). The kubelet keeps
+  // the output: for the other containers the client's stdin close is not passed on, so what the
+  // container prints after reading its input still reaches the client.
+  const stdinSink = info.Config.StdinOnce
+    ? stream
+    : new Writable({
+        write(chunk: Buffer, _enc, done) {
+          stream.write(chunk, done);
+        },
+        final(done) {
+          done();
+        },
+      });
   return session(
     docker,
     stream,
@@ -97,5 +112,6 @@ export async function dockerAttachStream(
       await c.resize({ w, h });
     },
     () => Promise.resolve(undefined),
+    stdinSink,
   );
 }
