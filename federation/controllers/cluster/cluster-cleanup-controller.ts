@@ -8,6 +8,7 @@ import { FINALIZER_ORPHAN } from '../../../machinery/registry/generic-registry.j
 import { isClusterReady } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';
 import { MemberCleanupPendingError } from '../errors/index.js';
+import { NotFoundError } from '../../../machinery/errors/index.js';
 import {
   addFinalizer,
   FINALIZER_CLUSTER_CLEANUP,
@@ -174,12 +175,18 @@ export class ClusterCleanupController {
 
   /** Managed objects of one type in a member. @throws when the member cannot be reached. */
   private async managed(cluster: Cluster, t: TemplateType): Promise<KubeObject[]> {
-    return (
-      await this.opts.clients
-        .for(cluster)
-        .resource(t.gvr)
-        .list({ labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}` })
-    ).items;
+    try {
+      return (
+        await this.opts.clients
+          .for(cluster)
+          .resource(t.gvr)
+          .list({ labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}` })
+      ).items;
+    } catch (err) {
+      // a kind the member does not serve (no CustomResourceDefinitions there) holds nothing of ours
+      if (err instanceof NotFoundError) return [];
+      throw err;
+    }
   }
 
   /** Unjoin: every managed object goes (or is orphaned). Any failure throws, keeping the finalizer. */
