@@ -1,8 +1,28 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a free TCP port on `host` (loopback only). */
+/**
+ * Ports this process has handed out. The kernel may give a port it just freed to the next
+ * `listen(0)`, so two calls in a row (an etcd's client and peer port) could get the same port,
+ * and the second listener would then fail with EADDRINUSE on every restart.
+ */
+const handedOut = new Set<number>();
+
+/**
+ * Asks the kernel for a free TCP port on `host` (loopback only), never one this process has
+ * handed out before.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = await kernelFreePort(host);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port on ${host} that was not handed out already`);
+}
+
+function kernelFreePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
