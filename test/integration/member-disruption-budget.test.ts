@@ -163,8 +163,9 @@ describe('PodDisruptionBudget on a member', () => {
       const n = p.spec.nodeName ?? '';
       byNode.set(n, (byNode.get(n) ?? 0) + 1);
     }
-    const node = [...byNode].find(([, n]) => n >= 2)?.[0];
-    expect(node).toBeDefined();
+    // two hollow nodes and three replicas: one node holds two or all three of them
+    const [node, onNode] = [...byNode].find(([, n]) => n >= 2) ?? ['', 0];
+    expect(onNode).toBeGreaterThanOrEqual(2);
     let minReady = 3;
     let sampling = true;
     const sampler = (async () => {
@@ -179,7 +180,7 @@ describe('PodDisruptionBudget on a member', () => {
         '--kubeconfig',
         hm.member.kubeconfigPath ?? '',
         'drain',
-        node ?? '',
+        node,
         '--ignore-daemonsets',
         '--delete-emptydir-data',
         '--timeout',
@@ -200,8 +201,9 @@ describe('PodDisruptionBudget on a member', () => {
     expect(res.out).toContain('will retry after 5s');
     expect(minReady).toBeGreaterThanOrEqual(2);
     expect(res.code, res.out).toBe(0);
-    expect(res.out).toContain(`node/${node ?? ''} drained`);
-    expect(res.out.match(/evicted/g)?.length).toBe(2);
+    expect(res.out).toContain(`node/${node} drained`);
+    // every pod the node held, one at a time as the budget allows
+    expect(res.out.match(/evicted/g)?.length).toBe(onNode);
     await settled();
     const nodes = (await webPods()).filter(isReady).map((p) => p.spec.nodeName);
     expect(nodes).not.toContain(node);
