@@ -74,7 +74,7 @@ function fixture(opts: { reachable?: boolean } = {}) {
   const ctrl = new ClusterCleanupController({
     client,
     informers: { for: () => informer } as unknown as InformerFactory,
-    clients: { for: () => member } as unknown as ClusterClients,
+    clients: { for: () => member, guarded: () => member } as unknown as ClusterClients,
     types: [{ gvr: DEPLOYMENTS, kind: 'Deployment', apiVersion: 'apps/v1', status: true }],
     logger: quiet,
     cleanupTimeoutMs: 10_000,

@@ -178,7 +178,7 @@ export class ClusterCleanupController {
     try {
       return (
         await this.opts.clients
-          .for(cluster)
+          .guarded(cluster)
           .resource(t.gvr)
           .list({ labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}` })
       ).items;
@@ -199,7 +199,7 @@ export class ClusterCleanupController {
     try {
       for (const t of this.opts.types) {
         for (const obj of await this.managed(cluster, t)) {
-          const rc = this.opts.clients.for(cluster).resource(t.gvr, obj.metadata.namespace);
+          const rc = this.opts.clients.guarded(cluster).resource(t.gvr, obj.metadata.namespace);
           const label = templateLabel(t.kind, obj.metadata.namespace, obj.metadata.name ?? '');
           await releaseMemberObject(rc, obj, label, { orphan, waitGone: false });
         }
@@ -231,7 +231,7 @@ export class ClusterCleanupController {
         if (templates.get(objectKey(obj))) continue;
         const label = templateLabel(t.kind, obj.metadata.namespace, obj.metadata.name ?? '');
         if (!isManagedFor(obj, label)) continue;
-        const rc = this.opts.clients.for(cluster).resource(t.gvr, obj.metadata.namespace);
+        const rc = this.opts.clients.guarded(cluster).resource(t.gvr, obj.metadata.namespace);
         await releaseMemberObject(rc, obj, label, { orphan: false, waitGone: false });
         this.opts.logger.info(
           `cluster ${cluster.metadata.name ?? ''}: removed ${t.kind} ${objectKey(obj)} left by a deleted template`,

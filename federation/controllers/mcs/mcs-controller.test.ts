@@ -174,7 +174,10 @@ function fixture(opts: { m2Port?: number; headless?: boolean; fed?: FakeServer }
     client: fed.client(),
     informers,
     logger: quiet,
-    clients: { for: (c) => members.get(c.metadata.name ?? '')?.client() as KubeClient },
+    clients: {
+      for: (c) => members.get(c.metadata.name ?? '')?.client() as KubeClient,
+      guarded: (c) => members.get(c.metadata.name ?? '')?.client() as KubeClient,
+    },
     members: { view: (c) => members.get(c.metadata.name ?? '')?.view() },
     events: {
       event: (o, type, reason, message) => {

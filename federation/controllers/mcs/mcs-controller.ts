@@ -39,8 +39,11 @@ export interface McsControllerOptions {
   client: KubeClient;
   informers: InformerFactory;
   logger: Logger;
-  /** Clients of the members (credentials from their Cluster). */
-  clients: { for(cluster: Cluster): KubeClient };
+  /**
+   * Clients of the members (credentials from their Cluster): `for` feeds the member caches'
+   * watches, `guarded` (behind the member's circuit breaker) the writes.
+   */
+  clients: { for(cluster: Cluster): KubeClient; guarded(cluster: Cluster): KubeClient };
   /** IPv4 CIDR inside 127.0.0.0/8 the cluster-set IPs come from (`--clusterset-ip-range`). */
   clustersetIpRange: string;
   /** Where members are read. @defaultValue {@link MemberCaches} over `clients` */
@@ -256,7 +259,7 @@ export class McsController {
     await Promise.all(
       [...views].map(async ([cluster, { cluster: c, view }]) => {
         try {
-          const client = this.opts.clients.for(c);
+          const client = this.opts.clients.guarded(c);
           await writeImport(
             client,
             {

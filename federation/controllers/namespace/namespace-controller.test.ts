@@ -108,7 +108,7 @@ function fixture(
     client: fakeClient('fed', fed, actions),
     informers,
     logger: quiet,
-    clients: { for: (c: Cluster) => memberClients.get(c.metadata.name ?? '') as KubeClient },
+    clients: { guarded: (c: Cluster) => memberClients.get(c.metadata.name ?? '') as KubeClient },
     resources: () => [DEPLOYMENTS, CONFIGMAPS],
     now: () => new Date('2026-01-01T00:00:10Z'),
   });

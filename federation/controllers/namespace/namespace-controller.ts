@@ -24,8 +24,8 @@ export interface FederationNamespaceOptions {
   client: KubeClient;
   informers: InformerFactory;
   logger: Logger;
-  /** Clients of the members (credentials from their Cluster). */
-  clients: { for(cluster: Cluster): KubeClient };
+  /** Clients of the members behind their circuit breakers (credentials from their Cluster). */
+  clients: { guarded(cluster: Cluster): KubeClient };
   /** The namespaced resources the federation serves (discovered at start). */
   resources: () => readonly GroupVersionResource[];
   /** How soon a namespace whose content is still going is looked at again. @defaultValue 500 */
@@ -86,7 +86,9 @@ export class FederationNamespaceController {
       return poll;
     }
     const clusters = this.opts.informers.for<Cluster>(CLUSTERS).list();
-    const members = await deleteMemberNamespaces(name, clusters, (c) => this.opts.clients.for(c));
+    const members = await deleteMemberNamespaces(name, clusters, (c) =>
+      this.opts.clients.guarded(c),
+    );
     if (members.failures.length > 0) {
       return this.failed(ns, members.failures, `namespace ${name} in members`);
     }
