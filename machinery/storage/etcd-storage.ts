@@ -1,5 +1,12 @@
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
-import { Etcd3, GRPCUnavailableError, Range, type IKeyValue, type Watcher } from 'etcd3';
+import {
+  Etcd3,
+  GRPCDeadlineExceededError,
+  GRPCUnavailableError,
+  Range,
+  type IKeyValue,
+  type Watcher,
+} from 'etcd3';
 import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '../meta.js';
 import {
@@ -10,6 +17,7 @@ import {
   InternalError,
   InvalidError,
   NotFoundError,
+  TimeoutError,
 } from '../errors/index.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
@@ -53,6 +61,21 @@ export const DEFAULT_MAX_OBJECT_BYTES = 1.5 * 1024 * 1024 - 64 * 1024;
  */
 const hostDown = handleWhen((err) => err instanceof GRPCUnavailableError);
 
+/**
+ * A host whose calls run into their deadline counts against its breaker too: a connection to a
+ * member that was killed and restarted can sit in grpc's reconnect back-off, where calls queue
+ * instead of failing, and without this every request sent there would wait out its deadline.
+ */
+const hostStuck = handleWhen(
+  (err) => err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError,
+);
+
+/**
+ * Every unary etcd call has a deadline (watches and lease keep-alives are streams and have none),
+ * so no request hangs on a member that stopped answering; the caller gets a 504.
+ */
+export const ETCD_CALL_DEADLINE_MS = 10_000;
+
 function etcdClient(opts: EtcdStorageOptions): Etcd3 {
   return new Etcd3({
     hosts: opts.endpoints,
@@ -67,9 +90,11 @@ function etcdClient(opts: EtcdStorageOptions): Etcd3 {
       : {}),
     // a list page of large objects exceeds grpc-js' 4 MiB default and would fail every time
     grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+    defaultCallOptions: (ctx) =>
+      ctx.isStream ? {} : { deadline: Date.now() + ETCD_CALL_DEADLINE_MS },
     faultHandling: {
       host: () =>
-        circuitBreaker(hostDown, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(3) }),
+        circuitBreaker(hostStuck, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(3) }),
       global: retry(hostDown, { maxAttempts: 3 }),
     },
   });
@@ -87,6 +112,11 @@ function wrap(err: unknown): Error {
     return new GoneError('too old resource version: revision has been compacted');
   }
   const msg = err instanceof Error ? err.message : String(err);
+  if (err instanceof GRPCDeadlineExceededError) {
+    return new TimeoutError(`etcd: no answer within ${String(ETCD_CALL_DEADLINE_MS)} ms: ${msg}`, {
+      cause: err,
+    });
+  }
   return new InternalError(`etcd: ${msg}`, { cause: err });
 }
 
