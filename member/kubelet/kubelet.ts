@@ -32,7 +32,8 @@ import { CreateContainerConfigError } from './errors/create-container-config-err
 import { ImagePullError } from './errors/image-pull-error.js';
 import { NodeRegistration } from './node-registration.js';
 import { computePodStatus } from './pod-status.js';
-import { newPodState, type PodState } from './pod-state.js';
+import { adoptedPodState, newestFirst } from './pod-adoption.js';
+import type { PodState } from './pod-state.js';
 import { probeContainer } from './container-prober.js';
 import { PodEvents } from './pod-events.js';
 import { PodNetwork } from './pod-network.js';
@@ -256,11 +257,15 @@ export class Kubelet {
     return this.node.heartbeat();
   }
 
-  private state(pod: Pod): PodState {
+  /**
+   * The pod's state; the first time this kubelet sees the pod, adopted from its runtime
+   * `containers` and its status (a restarted kubelet carries on where the last one stopped).
+   */
+  private state(pod: Pod, containers: RuntimeContainer[]): PodState {
     const uid = pod.metadata.uid ?? '';
     let s = this.states.get(uid);
     if (!s) {
-      s = newPodState(new Date());
+      s = adoptedPodState(pod, containers, new Date());
       this.states.set(uid, s);
       this.metrics.podSeen(uid);
     }
@@ -288,7 +293,7 @@ export class Kubelet {
     }
     const uid = pod.metadata.uid ?? '';
     const containers = await this.opts.runtime.list({ [LABEL_POD_UID]: uid });
-    const state = this.state(pod);
+    const state = this.state(pod, containers);
     const podIp = await this.podAddress(pod);
     if (podIp === undefined) {
       await this.writeStatus(pod, new Map(), state, undefined);
@@ -298,11 +303,7 @@ export class Kubelet {
     for (const c of pod.spec.containers) {
       const mine = containers
         .filter((rc) => rc.labels[LABEL_CONTAINER] === c.name)
-        .sort(
-          (a, b) =>
-            b.createdAt - a.createdAt ||
-            Number(b.labels[LABEL_RESTARTS] ?? 0) - Number(a.labels[LABEL_RESTARTS] ?? 0),
-        );
+        .sort(newestFirst);
       let cur = mine[0];
       for (const old of mine.slice(1)) await this.opts.runtime.remove(old.id);
       if (cur?.running) {

@@ -13,9 +13,14 @@ export interface PodAddresses {
   podIP: string | undefined;
 }
 
+/** The `containerID` a container status carries for runtime container `id`. */
+export function statusContainerId(id: string): string {
+  return `docker://${id}`;
+}
+
 /** The status of spec container `c` whose latest runtime container is `rc`. */
 function containerStatus(
-  c: { name: string; image: string },
+  c: { name: string; image: string; readinessProbe?: unknown },
   rc: RuntimeContainer | undefined,
   state: PodState,
 ): ContainerStatus {
@@ -28,14 +33,16 @@ function containerStatus(
   };
   if (rc) {
     cs.imageID = rc.imageId;
-    cs.containerID = `docker://${rc.id}`;
+    cs.containerID = statusContainerId(rc.id);
   }
   const waiting = state.waiting[c.name];
   const startedAt = ts(rc?.startedAt);
   const finishedAt = ts(rc?.finishedAt);
   if (rc?.running) {
     cs.state = { running: startedAt ? { startedAt } : {} };
-    cs.ready = state.ready[c.name] ?? true;
+    // with a readiness probe, not ready until it passed (a container started this sync has not
+    // been probed yet); without one, ready while it runs
+    cs.ready = state.ready[c.name] ?? c.readinessProbe === undefined;
   } else if (waiting) {
     cs.state = {
       waiting: {
