@@ -20,6 +20,7 @@ import {
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceType } from '../resource-type.js';
 import { dryRunRegistry, isDryRun } from './dry-run.js';
+import { fieldManagedRegistry, RequestFieldManager } from './field-manager.js';
 import { getPath, setPath } from './object-path.js';
 import { isProtobufContentType } from './protobuf/index.js';
 import { requestIdOf } from '../storage/stored-request-id.js';
@@ -178,7 +179,9 @@ export async function handleResource(
 ): Promise<void> {
   // dryRun=All: everything runs except the write (kubectl --dry-run=server, kubectl diff)
   const dryRun = isDryRun(ctx.query.dryRun);
-  const reg = dryRun ? dryRunRegistry(deps.registry) : deps.registry;
+  // writes record their managers in managedFields; apply patches are server-side apply
+  const fm = RequestFieldManager.fromRequest(ctx);
+  const reg = fieldManagedRegistry(dryRun ? dryRunRegistry(deps.registry) : deps.registry, fm);
   const q = query(ctx);
   const ns = rt.namespaced ? p.namespace : undefined;
   const method = ctx.method;
@@ -262,7 +265,11 @@ export async function handleResource(
           name,
           expectedRv,
           (cur) => {
-            const patched = applyPatch(rt, cur, patch, ct) as KubeObject;
+            const patched = (
+              fm.operation === 'Apply'
+                ? fm.apply(rt, cur, patch, sub)
+                : applyPatch(rt, cur, patch, ct)
+            ) as KubeObject;
             if (patched === null || typeof patched !== 'object') {
               throw new BadRequestError('patch result is not an object');
             }
