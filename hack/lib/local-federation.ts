@@ -48,6 +48,8 @@ export interface LocalFederationOptions {
   apiServers?: number;
   /** Federation controller managers (leader-elected). @defaultValue 1 */
   controllerManagers?: number;
+  /** More flags of each federation controller manager (e.g. a shorter health window). */
+  controllerManagerArgs?: readonly string[];
   /** Federation-wide DNS zone; member i serves `member<i>.<zone>`. */
   zone: string;
   /** Serves the registry.flotilla.io API (promotion) and runs the image gate. */
@@ -167,6 +169,7 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
           addresses.clustersetCidr,
           ...(opts.promotion ? ['--enable-promotion-gate'] : []),
           ...binding.args,
+          ...(opts.controllerManagerArgs ?? []),
         ]),
       });
     }

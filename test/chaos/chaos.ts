@@ -5,8 +5,10 @@
  *   npm run chaos -- [--seed N] [--members 3] [--duration-s 180] [--faults a,b,...]
  *     [--converge-s 120] [--member-down-s 40] [--interval-ms 500] [--keep-state]
  * Faults: apiserver, cm-leader, member-apiserver, kubelet, cluster-dns, resolver, etcd,
- * member-down (default: all; the resolver runs only when `resolver` is among them). The seed is printed; the same seed gives the same fault plan and
- * the same sequence of workload operations (their timing still varies).
+ * member-down, slow-member (a member reached through a proxy that answers 2 s late, 15 s)
+ * (default: all; the resolver runs only when `resolver` is among them). The seed is printed; the
+ * same seed gives the same fault plan and the same sequence of workload operations (their timing
+ * still varies).
  */
 import { parseArgs } from 'node:util';
 import { ALL_FAULTS, type FaultKind } from './faults.js';

@@ -3,7 +3,8 @@
  * the run ({@link planFaults}, pure: the same seed, members and faults give the same plan) and
  * their execution against the local federation's supervisor ({@link runFaults}). Short faults
  * are a SIGKILL the supervisor answers with a restart; long ones (an etcd member, a whole member
- * cluster) are `stop(..., 'SIGKILL')`, held down, then `start`.
+ * cluster) are `stop(..., 'SIGKILL')`, held down, then `start`; a slow member (slow-member.ts) is
+ * reached through a delaying proxy for a window.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { CLUSTERS, type Cluster } from '../../federation/apis/index.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
 import type { Supervisor } from '../../hack/lib/supervisor.js';
 import { isClusterReady } from '../../federation/scheduler/placement.js';
+import { slowMember, type SlowMemberContext } from './slow-member.js';
 
 /** The kinds of fault `--faults` takes. */
 export type FaultKind =
@@ -22,7 +24,8 @@ export type FaultKind =
   | 'cluster-dns'
   | 'resolver'
   | 'etcd'
-  | 'member-down';
+  | 'member-down'
+  | 'slow-member';
 
 /** Every fault kind, in the order the issue lists them. */
 export const ALL_FAULTS: readonly FaultKind[] = [
@@ -34,6 +37,7 @@ export const ALL_FAULTS: readonly FaultKind[] = [
   'resolver',
   'etcd',
   'member-down',
+  'slow-member',
 ];
 
 /** A deterministic PRNG in [0, 1) from a 32-bit seed (mulberry32). */
@@ -69,6 +73,8 @@ export interface FaultPlanOptions {
   durationMs: number;
   etcdDownMs: number;
   memberDownMs: number;
+  /** How long a member is slow. @defaultValue 15000 */
+  slowMemberMs?: number;
   /** Whether a resolver process runs (else `resolver` is left out). */
   hasResolver: boolean;
   /** No fault before this. @defaultValue 10% of the duration */
@@ -77,7 +83,7 @@ export interface FaultPlanOptions {
 
 /**
  * Expands the kinds into faults (`member-apiserver` one per member; `kubelet`, `cluster-dns`,
- * `etcd`, `member-down` on a random member), shuffles them and gives each a slot: the faults run
+ * `etcd`, `member-down`, `slow-member` on a random member), shuffles them and gives each a slot: the faults run
  * one after another, each at a random point of the first half of its slot, all within the
  * duration.
  */
@@ -106,6 +112,9 @@ export function planFaults(o: FaultPlanOptions): PlannedFault[] {
     if (kind === 'member-down') {
       faults.push({ kind, target: pick(o.members), holdMs: o.memberDownMs });
     }
+    if (kind === 'slow-member') {
+      faults.push({ kind, target: pick(o.members), holdMs: o.slowMemberMs ?? 15_000 });
+    }
   }
   for (let i = faults.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -132,6 +141,8 @@ export interface FaultRecord {
   detail: string;
   /** The fault could not be carried out (or its target did not come back): a finding itself. */
   failed?: boolean;
+  /** slow-member: per probe write, ms until the other members held it. */
+  samplesMs?: number[];
 }
 
 /** What {@link runFaults} acts on. */
@@ -144,6 +155,8 @@ export interface FaultContext {
   log: (line: string) => void;
   /** Stop before the next fault when this aborts. */
   signal?: AbortSignal;
+  /** What `slow-member` needs (without it that fault fails). */
+  slow?: SlowMemberContext;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -211,6 +224,16 @@ async function watchNotReady(
 async function runFault(ctx: FaultContext, f: PlannedFault): Promise<FaultRecord> {
   const now = (): number => performance.now() - ctx.t0;
   const startMs = now();
+  if (f.kind === 'slow-member') {
+    if (!ctx.slow) throw new Error('slow-member needs the member clients (FaultContext.slow)');
+    ctx.log(
+      `[+${secs(startMs)}s] fault ${f.kind}: ${f.target} ${String(ctx.slow.delayMs)} ms late for ${secs(f.holdMs)} s`,
+    );
+    const out = await slowMember(ctx.slow, f.target, f.holdMs);
+    ctx.log(`[+${secs(now())}s] fault ${f.kind}: ${f.target} direct again; ${out.detail}`);
+    const { kind, target } = f;
+    return { kind, target, startMs, endMs: now(), detail: out.detail, samplesMs: out.samplesMs };
+  }
   if (f.holdMs === 0) {
     let target = f.target;
     let detail = '';
@@ -248,6 +271,21 @@ async function runFault(ctx: FaultContext, f: PlannedFault): Promise<FaultRecord
   return { kind: f.kind, target: f.target, startMs, endMs, detail };
 }
 
+/**
+ * Runs one fault now (`atMs` is not waited for); a fault that cannot be carried out, or whose
+ * target does not come back, is returned as `failed` rather than thrown.
+ */
+export async function injectFault(ctx: FaultContext, f: PlannedFault): Promise<FaultRecord> {
+  try {
+    return await runFault(ctx, f);
+  } catch (err) {
+    const at = performance.now() - ctx.t0;
+    const msg = err instanceof Error ? err.message : String(err);
+    ctx.log(`[+${secs(at)}s] fault ${f.kind} ${f.target} FAILED: ${msg}`);
+    return { ...f, startMs: at, endMs: at, detail: `FAILED: ${msg}`, failed: true };
+  }
+}
+
 /** Runs the plan in order, each fault at its time; stops early when the signal aborts. */
 export async function runFaults(
   ctx: FaultContext,
@@ -257,14 +295,7 @@ export async function runFaults(
   for (const f of plan) {
     if (ctx.signal?.aborted) break;
     await sleep(ctx.t0 + f.atMs - performance.now());
-    try {
-      out.push(await runFault(ctx, f));
-    } catch (err) {
-      const at = performance.now() - ctx.t0;
-      const msg = err instanceof Error ? err.message : String(err);
-      ctx.log(`[+${secs(at)}s] fault ${f.kind} ${f.target} FAILED: ${msg}`);
-      out.push({ ...f, startMs: at, endMs: at, detail: `FAILED: ${msg}`, failed: true });
-    }
+    out.push(await injectFault(ctx, f));
   }
   return out;
 }

@@ -9,6 +9,8 @@
  *   surge       in each member no Deployment has more pods than replicas + maxSurge
  *   clusters    every member is Ready at the federation
  *   processes   every supervised process is running
+ *   dns         each member's cluster DNS (and the resolver) answers the workload's Service name
+ *               with the member's ClusterIP (dns-check.ts; only when `dns` is given)
  */
 import { readFileSync } from 'node:fs';
 import { CONFIGMAPS, DEPLOYMENTS, PODS, type Deployment, type Pod } from '../../api/index.js';
@@ -29,6 +31,7 @@ import type { RestClient } from '../../machinery/client/rest-client.js';
 import type { KubeObject } from '../../machinery/meta.js';
 import { surgeAndUnavailable } from '../../member/controllers/deployment/rollout.js';
 import type { ProcessStatus } from '../../hack/lib/supervisor-types.js';
+import { checkDns, type DnsInputs } from './dns-check.js';
 import { CHAOS_NAMESPACE, versionOf, type Tracked } from './workload.js';
 
 /** Counts of what each invariant looked at, and every violation found. */
@@ -44,6 +47,8 @@ export interface InvariantInputs {
   members: Map<string, RestClient>;
   ledger: ReadonlyMap<string, Tracked>;
   processes: ProcessStatus[];
+  /** The DNS servers to check (else the `dns` invariant is left out). */
+  dns?: DnsInputs;
 }
 
 const KINDS = [
@@ -91,6 +96,7 @@ export async function checkInvariants(i: InvariantInputs): Promise<InvariantRepo
       bad('processes', `${p.name} is ${p.state} (pid ${String(p.pid)})`);
     }
   }
+  if (i.dns) checked.dns = await checkDns(i.dns, bad);
   const clusters = (await i.federation.resource<Cluster>(CLUSTERS).list()).items;
   for (const name of i.members.keys()) {
     checked.clusters = (checked.clusters ?? 0) + 1;

@@ -11,6 +11,10 @@ export interface DelayProxy {
   readonly url: string;
   /** Milliseconds each chunk from the server is held back (0: none). Applies at once. */
   delayMs: number;
+  /** Connections forwarded so far (shows that a client really goes through the proxy). */
+  readonly connections: number;
+  /** Client connections open now. */
+  readonly open: number;
   /** `refuse` resets every open and new connection; `pass` forwards them. */
   setMode(mode: ProxyMode): void;
   close(): Promise<void>;
@@ -20,10 +24,15 @@ export interface DelayProxy {
 export async function startDelayProxy(target: string): Promise<DelayProxy> {
   const t = new URL(target);
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
   let mode: ProxyMode = 'pass';
   const proxy = {
     url: '',
     delayMs: 0,
+    connections: 0,
+    get open(): number {
+      return clients.size;
+    },
     setMode(m: ProxyMode): void {
       mode = m;
       if (m === 'refuse') for (const s of sockets) s.resetAndDestroy();
@@ -39,12 +48,15 @@ export async function startDelayProxy(target: string): Promise<DelayProxy> {
       client.resetAndDestroy();
       return;
     }
+    proxy.connections++;
     const upstream = connect(Number(t.port), t.hostname);
     sockets.add(client);
     sockets.add(upstream);
+    clients.add(client);
     const end = (): void => {
       client.destroy();
       upstream.destroy();
+      clients.delete(client);
       sockets.delete(client);
       sockets.delete(upstream);
     };
