@@ -10,7 +10,10 @@ export {
   type CopyJob,
   type RedisEndpoint,
 } from './jobs/copy-queue.js';
-export { PromotionController } from './controllers/promotion-controller.js';
+export {
+  PromotionController,
+  type PromotionControllerOptions,
+} from './controllers/promotion-controller.js';
 export { approvalHandler } from './controllers/approval-handler.js';
 export {
   credentialsFromSecret,

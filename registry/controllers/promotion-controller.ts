@@ -1,5 +1,5 @@
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { Controller, type Logger } from '../../machinery/controller/index.js';
+import { Controller, type Logger, type RequeueAfter } from '../../machinery/controller/index.js';
 import { InformerFactory } from '../../machinery/informer/index.js';
 import {
   PROMOTION_REQUESTS,
@@ -13,22 +13,42 @@ import { policyForRequest } from './policy-match.js';
 
 export const ControllerName = 'promotion-controller';
 
+/** How often a Copying request's job is looked at when nothing else happens. */
+export const DEFAULT_CHECK_COPY_INTERVAL_MS = 10_000;
+
+/** Options for {@link PromotionController}. */
+export interface PromotionControllerOptions {
+  client: KubeClient;
+  copies: CopyQueue;
+  logger: Logger;
+  /**
+   * How often the job of a Copying request is checked although the request did not change: a
+   * job still waiting for a worker when redis restarted empty is gone, and no worker will write
+   * that request again. @defaultValue {@link DEFAULT_CHECK_COPY_INTERVAL_MS}
+   */
+  checkCopyIntervalMs?: number;
+}
+
 /**
  * Moves PromotionRequests along: new → Pending (approval needed) / Approved (policy without
  * approval) / Rejected (no policy allows it); Approved → copy job queued, Copying. The promotion
  * workers write progress and Succeeded/Failed; for a Copying request the controller also watches
  * its job: a job that failed without the worker saying so (it stalled too often: its workers died)
- * fails the request, and a job the queue lost (redis restarted) is queued again.
+ * fails the request, and a job the queue lost (redis restarted) is queued again. That check runs
+ * on every change of the request and every `checkCopyIntervalMs` while it is Copying: a job lost
+ * while it waited for a worker changes nothing the informers would see.
  */
 export class PromotionController {
   readonly controller: Controller;
   private readonly informers: InformerFactory;
   private readonly client: KubeClient;
   private readonly copies: CopyQueue;
+  private readonly checkCopyIntervalMs: number;
 
-  constructor(opts: { client: KubeClient; copies: CopyQueue; logger: Logger }) {
+  constructor(opts: PromotionControllerOptions) {
     this.client = opts.client;
     this.copies = opts.copies;
+    this.checkCopyIntervalMs = opts.checkCopyIntervalMs ?? DEFAULT_CHECK_COPY_INTERVAL_MS;
     this.informers = new InformerFactory(opts.client);
     const prs = this.informers.for<PromotionRequest>(PROMOTION_REQUESTS);
     const pols = this.informers.for<ReplicationPolicy>(REPLICATION_POLICIES);
@@ -61,7 +81,7 @@ export class PromotionController {
   }
 
   /** Reconciles one request (level-triggered: reads the cache and the queue, then converges). */
-  async reconcile(name: string): Promise<void> {
+  async reconcile(name: string): Promise<RequeueAfter | undefined> {
     const pr = this.informers.for<PromotionRequest>(PROMOTION_REQUESTS).get(name);
     if (!pr) return;
     const phase = pr.status?.phase;
@@ -91,20 +111,25 @@ export class PromotionController {
       });
       return;
     }
-    if (phase === 'Copying') await this.checkCopy(pr);
+    if (phase === 'Copying') return this.checkCopy(pr);
+    return undefined;
   }
 
-  private async checkCopy(pr: PromotionRequest): Promise<void> {
+  /** Requeues a lost job, fails the request of a failed one, else looks again later. */
+  private async checkCopy(pr: PromotionRequest): Promise<RequeueAfter | undefined> {
     const name = pr.metadata.name ?? '';
     const job = await this.copies.state(pr);
-    if (job.state === 'missing') {
-      await this.copies.enqueue(pr);
-    } else if (job.state === 'failed') {
+    if (job.state === 'failed') {
       await updatePromotionStatus(this.client, name, (s) => {
         if (s.phase !== 'Copying') return;
         s.phase = 'Failed';
         s.message = `copy job failed: ${job.failedReason ?? 'unknown reason'}`;
       });
+      return undefined;
     }
+    if (job.state === 'missing') await this.copies.enqueue(pr);
+    // a Copying request ends when a worker writes Succeeded or Failed (an update ends this loop:
+    // the next reconcile sees another phase), or when its job fails, which is checked here
+    return { requeueAfterMs: this.checkCopyIntervalMs };
   }
 }

@@ -62,6 +62,11 @@ export interface ReplicatorOptions {
   /** Called when this worker takes a job and when it finishes one (for logs). */
   onJob?: (event: 'active' | 'completed' | 'failed', request: string, detail?: string) => void;
   /**
+   * Called with the queue's own errors (redis unreachable, a job's lock lost when redis restarted
+   * empty): ioredis and bullmq recover from them, but they are worth a log line.
+   */
+  onQueueError?: (err: Error) => void;
+  /**
    * Attempts per copy inside one job (cockatiel), with exponential backoff that honours
    * `Retry-After`. Only retryable failures (5xx, 429, network) are retried; a permanent one
    * (`classifyCopyError`) fails the request at once. @defaultValue 6, 200 ms
@@ -99,7 +104,9 @@ export class Replicator {
       },
     );
     // connection errors are retried by ioredis; an unhandled 'error' event would end the process
-    this.worker.on('error', () => undefined);
+    this.worker.on('error', (err) => {
+      opts.onQueueError?.(err);
+    });
     const onJob = opts.onJob;
     if (onJob) {
       this.worker.on('active', (job) => {

@@ -66,6 +66,9 @@ export function runPromotionWorker(opts: PromotionWorkerOptions): Promise<Runnin
     ...(opts.lockDurationMs !== undefined ? { lockDurationMs: opts.lockDurationMs } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     metricsRegistry: opts.metricsRegistry,
+    onQueueError: (err) => {
+      log.warn(`copy queue: ${err.message}`);
+    },
     onJob: (event, request, detail) => {
       log.info(`copy ${request}: ${event}${detail !== undefined ? `: ${detail}` : ''}`);
     },
