@@ -1,6 +1,7 @@
 import type { GroupVersionResource, StatusCause } from '../../machinery/meta.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { admitClusterCreate, admitClusterUpdate, workType } from './work-resource-types.js';
+import { resourceInterpreterCustomizationType } from './interpreter-types.js';
 import {
   SPREAD_FIELDS,
   type Cluster,
@@ -259,6 +260,7 @@ export const federationResourceTypes: ResourceType[] = [
   overridePolicyType,
   resourceBindingType,
   workType,
+  resourceInterpreterCustomizationType,
 ] as unknown as ResourceType[];
 
 export const CLUSTERS: GroupVersionResource = {

@@ -51,6 +51,9 @@ const TEMPLATE_PLURALS = new Set([
   'secrets',
   'serviceaccounts',
   'deployments',
+  // divided by the resource interpreter (a Job's completions too)
+  'statefulsets',
+  'jobs',
   'events',
   // multi-cluster services: exports propagate like any template; the MCS controller keeps the
   // cluster-set's imports and their EndpointSlices here (the source of truth)

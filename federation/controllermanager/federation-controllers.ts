@@ -2,7 +2,15 @@
  * The federation's controllers, built on one set of informers and registered under the names
  * `--controllers` takes (FEDERATION_CONTROLLERS), mcs (multi-cluster services) among them.
  */
-import { CONFIGMAPS, DEPLOYMENTS, SECRETS, SERVICEEXPORTS, SERVICES } from '../../api/index.js';
+import {
+  CONFIGMAPS,
+  DEPLOYMENTS,
+  JOBS,
+  SECRETS,
+  SERVICEEXPORTS,
+  SERVICES,
+  STATEFULSETS,
+} from '../../api/index.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Logger } from '../../machinery/controller/index.js';
 import { ControllerManager } from '../../machinery/controller/index.js';
@@ -51,6 +59,9 @@ export const FEDERATION_CONTROLLERS: readonly string[] = [
  */
 export const PROPAGATED_TYPES: TemplateType[] = [
   { gvr: DEPLOYMENTS, kind: 'Deployment', apiVersion: 'apps/v1', status: true },
+  { gvr: STATEFULSETS, kind: 'StatefulSet', apiVersion: 'apps/v1', status: true },
+  // its members' counts summed (status.succeeded of a divided Job adds up to its completions)
+  { gvr: JOBS, kind: 'Job', apiVersion: 'batch/v1', status: true },
   { gvr: SERVICES, kind: 'Service', apiVersion: 'v1', status: false },
   { gvr: CONFIGMAPS, kind: 'ConfigMap', apiVersion: 'v1', status: false },
   { gvr: SECRETS, kind: 'Secret', apiVersion: 'v1', status: false },

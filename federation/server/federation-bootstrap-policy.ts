@@ -38,7 +38,18 @@ const DISCOVERY_GROUP = 'discovery.k8s.io';
 /** Template kinds without Secrets (operators never read credentials). */
 const TEMPLATES = [
   { group: '', resources: ['namespaces', 'services', 'configmaps', 'events'] },
-  { group: 'apps', resources: ['deployments', 'deployments/status', 'deployments/scale'] },
+  {
+    group: 'apps',
+    resources: [
+      'deployments',
+      'deployments/status',
+      'deployments/scale',
+      'statefulsets',
+      'statefulsets/status',
+      'statefulsets/scale',
+    ],
+  },
+  { group: 'batch', resources: ['jobs', 'jobs/status'] },
   { group: MCS_GROUP, resources: ['serviceexports', 'serviceimports'] },
   { group: DISCOVERY_GROUP, resources: ['endpointslices'] },
 ];
@@ -101,6 +112,12 @@ function corePolicy(): BootstrapPolicy {
           resources: ['propagationpolicies', 'overridepolicies'],
         },
         { verbs: ALL, apiGroups: [WORK_GROUP], resources: ['resourcebindings'] },
+        // how the federation interprets a kind's replicas and status (declarative rules, see docs/user-guide.md)
+        {
+          verbs: ALL,
+          apiGroups: ['config.karmada.io'],
+          resources: ['resourceinterpretercustomizations'],
+        },
         ...TEMPLATES.map((t) => ({ verbs: ALL, apiGroups: [t.group], resources: t.resources })),
         // platform teams' own kinds; their objects are authorized by their own group/resource
         // (a ClusterRole for that group), as in Kubernetes
@@ -120,7 +137,7 @@ function corePolicy(): BootstrapPolicy {
           apiGroups: [CLUSTER_GROUP],
           resources: ['clusters'],
         },
-        { verbs: READ, apiGroups: ['', 'apps', MCS_GROUP], resources: ['*'] },
+        { verbs: READ, apiGroups: ['', 'apps', 'batch', MCS_GROUP], resources: ['*'] },
         {
           verbs: READ,
           apiGroups: ['apiextensions.k8s.io'],

@@ -31,6 +31,8 @@ import { NAMESPACES, SECRETS } from './core-resources.js';
  */
 export const PROMOTABLE_KINDS: readonly string[] = [
   'Deployment',
+  'StatefulSet',
+  'Job',
   'Service',
   'ConfigMap',
   'Secret',

@@ -50,7 +50,8 @@ export class MemberApplier {
   /**
    * Writes the template's copy (with `replicas`, the override policies and the policy's conflict
    * resolution) into `cluster`: a Pull member's Work now, a Push member's object through its
-   * execution queue (never waiting on the member).
+   * execution queue (never waiting on the member). `revised` is the template as the resource
+   * interpreter revised it for this cluster (its replicas already set), when it did.
    * @returns what it came to (for a Push member: the last attempt, or pending); a failure is
    *   reported in the result, never thrown
    */
@@ -61,10 +62,12 @@ export class MemberApplier {
     replicas: number | undefined,
     ops: OverridePolicy[],
     policy: PropagationPolicy,
+    revised?: KubeObject,
   ): Promise<ApplyResult> {
     const name = cluster.metadata.name ?? '';
     try {
-      let desired = applyOverridePolicies(memberCopy(tmpl, replicas), cluster, ops);
+      const copy = revised ? memberCopy(revised, undefined) : memberCopy(tmpl, replicas);
+      let desired = applyOverridePolicies(copy, cluster, ops);
       if (this.opts.imageGate) desired = await this.opts.imageGate(desired, cluster);
       if (isPullCluster(cluster)) {
         return await this.opts.works.apply(

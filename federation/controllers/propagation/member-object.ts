@@ -1,4 +1,9 @@
 import type { KubeObject } from '../../../machinery/meta.js';
+import {
+  builtinReplicaRule,
+  pruneGeneratedJobSelector,
+  SPEC_REPLICAS,
+} from '../../interpreter/builtin-replicas.js';
 
 /** Label marking objects the federation manages in a member. */
 export const LABEL_MANAGED_BY = 'federation.flotilla.io/managed-by';
@@ -14,7 +19,10 @@ export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGER}`;
 /**
  * The object to write into a member: the template without the fields the federation's API server
  * owns (uid, resourceVersion, timestamps, finalizers, owner references, status), plus management
- * labels. Fields a member allocates itself (Service clusterIP) are left to the member.
+ * labels. Fields a member allocates itself (Service clusterIP, a Job's generated selector) are
+ * left to the member. `replicas` are set by the kind's built-in replica rule (`spec.parallelism`
+ * of a Job, else `spec.replicas`); the propagation revises customized kinds before (see
+ * `revisedTemplates`) and passes none.
  */
 export function memberCopy(tmpl: KubeObject, replicas: number | undefined): KubeObject {
   const m = tmpl.metadata;
@@ -40,8 +48,9 @@ export function memberCopy(tmpl: KubeObject, replicas: number | undefined): Kube
     delete spec.clusterIP;
     delete spec.clusterIPs;
   }
+  pruneGeneratedJobSelector(out);
   if (replicas !== undefined && out.spec && typeof out.spec === 'object') {
-    (out.spec as { replicas?: number }).replicas = replicas;
+    return (builtinReplicaRule(out) ?? SPEC_REPLICAS).revise(out, replicas);
   }
   return out;
 }

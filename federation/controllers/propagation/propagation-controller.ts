@@ -4,11 +4,13 @@ import {
   OVERRIDE_POLICIES,
   PROPAGATION_POLICIES,
   RESOURCE_BINDINGS,
+  RESOURCE_INTERPRETER_CUSTOMIZATIONS,
   WORKS,
   type Cluster,
   type OverridePolicy,
   type PropagationPolicy,
   type ResourceBinding,
+  type ResourceInterpreterCustomization,
   type Work,
 } from '../../apis/index.js';
 import type { KubeObject } from '../../../machinery/meta.js';
@@ -49,6 +51,15 @@ import {
 } from './custom-resource-kinds.js';
 import { copyCustomResourceStatus } from './custom-resource-status.js';
 import { WorkloadDependents } from './workload-dependents.js';
+import { ResourceInterpreter } from '../../interpreter/replica-interpreter.js';
+import type { InterpreterRuleError } from '../../interpreter/interpreter-errors.js';
+import {
+  reportInterpreterFailure,
+  revisedTemplates,
+  statusAggregator,
+  templateReplicas,
+  type InterpreterFailure,
+} from './replica-revision.js';
 
 export type { TemplateType } from './template-type.js';
 
@@ -119,6 +130,8 @@ export class PropagationController {
   private readonly customKinds: CustomResourceKinds | undefined;
   /** Which workloads with `propagateDeps` reference a ConfigMap, Secret... (see its class). */
   private readonly workloadDeps: WorkloadDependents;
+  /** Replicas of every kind: built-in rules and ResourceInterpreterCustomizations. */
+  private readonly interpreter: ResourceInterpreter;
 
   constructor(opts: PropagationOptions) {
     this.opts = opts;
@@ -133,6 +146,10 @@ export class PropagationController {
     const ops = opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES);
     const templates = opts.types.map((t) => opts.informers.for(t.gvr));
     const works = opts.informers.for<Work>(WORKS);
+    const rics = opts.informers.for<ResourceInterpreterCustomization>(
+      RESOURCE_INTERPRETER_CUSTOMIZATIONS,
+    );
+    this.interpreter = new ResourceInterpreter({ customizations: () => rics.list() });
     const workWriter = new WorkWriter(opts.client, works);
     this.latency = new PropagationLatency(opts.metricsRegistry);
     this.execution = new MemberExecution({
@@ -158,7 +175,15 @@ export class PropagationController {
     });
     this.controller = new Controller({
       name: ControllerName,
-      informers: [clusters, pps, ops, ...templates, opts.informers.for(RESOURCE_BINDINGS), works],
+      informers: [
+        clusters,
+        pps,
+        ops,
+        rics,
+        ...templates,
+        opts.informers.for(RESOURCE_BINDINGS),
+        works,
+      ],
       reconcile: (k) => this.reconcile(k),
       logger: opts.logger,
       workers: opts.workers ?? 32,
@@ -232,6 +257,8 @@ export class PropagationController {
       onDelete: toCrd,
     });
     ops.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
+    // a customization changes how its kind is divided (or fixes a failing rule)
+    rics.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
   }
 
   /**
@@ -263,6 +290,12 @@ export class PropagationController {
         enqueue(o);
       },
     });
+  }
+
+  /** See {@link reportInterpreterFailure}; the template is looked at again at the next resync. */
+  private async failed(...args: InterpreterFailure): Promise<{ requeueAfterMs: number }> {
+    await reportInterpreterFailure(this.opts.client, this.events, ...args);
+    return { requeueAfterMs: this.opts.resyncMs ?? 5000 };
   }
 
   /** Re-checks every template. */
@@ -361,10 +394,11 @@ export class PropagationController {
     // finalizer before the first reached a member (the event's reconcile finds nothing to do)
     tmpl = await addFinalizer(this.opts.client, t.gvr, tmpl, FINALIZER_CLEANUP);
     const clusters = this.opts.informers.for<Cluster>(CLUSTERS).list();
-    const replicas =
-      t.kind === 'Deployment' || t.kind === 'ReplicaSet'
-        ? ((tmpl.spec as { replicas?: number } | undefined)?.replicas ?? 1)
-        : undefined;
+    const interpreted = templateReplicas(this.interpreter, tmpl);
+    if (!interpreted.ok) {
+      return this.failed(t, tmpl, bindingName, binding, policy, interpreted.error);
+    }
+    const replicas = interpreted.value;
     // where it already is (a NoSchedule taint keeps those; replicas 0 = being removed)
     const bound = new Set(
       (binding?.spec.clusters ?? []).filter((c) => c.replicas !== 0).map((c) => c.name),
@@ -378,18 +412,23 @@ export class PropagationController {
         decision.clusters.push({ name });
       }
     }
-    const schedule = withoutReplicaInterpreter(
-      t,
-      policy,
-      scheduleOutcome(policy, policy.spec.placement, clusters, decision),
-    );
+    const placed = scheduleOutcome(policy, policy.spec.placement, clusters, decision);
+    const schedule = replicas === undefined ? withoutReplicaInterpreter(t, policy, placed) : placed;
+    const divided = policy.spec.placement.replicaScheduling?.replicaSchedulingType === 'Divided';
+    const revised = revisedTemplates(this.interpreter, tmpl, decision.clusters, divided);
+    if (!revised.ok) {
+      return this.failed(t, tmpl, bindingName, binding, policy, revised.error);
+    }
     const ops = this.opts.informers.for<OverridePolicy>(OVERRIDE_POLICIES).list(ns);
     // members are independent: Pull members' Works are written at once, Push members' writes
     // queued in each member's own execution queue (a slow member delays no other, nor this)
     const results: ApplyResult[] = await Promise.all(
       decision.clusters.flatMap((target) => {
         const cluster = clusters.find((c) => c.metadata.name === target.name);
-        return cluster ? [this.members.apply(cluster, t, tmpl, target.replicas, ops, policy)] : [];
+        const copy = revised.value.get(target.name);
+        return cluster
+          ? [this.members.apply(cluster, t, tmpl, target.replicas, ops, policy, copy)]
+          : [];
       }),
     );
     const keep = new Set(decision.clusters.map((c) => c.name));
@@ -422,7 +461,10 @@ export class PropagationController {
       schedule,
     );
     if (t.status && t.crd !== undefined) {
-      await copyCustomResourceStatus(this.opts.client, t, tmpl, results);
+      const failed: InterpreterRuleError[] = [];
+      const aggregate = statusAggregator(this.interpreter, failed);
+      await copyCustomResourceStatus(this.opts.client, t, tmpl, results, aggregate);
+      for (const e of failed) await this.events.aggregateStatusFailed(tmpl, e.message);
     } else if (t.status) {
       await writeTemplateStatus(this.opts.client, t, tmpl, results, schedule);
     }

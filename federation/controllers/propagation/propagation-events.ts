@@ -19,6 +19,8 @@ export const EventReason = {
   ApplyToClusterFailed: 'ApplyToClusterFailed',
   /** A member reports its rollout exceeded progressDeadlineSeconds. */
   ClusterRolloutFailed: 'ClusterRolloutFailed',
+  /** A ResourceInterpreterCustomization's statusAggregation rule failed for the template. */
+  AggregateStatusFailed: 'AggregateStatusFailed',
 } as const;
 
 /** Explains a member's failed rollout (e.g. its pods' waiting reasons); empty when unknown. */
@@ -108,6 +110,12 @@ export class PropagationEvents {
       EventReason.ClusterRolloutFailed,
       `cluster ${r.cluster}: ${cond.reason ?? ''}: ${cond.message ?? ''}${why.length > 0 ? `; ${why.join('; ')}` : ''}`,
     );
+  }
+
+  /** Records that the template's status could not be aggregated (once per distinct message). */
+  async aggregateStatusFailed(tmpl: KubeObject, message: string): Promise<void> {
+    if (!this.gate.changed(`${prefix(tmpl)}aggregate`, message)) return;
+    await this.recorder.event(tmpl, 'Warning', EventReason.AggregateStatusFailed, message);
   }
 
   /** Forgets a template that is gone (its next incarnation has another uid anyway). */

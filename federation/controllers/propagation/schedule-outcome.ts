@@ -13,6 +13,11 @@ export const ScheduleReason = {
   NoClusterFit: 'NoClusterFit',
   /** Placed Duplicated although the policy asks for Divided: the kind has no replicas interpreter. */
   NoReplicaInterpreter: 'NoReplicaInterpreter',
+  /**
+   * A ResourceInterpreterCustomization's rule for the kind failed (not retried: fixed by
+   * changing the customization or the template).
+   */
+  InterpreterFailed: 'InterpreterFailed',
 } as const;
 
 /** How a placement went, for the binding's `Scheduled` condition and the schedule events. */

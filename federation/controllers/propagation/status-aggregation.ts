@@ -1,10 +1,11 @@
-import type { DeploymentCondition } from '../../../api/index.js';
+import type { DeploymentCondition, JobStatus } from '../../../api/index.js';
 import type { KubeObject } from '../../../machinery/meta.js';
 import {
   federatedDeploymentConditions,
   federatedObservedGeneration,
   type MemberWorkload,
 } from './deployment-status.js';
+import { aggregateJobStatus } from './job-status.js';
 
 /** Status fields summed across clusters for workloads (and reported per cluster). */
 const SUMMED = [
@@ -35,7 +36,7 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
  * placement's, sorted by name). `observedGeneration` reaches the template's generation only once
  * every member observed it; a Deployment also gets `Available` / `Progressing` from its members'
  * (see {@link federatedDeploymentConditions}; `unscheduled` says why it is placed nowhere).
- * Other kinds have no aggregated status.
+ * A Job's counts are summed (see {@link aggregateJobStatus}). Other kinds have no aggregated status.
  */
 export function aggregateStatus(
   tmpl: KubeObject,
@@ -44,6 +45,9 @@ export function aggregateStatus(
   unscheduled?: string,
 ): Record<string, unknown> | undefined {
   const kind = tmpl.kind;
+  if (kind === 'Job') {
+    return { ...aggregateJobStatus(members, tmpl.status as JobStatus | undefined, now) };
+  }
   if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet') {
     const perCluster = members.map((m) => ({
       cluster: m.cluster,
