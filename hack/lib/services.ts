@@ -269,14 +269,26 @@ export async function ensureDockerd(): Promise<DockerService> {
 }
 
 /**
+ * The image's command: httpd on 8080 under a shell that exits on SIGTERM. A process that runs as
+ * PID 1 without a handler never sees SIGTERM, so a pod of `httpd -f` alone would wait out its whole
+ * termination grace period (30 s) on every deletion.
+ */
+const SERVE_CMD = ['/bin/sh', '-c', 'trap "exit 0" TERM; httpd -f -p 8080 -h /www & wait'];
+
+/**
  * Builds a tiny busybox-static image (httpd, sh, wget, nslookup...) with `docker import` — nothing is
- * pulled from the internet — and returns its local tag. Idempotent.
+ * pulled from the internet — and returns its local tag. Idempotent: an image of that tag with
+ * another command (an older build) is built again.
  */
 export function buildBusyboxImage(socketPath: string, tag = 'flotilla/busybox:latest'): string {
   const env = { ...process.env, DOCKER_HOST: `unix://${socketPath}` };
   try {
-    execFileSync('docker', ['image', 'inspect', tag], { env, stdio: 'ignore' });
-    return tag;
+    const cmd = execFileSync('docker', ['image', 'inspect', '-f', '{{json .Config.Cmd}}', tag], {
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    // Go's JSON escapes `&` as \u0026: compare the parsed command
+    if (JSON.stringify(JSON.parse(cmd.toString())) === JSON.stringify(SERVE_CMD)) return tag;
   } catch {
     // not built yet
   }
@@ -316,7 +328,7 @@ export function buildBusyboxImage(socketPath: string, tag = 'flotilla/busybox:la
     'sh',
     [
       '-c',
-      `tar -C '${root}' -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/httpd","-f","-p","8080","-h","/www"]' - '${tag}'`,
+      `tar -C '${root}' -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ${JSON.stringify(SERVE_CMD).replaceAll("'", "'\\''")}' - '${tag}'`,
     ],
     { env, stdio: 'ignore' },
   );
