@@ -2,7 +2,8 @@
 # Installs everything Flotilla needs on a Debian machine (run as root):
 #  - system packages via apt-get, only when missing: etcd-server redis-server docker.io docker-registry,
 #    plus the tools the tests, examples and benchmarks drive (dnsutils for dig, dnsmasq, dnsperf,
-#    skopeo, busybox-static, curl, chromium for the dashboard's browser e2e, zsh to check the completion script, wrk for the service-proxy bench)
+#    skopeo, busybox-static, curl, chromium for the dashboard's browser e2e, zsh to check the completion script, wrk for the service-proxy bench,
+#    faketime (libfaketime) for the e2e that jumps a member's clock)
 #  - npm dependencies (npm ci when node_modules is missing or older than package-lock.json), among them
 #    the `node` package: the Node.js 24 LTS runtime every `npm run` script and binary runs on (npm puts
 #    node_modules/.bin first on PATH), whatever older Node the machine came with
@@ -30,6 +31,7 @@ declare -A probe=(
   [chromium]=/usr/bin/chromium
   [zsh]=/usr/bin/zsh
   [wrk]=/usr/bin/wrk
+  [faketime]=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 )
 missing=()
 for pkg in "${!probe[@]}"; do

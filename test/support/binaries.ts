@@ -35,7 +35,11 @@ const SOURCE_DIRS = ['api', 'machinery', 'federation', 'member', 'dns', 'registr
  * sources (the suite builds before the tests anyway). @throws when a script is still missing
  */
 export function ensureBuilt(scripts: readonly string[]): void {
-  const built = scripts.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0));
+  // the build is incremental: tsc leaves an output whose content did not change untouched, so the
+  // last build's time is its .tsbuildinfo (else every run rebuilt once any source changed)
+  const info = join(ROOT, 'dist', '.tsbuildinfo');
+  const lastBuild = existsSync(info) ? statSync(info).mtimeMs : 0;
+  const built = scripts.map((f) => (existsSync(f) ? Math.max(statSync(f).mtimeMs, lastBuild) : 0));
   const sources = Math.max(...SOURCE_DIRS.map((d) => newestTs(join(ROOT, d))));
   if (Math.min(...built) >= sources) return;
   try {

@@ -193,4 +193,35 @@ describe('NodeLifecycleController', () => {
     ]);
     expect(healthy.actions).toEqual([]);
   });
+
+  it('does not take a wall-clock jump for a missed renewal; a Lease that stops changing still goes stale', async () => {
+    const now = new Date(FIXTURE_NOW);
+    let mono = 1_000_000;
+    const f = await startFixture(
+      [
+        [NODES, [node()]],
+        [LEASES, [lease(5)]],
+      ],
+      (ctx) =>
+        new NodeLifecycleController(ctx, { gracePeriodMs: 40_000, monotonicNow: () => mono }),
+      [{ gvr: NODES }, { gvr: LEASES, namespace: 'kube-node-lease' }],
+      now,
+    );
+    fx = f;
+    await f.controller.reconcile('n1');
+    // the host clock steps 10 min ahead, then 10 min behind: the Lease (renewed 5 s ago) is fresh
+    for (const step of [600_000, -1_200_000]) {
+      now.setTime(now.getTime() + step);
+      mono += 2000;
+      await f.controller.reconcile('n1');
+    }
+    expect(f.client.actions).toEqual([]);
+    // no renewal for longer than the grace period on the monotonic clock: stale
+    mono += 40_000;
+    await f.controller.reconcile('n1');
+    expect(f.client.actions.map((a) => `${a.verb} ${a.resource} ${a.name}`)).toEqual([
+      'updateStatus /nodes n1',
+      'patch /nodes n1',
+    ]);
+  });
 });

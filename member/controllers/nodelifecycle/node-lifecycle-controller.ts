@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Condition } from '../../../machinery/meta.js';
 import { Controller } from '../../../machinery/controller/index.js';
 import { NotFoundError } from '../../../machinery/errors/index.js';
@@ -25,6 +26,8 @@ export interface NodeLifecycleOptions {
   evictionTimeoutMs?: number;
   /** How often each node is re-checked. @defaultValue 2000 */
   monitorPeriodMs?: number;
+  /** A monotonic clock (ms) that a wall-clock step does not move. @defaultValue performance.now */
+  monotonicNow?: () => number;
 }
 
 /** Watches node Leases: stale → Ready=Unknown + NoExecute taint → pods evicted; fresh → taint removed. */
@@ -34,12 +37,16 @@ export class NodeLifecycleController {
   private readonly grace: number;
   private readonly eviction: number;
   private readonly period: number;
+  private readonly monotonicNow: () => number;
+  /** Per node: the Lease renewTime last seen and when (monotonic ms) it was seen to change. */
+  private readonly renewals = new Map<string, { renewTime: string; at: number }>();
 
   constructor(ctx: ControllerContext, opts: NodeLifecycleOptions = {}) {
     this.ctx = ctx;
     this.grace = opts.gracePeriodMs ?? 40_000;
     this.eviction = opts.evictionTimeoutMs ?? 300_000;
     this.period = opts.monitorPeriodMs ?? 2_000;
+    this.monotonicNow = opts.monotonicNow ?? (() => performance.now());
     const nodes = ctx.informers.for<Node>(NODES);
     const leases = ctx.informers.for<Lease>(LEASES, { namespace: 'kube-node-lease' });
     const pods = ctx.informers.for<Pod>(PODS);
@@ -54,15 +61,15 @@ export class NodeLifecycleController {
 
   async reconcile(name: string): Promise<{ requeueAfterMs: number } | undefined> {
     const node = this.ctx.informers.for<Node>(NODES).get(name);
-    if (!node) return undefined;
+    if (!node) {
+      this.renewals.delete(name);
+      return undefined;
+    }
     const lease = this.ctx.informers
       .for<Lease>(LEASES, { namespace: 'kube-node-lease' })
       .get(`kube-node-lease/${name}`);
     const now = this.ctx.now().getTime();
-    const renewed = lease?.spec.renewTime
-      ? Date.parse(lease.spec.renewTime)
-      : Date.parse(node.metadata.creationTimestamp ?? '0');
-    const stale = now - renewed > this.grace;
+    const stale = this.leaseAgeMs(node, lease, now) > this.grace;
     const taints = node.spec?.taints ?? [];
     const taint = taints.find((t) => t.key === TAINT_UNREACHABLE);
     const nodes = this.ctx.client.resource<Node>(NODES);
@@ -118,6 +125,32 @@ export class NodeLifecycleController {
       );
     }
     return { requeueAfterMs: this.period };
+  }
+
+  /**
+   * How long ago the node's kubelet last renewed its Lease. The first time this controller sees a
+   * Lease it can only trust the wall clock (`now - renewTime`); after that, a changed renewTime is a
+   * renewal seen *now* on the monotonic clock, as Kubernetes keeps a probeTimestamp of when it saw
+   * the Lease change. So a wall-clock step on the kubelet's or this controller's host (NTP, a VM
+   * resumed) neither makes a renewing node stale (+10 min: its last renewTime looked 10 min old,
+   * and the whole member failed over at the federation until the next heartbeat) nor a silent one
+   * fresh.
+   */
+  private leaseAgeMs(node: Node, lease: Lease | undefined, now: number): number {
+    const name = node.metadata.name ?? '';
+    const renewTime = lease?.spec.renewTime;
+    const mono = this.monotonicNow();
+    const seen = this.renewals.get(name);
+    if (renewTime === undefined) {
+      // no Lease (yet, or deleted): the last renewal seen, else the node's age
+      return seen ? mono - seen.at : now - Date.parse(node.metadata.creationTimestamp ?? '0');
+    }
+    let at: number;
+    if (!seen) at = mono - Math.max(0, now - Date.parse(renewTime));
+    else if (seen.renewTime !== renewTime) at = mono;
+    else at = seen.at;
+    this.renewals.set(name, { renewTime, at });
+    return mono - at;
   }
 
   /**
