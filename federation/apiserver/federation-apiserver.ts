@@ -37,6 +37,7 @@ import { AlreadyExistsError } from '../../machinery/errors/index.js';
 import { mergePolicies, Rbac, type BootstrapPolicy } from '../../machinery/rbac/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
+import { eventTtlFor } from '../../machinery/storage/key-ttl.js';
 import { CustomResourceServing } from '../../machinery/apiextensions/index.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../controllers/cluster-clients.js';
 import { federationBootstrapPolicy } from '../server/federation-bootstrap-policy.js';
@@ -128,6 +129,11 @@ export interface FederationApiServerConfig extends DataProtectionOptions {
   etcdEndpoints: string[];
   /** @defaultValue /flotilla/federation */
   etcdPrefix?: string;
+  /**
+   * `--event-ttl`: seconds an Event is kept after its last write (etcd expires it through a
+   * lease); 0 keeps Events until they are deleted. @defaultValue 3600 (kube-apiserver's 1 h)
+   */
+  eventTtlSeconds?: number;
   /** Listen address (a loopback address). @defaultValue 127.0.0.1 */
   host?: string;
   /** Listen port, 0 = any free one. @defaultValue 0 */
@@ -197,6 +203,8 @@ export async function runFederationApiServer(
     prefix: config.etcdPrefix ?? '/flotilla/federation',
     // encryption at rest and etcd client TLS
     ...protectedStorageOptions(config),
+    // Events expire after --event-ttl, as kube-apiserver's
+    ttlFor: eventTtlFor(config.eventTtlSeconds),
   });
   const types = federationServedTypes(config.extraResources);
   const rbac = new Rbac({

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readTokenAuthFile } from '../../machinery/auth/token-auth-file.js';
-import { servingFlags, servingOptionsOf } from '../../machinery/apiserver/serving-options.js';
+import {
+  eventTtlSecondsOf,
+  servingFlags,
+  servingOptionsOf,
+} from '../../machinery/apiserver/serving-options.js';
 import { loadPki } from '../../machinery/apiserver/cluster-pki.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import type { BootstrapPolicy } from '../../machinery/rbac/index.js';
@@ -73,6 +77,7 @@ export function apiServerConfig(
   return {
     etcdEndpoints: o.etcdServers,
     etcdPrefix: o.etcdPrefix,
+    eventTtlSeconds: eventTtlSecondsOf(o),
     host: o.bindAddress,
     port: o.securePort,
     pki: loadPki(o.pkiDir),

@@ -54,6 +54,11 @@ export interface LocalFederationOptions {
   zone: string;
   /** Serves the registry.flotilla.io API (promotion) and runs the image gate. */
   promotion?: { systemToken: string };
+  /**
+   * `--event-ttl` of every API server (federation and members), a duration such as `5m`.
+   * @defaultValue the API servers' own (1h)
+   */
+  eventTtl?: string;
   log?: (line: string) => void;
 }
 
@@ -144,6 +149,7 @@ export async function startLocalFederation(opts: LocalFederationOptions): Promis
           '--token-auth-file',
           tokenFile,
           ...(opts.promotion ? ['--enable-promotion'] : []),
+          ...(opts.eventTtl !== undefined ? ['--event-ttl', opts.eventTtl] : []),
         ]),
         ready: apiReady(`https://127.0.0.1:${String(port)}`, fedIds),
         readyTimeoutMs: 60_000,

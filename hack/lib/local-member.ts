@@ -117,6 +117,7 @@ export async function startMember(
       `127.0.0.1:${String(dnsPort)}`,
       '--service-cluster-ip-range',
       addresses.serviceCidr,
+      ...(opts.eventTtl !== undefined ? ['--event-ttl', opts.eventTtl] : []),
     ]),
     ready: apiReady(url, ids),
     readyTimeoutMs: 60_000,

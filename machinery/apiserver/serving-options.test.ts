@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  eventTtlSecondsOf,
   servingDefaults,
   servingOptionsOf,
   validateServingOptions,
@@ -26,6 +27,19 @@ describe('API server serving options', () => {
       pkiDir: undefined,
       tokenAuthFile: undefined,
     });
+  });
+
+  it('reads --event-ttl as a duration (default 1h, 0 keeps Events) and refuses bad ones', () => {
+    expect(servingDefaults.eventTtlMs).toBe(3_600_000);
+    expect(servingOptionsOf({ 'event-ttl': '5m' }).eventTtlMs).toBe(300_000);
+    expect(eventTtlSecondsOf({ eventTtlMs: 1_500 })).toBe(2);
+    expect(validateServingOptions({ ...valid, eventTtlMs: 0 }, { bindAddress: 'ip' })).toEqual([]);
+    for (const v of ['soon', '-1s', '500ms']) {
+      const o = { ...valid, eventTtlMs: servingOptionsOf({ 'event-ttl': v }).eventTtlMs ?? 0 };
+      expect(validateServingOptions(o, { bindAddress: 'ip' }).map((p) => p.flag)).toEqual([
+        '--event-ttl',
+      ]);
+    }
   });
 
   it('accepts valid options on either kind of bind address', () => {

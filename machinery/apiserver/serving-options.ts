@@ -1,13 +1,22 @@
 /**
  * The kube-apiserver flags every Flotilla API server binary shares (etcd and its client TLS, the
- * PKI folder, where it listens, encryption at rest, the audit log, static tokens): one options
+ * PKI folder, where it listens, encryption at rest, the audit log, static tokens, how long Events
+ * are kept): one options
  * fragment, its defaults, its `parseArgs` flags and its validation, which the federation and
  * member API server binaries compose with their own flags.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseTokenAuthFile } from '../auth/token-auth-file.js';
-import { commaList, isLoopback, isPort, num, type OptionProblem } from '../cmd/flags.js';
+import {
+  commaList,
+  isLoopback,
+  isPort,
+  num,
+  parseDuration,
+  type OptionProblem,
+} from '../cmd/flags.js';
+import { DEFAULT_EVENT_TTL_SECONDS } from '../storage/key-ttl.js';
 
 /** The shared flags of an API server binary (kebab-case flags map 1:1 to these fields). */
 export interface ApiServerServingOptions {
@@ -35,6 +44,16 @@ export interface ApiServerServingOptions {
   auditLogPath: string | undefined;
   /** `--token-auth-file`: static tokens, `token,user,uid[,"group1,group2"]` per line. */
   tokenAuthFile: string | undefined;
+  /**
+   * `--event-ttl`: how long an Event is kept after its last write, ms (etcd expires it); 0 keeps
+   * Events until they are deleted. @defaultValue 1 h (kube-apiserver's default)
+   */
+  eventTtlMs: number;
+}
+
+/** Whole seconds of `--event-ttl` for the API server (etcd lease TTLs are whole seconds). */
+export function eventTtlSecondsOf(o: Pick<ApiServerServingOptions, 'eventTtlMs'>): number {
+  return Math.ceil(o.eventTtlMs / 1000);
 }
 
 /** Defaults of the optional shared fields (`etcdPrefix` is each binary's own). */
@@ -48,6 +67,7 @@ export const servingDefaults = {
   auditPolicyFile: undefined,
   auditLogPath: undefined,
   tokenAuthFile: undefined,
+  eventTtlMs: DEFAULT_EVENT_TTL_SECONDS * 1000,
 } as const satisfies Partial<ApiServerServingOptions>;
 
 const s = { type: 'string' } as const;
@@ -66,6 +86,7 @@ export const servingFlags = {
   'audit-policy-file': s,
   'audit-log-path': s,
   'token-auth-file': s,
+  'event-ttl': s,
 } as const;
 
 /** Each shared field, undefined where its flag is unset (the binary's defaults fill it). */
@@ -90,6 +111,7 @@ export function servingOptionsOf(
     auditPolicyFile: v['audit-policy-file'],
     auditLogPath: v['audit-log-path'],
     tokenAuthFile: v['token-auth-file'],
+    eventTtlMs: parseDuration(v['event-ttl']),
   };
 }
 
@@ -156,6 +178,11 @@ export function validateServingOptions(
     } catch (err) {
       bad('--token-auth-file', err instanceof Error ? err.message : String(err));
     }
+  }
+  if (!Number.isFinite(o.eventTtlMs) || o.eventTtlMs < 0) {
+    bad('--event-ttl', 'must be a duration such as 1h or 5m (0 keeps Events)');
+  } else if (o.eventTtlMs > 0 && o.eventTtlMs < 1000) {
+    bad('--event-ttl', 'must be 0 or at least 1s (etcd lease TTLs are whole seconds)');
   }
   return out;
 }

@@ -3,6 +3,7 @@ import {
   Etcd3,
   GRPCDeadlineExceededError,
   GRPCUnavailableError,
+  EtcdLeaseInvalidError,
   Range,
   type IKeyValue,
   type Watcher,
@@ -21,6 +22,7 @@ import {
 } from '../errors/index.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { LeaseManager } from './lease-manager.js';
 import { requestIdOf, takeStoredRequestId, withStoredRequestId } from './stored-request-id.js';
 import type { ValueTransformer } from './value-transformer.js';
 import type {
@@ -49,6 +51,14 @@ export interface EtcdStorageOptions {
    * value still fits. @defaultValue {@link DEFAULT_MAX_OBJECT_BYTES}
    */
   maxObjectBytes?: number;
+  /**
+   * Seconds a key lives after its last create or update, or undefined to keep it forever (the
+   * key is the storage key without the prefix, e.g. `/registry/events/ns/x`; see key-ttl.ts).
+   * Such writes carry an etcd lease shared with the other writes of the same TTL for a short
+   * window (lease-manager.ts); etcd deletes the key when it expires, and watches see a DELETED.
+   * @defaultValue every key is kept
+   */
+  ttlFor?: (key: string) => number | undefined;
 }
 
 /** etcd's default `--max-request-bytes` (1.5 MiB) minus 64 KiB for the key and transaction. */
@@ -152,6 +162,8 @@ export class EtcdStorage implements ObjectStorage {
   /** Objects read from bytes an old key (or provider) wrote: updates must rewrite them. */
   private readonly stale = new WeakSet<KubeObject>();
   private readonly observers: EtcdRequestObserver[] = [];
+  private readonly ttlFor: ((key: string) => number | undefined) | undefined;
+  private readonly leases: LeaseManager;
 
   constructor(opts: EtcdStorageOptions) {
     this.client = opts.client ?? etcdClient(opts);
@@ -159,6 +171,10 @@ export class EtcdStorage implements ObjectStorage {
     this.prefix = opts.prefix ?? '';
     this.transformer = opts.transformer;
     this.maxObjectBytes = opts.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+    this.ttlFor = opts.ttlFor;
+    this.leases = new LeaseManager({
+      grant: (ttl) => this.client.lease(ttl, { autoKeepAlive: false }).grant(),
+    });
   }
 
   /** Reports every later etcd request to `observer` (the API server's etcd latency histogram). */
@@ -231,12 +247,62 @@ export class EtcdStorage implements ObjectStorage {
     return this.prefix + key;
   }
 
+  /**
+   * The lease a write of `key` carries, or undefined for a key without a TTL.
+   * @throws TimeoutError or InternalError (both retryable: nothing was written) when etcd grants
+   * no lease
+   */
+  private async leaseOf(key: string): Promise<string | undefined> {
+    const ttl = this.ttlFor?.(key);
+    if (ttl === undefined || !(ttl > 0)) return undefined;
+    try {
+      return await this.leases.leaseFor(ttl);
+    } catch (err) {
+      if (err instanceof GRPCDeadlineExceededError) throw wrap(err);
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new InternalError(`etcd: no lease granted for ${key} (ttl ${String(ttl)}s): ${msg}`, {
+        cause: err,
+        retryAfterSeconds: 1,
+      });
+    }
+  }
+
+  /**
+   * Runs a write that may carry a lease; when etcd no longer knows the shared lease (revoked, or
+   * expired early), forgets it and runs the write once more with a fresh one — the failed write
+   * changed nothing.
+   */
+  private async withLease<T>(
+    key: string,
+    write: (lease: string | undefined) => Promise<T>,
+  ): Promise<T> {
+    const lease = await this.leaseOf(key);
+    try {
+      return await write(lease);
+    } catch (err) {
+      if (lease === undefined || !(err instanceof EtcdLeaseInvalidError)) throw err;
+      this.leases.forget(lease);
+      return write(await this.leaseOf(key));
+    }
+  }
+
+  /** A put of `value` at `full`, under `lease` when there is one. */
+  private put(full: string, value: Buffer, lease: string | undefined): ReturnType<Etcd3['put']> {
+    const put = this.client.put(full).value(value);
+    return lease === undefined ? put : put.lease(lease);
+  }
+
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     try {
       const full = this.k(key);
       const value = this.encode(full, obj);
-      const res = await this.timed('create', key, () =>
-        this.client.if(full, 'Create', '==', 0).then(this.client.put(full).value(value)).commit(),
+      const res = await this.withLease(key, (lease) =>
+        this.timed('create', key, () =>
+          this.client
+            .if(full, 'Create', '==', 0)
+            .then(this.put(full, value, lease))
+            .commit(),
+        ),
       );
       if (!res.succeeded) throw new AlreadyExistsError(`${key} already exists`);
       const out = structuredClone(obj);
@@ -329,12 +395,14 @@ export class EtcdStorage implements ObjectStorage {
     const full = this.k(key);
     try {
       const value = this.encode(full, obj);
-      const res = await this.timed('update', key, () =>
-        this.client
-          .if(full, 'Mod', '==', Number(expectedRv))
-          .then(this.client.put(full).value(value))
-          .else(this.client.get(full))
-          .commit(),
+      const res = await this.withLease(key, (lease) =>
+        this.timed('update', key, () =>
+          this.client
+            .if(full, 'Mod', '==', Number(expectedRv))
+            .then(this.put(full, value, lease))
+            .else(this.client.get(full))
+            .commit(),
+        ),
       );
       if (!res.succeeded) {
         const existing = res.responses[0]?.response_range?.kvs.length ?? 0;
@@ -427,7 +495,20 @@ export class EtcdStorage implements ObjectStorage {
           const prev =
             ev.prev_kv && ev.prev_kv.value.length > 0 ? this.decode(ev.prev_kv) : undefined;
           if (ev.type === 'Delete') {
-            if (!prev) continue;
+            // a delete (by a client, or by etcd when a key's lease expired) carries the value
+            // before it, as the watch asked; etcd leaves it out only when that revision has
+            // been compacted — a DELETED we cannot build, so the client must relist (as
+            // kube-apiserver fails such a watch) rather than keep the object forever
+            if (!prev) {
+              const at = String(ev.kv.mod_revision);
+              queue.fail(
+                new GoneError(
+                  `too old resource version: the value before the delete at ${at} has been compacted`,
+                ),
+              );
+              stop();
+              return;
+            }
             const obj = structuredClone(prev);
             obj.metadata.resourceVersion = String(ev.kv.mod_revision);
             queue.push({ type: 'DELETED', object: obj, previous: prev });

@@ -20,6 +20,7 @@ import { InformerFactory } from '../../machinery/informer/index.js';
 import { Rbac } from '../../machinery/rbac/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
+import { eventTtlFor } from '../../machinery/storage/key-ttl.js';
 import { CustomResourceServing } from '../../machinery/apiextensions/index.js';
 import {
   certificateSigningRequestType,
@@ -70,6 +71,11 @@ export interface MemberApiServerOptions extends DataProtectionOptions {
   etcdEndpoints: string[];
   /** etcd key prefix. @defaultValue `/flotilla/members/<clusterName>` */
   etcdPrefix?: string;
+  /**
+   * `--event-ttl`: seconds an Event is kept after its last write (etcd expires it through a
+   * lease); 0 keeps Events until they are deleted. @defaultValue 3600 (kube-apiserver's 1 h)
+   */
+  eventTtlSeconds?: number;
   /**
    * Authentication: the cluster CA (client certificates), the service-account signer and the
    * static tokens. Every API server of a cluster builds it from the same PKI folder.
@@ -150,6 +156,7 @@ export async function startMemberApiServer(
     endpoints: opts.etcdEndpoints,
     prefix: opts.etcdPrefix ?? `/flotilla/members/${opts.clusterName}`,
     ...protectedStorageOptions(opts),
+    ttlFor: eventTtlFor(opts.eventTtlSeconds),
   });
   const types = servedTypes(alloc, nodePorts);
   const rbac = new Rbac({ storage, servedTypes: types, policy: memberBootstrapPolicy() });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { servingFlags, servingOptionsOf } from '../../machinery/apiserver/serving-options.js';
+import {
+  eventTtlSecondsOf,
+  servingFlags,
+  servingOptionsOf,
+} from '../../machinery/apiserver/serving-options.js';
 import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
 import { loadOrCreatePki } from '../../machinery/apiserver/cluster-pki.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
@@ -69,6 +73,7 @@ export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerO
     clusterName: o.clusterName,
     etcdEndpoints: o.etcdServers,
     ...(o.etcdPrefix !== undefined ? { etcdPrefix: o.etcdPrefix } : {}),
+    eventTtlSeconds: eventTtlSecondsOf(o),
     ...(o.etcdCaFile !== undefined && o.etcdCertFile !== undefined && o.etcdKeyFile !== undefined
       ? {
           etcdTls: {

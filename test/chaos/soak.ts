@@ -8,9 +8,12 @@
  * (10 min by default: etcd keeps 5 to 10 min of history, so it is at its steady size only after
  * one full cycle). Prints a table per process (start, after warm-up, end, max, growth after
  * warm-up) and exits 1 when a process grew by more than `--max-growth` % after the warm-up,
- * restarted, or the invariants (invariants.ts) do not hold at the end; 2 on bad flags.
+ * restarted, or the invariants (invariants.ts) do not hold at the end; 2 on bad flags. Every API
+ * server runs with `--event-ttl` (5 min by default, Kubernetes' is 1 h) so that the stored Events
+ * reach their steady count within the run.
  *   npm run soak -- [--duration 30m] [--warmup 10m] [--window 5m] [--members 3] [--seed N]
- *     [--sample 30s] [--max-growth 20] [--interval-ms 500] [--keep-state] [--csv rss.csv]
+ *     [--sample 30s] [--max-growth 20] [--interval-ms 500] [--event-ttl 5m] [--keep-state]
+ *     [--csv rss.csv]
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     sample: { type: 'string', default: '30s' },
     'max-growth': { type: 'string', default: '20' },
     'interval-ms': { type: 'string', default: '500' },
+    'event-ttl': { type: 'string', default: '5m' },
     'keep-state': { type: 'boolean', default: false },
     csv: { type: 'string' },
   },
@@ -68,6 +72,8 @@ if (windowS < sampleS || windowS > warmupS) fail('--window must be within --samp
 const members = int(values.members, 'members', 1, 5);
 const maxGrowth = int(values['max-growth'], 'max-growth', 0, 1000);
 const intervalMs = int(values['interval-ms'], 'interval-ms', 50, 60_000);
+// checked here (a bad value would otherwise stop the API servers from starting)
+const eventTtl = `${String(seconds(values['event-ttl'], 'event-ttl'))}s`;
 const seed =
   values.seed === undefined
     ? Math.floor(Math.random() * 2 ** 31)
@@ -118,6 +124,7 @@ const local = await startLocalFederation({
   etcdMembers: 3,
   controllerManagers: 2,
   zone: 'flotilla.local',
+  eventTtl,
   log: (l) => {
     if (l.startsWith('restart ')) console.log(`supervisor: ${l}`);
   },
