@@ -102,15 +102,20 @@ function rssMiB(pid: number | null): number {
   }
 }
 
-const clientOf = (kubeconfig: string, timeoutMs: number): RestClient =>
+/** An admin client from a kubeconfig the local federation wrote. */
+export const clientOf = (
+  kubeconfig: string,
+  timeoutMs: number,
+  userAgent = 'flotilla-chaos',
+): RestClient =>
   new RestClient({
     ...clientOptionsFor(loadKubeconfig(kubeconfig)),
-    userAgent: 'flotilla-chaos',
+    userAgent,
     timeoutMs,
   });
 
 /** Starts the resolver (one worker) under the supervisor, reading Clusters from the federation. */
-async function addResolver(
+export async function addResolver(
   local: LocalFederation,
   root: string,
   state: string,

@@ -21,14 +21,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLUSTERS, type Cluster } from '../../federation/apis/index.js';
 import { isClusterReady } from '../../federation/scheduler/placement.js';
-import { clientOptionsFor, loadKubeconfig } from '../../machinery/client/kubeconfig.js';
-import { RestClient } from '../../machinery/client/rest-client.js';
 import { joinMembers, startLocalFederation } from '../../hack/lib/local-federation.js';
 import { waitFor } from '../../hack/lib/ports.js';
 import { repoRoot } from '../../hack/lib/repo-root.js';
-import { resolverProcess } from '../../hack/lib/resolver-process.js';
 import { mulberry32 } from './faults.js';
 import { checkInvariants, type InvariantReport } from './invariants.js';
+import { addResolver, clientOf } from './session.js';
 import { Workload } from './workload.js';
 
 const { values } = parseArgs({
@@ -101,12 +99,6 @@ function rssMiB(pid: number | null): number | undefined {
   }
 }
 
-const clientOf = (kubeconfig: string, timeoutMs: number): RestClient =>
-  new RestClient({
-    ...clientOptionsFor(loadKubeconfig(kubeconfig)),
-    userAgent: 'flotilla-soak',
-    timeoutMs,
-  });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mib = (n: number | undefined): string => (n === undefined ? '-' : n.toFixed(1)).padStart(8);
 
@@ -129,25 +121,15 @@ const local = await startLocalFederation({
     if (l.startsWith('restart ')) console.log(`supervisor: ${l}`);
   },
 });
-const fed = clientOf(local.federation.adminKubeconfig, 5_000);
+const fed = clientOf(local.federation.adminKubeconfig, 5_000, 'flotilla-soak');
 const memberClients = new Map(
-  local.members.map((m) => [m.name, clientOf(m.adminKubeconfig, 10_000)]),
+  local.members.map((m) => [m.name, clientOf(m.adminKubeconfig, 10_000, 'flotilla-soak')]),
 );
 let ok = false;
 let workload: Workload | undefined;
 try {
   await joinMembers(local);
-  const dns = await resolverProcess({
-    root,
-    kubeconfig: local.federation.adminKubeconfig,
-    context: 'federation',
-    federation: 'fleet',
-    zone: 'flotilla.local',
-    clientClusters: local.members.map((m, i) => `127.0.${String(101 + i)}.0/24=${m.name}`),
-    workers: 1,
-    logFile: join(state, 'logs', 'resolver.log'),
-  });
-  await local.supervisor.add(dns.spec);
+  await addResolver(local, root, state);
   await waitFor(
     'every member Ready at the federation',
     async () => {
