@@ -36,7 +36,7 @@ spec:
   containers:
     - name: main
       image: $image
-      command: [sh, -c, 'echo started; exec sleep 3600']
+      command: [sh, -c, 'echo started; trap "exit 0" TERM; sleep 3600 & wait']
 YAML
 done
 for m in member1 member2; do

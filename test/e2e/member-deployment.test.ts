@@ -209,7 +209,7 @@ spec:
   containers:
   - name: main
     image: ${env.image}
-    command: ["/bin/sh", "-c", "echo \\"greeting=$GREETING password=$PASSWORD mode=$CFG_mode\\"; exec sleep 3600"]
+    command: ["/bin/sh", "-c", "echo \\"greeting=$GREETING password=$PASSWORD mode=$CFG_mode\\"; trap 'exit 0' TERM; sleep 3600 & wait"]
     envFrom: [{prefix: CFG_, configMapRef: {name: env-cfg}}]
     env:
     - {name: GREETING, valueFrom: {configMapKeyRef: {name: env-cfg, key: greeting}}}
