@@ -489,6 +489,22 @@ export class EtcdStorage implements ObjectStorage {
         return;
       }
       watcher = w;
+      // Where a re-created watch must start: after the last event delivered. The etcd3 client
+      // re-creates watches after a stream error (a killed etcd member) from the revision in the
+      // last response header + 1, and takes that from the create response too, before the
+      // history the watch asked for has arrived: a stream lost in between skipped those events.
+      // Our handlers run after the client's, so they set the revision it resumes from.
+      let resumeFrom = Number(next);
+      const resumeHere = (): void => {
+        w.request.start_revision = String(resumeFrom);
+      };
+      w.on('connected', resumeHere);
+      w.on('data', (res) => {
+        for (const ev of res.events) {
+          if (ev.kv) resumeFrom = Math.max(resumeFrom, Number(ev.kv.mod_revision) + 1);
+        }
+        resumeHere();
+      });
       w.on('data', (res) => {
         for (const ev of res.events) {
           if (!ev.kv) continue;
