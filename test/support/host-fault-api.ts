@@ -3,18 +3,11 @@
  * a test gives, its system:masters client, and a ConfigMap writer that keeps writing while a fault
  * goes on and remembers which writes were acknowledged and how the others failed.
  */
-import { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
 import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
-import type { ResourceType } from '../../machinery/resource-type.js';
-import {
-  CONFIGMAPS,
-  podType,
-  secretType,
-  serviceAccountType,
-  type ConfigMap,
-} from '../../api/index.js';
+import { CONFIGMAPS, type ConfigMap } from '../../api/index.js';
 import { startMemberApiServer, type RunningMemberApiServer } from '../../member/apiserver/index.js';
+import { memberAuthentication } from './member-api-fixture.js';
 
 /** A member API server of a test and its admin client. */
 export interface ClusterApi {
@@ -29,14 +22,7 @@ export async function startClusterApi(
   endpoints: string[],
   prefix: string,
 ): Promise<ClusterApi> {
-  const auth = new ClusterAuthentication({
-    clusterName: name,
-    types: {
-      serviceAccounts: serviceAccountType,
-      secrets: secretType,
-      pods: podType as unknown as ResourceType,
-    },
-  });
+  const auth = memberAuthentication(name);
   const api = await startMemberApiServer({
     clusterName: name,
     etcdEndpoints: endpoints,

@@ -32,19 +32,24 @@ export interface MemberApiFixture {
   stop(): Promise<void>;
 }
 
+/** The authentication (CA, client certificates, service-account tokens) of test member `name`. */
+export function memberAuthentication(name: string): ClusterAuthentication {
+  return new ClusterAuthentication({
+    clusterName: name,
+    types: {
+      serviceAccounts: serviceAccountType,
+      secrets: secretType,
+      pods: podType as unknown as ResourceType,
+    },
+  });
+}
+
 /** Starts etcd and a member API server `name`; `dirPrefix` names the temporary directory. */
 export async function startMemberApi(name: string, dirPrefix: string): Promise<MemberApiFixture> {
   const etcd = await startEtcd();
   try {
     const dir = mkdtempSync(join(tmpdir(), dirPrefix));
-    const auth = new ClusterAuthentication({
-      clusterName: name,
-      types: {
-        serviceAccounts: serviceAccountType,
-        secrets: secretType,
-        pods: podType as unknown as ResourceType,
-      },
-    });
+    const auth = memberAuthentication(name);
     const api = await startMemberApiServer({
       clusterName: name,
       etcdEndpoints: [etcd.endpoint],
