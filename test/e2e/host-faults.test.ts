@@ -95,10 +95,10 @@ describe('a member whose clock jumps', () => {
   }
 
   // Skipped: flaky. It failed 2 of 5 runs on a quiet machine on 2026-11-30 (the member's node
-  // Unknown through the jump) although it passed 3 of 3 fresh-clone CI runs. Suspected cause:
-  // the member's leader election times its Lease on the wall clock, so the jump restarts the
-  // controllers, and a new node lifecycle controller trusts the wall clock the first time it
-  // sees a Lease. Unskip with that fixed (see the note on issue #17).
+  // Unknown through the jump) although it passed 3 of 3 fresh-clone CI runs. Cause not found:
+  // the node lifecycle controller times renewals monotonically once it has seen a Lease change,
+  // but a controller that starts (or restarts) during the jump trusts the wall clock at its first
+  // sighting. Unskip once found (see the note on issue #17).
   it.skip('stays Ready with its pods and placement through a +10 min jump and back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-clock-'));
     cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
