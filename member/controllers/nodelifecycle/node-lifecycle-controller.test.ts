@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   LEASES,
   NODES,
@@ -50,7 +50,12 @@ function lease(renewedSecondsAgo: number): Lease {
   };
 }
 
-async function run(seed: FixtureSeed) {
+/**
+ * Reconciles n1 once; with `observedForMs`, once more that long later on the monotonic clock (the
+ * controller first sees a Lease as renewed at that sighting, so staleness needs two).
+ */
+async function run(seed: FixtureSeed, observedForMs?: number) {
+  let mono = 0;
   const f = await startFixture(
     seed,
     (ctx) =>
@@ -58,20 +63,28 @@ async function run(seed: FixtureSeed) {
         gracePeriodMs: 40_000,
         evictionTimeoutMs: 30_000,
         monitorPeriodMs: 1000,
+        monotonicNow: () => mono,
       }),
     [{ gvr: NODES }, { gvr: PODS }, { gvr: LEASES, namespace: 'kube-node-lease' }],
   );
   fx = f;
-  const res = await f.controller.reconcile('n1');
+  let res = await f.controller.reconcile('n1');
+  if (observedForMs !== undefined) {
+    mono += observedForMs;
+    res = await f.controller.reconcile('n1');
+  }
   return { actions: f.client.actions, res };
 }
 
 describe('NodeLifecycleController', () => {
   it('marks a node whose Lease is older than the grace period Ready=Unknown and taints it unreachable', async () => {
-    const { actions, res } = await run([
-      [NODES, [node()]],
-      [LEASES, [lease(60)]],
-    ]);
+    const { actions, res } = await run(
+      [
+        [NODES, [node()]],
+        [LEASES, [lease(60)]],
+      ],
+      40_001,
+    );
     expect(actions.map((a) => `${a.verb} ${a.resource} ${a.name}`)).toEqual([
       'updateStatus /nodes n1',
       'patch /nodes n1',
@@ -192,6 +205,49 @@ describe('NodeLifecycleController', () => {
       [LEASES, [lease(5)]],
     ]);
     expect(healthy.actions).toEqual([]);
+  });
+
+  it('gives a node first seen with an old renewTime (a controller started during a clock jump) a full grace period from that sighting', async () => {
+    const first = await run([
+      [NODES, [node()]],
+      [LEASES, [lease(600)]],
+    ]);
+    expect(first.actions).toEqual([]);
+    await fx?.stop();
+    const later = await run(
+      [
+        [NODES, [node()]],
+        [LEASES, [lease(600)]],
+      ],
+      39_000,
+    );
+    expect(later.actions).toEqual([]);
+  });
+
+  it('keeps the taint of a node with no sign of life since (Ready Unknown, no renewal seen) after a restart, and lifts it on the first renewal it sees', async () => {
+    const n = node(10);
+    n.status = { conditions: [{ type: 'Ready', status: 'Unknown' }] };
+    let mono = 0;
+    const f = await startFixture(
+      [
+        [NODES, [n]],
+        [LEASES, [lease(90)]],
+      ],
+      (ctx) =>
+        new NodeLifecycleController(ctx, { gracePeriodMs: 40_000, monotonicNow: () => mono }),
+      [{ gvr: NODES }, { gvr: PODS }, { gvr: LEASES, namespace: 'kube-node-lease' }],
+    );
+    fx = f;
+    await f.controller.reconcile('n1');
+    expect(f.client.actions).toEqual([]);
+    // the kubelet renews (the fake client has no watch: the informer's cache answers the new Lease)
+    const leases = f.ctx.informers.for<Lease>(LEASES, { namespace: 'kube-node-lease' });
+    vi.spyOn(leases, 'get').mockReturnValue(lease(0));
+    mono += 1000;
+    await f.controller.reconcile('n1');
+    expect(f.client.actions.map((a) => `${a.verb} ${a.resource} ${a.name}`)).toEqual([
+      'patch /nodes n1',
+    ]);
   });
 
   it('does not take a wall-clock jump for a missed renewal; a Lease that stops changing still goes stale', async () => {

@@ -38,8 +38,14 @@ export class NodeLifecycleController {
   private readonly eviction: number;
   private readonly period: number;
   private readonly monotonicNow: () => number;
-  /** Per node: the Lease renewTime last seen and when (monotonic ms) it was seen to change. */
-  private readonly renewals = new Map<string, { renewTime: string; at: number }>();
+  /**
+   * Per node: the Lease renewTime last seen, when (monotonic ms) it was first seen or seen to
+   * change, and whether this controller has seen it change (a renewal observed, not assumed).
+   */
+  private readonly renewals = new Map<
+    string,
+    { renewTime: string; at: number; changed: boolean }
+  >();
 
   constructor(ctx: ControllerContext, opts: NodeLifecycleOptions = {}) {
     this.ctx = ctx;
@@ -73,8 +79,8 @@ export class NodeLifecycleController {
     const taints = node.spec?.taints ?? [];
     const taint = taints.find((t) => t.key === TAINT_UNREACHABLE);
     const nodes = this.ctx.client.resource<Node>(NODES);
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     if (stale) {
-      const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status !== 'Unknown') {
         const next = structuredClone(node);
         const cond: Condition = {
@@ -117,6 +123,11 @@ export class NodeLifecycleController {
       } else {
         await this.evict(name, taint, now);
       }
+    } else if (taint && !this.aliveSinceTaint(name, ready?.status)) {
+      // within the grace period of this controller's first sighting, with no sign of life since
+      // the taint (a controller restart): the taint and its evictions stand, as Kubernetes' taint
+      // manager keeps evicting by the taint's timeAdded whatever the node lifecycle controller knows
+      await this.evict(name, taint, now);
     } else if (taint) {
       await nodes.patch(
         name,
@@ -128,13 +139,15 @@ export class NodeLifecycleController {
   }
 
   /**
-   * How long ago the node's kubelet last renewed its Lease. The first time this controller sees a
-   * Lease it can only trust the wall clock (`now - renewTime`); after that, a changed renewTime is a
-   * renewal seen *now* on the monotonic clock, as Kubernetes keeps a probeTimestamp of when it saw
-   * the Lease change. So a wall-clock step on the kubelet's or this controller's host (NTP, a VM
-   * resumed) neither makes a renewing node stale (+10 min: its last renewTime looked 10 min old,
-   * and the whole member failed over at the federation until the next heartbeat) nor a silent one
-   * fresh.
+   * How long ago the node's kubelet last renewed its Lease, on this controller's monotonic clock:
+   * a renewTime seen for the first time or seen to change is a renewal observed *now*, as
+   * Kubernetes keeps a probeTimestamp of when it saw the Lease change. renewTime is never compared
+   * with this host's wall clock, so a clock step on the kubelet's or this controller's host (NTP,
+   * a VM resumed) neither makes a renewing node stale (+10 min: its last renewTime looked 10 min
+   * old, and the whole member failed over at the federation until the next heartbeat) nor a silent
+   * one fresh. The price, as in Kubernetes: a node first seen by a (re)started controller has a
+   * full grace period before it can go stale. A node that has never had a Lease is timed from its
+   * creation, as Kubernetes times a node that never posted status.
    */
   private leaseAgeMs(node: Node, lease: Lease | undefined, now: number): number {
     const name = node.metadata.name ?? '';
@@ -145,12 +158,20 @@ export class NodeLifecycleController {
       // no Lease (yet, or deleted): the last renewal seen, else the node's age
       return seen ? mono - seen.at : now - Date.parse(node.metadata.creationTimestamp ?? '0');
     }
-    let at: number;
-    if (!seen) at = mono - Math.max(0, now - Date.parse(renewTime));
-    else if (seen.renewTime !== renewTime) at = mono;
-    else at = seen.at;
-    this.renewals.set(name, { renewTime, at });
-    return mono - at;
+    if (!seen) this.renewals.set(name, { renewTime, at: mono, changed: false });
+    else if (seen.renewTime !== renewTime) {
+      this.renewals.set(name, { renewTime, at: mono, changed: true });
+    }
+    return mono - (this.renewals.get(name)?.at ?? mono);
+  }
+
+  /**
+   * Whether the node showed a sign of life that lifts its unreachable taint: a Lease renewal this
+   * controller saw happen, or Ready=True, which only the kubelet writes (this controller writes
+   * Unknown when it taints).
+   */
+  private aliveSinceTaint(name: string, ready: string | undefined): boolean {
+    return ready === 'True' || this.renewals.get(name)?.changed === true;
   }
 
   /**
