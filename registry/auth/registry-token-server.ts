@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import { closeServer } from '../../machinery/net/close-server.js';
 import type { Authenticator } from '../../machinery/auth/authenticator.js';
-import type { UserInfo } from '../../machinery/auth/user-info.js';
+import { ANONYMOUS_USER, type UserInfo } from '../../machinery/auth/user-info.js';
 import { freePort } from '../../machinery/util/free-port.js';
 import { RegistryTokenIssuer, type TokenAccess } from './registry-token-issuer.js';
 
@@ -61,8 +61,11 @@ function parseScopes(scopes: string[]): TokenAccess[] {
 /**
  * The Distribution token endpoint (`GET /token?service=&scope=`) for Flotilla's registries:
  * authenticates HTTP basic credentials against Flotilla's users and grants, per repository scope,
- * only the actions the service's {@link RegistryAccessRule} allows that user. Requests without
- * valid credentials get 401, so a registry configured with this realm serves nobody anonymously.
+ * only the actions the service's {@link RegistryAccessRule} allows that user. Wrong credentials
+ * get 401. A request without credentials gets a token that grants nothing (subject `system:anonymous`),
+ * as Docker Hub's token service answers anonymous clients: the registry then refuses the pull or
+ * push itself with its own `UNAUTHORIZED` error, which docker does not retry (a 401 from the
+ * realm it retried for ~50 s), and a registry with this realm still serves nobody anonymously.
  */
 export class RegistryTokenServer {
   readonly issuer: RegistryTokenIssuer;
@@ -127,6 +130,11 @@ export class RegistryTokenServer {
       );
       return;
     }
+    if (req.headers.authorization === undefined) {
+      const { token, expiresIn } = this.issuer.issue(ANONYMOUS_USER, service, []);
+      this.sendToken(res, token, expiresIn);
+      return;
+    }
     const user = await this.login(req);
     if (!user) {
       res.writeHead(401, {
@@ -140,6 +148,10 @@ export class RegistryTokenServer {
     }
     const access = await this.grant(rule, user, url.searchParams.getAll('scope'));
     const { token, expiresIn } = this.issuer.issue(user.name, service, access);
+    this.sendToken(res, token, expiresIn);
+  }
+
+  private sendToken(res: ServerResponse, token: string, expiresIn: number): void {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(
       JSON.stringify({
