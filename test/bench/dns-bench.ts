@@ -28,7 +28,7 @@ const ZONE = BENCH_ZONE;
 const root = new URL('../..', import.meta.url).pathname;
 /** Cluster DNS worker processes of the `cluster-dns-workers` case. */
 const CLUSTER_DNS_WORKERS = 2;
-/** Interleaved dnsperf rounds per server; see {@link runDnsBench}. */
+/** Interleaved dnsperf rounds per server by default; see {@link runDnsBench}. */
 const ROUNDS = 3;
 
 function median(xs: number[]): number {
@@ -46,8 +46,17 @@ function query(name: string, id: number): Buffer {
   ]);
 }
 
-/** Runs dnsperf for `seconds` and returns queries per second; throws when dnsperf fails. */
-async function dnsperf(port: number, file: string, seconds: number): Promise<number> {
+/**
+ * Runs dnsperf for `seconds` and returns queries per second; throws when dnsperf fails. A query
+ * still unanswered at the end is waited for `timeout` seconds (dnsperf's `-t`; its own default,
+ * 5 s, when undefined).
+ */
+async function dnsperf(
+  port: number,
+  file: string,
+  seconds: number,
+  timeout?: number,
+): Promise<number> {
   const child = spawn(
     'dnsperf',
     [
@@ -63,6 +72,7 @@ async function dnsperf(port: number, file: string, seconds: number): Promise<num
       '8',
       '-q',
       '200',
+      ...(timeout === undefined ? [] : ['-t', String(timeout)]),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -201,20 +211,38 @@ async function startClusterDnsWorkers(
   return { port, children };
 }
 
+/** What {@link runDnsBench} measures and for how long (the quick mode of run-all.ts: tiny). */
+export interface DnsBenchOptions {
+  /** dnsperf seconds per server over all rounds. @defaultValue 5 */
+  seconds?: number;
+  /** Interleaved rounds. @defaultValue 3 */
+  rounds?: number;
+  /**
+   * Of `resolver`, `cluster-dns`, `workers`, `cluster-dns-workers`.
+   * @defaultValue all four
+   */
+  cases?: ReadonlySet<string>;
+  /**
+   * dnsperf's wait for an unanswered query (`-t`, seconds): dnsmasq drops a few queries of a
+   * burst, and each run then waits this long after its time limit. @defaultValue dnsperf's (5)
+   */
+  queryTimeout?: number;
+}
+
 /**
  * dnsperf QPS of our resolver (cache hits) and our cluster DNS against dnsmasq, measured in the
- * same run: {@link ROUNDS} interleaved rounds of `seconds / ROUNDS` each per server; QPS are
- * medians, the ratio is the median of the per-round ratios.
+ * same run: `rounds` interleaved rounds of `seconds / rounds` each per server (rounded to whole
+ * seconds when that is at least 1 s); QPS are medians, the ratio is the median of the per-round
+ * ratios. The unmeasured warm-up passes last 1 s, or `seconds` when shorter.
  */
 export async function runDnsBench(
-  seconds = 5,
-  cases: ReadonlySet<string> = new Set([
-    'resolver',
-    'cluster-dns',
-    'workers',
-    'cluster-dns-workers',
-  ]),
+  opts: DnsBenchOptions = {},
 ): Promise<{ name: string; ours: number; reference: number; ratio: number }[]> {
+  const seconds = opts.seconds ?? 5;
+  const rounds = opts.rounds ?? ROUNDS;
+  const cases =
+    opts.cases ?? new Set(['resolver', 'cluster-dns', 'workers', 'cluster-dns-workers']);
+  const timeout = opts.queryTimeout;
   const dir = await mkdtemp(join(tmpdir(), 'dns-bench-'));
   const svcs = benchServices();
   const names = svcs.map((s) => `${s.metadata.name ?? ''}.default.svc.${ZONE}`);
@@ -239,15 +267,17 @@ export async function runDnsBench(
     for (let i = 0; i < names.length; i++) {
       await resolver.handle(query(names[i] ?? '', i), '127.0.0.1');
     }
+    const warm = Math.min(1, seconds);
     const dm = await startDnsmasq(dir, names);
     masq = dm.child;
     if (cases.has('workers')) {
       workers = await startResolverWorkers(2, `${ZONE}=127.0.0.1:${String(c.port)}`);
-      await dnsperf(workers.port, file, 1); // warm both workers' caches (not measured)
+      await dnsperf(workers.port, file, warm, timeout); // warm both workers' caches (not measured)
     }
     if (cases.has('cluster-dns-workers')) {
       dnsWorkers = await startClusterDnsWorkers(CLUSTER_DNS_WORKERS);
-      await dnsperf(dnsWorkers.port, file, 1); // fill both workers' answer tables (not measured)
+      // fill both workers' answer tables (not measured)
+      await dnsperf(dnsWorkers.port, file, warm, timeout);
     }
     const measured = [
       { name: 'dns resolver cache-hit QPS (dnsperf)', port: r.port, on: cases.has('resolver') },
@@ -272,11 +302,11 @@ export async function runDnsBench(
     // runs taken seconds apart, and the medians drop the odd disturbed round.
     const ports = [dm.port, ...measured.map((m) => m.port)];
     const runs: number[][] = ports.map(() => []);
-    const perRound = Math.max(1, Math.round(seconds / ROUNDS));
-    for (let round = 0; round < ROUNDS; round++) {
+    const perRound = seconds < rounds ? seconds / rounds : Math.round(seconds / rounds);
+    for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < ports.length; k++) {
         const i = (round + k) % ports.length;
-        runs[i]?.push(await dnsperf(ports[i] ?? 0, file, perRound));
+        runs[i]?.push(await dnsperf(ports[i] ?? 0, file, perRound, timeout));
       }
     }
     const [reference = [], ...ours] = runs;
@@ -301,7 +331,10 @@ export async function runDnsBench(
 
 if (isMain(import.meta.url)) {
   const cases = process.env.DNS_BENCH_CASES;
-  runDnsBench(Number(process.argv[2] ?? 5), cases ? new Set(cases.split(',')) : undefined).then(
+  runDnsBench({
+    seconds: Number(process.argv[2] ?? 5),
+    ...(cases ? { cases: new Set(cases.split(',')) } : {}),
+  }).then(
     (rows) => {
       for (const r of rows) {
         console.log(

@@ -2,12 +2,12 @@
  * Federation benchmark on the real topology: the local federation as separate processes
  * (hack/lib/local-federation.ts: one etcd per cluster, the federation API server and controller
  * manager, per member its API server, controller manager, one hollow kubelet and the cluster
- * DNS), 3 members joined with the CLI's `join` as hack/local-up.ts does. Measures propagation
- * throughput (ConfigMaps per second into 3 members) and p50/p99 latency from apply at the
- * federation to present in all members, next to raw etcd put throughput (npm etcd3, the same
+ * DNS), 3 members (by default) joined with the CLI's `join` as hack/local-up.ts does. Measures
+ * propagation throughput (ConfigMaps per second into the members) and p50/p99 latency from apply
+ * at the federation to present in all members, next to raw etcd put throughput (npm etcd3, the same
  * number of objects × members, against the federation's own etcd with its client TLS) measured
  * in the same run; then each process's RSS. An object counts from just before its create request
- * to the first ADDED event of its copy in the last of the three members (member watches); the
+ * to the first ADDED event of its copy in the last of the members (member watches); the
  * rate runs to the last such arrival. Before the burst, a few objects go one at a time (their
  * latency without queueing). Needs the build (`npm run build`; `npm run bench` builds).
  * BENCH_CPU_PROF=<dir> writes a CPU profile of every component process there (on shutdown);
@@ -38,7 +38,7 @@ const MEMBERS = 3;
 const CREATE_CONCURRENCY = 25;
 /** Raw etcd puts in flight at once (the reference). */
 const PUT_CONCURRENCY = 50;
-/** Objects created one at a time (each waited for in all members) before the burst. */
+/** Objects created one at a time (each waited for in all members) before the burst (default). */
 const SINGLES = 20;
 const CM_DATA = { k: 'v'.repeat(64) };
 
@@ -90,8 +90,31 @@ const clientFor = (kubeconfig: string): RestClient =>
     userAgent: 'flotilla-bench',
   });
 
-/** Runs the federation benchmark with `count` objects into 3 hollow members. */
-export async function runFederationBench(count = 300): Promise<BenchResult[]> {
+/** Sizes of the federation benchmark (the quick mode of run-all.ts passes tiny ones). */
+export interface FederationBenchOptions {
+  /** Objects created in the burst. @defaultValue 300 */
+  count?: number;
+  /** Objects created one at a time before the burst. @defaultValue 20 */
+  singles?: number;
+  /**
+   * Hollow members joined, each 5 processes (etcd, API server, controller manager, kubelet,
+   * cluster DNS). @defaultValue 3
+   */
+  members?: number;
+}
+
+/**
+ * Runs the federation benchmark: `singles` objects one at a time, then `count` objects in a burst,
+ * into `members` hollow members.
+ */
+export async function runFederationBench(
+  opts: FederationBenchOptions = {},
+): Promise<BenchResult[]> {
+  const size = {
+    count: opts.count ?? 300,
+    singles: opts.singles ?? SINGLES,
+    members: opts.members ?? MEMBERS,
+  };
   const root = repoRoot(import.meta.url);
   if (!existsSync(join(root, 'dist', 'federation', 'cmd', 'federation-apiserver.js'))) {
     throw new Error('federation bench: run `npm run build` first (it starts the built binaries)');
@@ -113,7 +136,7 @@ export async function runFederationBench(count = 300): Promise<BenchResult[]> {
     local = await startLocalFederation({
       root,
       state,
-      members: MEMBERS,
+      members: size.members,
       nodes: 1,
       runtime: 'hollow',
       zone: 'flotilla.local',
@@ -121,9 +144,9 @@ export async function runFederationBench(count = 300): Promise<BenchResult[]> {
     restoreNodeOptions();
     const fedEtcd = local.federation.etcd;
     // reference: raw etcd puts of the same objects, one per (object, member)
-    const rawRate = await rawEtcdPutRate(fedEtcd.endpoints, fedEtcd.tls, count * MEMBERS);
+    const rawRate = await rawEtcdPutRate(fedEtcd.endpoints, fedEtcd.tls, size.count * size.members);
     await joinMembers(local);
-    const results = await propagate(local, count, rawRate);
+    const results = await propagate(local, size, rawRate);
     const rss = rssResults(local);
     await local.stop();
     if (process.env.BENCH_KEEP_STATE === undefined) rmSync(state, { recursive: true, force: true });
@@ -140,18 +163,19 @@ export async function runFederationBench(count = 300): Promise<BenchResult[]> {
 /** Waits for the members to be Ready, then creates the policy and the ConfigMaps and times them. */
 async function propagate(
   local: LocalFederation,
-  count: number,
+  size: Required<FederationBenchOptions>,
   rawRate: number,
 ): Promise<BenchResult[]> {
+  const { count, singles, members } = size;
   const fc = clientFor(local.federation.adminKubeconfig);
   const mcs = local.members.map((m) => clientFor(m.adminKubeconfig));
   try {
     await waitFor(
-      `${String(MEMBERS)} Ready clusters`,
+      `${String(members)} Ready clusters`,
       async () => {
         const cl = (await fc.resource(CLUSTERS).list()).items as Cluster[];
         return (
-          cl.length === MEMBERS &&
+          cl.length === members &&
           cl.every((c) =>
             c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
           )
@@ -197,11 +221,11 @@ async function propagate(
     };
     // unloaded: one object at a time, the pipeline's own latency (no queueing behind a burst)
     const single: number[] = [];
-    for (let i = 0; i < SINGLES; i++) {
+    for (let i = 0; i < singles; i++) {
       const name = `one-${String(i)}`;
       const t = performance.now();
       await create(name);
-      const all = (): Promise<boolean> => Promise.resolve(arrived(name) >= MEMBERS);
+      const all = (): Promise<boolean> => Promise.resolve(arrived(name) >= members);
       await waitFor(`${name} in all members`, all, 30_000, 5);
       single.push(Math.max(...(arrivals.get(name)?.values() ?? [])) - t);
     }
@@ -214,7 +238,7 @@ async function propagate(
       await create(name);
     });
     const deadline = Date.now() + 240_000;
-    while ([...created.keys()].some((n) => arrived(n) < MEMBERS) && Date.now() < deadline) {
+    while ([...created.keys()].some((n) => arrived(n) < members) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const timedOut = performance.now();
@@ -224,8 +248,8 @@ async function propagate(
     // an object is done when its last member copy arrived; one still missing counts as arriving
     // at the deadline (never dropped from the figures)
     const doneAt = (n: string): number =>
-      arrived(n) >= MEMBERS ? Math.max(...(arrivals.get(n)?.values() ?? [])) : timedOut;
-    const missing = [...created.keys()].filter((n) => arrived(n) < MEMBERS);
+      arrived(n) >= members ? Math.max(...(arrivals.get(n)?.values() ?? [])) : timedOut;
+    const missing = [...created.keys()].filter((n) => arrived(n) < members);
     if (missing.length > 0) {
       process.stderr.write(
         `federation bench: ${String(missing.length)} of ${String(count)} objects not in all members within the deadline\n`,
@@ -233,7 +257,7 @@ async function propagate(
     }
     const latencies = [...created].map(([n, t]) => doneAt(n) - t);
     const done = Math.max(...[...created.keys()].map(doneAt));
-    const rate = ((count - missing.length) * MEMBERS) / ((done - t0) / 1000);
+    const rate = ((count - missing.length) * members) / ((done - t0) / 1000);
     const perObject = 1000 / rawRate;
     const latency = (p: number): BenchResult => ({
       name: `propagation p${String(p)} apply → present in all members`,
@@ -245,7 +269,7 @@ async function propagate(
     });
     return [
       {
-        name: `propagation: ${String(count)} ConfigMaps into ${String(MEMBERS)} members`,
+        name: `propagation: ${String(count)} ConfigMaps into ${String(members)} member${members === 1 ? '' : 's'}`,
         unit: 'objs/s',
         ours: rate,
         reference: rawRate,
@@ -255,7 +279,7 @@ async function propagate(
       latency(50),
       latency(99),
       {
-        name: `propagation p50 one at a time (${String(SINGLES)} objects)`,
+        name: `propagation p50 one at a time (${String(singles)} objects)`,
         unit: 'ms',
         ours: percentile(single, 50),
         reference: perObject,

@@ -11,7 +11,7 @@ import Docker from 'dockerode';
 import { ApiServer } from '../../machinery/apiserver/index.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
-import { ensureDockerd, startEtcd } from '../../hack/lib/services.js';
+import { startEtcd } from '../../hack/lib/services.js';
 import { memberResourceTypes, NODES, PODS, podType, type Node, type Pod } from '../../api/index.js';
 import { MemberCluster } from '../../member/cluster/member-cluster.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
@@ -182,17 +182,27 @@ async function startupBench(count: number): Promise<BenchResult[]> {
   }));
 }
 
-/** Runs the member benchmarks. */
-export async function runMemberBench(): Promise<BenchResult[]> {
-  const nodes = Number(process.env.BENCH_NODES ?? 1000);
-  const pods = Number(process.env.BENCH_PODS ?? 2000);
+/** Sizes of the member benchmarks (the quick mode of run-all.ts passes tiny ones). */
+export interface MemberBenchOptions {
+  /** Hollow nodes. @defaultValue BENCH_NODES, else 1000 */
+  nodes?: number;
+  /** Pods to schedule. @defaultValue BENCH_PODS, else 2000 */
+  pods?: number;
+  /** Pods started on Docker (and raw containers started for the reference). @defaultValue 20 */
+  startupPods?: number;
+}
+
+/**
+ * Runs the member benchmarks. The Docker part starts the project's dockerd only when it is not
+ * running, and then stops it again (ensureDockerd); a running one is left alone.
+ */
+export async function runMemberBench(opts: MemberBenchOptions = {}): Promise<BenchResult[]> {
+  const nodes = opts.nodes ?? Number(process.env.BENCH_NODES ?? 1000);
+  const pods = opts.pods ?? Number(process.env.BENCH_PODS ?? 2000);
   return [
     await schedulerBench(nodes, pods),
-    ...(process.env.BENCH_SKIP_DOCKER ? [] : await startupBench(20)),
+    ...(process.env.BENCH_SKIP_DOCKER ? [] : await startupBench(opts.startupPods ?? 20)),
   ];
 }
 
-if (isMain(import.meta.url)) {
-  printResults(await runMemberBench());
-  if (!process.env.BENCH_SKIP_DOCKER) await ensureDockerd().then((d) => d.stop());
-}
+if (isMain(import.meta.url)) printResults(await runMemberBench());

@@ -8,6 +8,8 @@
  * copy into a cross-repository mount, and neither tool finds blobs left by an earlier trial),
  * after one untimed warm-up copy each; trials alternate (ABBA) so drift in machine load hits both,
  * and each side reports its median.
+ * Run: `npx tsx test/bench/registry-bench.ts [layers] [MiB per layer] [trials]` (default 4 8 4;
+ * the single-layer goal of issue #15 is `1 200`).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -113,5 +115,6 @@ export async function runRegistryBench(layers = 4, mb = 8, trials = 4): Promise<
 }
 
 if (isMain(import.meta.url)) {
-  printResults(await runRegistryBench());
+  const [layers, mb, trials] = process.argv.slice(2).map(Number);
+  printResults(await runRegistryBench(layers, mb, trials));
 }

@@ -45,9 +45,9 @@ function get(host: string, port: number): Promise<string> {
   });
 }
 
-/** Requests/s wrk reaches against `url`. */
-async function wrk(url: string): Promise<number> {
-  const { stdout } = await run('wrk', ['-t2', '-c10', `-d${DURATION}`, url], { timeout: 60_000 });
+/** Requests/s wrk reaches against `url` in `duration` (wrk's `-d`, e.g. `5s`). */
+async function wrk(url: string, duration: string): Promise<number> {
+  const { stdout } = await run('wrk', ['-t2', '-c10', `-d${duration}`, url], { timeout: 60_000 });
   const m = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
   if (!m) throw new Error(`wrk printed no rate:\n${stdout}`);
   return Number(m[1]);
@@ -71,8 +71,20 @@ async function startBackends(): Promise<{ child: ChildProcess; port: number }> {
   return { child, port };
 }
 
+/** Sizes of the service proxy benchmarks (the quick mode of run-all.ts passes tiny ones). */
+export interface ServiceProxyBenchOptions {
+  /** Each wrk run's duration (wrk's `-d`). @defaultValue BENCH_PROXY_DURATION, else `5s` */
+  duration?: string;
+  /** Endpoints updates timed. @defaultValue BENCH_PROXY_CHANGES, else 50 */
+  changes?: number;
+}
+
 /** Runs the service proxy benchmarks. */
-export async function runServiceProxyBench(): Promise<BenchResult[]> {
+export async function runServiceProxyBench(
+  opts: ServiceProxyBenchOptions = {},
+): Promise<BenchResult[]> {
+  const duration = opts.duration ?? DURATION;
+  const changes = opts.changes ?? CHANGES;
   const bin = join(process.cwd(), 'dist/member/cmd/service-proxy.js');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first`);
   await run('wrk', ['--version']).catch((err: unknown) => {
@@ -133,11 +145,11 @@ export async function runServiceProxyBench(): Promise<BenchResult[]> {
       if (Date.now() > deadline) throw new Error(`the proxy does not serve ${ip}:80`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const direct = await wrk(`http://${BACKENDS[0] ?? ''}:${String(b.port)}/`);
-    const proxied = await wrk(`http://${ip}:80/`);
+    const direct = await wrk(`http://${BACKENDS[0] ?? ''}:${String(b.port)}/`, duration);
+    const proxied = await wrk(`http://${ip}:80/`, duration);
 
     const lat: number[] = [];
-    for (let i = 0; i < CHANGES; i++) {
+    for (let i = 0; i < changes; i++) {
       const want = BACKENDS[i % 2] ?? '';
       const cur = await eps.get('web');
       const t0 = performance.now();
@@ -160,7 +172,7 @@ export async function runServiceProxyBench(): Promise<BenchResult[]> {
         ratio: proxied / direct,
       },
       {
-        name: `endpoint change → served p99 (${String(CHANGES)})`,
+        name: `endpoint change → served p99 (${String(changes)})`,
         unit: 'ms',
         ours: p99,
         reference: 1000,
