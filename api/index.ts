@@ -30,3 +30,13 @@ export {
   validateWorkloadSpec,
 } from './validation.js';
 export { EventRecorder, type EventDetails, type EventRecorderOptions } from './event-recorder.js';
+export {
+  CHANGE_CAUSE_ANNOTATION,
+  controllerRef,
+  controllerUid,
+  equalIgnoreHash,
+  POD_TEMPLATE_HASH,
+  REVISION_ANNOTATION,
+  revisionOf,
+  templateHash,
+} from './pod-template-hash.js';

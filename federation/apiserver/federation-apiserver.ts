@@ -52,6 +52,9 @@ const TEMPLATE_PLURALS = new Set([
   'secrets',
   'serviceaccounts',
   'deployments',
+  // the Deployments' revision history (deployment-history controller), read by `kubectl rollout
+  // history/undo`; never propagated (members keep their own)
+  'replicasets',
   // divided by the resource interpreter (a Job's completions too)
   'statefulsets',
   'jobs',

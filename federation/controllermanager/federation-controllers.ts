@@ -30,6 +30,7 @@ import {
 import { FederationNamespaceController } from '../controllers/namespace/namespace-controller.js';
 import { AgentCsrController } from '../controllers/agentcsr/agent-csr-controller.js';
 import { McsController } from '../controllers/mcs/mcs-controller.js';
+import { DeploymentHistoryController } from '../controllers/deploymenthistory/deployment-history-controller.js';
 import { randomClustersetIpRange } from '../controllers/mcs/clusterset-ip-allocator.js';
 import { ExecutionNamespaceController } from '../controllers/cluster/execution-namespace-controller.js';
 import type { CertificateAuthority } from '../../machinery/apiserver/cert-authority.js';
@@ -50,6 +51,7 @@ export const FEDERATION_CONTROLLERS: readonly string[] = [
   'agent-csr',
   'namespace',
   'mcs',
+  'deployment-history',
 ];
 
 /**
@@ -172,6 +174,8 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
     clients: clusterClients,
     clustersetIpRange: o.clustersetIpRange ?? randomClustersetIpRange(),
   });
+  // the Deployments' revision history (ReplicaSets read by `kubectl rollout history/undo`)
+  const history = new DeploymentHistoryController(common);
   const manager = new ControllerManager(o.metrics ? { metrics: o.metrics } : {});
   manager.register('namespace', (s, m) => namespaces.controller.run(s, m));
   manager.register('cluster-health', (s, m) => health.controller.run(s, m));
@@ -180,6 +184,7 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
   manager.register('propagation', (s, m) => prop.run(s, m));
   manager.register('garbage-collector', (s, m) => gc.controller.run(s, m));
   manager.register('mcs', (s, m) => mcs.run(s, m));
+  manager.register('deployment-history', (s, m) => history.controller.run(s, m));
   // pull mode: an execution namespace per Pull cluster, and agent certificates from bootstrap tokens
   const execNs = new ExecutionNamespaceController(common);
   manager.register('execution-namespace', (s, m) => execNs.controller.run(s, m));

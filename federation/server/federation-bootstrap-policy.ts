@@ -119,6 +119,8 @@ function corePolicy(): BootstrapPolicy {
           resources: ['resourceinterpretercustomizations'],
         },
         ...TEMPLATES.map((t) => ({ verbs: ALL, apiGroups: [t.group], resources: t.resources })),
+        // the Deployments' revision history (`kubectl rollout history/undo`), kept by a controller
+        { verbs: READ, apiGroups: ['apps'], resources: ['replicasets'] },
         // platform teams' own kinds; their objects are authorized by their own group/resource
         // (a ClusterRole for that group), as in Kubernetes
         {
@@ -199,6 +201,16 @@ function corePolicy(): BootstrapPolicy {
           resources: ['namespaces/status', 'namespaces/finalize'],
         },
       ]),
+      // the Deployments' revision history: ReplicaSets, and the Deployment's revision annotation
+      clusterRole(controller('deployment-history'), [
+        { verbs: [...READ, 'patch'], apiGroups: ['apps'], resources: ['deployments'] },
+        {
+          verbs: [...READ, 'create', 'update', 'patch', 'delete'],
+          apiGroups: ['apps'],
+          resources: ['replicasets'],
+        },
+        { verbs: ['create', 'patch', 'update'], apiGroups: [''], resources: ['events'] },
+      ]),
       // walks every served kind for orphan / foreground finalizers (as Kubernetes' GC role)
       clusterRole(controller('garbage-collector'), [
         { verbs: [...READ, 'update', 'patch', 'delete'], apiGroups: ['*'], resources: ['*'] },
@@ -211,6 +223,7 @@ function corePolicy(): BootstrapPolicy {
       'garbage-collector',
       'namespace',
       'mcs',
+      'deployment-history',
     ]
       .map((c) =>
         clusterRoleBinding(controller(c), controller(c), [userSubject(FEDERATION_CONTROLLER_USER)]),

@@ -317,6 +317,29 @@ describe('quick start', () => {
     expect(stdout).toContain('all checks passed');
   });
 
+  it('runs the rollout-undo example: kubectl rollout history and undo at the federation, revision 1 back in both members', async () => {
+    const { stdout } = await run('bash', [join(root, 'examples', 'rollout-undo.sh'), state], {
+      cwd: root,
+      timeout: 240_000,
+    });
+    expect(stdout).toMatch(
+      /history at the federation:[\s\S]*\n1\s+v1: first release\n2\s+v2: set env VERSION=v2\n3\s+v3: set env VERSION=v3\n/,
+    );
+    expect(stdout).toMatch(/deployment\.apps\/rollout-demo rolled back/);
+    expect(stdout).toMatch(/after undo:[\s\S]*\n2\s+v2:.*\n3\s+v3:.*\n4\s+v1: first release\n/);
+    expect(stdout).toContain('federation: VERSION=v1');
+    expect(stdout).toContain('member1: VERSION=v1');
+    expect(stdout).toContain('member2: VERSION=v1');
+    await kubectl(
+      '--context',
+      'federation',
+      'delete',
+      'deployment/rollout-demo',
+      'propagationpolicy/rollout-demo',
+      '--wait=false',
+    );
+  });
+
   it('runs the multicluster-service example: ClusterIP and cluster-set IP on loopback, answered by both members', async () => {
     const { stdout } = await run(
       'bash',

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../../machinery/meta.js';
+import { REVISION_ANNOTATION } from '../../../api/index.js';
 import {
   builtinReplicaRule,
   pruneGeneratedJobSelector,
@@ -28,6 +29,8 @@ export function memberCopy(tmpl: KubeObject, replicas: number | undefined): Kube
   const m = tmpl.metadata;
   const annotations = { ...(m.annotations ?? {}) };
   delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  // the federation's revision history numbers its own revisions; a member's are its controller's
+  delete annotations[REVISION_ANNOTATION];
   annotations[ANNOTATION_GENERATION] = String(m.generation ?? 1);
   const out: KubeObject = {
     ...structuredClone(tmpl),

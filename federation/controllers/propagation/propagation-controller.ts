@@ -51,6 +51,7 @@ import {
 } from './custom-resource-kinds.js';
 import { copyCustomResourceStatus } from './custom-resource-status.js';
 import { WorkloadDependents } from './workload-dependents.js';
+import { isControlledByTemplate } from './controlled-template.js';
 import { ResourceInterpreter } from '../../interpreter/replica-interpreter.js';
 import type { InterpreterRuleError } from '../../interpreter/interpreter-errors.js';
 import {
@@ -367,17 +368,19 @@ export class PropagationController {
       await this.cleanup.finalize(t, tmpl, bindingName, binding);
       return undefined;
     }
+    // a propagated object's dependent (a Deployment's history ReplicaSet) is never a template
+    const dependent = isControlledByTemplate(tmpl, this.types());
     const selected = this.opts.informers
       .for<PropagationPolicy>(PROPAGATION_POLICIES)
       .list(ns)
-      .filter((p) => selectorsMatch(p.spec.resourceSelectors, tmpl))
+      .filter((p) => !dependent && selectorsMatch(p.spec.resourceSelectors, tmpl))
       .sort(
         (a, b) =>
           (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
           (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
       )[0];
     // a CRD also goes wherever its custom resources are bound
-    const deps = this.dependents(t, tmpl);
+    const deps = dependent ? undefined : this.dependents(t, tmpl);
     const policy =
       selected ??
       (deps && deps.clusters.length > 0

@@ -51,6 +51,8 @@ describe('DeploymentController', () => {
     const actions = await run([[DEPLOYMENTS, [d]]]);
     expect(actions.map((a) => `${a.verb} ${a.resource} ${a.name}`)).toEqual([
       `create apps/replicasets web-${hash}`,
+      // the Deployment carries its newest revision (kubectl rollout undo patches annotations)
+      'patch apps/deployments web',
       'updateStatus apps/deployments web',
     ]);
     expect(actions[0]?.body).toMatchObject({
@@ -80,6 +82,7 @@ describe('DeploymentController', () => {
       actions.map((a) => [a.verb, a.name, a.body && a.verb === 'patch' ? a.body : undefined]),
     ).toEqual([
       ['create', `web-${hash}`, undefined],
+      ['patch', 'web', { metadata: { annotations: { [REVISION_ANNOTATION]: '2' } } }],
       ['patch', `web-${hash}`, { spec: { replicas: 1 } }],
       ['patch', oldRs.metadata.name, { spec: { replicas: 3 } }],
       ['updateStatus', 'web', undefined],
@@ -92,6 +95,7 @@ describe('DeploymentController', () => {
 
   it('scales the current ReplicaSet when only replicas change and reports status', async () => {
     const d = deployment('web', 5);
+    d.metadata.annotations = { [REVISION_ANNOTATION]: '1' };
     const rs = ownedRs(d, 1, 2);
     const actions = await run([
       [DEPLOYMENTS, [d]],
@@ -136,6 +140,7 @@ describe('DeploymentController', () => {
 
   it('changes nothing for a converged Deployment', async () => {
     const d = deployment('web', 2);
+    d.metadata.annotations = { [REVISION_ANNOTATION]: '1' };
     d.status = {
       observedGeneration: 1,
       replicas: 2,
@@ -210,6 +215,7 @@ describe('DeploymentController adoption, pause and deadline', () => {
 
   it('reports ProgressDeadlineExceeded when a rollout has not moved for progressDeadlineSeconds', async () => {
     const d = deployment('web', 2);
+    d.metadata.annotations = { [REVISION_ANNOTATION]: '1' };
     d.spec.progressDeadlineSeconds = 60;
     const stuck = ownedRs(d, 1, 2, 0);
     const long = new Date(FIXTURE_NOW.getTime() - 120_000).toISOString();
@@ -309,9 +315,13 @@ describe('DeploymentController rollback', () => {
     });
     // 2 replicas: maxSurge 1, maxUnavailable 0 → the old template comes back one pod at a time
     expect(actions.slice(1).map((a) => [a.verb, a.name])).toEqual([
+      ['patch', 'web'],
       ['patch', rs1.metadata.name],
       ['updateStatus', 'web'],
     ]);
-    expect(actions[1]?.body).toEqual({ spec: { replicas: 1 } });
+    expect(actions[1]?.body).toEqual({
+      metadata: { annotations: { [REVISION_ANNOTATION]: '3' } },
+    });
+    expect(actions[2]?.body).toEqual({ spec: { replicas: 1 } });
   });
 });

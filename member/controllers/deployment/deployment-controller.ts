@@ -13,6 +13,7 @@ import {
   equalIgnoreHash,
   POD_TEMPLATE_HASH,
   REVISION_ANNOTATION,
+  revisionOf,
   templateHash,
 } from '../pod-template.js';
 import { deploymentStatus } from './deployment-status.js';
@@ -20,9 +21,6 @@ import { rollingStep } from './rollout.js';
 
 /** Name of this controller (logs, `--controllers`). */
 export const ControllerName = 'deployment-controller';
-
-const revisionOf = (rs: ReplicaSet): number =>
-  Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0);
 
 /**
  * Deployment → ReplicaSets: one ReplicaSet per pod template (named and labelled by its
@@ -94,6 +92,7 @@ export class DeploymentController {
       return undefined;
     }
     newRs = await this.ensureNewReplicaSet(d, rsClient, newRs, olds, hash);
+    await this.recordRevision(d, revisionOf(newRs));
     const changes =
       d.spec.strategy?.type === 'Recreate'
         ? recreateStep(d, newRs, olds)
@@ -112,6 +111,23 @@ export class DeploymentController {
     await this.cleanup(d, olds, changes);
     const recheck = await this.writeStatus(d, newRs, olds);
     return recheck === undefined ? undefined : { requeueAfterMs: recheck };
+  }
+
+  /**
+   * Sets the Deployment's revision annotation to its newest ReplicaSet's, as Kubernetes does:
+   * `kubectl rollout undo` replaces `/metadata/annotations` with a JSON patch, which fails on a
+   * Deployment that has none.
+   */
+  private async recordRevision(d: Deployment, revision: number): Promise<void> {
+    if (revision <= 0 || d.metadata.annotations?.[REVISION_ANNOTATION] === String(revision)) return;
+    await this.ctx.client
+      .resource<Deployment>(DEPLOYMENTS, d.metadata.namespace)
+      .patch(
+        d.metadata.name ?? '',
+        { metadata: { annotations: { [REVISION_ANNOTATION]: String(revision) } } },
+        'merge',
+      )
+      .catch(ignoreNotFound);
   }
 
   /** Creates the ReplicaSet for the current template, or makes an existing one the newest revision. */
