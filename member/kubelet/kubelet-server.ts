@@ -323,7 +323,15 @@ export class KubeletServer {
         [LABEL_CONTAINER]: container,
       })
     ).sort((a, b) => b.createdAt - a.createdAt);
-    const rc = previous ? list[1] : list[0];
+    // as the kubelet's lastState: while a container that exited waits to be restarted (back-off),
+    // it is the previous one; while the newest runs, or stays terminated, the one before it is
+    const policy = pod.spec.restartPolicy ?? 'Always';
+    const newest = list[0];
+    const waitsForRestart =
+      newest !== undefined &&
+      !newest.running &&
+      (policy === 'Always' || (policy === 'OnFailure' && newest.exitCode !== 0));
+    const rc = previous && !waitsForRestart ? list[1] : list[0];
     if (!rc) {
       throw new KubeletApiError(
         400,

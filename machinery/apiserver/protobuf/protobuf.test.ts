@@ -172,6 +172,42 @@ describe('decodeKubeProtobuf with bodies kubectl sent', () => {
   });
 });
 
+describe('decodeKubeProtobuf RBAC and policy kinds', () => {
+  it('decodes a RoleBinding (kubectl create rolebinding)', () => {
+    const subject = [...len(1, 'User'), ...len(2, 'rbac.authorization.k8s.io'), ...len(3, 'bob')];
+    const roleRef = [...len(1, 'rbac.authorization.k8s.io'), ...len(2, 'Role'), ...len(3, 'r')];
+    const body = envelope('rbac.authorization.k8s.io/v1', 'RoleBinding', [
+      ...len(1, len(1, 'rb')),
+      ...len(2, subject),
+      ...len(3, roleRef),
+    ]);
+    expect(decodeKubeProtobuf(body)).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'rb' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'bob' }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' },
+    });
+  });
+
+  it('decodes a ClusterRole and a PodDisruptionBudget', () => {
+    const rule = [...len(1, 'get'), ...len(1, 'list'), ...len(2, ''), ...len(3, 'pods')];
+    const role = envelope('rbac.authorization.k8s.io/v1', 'ClusterRole', [
+      ...len(1, len(1, 'cr')),
+      ...len(2, rule),
+    ]);
+    expect(decodeKubeProtobuf(role)).toMatchObject({
+      rules: [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }],
+    });
+    const minAvailable = [...int(1, 0), ...int(2, 1)];
+    const pdb = envelope('policy/v1', 'PodDisruptionBudget', [
+      ...len(1, len(1, 'pdb')),
+      ...len(2, len(1, minAvailable)),
+    ]);
+    expect(decodeKubeProtobuf(pdb)).toMatchObject({ spec: { minAvailable: 1 } });
+  });
+});
+
 describe('decodeKubeProtobuf field types and errors', () => {
   it('keeps a pointer zero (gracePeriodSeconds: 0) and decodes Time, quantities, strings', () => {
     const eviction = envelope('policy/v1', 'Eviction', [

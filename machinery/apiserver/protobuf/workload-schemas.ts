@@ -1,6 +1,6 @@
 /**
  * apps/v1, batch/v1 and policy/v1 messages (k8s.io/api generated.proto numbering): what
- * `kubectl create deployment|job|cronjob` and `kubectl drain` (Eviction) post.
+ * `kubectl create deployment|job|cronjob|poddisruptionbudget` and `kubectl drain` (Eviction) post.
  */
 import { labelSelector, podTemplateSpec } from './core-schemas.js';
 import {
@@ -174,6 +174,26 @@ const cronJobSpec: Schema = message(
   },
 );
 
+const podDisruptionBudgetSpec: Schema = message(
+  { name: 'io.k8s.api.policy.v1.PodDisruptionBudgetSpec' },
+  {
+    1: {
+      name: 'minAvailable',
+      type: 'intOrString',
+      optional: true,
+      description: 'Pods (number or percentage) that must stay available after an eviction.',
+    },
+    2: { name: 'selector', type: () => labelSelector, description: 'The pods of the budget.' },
+    3: {
+      name: 'maxUnavailable',
+      type: 'intOrString',
+      optional: true,
+      description: 'Pods (number or percentage) that may be unavailable after an eviction.',
+    },
+    4: { name: 'unhealthyPodEvictionPolicy', type: 'string', optional: true },
+  },
+);
+
 // status is the server's to write: decoded as an empty object, as the JSON path sends it
 const status = (): Schema => ({});
 
@@ -193,6 +213,11 @@ export const workloadSchemas: Record<string, Schema> = {
     'io.k8s.api.batch.v1.CronJob',
     'Creates Jobs on a repeating schedule.',
     { 2: specField(() => cronJobSpec), 3: statusField(status) },
+  ),
+  'policy/v1/PodDisruptionBudget': kindMessage(
+    'io.k8s.api.policy.v1.PodDisruptionBudget',
+    'Limits how many pods of a set voluntary disruptions (evictions) may take down at a time.',
+    { 2: specField(() => podDisruptionBudgetSpec), 3: statusField(status) },
   ),
   'policy/v1/Eviction': withMeta({ 2: { name: 'deleteOptions', type: () => deleteOptions } }),
 };

@@ -59,7 +59,7 @@ describe('GarbageCollector', () => {
       'apps/replicasets|default/web-1',
     );
     expect(actions.map((a) => [a.verb, a.resource, a.name, a.body])).toEqual([
-      ['patch', '/pods', 'p', { metadata: { ownerReferences: [] } }],
+      ['patch', '/pods', 'p', { metadata: { ownerReferences: null } }],
       ['patch', 'apps/replicasets', 'web-1', { metadata: { finalizers: [] } }],
     ]);
   });

@@ -1,4 +1,4 @@
-import type { GroupVersionResource, KubeObject } from '../../../machinery/meta.js';
+import type { GroupVersionResource, KubeObject, OwnerReference } from '../../../machinery/meta.js';
 import { Controller } from '../../../machinery/controller/index.js';
 import { NotFoundError } from '../../../machinery/errors/index.js';
 import {
@@ -65,10 +65,7 @@ export class GarbageCollector {
       logger: ctx.logger,
     });
     all.forEach((g, i) => {
-      const enqueue = (o: KubeObject): void => {
-        this.controller.enqueue(
-          `${gvrKey(g)}|${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`,
-        );
+      const enqueueOwners = (o: KubeObject): void => {
         for (const ref of o.metadata.ownerReferences ?? []) {
           const owner = GRAPH.find((x) => x.kind === ref.kind);
           if (owner) {
@@ -78,10 +75,18 @@ export class GarbageCollector {
           }
         }
       };
+      const enqueue = (o: KubeObject): void => {
+        this.controller.enqueue(
+          `${gvrKey(g)}|${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`,
+        );
+        enqueueOwners(o);
+      };
       informers[i]?.addEventHandler({
         onAdd: enqueue,
         onUpdate: (_o, n) => enqueue(n),
         onDelete: (o) => {
+          // a dependent disappeared: an owner deleted in the foreground may now finish
+          enqueueOwners(o);
           // an owner disappeared: look at its dependents
           const node = GRAPH.find((x) => gvrKey(x.gvr) === gvrKey(g));
           for (const dg of node?.dependents ?? []) {
@@ -126,17 +131,13 @@ export class GarbageCollector {
       const fins = obj.metadata.finalizers ?? [];
       if (fins.includes(FINALIZER_ORPHAN)) {
         for (const { dg, d } of deps) {
-          await this.ctx.client.resource(dg, ns).patch(
-            d.metadata.name ?? '',
-            {
-              metadata: {
-                ownerReferences: (d.metadata.ownerReferences ?? []).filter(
-                  (r) => r.uid !== obj.metadata.uid,
-                ),
-              },
-            },
-            'merge',
-          );
+          await this.ctx.client
+            .resource(dg, ns)
+            .patch(
+              d.metadata.name ?? '',
+              { metadata: { ownerReferences: remainingOwners(d, obj) } },
+              'merge',
+            );
         }
         await client.patch(
           obj.metadata.name ?? '',
@@ -175,6 +176,12 @@ export class GarbageCollector {
         .catch(ignoreNotFound);
     }
   }
+}
+
+/** `d`'s owner references but `owner`'s; null (removed, as Kubernetes omits it) when none remain. */
+function remainingOwners(d: KubeObject, owner: KubeObject): OwnerReference[] | null {
+  const rest = (d.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
+  return rest.length > 0 ? rest : null;
 }
 
 function ignoreNotFound(err: unknown): undefined {
