@@ -258,6 +258,7 @@ export interface Event extends KubeObject {
     namespace?: string;
     uid?: string;
     apiVersion?: string;
+    resourceVersion?: string;
     /** The part of the object, e.g. `spec.containers{web}` for a pod's container. */
     fieldPath?: string;
   };
@@ -268,6 +269,16 @@ export interface Event extends KubeObject {
   firstTimestamp?: string;
   lastTimestamp?: string;
   source?: { component?: string; host?: string };
+  /** The object this event is also about (e.g. the node a pod was scheduled to). */
+  related?: Event['involvedObject'];
+  /** When the event was first observed (MicroTime). */
+  eventTime?: string;
+  /** Set when the event repeats: how often and when last. */
+  series?: { count?: number; lastObservedTime?: string };
+  action?: string;
+  /** The controller that emitted the event (events.k8s.io `reportingController`). */
+  reportingComponent?: string;
+  reportingInstance?: string;
 }
 
 export interface DeploymentStrategy {

@@ -176,6 +176,10 @@ export class EventRecorder {
         component: this.opts.component,
         ...(this.opts.host ? { host: this.opts.host } : {}),
       },
+      // as client-go's recorder fills them: events.k8s.io/v1 reads them as reportingController
+      // and reportingInstance
+      reportingComponent: this.opts.component,
+      ...(this.opts.host ? { reportingInstance: this.opts.host } : {}),
     };
   }
 }

@@ -1,6 +1,7 @@
 /** Member cluster API types: core/v1, apps/v1, coordination.k8s.io/v1. */
 export * from './core-types.js';
 export * from './resource-types.js';
+export * from './events-types.js';
 export * from './apps-resource-types.js';
 export * from './gvr.js';
 export * from './service-account-type.js';

@@ -47,6 +47,7 @@ describe('member resource types', () => {
       '/Secret',
       '/ServiceAccount',
       '/Event',
+      'events.k8s.io/Event',
       'coordination.k8s.io/Lease',
       'apps/Deployment',
       'apps/ReplicaSet',

@@ -12,6 +12,7 @@ import { certificateSigningRequestType } from './certificates-types.js';
 import { podDisruptionBudgetType } from './policy-types.js';
 import { ingressClassType, ingressType } from './networking-types.js';
 import { endpointSliceType } from './discovery-types.js';
+import { eventsV1EventType } from './events-types.js';
 import { serviceExportType, serviceImportType } from './multicluster-types.js';
 import {
   controllerRevisionType,
@@ -284,7 +285,13 @@ export const eventType: ResourceType<Event> = {
     'involvedObject.name': (e) => e.involvedObject.name,
     'involvedObject.namespace': (e) => e.involvedObject.namespace,
     'involvedObject.uid': (e) => e.involvedObject.uid,
+    // the rest of kube-apiserver's Event fields (kubectl events --for selects on apiVersion)
+    'involvedObject.apiVersion': (e) => e.involvedObject.apiVersion,
+    'involvedObject.resourceVersion': (e) => e.involvedObject.resourceVersion,
+    'involvedObject.fieldPath': (e) => e.involvedObject.fieldPath,
     reason: (e) => e.reason,
+    reportingComponent: (e) => e.reportingComponent,
+    source: (e) => e.source?.component,
     type: (e) => e.type,
   },
   printerColumns: [
@@ -321,6 +328,8 @@ export const memberResourceTypes: ResourceType[] = [
   secretType,
   serviceAccountType,
   eventType,
+  // the same objects as events.k8s.io/v1 (one storage, two versions)
+  eventsV1EventType,
   leaseType,
   deploymentType,
   replicaSetType,

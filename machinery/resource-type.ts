@@ -96,6 +96,23 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   openApiSchema?: Record<string, unknown>;
   /** Set on the types of CustomResourceDefinitions (served and removed at run time). */
   customResource?: { crdName: string };
+  /**
+   * Set on a second API version of objects stored as another type (kube-apiserver's
+   * `events.k8s.io/v1` Events over the core/v1 ones): the same keys, converted on every read and
+   * write, so both versions see one object.
+   */
+  storageConversion?: StorageConversion;
+}
+
+/**
+ * Conversion between the objects a type serves and the ones its storage holds (another version).
+ * Both directions keep `metadata` as it is (resourceVersion included) and must round-trip.
+ */
+export interface StorageConversion {
+  /** The served object as it is stored (apiVersion and kind of the storage version). */
+  toStorage(obj: KubeObject): KubeObject;
+  /** A stored object as this type serves it. */
+  fromStorage(obj: KubeObject): KubeObject;
 }
 
 /** `apiVersion` for a resource type. */

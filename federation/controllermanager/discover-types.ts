@@ -1,10 +1,14 @@
 import type { RestClient } from '../../machinery/client/rest-client.js';
 import type { CollectedType } from '../controllers/garbagecollector/garbage-collector-controller.js';
 
-/** Groups the garbage collector leaves alone: reviews (create-only) and RBAC (as in-process). */
+/**
+ * Groups the garbage collector leaves alone: reviews (create-only), RBAC (as in-process), and
+ * events.k8s.io, whose Events are the core/v1 ones in another version (watched once, as v1).
+ */
 const SKIPPED_GROUPS = new Set([
   'authentication.k8s.io',
   'authorization.k8s.io',
+  'events.k8s.io',
   'rbac.authorization.k8s.io',
 ]);
 

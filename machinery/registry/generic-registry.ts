@@ -9,8 +9,9 @@ import {
   InvalidError,
   NotFoundError,
 } from '../errors/index.js';
-import { resourceApiVersion, type ResourceType } from '../resource-type.js';
+import { resourceApiVersion, type ResourceType, type StorageConversion } from '../resource-type.js';
 import { parseFieldSelector, parseLabelSelector } from '../selectors/index.js';
+import { ConvertingStorage } from '../storage/converting-storage.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import {
@@ -64,11 +65,21 @@ export class GenericRegistry {
   readonly storage: ObjectStorage;
   private readonly now: () => Date;
   private readonly retries: number;
+  private readonly views = new WeakMap<StorageConversion, ObjectStorage>();
 
   constructor(opts: GenericRegistryOptions) {
     this.storage = opts.storage;
     this.now = opts.now ?? (() => new Date());
     this.retries = opts.conflictRetries ?? 5;
+  }
+
+  /** Where `rt`'s objects are read and written: a converting view for a second version. */
+  private storageOf(rt: ResourceType): ObjectStorage {
+    const conv = rt.storageConversion;
+    if (!conv) return this.storage;
+    let view = this.views.get(conv);
+    if (!view) this.views.set(conv, (view = new ConvertingStorage(this.storage, conv)));
+    return view;
   }
 
   private timestamp(): string {
@@ -123,7 +134,7 @@ export class GenericRegistry {
     if (rt.subresources?.status) delete obj.status;
     validateObject(rt, obj, undefined);
     try {
-      return await this.storage.create(objectStorageKey(rt, namespace, meta.name), obj);
+      return await this.storageOf(rt).create(objectStorageKey(rt, namespace, meta.name), obj);
     } catch (err) {
       if (err instanceof AlreadyExistsError) {
         throw new AlreadyExistsError(`${qualifiedResource(rt)} "${meta.name}" already exists`, {
@@ -138,7 +149,7 @@ export class GenericRegistry {
 
   /** Reads one object. */
   async get(rt: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
-    const obj = await this.storage.get(objectStorageKey(rt, namespace, name));
+    const obj = await this.storageOf(rt).get(objectStorageKey(rt, namespace, name));
     if (!obj) throw this.notFound(rt, name);
     return obj;
   }
@@ -173,7 +184,7 @@ export class GenericRegistry {
     if (opts.limit !== undefined) listOpts.limit = opts.limit;
     if (opts.continue !== undefined && opts.continue !== '') listOpts.continue = opts.continue;
     if (filter) listOpts.filter = filter;
-    const res = await this.storage.list(resourcePrefix(rt, namespace), listOpts);
+    const res = await this.storageOf(rt).list(resourcePrefix(rt, namespace), listOpts);
     const list: KubeList = {
       apiVersion: resourceApiVersion(rt),
       kind: `${rt.kind}List`,
@@ -238,7 +249,7 @@ export class GenericRegistry {
   ): Promise<KubeObject> {
     const key = objectStorageKey(rt, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.storage.get(key);
+      const current = await this.storageOf(rt).get(key);
       if (!current) throw this.notFound(rt, name);
       const rv = current.metadata.resourceVersion ?? '0';
       if (expectedRv !== undefined && expectedRv !== '' && expectedRv !== rv) {
@@ -252,7 +263,7 @@ export class GenericRegistry {
         (next.metadata.deletionGracePeriodSeconds ?? 0) === 0
       ) {
         try {
-          return await this.storage.delete(key, rv);
+          return await this.storageOf(rt).delete(key, rv);
         } catch (err) {
           if (
             err instanceof ConflictError &&
@@ -268,12 +279,12 @@ export class GenericRegistry {
       if (
         JSON.stringify(next) ===
           JSON.stringify({ ...current, metadata: { ...current.metadata } }) &&
-        this.storage.isStale?.(current) !== true
+        this.storageOf(rt).isStale?.(current) !== true
       ) {
         return current;
       }
       try {
-        return await this.storage.update(key, next, rv);
+        return await this.storageOf(rt).update(key, next, rv);
       } catch (err) {
         if (
           err instanceof ConflictError &&
@@ -314,7 +325,7 @@ export class GenericRegistry {
   ): Promise<{ object: KubeObject; pending: boolean }> {
     const key = objectStorageKey(rt, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.storage.get(key);
+      const current = await this.storageOf(rt).get(key);
       if (!current) throw this.notFound(rt, name);
       const pre = opts.preconditions;
       if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) {
@@ -334,9 +345,9 @@ export class GenericRegistry {
       try {
         if (plan.action === 'pending') return { object: current, pending: true };
         if (plan.action === 'mark') {
-          return { object: await this.storage.update(key, plan.object, rv), pending: true };
+          return { object: await this.storageOf(rt).update(key, plan.object, rv), pending: true };
         }
-        const object = await this.storage.delete(key, rv);
+        const object = await this.storageOf(rt).delete(key, rv);
         // as Kubernetes returns a graceful deletion cut short: its period ended at 0
         if (object.metadata.deletionGracePeriodSeconds !== undefined) {
           object.metadata.deletionGracePeriodSeconds = 0;
@@ -368,12 +379,12 @@ export class GenericRegistry {
     const run = async (): Promise<void> => {
       let from = opts.resourceVersion;
       if (from === undefined || from === '' || from === '0') {
-        const list = await this.storage.list(prefix, { filter });
+        const list = await this.storageOf(rt).list(prefix, { filter });
         for (const item of list.items) queue.push({ type: 'ADDED', object: item });
         from = list.resourceVersion;
       }
       if (stopped) return;
-      const w = this.storage.watch(prefix, from);
+      const w = this.storageOf(rt).watch(prefix, from);
       inner = w;
       for await (const ev of w) {
         const now = filter(ev.object);

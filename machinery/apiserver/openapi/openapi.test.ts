@@ -89,8 +89,14 @@ describe('OpenAPI v3 documents', () => {
       type: 'string',
       format: 'date-time',
     });
-    // PodSpec lists only some of the Go fields: the rest are kept
-    expect(s['io.k8s.api.core.v1.PodSpec']?.['x-kubernetes-preserve-unknown-fields']).toBe(true);
+    // PodSpec and Container list every Go field; volume sources only those served
+    expect(s['io.k8s.api.core.v1.PodSpec']?.['x-kubernetes-preserve-unknown-fields']).toBe(
+      undefined,
+    );
+    expect(s['io.k8s.api.core.v1.Container']?.['x-kubernetes-preserve-unknown-fields']).toBe(
+      undefined,
+    );
+    expect(s['io.k8s.api.core.v1.Volume']?.['x-kubernetes-preserve-unknown-fields']).toBe(true);
   });
 
   it('publishes the merge keys the server patches lists by', () => {
@@ -103,7 +109,7 @@ describe('OpenAPI v3 documents', () => {
   it('lists fieldValidation on writes so kubectl leaves validation to the server', () => {
     const item = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'];
     expect(item?.patch?.parameters?.map((p) => p.name)).toContain('fieldValidation');
-    // the pod template lists fields partially: kubectl computes patches from its own types
+    // the status lists no field: kubectl computes patches from its own types
     expect(Object.keys(item?.patch?.requestBody?.content ?? {})).not.toContain(
       'application/strategic-merge-patch+json',
     );

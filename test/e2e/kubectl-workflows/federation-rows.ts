@@ -167,6 +167,25 @@ export const federationRows: Workflow[] = [
     stdout: [/Normal\s+ClusterReady\s+cluster\/kwf-fed-1/],
   },
   {
+    name: 'federation: get events.events.k8s.io (ClusterReady, events.k8s.io/v1 field names)',
+    context: F,
+    args: [
+      'get',
+      'events.events.k8s.io',
+      '--field-selector',
+      'regarding.name=kwf-fed-1',
+      '-o',
+      'jsonpath={range .items[*]}{.reason} {.regarding.kind}/{.regarding.name}{"\\n"}{end}',
+    ],
+    stdout: [/^ClusterReady Cluster\/kwf-fed-1$/m],
+  },
+  {
+    name: 'federation: events (kubectl events)',
+    context: F,
+    args: ['events'],
+    stdout: [/Normal\s+ClusterReady\s+Cluster\/kwf-fed-1/],
+  },
+  {
     name: 'federation: unknown resource type',
     context: F,
     args: ['get', 'foos'],

@@ -64,6 +64,23 @@ const getRows: Workflow[] = [
     args: ['get', 'events', '--field-selector', 'involvedObject.name=web'],
     stdout: ['Scheduled', 'Started'],
   },
+  {
+    name: 'get events.events.k8s.io of a pod (the same Events, events.k8s.io/v1 field names)',
+    args: [
+      'get',
+      'events.events.k8s.io',
+      '--field-selector',
+      'regarding.name=web',
+      '-o',
+      'jsonpath={range .items[*]}{.reason} {.regarding.kind} {.reportingController}{"\\n"}{end}',
+    ],
+    stdout: [/^Scheduled Pod \S+$/m, /^Started Pod kubelet$/m],
+  },
+  {
+    name: 'events (kubectl events) of a pod',
+    args: ['events', '--for', 'pod/web'],
+    stdout: [/Normal\s+Scheduled\s+Pod\/web/, /Normal\s+Started\s+Pod\/web/],
+  },
   { name: 'api-resources', args: ['api-resources'], stdout: [/^deployments\s+deploy\s+apps\/v1/m] },
   { name: 'api-versions', args: ['api-versions'], stdout: [/^apps\/v1$/m, /^batch\/v1$/m] },
   { name: 'version', args: ['version'], stdout: [/Server Version: v1\.32/] },
@@ -321,6 +338,18 @@ spec: {holderIdentity: me, leaseDurationSeconds: 10}
       'ingress.networking.k8s.io/ing-create created',
       'lease.coordination.k8s.io/lease-create created',
     ],
+  },
+  {
+    name: 'create ingress (protobuf) and get -o yaml shows the rule',
+    args: ['create', 'ingress', 'ing-rule', '--rule=a.example/p=web:8080'],
+    stdout: ['ingress.networking.k8s.io/ing-rule created'],
+    check: async (_r, t) => {
+      const y = (await t.kubectl(['get', 'ingress', 'ing-rule', '-o', 'yaml'])).stdout;
+      for (const line of ['host: a.example', 'path: /p', 'pathType: Exact', 'name: web']) {
+        t.expect(y).toContain(line);
+      }
+      t.expect(y).toMatch(/port:\s+number: 8080/);
+    },
   },
   {
     name: 'create --dry-run=client -o yaml',

@@ -193,6 +193,18 @@ const applyRows: Workflow[] = [
   },
 ];
 
+/** A Deployment (no replicas) whose container has the unknown field `bogus`. */
+const bogusContainer = (name: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: c, image: "${IMAGE}", bogus: 1}]}
+`;
+
 const badInputRows: Workflow[] = [
   {
     name: 'unknown field under --validate=strict names its path',
@@ -210,6 +222,23 @@ spec:
       'Error from server (BadRequest)',
       'strict decoding error: unknown field "spec.replicass"',
     ],
+  },
+  {
+    name: 'unknown container field under --validate=strict names its path',
+    args: ['apply', '--validate=strict', '-f', '-'],
+    stdin: bogusContainer('bad-ctr-strict'),
+    code: 1,
+    stderr: [
+      'Error from server (BadRequest)',
+      'strict decoding error: unknown field "spec.template.spec.containers[0].bogus"',
+    ],
+  },
+  {
+    name: 'unknown container field under --validate=warn is a warning',
+    args: ['apply', '--validate=warn', '-f', '-'],
+    stdin: bogusContainer('bad-ctr-warn'),
+    stdout: ['deployment.apps/bad-ctr-warn created'],
+    stderr: ['Warning: unknown field "spec.template.spec.containers[0].bogus"'],
   },
   {
     name: 'invalid name is 422 Invalid',

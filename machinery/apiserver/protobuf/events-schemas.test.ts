@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { decodeKubeProtobuf, kindSchema } from './index.js';
+
+// a minimal encoder (as in protobuf.test.ts): a typed client's events.k8s.io/v1 create body
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  let v = n;
+  do {
+    const b = v & 0x7f;
+    v >>>= 7;
+    out.push(v > 0 ? b | 0x80 : b);
+  } while (v > 0);
+  return out;
+};
+const int = (no: number, v: number): number[] => [...varint(no << 3), ...varint(v)];
+const len = (no: number, b: number[] | string): number[] => {
+  const bytes = typeof b === 'string' ? [...Buffer.from(b)] : b;
+  return [...varint((no << 3) | 2), ...varint(bytes.length), ...bytes];
+};
+const envelope = (apiVersion: string, kind: string, raw: number[]): Buffer =>
+  Buffer.from([
+    0x6b,
+    0x38,
+    0x73,
+    0x00,
+    ...len(1, [...len(1, apiVersion), ...len(2, kind)]),
+    ...len(2, raw),
+  ]);
+
+describe('events.k8s.io/v1 Event protobuf schema', () => {
+  it('decodes the fields by Kubernetes numbering', () => {
+    const raw = [
+      ...len(1, [...len(1, 'e1'), ...len(3, 'default')]),
+      ...len(2, [...int(1, 1_764_496_800)]),
+      ...len(3, [...int(1, 4), ...len(2, [...int(1, 1_764_496_860)])]),
+      ...len(4, 'example.com/ctl'),
+      ...len(5, 'ctl-0'),
+      ...len(6, 'Scale'),
+      ...len(7, 'ScaledUp'),
+      ...len(8, [...len(1, 'Deployment'), ...len(3, 'web'), ...len(7, 'spec.replicas')]),
+      ...len(10, 'scaled web'),
+      ...len(11, 'Normal'),
+      ...len(12, [...len(1, 'ctl')]),
+      ...int(15, 4),
+    ];
+    expect(decodeKubeProtobuf(envelope('events.k8s.io/v1', 'Event', raw))).toEqual({
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: 'e1', namespace: 'default' },
+      eventTime: '2025-11-30T10:00:00Z',
+      series: { count: 4, lastObservedTime: '2025-11-30T10:01:00Z' },
+      reportingController: 'example.com/ctl',
+      reportingInstance: 'ctl-0',
+      action: 'Scale',
+      reason: 'ScaledUp',
+      regarding: { kind: 'Deployment', name: 'web', fieldPath: 'spec.replicas' },
+      note: 'scaled web',
+      type: 'Normal',
+      deprecatedSource: { component: 'ctl' },
+      deprecatedCount: 4,
+    });
+    expect(kindSchema('events.k8s.io/v1', 'Event')).toBeDefined();
+  });
+});
