@@ -4,16 +4,20 @@
  *   durable     every write the federation acknowledged (and not deleted since) is what it holds
  *   placement   every object in the federation exists in exactly the members its policy selects,
  *               with the federation's spec (Divided Deployments: replicas as divided, summing to
- *               the federation's replicas)
+ *               the federation's replicas; Services: ports and selector, not the clusterIP each
+ *               member allocates); for each kind (Deployments, ConfigMaps, Services, Widgets)
  *   deleted     nothing the federation deleted (or no longer holds) is left in a member
  *   surge       in each member no Deployment has more pods than replicas + maxSurge
  *   clusters    every member is Ready at the federation
  *   processes   every supervised process is running
  *   dns         each member's cluster DNS (and the resolver) answers the workload's Service name
  *               with the member's ClusterIP (dns-check.ts; only when `dns` is given)
+ * `deployments`, `configmaps`, `services` and `widgets` count the objects of each kind in the
+ * federation whose placement was checked. A member without the Widget CRD (it follows the
+ * Widgets) holds no Widget.
  */
 import { readFileSync } from 'node:fs';
-import { CONFIGMAPS, DEPLOYMENTS, PODS, type Deployment, type Pod } from '../../api/index.js';
+import { PODS, type Deployment, type Pod } from '../../api/index.js';
 import {
   CLUSTERS,
   PROPAGATION_POLICIES,
@@ -28,10 +32,12 @@ import {
 } from '../../federation/controllers/propagation/member-object.js';
 import { isClusterReady, place } from '../../federation/scheduler/placement.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
-import type { KubeObject } from '../../machinery/meta.js';
+import { NotFoundError } from '../../machinery/errors/index.js';
+import type { KubeList, KubeObject } from '../../machinery/meta.js';
 import { surgeAndUnavailable } from '../../member/controllers/deployment/rollout.js';
 import type { ProcessStatus } from '../../hack/lib/supervisor-types.js';
 import { checkDns, type DnsInputs } from './dns-check.js';
+import { memberContent, WORKLOAD_KINDS } from './workload-objects.js';
 import { CHAOS_NAMESPACE, versionOf, type Tracked } from './workload.js';
 
 /** Counts of what each invariant looked at, and every violation found. */
@@ -51,11 +57,6 @@ export interface InvariantInputs {
   dns?: DnsInputs;
 }
 
-const KINDS = [
-  { kind: 'Deployment', apiVersion: 'apps/v1', gvr: DEPLOYMENTS },
-  { kind: 'ConfigMap', apiVersion: 'v1', gvr: CONFIGMAPS },
-] as const;
-
 function alive(pid: number | null): boolean {
   if (pid === null) return false;
   try {
@@ -65,13 +66,11 @@ function alive(pid: number | null): boolean {
   }
 }
 
-/** The spec (Deployment, without replicas) or data (ConfigMap) the members must hold. */
-function content(obj: KubeObject): unknown {
-  if (obj.kind === 'ConfigMap') return (obj as { data?: unknown }).data ?? {};
-  const spec = { ...(obj as Deployment).spec };
-  delete spec.replicas;
-  return spec;
-}
+/** A member's list of a kind it does not serve (the Widget CRD is not there) is empty. */
+const orEmpty = (err: unknown): KubeList<KubeObject> => {
+  if (!(err instanceof NotFoundError)) throw err;
+  return { apiVersion: 'v1', kind: 'List', metadata: {}, items: [] };
+};
 
 const state = (version: number, replicas: number | undefined): string =>
   `version ${String(version)}${replicas === undefined ? '' : ` replicas ${String(replicas)}`}`;
@@ -106,7 +105,8 @@ export async function checkInvariants(i: InvariantInputs): Promise<InvariantRepo
   const policies = (
     await i.federation.resource<PropagationPolicy>(PROPAGATION_POLICIES, CHAOS_NAMESPACE).list()
   ).items;
-  for (const { kind, apiVersion, gvr } of KINDS) {
+  for (const { kind, apiVersion, gvr, op } of WORKLOAD_KINDS) {
+    checked[`${op}s`] = 0;
     const fed = new Map(
       (await i.federation.resource(gvr, CHAOS_NAMESPACE).list()).items.map((o) => [
         o.metadata.name ?? '',
@@ -115,7 +115,8 @@ export async function checkInvariants(i: InvariantInputs): Promise<InvariantRepo
     );
     const inMember = new Map<string, Map<string, KubeObject>>();
     for (const [m, c] of i.members) {
-      const items = (await c.resource(gvr, CHAOS_NAMESPACE).list()).items.filter(isManaged);
+      const list = await c.resource(gvr, CHAOS_NAMESPACE).list().catch(orEmpty);
+      const items = list.items.filter(isManaged);
       inMember.set(
         m,
         new Map(items.map((o) => [o.metadata.name ?? '', { ...o, apiVersion, kind }])),
@@ -161,6 +162,7 @@ export async function checkInvariants(i: InvariantInputs): Promise<InvariantRepo
         continue;
       }
       checked.placement = (checked.placement ?? 0) + 1;
+      checked[`${op}s`] = (checked[`${op}s`] ?? 0) + 1;
       const policy = policies
         .filter((p) => selectorsMatch(p.spec.resourceSelectors, obj))
         .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
@@ -179,7 +181,7 @@ export async function checkInvariants(i: InvariantInputs): Promise<InvariantRepo
           continue;
         }
         const gen = got.metadata.annotations?.[ANNOTATION_GENERATION];
-        if (!isSubset(content(obj), content(got))) {
+        if (!isSubset(memberContent(obj), memberContent(got))) {
           bad(
             'placement',
             `${kind} ${name} in ${m}: spec differs from the federation's (federation version ${String(versionOf(obj))} generation ${String(obj.metadata.generation)}, member version ${String(versionOf(got))} from generation ${String(gen)})`,

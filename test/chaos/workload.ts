@@ -1,27 +1,53 @@
 /**
- * The chaos run's steady workload at the federation: every tick one seeded operation on
- * Deployments and ConfigMaps in the `chaos` namespace (create, update, scale, delete), spread over
- * the members by three PropagationPolicies (Deployments Duplicated or Divided 2:1:1..., ConfigMaps
- * to all but the last member). A ledger keeps what the federation acknowledged, so the invariants
- * can tell an acknowledged write from one whose outcome is unknown (the request failed).
+ * The chaos run's steady workload at the federation: every tick one seeded operation in the
+ * `chaos` namespace on Deployments (create, update, scale, delete), ConfigMaps, ClusterIP
+ * Services selecting the Deployments' pods, and Widgets, the custom kind of a CRD created at the
+ * federation in {@link Workload.setup} (create, update, delete), spread over the members by the
+ * PropagationPolicies of workload-objects.ts. A ledger keeps what the federation acknowledged, so
+ * the invariants can tell an acknowledged write from one whose outcome is unknown (the request
+ * failed).
  */
-import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, type Deployment } from '../../api/index.js';
-import { PROPAGATION_POLICIES, type PropagationPolicy } from '../../federation/apis/index.js';
+import {
+  CUSTOM_RESOURCE_DEFINITIONS,
+  NAMESPACES,
+  type CustomResourceDefinition,
+  type Deployment,
+} from '../../api/index.js';
+import { PROPAGATION_POLICIES } from '../../federation/apis/index.js';
+import { isEstablished } from '../../federation/controllers/propagation/custom-resource-kinds.js';
 import { AlreadyExistsError, ApiError } from '../../machinery/errors/index.js';
 import type { KubeObject } from '../../machinery/meta.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
+import {
+  CHAOS_NAMESPACE,
+  WIDGET_CRD,
+  WORKLOAD_KINDS,
+  chaosPolicies,
+  configMap,
+  deployment,
+  service,
+  servicePorts,
+  versionOf,
+  widget,
+  widgetCrd,
+  widgetSpec,
+  type KindInfo,
+  type Spread,
+  type WorkloadKind,
+} from './workload-objects.js';
 
-/** The namespace the workload writes to. */
-export const CHAOS_NAMESPACE = 'chaos';
-/** Label naming an object's spread: `dup`, `div` (Deployments) or `cm` (ConfigMaps). */
-export const LABEL_SPREAD = 'chaos.flotilla.io/spread';
-
-/** How an object is spread over the members. */
-export type Spread = 'dup' | 'div' | 'cm';
+export {
+  CHAOS_NAMESPACE,
+  LABEL_SPREAD,
+  chaosPolicies,
+  versionOf,
+  type Spread,
+  type WorkloadKind,
+} from './workload-objects.js';
 
 /** What the federation acknowledged about one object the workload wrote. */
 export interface Tracked {
-  kind: 'Deployment' | 'ConfigMap';
+  kind: WorkloadKind;
   name: string;
   spread: Spread;
   /**
@@ -29,7 +55,7 @@ export interface Tracked {
    * `deleted`: the delete was acknowledged (or answered NotFound); `unknown-delete`: it failed.
    */
   state: 'live' | 'unknown-create' | 'deleted' | 'unknown-delete';
-  /** The last acknowledged version (env VERSION / data.version) and replicas. */
+  /** The last acknowledged version (workload-objects.ts `versionOf`) and replicas. */
   version: number;
   replicas?: number;
   /** A write after the last acknowledged one failed: the federation may hold either. */
@@ -38,91 +64,6 @@ export interface Tracked {
 
 /** Per-operation counts. */
 export type OpStats = Record<string, { ok: number; failed: number }>;
-
-/** The PropagationPolicies of the run, for `members` (cluster names). */
-export function chaosPolicies(members: readonly string[]): PropagationPolicy[] {
-  const pp = (name: string, spec: PropagationPolicy['spec']): PropagationPolicy => ({
-    apiVersion: 'policy.flotilla.io/v1alpha1',
-    kind: 'PropagationPolicy',
-    metadata: { name, namespace: CHAOS_NAMESPACE },
-    spec,
-  });
-  const sel = (kind: string, spread: Spread): PropagationPolicy['spec']['resourceSelectors'] => [
-    {
-      apiVersion: kind === 'ConfigMap' ? 'v1' : 'apps/v1',
-      kind,
-      labelSelector: { matchLabels: { [LABEL_SPREAD]: spread } },
-    },
-  ];
-  return [
-    pp('chaos-dup', {
-      resourceSelectors: sel('Deployment', 'dup'),
-      placement: {
-        clusterAffinity: { clusterNames: [...members] },
-        replicaScheduling: { replicaSchedulingType: 'Duplicated' },
-      },
-    }),
-    pp('chaos-div', {
-      resourceSelectors: sel('Deployment', 'div'),
-      placement: {
-        clusterAffinity: { clusterNames: [...members] },
-        replicaScheduling: {
-          replicaSchedulingType: 'Divided',
-          weightPreference: {
-            staticWeightList: members.map((m, i) => ({
-              targetCluster: { clusterNames: [m] },
-              weight: i === 0 ? 2 : 1,
-            })),
-          },
-        },
-      },
-    }),
-    pp('chaos-cm', {
-      resourceSelectors: sel('ConfigMap', 'cm'),
-      placement: {
-        clusterAffinity: { clusterNames: members.length > 1 ? members.slice(0, -1) : [...members] },
-      },
-    }),
-  ];
-}
-
-function deployment(name: string, spread: Spread, replicas: number, version: number): Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: CHAOS_NAMESPACE, labels: { [LABEL_SPREAD]: spread } },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      // odd-numbered ones surge by one at a time, the others keep the default 25%
-      ...(Number(name.slice(2)) % 2 === 1
-        ? { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } }
-        : {}),
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          containers: [
-            {
-              name: 'main',
-              image: 'busybox',
-              command: ['sleep', '3600'],
-              env: [{ name: 'VERSION', value: String(version) }],
-            },
-          ],
-        },
-      },
-    },
-  };
-}
-
-/** The version (env VERSION or data.version) of a Deployment or ConfigMap; NaN when absent. */
-export function versionOf(obj: KubeObject): number {
-  if (obj.kind === 'ConfigMap') {
-    return Number((obj as { data?: Record<string, string> }).data?.version);
-  }
-  const env = (obj as Partial<Deployment>).spec?.template.spec.containers[0]?.env ?? [];
-  return Number(env.find((e) => e.name === 'VERSION')?.value);
-}
 
 /**
  * Books what the federation answered to a write: the whole object as it holds it then (so an
@@ -133,6 +74,30 @@ function acknowledged(t: Tracked, answer: unknown): void {
   t.version = versionOf(obj);
   if (t.kind === 'Deployment') t.replicas = (obj as Deployment).spec.replicas ?? 1;
   t.uncertain = false;
+}
+
+/** The operations and their weights, from the live objects per kind (a kind at its cap: 0). */
+function weights(live: (k: WorkloadKind) => number): [string, number][] {
+  const d = live('Deployment');
+  const cm = live('ConfigMap');
+  const svc = live('Service');
+  const w = live('Widget');
+  return [
+    ['create-deployment', d < 12 ? 3 : 0],
+    ['update-deployment', d > 0 ? 2 : 0],
+    ['scale-deployment', d > 0 ? 2 : 0],
+    ['delete-deployment', d > 4 ? 1 : 0],
+    ['create-configmap', cm < 16 ? 2 : 0],
+    ['update-configmap', cm > 0 ? 2 : 0],
+    ['delete-configmap', cm > 5 ? 1 : 0],
+    ['create-service', svc < 8 ? 1 : 0],
+    ['update-service', svc > 0 ? 1 : 0],
+    ['delete-service', svc > 3 ? 1 : 0],
+    // the Widgets' CRD follows them to the members: keep a few, so it is not withdrawn often
+    ['create-widget', w < 10 ? 1 : 0],
+    ['update-widget', w > 0 ? 1 : 0],
+    ['delete-widget', w > 3 ? 1 : 0],
+  ];
 }
 
 /** Drives the workload (see the module comment). */
@@ -152,14 +117,25 @@ export class Workload {
     this.rand = rand;
   }
 
-  /** Creates the namespace and the policies (retried until the federation answers). */
+  /**
+   * Creates the namespace, the Widget CRD (and waits until it is Established, 30 s at most) and
+   * the policies.
+   */
   async setup(members: readonly string[]): Promise<void> {
+    const keep = (err: unknown): void => {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+    };
     await this.fed
       .resource(NAMESPACES)
       .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CHAOS_NAMESPACE } })
-      .catch((err: unknown) => {
-        if (!(err instanceof AlreadyExistsError)) throw err;
-      });
+      .catch(keep);
+    const crds = this.fed.resource<CustomResourceDefinition>(CUSTOM_RESOURCE_DEFINITIONS);
+    await crds.create(widgetCrd()).catch(keep);
+    const deadline = performance.now() + 30_000;
+    while (!isEstablished(await crds.get(WIDGET_CRD).catch(() => undefined))) {
+      if (performance.now() > deadline) throw new Error(`CRD ${WIDGET_CRD} not Established`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     for (const p of chaosPolicies(members)) {
       await this.fed.resource(PROPAGATION_POLICIES, CHAOS_NAMESPACE).create(p);
     }
@@ -179,7 +155,7 @@ export class Workload {
     await this.running;
   }
 
-  private live(kind: Tracked['kind']): Tracked[] {
+  private live(kind: WorkloadKind): Tracked[] {
     return [...this.ledger.values()].filter((t) => t.kind === kind && t.state === 'live');
   }
 
@@ -205,59 +181,21 @@ export class Workload {
   }
 
   private async tick(): Promise<void> {
-    const deps = this.live('Deployment');
-    const cms = this.live('ConfigMap');
-    const ops: [string, number][] = [
-      ['create-deployment', deps.length < 12 ? 3 : 0],
-      ['update-deployment', deps.length > 0 ? 2 : 0],
-      ['scale-deployment', deps.length > 0 ? 2 : 0],
-      ['delete-deployment', deps.length > 4 ? 1 : 0],
-      ['create-configmap', cms.length < 16 ? 2 : 0],
-      ['update-configmap', cms.length > 0 ? 2 : 0],
-      ['delete-configmap', cms.length > 5 ? 1 : 0],
-    ];
+    const ops = weights((k) => this.live(k).length);
     let r = this.rand() * ops.reduce((s, [, w]) => s + w, 0);
     const op = ops.find(([, w]) => (r -= w) < 0)?.[0] ?? 'create-configmap';
-    const kind = op.endsWith('deployment') ? 'Deployment' : 'ConfigMap';
-    const target = this.pick(kind === 'Deployment' ? deps : cms);
-    const rc =
-      kind === 'Deployment'
-        ? this.fed.resource(DEPLOYMENTS, CHAOS_NAMESPACE)
-        : this.fed.resource(CONFIGMAPS, CHAOS_NAMESPACE);
-    const uncertain = (t: Tracked) => (): void => void (t.uncertain = true);
-    if (op.startsWith('create')) {
-      const name = `${kind === 'Deployment' ? 'd' : 'cm'}-${String(this.next++)}`;
-      const spread: Spread = kind === 'ConfigMap' ? 'cm' : this.rand() < 0.5 ? 'dup' : 'div';
-      const replicas = Math.floor(this.rand() * 5);
-      const t: Tracked = {
-        kind,
-        name,
-        spread,
-        state: 'unknown-create',
-        version: 1,
-        uncertain: false,
-      };
-      if (kind === 'Deployment') t.replicas = replicas;
-      this.ledger.set(`${kind}/${name}`, t);
-      const obj: KubeObject =
-        kind === 'Deployment'
-          ? deployment(name, spread, replicas, 1)
-          : {
-              apiVersion: 'v1',
-              kind: 'ConfigMap',
-              metadata: { name, namespace: CHAOS_NAMESPACE, labels: { [LABEL_SPREAD]: spread } },
-              data: { version: '1' },
-            };
-      await this.book(
-        op,
-        () => rc.create(obj),
-        (o) => {
-          t.state = 'live';
-          acknowledged(t, o);
-        },
-        () => undefined,
-      );
-    } else if (target && op.startsWith('delete')) {
+    const [verb = '', plural = ''] = op.split('-');
+    const info = WORKLOAD_KINDS.find((k) => k.op === plural);
+    if (!info) return;
+    if (verb === 'create') {
+      await this.create(op, info);
+      return;
+    }
+    const target = this.pick(this.live(info.kind));
+    if (!target) return;
+    const rc = this.fed.resource(info.gvr, CHAOS_NAMESPACE);
+    const uncertain = (): void => void (target.uncertain = true);
+    if (verb === 'delete') {
       await this.book(
         op,
         () => rc.delete(target.name),
@@ -266,31 +204,78 @@ export class Workload {
           (target.state =
             err instanceof ApiError && err.code === 404 ? 'deleted' : 'unknown-delete'),
       );
-    } else if (target && op === 'scale-deployment') {
+    } else if (verb === 'scale') {
       const replicas = Math.floor(this.rand() * 6);
       await this.book(
         op,
         () => rc.patch(target.name, { spec: { replicas } }, 'merge'),
         (o) => acknowledged(target, o),
-        uncertain(target),
+        uncertain,
       );
-    } else if (target) {
-      const version = target.version + 1;
-      const patch =
-        kind === 'Deployment'
-          ? deployment(target.name, target.spread, target.replicas ?? 1, version).spec.template
-          : undefined;
+    } else {
+      const patch = this.updatePatch(target, target.version + 1);
       await this.book(
         op,
-        () =>
-          rc.patch(
-            target.name,
-            patch ? { spec: { template: patch } } : { data: { version: String(version) } },
-            'merge',
-          ),
+        () => rc.patch(target.name, patch, 'merge'),
         (o) => acknowledged(target, o),
-        uncertain(target),
+        uncertain,
       );
     }
+  }
+
+  /** The merge patch taking `t` to `version`. */
+  private updatePatch(t: Tracked, version: number): unknown {
+    switch (t.kind) {
+      case 'Deployment':
+        return {
+          spec: {
+            template: deployment(t.name, t.spread, t.replicas ?? 1, version).spec.template,
+          },
+        };
+      case 'ConfigMap':
+        return { data: { version: String(version) } };
+      case 'Service':
+        return { spec: { ports: servicePorts(version) } };
+      case 'Widget':
+        return { spec: widgetSpec(version) };
+    }
+  }
+
+  /** Creates a new object of `info`'s kind at version 1 and books it. */
+  private async create(op: string, info: KindInfo): Promise<void> {
+    const name = `${info.prefix}-${String(this.next++)}`;
+    let obj: KubeObject;
+    const t: Tracked = {
+      kind: info.kind,
+      name,
+      spread: 'cm',
+      state: 'unknown-create',
+      version: 1,
+      uncertain: false,
+    };
+    if (info.kind === 'Deployment') {
+      t.spread = this.rand() < 0.5 ? 'dup' : 'div';
+      t.replicas = Math.floor(this.rand() * 5);
+      obj = deployment(name, t.spread, t.replicas, 1);
+    } else if (info.kind === 'Service') {
+      // selects the pods of a live Deployment (any, when there is none yet)
+      t.spread = 'svc';
+      obj = service(name, this.pick(this.live('Deployment'))?.name ?? 'd-none', 1);
+    } else if (info.kind === 'Widget') {
+      t.spread = 'cr';
+      obj = widget(name, 1);
+    } else {
+      obj = configMap(name, 1);
+    }
+    this.ledger.set(`${info.kind}/${name}`, t);
+    await this.book(
+      op,
+      () => this.fed.resource(info.gvr, CHAOS_NAMESPACE).create(obj),
+      (o) => {
+        t.state = 'live';
+        acknowledged(t, o);
+      },
+      () => undefined,
+    );
   }
 }

@@ -1,6 +1,7 @@
 // The chaos run (issue #17) in the suite, on ONE hollow federation of 2 members (test/chaos/
 // session.ts: 3-member federation etcd, two controller managers, the resolver) under the chaos
-// workload. First the scaled-down seeded schedule of `npm run chaos` (four faults in 40 s), then
+// workload (Deployments, ConfigMaps, Services and the custom kind Widget of a CRD created at the
+// federation; Widgets go to member2 only, and their CRD follows them). First the scaled-down seeded schedule of `npm run chaos` (four faults in 40 s), then
 // each fault kind once under the running workload, each followed by the invariant it threatens
 // and convergence of every invariant (test/chaos/invariants.ts, DNS included) within a stated
 // bound. The controller managers run with a short health window (1 s probes, 3 failures) and a
@@ -124,6 +125,9 @@ describe('chaos', () => {
     expect(report.invariants.checked['divided sums'], summary).toBeGreaterThan(0);
     expect(report.invariants.checked.deleted, summary).toBeGreaterThan(0);
     expect(report.invariants.checked.dns, summary).toBe(4);
+    // the DNS fixture's Service and the workload's, and the workload's Widgets
+    expect(report.invariants.checked.services, summary).toBeGreaterThan(1);
+    expect(report.invariants.checked.widgets, summary).toBeGreaterThan(0);
     passed++;
   });
 
@@ -195,6 +199,8 @@ describe('chaos', () => {
     expect(r.record.detail).toMatch(/NotReady after/);
     expect(r.convergence.invariants.checked.clusters).toBe(2);
     expect(r.convergence.invariants.checked['divided sums']).toBeGreaterThan(0);
+    // member2 holds the Widgets (and their CRD): they are back in it
+    expect(r.convergence.invariants.checked.widgets).toBeGreaterThan(0);
     passed++;
   });
 
