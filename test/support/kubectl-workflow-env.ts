@@ -5,29 +5,20 @@
  * joined hollow member. One kubeconfig holds the contexts `member`, `member-viewer` (a user with
  * no role) and `federation`; {@link KubectlWorkflowEnv.kubectl} never throws on a non-zero exit.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import {
-  CERTIFICATE_SIGNING_REQUESTS,
-  KUBELET_SERVING_SIGNER,
-  NODES,
-  type CertificateSigningRequest,
-  type Node,
-} from '../../api/index.js';
 import { buildBusyboxImage, ensureDockerd, type DockerService } from '../../hack/lib/services.js';
-import { waitFor } from '../../hack/lib/ports.js';
 import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import { defaultClusterCidr } from '../../member/cluster/default-cluster-cidr.js';
 import { runMemberControllerManager } from '../../member/controllermanager/member-controller-manager.js';
 import { DockerRuntime } from '../../member/kubelet/docker-runtime.js';
-import { runKubeletProcess } from '../../member/kubelet/kubelet-process.js';
 import { adminContext } from './kube-contexts.js';
 import { startHollowFederation, type HollowFederation } from './hollow-federation.js';
 import { startMemberApi, type MemberApiFixture } from './member-api-fixture.js';
+import { startKubeletNode } from './kubelet-member.js';
 import { removeContainers } from './member-env.js';
 
 /** What a kubectl run gave. */
@@ -156,62 +147,17 @@ async function startMember(
       signal,
     ),
   );
-  const kubeletDir = join(member.dir, 'kubelet');
-  mkdirSync(kubeletDir, { recursive: true });
-  const kubeconfig = join(kubeletDir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    kubeconfigFor({
-      name: MEMBER,
-      server: member.api.url,
-      caCert: member.auth.ca.cert,
-      clientCert: member.auth.clientCert(`system:node:${NODE}`, ['system:nodes']),
-    }),
-  );
-  running.push(
-    runKubeletProcess(
-      {
-        nodeName: NODE,
-        nodeIp: NODE_IP,
-        port: 0,
-        runtime: new DockerRuntime({ socketPath: docker.socketPath }),
-        kubeconfigPath: kubeconfig,
-        certDir: join(kubeletDir, 'pki'),
-        pollMs: 200,
-        kubelet: {
-          clusterId: member.api.clusterId,
-          heartbeatMs: 1000,
-          syncPeriodMs: 500,
-          crashLoopBaseMs: 500,
-          crashLoopMaxMs: 2000,
-        },
-        logger: log,
-      },
-      signal,
-    ),
-  );
-  // the API server reaches the kubelet (logs, exec...) once the cluster CA signed its certificate
-  const csrs = member.admin.resource<CertificateSigningRequest>(CERTIFICATE_SIGNING_REQUESTS);
-  let serving = '';
-  await waitFor('the kubelet serving CSR', async () => {
-    const csr = (await csrs.list()).items.find((c) => c.spec.signerName === KUBELET_SERVING_SIGNER);
-    serving = csr?.metadata.name ?? '';
-    return serving !== '';
+  const kubelet = await startKubeletNode({
+    ...member,
+    nodeName: NODE,
+    nodeIp: NODE_IP,
+    runtime: new DockerRuntime({ socketPath: docker.socketPath }),
+    dir: join(member.dir, 'kubelet'),
+    signal,
+    kubelet: { crashLoopBaseMs: 500, crashLoopMaxMs: 2000 },
+    logger: log,
   });
-  await promisify(execFile)('kubectl', [
-    '--kubeconfig',
-    member.adminKubeconfig,
-    'certificate',
-    'approve',
-    serving,
-  ]);
-  await waitFor('the node Ready', async () => {
-    const n = await member.admin
-      .resource<Node>(NODES)
-      .get(NODE)
-      .catch(() => undefined);
-    return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-  });
+  running.push(kubelet.run);
   return member;
 }
 

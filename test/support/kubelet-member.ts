@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { ClusterAuthentication } from '../../machinery/apiserver/cluster-authentication.js';
 import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
-import { consoleLogger } from '../../machinery/controller/index.js';
+import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
 import { InformerFactory } from '../../machinery/informer/index.js';
 import { waitFor } from '../../hack/lib/ports.js';
 import {
@@ -23,7 +23,10 @@ import { CONTROLLER_MANAGER_USER } from '../../member/cluster/member-bootstrap-p
 import { memberControllerManager } from '../../member/controllers/index.js';
 import { defaultClusterCidr } from '../../member/cluster/default-cluster-cidr.js';
 import type { ContainerRuntime } from '../../member/kubelet/container-runtime.js';
-import { runKubeletProcess } from '../../member/kubelet/kubelet-process.js';
+import {
+  runKubeletProcess,
+  type KubeletProcessOptions,
+} from '../../member/kubelet/kubelet-process.js';
 
 /** What {@link joinKubelet} needs. */
 export interface JoinKubeletOptions {
@@ -38,6 +41,13 @@ export interface JoinKubeletOptions {
   /** Where the kubelet keeps its kubeconfig and certificates. */
   dir: string;
   signal: AbortSignal;
+}
+
+/** What {@link startKubeletNode} needs: {@link JoinKubeletOptions} plus kubelet timings. */
+export interface KubeletNodeOptions extends JoinKubeletOptions {
+  /** Kubelet options beside its cluster ID. @defaultValue heartbeat 1 s, sync 500 ms */
+  kubelet?: Omit<NonNullable<KubeletProcessOptions['kubelet']>, 'clusterId'>;
+  logger?: Logger;
 }
 
 /** Starts the controllers and the kubelet; resolves once the Node is Ready, to what runs. */
@@ -68,6 +78,17 @@ export async function joinKubelet(o: JoinKubeletOptions): Promise<Promise<void>[
       .then(() => informers.stopped())
       .finally(() => cm.close()),
   ];
+  running.push((await startKubeletNode(o)).run);
+  return running;
+}
+
+/**
+ * Starts the kubelet with a node client certificate given up front, approves its serving CSR
+ * with `kubectl certificate approve` (the API server then trusts its HTTPS API), and resolves
+ * once the Node is Ready, to the kubelet's run (wrapped: an async function cannot resolve to a
+ * pending promise). The csrsigning controller must be running.
+ */
+export async function startKubeletNode(o: KubeletNodeOptions): Promise<{ run: Promise<void> }> {
   mkdirSync(o.dir, { recursive: true });
   const kubeconfig = join(o.dir, 'kubeconfig');
   writeFileSync(
@@ -79,21 +100,24 @@ export async function joinKubelet(o: JoinKubeletOptions): Promise<Promise<void>[
       clientCert: o.auth.clientCert(`system:node:${o.nodeName}`, ['system:nodes']),
     }),
   );
-  running.push(
-    runKubeletProcess(
-      {
-        nodeName: o.nodeName,
-        nodeIp: o.nodeIp,
-        port: 0,
-        runtime: o.runtime,
-        kubeconfigPath: kubeconfig,
-        certDir: join(o.dir, 'pki'),
-        pollMs: 200,
-        kubelet: { clusterId: o.api.clusterId, heartbeatMs: 1000, syncPeriodMs: 500 },
-        logger: consoleLogger('kubelet', true),
+  const running = runKubeletProcess(
+    {
+      nodeName: o.nodeName,
+      nodeIp: o.nodeIp,
+      port: 0,
+      runtime: o.runtime,
+      kubeconfigPath: kubeconfig,
+      certDir: join(o.dir, 'pki'),
+      pollMs: 200,
+      kubelet: {
+        clusterId: o.api.clusterId,
+        heartbeatMs: 1000,
+        syncPeriodMs: 500,
+        ...o.kubelet,
       },
-      o.signal,
-    ),
+      logger: o.logger ?? consoleLogger('kubelet', true),
+    },
+    o.signal,
   );
   // the API server trusts the kubelet's serving certificate once the cluster CA signed it
   const csrs = o.admin.resource<CertificateSigningRequest>(CERTIFICATE_SIGNING_REQUESTS);
@@ -117,5 +141,5 @@ export async function joinKubelet(o: JoinKubeletOptions): Promise<Promise<void>[
       .catch(() => undefined);
     return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
   });
-  return running;
+  return { run: running };
 }
