@@ -1,31 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeKubeProtobuf, kindSchema } from './index.js';
-
-// a minimal encoder (as in protobuf.test.ts): a typed client's events.k8s.io/v1 create body
-const varint = (n: number): number[] => {
-  const out: number[] = [];
-  let v = n;
-  do {
-    const b = v & 0x7f;
-    v >>>= 7;
-    out.push(v > 0 ? b | 0x80 : b);
-  } while (v > 0);
-  return out;
-};
-const int = (no: number, v: number): number[] => [...varint(no << 3), ...varint(v)];
-const len = (no: number, b: number[] | string): number[] => {
-  const bytes = typeof b === 'string' ? [...Buffer.from(b)] : b;
-  return [...varint((no << 3) | 2), ...varint(bytes.length), ...bytes];
-};
-const envelope = (apiVersion: string, kind: string, raw: number[]): Buffer =>
-  Buffer.from([
-    0x6b,
-    0x38,
-    0x73,
-    0x00,
-    ...len(1, [...len(1, apiVersion), ...len(2, kind)]),
-    ...len(2, raw),
-  ]);
+import { envelope, int, len } from '../../testing/protobuf-encoder.js';
 
 describe('events.k8s.io/v1 Event protobuf schema', () => {
   it('decodes the fields by Kubernetes numbering', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResourceType } from '../../resource-type.js';
 import { fieldProblems } from '../field-validation.js';
 import { decodeKubeProtobuf } from './index.js';
+import { envelope, int, len } from '../../testing/protobuf-encoder.js';
 
 const deployments: ResourceType = {
   group: 'apps',
@@ -117,29 +118,6 @@ describe('Container and PodSpec schemas under field validation', () => {
     ]);
   });
 });
-
-// a minimal protobuf encoder
-const varint = (n: number): number[] => {
-  const out: number[] = [];
-  let v = n;
-  do {
-    const b = v & 0x7f;
-    v = Math.floor(v / 128);
-    out.push(v > 0 ? b | 0x80 : b);
-  } while (v > 0);
-  return out;
-};
-const int = (no: number, v: number): number[] => [...varint(no << 3), ...varint(v)];
-const len = (no: number, b: number[] | string): number[] => {
-  const bytes = typeof b === 'string' ? [...Buffer.from(b)] : b;
-  return [...varint((no << 3) | 2), ...varint(bytes.length), ...bytes];
-};
-const envelope = (apiVersion: string, kind: string, raw: number[]): Buffer =>
-  Buffer.from([
-    ...[0x6b, 0x38, 0x73, 0x00],
-    ...len(1, [...len(1, apiVersion), ...len(2, kind)]),
-    ...len(2, raw),
-  ]);
 
 describe('protobuf schemas with Kubernetes field numbers', () => {
   it('decode a container probe, lifecycle hook and security context', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors/index.js';
 import { decodeKubeProtobuf } from './index.js';
+import { envelope, int, len } from '../../testing/protobuf-encoder.js';
 
 /** Request bodies real kubectl v1.32.4 sent (captured from its `-v=10` log), as hex. */
 const kubectlBodies = {
@@ -59,32 +60,6 @@ const kubectlBodies = {
 
 const decode = (hex: string): Record<string, unknown> =>
   decodeKubeProtobuf(Buffer.from(hex, 'hex'));
-
-// a minimal encoder, for shapes kubectl was not captured sending
-const varint = (n: bigint): number[] => {
-  const out: number[] = [];
-  let v = BigInt.asUintN(64, n);
-  do {
-    const b = Number(v & 0x7fn);
-    v >>= 7n;
-    out.push(v > 0n ? b | 0x80 : b);
-  } while (v > 0n);
-  return out;
-};
-const int = (no: number, v: number): number[] => [...varint(BigInt(no << 3)), ...varint(BigInt(v))];
-const len = (no: number, b: number[] | string): number[] => {
-  const bytes = typeof b === 'string' ? [...Buffer.from(b)] : b;
-  return [...varint(BigInt((no << 3) | 2)), ...varint(BigInt(bytes.length)), ...bytes];
-};
-const envelope = (apiVersion: string, kind: string, raw: number[]): Buffer =>
-  Buffer.from([
-    0x6b,
-    0x38,
-    0x73,
-    0x00,
-    ...len(1, [...len(1, apiVersion), ...len(2, kind)]),
-    ...len(2, raw),
-  ]);
 
 describe('decodeKubeProtobuf with bodies kubectl sent', () => {
   it('create namespace, serviceaccount', () => {
