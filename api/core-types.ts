@@ -129,10 +129,20 @@ export interface ContainerStatus {
   imageID?: string;
   containerID?: string;
   started?: boolean;
-  state?: {
-    waiting?: { reason?: string; message?: string };
-    running?: { startedAt?: string };
-    terminated?: { exitCode: number; reason?: string; startedAt?: string; finishedAt?: string };
+  state?: ContainerState;
+  /** The container's previous termination: the run before this one, or the one awaiting restart. */
+  lastState?: ContainerState;
+}
+
+export interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: {
+    exitCode: number;
+    reason?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    containerID?: string;
   };
 }
 

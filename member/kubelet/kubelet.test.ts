@@ -386,6 +386,32 @@ describe('Kubelet', () => {
     expect(await restart(60_000)).toBe(5);
   });
 
+  it('keeps one dead run per container and reports it as lastState', async () => {
+    const h = await start({ command: ['false'] });
+    const crashAndRestart = async (code: number): Promise<ContainerStatus | undefined> => {
+      const [c] = h.runtime.running();
+      h.runtime.exit(c?.id ?? '', code, 1000);
+      const waiting = await h.sync();
+      // waiting for the restart: the run that just exited is the last state
+      expect(waiting?.lastState?.terminated).toMatchObject({ exitCode: code, reason: 'Error' });
+      expect(waiting?.lastState?.terminated?.containerID).toBe(`docker://${c?.id ?? ''}`);
+      h.advance(600_000);
+      return h.sync();
+    };
+    expect((await h.sync())?.lastState).toBeUndefined();
+    const first = await crashAndRestart(3);
+    expect(first?.state?.running).toBeDefined();
+    expect(first?.lastState?.terminated?.exitCode).toBe(3);
+    const second = await crashAndRestart(4);
+    expect(second?.lastState?.terminated?.exitCode).toBe(4);
+    // the running one and the run before it; the first run is gone
+    const left = await h.runtime.list({});
+    expect(left.map((c) => [c.running, c.exitCode])).toEqual([
+      [false, 4],
+      [true, undefined],
+    ]);
+  });
+
   it('backs off image pulls: ErrImagePull, then ImagePullBackOff with a doubling delay', async () => {
     const missing = 'registry.invalid/none:1';
     const h = await start({ image: missing }, [missing]);

@@ -300,25 +300,35 @@ export class Kubelet {
       return;
     }
     const latest = new Map<string, RuntimeContainer | undefined>();
+    const previous = new Map<string, RuntimeContainer>();
     for (const c of pod.spec.containers) {
       const mine = containers
         .filter((rc) => rc.labels[LABEL_CONTAINER] === c.name)
         .sort(newestFirst);
       let cur = mine[0];
-      for (const old of mine.slice(1)) await this.opts.runtime.remove(old.id);
+      let prev = mine[1];
+      // as Kubernetes' container GC: the newest run and the one before it stay (logs --previous)
+      for (const old of mine.slice(2)) await this.opts.runtime.remove(old.id);
       if (cur?.running) {
         cur = await this.probe(pod, c, cur, state, podIp);
       } else {
-        cur = (await this.maybeStart(pod, c, cur, state, podIp)) ?? cur;
+        const started = await this.maybeStart(pod, c, cur, state, podIp);
+        if (started && cur && started.id !== cur.id) {
+          // the run before the previous one goes now; the next sync would list it third
+          if (prev) await this.opts.runtime.remove(prev.id);
+          prev = cur;
+        }
+        cur = started ?? cur;
       }
       latest.set(c.name, cur);
+      if (prev) previous.set(c.name, prev);
     }
     // kubectl debug: started once in the pod's namespaces, never restarted
     const ephemeral = await syncEphemeralContainers(pod, containers, latest, state, (c, ns) =>
       this.startContainer(pod, c, state, 0, podIp, ns),
     );
     for (const [name, rc] of ephemeral) latest.set(name, rc);
-    await this.writeStatus(pod, latest, state, podIp);
+    await this.writeStatus(pod, latest, state, podIp, previous);
   }
 
   /** Posts the pod's status when it changed. */
@@ -327,9 +337,10 @@ export class Kubelet {
     latest: Map<string, RuntimeContainer | undefined>,
     state: PodState,
     podIP: string | undefined,
+    previous?: ReadonlyMap<string, RuntimeContainer>,
   ): Promise<void> {
     const addresses = { hostIP: this.opts.nodeAddress, podIP };
-    const status = computePodStatus(pod, latest, state, addresses, pod.status);
+    const status = computePodStatus(pod, latest, state, addresses, pod.status, previous);
     if (status.phase === 'Running') this.metrics.podRunning(pod.metadata.uid ?? '');
     if (JSON.stringify(status) !== JSON.stringify(pod.status)) {
       await this.opts.client

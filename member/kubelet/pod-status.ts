@@ -1,5 +1,5 @@
 import type { Condition } from '../../machinery/meta.js';
-import type { ContainerStatus, Pod, PodStatus } from '../../api/index.js';
+import type { ContainerState, ContainerStatus, Pod, PodStatus } from '../../api/index.js';
 import type { RuntimeContainer } from './container-runtime.js';
 import type { PodState } from './pod-state.js';
 
@@ -18,11 +18,32 @@ export function statusContainerId(id: string): string {
   return `docker://${id}`;
 }
 
-/** The status of spec container `c` whose latest runtime container is `rc`. */
+/** The terminated state of runtime container `rc`, which has exited. */
+function terminatedState(rc: RuntimeContainer): ContainerState {
+  const code = rc.exitCode ?? 0;
+  const startedAt = ts(rc.startedAt);
+  const finishedAt = ts(rc.finishedAt);
+  return {
+    terminated: {
+      exitCode: code,
+      reason: code === 0 ? 'Completed' : 'Error',
+      ...(startedAt ? { startedAt } : {}),
+      ...(finishedAt ? { finishedAt } : {}),
+      containerID: statusContainerId(rc.id),
+    },
+  };
+}
+
+/**
+ * The status of spec container `c` whose latest runtime container is `rc` and whose run before
+ * that is `previous` (kept by the kubelet, as Kubernetes keeps one dead container, for
+ * `logs --previous` and `lastState`).
+ */
 function containerStatus(
   c: { name: string; image: string; readinessProbe?: unknown },
   rc: RuntimeContainer | undefined,
   state: PodState,
+  previous?: RuntimeContainer,
 ): ContainerStatus {
   const cs: ContainerStatus = {
     name: c.name,
@@ -37,7 +58,6 @@ function containerStatus(
   }
   const waiting = state.waiting[c.name];
   const startedAt = ts(rc?.startedAt);
-  const finishedAt = ts(rc?.finishedAt);
   if (rc?.running) {
     cs.state = { running: startedAt ? { startedAt } : {} };
     // with a readiness probe, not ready until it passed (a container started this sync has not
@@ -51,30 +71,33 @@ function containerStatus(
       },
     };
   } else if (rc) {
-    const code = rc.exitCode ?? 0;
-    cs.state = {
-      terminated: {
-        exitCode: code,
-        reason: code === 0 ? 'Completed' : 'Error',
-        ...(startedAt ? { startedAt } : {}),
-        ...(finishedAt ? { finishedAt } : {}),
-      },
-    };
+    cs.state = terminatedState(rc);
   } else {
     cs.state = { waiting: { reason: 'ContainerCreating' } };
   }
+  // while an exited container waits for its restart, it is the last state; otherwise the run
+  // before the current one is
+  const last =
+    rc && !rc.running && waiting ? rc : previous?.running === false ? previous : undefined;
+  if (last) cs.lastState = terminatedState(last);
   return cs;
 }
 
-/** Builds the pod status from the runtime's containers and the kubelet's memory. */
+/**
+ * Builds the pod status from the runtime's containers (the latest of each container, and the one
+ * before it in `previous`) and the kubelet's memory.
+ */
 export function computePodStatus(
   pod: Pod,
   latest: Map<string, RuntimeContainer | undefined>,
   state: PodState,
   addresses: PodAddresses,
   old: PodStatus | undefined,
+  previous: ReadonlyMap<string, RuntimeContainer> = new Map(),
 ): PodStatus {
-  const statuses = pod.spec.containers.map((c) => containerStatus(c, latest.get(c.name), state));
+  const statuses = pod.spec.containers.map((c) =>
+    containerStatus(c, latest.get(c.name), state, previous.get(c.name)),
+  );
   // kubectl debug's containers: never ready, and no part of the pod's phase or readiness
   const ephemeral = (pod.spec.ephemeralContainers ?? []).map((c) => ({
     ...containerStatus(c, latest.get(c.name), state),

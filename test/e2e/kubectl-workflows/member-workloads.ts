@@ -206,6 +206,17 @@ const podRows: Workflow[] = [
     args: ['logs', 'crash', '--previous'],
     stdout: [/^crashed-once\n$/],
   },
+  {
+    name: 'lastState of a crashed container',
+    args: [
+      'get',
+      'pod',
+      'crash',
+      '-o',
+      'jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode}',
+    ],
+    stdout: [/^1$/],
+  },
   { name: 'logs --since', args: ['logs', 'web', '--since=1h'], stdout: [/^line 0\n/] },
   {
     name: 'logs --timestamps',
