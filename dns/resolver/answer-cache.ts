@@ -10,6 +10,8 @@ export interface CacheEntry extends StoredAnswer {
   expiresAt: number;
   /** Hits served so far; the round-robin rotation of the next replay. */
   turn: number;
+  /** The cache's insertion count when this entry last moved to the young end. */
+  seq: number;
 }
 
 /** Options for {@link AnswerCache}. */
@@ -22,10 +24,18 @@ export interface AnswerCacheOptions {
   now?: () => number;
 }
 
-/** TTL-honouring answer cache with LRU eviction (Map insertion order). */
+/**
+ * TTL-honouring answer cache with approximately-LRU eviction (Map insertion order: the oldest
+ * entry goes first). A hit moves its entry to the young end only once a quarter of the capacity
+ * has been inserted since the entry last moved: an entry hit at least that often is never
+ * evicted, and a hit on a young entry costs no Map delete and re-insert (on the resolver's cache
+ * hit path that pair was about 5 % of the CPU per answer).
+ */
 export class AnswerCache {
   private readonly map = new Map<string, CacheEntry>();
   private readonly max: number;
+  /** Insertions (stores and moves to the young end) so far. */
+  private inserts = 0;
   readonly negativeCap: number;
   readonly maxTtl: number;
   private readonly now: () => number;
@@ -48,8 +58,11 @@ export class AnswerCache {
       this.misses++;
       return undefined;
     }
-    this.map.delete(key);
-    this.map.set(key, e);
+    if (this.inserts - e.seq > this.max >> 2) {
+      this.map.delete(key);
+      this.map.set(key, e);
+      e.seq = ++this.inserts;
+    }
     this.hits++;
     return { entry: e, ageSeconds: Math.floor((now - e.storedAt) / 1000) };
   }
@@ -77,7 +90,13 @@ export class AnswerCache {
     if (ttlSeconds <= 0) return;
     const now = this.now();
     this.map.delete(key);
-    this.map.set(key, { ...answer, storedAt: now, expiresAt: now + ttlSeconds * 1000, turn: 0 });
+    this.map.set(key, {
+      ...answer,
+      storedAt: now,
+      expiresAt: now + ttlSeconds * 1000,
+      turn: 0,
+      seq: ++this.inserts,
+    });
     while (this.map.size > this.max) {
       const oldest = this.map.keys().next().value;
       if (oldest === undefined) break;
