@@ -28,10 +28,11 @@ trap cleanup EXIT
 placement() { flotilla get deployments "$name" | awk 'NR == 2 { print $3 }'; }
 wait_placement() {
   local want=$1 got=""
-  for _ in $(seq 1 60); do
+  deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     got=$(placement)
     [ "$got" = "$want" ] && return 0
-    sleep 1
+    sleep 0.25
   done
   echo "error: $name is placed on ${got:-nothing}, expected $want after 60 s" >&2
   exit 1

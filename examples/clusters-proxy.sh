@@ -41,10 +41,11 @@ YAML
 done
 for m in member1 member2; do
   phase=''
-  for _ in $(seq 1 90); do
+  deadline=$((SECONDS + 90))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     phase=$(kubectl --context "$m" get pod "$pod" -o jsonpath='{.status.phase}' 2>/dev/null || true)
     [ "$phase" = Running ] && break
-    sleep 1
+    sleep 0.25
   done
   [ "$phase" = Running ] || { echo "error: pod $pod in $m is '$phase' after 90 s" >&2; exit 1; }
 done

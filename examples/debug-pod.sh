@@ -31,10 +31,11 @@ fail() {
 # waits until `jsonpath` of pod $1 prints a non-empty value; prints it
 wait_for() {
   local v=''
-  for _ in $(seq 1 90); do
+  deadline=$((SECONDS + 90))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     v=$(k get pod "$1" -o jsonpath="$2" 2>/dev/null || true)
     [ -n "$v" ] && break
-    sleep 1
+    sleep 0.25
   done
   echo "$v"
 }
@@ -92,10 +93,11 @@ if [ -z "$node_pod" ]; then
   fail "kubectl debug node/$node: $msg"
 else
   phase=''
-  for _ in $(seq 1 90); do
+  deadline=$((SECONDS + 90))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     phase=$(k get pod "$node_pod" -o jsonpath='{.status.phase}' 2>/dev/null || true)
     [ "$phase" = Succeeded ] || [ "$phase" = Failed ] && break
-    sleep 1
+    sleep 0.25
   done
   ip=$(k get pod "$node_pod" -o jsonpath='{.status.podIP}')
   hostip=$(k get pod "$node_pod" -o jsonpath='{.status.hostIP}')

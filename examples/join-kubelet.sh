@@ -57,11 +57,12 @@ kubelet_pid=$!
 # wait_for WHAT JSONPATH WANT
 wait_for() {
   local got=''
-  for _ in $(seq 1 90); do
+  deadline=$((SECONDS + 90))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     got=$(k get "$1" -o jsonpath="$2" 2>/dev/null || true)
     [ "$got" = "$3" ] && return 0
     kill -0 "$kubelet_pid" 2>/dev/null || { cat "$dir/kubelet.log" >&2; echo "error: the kubelet exited" >&2; exit 1; }
-    sleep 1
+    sleep 0.25
   done
   echo "error: $1 $2 is '$got', wanted '$3' after 90 s" >&2
   cat "$dir/kubelet.log" >&2
@@ -85,10 +86,11 @@ spec:
       command: [sh, -c, 'echo hello from the node that joined by hand; sleep 3600']
 YAML
 wait_for pod/hello-extra '{.status.phase}' Running
-for _ in $(seq 1 30); do
+deadline=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$deadline" ]; do
   log=$(k logs hello-extra 2>/dev/null || true)
   [ -n "$log" ] && break
-  sleep 1
+  sleep 0.25
 done
 [ -n "$log" ] || { echo "error: no log from hello-extra" >&2; exit 1; }
 echo "kubectl logs hello-extra: $log"

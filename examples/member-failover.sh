@@ -45,10 +45,11 @@ YAML
 # wait_for CONTEXT WHAT JSONPATH WANT SECONDS
 wait_for() {
   local got=''
-  for _ in $(seq 1 "$5"); do
+  deadline=$((SECONDS + $5))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     got=$(kubectl --context "$1" get "$2" -o jsonpath="$3" 2>/dev/null || true)
     [ "$got" = "$4" ] && return 0
-    sleep 1
+    sleep 0.25
   done
   echo "error: $1 $2 $3 is '$got', wanted '$4' after $5 s" >&2
   exit 1

@@ -17,10 +17,11 @@ sed "s|IMAGE|$image|" "$here/member-workloads.yaml" | k apply -f -
 # wait_for WHAT JSONPATH WANT: polls `kubectl get WHAT -o jsonpath=JSONPATH` until it prints WANT
 wait_for() {
   local got=''
-  for _ in $(seq 1 120); do
+  deadline=$((SECONDS + 120))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     got=$(k get "$1" -o jsonpath="$2" 2>/dev/null || true)
     [ "$got" = "$3" ] && { echo "$1: $got"; return 0; }
-    sleep 1
+    sleep 0.25
   done
   echo "error: $1 $2 is '$got', wanted '$3' after 120 s" >&2
   exit 1

@@ -104,9 +104,10 @@ spec:
   resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: $cm}]
   placement: {clusterAffinity: {clusterNames: [member1]}}
 EOF
-for _ in $(seq 1 60); do
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
   kubectl --context member1 get configmap "$cm" >/dev/null 2>&1 && break
-  sleep 1
+  sleep 0.25
 done
 kubectl --context member1 get configmap "$cm" >/dev/null 2>&1 || fail "configmap/$cm did not reach member1"
 fcm=$(awk '$1 ~ /^federation-controller-manager/ {print $1; exit}' "$state/metrics-endpoints")

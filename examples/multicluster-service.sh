@@ -23,10 +23,11 @@ sed "s|IMAGE|$image|" "$here/multicluster-service.yaml" | kubectl --context fede
 # wait_for CONTEXT WHAT JSONPATH WANT SECONDS
 wait_for() {
   local got=''
-  for _ in $(seq 1 "$5"); do
+  deadline=$((SECONDS + $5))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     got=$(kubectl --context "$1" get "$2" -o jsonpath="$3" 2>/dev/null || true)
     [ "$got" = "$4" ] && return 0
-    sleep 1
+    sleep 0.25
   done
   echo "error: $1 $2 $3 is '$got', wanted '$4' after $5 s" >&2
   exit 1
@@ -48,22 +49,24 @@ wait_for member1 serviceimport/hello '{.spec.type}' ClusterSetIP 60
 wait_for member2 serviceimport/hello '{.spec.type}' ClusterSetIP 60
 set_ip=$(kubectl --context member1 get serviceimport hello -o jsonpath='{.spec.ips[0]}')
 answer=''
-for _ in $(seq 1 30); do
+deadline=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$deadline" ]; do
   answer=$(ask hello.default.svc.clusterset.local)
   [ "$answer" = "$set_ip" ] && break
-  sleep 1
+  sleep 0.25
 done
 echo "  resolver: $answer (the ServiceImport's cluster-set IP: $set_ip)"
 [ "$answer" = "$set_ip" ] || { echo "error: the resolver answered '$answer'" >&2; exit 1; }
 pods1=$(kubectl --context member1 get pods -l app=hello -o jsonpath='{.items[*].metadata.name}')
 # both members' ready pods must be in the import's EndpointSlices before counting
 slices=''
-for _ in $(seq 1 60); do
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
   slices=$(kubectl --context member1 get endpointslices -l multicluster.kubernetes.io/service-name=hello \
     -o jsonpath='{range .items[*]}{.metadata.labels.multicluster\.kubernetes\.io/source-cluster}{"\n"}{end}' |
     sort -u | tr '\n' ' ')
   [ "$slices" = "member1 member2 " ] && break
-  sleep 1
+  sleep 0.25
 done
 echo "  imported endpoints from: $slices"
 n1=0 n2=0 failed=0

@@ -32,11 +32,12 @@ digest=$(docker push "$dev/app/web:$tag" | sed -n 's/.*digest: \(sha256:[0-9a-f]
 echo "pushed $dev/app/web:$tag ($digest)"
 
 request=""
-for _ in $(seq 1 30); do
+deadline=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$deadline" ]; do
   request=$(kubectl --context federation get promotionrequests \
     -o jsonpath="{range .items[?(@.spec.image.digest==\"$digest\")]}{.metadata.name}{\"\\n\"}{end}" | head -1)
   [ -n "$request" ] && break
-  sleep 1
+  sleep 0.25
 done
 [ -n "$request" ] || { echo "error: no PromotionRequest for $digest after 30 s" >&2; exit 1; }
 echo "push created promotionrequest/$request (requester: $(kubectl --context federation get promotionrequest "$request" -o jsonpath='{.spec.requester}'))"
@@ -55,10 +56,11 @@ fi
 
 echo "bob approves promotionrequest/$request:"
 registry --context federation-bob approve "$request" --role release-manager
-for _ in $(seq 1 60); do
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
   phase=$(kubectl --context federation get promotionrequest "$request" -o jsonpath='{.status.phase}')
   [ "$phase" = Succeeded ] && break
-  sleep 1
+  sleep 0.25
 done
 registry --context federation status "$request"
 [ "$phase" = Succeeded ] || { echo "error: promotion is $phase after 60 s" >&2; exit 1; }

@@ -69,11 +69,12 @@ pids+=($!)
 # wait_for WHAT JSONPATH WANT (at the federation unless CTX is given as $4)
 wait_for() {
   local got=''
-  for _ in $(seq 1 60); do
+  deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if [ "${4:-}" = member ]; then got=$(member get "$1" -o jsonpath="$2" 2>/dev/null || true)
     else got=$(fed get "$1" -o jsonpath="$2" 2>/dev/null || true); fi
     [ "$got" = "$3" ] && return 0
-    sleep 1
+    sleep 0.25
   done
   echo "error: $1 $2 is '$got', wanted '$3' after 60 s" >&2
   tail -20 "$dir/agent.log" >&2
@@ -108,9 +109,10 @@ wait_for deployment/pull-demo '{.status.availableReplicas}' 2
 echo "status reported back: $(fed get deployment pull-demo -o jsonpath='{.status.clusters}')"
 
 fed delete propagationpolicy/pull-demo deployment/pull-demo
-for _ in $(seq 1 30); do
+deadline=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$deadline" ]; do
   member get deployment pull-demo >/dev/null 2>&1 || break
-  sleep 1
+  sleep 0.25
 done
 if member get deployment pull-demo >/dev/null 2>&1; then
   echo "error: pull-demo is still in $name" >&2

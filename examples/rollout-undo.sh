@@ -45,10 +45,11 @@ EOF
 # wait_revisions WANT: polls `kubectl rollout history` at the federation until its revisions are WANT
 wait_revisions() {
   local got=''
-  for _ in $(seq 1 60); do
+  deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     got=$(k rollout history deployment/rollout-demo | awk 'NR > 2 && $1 != "" { print $1 }' | paste -sd' ')
     [ "$got" = "$1" ] && return 0
-    sleep 1
+    sleep 0.25
   done
   echo "error: revisions '$got', wanted '$1' after 60 s" >&2
   exit 1
@@ -81,10 +82,11 @@ k rollout history deployment/rollout-demo
 echo "federation: VERSION=$(version federation)"
 for m in member1 member2; do
   got=''
-  for _ in $(seq 1 60); do
+  deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     got=$(version "$m")
     [ "$got" = v1 ] && break
-    sleep 1
+    sleep 0.25
   done
   [ "$got" = v1 ] || { echo "error: $m has VERSION=$got, wanted v1 after 60 s" >&2; exit 1; }
   echo "$m: VERSION=$got"

@@ -16,10 +16,11 @@ resolver=$(cat "$state/resolver")
 sed "s|IMAGE|$image|" "$here/web-divided.yaml" | kubectl --context federation apply -f -
 
 echo "waiting for 6 ready replicas across the members"
-for _ in $(seq 1 120); do
+deadline=$((SECONDS + 120))
+while [ "$SECONDS" -lt "$deadline" ]; do
   ready=$(kubectl --context federation get deployment web -o jsonpath='{.status.readyReplicas}')
   [ "${ready:-0}" = 6 ] && break
-  sleep 1
+  sleep 0.25
 done
 [ "${ready:-0}" = 6 ] || { echo "error: only ${ready:-0}/6 replicas ready after 120 s" >&2; exit 1; }
 for m in member1 member2; do

@@ -99,7 +99,7 @@ export async function runSchedule(s: ChaosSession, o: ScheduleOptions): Promise<
   log(
     `[+${((stopped - t0) / 1000).toFixed(1)}s] workload stopped: ${JSON.stringify(s.workload.stats)}`,
   );
-  const c = await s.converge((o.convergeS ?? 120) * 1000, t0);
+  const c = await s.converge((o.convergeS ?? 120) * 1000, t0, 500);
   // a fault that could not be carried out, or whose target did not come back, is a finding
   const failed = faults
     .filter((f) => f.failed === true)

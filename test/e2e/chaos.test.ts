@@ -6,9 +6,6 @@
 // and convergence of every invariant (test/chaos/invariants.ts, DNS included) within a stated
 // bound. The controller managers run with a short health window (1 s probes, 3 failures) and a
 // 6 s Lease, so a member held down 6 s goes NotReady and a killed leader is replaced quickly.
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODES, SERVICES, type Node, type Service } from '../../api/index.js';
 import { resolveA, serviceName, type DnsServer } from '../chaos/dns-check.js';
@@ -18,9 +15,8 @@ import { printReport } from '../chaos/report.js';
 import { runSchedule } from '../chaos/run-chaos.js';
 import { ChaosSession, type FaultRun } from '../chaos/session.js';
 import { CHAOS_NAMESPACE } from '../chaos/workload.js';
+import { distScript, ensureBuilt } from '../support/binaries.js';
 
-const run = promisify(execFile);
-const root = resolve(new URL('../..', import.meta.url).pathname);
 /** The convergence bound after the seeded schedule's workload stops. */
 const CONVERGE_S = 60;
 /** The convergence bound after one fault ended (a kill, etcd down, a member back, slow over). */
@@ -50,7 +46,18 @@ function flush(title: string): string {
 }
 
 beforeAll(async () => {
-  await run('npm', ['run', '--silent', 'build'], { cwd: root, timeout: 180_000 });
+  // the suite builds dist/ first: rebuilt here only when a source is newer than the build
+  ensureBuilt(
+    [
+      'federation/cmd/federation-apiserver.js',
+      'federation/cmd/federation-controller-manager.js',
+      'member/cmd/member-apiserver.js',
+      'member/cmd/member-controller-manager.js',
+      'member/cmd/kubelet.js',
+      'dns/cmd/cluster-dns.js',
+      'dns/cmd/resolver.js',
+    ].map(distScript),
+  );
   s = await ChaosSession.start({
     seed: 17,
     members: 2,

@@ -191,7 +191,7 @@ spec:
     await expect
       .poll(async () => [(await runningPods(m1)).length, (await runningPods(m2)).length], {
         timeout: 120_000,
-        interval: 1000,
+        interval: 250,
       })
       .toEqual([4, 2]);
     const d2 = await m2.client().resource<Deployment>(DEPLOYMENTS, 'default').get('web');
@@ -254,14 +254,14 @@ spec:
     await m1.stop();
     await expect.poll(() => clusterReady('m1'), { timeout: 30_000 }).toBe('False');
     await expect
-      .poll(async () => (await runningPods(m2)).length, { timeout: 120_000, interval: 1000 })
+      .poll(async () => (await runningPods(m2)).length, { timeout: 120_000, interval: 250 })
       .toBe(6);
     await m1.start();
     await expect.poll(() => clusterReady('m1'), { timeout: 60_000 }).toBe('True');
     await expect
       .poll(async () => [(await runningPods(m1)).length, (await runningPods(m2)).length], {
         timeout: 120_000,
-        interval: 1000,
+        interval: 250,
       })
       .toEqual([4, 2]);
   });

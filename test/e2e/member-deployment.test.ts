@@ -116,7 +116,7 @@ spec:
               p.status?.phase === 'Running' &&
               p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
           ).length,
-        { timeout: 90_000, interval: 1000 },
+        { timeout: 90_000, interval: 250 },
       )
       .toBe(3);
     expect(await kubectl('rollout', 'status', 'deployment/web', '--timeout=60s')).toContain(
@@ -166,14 +166,14 @@ spec:
             p?.status?.containerStatuses?.[0]?.state?.running !== undefined
           );
         },
-        { timeout: 60_000, interval: 1000 },
+        { timeout: 60_000, interval: 250 },
       )
       .toBe(true);
     expect(containers()).toHaveLength(3);
 
     // scale to 1 removes two containers
     expect(await kubectl('scale', 'deployment', 'web', '--replicas=1')).toContain('scaled');
-    await expect.poll(() => containers().length, { timeout: 60_000, interval: 1000 }).toBe(1);
+    await expect.poll(() => containers().length, { timeout: 60_000, interval: 250 }).toBe(1);
     await expect.poll(async () => (await pods()).length, { timeout: 30_000 }).toBe(1);
 
     // the cluster DNS answers the Service name with its ClusterIP
@@ -194,7 +194,7 @@ spec:
 
     // deleting the Deployment removes everything (garbage collector → pods → kubelet)
     expect(await kubectl('delete', 'deployment', 'web')).toContain('deleted');
-    await expect.poll(() => containers().length, { timeout: 60_000, interval: 1000 }).toBe(0);
+    await expect.poll(() => containers().length, { timeout: 60_000, interval: 250 }).toBe(0);
     expect(await kubectl('get', 'pods,rs', '-o', 'name')).toBe('');
   });
 
@@ -238,7 +238,7 @@ stringData: {password: s3cret-from-secret}
     // the ConfigMap and Secret do not exist yet: the container is held back, not started
     expect(await kubectl('apply', '-f', pod)).toContain('pod/env-demo created');
     await expect
-      .poll(waiting, { timeout: 60_000, interval: 1000 })
+      .poll(waiting, { timeout: 60_000, interval: 250 })
       .toBe('CreateContainerConfigError');
     expect(await kubectl('get', 'pod', 'env-demo')).toContain('CreateContainerConfigError');
 
@@ -247,12 +247,12 @@ stringData: {password: s3cret-from-secret}
     await expect
       .poll(async () => kubectl('logs', 'env-demo').catch(() => ''), {
         timeout: 60_000,
-        interval: 1000,
+        interval: 250,
       })
       .toContain('greeting=hello-from-configmap password=s3cret-from-secret mode=blue');
 
     expect(await kubectl('delete', 'pod', 'env-demo', '--wait=false')).toContain('deleted');
     await kubectl('delete', '-f', config);
-    await expect.poll(() => containers().length, { timeout: 60_000, interval: 1000 }).toBe(0);
+    await expect.poll(() => containers().length, { timeout: 60_000, interval: 250 }).toBe(0);
   });
 });

@@ -27,8 +27,18 @@ function newestTs(dir: string): number {
   return newest;
 }
 
-/** Every source folder a binary may import from. */
-const SOURCE_DIRS = ['api', 'machinery', 'federation', 'member', 'dns', 'registry'];
+/** Every source of the build (hack/tsconfig.build.json): the binaries, hack/ and the dashboard server. */
+const SOURCE_DIRS = [
+  'api',
+  'machinery',
+  'federation',
+  'member',
+  'dns',
+  'registry',
+  'hack',
+  'dashboard/server',
+];
+const SOURCE_FILES = ['dashboard/index.ts'];
 
 /**
  * Runs `tsc -p hack/tsconfig.build.json` when one of `scripts` is missing or older than the
@@ -40,7 +50,10 @@ export function ensureBuilt(scripts: readonly string[]): void {
   const info = join(ROOT, 'dist', '.tsbuildinfo');
   const lastBuild = existsSync(info) ? statSync(info).mtimeMs : 0;
   const built = scripts.map((f) => (existsSync(f) ? Math.max(statSync(f).mtimeMs, lastBuild) : 0));
-  const sources = Math.max(...SOURCE_DIRS.map((d) => newestTs(join(ROOT, d))));
+  const sources = Math.max(
+    ...SOURCE_DIRS.map((d) => newestTs(join(ROOT, d))),
+    ...SOURCE_FILES.map((f) => statSync(join(ROOT, f)).mtimeMs),
+  );
   if (Math.min(...built) >= sources) return;
   try {
     execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'hack/tsconfig.build.json'], {

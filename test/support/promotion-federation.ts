@@ -128,9 +128,17 @@ export async function startPromotionFederation(
     await boundedStep('dockerd', () => docker?.stop());
   };
   try {
-    etcd = await startEtcd();
-    redis = await startRedis({ password: redisPassword });
-    docker = await ensureDockerd();
+    // etcd, redis and dockerd do not depend on each other: started together
+    const [e, r, d] = await Promise.allSettled([
+      startEtcd(),
+      startRedis({ password: redisPassword }),
+      ensureDockerd(),
+    ]);
+    if (e.status === 'fulfilled') etcd = e.value;
+    if (r.status === 'fulfilled') redis = r.value;
+    if (d.status === 'fulfilled') docker = d.value;
+    for (const x of [e, r, d]) if (x.status === 'rejected') throw x.reason;
+    if (!etcd || !redis || !docker) throw new Error('unreachable: a service did not start');
     const users: Record<string, string> = {};
     for (const [name, token] of Object.entries(opts.users)) users[token] = name;
     users[opts.worker.token] = opts.worker.name;

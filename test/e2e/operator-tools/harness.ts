@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { distScript, ensureBuilt } from '../../support/binaries.js';
 
 const run = promisify(execFile);
 
@@ -113,7 +114,8 @@ export function useOperatorToolsEnv(): () => OperatorToolsEnv {
       env = envFor(state, join(state, 'kubeconfig'));
       return;
     }
-    await run('npm', ['run', '--silent', 'build'], { cwd: root, timeout: 240_000 });
+    // the suite builds dist/ first: rebuilt here only when a source is newer than the build
+    ensureBuilt(['hack/local-up.js', 'hack/local-down.js'].map(distScript));
     const state = mkdtempSync(join(tmpdir(), 'flotilla-operator-tools-'));
     const up = await run(
       node,
