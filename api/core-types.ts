@@ -119,6 +119,12 @@ export interface PodSpec {
   hostIPC?: boolean;
   /** Added to a running pod through `pods/ephemeralcontainers` only, never changed or removed. */
   ephemeralContainers?: EphemeralContainer[];
+  /** Name of the pod's PriorityClass; Priority admission resolves it to `priority`. */
+  priorityClassName?: string;
+  /** Set by Priority admission from the PriorityClass (higher schedules first). */
+  priority?: number;
+  /** `PreemptLowerPriority` or `Never`, from the PriorityClass. */
+  preemptionPolicy?: string;
 }
 
 export interface ContainerStatus {
@@ -217,10 +223,11 @@ export interface Service extends KubeObject {
     clusterIP?: string;
     clusterIPs?: string[];
     externalName?: string;
+    externalIPs?: string[];
     sessionAffinity?: string;
     publishNotReadyAddresses?: boolean;
   };
-  status?: Record<string, unknown>;
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 }
 
 export interface EndpointAddress {

@@ -7,6 +7,7 @@ import { InvalidError } from '../machinery/errors/index.js';
 import type { StatusCause } from '../machinery/meta.js';
 import type { UpdateAdmissionContext } from '../machinery/resource-type.js';
 import type { EphemeralContainer, Pod, PodSpec } from './core-types.js';
+import { keepPodPriority } from './scheduling-types.js';
 import { invalid, required } from './validation.js';
 
 /** The subresource's name (`/api/v1/namespaces/<ns>/pods/<name>/ephemeralcontainers`). */
@@ -137,6 +138,8 @@ function sorted(v: unknown): unknown {
  * change fields" rule), so RBAC on the subresource alone decides who adds debug containers.
  */
 export function admitPodUpdate(pod: Pod, old: Pod, ctx: UpdateAdmissionContext): void {
+  // Priority admission on update: what it set at create stays
+  keepPodPriority(pod, old);
   if (ctx.subresource === EPHEMERAL_CONTAINERS) return;
   const now = JSON.stringify(sorted(pod.spec.ephemeralContainers ?? []));
   if (now === JSON.stringify(sorted(old.spec.ephemeralContainers ?? []))) return;

@@ -58,6 +58,10 @@ describe('member resource types', () => {
       'batch/CronJob',
       'certificates.k8s.io/CertificateSigningRequest',
       'policy/PodDisruptionBudget',
+      'autoscaling/HorizontalPodAutoscaler',
+      'autoscaling/HorizontalPodAutoscaler',
+      'scheduling.k8s.io/PriorityClass',
+      '/ResourceQuota',
       'networking.k8s.io/Ingress',
       'networking.k8s.io/IngressClass',
       'discovery.k8s.io/EndpointSlice',
@@ -249,11 +253,16 @@ describe('member resource types', () => {
       metadata: { name: 's' },
       spec: { type: 'ClusterIP', clusterIP: '10.96.0.10', ports: [{ port: 80, protocol: 'TCP' }] },
     };
-    expect((serviceType.printerColumns ?? []).map((c) => c.value(s))).toEqual([
-      'ClusterIP',
-      '10.96.0.10',
-      '80/TCP',
-    ]);
+    const columns = (svc: Service): unknown[] =>
+      (serviceType.printerColumns ?? []).map((c) => c.value(svc));
+    expect(columns(s)).toEqual(['ClusterIP', '10.96.0.10', '<none>', '80/TCP']);
+    const lb = { ...s, spec: { ...s.spec, type: 'LoadBalancer' as const } };
+    lb.spec.ports = [{ port: 80, nodePort: 30080, protocol: 'TCP' }];
+    expect(columns(lb)).toEqual(['LoadBalancer', '10.96.0.10', '<pending>', '80:30080/TCP']);
+    lb.status = { loadBalancer: { ingress: [{ ip: '127.0.0.9' }] } };
+    expect(columns(lb)[2]).toBe('127.0.0.9');
+    const ext: Service = { ...s, spec: { type: 'ExternalName', externalName: 'db.example.com' } };
+    expect(columns(ext)).toEqual(['ExternalName', '<none>', 'db.example.com', '<none>']);
   });
 });
 

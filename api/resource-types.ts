@@ -10,6 +10,12 @@ import { serviceAccountType } from './service-account-type.js';
 import { cronJobType, jobType } from './batch-resource-types.js';
 import { certificateSigningRequestType } from './certificates-types.js';
 import { podDisruptionBudgetType } from './policy-types.js';
+import { priorityClassType } from './scheduling-types.js';
+import { resourceQuotaType } from './resource-quota.js';
+import {
+  horizontalPodAutoscalerType,
+  horizontalPodAutoscalerV1Type,
+} from './autoscaling-resource-types.js';
 import { ingressClassType, ingressType } from './networking-types.js';
 import { endpointSliceType } from './discovery-types.js';
 import { eventsV1EventType } from './events-types.js';
@@ -189,16 +195,41 @@ export const serviceType: ResourceType<Service> = {
   validate: (o, old) => validateServiceSpec(o, old),
   printerColumns: [
     { name: 'Type', type: 'string', value: (s) => s.spec.type },
-    { name: 'Cluster-IP', type: 'string', value: (s) => s.spec.clusterIP ?? '<none>' },
+    { name: 'Cluster-IP', type: 'string', value: (s) => s.spec.clusterIP || '<none>' },
+    { name: 'External-IP', type: 'string', value: serviceExternalIp },
     {
       name: 'Port(s)',
       type: 'string',
       value: (s) =>
-        (s.spec.ports ?? []).map((p) => `${String(p.port)}/${p.protocol ?? 'TCP'}`).join(',') ||
-        '<none>',
+        (s.spec.ports ?? [])
+          .map(
+            (p) =>
+              `${String(p.port)}${p.nodePort ? `:${String(p.nodePort)}` : ''}/${p.protocol ?? 'TCP'}`,
+          )
+          .join(',') || '<none>',
     },
   ],
 };
+
+/**
+ * A Service's EXTERNAL-IP column as kubectl prints it: the external name of an ExternalName
+ * Service, a LoadBalancer's ingress addresses (`<pending>` until a load balancer reports one),
+ * otherwise the external IPs or `<none>`.
+ */
+function serviceExternalIp(s: Service): string {
+  const external = s.spec.externalIPs ?? [];
+  switch (s.spec.type) {
+    case 'ExternalName':
+      return s.spec.externalName ?? '<none>';
+    case 'LoadBalancer': {
+      const ingress = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '');
+      const all = [...ingress.filter((a) => a !== ''), ...external];
+      return all.length > 0 ? all.join(',') : '<pending>';
+    }
+    default:
+      return external.length > 0 ? external.join(',') : '<none>';
+  }
+}
 
 /** `endpoints` resource type. */
 export const endpointsType: ResourceType<Endpoints> = {
@@ -340,6 +371,11 @@ export const memberResourceTypes: ResourceType[] = [
   cronJobType,
   certificateSigningRequestType,
   podDisruptionBudgetType,
+  // v2 first: the preferred version of the group; v1 is a view of the same objects
+  horizontalPodAutoscalerType,
+  horizontalPodAutoscalerV1Type,
+  priorityClassType,
+  resourceQuotaType,
   ingressType,
   ingressClassType,
   endpointSliceType,

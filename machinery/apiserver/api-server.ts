@@ -12,6 +12,7 @@ import { StaticTokenAuthenticator } from '../auth/static-token-authenticator.js'
 import { anonymousUser } from '../auth/user-info.js';
 import { ApiError, InternalError } from '../errors/index.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
+import type { AdmissionPlugin } from '../registry/admission.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { finalizeNamespace } from './namespace-finalize.js';
 import type { ResourceType } from '../resource-type.js';
@@ -36,6 +37,8 @@ import { serveUpgrades } from './upgrade-requests.js';
 export interface ApiServerOptions {
   storage: ObjectStorage;
   resources: ResourceType[];
+  /** Admission plugins of every create (kube-apiserver's Priority, ResourceQuota). */
+  admission?: readonly AdmissionPlugin[];
   /**
    * Bearer tokens → user names (a shorthand for a StaticTokenAuthenticator ahead of
    * `authenticator`). Without either, every request is `system:anonymous` and nothing is refused:
@@ -107,7 +110,10 @@ export class ApiServer {
     if (opts.authenticator) this.authenticators.push(opts.authenticator);
     this.loginLimiter =
       opts.loginRateLimit === false ? undefined : new LoginRateLimiter(opts.loginRateLimit);
-    this.registry = new GenericRegistry({ storage: opts.storage });
+    this.registry = new GenericRegistry({
+      storage: opts.storage,
+      ...(opts.admission ? { admission: opts.admission } : {}),
+    });
     // etcd_request_duration_seconds on this server's /metrics
     if (opts.storage instanceof EtcdStorage) opts.storage.observeRequests(this.metrics.etcdRequest);
     this.discovery = new DiscoveryIndex(opts.resources);

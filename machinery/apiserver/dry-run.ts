@@ -26,7 +26,10 @@ export function isDryRun(value: unknown): boolean {
  * admission) over a storage that stores nothing.
  */
 export function dryRunRegistry(registry: GenericRegistry): GenericRegistry {
-  return new GenericRegistry({ storage: new DryRunStorage(registry.storage) });
+  return new GenericRegistry({
+    storage: new DryRunStorage(registry.storage),
+    admission: registry.admission,
+  });
 }
 
 /**

@@ -195,7 +195,7 @@ class FieldManagedRegistry extends GenericRegistry {
   private readonly fm: RequestFieldManager;
 
   constructor(inner: GenericRegistry, fm: RequestFieldManager) {
-    super({ storage: inner.storage });
+    super({ storage: inner.storage, admission: inner.admission });
     this.fm = fm;
   }
 

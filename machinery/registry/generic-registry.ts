@@ -24,6 +24,7 @@ import {
 import { objectStorageKey, qualifiedResource, resourcePrefix } from './object-names.js';
 
 import { metaTimestamp, planDeletion } from './graceful-deletion.js';
+import { validateCreateChain, type AdmissionPlugin } from './admission.js';
 
 export { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from './graceful-deletion.js';
 export type { UpdateWriter } from './object-strategy.js';
@@ -40,6 +41,8 @@ export interface GenericRegistryOptions {
   now?: () => Date;
   /** Retries of read-modify-write loops on conflict. @defaultValue 5 */
   conflictRetries?: number;
+  /** Admission plugins run on every create (kube-apiserver's Priority, ResourceQuota). */
+  admission?: readonly AdmissionPlugin[];
 }
 
 /** The object's field-selector view: metadata.name, metadata.namespace and the type's own fields. */
@@ -63,12 +66,15 @@ export function objectFields(
  */
 export class GenericRegistry {
   readonly storage: ObjectStorage;
+  /** Admission plugins of every create; registries derived from this one keep them. */
+  readonly admission: readonly AdmissionPlugin[];
   private readonly now: () => Date;
   private readonly retries: number;
   private readonly views = new WeakMap<StorageConversion, ObjectStorage>();
 
   constructor(opts: GenericRegistryOptions) {
     this.storage = opts.storage;
+    this.admission = opts.admission ?? [];
     this.now = opts.now ?? (() => new Date());
     this.retries = opts.conflictRetries ?? 5;
   }
@@ -132,9 +138,14 @@ export class GenericRegistry {
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     if (rt.subresources?.status) delete obj.status;
+    const attrs = { rt, namespace, obj, user, registry: this };
+    for (const p of this.admission) await p.mutateCreate?.(attrs);
     validateObject(rt, obj, undefined);
+    const key = objectStorageKey(rt, namespace, meta.name);
     try {
-      return await this.storageOf(rt).create(objectStorageKey(rt, namespace, meta.name), obj);
+      return await validateCreateChain(this.admission, attrs, () =>
+        this.storageOf(rt).create(key, obj),
+      );
     } catch (err) {
       if (err instanceof AlreadyExistsError) {
         throw new AlreadyExistsError(`${qualifiedResource(rt)} "${meta.name}" already exists`, {

@@ -88,3 +88,18 @@ describe('WorkQueue', () => {
     expect(q.len).toBe(0);
   });
 });
+
+describe('WorkQueue with priorityOf', () => {
+  it('hands out the highest priority first, FIFO among equals', async () => {
+    const prio: Record<string, number> = { low: 0, high: 1000, mid: 5, mid2: 5 };
+    const q = new WorkQueue({ priorityOf: (k) => prio[k] ?? 0 });
+    for (const k of ['low', 'mid', 'high', 'mid2']) q.add(k);
+    const order: (string | undefined)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const k = await q.get();
+      order.push(k);
+      if (k) q.done(k);
+    }
+    expect(order).toEqual(['high', 'mid', 'mid2', 'low']);
+  });
+});

@@ -10,6 +10,11 @@ export interface WorkQueueOptions {
   clearTimeout?: (handle: unknown) => void;
   /** Where the queue reports depth, adds, latencies and retries. @defaultValue none */
   metrics?: QueueMetrics;
+  /**
+   * An item's priority: `get` hands out the highest first, FIFO among equals (the scheduler's
+   * active queue ordered by pod priority). @defaultValue none: FIFO
+   */
+  priorityOf?: (item: string) => number;
 }
 
 /**
@@ -27,6 +32,7 @@ export class WorkQueue {
   private readonly limiter: RateLimiter;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private readonly priorityOf: ((item: string) => number) | undefined;
   private metrics: QueueMetrics | undefined;
   /** The latest request id each queued item was added with (dedup keeps the latest). */
   private readonly queuedIds = new Map<string, string>();
@@ -35,6 +41,7 @@ export class WorkQueue {
 
   constructor(opts: WorkQueueOptions = {}) {
     this.metrics = opts.metrics;
+    this.priorityOf = opts.priorityOf;
     this.limiter = opts.rateLimiter ?? defaultControllerRateLimiter();
     this.setTimer = opts.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer =
@@ -126,9 +133,23 @@ export class WorkQueue {
     return this.limiter.numRequeues(item);
   }
 
+  /** Removes and returns the first queued item of the highest priority. */
+  private takeHighest(priorityOf: (item: string) => number): string | undefined {
+    let best = -1;
+    let bestPriority = -Infinity;
+    for (let i = 0; i < this.queue.length; i++) {
+      const p = priorityOf(this.queue[i] ?? '');
+      if (p > bestPriority) {
+        best = i;
+        bestPriority = p;
+      }
+    }
+    return best < 0 ? undefined : this.queue.splice(best, 1)[0];
+  }
+
   /** Next item; undefined once the queue is shut down and drained. Call `done(item)` afterwards. */
   get(): Promise<string | undefined> {
-    const item = this.queue.shift();
+    const item = this.priorityOf ? this.takeHighest(this.priorityOf) : this.queue.shift();
     if (item !== undefined) {
       this.dirty.delete(item);
       this.start(item);

@@ -16,7 +16,7 @@ import { MASTERS_GROUP } from '../../machinery/auth/user-info.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { consoleLogger, type Logger } from '../../machinery/controller/index.js';
 import { AlreadyExistsError } from '../../machinery/errors/index.js';
-import { InformerFactory } from '../../machinery/informer/index.js';
+import { InformerFactory, type Lister } from '../../machinery/informer/index.js';
 import { Rbac } from '../../machinery/rbac/index.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
@@ -30,7 +30,13 @@ import {
   NAMESPACES,
   nodeType,
   podType,
+  PRIORITYCLASSES,
+  RESOURCEQUOTAS,
   SERVICES,
+  SYSTEM_PRIORITY_CLASSES,
+  systemPriorityClass,
+  type PriorityClass,
+  type ResourceQuota,
   type Service,
 } from '../../api/index.js';
 import { ClusterIpAllocator } from '../cluster/cluster-ip-allocator.js';
@@ -49,6 +55,8 @@ import {
   memberBootstrapPolicy,
 } from '../cluster/member-bootstrap-policy.js';
 import { NodeRestriction } from '../cluster/node-restriction.js';
+import { priorityAdmission } from '../cluster/priority-admission.js';
+import { quotaAdmission } from '../cluster/quota-admission.js';
 import { servedTypes } from '../cluster/served-types.js';
 import { bindingHandler } from '../scheduler/index.js';
 import { installMetricsApi, kubeletSummaryReader, type SummaryReader } from './metrics-api.js';
@@ -166,6 +174,10 @@ export async function startMemberApiServer(
   let audit: AuditOptions | undefined;
   let server: ApiServer | undefined;
   let loopback: RestClient | undefined;
+  const admissionCache: {
+    classes?: Lister<PriorityClass>;
+    quotas?: Lister<ResourceQuota>;
+  } = {};
   let crds: CustomResourceServing | undefined;
   const abort = new AbortController();
   // every informer and reconciler of this server listens on this one signal
@@ -192,6 +204,17 @@ export async function startMemberApiServer(
     server = new ApiServer({
       storage,
       resources: [...types, crdType, ...rbac.resourceTypes],
+      // kube-apiserver's Priority (mutating) then ResourceQuota (validating, last) admission
+      admission: [
+        priorityAdmission(() => admissionCache.classes),
+        quotaAdmission({
+          quotas: () => admissionCache.quotas,
+          typeOf: (group, plural) =>
+            server?.discovery
+              .all()
+              .find((t) => t.group === group && t.plural === plural && !t.storageConversion),
+        }),
+      ],
       ...(audit ? { audit } : {}),
       authenticator: opts.auth.authenticator,
       authorizer,
@@ -254,10 +277,21 @@ export async function startMemberApiServer(
       for (const p of s.spec.ports ?? []) if (p.nodePort) nodePorts.reserve(p.nodePort, owner);
     }
     await ensureNamespaces(client);
+    await ensurePriorityClasses(client);
     bootstrapped = true;
     // stable across restarts: it is stored
     const clusterId = (await client.resource(NAMESPACES).get('kube-system')).metadata.uid ?? '';
     const informers = new InformerFactory(client);
+    // admission reads classes and quotas from these once they have listed
+    const classes = informers.for<PriorityClass>(PRIORITYCLASSES);
+    const quotas = informers.for<ResourceQuota>(RESOURCEQUOTAS);
+    void Promise.all([classes.waitForSync(), quotas.waitForSync()]).then(
+      () => {
+        admissionCache.classes = classes;
+        admissionCache.quotas = quotas;
+      },
+      () => undefined,
+    );
     const repair = new ClusterIpRepairController({
       informers,
       allocator: alloc,
@@ -309,6 +343,18 @@ export async function runMemberApiServer(
     await aborted(signal);
   } finally {
     await s.stop();
+  }
+}
+
+/** `system-node-critical` and `system-cluster-critical`, as kube-apiserver creates them at start. */
+async function ensurePriorityClasses(client: RestClient): Promise<void> {
+  for (const c of SYSTEM_PRIORITY_CLASSES) {
+    await client
+      .resource(PRIORITYCLASSES)
+      .create(systemPriorityClass(c))
+      .catch((err: unknown) => {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      });
   }
 }
 

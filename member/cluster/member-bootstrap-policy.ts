@@ -135,12 +135,30 @@ export function memberBootstrapPolicy(): BootstrapPolicy {
         { verbs: WRITE, apiGroups: ['batch'], resources: ['jobs', 'cronjobs'] },
         // the endpointslice and endpointslicemirroring controllers
         { verbs: WRITE, apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'] },
+        // the resource quota controller: reads everything (above), writes quota status
+        {
+          verbs: ['update', 'patch'],
+          apiGroups: [''],
+          resources: ['resourcequotas/status'],
+        },
         // the disruption controller: reads budgets (and pods, above), writes their status
         { verbs: READ, apiGroups: ['policy'], resources: ['poddisruptionbudgets'] },
         {
           verbs: ['update', 'patch'],
           apiGroups: ['policy'],
           resources: ['poddisruptionbudgets/status'],
+        },
+        // the horizontal pod autoscaler controller: reads autoscalers and pod metrics (above),
+        // resizes targets through their scale subresource, writes autoscaler status
+        {
+          verbs: ['get', 'update', 'patch'],
+          apiGroups: ['apps'],
+          resources: ['deployments/scale', 'replicasets/scale', 'statefulsets/scale'],
+        },
+        {
+          verbs: ['update', 'patch'],
+          apiGroups: ['autoscaling'],
+          resources: ['horizontalpodautoscalers/status'],
         },
         ...CSR_CONTROLLER_RULES,
         {

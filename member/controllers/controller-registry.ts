@@ -11,6 +11,7 @@ import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { EndpointSliceMirroringController } from './endpointslicemirroring/endpointslicemirroring-controller.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
+import { HpaController } from './hpa/hpa-controller.js';
 import { JobController } from './job/job-controller.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import {
@@ -20,6 +21,7 @@ import {
 import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-controller.js';
 import { PodGcController, type PodGcOptions } from './podgc/pod-gc-controller.js';
 import { ReplicaSetController } from './replicaset/replicaset-controller.js';
+import { ResourceQuotaController } from './resourcequota/resource-quota-controller.js';
 import { StatefulSetController } from './statefulset/statefulset-controller.js';
 
 /** Options for {@link memberControllerManager}. */
@@ -36,6 +38,8 @@ export interface MemberControllersOptions {
   cronJobTimeZone?: string;
   /** Endpoints per EndpointSlice (`--max-endpoints-per-slice`). @defaultValue 100 */
   maxEndpointsPerSlice?: number;
+  /** `--horizontal-pod-autoscaler-sync-period` in ms. @defaultValue 15000 */
+  hpaSyncPeriodMs?: number;
   /** Where the controllers' queues report (the member API server's /metrics). @defaultValue none */
   metrics?: WorkqueueMetricsProvider;
 }
@@ -59,6 +63,8 @@ export const MEMBER_CONTROLLERS = [
   'csrapproving',
   'csrsigning',
   'disruption',
+  'resourcequota',
+  'horizontalpodautoscaling',
 ] as const;
 
 /**
@@ -108,5 +114,12 @@ export function memberControllerManager(
   m.register('csrapproving', (s, q) => new CsrApprovingController(ctx).controller.run(s, q));
   m.register('csrsigning', (s, q) => new CsrSigningController(ctx).controller.run(s, q));
   m.register('disruption', (s, q) => new DisruptionController(ctx).controller.run(s, q));
+  m.register('resourcequota', (s, q) => new ResourceQuotaController(ctx).controller.run(s, q));
+  m.register('horizontalpodautoscaling', (s, q) =>
+    new HpaController(
+      ctx,
+      opts.hpaSyncPeriodMs === undefined ? {} : { syncPeriodMs: opts.hpaSyncPeriodMs },
+    ).controller.run(s, q),
+  );
   return m;
 }

@@ -11,7 +11,7 @@ import type { FilterPlugin, ScorePlugin } from './framework.js';
 import { defaultFilters, defaultScores } from './registry.js';
 import { registryOf } from '../../machinery/metrics/metric-factory.js';
 import { SchedulerMetrics } from '../../machinery/metrics/scheduler-metrics.js';
-import type { WorkqueueMetricsProvider } from '../../machinery/workqueue/index.js';
+import { WorkQueue, type WorkqueueMetricsProvider } from '../../machinery/workqueue/index.js';
 import { numFeasibleNodesToFind, scheduleOne, unschedulableMessage } from './schedule-one.js';
 
 /** Options for {@link Scheduler}. */
@@ -93,6 +93,8 @@ export class Scheduler {
       name: 'scheduler',
       informers: [pods, nodes],
       reconcile: (k) => this.reconcile(k),
+      // kube-scheduler's active queue: higher spec.priority first (Priority admission sets it)
+      queue: new WorkQueue({ priorityOf: (k) => pods.get(k)?.spec.priority ?? 0 }),
       workers: opts.workers ?? 1,
       logger: this.log,
     });

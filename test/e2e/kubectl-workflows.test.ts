@@ -11,6 +11,8 @@ import {
 import { limiter, runWorkflow, type Workflow } from '../support/kubectl-workflow-table.js';
 import { federationRows } from './kubectl-workflows/federation-rows.js';
 import { MEMBER_SEED } from './kubectl-workflows/manifests.js';
+import { memberCreateRows } from './kubectl-workflows/member-create.js';
+import { memberPolicyRows } from './kubectl-workflows/member-policy.js';
 import { memberReadRows } from './kubectl-workflows/member-read.js';
 import { memberWriteRows } from './kubectl-workflows/member-write.js';
 import { memberNodeRows, memberWorkloadRows } from './kubectl-workflows/member-workloads.js';
@@ -58,6 +60,8 @@ afterAll(async () => {
 
 const concurrent: Workflow[] = [
   ...memberReadRows,
+  ...memberPolicyRows,
+  ...memberCreateRows,
   ...memberWriteRows,
   ...memberWorkloadRows,
   ...federationRows,

@@ -137,6 +137,41 @@ describe('kubectl typed commands (protobuf bodies)', () => {
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
   });
 
+  it('autoscale a deployment (autoscaling/v1, stored and served as v2 too)', async () => {
+    const out = await kubectl(
+      'autoscale',
+      'deployment',
+      'web',
+      '-n',
+      'typed',
+      '--min=2',
+      '--max=5',
+      '--cpu-percent=80',
+    );
+    expect(out).toContain('horizontalpodautoscaler.autoscaling/web autoscaled');
+    const v2 = (await get(
+      '/apis/autoscaling/v2/namespaces/typed/horizontalpodautoscalers/web',
+    )) as { spec: Record<string, unknown> };
+    expect(v2.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 2,
+      maxReplicas: 5,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } },
+        },
+      ],
+    });
+    // the v2 message is the served OpenAPI
+    expect(await kubectl('explain', 'hpa.spec.behavior.scaleDown')).toContain(
+      'stabilizationWindowSeconds',
+    );
+    expect(await kubectl('get', 'hpa', '-n', 'typed')).toMatch(
+      /web\s+Deployment\/web\s+cpu: <unknown>\/80%\s+2\s+5\s+0/,
+    );
+  });
+
   it('create token and auth can-i', async () => {
     const token = (await kubectl('create', 'token', 'bot', '-n', 'typed', '--duration=10m')).trim();
     expect(token.split('.')).toHaveLength(3);

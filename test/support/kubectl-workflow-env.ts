@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBusyboxImage, ensureDockerd, type DockerService } from '../../hack/lib/services.js';
+import { selfSignedCert } from '../../machinery/apiserver/serving-cert.js';
 import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import { defaultClusterCidr } from '../../member/cluster/default-cluster-cidr.js';
@@ -49,7 +50,7 @@ export interface KubectlWorkflowEnv {
   nodeName: string;
   /** The local busybox image, tagged so its default pull policy is IfNotPresent. */
   image: string;
-  /** A temporary directory for manifests and copies. */
+  /** A temporary directory for manifests and copies; it holds a TLS pair (tls.crt, tls.key). */
   dir: string;
   /** The kubeconfig with the contexts `member`, `member-viewer` and `federation`. */
   kubeconfig: string;
@@ -110,6 +111,10 @@ export async function startKubectlWorkflowEnv(): Promise<KubectlWorkflowEnv> {
       { ...adminContext('federation', federation.fed), namespace: 'default' },
     ),
   );
+  // for `kubectl create secret tls --cert=$DIR/tls.crt --key=$DIR/tls.key`
+  const tls = selfSignedCert([], ['kwf.example']);
+  writeFileSync(join(dir, 'tls.crt'), tls.cert);
+  writeFileSync(join(dir, 'tls.key'), tls.key);
   const cacheDir = join(dir, 'kube-cache');
   return {
     member,

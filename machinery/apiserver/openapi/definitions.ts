@@ -44,6 +44,15 @@ const WELL_KNOWN: Record<string, { name: string; schema: OpenApiSchema }> = {
       description: 'An RFC 3339 timestamp in UTC, e.g. 2024-01-02T15:04:05Z.',
     },
   },
+  microTime: {
+    name: `${META}MicroTime`,
+    schema: {
+      type: 'string',
+      format: 'date-time',
+      description:
+        'An RFC 3339 timestamp in UTC with microseconds, e.g. 2024-01-02T15:04:05.000001Z.',
+    },
+  },
 };
 
 /** Collects the definitions a set of root messages needs. */
@@ -138,7 +147,8 @@ export class DefinitionBuilder {
         return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
       case 'quantity':
       case 'intOrString':
-      case 'time': {
+      case 'time':
+      case 'microTime': {
         const wk = WELL_KNOWN[type];
         if (!wk) return {};
         if (!this.definitions.has(wk.name)) this.definitions.set(wk.name, { ...wk.schema });

@@ -6,7 +6,8 @@ describe('events.k8s.io/v1 Event protobuf schema', () => {
   it('decodes the fields by Kubernetes numbering', () => {
     const raw = [
       ...len(1, [...len(1, 'e1'), ...len(3, 'default')]),
-      ...len(2, [...int(1, 1_764_496_800)]),
+      // MicroTime {seconds, nanos}: the fraction is kept to the microsecond
+      ...len(2, [...int(1, 1_764_496_800), ...int(2, 123_456_789)]),
       ...len(3, [...int(1, 4), ...len(2, [...int(1, 1_764_496_860)])]),
       ...len(4, 'example.com/ctl'),
       ...len(5, 'ctl-0'),
@@ -22,8 +23,8 @@ describe('events.k8s.io/v1 Event protobuf schema', () => {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name: 'e1', namespace: 'default' },
-      eventTime: '2025-11-30T10:00:00Z',
-      series: { count: 4, lastObservedTime: '2025-11-30T10:01:00Z' },
+      eventTime: '2025-11-30T10:00:00.123456Z',
+      series: { count: 4, lastObservedTime: '2025-11-30T10:01:00.000000Z' },
       reportingController: 'example.com/ctl',
       reportingInstance: 'ctl-0',
       action: 'Scale',

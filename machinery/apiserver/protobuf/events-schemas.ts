@@ -13,8 +13,7 @@ const eventSeries: Schema = message(
   { name: E + 'EventSeries', description: 'A series of events that kept happening.' },
   {
     1: { name: 'count', type: 'int', required: true, description: 'Occurrences so far.' },
-    // a MicroTime: the same wire form as Time
-    2: { name: 'lastObservedTime', type: 'time', required: true },
+    2: { name: 'lastObservedTime', type: 'microTime', required: true },
   },
 );
 
@@ -34,7 +33,7 @@ export const eventsSchemas: Record<string, Schema> = {
     {
       2: {
         name: 'eventTime',
-        type: 'time',
+        type: 'microTime',
         required: true,
         description: 'When this Event was first observed (MicroTime).',
       },

@@ -1,18 +1,20 @@
 /**
  * `application/vnd.kubernetes.protobuf` request bodies. kubectl's typed commands (`create
  * namespace|configmap|secret|deployment|service|serviceaccount|job|token|role|clusterrole|
- * rolebinding|clusterrolebinding|poddisruptionbudget|ingress`, `auth can-i`, `drain`) send protobuf; this decodes the Kubernetes envelope (magic `k8s\0`, then `runtime.Unknown`
+ * rolebinding|clusterrolebinding|poddisruptionbudget|ingress|priorityclass|quota`, `autoscale`, `auth can-i`, `drain`) send protobuf; this decodes the Kubernetes envelope (magic `k8s\0`, then `runtime.Unknown`
  * {typeMeta=1 {apiVersion=1, kind=2}, raw=2, contentEncoding=3, contentType=4}) and the object in
  * `raw` to the JSON object the JSON path would have parsed. Responses stay JSON, which every
  * client accepts.
  */
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors/index.js';
 import { authSchemas } from './auth-schemas.js';
+import { autoscalingSchemas } from './autoscaling-schemas.js';
 import { certificatesSchemas } from './certificates-schemas.js';
 import { coreSchemas } from './core-schemas.js';
 import { eventsSchemas } from './events-schemas.js';
 import { deleteOptions } from './meta-schemas.js';
 import { networkingSchemas } from './networking-schemas.js';
+import { quotaPrioritySchemas } from './quota-priority-schemas.js';
 import { rbacSchemas } from './rbac-schemas.js';
 import { decodeMessage, type Schema } from './schema.js';
 import { readFields } from './wire.js';
@@ -28,6 +30,8 @@ const schemas: ReadonlyMap<string, Schema> = new Map([
   ...Object.entries(rbacSchemas),
   ...Object.entries(networkingSchemas),
   ...Object.entries(eventsSchemas),
+  ...Object.entries(autoscalingSchemas),
+  ...Object.entries(quotaPrioritySchemas),
   // the body of a DELETE from a typed client
   ['v1/DeleteOptions', deleteOptions],
   ['meta.k8s.io/v1/DeleteOptions', deleteOptions],

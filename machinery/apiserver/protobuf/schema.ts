@@ -21,6 +21,8 @@ export type Scalar =
   | 'intOrString'
   /** meta/v1 Time {seconds=1, nanos=2}, RFC 3339 in JSON (null when zero, so omitted) */
   | 'time'
+  /** meta/v1 MicroTime: Time's wire form, RFC 3339 with microseconds in JSON */
+  | 'microTime'
   /** a message wrapping `repeated string items = 1` (authorization ExtraValue), a list in JSON */
   | 'stringList'
   /** a message holding raw JSON in field 1 (meta/v1 FieldsV1, runtime.RawExtension), free-form */
@@ -92,12 +94,15 @@ function varintOf(f: WireField, spec: FieldSpec): bigint {
   return f.varint;
 }
 
-function rfc3339(seconds: bigint, nanos: number): string | undefined {
+/**
+ * A protobuf Timestamp as JSON: metav1.Time marshals to whole seconds, metav1.MicroTime to six
+ * fraction digits (`2006-01-02T15:04:05.000000Z`).
+ */
+function rfc3339(seconds: bigint, nanos: number, micro: boolean): string | undefined {
   if (seconds === 0n && nanos === 0) return undefined;
-  const ms = Number(seconds) * 1000 + Math.floor(nanos / 1e6);
-  const iso = new Date(ms).toISOString();
-  // metav1.Time marshals to whole seconds; MicroTime-style fractions are not kept either
-  return iso.replace(/\.\d{3}Z$/, 'Z');
+  const iso = new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, '');
+  if (!micro) return `${iso}Z`;
+  return `${iso}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z`;
 }
 
 function parseRawJson(raw: Buffer | undefined, spec: FieldSpec): unknown {
@@ -130,10 +135,12 @@ function decodeValue(f: WireField, spec: FieldSpec, type: ValueType): unknown {
       if (type === 1n) return fs.find((x) => x.no === 3)?.bytes?.toString('utf8') ?? '';
       return Number(BigInt.asIntN(32, fs.find((x) => x.no === 2)?.varint ?? 0n));
     }
-    case 'time': {
+    case 'time':
+    case 'microTime': {
       const fs = readFields(bytesOf(f, spec));
       const secs = BigInt.asIntN(64, fs.find((x) => x.no === 1)?.varint ?? 0n);
-      return rfc3339(secs, Number(fs.find((x) => x.no === 2)?.varint ?? 0n));
+      const nanos = Number(fs.find((x) => x.no === 2)?.varint ?? 0n);
+      return rfc3339(secs, nanos, type === 'microTime');
     }
     case 'stringList':
       return readFields(bytesOf(f, spec))
