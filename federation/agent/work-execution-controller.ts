@@ -1,4 +1,8 @@
-import { NAMESPACES } from '../../api/index.js';
+import {
+  HORIZONTALPODAUTOSCALERS,
+  NAMESPACES,
+  type HorizontalPodAutoscaler,
+} from '../../api/index.js';
 import {
   ANNOTATION_CONFLICT_RESOLUTION,
   ANNOTATION_WORK_ORPHAN,
@@ -119,9 +123,24 @@ export class WorkExecutionController {
       const rc = this.opts.member.resource(gvr, ns);
       const name = m.metadata.name ?? '';
       let existing = await rc.get(name).catch(ignoreNotFound);
+      // the interpreter's retain rule keeps the replicas a HorizontalPodAutoscaler here scales
+      const autoscalers = async (): Promise<HorizontalPodAutoscaler[]> => {
+        const list = await this.opts.member
+          .resource<HorizontalPodAutoscaler>(HORIZONTALPODAUTOSCALERS, ns)
+          .list()
+          .catch(ignoreNotFound);
+        return list?.items ?? [];
+      };
       for (let attempt = 0; ; attempt++) {
         try {
-          const r = await writeMemberObject(rc, this.opts.clusterName, m, existing, conflict);
+          const r = await writeMemberObject(
+            rc,
+            this.opts.clusterName,
+            m,
+            existing,
+            conflict,
+            autoscalers,
+          );
           return {
             manifest: m,
             ...(r.object ? { object: r.object } : {}),

@@ -2,6 +2,7 @@ import type { GroupVersionResource, StatusCause } from '../../machinery/meta.js'
 import type { ResourceType } from '../../machinery/resource-type.js';
 import { admitClusterCreate, admitClusterUpdate, workType } from './work-resource-types.js';
 import { resourceInterpreterCustomizationType } from './interpreter-types.js';
+import { validateGracefulEvictionTasks } from './binding-validation.js';
 import {
   SPREAD_FIELDS,
   type Cluster,
@@ -241,6 +242,8 @@ export const resourceBindingType: ResourceType<ResourceBinding> = {
   namespaced: true,
   shortNames: ['rb'],
   subresources: { status: true },
+  validate: (b) =>
+    b.spec && typeof b.spec === 'object' ? validateGracefulEvictionTasks(b) : [required('spec')],
   printerColumns: [
     {
       name: 'Clusters',

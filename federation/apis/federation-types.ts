@@ -146,6 +146,26 @@ export interface OverridePolicy extends KubeObject {
   };
 }
 
+/**
+ * Karmada's graceful eviction task: the template left `fromCluster` (e.g. an untolerated NoExecute
+ * taint) but the copy there is kept, with its `replicas`, until the clusters of the new placement
+ * hold ready replicas, or `gracePeriodSeconds` after `creationTimestamp`; then it is released.
+ */
+export interface GracefulEvictionTask {
+  fromCluster: string;
+  /** The replicas the cluster had (Divided workloads); absent for other kinds. */
+  replicas?: number;
+  /** Why, in CamelCase (`TaintUntolerated`, `ClusterNotReady`), at most 32 characters. */
+  reason: string;
+  message?: string;
+  /** Who evicted it (the controller's name), at most 32 characters. */
+  producer: string;
+  /** Overrides the controller's grace period for this task. */
+  gracePeriodSeconds?: number;
+  /** When the task was created (RFC 3339). */
+  creationTimestamp: string;
+}
+
 /** The scheduling result for one template (owned by it). */
 export interface ResourceBinding extends KubeObject {
   spec: {
@@ -158,6 +178,12 @@ export interface ResourceBinding extends KubeObject {
       resourceVersion?: string;
     };
     policy?: { namespace: string; name: string };
+    /** The policy's placement, copied by the resource detector (what the scheduler places by). */
+    placement?: Placement;
+    /** The policy's conflict resolution, for the binding controller's member writes. */
+    conflictResolution?: 'Abort' | 'Overwrite';
+    /** The policy's `propagateDeps`. */
+    propagateDeps?: boolean;
     replicas?: number;
     clusters: { name: string; replicas?: number }[];
     /**
@@ -165,6 +191,11 @@ export interface ResourceBinding extends KubeObject {
      * where they are (Karmada's attached binding snapshot).
      */
     requiredBy?: { namespace: string; name: string; clusters: { name: string }[] }[];
+    /**
+     * Clusters the template is being moved away from whose copies are kept until the new
+     * placement's replicas are ready or the grace period ends (Karmada's graceful eviction).
+     */
+    gracefulEvictionTasks?: GracefulEvictionTask[];
   };
   status?: {
     conditions?: Condition[];

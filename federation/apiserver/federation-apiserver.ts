@@ -58,6 +58,9 @@ const TEMPLATE_PLURALS = new Set([
   // divided by the resource interpreter (a Job's completions too)
   'statefulsets',
   'jobs',
+  // propagated Duplicated (no replicas): each member runs its own daemons / scheduled Jobs
+  'daemonsets',
+  'cronjobs',
   'events',
   // multi-cluster services: exports propagate like any template; the MCS controller keeps the
   // cluster-set's imports and their EndpointSlices here (the source of truth)

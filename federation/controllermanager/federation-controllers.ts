@@ -4,6 +4,8 @@
  */
 import {
   CONFIGMAPS,
+  CRONJOBS,
+  DAEMONSETS,
   DEPLOYMENTS,
   JOBS,
   SECRETS,
@@ -64,6 +66,10 @@ export const PROPAGATED_TYPES: TemplateType[] = [
   { gvr: STATEFULSETS, kind: 'StatefulSet', apiVersion: 'apps/v1', status: true },
   // its members' counts summed (status.succeeded of a divided Job adds up to its completions)
   { gvr: JOBS, kind: 'Job', apiVersion: 'batch/v1', status: true },
+  // no replicas: Duplicated, one pod per node of each member; the members' counts summed
+  { gvr: DAEMONSETS, kind: 'DaemonSet', apiVersion: 'apps/v1', status: true },
+  // each member schedules its own Jobs; the latest schedule and success times aggregated
+  { gvr: CRONJOBS, kind: 'CronJob', apiVersion: 'batch/v1', status: true },
   { gvr: SERVICES, kind: 'Service', apiVersion: 'v1', status: false },
   { gvr: CONFIGMAPS, kind: 'ConfigMap', apiVersion: 'v1', status: false },
   { gvr: SECRETS, kind: 'Secret', apiVersion: 'v1', status: false },
@@ -80,7 +86,10 @@ export const PROPAGATED_TYPES: TemplateType[] = [
 export interface FederationControllerSettings {
   /** Resync of each propagated template. @defaultValue 5000 */
   resyncMs?: number;
-  /** Templates the propagation controller reconciles at once. @defaultValue 32 */
+  /**
+   * Templates the resource detector, and bindings the binding controller, reconcile at once.
+   * @defaultValue 32
+   */
   propagationWorkers?: number;
   /** How often Ready members are swept for objects of deleted templates. @defaultValue 60000 */
   sweepPeriodMs?: number;
@@ -180,7 +189,8 @@ export function buildFederationControllers(o: FederationControllersOptions): Fed
   manager.register('namespace', (s, m) => namespaces.controller.run(s, m));
   manager.register('cluster-health', (s, m) => health.controller.run(s, m));
   manager.register('cluster-cleanup', (s, m) => cleanup.controller.run(s, m));
-  // the template workers and the members' execution queues
+  // the pipeline's stages (resource-detector, binding-scheduler, binding-controller queues) and
+  // the members' execution queues
   manager.register('propagation', (s, m) => prop.run(s, m));
   manager.register('garbage-collector', (s, m) => gc.controller.run(s, m));
   manager.register('mcs', (s, m) => mcs.run(s, m));

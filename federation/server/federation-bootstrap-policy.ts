@@ -47,9 +47,11 @@ const TEMPLATES = [
       'statefulsets',
       'statefulsets/status',
       'statefulsets/scale',
+      'daemonsets',
+      'daemonsets/status',
     ],
   },
-  { group: 'batch', resources: ['jobs', 'jobs/status'] },
+  { group: 'batch', resources: ['jobs', 'jobs/status', 'cronjobs', 'cronjobs/status'] },
   { group: MCS_GROUP, resources: ['serviceexports', 'serviceimports'] },
   { group: DISCOVERY_GROUP, resources: ['endpointslices'] },
 ];

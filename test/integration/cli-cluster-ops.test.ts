@@ -1,12 +1,14 @@
 // Cluster operations of the flotilla CLI against a running FederationControlPlane (controllers
 // on) with two hollow MemberClusters: cordon keeps NEW placements off a member while what is there
 // stays, uncordon brings it back, taint add/remove, top clusters from the health controller's
-// resource summary, promote adopts a member-only Deployment (same uid), bootstrap tokens.
+// resource summary, promote adopts a member-only Deployment (same uid) and a member ConfigMap its
+// template's policy refused (conflictResolution Abort: FullyApplied False, then True), bootstrap
+// tokens.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEPLOYMENTS } from '../../api/index.js';
+import { CONFIGMAPS, DEPLOYMENTS } from '../../api/index.js';
 import {
   CLUSTERS,
   RESOURCE_BINDINGS,
@@ -66,6 +68,17 @@ async function placement(name: string): Promise<string> {
     .map((c) => `${c.name}(${String(c.replicas ?? '')})`)
     .sort()
     .join(',');
+}
+
+/** A binding's FullyApplied condition as `status reason message`. */
+async function fullyApplied(binding: string): Promise<string | undefined> {
+  const b = await fed
+    .client()
+    .resource<ResourceBinding>(RESOURCE_BINDINGS, 'default')
+    .get(binding)
+    .catch(() => undefined);
+  const c = b?.status?.conditions?.find((x) => x.type === 'FullyApplied');
+  return c && `${c.status} ${c.reason ?? ''} ${c.message ?? ''}`;
 }
 
 /** Replicas of the Deployment in a member, undefined when it is not there. */
@@ -249,6 +262,49 @@ describe('flotilla promote', () => {
     const missing = await cli('promote', 'deployment', 'ghost', '-C', 'member1');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('error: deployment default/ghost not found in cluster member1\n');
+  });
+
+  it('adopts a member object its template’s policy refused (Abort), keeping its uid', async () => {
+    const m1 = members.get('member1')?.client();
+    const own = await m1?.resource(CONFIGMAPS, 'default').create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings' },
+      data: { owner: 'member' },
+    });
+    const f = join(dir, 'settings.yaml');
+    writeFileSync(
+      f,
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {owner: federation}
+---
+apiVersion: policy.flotilla.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: settings}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: settings}]
+  placement: {clusterAffinity: {clusterNames: [member1]}}
+`,
+    );
+    expect((await cli('apply', '-f', f)).code).toBe(0);
+    await expect.poll(() => fullyApplied('settings-configmap'), poll).toMatch(/^False /);
+    expect(await fullyApplied('settings-configmap')).toContain('conflictResolution: Abort');
+    const r = await cli('promote', 'configmap', 'settings', '-C', 'member1');
+    expect(r).toEqual({
+      code: 0,
+      stdout:
+        'configmap/settings adopted in cluster member1 (work.flotilla.io/conflict-resolution: Overwrite on the template)\n',
+      stderr: '',
+    });
+    await expect.poll(() => fullyApplied('settings-configmap'), poll).toMatch(/^True /);
+    const after = await m1?.resource(CONFIGMAPS, 'default').get('settings');
+    expect(after?.metadata.uid).toBe(own?.metadata.uid);
+    expect(after?.metadata.labels?.['federation.flotilla.io/managed-by']).toBe(
+      'flotilla-federation',
+    );
+    expect((after as { data?: unknown } | undefined)?.data).toEqual({ owner: 'federation' });
   });
 });
 

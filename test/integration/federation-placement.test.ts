@@ -3,7 +3,9 @@
 // reaches both regions, minGroups 3 is unschedulable with a Scheduled=False condition), policy
 // validation of the spread fields (422 with field paths), and propagateDeps: a Deployment's
 // ConfigMap (envFrom, created after it) and Secret (volume) follow it to its clusters, and a
-// dropped reference takes the ConfigMap out of the members.
+// dropped reference takes the ConfigMap out of the members. Graceful eviction: a member tainted
+// NoExecute keeps its copy (a gracefulEvictionTask in the binding) until the other members hold
+// the whole Divided Deployment ready, so the ready replicas never drop below the others' shares.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,7 +19,16 @@ import {
 import type { KubeObject } from '../../machinery/meta.js';
 import { InvalidError } from '../../machinery/errors/index.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
-import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, SECRETS, type Deployment } from '../../api/index.js';
+import {
+  CONFIGMAPS,
+  DEPLOYMENTS,
+  EVENTS,
+  NAMESPACES,
+  SECRETS,
+  type Deployment,
+  type Event,
+} from '../../api/index.js';
+import { updateClusterTaints } from '../../federation/cli/commands/taint.js';
 import type { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { startHollowFederation, type HollowFederation } from '../support/hollow-federation.js';
 
@@ -236,5 +247,97 @@ describe('propagateDeps', () => {
       .poll(() => holders(CONFIGMAPS, ns, 'app-config'), { timeout: 30_000, interval: 250 })
       .toEqual([]);
     expect(await holders(SECRETS, ns, 'app-secret')).toEqual(['pa', 'pb']);
+  });
+});
+
+/**
+ * Each member's ready replicas of a Deployment (members without it left out), read one after the
+ * other in `order`: reading the evicted member first, a copy already gone there means the others
+ * were ready before this read began.
+ */
+async function readyIn(
+  ns: string,
+  name: string,
+  order: readonly string[] = ['pc', 'pa', 'pb'],
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const n of order) {
+    const d = await f
+      .member(n)
+      .client()
+      .resource<Deployment>(DEPLOYMENTS, ns)
+      .get(name)
+      .catch(() => undefined);
+    if (d) out[n] = d.status?.readyReplicas ?? 0;
+  }
+  return out;
+}
+
+const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+
+describe('graceful eviction', () => {
+  it("keeps a NoExecute-tainted member's copy until the others hold every replica ready", async () => {
+    const ns = await namespace();
+    await api
+      .resource(PROPAGATION_POLICIES, ns)
+      .create(
+        policy('evict', { placement: { replicaScheduling: { replicaSchedulingType: 'Divided' } } }),
+      );
+    await api.resource(DEPLOYMENTS, ns).create(deployment('evict', 6));
+    await expect
+      .poll(() => readyIn(ns, 'evict'), { timeout: 60_000, interval: 250 })
+      .toEqual({ pa: 2, pb: 2, pc: 2 });
+    const bindings = api.resource<ResourceBinding>(RESOURCE_BINDINGS, ns);
+    // watch the ready replicas and the binding's tasks every ~200 ms while pc is evicted
+    let lowest = Number.POSITIVE_INFINITY;
+    const tasksSeen: string[] = [];
+    let watching = true;
+    const watcher = (async (): Promise<void> => {
+      while (watching) {
+        lowest = Math.min(lowest, sum(await readyIn(ns, 'evict')));
+        const b = await bindings.get('evict-deployment').catch(() => undefined);
+        for (const e of b?.spec.gracefulEvictionTasks ?? []) {
+          tasksSeen.push(`${e.fromCluster} ${String(e.replicas)} ${e.reason} ${e.producer}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    try {
+      await updateClusterTaints(api, 'pc', (ts) => [
+        ...ts,
+        { key: 'maintenance', value: 'true', effect: 'NoExecute' },
+      ]);
+      await expect
+        .poll(() => readyIn(ns, 'evict'), { timeout: 60_000, interval: 250 })
+        .toEqual({ pa: 3, pb: 3 });
+      await expect
+        .poll(async () => (await bindings.get('evict-deployment')).spec.gracefulEvictionTasks, {
+          timeout: 30_000,
+          interval: 250,
+        })
+        .toBeUndefined();
+    } finally {
+      watching = false;
+      await watcher;
+      await updateClusterTaints(api, 'pc', (ts) => ts.filter((t) => t.key !== 'maintenance'));
+    }
+    // at least 6 − pc's 2 as asked; in fact pc's 2 stay ready until pa and pb have 3 each
+    expect(lowest).toBeGreaterThanOrEqual(6);
+    expect(tasksSeen.length).toBeGreaterThan(0);
+    expect(new Set(tasksSeen)).toEqual(new Set(['pc 2 TaintUntolerated propagation-controller']));
+    await expect
+      .poll(
+        async () =>
+          (await api.resource<Event>(EVENTS, ns).list()).items
+            .filter((e) => e.reason === 'EvictWorkloadFromClusterSucceeded')
+            .map(
+              (e) =>
+                `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''} ${e.message ?? ''}`,
+            ),
+        { timeout: 15_000, interval: 250 },
+      )
+      .toEqual([
+        'Deployment/evict Evict from cluster pc succeeded (TaintUntolerated): the new placement is ready',
+      ]);
   });
 });

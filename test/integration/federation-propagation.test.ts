@@ -1,9 +1,11 @@
 // Propagation lifecycle against a real FederationControlPlane on real etcd with two hollow
 // MemberClusters (f1 with two nodes, f2 with one): Cluster cleanup finalizer and secretRef
-// validation, a pre-existing member object refused (conflictResolution Abort) then adopted
-// (Overwrite), Divided by available capacity with per-cluster template status, deletion with
-// --cascade=orphan / foreground (with and without a policy), and deletion while a member is
-// stopped: the template stays until the member returns and has been cleaned.
+// validation, a pre-existing member object refused (conflictResolution Abort: the binding's
+// FullyApplied=False and a Warning event on the template name the cluster and the conflict) then
+// adopted (Overwrite, FullyApplied=True), Divided by available capacity with per-cluster
+// template status, deletion with --cascade=orphan / foreground (with and without a policy), and
+// deletion while a member is stopped: the template stays until the member returns and has been
+// cleaned.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,7 +20,14 @@ import type { KubeObject } from '../../machinery/meta.js';
 import { InvalidError, NotFoundError } from '../../machinery/errors/index.js';
 import type { RestClient } from '../../machinery/client/rest-client.js';
 import { freePort } from '../../hack/lib/ports.js';
-import { CONFIGMAPS, DEPLOYMENTS, NAMESPACES, type Deployment } from '../../api/index.js';
+import {
+  CONFIGMAPS,
+  DEPLOYMENTS,
+  EVENTS,
+  NAMESPACES,
+  type Deployment,
+  type Event,
+} from '../../api/index.js';
 import type { MemberCluster } from '../../member/cluster/member-cluster.js';
 import { startHollowFederation, type HollowFederation } from '../support/hollow-federation.js';
 
@@ -96,6 +105,12 @@ function policy(
       ...extra,
     },
   };
+}
+
+/** The binding's FullyApplied condition as `status reason message`. */
+function fullyApplied(rb: ResourceBinding): string | undefined {
+  const c = rb.status?.conditions?.find((x) => x.type === 'FullyApplied');
+  return c && `${c.status} ${c.reason ?? ''} ${c.message ?? ''}`;
 }
 
 /** Polls until both members have the ConfigMap managed by the federation. */
@@ -188,7 +203,22 @@ describe('federation propagation lifecycle', () => {
       )
       .toEqual(['f1:false', 'f2:true']);
     const rb = await api.resource<ResourceBinding>(RESOURCE_BINDINGS, ns).get('pre-configmap');
-    expect(rb.status?.aggregatedStatus?.[0]?.appliedMessage).toContain('conflictResolution: Abort');
+    const conflict = `ConfigMap ${ns}/pre already exists in cluster f1 and is not managed by the federation (conflictResolution: Abort)`;
+    expect(rb.status?.aggregatedStatus?.[0]?.appliedMessage).toBe(conflict);
+    // as Karmada: the binding says which cluster refused what, and the template gets a Warning
+    expect(fullyApplied(rb)).toEqual(`False FullyAppliedFailed f1: ${conflict}`);
+    await expect
+      .poll(
+        async () =>
+          (await api.resource<Event>(EVENTS, ns).list()).items
+            .filter((e) => e.involvedObject.kind === 'ConfigMap' && e.involvedObject.name === 'pre')
+            .filter((e) => e.type === 'Warning')
+            .map((e) => `${e.reason ?? ''}: ${e.message ?? ''}`),
+        { timeout: 30_000 },
+      )
+      .toContain(
+        `ApplyToClusterFailed: Failed to apply ConfigMap ${ns}/pre to cluster f1: ${conflict}`,
+      );
     const kept = (await f1.resource(CONFIGMAPS, ns).get('pre')) as KubeObject & {
       data: Record<string, string>;
     };
@@ -209,6 +239,15 @@ describe('federation propagation lifecycle', () => {
         { timeout: 30_000 },
       )
       .toEqual(['federation', 'flotilla-federation']);
+    await expect
+      .poll(
+        async () =>
+          fullyApplied(
+            await api.resource<ResourceBinding>(RESOURCE_BINDINGS, ns).get('pre-configmap'),
+          ),
+        { timeout: 30_000 },
+      )
+      .toBe('True FullyAppliedSuccess All works have been successfully applied');
   });
 
   it('divides replicas by available capacity and reports them per cluster in the template status', async () => {

@@ -97,7 +97,7 @@ describe('API server /metrics', () => {
 
   for (const [ctx, queue] of [
     ['member', 'deployment-controller'],
-    ['fed', 'propagation-controller'],
+    ['fed', 'binding-controller'],
   ] as const) {
     it(`${ctx}: admin reads request counters that grow, and the controllers' queues`, async () => {
       const list = { verb: 'LIST', group: '', resource: 'namespaces', code: '200' };

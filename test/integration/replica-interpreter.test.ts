@@ -6,18 +6,36 @@
 // whose status the test writes as a member controller would); a StatefulSet of 4 is Divided 3:1
 // by the built-in rule; a Job with parallelism 2 / completions 6, weights 1:1, becomes two member
 // Jobs of parallelism 1 and completions 3 whose pods (hollow containers exiting 0) complete, and
-// the federated Job reports succeeded 6 and Complete; a customization whose path holds a
+// the federated Job reports succeeded 6 and Complete; a CronJob Duplicated into both members makes
+// a Job in each (a start made due by the member's status, as after downtime) and the federated
+// CronJob reports the latest start; a DaemonSet runs one pod per node in each member (m1 has two
+// nodes) with the federated status summing theirs (3 desired, 3 ready), and a Divided policy places
+// it Duplicated (Scheduled=True, NoReplicaInterpreter); a customization whose path holds a
 // non-integer leaves the binding Scheduled=False with reason InterpreterFailed; a malformed path is
-// refused at the API (422 naming the field).
+// refused at the API (422 naming the field). Retain: a member HorizontalPodAutoscaler (minReplicas
+// 3, no metrics needed) scales the member's copy of a federated Deployment of 1 to 3, and the
+// federation keeps the 3 — a member watch sees no other value for 60 s while two label changes of
+// the template make the federation re-apply its copy (the labels do arrive), and the federated
+// Deployment's status.replicas stays 3 meanwhile.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CRONJOBS,
   CUSTOM_RESOURCE_DEFINITIONS,
+  DAEMONSETS,
+  DEPLOYMENTS,
+  HORIZONTALPODAUTOSCALERS,
   JOBS,
   NAMESPACES,
+  PODS,
   STATEFULSETS,
+  type CronJob,
   type CustomResourceDefinition,
+  type DaemonSet,
+  type Deployment,
+  type HorizontalPodAutoscaler,
   type Job,
+  type Pod,
   type StatefulSet,
 } from '../../api/index.js';
 import {
@@ -34,6 +52,7 @@ import type { RestClient } from '../../machinery/client/rest-client.js';
 import { InvalidError } from '../../machinery/errors/index.js';
 import type { GroupVersionResource, KubeObject } from '../../machinery/meta.js';
 import { startHollowFederation, type HollowFederation } from '../support/hollow-federation.js';
+import { watchValues } from '../support/watched-values.js';
 
 const GADGETS: GroupVersionResource = { group: 'example.io', version: 'v1', resource: 'gadgets' };
 const POLL = { timeout: 30_000, interval: 200 };
@@ -48,17 +67,31 @@ async function namespace(): Promise<string> {
   return ns;
 }
 
-/** A policy dividing `kind` objects by static weights m1:m2. */
+/** A policy duplicating `kind` objects into m1 and m2. */
+function duplicated(name: string, apiVersion: string, kind: string): PropagationPolicy {
+  return {
+    apiVersion: 'policy.flotilla.io/v1alpha1',
+    kind: 'PropagationPolicy',
+    metadata: { name },
+    spec: {
+      resourceSelectors: [{ apiVersion, kind }],
+      placement: { clusterAffinity: { clusterNames: ['m1', 'm2'] } },
+    },
+  };
+}
+
+/** A policy dividing `kind` objects by static weights m1:m2 (`current`: the one to update). */
 function divided(
   name: string,
   apiVersion: string,
   kind: string,
   weights: [number, number],
+  current?: PropagationPolicy,
 ): PropagationPolicy {
   return {
     apiVersion: 'policy.flotilla.io/v1alpha1',
     kind: 'PropagationPolicy',
-    metadata: { name },
+    metadata: current?.metadata ?? { name },
     spec: {
       resourceSelectors: [{ apiVersion, kind }],
       placement: {
@@ -149,7 +182,11 @@ function customization(
 }
 
 beforeAll(async () => {
-  f = await startHollowFederation(['m1', 'm2'], { join: true });
+  // m1 has two nodes (a DaemonSet runs a pod on each)
+  f = await startHollowFederation(['m1', 'm2'], {
+    join: true,
+    member: (name) => ({ nodes: name === 'm1' ? 2 : 1 }),
+  });
   api = f.api;
   // both Ready before anything is placed (expect.poll is for tests only)
   for (let i = 0; ; i++) {
@@ -280,6 +317,98 @@ describe('resource interpreter', () => {
       .toEqual([6, 'True']);
   });
 
+  it('runs a federated CronJob in both members: each creates a Job from it', async () => {
+    const ns = await namespace();
+    await api.resource(PROPAGATION_POLICIES, ns).create(duplicated('tick', 'batch/v1', 'CronJob'));
+    await api.resource<CronJob>(CRONJOBS, ns).create({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'tick' },
+      spec: {
+        schedule: '* * * * *',
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                restartPolicy: 'Never',
+                containers: [{ name: 'c', image: 'hollow:1', command: ['sh', '-c', 'exit 0'] }],
+              },
+            },
+          },
+        },
+      },
+    });
+    await expect
+      .poll(() => inMembers<CronJob>(CRONJOBS, ns, 'tick', (o) => o.spec.schedule), POLL)
+      .toEqual({ m1: '* * * * *', m2: '* * * * *' });
+    // a start missed while the member was "down" is due at once (no wait for the next minute);
+    // the status is the member's own: the federation never writes it
+    const missed = new Date(Date.now() - 5 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const [, m] of f.members) {
+      const cronJobs = m.client().resource<CronJob>(CRONJOBS, ns);
+      const cj = await cronJobs.get('tick');
+      await cronJobs.updateStatus({ ...cj, status: { lastScheduleTime: missed } });
+    }
+    const jobsOf = async (m: string): Promise<string[]> =>
+      (await f.member(m).client().resource<Job>(JOBS, ns).list()).items
+        .filter((j) => j.metadata.ownerReferences?.some((o) => o.kind === 'CronJob'))
+        .map((j) => j.metadata.name ?? '');
+    for (const m of ['m1', 'm2']) {
+      // (the next minute's start may add one more)
+      await expect.poll(async () => (await jobsOf(m)).length, POLL).toBeGreaterThanOrEqual(1);
+      for (const name of await jobsOf(m)) expect(name).toMatch(/^tick-\d+$/);
+    }
+    // the federated CronJob reports the latest start any member made
+    await expect
+      .poll(async () => {
+        const cj = await api.resource<CronJob>(CRONJOBS, ns).get('tick');
+        return (cj.status?.lastScheduleTime ?? '') > missed;
+      }, POLL)
+      .toBe(true);
+  });
+
+  it('runs a federated DaemonSet on every node of both members; Divided is placed Duplicated', async () => {
+    const ns = await namespace();
+    const policies = api.resource<PropagationPolicy>(PROPAGATION_POLICIES, ns);
+    await policies.create(duplicated('agent', 'apps/v1', 'DaemonSet'));
+    await api.resource<DaemonSet>(DAEMONSETS, ns).create({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: { containers: [{ name: 'c', image: 'hollow:1' }] },
+        },
+      },
+    });
+    // one pod per node: m1 has two nodes, m2 one; the federated status sums the members'
+    const podsOf = async (m: string): Promise<number> =>
+      (await f.member(m).client().resource<Pod>(PODS, ns).list()).items.filter((p) =>
+        p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.name === 'agent'),
+      ).length;
+    await expect.poll(async () => [await podsOf('m1'), await podsOf('m2')], POLL).toEqual([2, 1]);
+    await expect
+      .poll(async () => {
+        const d = await api.resource<DaemonSet>(DAEMONSETS, ns).get('agent');
+        return [d.status?.desiredNumberScheduled, d.status?.numberReady];
+      }, POLL)
+      .toEqual([3, 3]);
+    // a DaemonSet has no replicas to divide: Divided places it Duplicated, and the binding says so
+    const pp = await policies.get('agent');
+    await policies.update(divided('agent', 'apps/v1', 'DaemonSet', [3, 1], pp));
+    await expect
+      .poll(() => scheduled(ns, 'agent-daemonset'), POLL)
+      .toMatch(
+        /^True NoReplicaInterpreter placed in m1, m2 by .*; DaemonSet has no replicas interpreter: replicaSchedulingType Divided is not supported for it, placed Duplicated$/,
+      );
+    const b = await api.resource<ResourceBinding>(RESOURCE_BINDINGS, ns).get('agent-daemonset');
+    expect(b.spec.clusters).toEqual([{ name: 'm1' }, { name: 'm2' }]);
+    expect(b.spec.replicas).toBeUndefined();
+    expect([await podsOf('m1'), await podsOf('m2')]).toEqual([2, 1]);
+  });
+
   it('reports a path holding a non-integer on the binding (Scheduled=False, InterpreterFailed)', async () => {
     const ns = await namespace();
     const ric = await api
@@ -320,4 +449,80 @@ describe('resource interpreter', () => {
       'spec.customizations.replicaRevision.proportional[0]',
     ]);
   });
+});
+
+describe('retain (member HorizontalPodAutoscaler)', () => {
+  it('keeps the replicas a member autoscaler sets through 60 s of re-applies', async () => {
+    const ns = await namespace();
+    await api.resource(PROPAGATION_POLICIES, ns).create({
+      apiVersion: 'policy.flotilla.io/v1alpha1',
+      kind: 'PropagationPolicy',
+      metadata: { name: 'web' },
+      spec: {
+        resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment' }],
+        placement: { clusterAffinity: { clusterNames: ['m1'] } },
+      },
+    });
+    const deployments = api.resource<Deployment>(DEPLOYMENTS, ns);
+    await deployments.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'c', image: 'hollow:1' }] },
+        },
+      },
+    });
+    const member = f.member('m1').client();
+    const memberDeployments = member.resource<Deployment>(DEPLOYMENTS, ns);
+    await expect
+      .poll(() => inMembers<Deployment>(DEPLOYMENTS, ns, 'web', (o) => o.spec.replicas), POLL)
+      .toEqual({ m1: 1 });
+    await member.resource<HorizontalPodAutoscaler>(HORIZONTALPODAUTOSCALERS, ns).create({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        minReplicas: 3,
+        maxReplicas: 5,
+      },
+    });
+    // below minReplicas: the member's controller scales to 3 at once, and the template reports 3
+    await expect.poll(async () => (await memberDeployments.get('web')).spec.replicas, POLL).toBe(3);
+    await expect
+      .poll(async () => (await deployments.get('web')).status?.replicas, {
+        ...POLL,
+        timeout: 60_000,
+      })
+      .toBe(3);
+    const hpa = await member
+      .resource<HorizontalPodAutoscaler>(HORIZONTALPODAUTOSCALERS, ns)
+      .get('web');
+    expect(hpa.status?.lastScaleTime).toBeDefined();
+    expect(hpa.status?.conditions?.find((c) => c.type === 'AbleToScale')?.status).toBe('True');
+
+    const inMember = await watchValues(memberDeployments, 'web', (o) => o.spec.replicas);
+    const inFederation = await watchValues(deployments, 'web', (o) => o.status?.replicas);
+    const started = Date.now();
+    for (const [i, at] of [5_000, 30_000].entries()) {
+      await new Promise((r) => setTimeout(r, Math.max(0, started + at - Date.now())));
+      // a template change: the federation re-applies its copy (the label arrives in the member)
+      await deployments.patch('web', { metadata: { labels: { touched: String(i) } } }, 'merge');
+      await expect
+        .poll(async () => (await memberDeployments.get('web')).metadata.labels?.touched, POLL)
+        .toBe(String(i));
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 60_000 - Date.now())));
+    const memberValues = await inMember.stop();
+    const federationValues = await inFederation.stop();
+    // the current value plus at least the two relabelled versions, every one of them 3
+    expect(memberValues.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(memberValues)).toEqual(new Set([3]));
+    expect(new Set(federationValues)).toEqual(new Set([3]));
+  }, 180_000);
 });

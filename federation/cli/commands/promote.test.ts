@@ -3,9 +3,15 @@ import { CONFIGMAPS, DEPLOYMENTS } from '../../../api/index.js';
 import {
   CLUSTERS,
   PROPAGATION_POLICIES,
+  RESOURCE_BINDINGS,
   type Cluster,
   type PropagationPolicy,
+  type ResourceBinding,
 } from '../../apis/index.js';
+import {
+  ANNOTATION_TEMPLATE_CONFLICT_RESOLUTION,
+  conflictResolutionOf,
+} from '../../controllers/propagation/member-writer.js';
 import { PROPAGATED_TYPES } from '../../controllermanager/federation-controllers.js';
 import type { RestClientOptions } from '../../../machinery/client/rest-client.js';
 import type { KubeObject } from '../../../machinery/meta.js';
@@ -186,6 +192,52 @@ describe('flotilla promote', () => {
     const noCluster = await run(s, ['configmap', 'cfg', '-n', 'shop', '-C', 'nope']);
     expect(noCluster.stderr).toMatch(/cluster "nope" not found/);
     expect(s.fed.actions).toEqual([]);
+  });
+
+  it('adopts the member object of a template placed there whose policy refused it (Abort)', async () => {
+    const s = setup();
+    s.fed.seed(DEPLOYMENTS, templateFrom(memberDeployment));
+    const binding: ResourceBinding = {
+      apiVersion: 'work.flotilla.io/v1alpha1',
+      kind: 'ResourceBinding',
+      metadata: { name: 'web-deployment', namespace: 'shop' },
+      spec: {
+        resource: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' },
+        clusters: [{ name: 'member2' }],
+      },
+    };
+    s.fed.seed(RESOURCE_BINDINGS, binding);
+    const elsewhere = await run(s, ['deployment', 'web', '-n', 'shop', '-C', 'member1']);
+    expect(elsewhere.stderr).toMatch(
+      /already exists in the federation and is not placed in cluster member1/,
+    );
+    s.fed.seed(RESOURCE_BINDINGS, {
+      ...binding,
+      spec: { ...binding.spec, clusters: [{ name: 'member1' }] },
+    });
+    const r = await run(s, ['deployment', 'web', '-n', 'shop', '-C', 'member1']);
+    expect(r).toEqual({
+      code: 0,
+      stdout:
+        'deployment/web adopted in cluster member1 (work.flotilla.io/conflict-resolution: Overwrite on the template)\n',
+      stderr: '',
+    });
+    expect(s.fed.find(DEPLOYMENTS, 'shop', 'web')?.metadata.annotations).toEqual({
+      team: 'a',
+      [ANNOTATION_TEMPLATE_CONFLICT_RESOLUTION]: 'Overwrite',
+    });
+    expect(s.fed.actions.map((a) => `${a.verb} ${a.resource}`)).toEqual([
+      'update apps/deployments',
+    ]);
+    // the annotation wins over the policy, in either case (Karmada writes `overwrite`)
+    const tmpl = s.fed.find(DEPLOYMENTS, 'shop', 'web') ?? memberDeployment;
+    expect(conflictResolutionOf(tmpl, 'Abort')).toBe('Overwrite');
+    const lower = {
+      ...tmpl,
+      metadata: { annotations: { [ANNOTATION_TEMPLATE_CONFLICT_RESOLUTION]: 'abort' } },
+    };
+    expect(conflictResolutionOf(lower, 'Overwrite')).toBe('Abort');
+    expect(conflictResolutionOf(memberDeployment, undefined)).toBeUndefined();
   });
 
   it('refuses cluster-scoped and unpropagated kinds, and bad usage', async () => {

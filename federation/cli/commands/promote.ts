@@ -4,13 +4,21 @@
  * and a PropagationPolicy `<name>-promoted` places it on that cluster alone with
  * `conflictResolution: Overwrite`, so the propagation controller takes the existing member object
  * over (same uid) instead of refusing it as unmanaged.
+ *
+ * When the template already exists at the federation and is placed on that cluster, but its
+ * policy (conflictResolution Abort) refused the member's unmanaged object (the binding's
+ * FullyApplied=False), promote adopts that object instead: it sets Karmada's conflict-resolution
+ * annotation (`Overwrite`) on the template, which wins over the policy for this template only.
  */
 import {
   CLUSTERS,
   PROPAGATION_POLICIES,
+  RESOURCE_BINDINGS,
   type Cluster,
   type PropagationPolicy,
+  type ResourceBinding,
 } from '../../apis/index.js';
+import { ANNOTATION_TEMPLATE_CONFLICT_RESOLUTION } from '../../controllers/propagation/member-writer.js';
 import { FEDERATION_SYSTEM_NAMESPACE } from '../../controllers/cluster-clients.js';
 import { LABEL_MANAGED_BY } from '../../controllers/propagation/member-object.js';
 import { clusterCredentials } from '../../../machinery/client/cluster-credentials.js';
@@ -32,7 +40,9 @@ import { NAMESPACES, SECRETS } from './core-resources.js';
 export const PROMOTABLE_KINDS: readonly string[] = [
   'Deployment',
   'StatefulSet',
+  'DaemonSet',
   'Job',
+  'CronJob',
   'Service',
   'ConfigMap',
   'Secret',
@@ -236,9 +246,13 @@ export async function promote(
         throw err;
       },
     );
-  if (exists) throw new CliError(`${what} already exists in the federation; nothing to promote`);
   const obj = await readFromMember(ctx, deps, cluster, objectPath(r.gvr, ns, name), what);
-  if (obj.metadata.labels?.[LABEL_MANAGED_BY] !== undefined) {
+  const managed = obj.metadata.labels?.[LABEL_MANAGED_BY] !== undefined;
+  if (exists && managed) {
+    throw new CliError(`${what} already exists in the federation; nothing to promote`);
+  }
+  if (exists) return adoptConflicting(ctx, r, name, cluster, what);
+  if (managed) {
     throw new CliError(`${what} in cluster ${cluster} is already managed by the federation`);
   }
   const tmpl = templateFrom(obj);
@@ -278,6 +292,52 @@ export async function promote(
   } else {
     ctx.io.stdout(
       `${kind}/${name} promoted from cluster ${cluster} (propagationpolicy/${policy.metadata.name ?? ''}, conflictResolution Overwrite)\n`,
+    );
+  }
+  return 0;
+}
+
+/**
+ * Adopts the member's unmanaged object for a template that exists at the federation: only when
+ * the template's ResourceBinding places it on `cluster` (otherwise nothing would take the object
+ * over), by annotating the template with conflict resolution `Overwrite`.
+ * @throws CliError when the template is not placed on `cluster`
+ */
+async function adoptConflicting(
+  ctx: CommandContext,
+  r: ResolvedResource,
+  name: string,
+  cluster: string,
+  what: string,
+): Promise<number> {
+  const client = ctx.client();
+  const ns = ctx.namespace;
+  const binding = await client
+    .resource<ResourceBinding>(RESOURCE_BINDINGS, ns)
+    .get(`${name}-${r.kind.toLowerCase()}`)
+    .catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+  if (!binding?.spec.clusters?.some((c) => c.name === cluster && c.replicas !== 0)) {
+    throw new CliError(
+      `${what} already exists in the federation and is not placed in cluster ${cluster}; nothing to promote`,
+    );
+  }
+  const templates = client.resource(r.gvr, ns);
+  const tmpl = await templates.get(name);
+  tmpl.metadata.annotations = {
+    ...(tmpl.metadata.annotations ?? {}),
+    [ANNOTATION_TEMPLATE_CONFLICT_RESOLUTION]: 'Overwrite',
+  };
+  // preconditioned on the resourceVersion just read: a concurrent change fails (409), retry
+  const updated = await templates.update(tmpl);
+  const out = ctx.global.output;
+  if (out === 'yaml' || out === 'json') ctx.io.stdout(printObject(updated, out));
+  else if (out === 'name') ctx.io.stdout(`${r.kind.toLowerCase()}/${name}\n`);
+  else {
+    ctx.io.stdout(
+      `${r.kind.toLowerCase()}/${name} adopted in cluster ${cluster} (${ANNOTATION_TEMPLATE_CONFLICT_RESOLUTION}: Overwrite on the template)\n`,
     );
   }
   return 0;

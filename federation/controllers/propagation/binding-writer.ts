@@ -1,3 +1,7 @@
+/**
+ * The ResourceBinding writes of the pipeline's stages (each writes only its own part) and the
+ * template status the binding controller aggregates.
+ */
 import {
   RESOURCE_BINDINGS,
   type PropagationPolicy,
@@ -5,32 +9,63 @@ import {
 } from '../../apis/index.js';
 import type { Condition, KubeObject } from '../../../machinery/meta.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
-import { AlreadyExistsError, ApiError, NotFoundError } from '../../../machinery/errors/index.js';
+import {
+  AlreadyExistsError,
+  ApiError,
+  ConflictError,
+  NotFoundError,
+} from '../../../machinery/errors/index.js';
 import { LABEL_TEMPLATE } from './member-object.js';
+import { specificationDigest } from './template-specification.js';
 import type { ApplyResult, TemplateType } from './template-type.js';
 import { aggregateStatus, healthOf } from './status-aggregation.js';
 import type { ScheduleOutcome } from './schedule-outcome.js';
 
+/** What the resource detector writes into a binding's spec (from the template and its policy). */
+export interface BindingSource {
+  policy: PropagationPolicy;
+  replicas: number | undefined;
+  /** Karmada's attached-binding snapshot: the workloads a dependency follows. */
+  requiredBy?: NonNullable<ResourceBinding['spec']['requiredBy']>;
+  /** Set when the resource interpreter failed for the template (read by the scheduler). */
+  interpreterError?: string;
+}
+
 /**
- * Creates or updates the template's ResourceBinding: the placement decision (clusters, replicas,
- * policy) and, in its status, what each member reported (applied, message, health, status) with a
- * Scheduled condition (False when the policy names a cluster that is not joined, or nothing fits)
- * and a FullyApplied condition (True only when scheduled and every member applied it). Writes
- * only what changed.
+ * Annotation on a ResourceBinding: the resource interpreter failed for its template (the message),
+ * written by the resource detector; the scheduler turns it into `Scheduled=False InterpreterFailed`.
  */
-export async function writeBinding(
+export const ANNOTATION_INTERPRETER_ERROR = 'propagation.flotilla.io/interpreter-error';
+
+/**
+ * Annotation on a ResourceBinding: the digest of its template's specification when the detector
+ * last wrote `spec.resource.resourceVersion` (kept while only the template's status changes).
+ */
+export const ANNOTATION_TEMPLATE_DIGEST = 'propagation.flotilla.io/template-digest';
+
+/**
+ * The resource detector's write: creates the template's ResourceBinding, or updates its spec
+ * (resource with the template's resourceVersion, policy, placement, replicas...), keeping what the
+ * scheduler decided (`clusters`, `gracefulEvictionTasks`). Writes only what changed.
+ * @returns the binding as written (or as it was)
+ */
+export async function writeBindingSpec(
   api: KubeClient,
   t: TemplateType,
   tmpl: KubeObject,
   name: string,
   existing: ResourceBinding | undefined,
-  policy: PropagationPolicy,
-  clusters: { name: string; replicas?: number }[],
-  results: ApplyResult[],
-  replicas: number | undefined,
-  schedule: ScheduleOutcome,
-): Promise<void> {
+  src: BindingSource,
+  retried = false,
+): Promise<ResourceBinding> {
   const ns = tmpl.metadata.namespace ?? 'default';
+  const { policy } = src;
+  // the template's resourceVersion moves on only when its specification did: a status write
+  // (the binding controller's own) leaves the binding alone
+  const digest = specificationDigest(tmpl);
+  const known = existing?.metadata.annotations?.[ANNOTATION_TEMPLATE_DIGEST] === digest;
+  const resourceVersion =
+    (known ? existing?.spec.resource.resourceVersion : undefined) ?? tmpl.metadata.resourceVersion;
   const spec: ResourceBinding['spec'] = {
     resource: {
       apiVersion: t.apiVersion,
@@ -38,39 +73,39 @@ export async function writeBinding(
       namespace: ns,
       name: tmpl.metadata.name ?? '',
       uid: tmpl.metadata.uid ?? '',
+      ...(resourceVersion ? { resourceVersion } : {}),
     },
     policy: { namespace: policy.metadata.namespace ?? ns, name: policy.metadata.name ?? '' },
-    ...(replicas !== undefined ? { replicas } : {}),
-    clusters,
+    placement: policy.spec.placement,
+    ...(policy.spec.conflictResolution
+      ? { conflictResolution: policy.spec.conflictResolution }
+      : {}),
+    ...(policy.spec.propagateDeps ? { propagateDeps: true } : {}),
+    ...(src.replicas !== undefined ? { replicas: src.replicas } : {}),
+    clusters: existing?.spec.clusters ?? [],
+    ...(src.requiredBy && src.requiredBy.length > 0 ? { requiredBy: src.requiredBy } : {}),
+    ...(existing?.spec.gracefulEvictionTasks
+      ? { gracefulEvictionTasks: existing.spec.gracefulEvictionTasks }
+      : {}),
   };
-  const status: NonNullable<ResourceBinding['status']> = {
-    aggregatedStatus: results.map((r) => ({
-      clusterName: r.cluster,
-      applied: r.applied,
-      ...(r.message ? { appliedMessage: r.message } : {}),
-      health: r.applied ? healthOf(r.object) : 'Unknown',
-      ...(r.object?.status ? { status: r.object.status as Record<string, unknown> } : {}),
-    })),
-    conditions: [
-      {
-        type: 'Scheduled',
-        status: schedule.ok ? 'True' : 'False',
-        reason: schedule.reason,
-        message: schedule.message,
-      },
-      fullyApplied(schedule, results),
-    ],
+  const annotations: Record<string, string> = {
+    ...(existing?.metadata.annotations ?? {}),
+    [ANNOTATION_TEMPLATE_DIGEST]: digest,
   };
+  delete annotations[ANNOTATION_INTERPRETER_ERROR];
+  if (src.interpreterError !== undefined) {
+    annotations[ANNOTATION_INTERPRETER_ERROR] = src.interpreterError;
+  }
   const client = api.resource<ResourceBinding>(RESOURCE_BINDINGS, ns);
-  let current = existing;
-  if (!current) {
-    current = await client
+  if (!existing) {
+    return client
       .create({
         apiVersion: 'work.flotilla.io/v1alpha1',
         kind: 'ResourceBinding',
         metadata: {
           name,
           namespace: ns,
+          ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
           labels: {
             [LABEL_TEMPLATE]: `${t.kind.toLowerCase()}.${ns}.${tmpl.metadata.name ?? ''}`,
           },
@@ -89,12 +124,74 @@ export async function writeBinding(
         if (err instanceof AlreadyExistsError) return client.get(name);
         throw err;
       });
-  } else if (JSON.stringify(current.spec) !== JSON.stringify(spec)) {
-    current = await client.update({ ...current, spec });
   }
-  if (JSON.stringify(stripTimes(current.status)) !== JSON.stringify(stripTimes(status))) {
-    await client.updateStatus({ ...current, status }).catch(ignoreNotFound);
-  }
+  const sameAnnotations =
+    JSON.stringify(annotations) === JSON.stringify(existing.metadata.annotations ?? {});
+  if (JSON.stringify(existing.spec) === JSON.stringify(spec) && sameAnnotations) return existing;
+  return client
+    .update({
+      ...structuredClone(existing),
+      metadata: { ...structuredClone(existing.metadata), annotations },
+      spec,
+    })
+    .catch(async (err: unknown) => {
+      // the scheduler wrote it meanwhile: decided again from the fresh binding (once)
+      if (!(err instanceof ConflictError) || retried) throw err;
+      return writeBindingSpec(api, t, tmpl, name, await client.get(name), src, true);
+    });
+}
+
+/**
+ * Writes a binding's status as `change` makes it from the current one (each stage changes only its
+ * own part: the scheduler the Scheduled condition, the binding controller the aggregated status
+ * and FullyApplied). Writes only what changed; a binding gone meanwhile is left alone.
+ */
+export async function writeBindingStatus(
+  api: KubeClient,
+  binding: ResourceBinding,
+  change: (s: NonNullable<ResourceBinding['status']>) => NonNullable<ResourceBinding['status']>,
+): Promise<void> {
+  const client = api.resource<ResourceBinding>(RESOURCE_BINDINGS, binding.metadata.namespace);
+  const write = async (b: ResourceBinding): Promise<void> => {
+    const status = change(structuredClone(b.status ?? {}));
+    if (JSON.stringify(stripTimes(b.status)) === JSON.stringify(stripTimes(status))) return;
+    await client.updateStatus({ ...structuredClone(b), status });
+  };
+  await write(binding)
+    .catch(async (err: unknown) => {
+      // another stage wrote the binding meanwhile: its own part is re-applied on the fresh one
+      if (!(err instanceof ConflictError)) throw err;
+      await write(await client.get(binding.metadata.name ?? ''));
+    })
+    .catch(ignoreNotFound);
+}
+
+/** `conditions` with `c` in place of the condition of its type (kept in type order). */
+export function withCondition(conditions: Condition[] | undefined, c: Condition): Condition[] {
+  const order = ['Scheduled', 'FullyApplied'];
+  const rest = (conditions ?? []).filter((x) => x.type !== c.type);
+  const prev = (conditions ?? []).find((x) => x.type === c.type);
+  const same = prev?.status === c.status && prev.reason === c.reason && prev.message === c.message;
+  const next = same ? prev : c;
+  return [...rest, next].sort((a, b) => rank(order, a.type) - rank(order, b.type));
+}
+
+const rank = (order: string[], type: string): number => {
+  const i = order.indexOf(type);
+  return i < 0 ? order.length : i;
+};
+
+/** The member results as a binding's `status.aggregatedStatus`. */
+export function aggregatedStatusOf(
+  results: ApplyResult[],
+): NonNullable<NonNullable<ResourceBinding['status']>['aggregatedStatus']> {
+  return results.map((r) => ({
+    clusterName: r.cluster,
+    applied: r.applied,
+    ...(r.message ? { appliedMessage: r.message } : {}),
+    health: r.applied ? healthOf(r.object) : 'Unknown',
+    ...(r.object?.status ? { status: r.object.status as Record<string, unknown> } : {}),
+  }));
 }
 
 /**
@@ -127,7 +224,7 @@ export async function writeTemplateStatus(
 }
 
 /** FullyApplied: True only when the placement succeeded and every placed member applied it. */
-function fullyApplied(schedule: ScheduleOutcome, results: ApplyResult[]): Condition {
+export function fullyApplied(schedule: ScheduleOutcome, results: ApplyResult[]): Condition {
   const failed = results.filter((r) => !r.applied);
   if (!schedule.ok || results.length === 0) {
     return {

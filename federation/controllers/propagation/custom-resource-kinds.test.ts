@@ -135,5 +135,8 @@ describe('CRD dependencies', () => {
     });
     const { crd: _crd, ...builtIn } = WIDGET;
     expect(withoutReplicaInterpreter(builtIn, pp, ok)).toBe(ok);
+    // a built-in workload without replicas says so too (a ConfigMap is placed Duplicated silently)
+    const daemonSet = { ...builtIn, kind: 'DaemonSet', apiVersion: 'apps/v1' };
+    expect(withoutReplicaInterpreter(daemonSet, pp, ok).reason).toBe('NoReplicaInterpreter');
   });
 });

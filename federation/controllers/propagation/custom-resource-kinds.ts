@@ -130,8 +130,8 @@ export interface CrdDependents {
 }
 
 /**
- * The clusters the custom resources of kind `cr` are bound to (a cluster being released, with 0
- * replicas, still counts: the CRD goes after its objects). Pure.
+ * The clusters the custom resources of kind `cr` are bound to (a cluster being released, still
+ * in its aggregated status, counts: the CRD goes after its objects). Pure.
  */
 export function crdDependents(cr: TemplateType, bindings: ResourceBinding[]): CrdDependents {
   const mine = bindings
@@ -141,7 +141,15 @@ export function crdDependents(cr: TemplateType, bindings: ResourceBinding[]): Cr
         `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`,
       ),
     );
-  const clusters = [...new Set(mine.flatMap((b) => b.spec.clusters.map((c) => c.name)))].sort();
+  const clusters = [
+    ...new Set(
+      mine.flatMap((b) => [
+        ...b.spec.clusters.map((c) => c.name),
+        // still being released by the binding controller
+        ...(b.status?.aggregatedStatus ?? []).map((a) => a.clusterName),
+      ]),
+    ),
+  ].sort();
   const policy = mine.find((b) => b.spec.policy)?.spec.policy;
   return { clusters, ...(policy ? { policy } : {}) };
 }
@@ -172,15 +180,22 @@ export function dependencyPolicy(
 }
 
 /**
- * A custom kind has no replicas interpreter: a policy asking for Divided places it Duplicated,
- * and the binding's Scheduled condition (and the schedule event) say so.
+ * Built-in workloads without replicas (Karmada's default interpreter has no replica rule for them):
+ * a DaemonSet runs one pod per node of each member, a CronJob makes Jobs on its schedule.
+ */
+const NO_REPLICAS_WORKLOADS: ReadonlySet<string> = new Set(['DaemonSet', 'CronJob']);
+
+/**
+ * A custom kind has no replicas interpreter, nor has a DaemonSet or CronJob: a policy asking for
+ * Divided places it Duplicated, and the binding's Scheduled condition (and the schedule event)
+ * say so. Other built-in kinds without replicas (ConfigMaps...) are placed Duplicated silently.
  */
 export function withoutReplicaInterpreter(
   t: TemplateType,
   policy: PropagationPolicy,
   schedule: ScheduleOutcome,
 ): ScheduleOutcome {
-  if (!t.crd || !schedule.ok) return schedule;
+  if ((!t.crd && !NO_REPLICAS_WORKLOADS.has(t.kind)) || !schedule.ok) return schedule;
   if (policy.spec.placement.replicaScheduling?.replicaSchedulingType !== 'Divided') return schedule;
   return {
     ok: true,

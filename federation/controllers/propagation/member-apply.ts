@@ -9,14 +9,24 @@ import { applyOverridePolicies } from '../../overrides/apply-overrides.js';
 import { isClusterReady } from '../../scheduler/placement.js';
 import type { ClusterClients } from '../cluster-clients.js';
 import { LABEL_MANAGED_BY, MANAGED_SELECTOR, MANAGER, memberCopy } from './member-object.js';
-import { ignoreNotFound, isStale, writeMemberObject } from './member-writer.js';
+import {
+  conflictResolutionOf,
+  ignoreNotFound,
+  isStale,
+  writeMemberObject,
+} from './member-writer.js';
 import type { PropagationLatency } from './propagation-latency.js';
 import { templateKey, type ApplyResult, type TemplateType } from './template-type.js';
 import { isPullCluster, type WorkWriter } from './work-writer.js';
 import type { ApplyIntent, MemberExecution } from './member-execution.js';
 import { isEstablished } from './custom-resource-kinds.js';
 import { CrdNotEstablishedError } from '../errors/index.js';
-import { CUSTOM_RESOURCE_DEFINITIONS, type CustomResourceDefinition } from '../../../api/index.js';
+import {
+  CUSTOM_RESOURCE_DEFINITIONS,
+  HORIZONTALPODAUTOSCALERS,
+  type CustomResourceDefinition,
+  type HorizontalPodAutoscaler,
+} from '../../../api/index.js';
 
 /** Rewrites or refuses a workload's images for a target cluster (image promotion gate). */
 export type ImageGate = (obj: KubeObject, cluster: Cluster) => Promise<KubeObject>;
@@ -49,7 +59,7 @@ export class MemberApplier {
 
   /**
    * Writes the template's copy (with `replicas`, the override policies and the policy's conflict
-   * resolution) into `cluster`: a Pull member's Work now, a Push member's object through its
+   * resolution `policyConflictResolution`) into `cluster`: a Pull member's Work now, a Push member's object through its
    * execution queue (never waiting on the member). `revised` is the template as the resource
    * interpreter revised it for this cluster (its replicas already set), when it did.
    * @returns what it came to (for a Push member: the last attempt, or pending); a failure is
@@ -61,22 +71,17 @@ export class MemberApplier {
     tmpl: KubeObject,
     replicas: number | undefined,
     ops: OverridePolicy[],
-    policy: PropagationPolicy,
+    policyConflictResolution: PropagationPolicy['spec']['conflictResolution'],
     revised?: KubeObject,
   ): Promise<ApplyResult> {
     const name = cluster.metadata.name ?? '';
+    const conflictResolution = conflictResolutionOf(tmpl, policyConflictResolution);
     try {
       const copy = revised ? memberCopy(revised, undefined) : memberCopy(tmpl, replicas);
       let desired = applyOverridePolicies(copy, cluster, ops);
       if (this.opts.imageGate) desired = await this.opts.imageGate(desired, cluster);
       if (isPullCluster(cluster)) {
-        return await this.opts.works.apply(
-          cluster,
-          t,
-          tmpl,
-          desired,
-          policy.spec.conflictResolution,
-        );
+        return await this.opts.works.apply(cluster, t, tmpl, desired, conflictResolution);
       }
       return this.opts.execution.apply(templateKey(t, tmpl), {
         op: 'apply',
@@ -84,7 +89,7 @@ export class MemberApplier {
         t,
         tmpl,
         desired,
-        conflictResolution: policy.spec.conflictResolution,
+        conflictResolution,
       });
     } catch (err) {
       return {
@@ -110,6 +115,30 @@ export class MemberApplier {
       .get(crd)
       .catch(ignoreNotFound);
     if (!isEstablished(copy)) throw new CrdNotEstablishedError(cluster.metadata.name ?? '', crd);
+  }
+
+  /**
+   * The member's HorizontalPodAutoscalers in `obj`'s namespace, for the interpreter's retain rule
+   * (the writer asks only for kinds whose rule reads them): from a watched cache of all the
+   * member's autoscalers while the cluster is Ready, else read. An autoscaler is created before it
+   * scales anything and its watch event comes first, so the cache knows it by the time the
+   * federation sees the member's replicas change. A member that serves none has none.
+   */
+  private async autoscalers(
+    cluster: Cluster,
+    obj: KubeObject,
+  ): Promise<readonly HorizontalPodAutoscaler[]> {
+    const ns = obj.metadata.namespace;
+    const cache = isClusterReady(cluster)
+      ? this.opts.clients.cache<HorizontalPodAutoscaler>(cluster, HORIZONTALPODAUTOSCALERS, '')
+      : undefined;
+    if (cache) return cache.list(ns);
+    const list = await this.opts.clients
+      .guarded(cluster)
+      .resource<HorizontalPodAutoscaler>(HORIZONTALPODAUTOSCALERS, ns)
+      .list()
+      .catch(ignoreNotFound);
+    return list?.items ?? [];
   }
 
   /**
@@ -150,7 +179,9 @@ export class MemberApplier {
       : await rc.get(memberName).catch(ignoreNotFound);
     for (let fresh = cache === undefined; ; fresh = true) {
       try {
-        const res = await writeMemberObject(rc, name, desired, existing, i.conflictResolution);
+        const res = await writeMemberObject(rc, name, desired, existing, i.conflictResolution, () =>
+          this.autoscalers(cluster, desired),
+        );
         // created or updated (a no-op hands `existing` back)
         if (res.applied && res.object !== existing) {
           this.opts.latency.written(templateKey(t, tmpl), name);

@@ -11,15 +11,43 @@ import {
 } from '../../../machinery/errors/index.js';
 import { isManaged, isSubset } from './member-object.js';
 import type { ApplyResult } from './template-type.js';
+import type { HorizontalPodAutoscaler } from '../../../api/index.js';
+import { retainMemberFields, retainsAutoscaledReplicas } from '../../interpreter/builtin-retain.js';
+
+/** Reads the member's HorizontalPodAutoscalers in the object's namespace (for the retain rule). */
+export type MemberAutoscalers = () => Promise<readonly HorizontalPodAutoscaler[]>;
 
 /** What to do with an object the federation does not manage: refuse (default) or adopt it. */
 export type ConflictResolution = 'Abort' | 'Overwrite';
 
 /**
+ * Annotation on a template (Karmada's `work.karmada.io/conflict-resolution`): `Overwrite` or
+ * `Abort` (any case) for this template whatever its policy says; `flotilla promote` sets it to
+ * adopt a member object the template's policy refused to take over.
+ */
+export const ANNOTATION_TEMPLATE_CONFLICT_RESOLUTION = 'work.flotilla.io/conflict-resolution';
+
+/**
+ * The conflict resolution of a template's copies: its own annotation when it holds a valid value
+ * (the user's explicit choice for this object wins, as in Karmada), else its policy's.
+ */
+export function conflictResolutionOf(
+  tmpl: KubeObject,
+  policy: ConflictResolution | undefined,
+): ConflictResolution | undefined {
+  const v = tmpl.metadata.annotations?.[ANNOTATION_TEMPLATE_CONFLICT_RESOLUTION]?.toLowerCase();
+  if (v === 'overwrite') return 'Overwrite';
+  if (v === 'abort') return 'Abort';
+  return policy;
+}
+
+/**
  * Creates or updates one member object from `existing` (what the member is believed to hold):
  * create when absent, leave alone when it already matches, refuse an unmanaged object under
  * conflictResolution Abort, otherwise update it (preconditioned on its resourceVersion). Fields the
- * member owns (Service clusterIP, status) are kept.
+ * member owns (status, and what the kind's retain rule keeps: Service clusterIP, replicas a member
+ * HorizontalPodAutoscaler scales — `autoscalers` is read only for the kinds whose rule needs it)
+ * are kept.
  * @throws the member's AlreadyExists / Conflict / NotFound when `existing` was out of date
  */
 export async function writeMemberObject(
@@ -28,6 +56,7 @@ export async function writeMemberObject(
   desired: KubeObject,
   existing: KubeObject | undefined,
   conflictResolution: ConflictResolution | undefined,
+  autoscalers: MemberAutoscalers = () => Promise.resolve([]),
 ): Promise<ApplyResult> {
   if (!existing) return { cluster, applied: true, object: await rc.create(desired) };
   if (!isManaged(existing) && (conflictResolution ?? 'Abort') === 'Abort') {
@@ -38,7 +67,12 @@ export async function writeMemberObject(
       object: existing,
     };
   }
-  const { metadata: dm, ...dbody } = desired;
+  // the interpreter's Retain: fields the member owns (clusterIP, autoscaled replicas) stay its own,
+  // so they neither count as drift nor get overwritten
+  const kept = retainMemberFields(desired, existing, {
+    autoscalers: retainsAutoscaledReplicas(desired) ? await autoscalers() : [],
+  });
+  const { metadata: dm, ...dbody } = kept;
   const { metadata: _em, status: _es, ...ebody } = existing;
   if (
     isManaged(existing) &&
@@ -50,19 +84,13 @@ export async function writeMemberObject(
   }
   const merged: KubeObject = {
     ...existing,
-    ...desired,
+    ...kept,
     metadata: {
       ...existing.metadata,
       labels: dm.labels ?? {},
       annotations: { ...(existing.metadata.annotations ?? {}), ...(dm.annotations ?? {}) },
     },
   };
-  if (desired.kind === 'Service') {
-    const es = existing.spec as Record<string, unknown>;
-    const ms = merged.spec as Record<string, unknown>;
-    if (es.clusterIP !== undefined) ms.clusterIP = es.clusterIP;
-    if (es.clusterIPs !== undefined) ms.clusterIPs = es.clusterIPs;
-  }
   if (existing.status !== undefined) merged.status = existing.status;
   return { cluster, applied: true, object: await rc.update(merged) };
 }

@@ -10,6 +10,7 @@ import type { KubeObject } from '../../../machinery/meta.js';
 import { ChangeGate } from './change-gate.js';
 import type { ScheduleOutcome } from './schedule-outcome.js';
 import type { ApplyResult } from './template-type.js';
+import type { EndedEviction } from './graceful-eviction.js';
 
 /** Event reasons recorded on templates. */
 export const EventReason = {
@@ -21,6 +22,8 @@ export const EventReason = {
   ClusterRolloutFailed: 'ClusterRolloutFailed',
   /** A ResourceInterpreterCustomization's statusAggregation rule failed for the template. */
   AggregateStatusFailed: 'AggregateStatusFailed',
+  /** A graceful eviction ended: the copy in the cluster it left is released. */
+  EvictWorkloadFromClusterSucceeded: 'EvictWorkloadFromClusterSucceeded',
 } as const;
 
 /** Explains a member's failed rollout (e.g. its pods' waiting reasons); empty when unknown. */
@@ -116,6 +119,23 @@ export class PropagationEvents {
   async aggregateStatusFailed(tmpl: KubeObject, message: string): Promise<void> {
     if (!this.gate.changed(`${prefix(tmpl)}aggregate`, message)) return;
     await this.recorder.event(tmpl, 'Warning', EventReason.AggregateStatusFailed, message);
+  }
+
+  /** Records each graceful eviction that ended (once per task). */
+  async evicted(tmpl: KubeObject, ended: readonly EndedEviction[]): Promise<void> {
+    const id = prefix(tmpl);
+    const writes = ended.flatMap(({ task, why }) => {
+      if (!this.gate.changed(`${id}evict|${task.fromCluster}`, task.creationTimestamp)) return [];
+      const after =
+        why === 'Ready'
+          ? 'the new placement is ready'
+          : 'the grace period passed before the new placement was ready';
+      const message = `Evict from cluster ${task.fromCluster} succeeded (${task.reason}): ${after}`;
+      return [
+        this.recorder.event(tmpl, 'Normal', EventReason.EvictWorkloadFromClusterSucceeded, message),
+      ];
+    });
+    await Promise.all(writes);
   }
 
   /** Forgets a template that is gone (its next incarnation has another uid anyway). */

@@ -8,7 +8,7 @@
 import type { KubeObject } from '../../../machinery/meta.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import type { PropagationPolicy, ResourceBinding } from '../../apis/index.js';
-import { writeBinding } from './binding-writer.js';
+import { writeBindingSpec } from './binding-writer.js';
 import type { PropagationEvents } from './propagation-events.js';
 import type { TemplateType } from './template-type.js';
 import type { AggregateStatus } from './custom-resource-status.js';
@@ -89,18 +89,11 @@ export async function reportInterpreterFailure(
   ...[t, tmpl, bindingName, binding, policy, err]: InterpreterFailure
 ): Promise<void> {
   const schedule = interpreterFailed(err);
-  await writeBinding(
-    client,
-    t,
-    tmpl,
-    bindingName,
-    binding,
+  await writeBindingSpec(client, t, tmpl, bindingName, binding, {
     policy,
-    binding?.spec.clusters ?? [],
-    [],
-    binding?.spec.replicas,
-    schedule,
-  );
+    replicas: binding?.spec.replicas,
+    interpreterError: schedule.message,
+  });
   await events.reconciled(tmpl, schedule, []);
 }
 

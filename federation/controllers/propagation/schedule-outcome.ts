@@ -1,4 +1,5 @@
-import type { Cluster, Placement, PropagationPolicy } from '../../apis/index.js';
+import type { Cluster, Placement, PropagationPolicy, ResourceBinding } from '../../apis/index.js';
+import type { Condition } from '../../../machinery/meta.js';
 import type { PlacementDecision } from '../../scheduler/placement.js';
 
 /** ResourceBinding `Scheduled` condition reasons. */
@@ -67,4 +68,25 @@ export function scheduleOutcome(
     };
   }
   return { ok: true, reason: ScheduleReason.Success, message: `${where} by ${pp}` };
+}
+
+/** The binding's `Scheduled` condition saying `o`. */
+export function scheduledCondition(o: ScheduleOutcome): Condition {
+  return {
+    type: 'Scheduled',
+    status: o.ok ? 'True' : 'False',
+    reason: o.reason,
+    message: o.message,
+  };
+}
+
+/** What a binding's `Scheduled` condition says, once the scheduler has written it. */
+export function scheduleOfBinding(b: ResourceBinding): ScheduleOutcome | undefined {
+  const c = b.status?.conditions?.find((x) => x.type === 'Scheduled');
+  if (!c) return undefined;
+  const reasons: readonly string[] = Object.values(ScheduleReason);
+  const reason = reasons.includes(c.reason ?? '')
+    ? (c.reason as ScheduleOutcome['reason'])
+    : ScheduleReason.Success;
+  return { ok: c.status === 'True', reason, message: c.message ?? '' };
 }

@@ -1,4 +1,4 @@
-import type { DeploymentCondition, JobStatus } from '../../../api/index.js';
+import type { DaemonSet, DeploymentCondition, JobStatus } from '../../../api/index.js';
 import type { KubeObject } from '../../../machinery/meta.js';
 import {
   federatedDeploymentConditions,
@@ -6,6 +6,7 @@ import {
   type MemberWorkload,
 } from './deployment-status.js';
 import { aggregateJobStatus } from './job-status.js';
+import { aggregateCronJobStatus, aggregateDaemonSetStatus } from './daemon-cron-status.js';
 
 /** Status fields summed across clusters for workloads (and reported per cluster). */
 const SUMMED = [
@@ -36,7 +37,9 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
  * placement's, sorted by name). `observedGeneration` reaches the template's generation only once
  * every member observed it; a Deployment also gets `Available` / `Progressing` from its members'
  * (see {@link federatedDeploymentConditions}; `unscheduled` says why it is placed nowhere).
- * A Job's counts are summed (see {@link aggregateJobStatus}). Other kinds have no aggregated status.
+ * A Job's counts are summed (see {@link aggregateJobStatus}), a DaemonSet's too and a CronJob's
+ * schedule times are the latest (see {@link aggregateDaemonSetStatus}). Other kinds have no
+ * aggregated status.
  */
 export function aggregateStatus(
   tmpl: KubeObject,
@@ -48,6 +51,11 @@ export function aggregateStatus(
   if (kind === 'Job') {
     return { ...aggregateJobStatus(members, tmpl.status as JobStatus | undefined, now) };
   }
+  if (kind === 'DaemonSet') {
+    const previous = tmpl.status as DaemonSet['status'];
+    return { ...aggregateDaemonSetStatus(tmpl.metadata.generation, members, previous) };
+  }
+  if (kind === 'CronJob') return { ...aggregateCronJobStatus(members) };
   if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet') {
     const perCluster = members.map((m) => ({
       cluster: m.cluster,

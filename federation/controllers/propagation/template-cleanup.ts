@@ -87,7 +87,11 @@ export class TemplateCleanup {
     const left = await this.removeFrom(
       t,
       tmpl,
-      binding.spec.clusters.map((c) => c.name),
+      // with the copies a graceful eviction keeps
+      [
+        ...binding.spec.clusters.map((c) => c.name),
+        ...(binding.spec.gracefulEvictionTasks ?? []).map((e) => e.fromCluster),
+      ],
       RELEASE_DELETE,
     );
     if (left.length > 0) throw new MemberCleanupPendingError(objKey, left);

@@ -33,3 +33,17 @@ export const templateKey = (t: TemplateType, obj: KubeObject): string =>
  * templates (bindings are namespaced).
  */
 export const bindingNamespace = (tmpl: KubeObject): string => tmpl.metadata.namespace ?? 'default';
+
+/** The name of a template's ResourceBinding: `<name>-<kind>`. */
+export const bindingName = (t: TemplateType, tmpl: KubeObject): string =>
+  `${tmpl.metadata.name ?? ''}-${t.kind.toLowerCase()}`;
+
+/** The work-queue key (`<namespace>/<name>`) of a template's ResourceBinding. */
+export const bindingKey = (t: TemplateType, tmpl: KubeObject): string =>
+  `${bindingNamespace(tmpl)}/${bindingName(t, tmpl)}`;
+
+/** The kind of `key` (a {@link templateKey}) among `types`. */
+export function typeOfKey(types: readonly TemplateType[], key: string): TemplateType | undefined {
+  const g = key.split('|')[0];
+  return types.find((t) => `${t.gvr.group}/${t.gvr.resource}` === g);
+}

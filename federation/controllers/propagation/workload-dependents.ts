@@ -130,7 +130,7 @@ export class WorkloadDependents {
 
   /**
    * The workloads referencing `tmpl` whose policy has `propagateDeps`, and the clusters their
-   * bindings name (a cluster being released, with 0 replicas, still counts: the dependency goes
+   * bindings name (a cluster being released, still in its aggregated status, counts: the dependency goes
    * after the workload). Undefined when none requires it.
    */
   requiredBy(t: TemplateType, tmpl: KubeObject): WorkloadRequirement | undefined {
@@ -152,7 +152,15 @@ export class WorkloadDependents {
       out.requiredBy.push({
         namespace: ns,
         name,
-        clusters: binding.spec.clusters.map((c) => ({ name: c.name })),
+        // where a graceful eviction keeps a copy, its dependencies stay too
+        clusters: [
+          ...binding.spec.clusters.map((c) => c.name),
+          ...(binding.spec.gracefulEvictionTasks ?? []).map((e) => e.fromCluster),
+          // a cluster the binding controller is still releasing the workload from
+          ...(binding.status?.aggregatedStatus ?? []).map((a) => a.clusterName),
+        ]
+          .filter((c, i, all) => all.indexOf(c) === i)
+          .map((name) => ({ name })),
       });
     }
     if (out.requiredBy.length === 0) return undefined;

@@ -136,7 +136,7 @@ export function metricsTests(env: () => OperatorToolsEnv): void {
         /^flotilla_promotion_notifications_total\{result="accepted"\} \d+$/m,
       );
       const fcm = texts.get('federation-controller-manager') ?? '';
-      expect(fcm).toMatch(/^workqueue_depth\{name="propagation-controller"\} \d+$/m);
+      expect(fcm).toMatch(/^workqueue_depth\{name="binding-controller"\} \d+$/m);
       expect(fcm).toMatch(/^flotilla_cluster_ready\{cluster="member1"\} 1$/m);
     });
 

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEPLOYMENTS } from '../../../api/index.js';
+import {
+  CLUSTERS,
+  RESOURCE_BINDINGS,
+  WORKS,
+  type ResourceBinding,
+  type Work,
+} from '../../apis/index.js';
+import { workName } from '../../apis/work-types.js';
+import {
+  binding,
+  cluster,
+  deployment,
+  pipelineFixture,
+  type PipelineFixture,
+} from './pipeline-fixture.js';
+
+const KEY = 'default/web-deployment';
+const SCHEDULED: NonNullable<ResourceBinding['status']> = {
+  conditions: [{ type: 'Scheduled', status: 'True', reason: 'Success', message: 'placed' }],
+};
+
+let f: PipelineFixture | undefined;
+afterEach(async () => {
+  await f?.close();
+  f = undefined;
+});
+
+const works = async (f: PipelineFixture, cluster: string): Promise<Work[]> =>
+  (await f.client.resource<Work>(WORKS, `fed-es-${cluster}`).list()).items;
+
+describe('BindingController', () => {
+  it('writes a Pull cluster’s copy, with its share of the replicas, into a Work', async () => {
+    const b = binding({}, 3, [{ name: 'p1', replicas: 3 }]);
+    b.status = SCHEDULED;
+    f = await pipelineFixture([
+      [DEPLOYMENTS, deployment(3)],
+      [CLUSTERS, cluster('p1', { pull: true })],
+      [RESOURCE_BINDINGS, b],
+    ]);
+    await f.prop.binding.reconcile(KEY);
+    const [work] = await works(f, 'p1');
+    const manifest = work?.spec.workload.manifests[0] as { spec?: { replicas?: number } };
+    expect(manifest.spec?.replicas).toBe(3);
+    const written = await f.client
+      .resource<ResourceBinding>(RESOURCE_BINDINGS, 'default')
+      .get('web-deployment');
+    expect(written.status?.aggregatedStatus?.map((a) => a.clusterName)).toEqual(['p1']);
+    expect(written.status?.conditions?.map((c) => c.type)).toEqual(['Scheduled', 'FullyApplied']);
+  });
+
+  it('releases a cluster the binding no longer names, listed until it is released', async () => {
+    const b = binding({}, 2, [{ name: 'p1', replicas: 2 }]);
+    b.status = {
+      ...SCHEDULED,
+      aggregatedStatus: [
+        { clusterName: 'p1', applied: true },
+        { clusterName: 'p2', applied: true },
+      ],
+    };
+    const name = workName('Deployment', 'default', 'web');
+    // what the earlier placement left in p2
+    const left: Work = {
+      apiVersion: 'work.flotilla.io/v1alpha1',
+      kind: 'Work',
+      metadata: { name, namespace: 'fed-es-p2' },
+      spec: { workload: { manifests: [deployment(2)] } },
+    };
+    f = await pipelineFixture([
+      [DEPLOYMENTS, deployment(2)],
+      [CLUSTERS, cluster('p1', { pull: true })],
+      [CLUSTERS, cluster('p2', { pull: true })],
+      [RESOURCE_BINDINGS, b],
+      [WORKS, left],
+    ]);
+    await f.prop.binding.reconcile(KEY);
+    const get = (): Promise<ResourceBinding> =>
+      f?.client.resource<ResourceBinding>(RESOURCE_BINDINGS, 'default').get('web-deployment') ??
+      Promise.reject(new Error('no fixture'));
+    expect((await get()).status?.aggregatedStatus).toMatchObject([
+      { clusterName: 'p1' },
+      { clusterName: 'p2', applied: false, appliedMessage: 'being released from cluster p2' },
+    ]);
+    // p2's execution queue carries the release out (the Work is deleted)...
+    const running = f.prop.execution.run(f.signal);
+    const deleted = (): boolean =>
+      f?.client.actions.some((a) => a.verb === 'delete' && a.name === name) ?? false;
+    await expect.poll(deleted).toBe(true);
+    // ...and the binding stops listing p2
+    await f.prop.binding.reconcile(KEY);
+    expect((await get()).status?.aggregatedStatus?.map((a) => a.clusterName)).toEqual(['p1']);
+    await f.close();
+    f = undefined;
+    await running;
+  });
+});
