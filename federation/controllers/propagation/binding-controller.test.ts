@@ -50,6 +50,26 @@ describe('BindingController', () => {
     expect(written.status?.conditions?.map((c) => c.type)).toEqual(['Scheduled', 'FullyApplied']);
   });
 
+  it('writes a Deployment scaled to 0 into every cluster named, not releasing it', async () => {
+    const b = binding({}, 0, [
+      { name: 'p1', replicas: 0 },
+      { name: 'p2', replicas: 0 },
+    ]);
+    b.status = SCHEDULED;
+    f = await pipelineFixture([
+      [DEPLOYMENTS, deployment(0)],
+      [CLUSTERS, cluster('p1', { pull: true })],
+      [CLUSTERS, cluster('p2', { pull: true })],
+      [RESOURCE_BINDINGS, b],
+    ]);
+    await f.prop.binding.reconcile(KEY);
+    for (const c of ['p1', 'p2']) {
+      const [work] = await works(f, c);
+      const manifest = work?.spec.workload.manifests[0] as { spec?: { replicas?: number } };
+      expect(manifest.spec?.replicas, c).toBe(0);
+    }
+  });
+
   it('releases a cluster the binding no longer names, listed until it is released', async () => {
     const b = binding({}, 2, [{ name: 'p1', replicas: 2 }]);
     b.status = {

@@ -152,7 +152,9 @@ export class BindingController {
     if (!schedule || schedule.reason === ScheduleReason.InterpreterFailed) return undefined;
     const { t, tmpl } = bound;
     const resync = { requeueAfterMs: this.ctx.resyncMs };
-    const targets = b.spec.clusters.filter((c) => c.replicas !== 0);
+    // every cluster the scheduler named, also with 0 replicas (a Deployment scaled to 0 is still
+    // there, as in Karmada's Duplicated placement)
+    const targets = b.spec.clusters;
     const divided = b.spec.placement.replicaScheduling?.replicaSchedulingType === 'Divided';
     const revised = revisedTemplates(this.ctx.interpreter, tmpl, targets, divided);
     if (!revised.ok) {
@@ -206,7 +208,7 @@ export class BindingController {
     clusters: Cluster[],
   ): string[] {
     const keep = new Set([
-      ...b.spec.clusters.filter((c) => c.replicas !== 0).map((c) => c.name),
+      ...b.spec.clusters.map((c) => c.name),
       ...(b.spec.gracefulEvictionTasks ?? []).map((e) => e.fromCluster),
     ]);
     const held = [
