@@ -45,3 +45,4 @@ export {
   revisionOf,
   templateHash,
 } from './pod-template-hash.js';
+export * from './quantity.js';

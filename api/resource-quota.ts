@@ -4,6 +4,7 @@
  * constraint that pods name their cpu/memory requests when a quota limits them. Shared by the
  * ResourceQuota admission of the member API server and the quota controller.
  */
+import { quantitySuffix, quantityValue } from './quantity.js';
 import type { KubeObject, StatusCause } from '../machinery/meta.js';
 import type { ResourceType } from '../machinery/resource-type.js';
 import type { Container, Pod } from './core-types.js';
@@ -51,37 +52,13 @@ const VALIDATION_SET = new Set<string>(POD_COMPUTE);
 /** Scopes this server evaluates (on pods only, as Kubernetes does). */
 export const SUPPORTED_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort'];
 
-const SUFFIX: Record<string, number> = {
-  '': 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
 /**
  * A resource.Quantity in thousandths of its unit ("500m" → 500, "2" → 2000, "1Ki" → 1024000),
  * undefined when it is not a quantity.
  */
 export function parseQuantity(q: unknown): number | undefined {
-  if (typeof q === 'number') return Number.isFinite(q) ? Math.round(q * 1000) : undefined;
-  if (typeof q !== 'string') return undefined;
-  const m =
-    /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(
-      q.trim(),
-    );
-  if (!m) return undefined;
-  const n = Number(m[1]) * 10 ** Number(m[2] ?? 0) * (SUFFIX[m[3] ?? ''] ?? 1);
-  return Number.isFinite(n) ? Math.round(n * 1000) : undefined;
+  const v = quantityValue(q);
+  return v === undefined ? undefined : Math.round(v * 1000);
 }
 
 const isBinaryResource = (name: string): boolean =>
@@ -94,12 +71,12 @@ export function formatQuantity(milli: number, name: string): string {
   if (n === 0) return '0';
   if (isBinaryResource(name)) {
     for (const s of ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki']) {
-      const f = SUFFIX[s] ?? 1;
+      const f = quantitySuffix(s);
       if (Math.abs(n) >= f && n % f === 0) return `${String(n / f)}${s}`;
     }
   }
   for (const s of ['E', 'P', 'T', 'G', 'M', 'k']) {
-    const f = SUFFIX[s] ?? 1;
+    const f = quantitySuffix(s);
     if (Math.abs(n) >= f && n % f === 0) return `${String(n / f)}${s}`;
   }
   return String(n);

@@ -3,6 +3,7 @@
  * what the Ready nodes offer (allocatable) and what the running pods ask for (allocated). The
  * health controller writes it for Push members, the agent reports it on its Lease for Pull ones.
  */
+import { quantitySuffix, quantityValue } from '../../../api/index.js';
 import type { Condition, KubeObject } from '../../../machinery/meta.js';
 import type { Cluster } from '../../apis/index.js';
 
@@ -19,32 +20,9 @@ export type SummaryPod = KubeObject & {
   spec?: { containers?: { resources?: { requests?: Record<string, string> } }[] };
 };
 
-const UNITS: Record<string, number> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-  Pi: 1024 ** 5,
-};
-
 /** A Kubernetes quantity ("500m", "2", "4Gi", "1e3") as a number; undefined when malformed. */
 export function parseQuantity(q: string | undefined): number | undefined {
-  if (q === undefined) return undefined;
-  const m = /^([+-]?[0-9]*\.?[0-9]+)(?:([eE][+-]?[0-9]+)|(n|u|m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?)$/.exec(
-    q.trim(),
-  );
-  if (!m) return undefined;
-  const n = Number(`${m[1] ?? ''}${m[2] ?? ''}`);
-  return n * (UNITS[m[3] ?? ''] ?? 1);
+  return quantityValue(q);
 }
 
 /** CPU cores as a quantity: whole cores ("4") or millicores ("3500m"). */
@@ -57,7 +35,7 @@ export function formatCpu(cores: number): string {
 export function formatBytes(bytes: number): string {
   const b = Math.round(bytes);
   for (const u of ['Ti', 'Gi', 'Mi', 'Ki'] as const) {
-    const f = UNITS[u] ?? 1;
+    const f = quantitySuffix(u);
     if (b !== 0 && b % f === 0) return `${String(b / f)}${u}`;
   }
   return String(b);

@@ -18,7 +18,6 @@ import type { KubeObject } from '../../../machinery/meta.js';
 import { Controller } from '../../../machinery/controller/index.js';
 import type { SharedInformer } from '../../../machinery/informer/index.js';
 import type { WorkqueueMetricsProvider } from '../../../machinery/workqueue/index.js';
-import { selectorsMatch } from '../../overrides/apply-overrides.js';
 import { addFinalizer, FINALIZER_CLEANUP } from '../finalizers.js';
 import { CustomResourcesPendingError, MemberCleanupPendingError } from '../errors/index.js';
 import { writeBindingSpec } from './binding-writer.js';
@@ -41,7 +40,11 @@ import {
   typeOfKey,
   type TemplateType,
 } from './template-type.js';
-import type { WorkloadDependents, WorkloadRequirement } from './workload-dependents.js';
+import {
+  selectPolicy,
+  type WorkloadDependents,
+  type WorkloadRequirement,
+} from './workload-dependents.js';
 
 export const ControllerName = 'resource-detector';
 
@@ -182,14 +185,7 @@ export class ResourceDetector {
     const pps = this.ctx.informers.for<PropagationPolicy>(PROPAGATION_POLICIES);
     // a propagated object's dependent (a Deployment's history ReplicaSet) is never a template
     if (isControlledByTemplate(tmpl, this.ctx.types())) return undefined;
-    const selected = pps
-      .list(tmpl.metadata.namespace)
-      .filter((p) => selectorsMatch(p.spec.resourceSelectors, tmpl))
-      .sort(
-        (a, b) =>
-          (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
-          (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
-      )[0];
+    const selected = selectPolicy(pps.list(tmpl.metadata.namespace), tmpl);
     const deps = this.dependents(t, tmpl);
     if (selected) return { policy: selected, deps };
     if (deps && deps.clusters.length > 0) return { policy: dependencyPolicy(deps, pps), deps };

@@ -3,6 +3,7 @@
  * cache, their usage from `metrics.k8s.io/v1beta1` PodMetrics (what `kubectl top pods` reads, the
  * member API server computing it from the kubelets' Summary API), as {@link PodSample}s.
  */
+import { quantityValue } from '../../../api/index.js';
 import type { KubeClient } from '../../../machinery/client/kube-client.js';
 import type { GroupVersionResource, KubeObject } from '../../../machinery/meta.js';
 import type { Pod } from '../../../api/index.js';
@@ -21,28 +22,9 @@ export interface PodMetrics extends KubeObject {
   containers?: { name: string; usage?: Record<string, string> }[];
 }
 
-const SUFFIX: Readonly<Record<string, number>> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-};
-
 /** A resource.Quantity in thousandths of its unit (`250m` → 250, `12345n` → 0.012345); NaN if not one. */
 export function milliValue(q: unknown): number {
-  if (typeof q === 'number') return q * 1000;
-  if (typeof q !== 'string') return Number.NaN;
-  const m = /^(\d+(?:\.\d*)?|\.\d+)(n|u|m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q.trim());
-  if (!m) return Number.NaN;
-  return Number(m[1]) * (SUFFIX[m[2] ?? ''] ?? 1) * 1000;
+  return (quantityValue(q) ?? Number.NaN) * 1000;
 }
 
 /** The sum of a pod's container requests of `resource`; undefined when a container has none. */
