@@ -62,7 +62,7 @@ describe('default Services and Events of a member', () => {
       .poll(() => kubectl('get', 'endpoints', 'kubernetes', '-n', 'default'), poll)
       .toContain(`${api.hostname}:${api.port}`);
     expect(await kubectl('get', 'svc', 'kubernetes', '-n', 'default')).toMatch(
-      /kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+443\/TCP/,
+      /kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP/,
     );
     const ep = await getJson<Endpoints>('endpoints', 'kubernetes', '-n', 'default');
     expect(ep.subsets).toEqual([
@@ -85,7 +85,7 @@ describe('default Services and Events of a member', () => {
     // kubectl's table of every namespace still prints, with both Services in it
     const all = await kubectl('get', 'svc', '-A');
     expect(all).toMatch(/default\s+kubernetes\s+ClusterIP\s+10\.96\.0\.1/);
-    expect(all).toMatch(/kube-system\s+kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+53\/UDP,53\/TCP/);
+    expect(all).toMatch(/kube-system\s+kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP/);
   });
 
   it('answers kubernetes.default.svc.<zone> with the ClusterIP (data only, never dialled)', async () => {
