@@ -85,7 +85,9 @@ describe('default Services and Events of a member', () => {
     // kubectl's table of every namespace still prints, with both Services in it
     const all = await kubectl('get', 'svc', '-A');
     expect(all).toMatch(/default\s+kubernetes\s+ClusterIP\s+10\.96\.0\.1/);
-    expect(all).toMatch(/kube-system\s+kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP/);
+    expect(all).toMatch(
+      /kube-system\s+kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP/,
+    );
   });
 
   it('answers kubernetes.default.svc.<zone> with the ClusterIP (data only, never dialled)', async () => {
