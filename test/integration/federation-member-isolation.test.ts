@@ -111,11 +111,13 @@ async function held(name: string, ns: string): Promise<number> {
 }
 
 /**
- * As fast as without the slow member: ~2 s on an idle machine; a CI run beside it gets headroom
- * over the baseline measured in this run (the old design, a reconcile awaiting every member with 4
- * template workers, took tens of seconds here).
+ * Not held up by the bad member: ~2 s on an idle machine; the bound leaves headroom over the
+ * baseline measured in this run, because a member that fails also turns NotReady, and the
+ * scheduler then reschedules every binding with a graceful eviction task (measured in CI: 5.1 s
+ * against a 2.7 s baseline). The design this guards against, a reconcile awaiting every member
+ * with 4 template workers, took tens of seconds here.
  */
-const budget = (baseline: number): number => Math.max(3000, 1.5 * baseline);
+const budget = (baseline: number): number => Math.max(5000, 2.5 * baseline);
 
 /** Waits until member1 and member2 hold every template; returns the ms since `start`. */
 async function fastMembersDone(ns: string, start: number): Promise<number> {
