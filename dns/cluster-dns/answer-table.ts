@@ -1,13 +1,14 @@
 import { scanResponse } from '../wire/dns-wire.js';
 import { EDE, optRecord } from '../wire/edns.js';
+import {
+  lowerName,
+  newQuestionScan,
+  sameName,
+  sameQuestion,
+  scanPlainQuery,
+  type QuestionScan,
+} from '../wire/question-key.js';
 
-/** Class IN: the only class answered from the table (others are REFUSED on the slow path). */
-const CLASS_IN = 1;
-/** The OPT pseudo-record type (RFC 6891). */
-const TYPE_OPT = 41;
-/** FNV-1a (32 bits): hashes the question name and type without building a string. */
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
 /** RCODE REFUSED: its OPT carries the Extended DNS Error "Not Authoritative" (RFC 8914 §4.21). */
 const RCODE_REFUSED = 5;
 
@@ -30,27 +31,7 @@ interface TableEntry {
  * What {@link AnswerTable.scan} learnt about the last query it accepted. One object reused for
  * every query, so the fast path allocates nothing but the reply.
  */
-export interface TableScan {
-  /** FNV-1a of the lower-cased wire name and the type. */
-  hash: number;
-  type: number;
-  /** Offset of the question name's root label. */
-  nameEnd: number;
-  /** Offset just past the question. */
-  questionEnd: number;
-  edns: boolean;
-  dnssecOk: boolean;
-}
-
-/** a-z, 0-9, '-' or '_': the bytes of the names the table answers. */
-function isNameByte(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
-}
-
-/** A byte with A-Z folded to a-z (RFC 4343: ASCII case only). */
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
+export type TableScan = QuestionScan;
 
 /** Options for {@link AnswerTable}. */
 export interface AnswerTableOptions {
@@ -80,14 +61,7 @@ export class AnswerTable {
   private readonly max: number;
   private size = 0;
   /** The scratch result of the last {@link AnswerTable.scan}. */
-  readonly scanned: TableScan = {
-    hash: 0,
-    type: 0,
-    nameEnd: 0,
-    questionEnd: 0,
-    edns: false,
-    dnssecOk: false,
-  };
+  readonly scanned: TableScan = newQuestionScan();
 
   constructor(opts: AnswerTableOptions = {}) {
     this.max = opts.maxEntries ?? 50_000;
@@ -108,58 +82,7 @@ export class AnswerTable {
    * describes it. Never throws; reads only inside `query`.
    */
   scan(query: Buffer): boolean {
-    const len = query.length;
-    // QR 0, opcode QUERY; QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 0 or 1
-    if (len < 17 || (query[2] ?? 0xff) & 0xf8) return false;
-    if (query[4] !== 0 || query[5] !== 1 || query[6] !== 0 || query[7] !== 0) return false;
-    if (query[8] !== 0 || query[9] !== 0 || query[10] !== 0) return false;
-    const ar = query[11] ?? 0xff;
-    if (ar > 1) return false;
-    let off = 12;
-    let h = FNV_OFFSET;
-    for (;;) {
-      const l = query[off] ?? 0xff;
-      if (l === 0) break;
-      if (l > 63 || off + 1 + l >= len) return false;
-      h = Math.imul(h ^ l, FNV_PRIME);
-      for (let i = off + 1; i <= off + l; i++) {
-        let c = query[i] ?? 0;
-        // A-Z hash as a-z; anything but a letter, digit, '-' or '_' is the slow path's business
-        if (c >= 0x41 && c <= 0x5a) {
-          c |= 0x20;
-        } else if (!isNameByte(c)) {
-          return false;
-        }
-        h = Math.imul(h ^ c, FNV_PRIME);
-      }
-      off += 1 + l;
-      // 255 octets at most, root label included (RFC 1035 §3.1)
-      if (off - 12 > 254) return false;
-    }
-    const nameEnd = off;
-    const questionEnd = nameEnd + 5;
-    if (questionEnd > len || query.readUInt16BE(nameEnd + 3) !== CLASS_IN) return false;
-    const s = this.scanned;
-    s.edns = false;
-    s.dnssecOk = false;
-    if (ar === 0) {
-      if (questionEnd !== len) return false;
-    } else {
-      // the OPT record: root owner, type 41, version 0, and it ends the message
-      if (questionEnd + 11 > len || query[questionEnd] !== 0) return false;
-      if (query.readUInt16BE(questionEnd + 1) !== TYPE_OPT || query[questionEnd + 6] !== 0) {
-        return false;
-      }
-      if (questionEnd + 11 + query.readUInt16BE(questionEnd + 9) !== len) return false;
-      s.edns = true;
-      s.dnssecOk = ((query[questionEnd + 7] ?? 0) & 0x80) !== 0;
-    }
-    const type = query.readUInt16BE(nameEnd + 1);
-    s.hash = Math.imul(Math.imul(h ^ (type >> 8), FNV_PRIME) ^ (type & 0xff), FNV_PRIME);
-    s.type = type;
-    s.nameEnd = nameEnd;
-    s.questionEnd = questionEnd;
-    return true;
+    return scanPlainQuery(query, this.scanned, 'hostname');
   }
 
   /** The stored reply to the query {@link scan} just accepted, or undefined on a miss. */
@@ -194,17 +117,9 @@ export class AnswerTable {
   /** The entry for the scanned query's name (any letter case) and type. */
   private find(query: Buffer): TableEntry | undefined {
     const s = this.scanned;
-    const n = s.nameEnd - 12;
     let e = this.entriesByHash.get(s.hash);
     for (; e; e = e.next) {
-      if (e.type !== s.type || e.name.length !== n) continue;
-      const name = e.name;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = query[12 + i] ?? 0;
-        if (lower(c) !== name[i]) break;
-      }
-      if (i === n) return e;
+      if (e.type === s.type && sameName(query, s.nameEnd, e.name)) return e;
     }
     return undefined;
   }
@@ -217,9 +132,7 @@ export class AnswerTable {
     const s = this.scanned;
     const qEnd = s.questionEnd;
     if (resp.length < qEnd || resp.readUInt16BE(4) !== 1) return;
-    for (let i = 12; i < qEnd; i++) {
-      if (lower(resp[i] ?? 0) !== lower(query[i] ?? 0)) return;
-    }
+    if (!sameQuestion(resp, query, qEnd)) return;
     let ownerPatches: number[];
     try {
       ownerPatches = scanResponse(resp).ownerPatches;
@@ -229,8 +142,7 @@ export class AnswerTable {
     // each question once (store follows a miss, so this holds anyway)
     if (this.find(query)) return;
     if (this.size >= this.max) this.clear();
-    const name = Buffer.from(query.subarray(12, s.nameEnd));
-    for (let i = 0; i < name.length; i++) name[i] = lower(name[i] ?? 0);
+    const name = lowerName(query, s.nameEnd);
     const refused = ((resp[3] ?? 0) & 0x0f) === RCODE_REFUSED;
     this.entriesByHash.set(s.hash, {
       name,

@@ -161,7 +161,17 @@ export class FederatedNames {
    * Federation v1 service name (locality preference), else nothing. Part of the cache key.
    */
   cacheScope(m: FederatedMatch, clientIp: string): string {
-    return m.kind === 'service' && m.local ? (this.opts.clientCluster?.(clientIp) ?? '') : '';
+    return this.isScoped(m) ? this.clientScope(clientIp) : '';
+  }
+
+  /** Whether the answer to `m` depends on the asking client (see {@link cacheScope}). */
+  isScoped(m: FederatedMatch): boolean {
+    return m.kind === 'service' && m.local;
+  }
+
+  /** The scope of a client address for scoped answers: its cluster, or '' when unknown. */
+  clientScope(clientIp: string): string {
+    return this.opts.clientCluster?.(clientIp) ?? '';
   }
 
   /**

@@ -9,9 +9,21 @@ import {
 } from '../wire/dns-wire.js';
 import { EDE } from '../wire/edns.js';
 import { screenQuery } from '../wire/screen-query.js';
+import {
+  newQuestionScan,
+  scanPlainQuery,
+  scanQuestion,
+  type QuestionScan,
+} from '../wire/question-key.js';
 import { prepareAnswer, replayAnswer, type StoredAnswer } from '../wire/stored-answer.js';
 import { WireError } from '../wire/wire-error.js';
-import { AnswerCache, type AnswerCacheOptions } from './answer-cache.js';
+import {
+  AnswerCache,
+  cacheKey,
+  ednsMode,
+  type AnswerCacheOptions,
+  type CacheKey,
+} from './answer-cache.js';
 import type { FederatedMatch, FederatedNames } from './federated-names.js';
 import { ResolverMetrics } from './resolver-metrics.js';
 import type { RouteTable } from './route-table.js';
@@ -58,6 +70,8 @@ export class Resolver {
   private readonly opts: ResolverOptions;
   private transport: DnsTransport | undefined;
   private inflight = new Map<string, Promise<StoredAnswer>>();
+  /** The scan of the query being looked up (one object: a hit allocates nothing for it). */
+  private readonly scan: QuestionScan = newQuestionScan();
   private active = 0;
   /** Bumped on every federated data change: an answer built across a change is not cached. */
   private federatedGeneration = 0;
@@ -67,7 +81,11 @@ export class Resolver {
 
   constructor(opts: ResolverOptions) {
     this.opts = opts;
-    this.cache = new AnswerCache(opts.cache ?? {});
+    const federated = opts.federated;
+    this.cache = new AnswerCache({
+      ...opts.cache,
+      ...(federated ? { scopeOf: (ip: string) => federated.clientScope(ip) } : {}),
+    });
     this.upstreams = new UpstreamPool(opts.upstream ?? {});
     this.metrics = opts.metrics ?? new ResolverMetrics();
     // a changed ServiceImport, EndpointSlice, Cluster or member endpoints reach answers at once,
@@ -80,10 +98,34 @@ export class Resolver {
 
   /**
    * Answers one raw query; undefined means drop (not even a header). Never throws nor rejects.
+   * A cache hit on a plain query (see `scanPlainQuery`) is answered from bytes alone: the
+   * question is hashed and compared in place, no name string is built and nothing is parsed.
    * Malformed queries, cache hits and refusals are answered synchronously (the UDP hot path costs
    * no promise); federated names and forwarded queries return a promise.
    */
   handle(query: Buffer, clientIp: string): Buffer | undefined | Promise<Buffer | undefined> {
+    const s = this.scan;
+    const plain = scanPlainQuery(query, s, 'any');
+    if (plain) {
+      const hit = this.cache.get(query, s, ednsMode(s), clientIp);
+      if (hit) {
+        this.metrics.request(s.type);
+        this.metrics.cacheHits++;
+        return replayAnswer(hit, query, s.questionEnd, hit.ageSeconds, ++hit.turn);
+      }
+    }
+    return this.slowAnswer(query, clientIp, plain);
+  }
+
+  /**
+   * {@link Resolver.handle} past the byte-level lookup: parses and screens, looks up what the scan
+   * could not (a query with other records, say), then answers federated names or forwards.
+   */
+  private slowAnswer(
+    query: Buffer,
+    clientIp: string,
+    lookedUp: boolean,
+  ): Buffer | undefined | Promise<Buffer | undefined> {
     let q: Query;
     try {
       q = parseQuery(query);
@@ -95,22 +137,28 @@ export class Resolver {
     const refused = screenQuery(query, q);
     if (refused) return refused;
     try {
-      const fed = this.opts.federated?.match(q.name);
-      let key = Resolver.cacheKey(q);
-      if (fed) key += `|${this.opts.federated?.cacheScope(fed, clientIp) ?? ''}`;
-      const hit = this.cache.get(key);
-      if (hit) {
-        this.metrics.cacheHits++;
-        return replayAnswer(hit.entry, query, q, hit.ageSeconds, ++hit.entry.turn);
+      const s = this.scan;
+      if (!lookedUp && scanQuestion(query, s, 'any')) {
+        const hit = this.cache.get(query, s, ednsMode(q), clientIp);
+        if (hit) {
+          this.metrics.cacheHits++;
+          return replayAnswer(hit, query, q.questionEnd, hit.ageSeconds, ++hit.turn);
+        }
       }
       this.metrics.cacheMisses++;
+      const federated = this.opts.federated;
+      const fed = federated?.match(q.name);
+      const scoped = fed && federated?.isScoped(fed) ? federated.clientScope(clientIp) : undefined;
+      // undefined for a compressed question name: answered, never cached nor shared
+      const key = cacheKey(query, q, scoped);
       if (fed) return this.federatedAnswer(query, q, fed, clientIp, key);
       const route = this.opts.routes.match(q.name);
       const servers = route?.servers ?? this.opts.upstreams ?? [];
       if (servers.length === 0) {
         return errorResponse(query, RCODE.REFUSED, q, { code: EDE.NOT_AUTHORITATIVE });
       }
-      let pending = this.inflight.get(key);
+      const flight = key ? inflightKey(key) : undefined;
+      let pending = flight === undefined ? undefined : this.inflight.get(flight);
       if (!pending) {
         if (this.active >= (this.opts.maxInflight ?? 1024)) {
           return errorResponse(query, RCODE.SERVFAIL, q);
@@ -118,29 +166,18 @@ export class Resolver {
         this.active++;
         pending = this.forward(query, q, servers, key).finally(() => {
           this.active--;
-          this.inflight.delete(key);
+          if (flight !== undefined) this.inflight.delete(flight);
         });
-        this.inflight.set(key, pending);
+        if (flight !== undefined) this.inflight.set(flight, pending);
       }
       // identical queries share one upstream reply: each gets its own ID and letter case back
       return pending.then(
-        (stored) => replayAnswer(stored, query, q, 0, 0),
+        (stored) => replayAnswer(stored, query, q.questionEnd, 0, 0),
         () => errorResponse(query, RCODE.SERVFAIL, q),
       );
     } catch {
       return errorResponse(query, RCODE.SERVFAIL, q);
     }
-  }
-
-  /**
-   * The cache (and in-flight) key of a query: name, type, class, and whether the client spoke
-   * EDNS and set DO. The stored bytes are the upstream's reply to *that* client's query, so an
-   * answer carrying an OPT record (or DNSSEC records) must not be replayed to a client that sent
-   * none (RFC 6891 §7: an OPT only goes to a requester that sent one).
-   */
-  static cacheKey(q: Query): string {
-    const edns = q.edns ? (q.dnssecOk ? 'do' : 'edns') : '-';
-    return `${q.name}|${String(q.type)}|${String(q.cls)}|${edns}`;
   }
 
   /**
@@ -152,7 +189,7 @@ export class Resolver {
     q: Query,
     fed: FederatedMatch,
     clientIp: string,
-    key: string,
+    key: CacheKey | undefined,
   ): Promise<Buffer> {
     try {
       const generation = this.federatedGeneration;
@@ -160,7 +197,7 @@ export class Resolver {
       if (!resp) return errorResponse(query, RCODE.SERVFAIL, q);
       const { answer, info } = prepareAnswer(resp, q);
       // data changed while this answer was built: it may be stale, so serve it but do not keep it
-      if (generation === this.federatedGeneration) {
+      if (key && generation === this.federatedGeneration) {
         this.cache.store(key, answer, this.cacheTtl(info));
       }
       return answer.bytes;
@@ -185,14 +222,14 @@ export class Resolver {
     query: Buffer,
     q: Query,
     servers: string[],
-    key: string,
+    key: CacheKey | undefined,
   ): Promise<StoredAnswer> {
     const start = performance.now();
-    const resp = await this.upstreams.query(query, servers).finally(() => {
+    const resp = await this.upstreams.query(query, servers, q).finally(() => {
       this.metrics.upstreamDone((performance.now() - start) / 1000);
     });
     const { answer, info } = prepareAnswer(resp, q);
-    this.cache.store(key, answer, this.cacheTtl(info));
+    if (key) this.cache.store(key, answer, this.cacheTtl(info));
     return answer;
   }
 
@@ -239,5 +276,11 @@ export class Resolver {
   async stop(): Promise<void> {
     await this.transport?.stop();
     this.transport = undefined;
+    this.upstreams.close();
   }
+}
+
+/** The in-flight key of a cache key: identical questions (case aside) share one upstream query. */
+function inflightKey(k: CacheKey): string {
+  return `${k.name.toString('latin1')}|${String(k.type)}|${String(k.cls)}|${String(k.edns)}|${k.scope}`;
 }

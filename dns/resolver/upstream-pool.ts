@@ -1,4 +1,3 @@
-import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import {
   BrokenCircuitError,
@@ -10,6 +9,7 @@ import {
 } from 'cockatiel';
 import { answersQuestion, parseQuery, type Query } from '../wire/dns-wire.js';
 import { UpstreamError } from './upstream-error.js';
+import { splitServer, UpstreamSockets } from './upstream-sockets.js';
 
 /** Options for {@link UpstreamPool}. */
 export interface UpstreamPoolOptions {
@@ -19,6 +19,12 @@ export interface UpstreamPoolOptions {
   failureThreshold?: number;
   /** How long an open breaker waits before letting one trial query through. @defaultValue 5000 */
   halfOpenAfterMs?: number;
+  /** Long-lived UDP sockets kept per upstream server (see {@link UpstreamSockets}). @defaultValue 4 */
+  socketsPerServer?: number;
+  /** Queries a UDP socket sends before it is replaced. @defaultValue 5000 */
+  maxQueriesPerSocket?: number;
+  /** Age after which a UDP socket is replaced, milliseconds. @defaultValue 30000 */
+  maxSocketAgeMs?: number;
 }
 
 /** State of one upstream's circuit breaker, as reported by {@link UpstreamPool.circuitState}. */
@@ -31,32 +37,45 @@ const STATES: Record<CircuitState, UpstreamCircuitState> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
-function split(server: string): { host: string; port: number } {
-  const i = server.lastIndexOf(':');
-  return i < 0
-    ? { host: server, port: 53 }
-    : { host: server.slice(0, i), port: Number(server.slice(i + 1)) };
-}
-
 /**
  * Sends raw queries to upstream servers: UDP first, TCP when the answer is truncated; one
  * cockatiel circuit breaker per server, and failover to the next server of the route.
  *
- * A reply is accepted only when it comes from the address and port queried, carries the query's
- * ID and repeats its question (RFC 5452 §9.1); anything else is ignored as forged or stray, and
- * the attempt keeps waiting until its timeout. The UDP socket is connected, so the kernel also
- * drops datagrams from other peers and reports ICMP port-unreachable as an immediate failure.
+ * UDP goes over a few long-lived sockets per server ({@link UpstreamSockets}), each query with a
+ * fresh random ID. A reply is accepted only when it comes from the address and port queried (the
+ * sockets are connected: the kernel drops datagrams from other peers, and reports ICMP
+ * port-unreachable as an immediate failure), carries the ID in flight and repeats the question
+ * (RFC 5452 §9.1); anything else is ignored as forged or stray, and the attempt keeps waiting
+ * until its timeout.
  */
 export class UpstreamPool {
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
   private readonly opts: UpstreamPoolOptions;
   /** Attempts sent per server (breaker-rejected attempts are not counted). */
   readonly counts = new Map<string, number>();
-  /** Replies ignored because sender, ID or question did not match. */
+  /** Replies ignored because ID or question did not match (late replies included). */
   mismatched = 0;
+  /** The long-lived UDP sockets. */
+  readonly sockets: UpstreamSockets;
 
   constructor(opts: UpstreamPoolOptions = {}) {
     this.opts = opts;
+    this.sockets = new UpstreamSockets({
+      timeoutMs: opts.timeoutMs ?? 2000,
+      ...(opts.socketsPerServer !== undefined ? { socketsPerServer: opts.socketsPerServer } : {}),
+      ...(opts.maxQueriesPerSocket !== undefined
+        ? { maxQueriesPerSocket: opts.maxQueriesPerSocket }
+        : {}),
+      ...(opts.maxSocketAgeMs !== undefined ? { maxSocketAgeMs: opts.maxSocketAgeMs } : {}),
+      onMismatch: () => {
+        this.mismatched++;
+      },
+    });
+  }
+
+  /** Fails the queries in flight and closes the UDP sockets (they reopen on demand). */
+  close(): void {
+    this.sockets.close();
   }
 
   private breaker(server: string): CircuitBreakerPolicy {
@@ -78,18 +97,18 @@ export class UpstreamPool {
   }
 
   /**
-   * Resolves with the first answer from `servers` (in order, skipping open breakers).
+   * Resolves with the first answer from `servers` (in order, skipping open breakers); `q` is
+   * `query` parsed, when the caller has it. A UDP answer carries an ID of ours, not the query's.
    * @throws UpstreamError when every server failed or had its breaker open.
    * @throws WireError when `query` is not a well-formed single-question query.
    */
-  async query(query: Buffer, servers: string[]): Promise<Buffer> {
-    const q = parseQuery(query);
+  async query(query: Buffer, servers: string[], q: Query = parseQuery(query)): Promise<Buffer> {
     let last: unknown;
     for (const s of servers) {
       try {
         return await this.breaker(s).execute(async () => {
           this.counts.set(s, (this.counts.get(s) ?? 0) + 1);
-          const udp = await this.udp(query, q, s);
+          const udp = await this.sockets.exchange(s, query, q.questionEnd);
           return (udp.readUInt16BE(2) & 0x0200) !== 0 ? await this.tcp(query, q, s) : udp;
         });
       } catch (err) {
@@ -110,42 +129,8 @@ export class UpstreamPool {
     return ok;
   }
 
-  private udp(query: Buffer, q: Query, server: string): Promise<Buffer> {
-    const { host, port } = split(server);
-    return new Promise((resolve, reject) => {
-      const sock = createSocket('udp4');
-      let peer: { address: string; port: number } | undefined;
-      let done = false;
-      const finish = (err: Error | undefined, msg?: Buffer): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        sock.close();
-        if (err) reject(err);
-        else if (msg) resolve(msg);
-      };
-      const timer = setTimeout(() => {
-        finish(new UpstreamError(server, 'timeout'));
-      }, this.opts.timeoutMs ?? 2000);
-      sock.on('message', (msg, rinfo) => {
-        if (peer?.address !== rinfo.address || peer.port !== rinfo.port) {
-          this.mismatched++;
-          return;
-        }
-        if (this.matches(msg, q)) finish(undefined, msg);
-      });
-      sock.on('error', (err) => {
-        finish(new UpstreamError(server, err.message));
-      });
-      sock.connect(port, host, () => {
-        peer = sock.remoteAddress();
-        sock.send(query);
-      });
-    });
-  }
-
   private tcp(query: Buffer, q: Query, server: string): Promise<Buffer> {
-    const { host, port } = split(server);
+    const { host, port } = splitServer(server);
     return new Promise((resolve, reject) => {
       const s = connect({ host, port });
       let buf = Buffer.alloc(0);

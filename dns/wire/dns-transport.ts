@@ -85,12 +85,16 @@ export class DnsTransport {
     const counted = this.opts.onUdpQuery;
     udp.on('message', (msg, rinfo) => {
       counted?.();
-      const reply = (resp: Buffer | undefined): void => {
-        if (resp) udp.send(fitUdp(msg, resp), rinfo.port, rinfo.address);
-      };
       const answer = this.handle(msg, rinfo.address);
-      if (answer instanceof Promise) void answer.then(reply);
-      else reply(answer);
+      if (answer === undefined) return;
+      // a synchronous answer (a cache hit) goes out at once, without a closure
+      if (!(answer instanceof Promise)) {
+        udp.send(fitUdp(msg, answer), rinfo.port, rinfo.address);
+        return;
+      }
+      void answer.then((resp) => {
+        if (resp) udp.send(fitUdp(msg, resp), rinfo.port, rinfo.address);
+      });
     });
     // a send to a client that went away must not take the server down
     udp.on('error', () => undefined);

@@ -45,9 +45,12 @@ export interface Query {
   dnssecOk: boolean;
 }
 
-/** Reads a (possibly compressed) domain name. Rejects pointer loops and oversize names. */
-export function readName(buf: Buffer, offset: number): { name: string; end: number } {
-  const labels: string[] = [];
+/**
+ * Walks a (possibly compressed) domain name and returns the offset just past it, pushing each
+ * label onto `labels` when given (no string is built without). Rejects pointer loops and
+ * oversize names. @throws WireError
+ */
+function walkName(buf: Buffer, offset: number, labels: string[] | undefined): number {
   let off = offset;
   let end = -1;
   let jumps = 0;
@@ -70,15 +73,22 @@ export function readName(buf: Buffer, offset: number): { name: string; end: numb
     if (off + 1 + len > buf.length) throw new WireError('label runs past the end of the message');
     length += len + 1;
     if (length > 255) throw new WireError('name longer than 255 octets');
-    labels.push(buf.toString('latin1', off + 1, off + 1 + len));
+    labels?.push(buf.toString('latin1', off + 1, off + 1 + len));
     off += 1 + len;
   }
+  return end;
+}
+
+/** Reads a (possibly compressed) domain name. Rejects pointer loops and oversize names. */
+export function readName(buf: Buffer, offset: number): { name: string; end: number } {
+  const labels: string[] = [];
+  const end = walkName(buf, offset, labels);
   return { name: labels.join('.').toLowerCase(), end };
 }
 
-/** Skips a name without decoding it. */
+/** Skips a name without decoding it (same checks as {@link readName}). */
 function skipName(buf: Buffer, offset: number): number {
-  return readName(buf, offset).end;
+  return walkName(buf, offset, undefined);
 }
 
 /** Parses the header and the single question of a query. @throws WireError */

@@ -37,7 +37,9 @@ describe('stored answers', () => {
     expect(answer.rotation).toMatchObject({ count: 3, size: 16 });
     const asked = query('WeB.DEFAULT.svc', 9, { version: 0 });
     const start = answer.rotation?.start ?? 0;
-    const out = [0, 1, 2].map((turn) => replayAnswer(answer, asked, parseQuery(asked), 0, turn));
+    const out = [0, 1, 2].map((turn) =>
+      replayAnswer(answer, asked, parseQuery(asked).questionEnd, 0, turn),
+    );
     expect(out.map((b) => lastOctets(b, start, 3))).toEqual([
       [1, 2, 3],
       [2, 3, 1],

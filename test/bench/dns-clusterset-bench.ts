@@ -36,24 +36,16 @@ import { startApiHarness } from '../support/api-harness.js';
 import { isMain, percentile, printResults, type BenchResult } from './bench-result.js';
 import { BENCH_ZONE, benchServices } from './cluster-dns-bench-worker.js';
 import { dnsperf, median } from './dns-bench-tools.js';
+import { rawAQuery } from '../../dns/wire/raw-query.js';
 
 const NAME = 'bench.default.svc.clusterset.local';
 /** The goal: a change reaches answers within 1 s. */
 const GOAL_MS = 1000;
 const PER_CHANGE_LIMIT_MS = 5000;
 
-function query(name: string): Buffer {
-  const labels = name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l)]);
-  return Buffer.concat([
-    Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
-    ...labels,
-    Buffer.from([0, 0, 1, 0, 1]),
-  ]);
-}
-
 /** The A addresses the resolver answers for {@link NAME} now (cache hit or built). */
 async function answer(r: Resolver): Promise<string[]> {
-  const out = await r.handle(query(NAME), '127.0.0.1');
+  const out = await r.handle(rawAQuery(NAME), '127.0.0.1');
   if (!out) return [];
   return dns2.Packet.parse(out).answers.map((a) => (a as { address: string }).address);
 }
