@@ -63,3 +63,71 @@ describe('copyImage with a source blob gone', () => {
     expect(pushed.at(-1)).toBe(`manifest ${manifest.digest}`);
   });
 });
+
+/** A source image of `n` layers and a target recording the blob operations, how many at once. */
+function wideFixture(n: number, sameRegistry: boolean) {
+  const layers = Array.from({ length: n }, (_, i) => ({
+    digest: blob(`layer-${String(i)}`),
+    size: i,
+  }));
+  const config = { digest: blob('config'), size: 1 };
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers }));
+  const manifest: Manifest = {
+    bytes,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: sha256(bytes),
+  };
+  const ops: string[] = [];
+  let running = 0;
+  let peak = 0;
+  /** Holds one blob operation open for a few event-loop turns, counting those running at once. */
+  const busy = async (op: string): Promise<void> => {
+    running++;
+    peak = Math.max(peak, running);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    running--;
+    ops.push(op);
+  };
+  const src = {
+    url: 'http://127.0.0.1:1',
+    getManifest: () => Promise.resolve(manifest),
+  } as unknown as OciClient;
+  const dst = {
+    url: sameRegistry ? 'http://127.0.0.1:1' : 'http://127.0.0.1:2',
+    headManifest: () => Promise.resolve(undefined),
+    hasBlob: () => Promise.resolve(false),
+    mountBlob: async (repo: string, digest: string, from: string) => {
+      await busy(`mount ${repo}@${digest} from ${from}`);
+      return true;
+    },
+    streamBlobFrom: async (_src: OciClient, repo: string, digest: string) => {
+      await busy(`stream ${repo}@${digest}`);
+      return 1;
+    },
+    putManifest: (_repo: string, ref: string) => {
+      ops.push(`manifest ${ref}`);
+      return Promise.resolve();
+    },
+  } as unknown as OciClient;
+  const digests = [config, ...layers].map((l) => l.digest);
+  return { src, dst, manifest, ops, digests, peak: () => peak };
+}
+
+describe('copyImage blob transfers', () => {
+  it('copies blobs in parallel, at most `concurrency` at once, each digest once, manifest last', async () => {
+    const { src, dst, manifest, ops, digests, peak } = wideFixture(9, false);
+    const p = await copyImage(src, dst, 'app/web', manifest.digest, { concurrency: 4 });
+    expect(peak()).toBe(4);
+    expect(ops.slice(0, -1).sort()).toEqual(digests.map((d) => `stream app/web@${d}`).sort());
+    expect(ops.at(-1)).toBe(`manifest ${manifest.digest}`);
+    expect(p).toMatchObject({ blobsTotal: 10, blobsDone: 10, blobsSkipped: 0 });
+  });
+
+  it('mounts every blob from the source repository when both sides are one registry', async () => {
+    const { src, dst, manifest, ops, digests } = wideFixture(3, true);
+    await copyImage(src, dst, 'dev/web', manifest.digest, { targetRepository: 'prod/web' });
+    expect(ops.slice(0, -1).sort()).toEqual(
+      digests.map((d) => `mount prod/web@${d} from dev/web`).sort(),
+    );
+  });
+});

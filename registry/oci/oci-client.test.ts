@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { isPermanentCopyError } from '../errors/classify-copy-error.js';
+import { DigestMismatchError } from '../errors/digest-mismatch-error.js';
 import { RegistryHttpError } from '../errors/registry-http-error.js';
 import { OciClient, sha256 } from './oci-client.js';
 
@@ -158,5 +160,42 @@ describe('OciClient auth', () => {
     });
     expect(await c.headManifest('app', 'v1')).toBeUndefined();
     expect(seen).toEqual(['Bearer static-1']);
+  });
+});
+
+describe('OciClient streamed blob copy', () => {
+  it('fails permanently when the source serves other bytes than the digest names', async () => {
+    const src = new FakeTokenRegistry();
+    const dst = new FakeTokenRegistry();
+    const bytes = randomBytes(256 * 1024);
+    const digest = sha256(bytes);
+    const corrupted = Buffer.from(bytes);
+    corrupted[1000] = (corrupted[1000] ?? 0) ^ 0xff;
+    src.blobs.set(digest, corrupted);
+    const client = (reg: FakeTokenRegistry, url: string): OciClient =>
+      new OciClient({ url, username: 'user', password: 'pw', fetch: reg.fetch });
+    const err: unknown = await client(dst, 'http://reg.test')
+      .streamBlobFrom(client(src, 'http://src.test'), 'app', digest)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect(err).toMatchObject({ expected: digest, actual: sha256(corrupted) });
+    expect(isPermanentCopyError(err)).toBe(true);
+  });
+
+  it('copies a blob streamed in many chunks byte for byte, counting every byte', async () => {
+    const src = new FakeTokenRegistry();
+    const dst = new FakeTokenRegistry();
+    const bytes = randomBytes(3 * 1024 * 1024 + 17);
+    const digest = sha256(bytes);
+    src.blobs.set(digest, bytes);
+    const client = (reg: FakeTokenRegistry, url: string): OciClient =>
+      new OciClient({ url, username: 'user', password: 'pw', fetch: reg.fetch });
+    const n = await client(dst, 'http://reg.test').streamBlobFrom(
+      client(src, 'http://src.test'),
+      'app',
+      digest,
+    );
+    expect(n).toBe(bytes.length);
+    expect(dst.blobs.get(digest)?.equals(bytes)).toBe(true);
   });
 });
