@@ -94,6 +94,25 @@ const RULES: readonly GoalRule[] = [
     source: ISSUE,
     met: (f) => f.ours < 1000,
   },
+  // the scale test: Karmada's SLOs (distribution p99 ≤ 2 s, API call p99 ≤ 1 s) and the restart goal
+  {
+    match: /^scale template→present p99/,
+    text: '≤ 2,000 ms',
+    source: ISSUE,
+    met: (f) => f.ours <= 2000,
+  },
+  {
+    match: /^scale API (write|read) p99/,
+    text: '≤ 1,000 ms',
+    source: ISSUE,
+    met: (f) => f.ours <= 1000,
+  },
+  {
+    match: /^scale converge after controller manager/,
+    text: '< 60 s',
+    source: ISSUE,
+    met: (f) => f.ours < 60,
+  },
   {
     match: /^image copy/,
     text: '≤ 0.8× skopeo',

@@ -11,6 +11,7 @@ export const BENCH_NAMES = [
   'registry',
   'auth',
   'service-proxy',
+  'scale',
 ] as const;
 
 /** One bench's name. */

@@ -12,6 +12,7 @@ import { runClusterSetBench } from './dns-clusterset-bench.js';
 import { runFederationBench } from './federation-bench.js';
 import { runMemberBench } from './member-bench.js';
 import { runRegistryBench } from './registry-bench.js';
+import { runScaleBench, scaleOptionsFromEnv } from './scale-bench.js';
 import { runServiceProxyBench } from './service-proxy-bench.js';
 
 /** One bench: how to run it in full and in quick mode. */
@@ -20,6 +21,11 @@ export interface Bench {
   run: (quick: boolean) => Promise<BenchResult[]>;
   /** Set when quick mode skips this bench: why. */
   quickSkip?: string;
+  /**
+   * Set when `npm run bench` without BENCH leaves this bench out (it runs when BENCH names it):
+   * why.
+   */
+  notByDefault?: string;
 }
 
 const table: Record<BenchName, Omit<Bench, 'name'>> = {
@@ -51,6 +57,12 @@ const table: Record<BenchName, Omit<Bench, 'name'>> = {
   },
   'service-proxy': {
     run: (quick) => runServiceProxyBench(quick ? { duration: '1s', changes: 3 } : {}),
+  },
+  scale: {
+    run: () => runScaleBench(scaleOptionsFromEnv()),
+    quickSkip:
+      'its point is the size (50 members, 10,000 templates); BENCH=scale BENCH_SCALE_MEMBERS=10 BENCH_SCALE_OBJECTS=500 npm run bench is its smallest useful run',
+    notByDefault: 'well over 10 min at full size; BENCH=scale npm run bench runs it',
   },
 };
 

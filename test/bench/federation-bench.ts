@@ -43,7 +43,11 @@ const SINGLES = 20;
 const CM_DATA = { k: 'v'.repeat(64) };
 
 /** Runs `fn` over 0..n-1 with at most `limit` calls in flight. */
-async function pool(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+export async function pool(
+  n: number,
+  limit: number,
+  fn: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < n) await fn(next++);
@@ -84,7 +88,8 @@ async function rawEtcdPutRate(endpoints: string[], tls: EtcdClientTls, n: number
   }
 }
 
-const clientFor = (kubeconfig: string): RestClient =>
+/** A client of the kubeconfig's cluster, with the bench's user agent. */
+export const clientFor = (kubeconfig: string): RestClient =>
   new RestClient({
     ...clientOptionsFor(loadKubeconfig(kubeconfig)),
     userAgent: 'flotilla-bench',

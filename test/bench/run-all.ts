@@ -2,13 +2,13 @@
  * `npm run bench`: every benchmark, each printing our figure next to a reference measured in the
  * same run, the ratio, and the figure's goal with whether it is met; then a summary table, and
  * bench-results.json (repository root, or BENCH_RESULTS=<path>) with every figure and the machine
- * facts (bench-report.ts). Select with BENCH=member,federation,dns,registry,auth,service-proxy
- * (default: all).
+ * facts (bench-report.ts). Select with BENCH=member,federation,dns,registry,auth,service-proxy,
+ * scale (default: all but the scale bench, over 10 min, which runs only when BENCH names it).
  *
  * `npm run bench -- --quick` (or BENCH_QUICK=1) runs the same benchmarks at tiny sizes, seconds
  * each, only to prove they still run (test/e2e/bench-quick.test.ts): its figures are not
- * performance. A bench quick mode cannot make small enough would be skipped with a printed
- * `quick mode skips <bench>: <reason>` line; none is today.
+ * performance. A bench quick mode cannot make small enough is skipped with a printed
+ * `quick mode skips <bench>: <reason>` line: the scale bench.
  *
  * The Docker part of the member bench starts the project's dockerd only when it is not running
  * and stops only a daemon it started (hack/lib/services.ts ensureDockerd).
@@ -30,9 +30,9 @@ installLoopbackGuard();
 const root = resolve(import.meta.dirname, '..', '..');
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const resultsPath = resolve(process.env.BENCH_RESULTS ?? resolve(root, 'bench-results.json'));
-const wanted = new Set(
-  (process.env.BENCH ?? BENCHES.map((b) => b.name).join(',')).split(',').map((s) => s.trim()),
-);
+// without BENCH: every bench but those marked notByDefault (quick mode lists those as skipped)
+const defaults = BENCHES.filter((b) => quick || b.notByDefault === undefined).map((b) => b.name);
+const wanted = new Set((process.env.BENCH ?? defaults.join(',')).split(',').map((s) => s.trim()));
 for (const w of wanted) {
   if (!BENCHES.some((b) => b.name === w)) {
     throw new Error(`BENCH: unknown bench ${w} (known: ${BENCHES.map((b) => b.name).join(',')})`);
@@ -51,6 +51,11 @@ const report: BenchReport = {
 };
 const all: BenchResult[] = [];
 if (quick) console.log('quick mode: tiny sizes, the figures only prove the benches run');
+for (const b of process.env.BENCH === undefined && !quick ? BENCHES : []) {
+  if (b.notByDefault !== undefined) {
+    console.log(`not in the default run: ${b.name} (${b.notByDefault})`);
+  }
+}
 try {
   for (const bench of BENCHES) {
     if (!wanted.has(bench.name)) continue;
