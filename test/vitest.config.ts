@@ -29,7 +29,11 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // two files at a time: most of an integration file's time is waiting on real processes
+          // (etcd, API servers, dockerd), so two overlap well even on two cores; each file starts
+          // its own components on its own loopback addresses and ports
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
       {
