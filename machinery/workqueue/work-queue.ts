@@ -12,7 +12,7 @@ export interface WorkQueueOptions {
   metrics?: QueueMetrics;
   /**
    * An item's priority: `get` hands out the highest first, FIFO among equals (the scheduler's
-   * active queue ordered by pod priority). @defaultValue none: FIFO
+   * active queue ordered by pod priority). Read when the item is queued. @defaultValue none: FIFO
    */
   priorityOf?: (item: string) => number;
 }
@@ -33,6 +33,10 @@ export class WorkQueue {
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
   private readonly priorityOf: ((item: string) => number) | undefined;
+  /** With `priorityOf`: queued items per priority (each FIFO), and the priorities, highest first. */
+  private readonly buckets = new Map<number, string[]>();
+  private readonly priorities: number[] = [];
+  private prioritized = 0;
   private metrics: QueueMetrics | undefined;
   /** The latest request id each queued item was added with (dedup keeps the latest). */
   private readonly queuedIds = new Map<string, string>();
@@ -53,7 +57,7 @@ export class WorkQueue {
 
   /** Items waiting (not counting ones being processed). */
   get len(): number {
-    return this.queue.length;
+    return this.queue.length + this.prioritized;
   }
 
   /**
@@ -87,7 +91,24 @@ export class WorkQueue {
       w(item);
       return;
     }
-    this.queue.push(item);
+    this.enqueue(item);
+  }
+
+  private enqueue(item: string): void {
+    if (!this.priorityOf) {
+      this.queue.push(item);
+      return;
+    }
+    const p = this.priorityOf(item);
+    let bucket = this.buckets.get(p);
+    if (!bucket) {
+      bucket = [];
+      this.buckets.set(p, bucket);
+      const at = this.priorities.findIndex((q) => q < p);
+      this.priorities.splice(at < 0 ? this.priorities.length : at, 0, p);
+    }
+    bucket.push(item);
+    this.prioritized++;
   }
 
   /** The request id of an item a worker is processing (see {@link add}). */
@@ -134,22 +155,22 @@ export class WorkQueue {
   }
 
   /** Removes and returns the first queued item of the highest priority. */
-  private takeHighest(priorityOf: (item: string) => number): string | undefined {
-    let best = -1;
-    let bestPriority = -Infinity;
-    for (let i = 0; i < this.queue.length; i++) {
-      const p = priorityOf(this.queue[i] ?? '');
-      if (p > bestPriority) {
-        best = i;
-        bestPriority = p;
-      }
+  private takeHighest(): string | undefined {
+    const p = this.priorities[0];
+    const bucket = p === undefined ? undefined : this.buckets.get(p);
+    if (p === undefined || !bucket) return undefined;
+    const item = bucket.shift();
+    if (bucket.length === 0) {
+      this.buckets.delete(p);
+      this.priorities.shift();
     }
-    return best < 0 ? undefined : this.queue.splice(best, 1)[0];
+    this.prioritized--;
+    return item;
   }
 
   /** Next item; undefined once the queue is shut down and drained. Call `done(item)` afterwards. */
   get(): Promise<string | undefined> {
-    const item = this.priorityOf ? this.takeHighest(this.priorityOf) : this.queue.shift();
+    const item = this.priorityOf ? this.takeHighest() : this.queue.shift();
     if (item !== undefined) {
       this.dirty.delete(item);
       this.start(item);

@@ -20,12 +20,22 @@ export type FilterResult = string | undefined;
 export interface FilterPlugin {
   name: string;
   filter(pod: Pod, info: NodeInfo): FilterResult;
+  /**
+   * kube-scheduler's PreFilter `Skip`: true when the filter passes every node for this pod (a pod
+   * without a nodeSelector never fails NodeAffinity), so the cycle does not run it per node.
+   */
+  skip?(pod: Pod): boolean;
 }
 
 /** A score plugin: 0..100, higher is better; weighted by the registry. */
 export interface ScorePlugin {
   name: string;
   score(pod: Pod, info: NodeInfo): number;
+  /**
+   * kube-scheduler's PreScore `Skip`: true when the plugin gives every node the same score for
+   * this pod (no preferred node affinity), which cannot change the ranking.
+   */
+  skip?(pod: Pod): boolean;
 }
 
 const requestsMemo = new WeakMap<Pod, Readonly<{ cpu: number; memory: number }>>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../api/index.js';
-import { nodeInfo, type NodeInfo } from './framework.js';
+import { nodeInfo, type FilterPlugin, type NodeInfo, type ScorePlugin } from './framework.js';
 import { defaultFilters, defaultScores } from './registry.js';
 import { numFeasibleNodesToFind, scheduleOne, unschedulableMessage } from './schedule-one.js';
 
@@ -64,5 +64,62 @@ describe('scheduleOne', () => {
     expect(numFeasibleNodesToFind(10000)).toBe(500);
     expect(numFeasibleNodesToFind(1000, 10)).toBe(100);
     expect(numFeasibleNodesToFind(1000, 100)).toBe(1000);
+  });
+
+  it('samples: stops once the adaptive share of 1,000 nodes fits and picks one of those', () => {
+    // even nodes are too small for the pod: 420 feasible nodes are found among the first 840
+    const nodes = Array.from({ length: 1000 }, (_, i) =>
+      info(`n${String(i)}`, i % 2 === 0 ? '1' : '4'),
+    );
+    const r = scheduleOne(pod('2'), nodes, defaultFilters, defaultScores, Math.random, {
+      start: 0,
+      feasibleToFind: numFeasibleNodesToFind(nodes.length),
+    });
+    expect(r).toMatchObject({ evaluated: 840 });
+    const picked = Number(('node' in r ? r.node : '').slice(1));
+    expect(picked % 2).toBe(1);
+    expect(picked).toBeLessThan(840);
+  });
+
+  it('samples: still finds the only feasible node among 1,000, behind the window start', () => {
+    const nodes = Array.from({ length: 1000 }, (_, i) =>
+      info(`n${String(i)}`, i === 137 ? '4' : '1'),
+    );
+    const r = scheduleOne(pod('2'), nodes, defaultFilters, defaultScores, Math.random, {
+      start: 500,
+      feasibleToFind: numFeasibleNodesToFind(nodes.length),
+    });
+    expect(r).toEqual({ node: 'n137', evaluated: 1000 });
+  });
+
+  it('leaves out plugins that skip the pod (PreFilter/PreScore Skip) and runs the others', () => {
+    const calls: string[] = [];
+    const never: FilterPlugin = {
+      name: 'Never',
+      skip: () => true,
+      filter: () => 'must not run',
+    };
+    const counted: FilterPlugin = {
+      name: 'Counted',
+      skip: () => false,
+      filter: (_p, i) => {
+        calls.push(i.node.metadata.name ?? '');
+        return undefined;
+      },
+    };
+    // would make `a` win if it ran
+    const skipped: ScorePlugin = {
+      name: 'Skipped',
+      skip: () => true,
+      score: (_p, i) => (i.node.metadata.name === 'a' ? 1000 : 0),
+    };
+    const r = scheduleOne(
+      pod(),
+      [info('a', '4', '3'), info('b')],
+      [never, counted, ...defaultFilters],
+      [{ plugin: skipped, weight: 1 }, ...defaultScores],
+    );
+    expect(r).toEqual({ node: 'b', evaluated: 2 });
+    expect(calls).toEqual(['a', 'b']);
   });
 });

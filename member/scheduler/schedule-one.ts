@@ -33,7 +33,9 @@ export function numFeasibleNodesToFind(total: number, percentage = 0): number {
 /**
  * Runs the filter plugins on the nodes (from `window.start`, wrapping around, until
  * `window.feasibleToFind` nodes fit or all were seen), scores the feasible ones (weighted sum) and
- * picks the best, breaking ties with `random`. Pure; `reasons` counts why nodes were rejected.
+ * picks the best, breaking ties with `random`. Plugins whose `skip` says they cannot tell the
+ * nodes apart for this pod are left out (kube-scheduler's PreFilter/PreScore Skip). Pure;
+ * `reasons` counts why nodes were rejected.
  */
 export function scheduleOne(
   pod: Pod,
@@ -43,6 +45,8 @@ export function scheduleOne(
   random: () => number = Math.random,
   window: ScheduleWindow = {},
 ): ScheduleResult {
+  const activeFilters = filters.filter((f) => f.skip?.(pod) !== true);
+  const activeScores = scores.filter((s) => s.plugin.skip?.(pod) !== true);
   const feasible: NodeInfo[] = [];
   const reasons: Record<string, number> = {};
   const total = infos.length;
@@ -53,7 +57,7 @@ export function scheduleOne(
     const info = infos[(start + evaluated) % total] as NodeInfo;
     evaluated++;
     let reason: string | undefined;
-    for (const f of filters) {
+    for (const f of activeFilters) {
       reason = f.filter(pod, info);
       if (reason !== undefined) break;
     }
@@ -61,11 +65,15 @@ export function scheduleOne(
     else reasons[reason] = (reasons[reason] ?? 0) + 1;
   }
   if (feasible.length === 0) return { reasons };
+  // as kube-scheduler: a single feasible node needs no scoring
+  if (feasible.length === 1) {
+    return { node: (feasible[0] as NodeInfo).node.metadata.name ?? '', evaluated };
+  }
   let best: NodeInfo[] = [];
   let bestScore = -Infinity;
   for (const info of feasible) {
     let s = 0;
-    for (const { plugin, weight } of scores) s += plugin.score(pod, info) * weight;
+    for (const { plugin, weight } of activeScores) s += plugin.score(pod, info) * weight;
     if (s > bestScore) {
       bestScore = s;
       best = [info];

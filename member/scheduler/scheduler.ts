@@ -3,9 +3,10 @@ import { objectKey, splitKey, type Condition } from '../../machinery/meta.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { consoleLogger, Controller, type Logger } from '../../machinery/controller/index.js';
 import { ConflictError, NotFoundError } from '../../machinery/errors/index.js';
-import { InformerFactory } from '../../machinery/informer/index.js';
+import { InformerFactory, type SharedInformer } from '../../machinery/informer/index.js';
 import { NODES, PODS, type Node, type Pod } from '../../api/index.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
+import { BackgroundEvents } from './background-events.js';
 import { SchedulerCache } from './cache.js';
 import type { FilterPlugin, ScorePlugin } from './framework.js';
 import { defaultFilters, defaultScores } from './registry.js';
@@ -24,6 +25,13 @@ export interface SchedulerOptions {
   scores?: { plugin: ScorePlugin; weight: number }[];
   /** Retry delay for unschedulable pods (also retried on node changes). @defaultValue 2000 */
   retryMs?: number;
+  /**
+   * Back-off of a pod whose binding failed, as kube-scheduler's podInitialBackoffSeconds and
+   * podMaxBackoffSeconds: the first retry after `initialMs`, doubling per failed binding of the
+   * same pod up to `maxMs`, reset once the pod is seen bound or deleted.
+   * @defaultValue `{ initialMs: 1000, maxMs: 10000 }`
+   */
+  bindBackoff?: { initialMs: number; maxMs: number };
   workers?: number;
   /**
    * Bindings in flight at once; a scheduling cycle waits for a free slot once the limit is
@@ -51,12 +59,14 @@ export interface SchedulerOptions {
  * Places pending pods on nodes like kube-scheduler: a scheduling cycle (filter → score on the
  * incremental {@link SchedulerCache}) picks a node and assumes the pod there, then the binding
  * cycle (pods/binding, then the Scheduled event) runs in the background while the next pod is
- * scheduled. A failed binding forgets the assumed pod and requeues it. In clusters of more than
+ * scheduled. A failed binding forgets the assumed pod and requeues it with back-off; events are
+ * written in the background (see background-events.ts). In clusters of more than
  * 100 nodes a cycle filters and scores only part of the nodes, as kube-scheduler does (see
  * {@link SchedulerOptions.percentageOfNodesToScore}).
  */
 export class Scheduler {
   readonly informers: InformerFactory;
+  private readonly pods: SharedInformer<Pod>;
   private readonly opts: SchedulerOptions;
   private readonly controller: Controller;
   private readonly cache = new SchedulerCache();
@@ -67,10 +77,14 @@ export class Scheduler {
   private slotsInUse = 0;
   /** Where the next cycle starts filtering (kube-scheduler's nextStartNodeIndex). */
   private nextStartNodeIndex = 0;
+  /** Failed bindings per pod since it was last seen bound, and when its back-off ends. */
+  private readonly bindFailures = new Map<string, { failures: number; untilMs: number }>();
   private retryPending = false;
   private readonly log: Logger;
   /** Scheduled and FailedScheduling (repeats counted into one Event). */
   private readonly recorder: EventRecorder;
+  /** Where cycles hand their events over, written in the background. */
+  private readonly events: BackgroundEvents;
   private readonly attempts: SchedulerMetrics;
 
   constructor(opts: SchedulerOptions) {
@@ -86,8 +100,10 @@ export class Scheduler {
       logger: this.log,
       now: () => new Date(),
     });
+    this.events = new BackgroundEvents({ logger: this.log });
     this.informers = opts.informers ?? new InformerFactory(opts.client);
     const pods = this.informers.for<Pod>(PODS);
+    this.pods = pods;
     const nodes = this.informers.for<Node>(NODES);
     this.controller = new Controller({
       name: 'scheduler',
@@ -100,6 +116,7 @@ export class Scheduler {
     });
     const onPod = (p: Pod): void => {
       this.cache.setPod(p);
+      if (p.spec.nodeName) this.bindFailures.delete(objectKey(p));
       if (
         !p.spec.nodeName &&
         !p.metadata.deletionTimestamp &&
@@ -114,6 +131,7 @@ export class Scheduler {
       onUpdate: (_o, n) => onPod(n),
       onDelete: (p) => {
         this.cache.removePod(objectKey(p));
+        this.bindFailures.delete(objectKey(p));
       },
     });
     // node events come in bursts (a relist, heartbeats): requeue the pending pods once per burst
@@ -152,6 +170,7 @@ export class Scheduler {
     if (!this.opts.informers) this.informers.start(signal);
     await this.controller.run(signal, this.opts.metrics);
     while (this.binding.size > 0) await Promise.allSettled([...this.binding]);
+    await this.events.drained();
     if (!this.opts.informers) await this.informers.stopped();
   }
 
@@ -179,8 +198,14 @@ export class Scheduler {
     | 'skipped'
     | { result: 'scheduled' | 'unschedulable'; requeue: { requeueAfterMs: number } | undefined }
   > {
-    const pod = this.informers.for<Pod>(PODS).get(key);
+    const pod = this.pods.get(key);
     if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp || this.cache.isAssumed(key)) {
+      return 'skipped';
+    }
+    // still backing off after a failed binding (queued again meanwhile, e.g. by a node event)
+    const backoff = this.bindFailures.get(key);
+    if (backoff && backoff.untilMs > performance.now()) {
+      this.controller.queue.addAfter(key, Math.ceil(backoff.untilMs - performance.now()));
       return 'skipped';
     }
     const infos = this.cache.nodeInfos();
@@ -231,7 +256,7 @@ export class Scheduler {
       await podClient.updateStatus(next).catch((err: unknown) => {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
       });
-      await this.event(pod, 'Warning', 'FailedScheduling', message);
+      this.event(pod, 'Warning', 'FailedScheduling', message);
     }
     return { result: 'unschedulable', requeue: { requeueAfterMs: this.opts.retryMs ?? 2000 } };
   }
@@ -274,12 +299,18 @@ export class Scheduler {
           `binding ${key} to ${node} failed: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
-      this.controller.queue.addRateLimited(key);
+      // kube-scheduler's back-off queue: a binding that keeps failing is retried less often (the
+      // controller forgot the key when its scheduling cycle succeeded, so not addRateLimited)
+      const failures = (this.bindFailures.get(key)?.failures ?? 0) + 1;
+      const { initialMs, maxMs } = this.opts.bindBackoff ?? { initialMs: 1000, maxMs: 10_000 };
+      const delay = Math.min(maxMs, initialMs * 2 ** (failures - 1));
+      this.bindFailures.set(key, { failures, untilMs: performance.now() + delay });
+      this.controller.queue.addAfter(key, delay);
       return;
     } finally {
       this.releaseSlot();
     }
-    await this.event(
+    this.event(
       pod,
       'Normal',
       'Scheduled',
@@ -287,13 +318,10 @@ export class Scheduler {
     );
   }
 
-  private event(
-    pod: Pod,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): Promise<void> {
+  /** Records an event in the background (kube-scheduler's broadcaster; see background-events.ts). */
+  private event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
     // list items may come without apiVersion/kind; describe finds events by kind
-    return this.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message);
+    const obj = { ...pod, apiVersion: 'v1', kind: 'Pod' };
+    this.events.emit(() => this.recorder.event(obj, type, reason, message));
   }
 }

@@ -3,11 +3,16 @@
  *  - scheduler throughput on 1,000 hollow nodes (pods bound per second), against the API server's
  *    raw pod-create rate measured in the same run. The nodes are bare Node objects with Ready
  *    status and allocatable resources, without kubelets: pods are bound but never run, so this is
- *    the scheduler's throughput alone. `BENCH_SKIP_DOCKER=1` runs only this part;
+ *    the scheduler's throughput alone. The API server runs in a process of its own, the scheduler
+ *    in this one (`BENCH_INPROCESS_APISERVER=1`: both in this one). `BENCH_SKIP_DOCKER=1` runs
+ *    only this part; `BENCH_CPU_PROF=<dir>` writes CPU profiles there: the API server's during
+ *    the create and the scheduling phases (`apiserver-create-<N>n`, `apiserver-scheduler-<N>n`)
+ *    and this process's during the scheduling phase (`scheduler-<N>n`);
  *  - pod startup latency p50/p99 with real Docker (create → Running), against dockerode
  *    create+start of the same image measured in the same run.
  */
 import Docker from 'dockerode';
+import { join, resolve } from 'node:path';
 import { ApiServer } from '../../machinery/apiserver/index.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
@@ -18,13 +23,64 @@ import type { ResourceType } from '../../machinery/resource-type.js';
 import { bindingHandler, Scheduler } from '../../member/scheduler/index.js';
 import { startMemberEnv } from '../support/member-env.js';
 import { isMain, percentile, printResults, type BenchResult } from './bench-result.js';
+import { startBenchApiServer, startProfile } from './member-bench-apiserver.js';
+
+/** With `BENCH_CPU_PROF=<dir>`: a CPU profile of this process until `<dir>/<name>.cpuprofile`. */
+async function profileHere(): Promise<((name: string) => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return undefined;
+  const stop = await startProfile();
+  return (name) => stop(join(resolve(dir), `${name}.cpuprofile`));
+}
+
+/**
+ * The bench's API server: by default a process of its own (member-bench-apiserver.ts), as the
+ * scheduler and the API server are deployed; `BENCH_INPROCESS_APISERVER=1` runs it in this
+ * process (the layout of the figures before 2026-11-30, where both shared one event loop).
+ */
+async function benchApiServer(etcdEndpoint: string): Promise<{
+  url: string;
+  /** A process of its own (else this one). */
+  separate: boolean;
+  /** Starts a CPU profile of the API server's process; the result writes it. */
+  profile: () => Promise<(name: string) => Promise<void>>;
+  stop(): Promise<void>;
+}> {
+  const dir = resolve(process.env.BENCH_CPU_PROF ?? '.');
+  if (!process.env.BENCH_INPROCESS_APISERVER) {
+    const child = await startBenchApiServer(etcdEndpoint);
+    return {
+      url: child.url,
+      separate: true,
+      profile: () => {
+        const stop = child.profile();
+        return Promise.resolve((name) => stop(join(dir, `apiserver-${name}.cpuprofile`)));
+      },
+      stop: () => child.stop(),
+    };
+  }
+  const storage = new EtcdStorage({ endpoints: [etcdEndpoint], prefix: '/bench' });
+  const server = new ApiServer({ storage, resources: memberResourceTypes });
+  server.registerSubresource(podType as unknown as ResourceType, 'binding', bindingHandler);
+  return {
+    url: await server.listen(0),
+    separate: false,
+    profile: async () => {
+      const stop = await startProfile();
+      return (name) => stop(join(dir, `${name}.cpuprofile`));
+    },
+    stop: async () => {
+      await server.close();
+      await storage.close();
+    },
+  };
+}
 
 async function schedulerBench(nodes: number, pods: number): Promise<BenchResult> {
   const etcd = await startEtcd();
-  const storage = new EtcdStorage({ endpoints: [etcd.endpoint], prefix: '/bench' });
-  const server = new ApiServer({ storage, resources: memberResourceTypes });
-  server.registerSubresource(podType as unknown as ResourceType, 'binding', bindingHandler);
-  const url = await server.listen(0);
+  const api = await benchApiServer(etcd.endpoint);
+  const url = api.url;
+  const profiling = process.env.BENCH_CPU_PROF !== undefined;
   const client = new RestClient({ server: url });
   const nc = client.resource<Node>(NODES);
   for (let i = 0; i < nodes; i += 50) {
@@ -52,6 +108,7 @@ async function schedulerBench(nodes: number, pods: number): Promise<BenchResult>
     );
   }
   const pc = client.resource<Pod>(PODS, 'default');
+  const createProfiler = profiling ? await api.profile() : undefined;
   const t0 = performance.now();
   for (let i = 0; i < pods; i += 50) {
     await Promise.all(
@@ -70,6 +127,7 @@ async function schedulerBench(nodes: number, pods: number): Promise<BenchResult>
     );
   }
   const createRate = pods / ((performance.now() - t0) / 1000);
+  await createProfiler?.(`create-${String(nodes)}n`);
   // completion is observed on a watch (exact, and cheap for the in-process API server, unlike
   // listing all pods every few hundred ms); a final list confirms nothing is left unbound
   const listed = await pc.list();
@@ -80,6 +138,8 @@ async function schedulerBench(nodes: number, pods: number): Promise<BenchResult>
   }, 300_000);
   const ac = new AbortController();
   const sched = new Scheduler({ client: new RestClient({ server: url }), workers: 4 });
+  const apiProfiler = profiling && api.separate ? await api.profile() : undefined;
+  const profiler = await profileHere();
   const t1 = performance.now();
   const running = sched.run(ac.signal);
   if (unbound.size > 0) {
@@ -92,6 +152,8 @@ async function schedulerBench(nodes: number, pods: number): Promise<BenchResult>
     }
   }
   const schedRate = pods / ((performance.now() - t1) / 1000);
+  await profiler?.(`scheduler-${String(nodes)}n`);
+  await apiProfiler?.(`scheduler-${String(nodes)}n`);
   clearTimeout(timer);
   watch.stop();
   const left = (await pc.list({ fieldSelector: 'spec.nodeName=' })).items.length;
@@ -101,8 +163,7 @@ async function schedulerBench(nodes: number, pods: number): Promise<BenchResult>
   ac.abort();
   await running;
   client.close();
-  await server.close();
-  await storage.close();
+  await api.stop();
   await etcd.stop();
   return {
     name: `scheduler: ${String(pods)} pods on ${String(nodes)} hollow nodes (Node objects, no kubelets: pods bound, not run)`,

@@ -27,19 +27,21 @@ export function matchExpressions(
   return (exprs ?? []).every((r) => matchRequirement(labels, r));
 }
 
-/** True when some toleration tolerates the taint. */
+/** True when some toleration tolerates the taint (a plain loop: it runs per node and taint). */
 export function tolerates(tolerations: Toleration[] | undefined, t: Taint): boolean {
-  return (tolerations ?? []).some((tol) => {
-    if (tol.effect !== undefined && tol.effect !== t.effect) return false;
+  if (tolerations === undefined) return false;
+  for (const tol of tolerations) {
+    if (tol.effect !== undefined && tol.effect !== t.effect) continue;
     if (tol.operator === 'Exists') {
-      return tol.key === undefined || tol.key === '' || tol.key === t.key;
-    }
-    return tol.key === t.key && (tol.value ?? '') === (t.value ?? '');
-  });
+      if (tol.key === undefined || tol.key === '' || tol.key === t.key) return true;
+    } else if (tol.key === t.key && (tol.value ?? '') === (t.value ?? '')) return true;
+  }
+  return false;
 }
 
 export const nodeName: FilterPlugin = {
   name: 'NodeName',
+  skip: (pod) => !pod.spec.nodeName,
   filter: (pod, info) =>
     pod.spec.nodeName && pod.spec.nodeName !== info.node.metadata.name
       ? "node(s) didn't match the requested node name"
@@ -58,12 +60,25 @@ export const nodeUnschedulable: FilterPlugin = {
       : undefined,
 };
 
+/** True when the pod has neither a nodeSelector nor required node affinity terms. */
+function noNodeAffinity(pod: Pod): boolean {
+  const sel = pod.spec.nodeSelector;
+  const terms =
+    pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+      ?.nodeSelectorTerms;
+  return (sel === undefined || Object.keys(sel).length === 0) && !terms?.length;
+}
+
 export const nodeAffinity: FilterPlugin = {
   name: 'NodeAffinity',
+  skip: noNodeAffinity,
   filter: (pod: Pod, info: NodeInfo) => {
     const labels = info.node.metadata.labels ?? {};
-    for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) {
-      if (labels[k] !== v) return "node(s) didn't match Pod's node affinity/selector";
+    const sel = pod.spec.nodeSelector;
+    if (sel) {
+      for (const k in sel) {
+        if (labels[k] !== sel[k]) return "node(s) didn't match Pod's node affinity/selector";
+      }
     }
     const terms =
       pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
@@ -82,12 +97,17 @@ export const nodeAffinity: FilterPlugin = {
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
   filter: (pod, info) => {
-    const bad = (info.node.spec?.taints ?? []).find(
-      (t) =>
+    const taints = info.node.spec?.taints;
+    if (taints === undefined) return undefined;
+    for (const t of taints) {
+      if (
         (t.effect === 'NoSchedule' || t.effect === 'NoExecute') &&
-        !tolerates(pod.spec.tolerations, t),
-    );
-    return bad ? `node(s) had untolerated taint {${bad.key}: ${bad.value ?? ''}}` : undefined;
+        !tolerates(pod.spec.tolerations, t)
+      ) {
+        return `node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`;
+      }
+    }
+    return undefined;
   },
 };
 
@@ -106,6 +126,7 @@ export const nodeResourcesFit: FilterPlugin = {
 
 export const nodePorts: FilterPlugin = {
   name: 'NodePorts',
+  skip: (pod) => podHostPorts(pod).length === 0,
   filter: (pod, info) =>
     podHostPorts(pod).some((p) => info.usedHostPorts.has(p))
       ? "node(s) didn't have free ports for the requested pod ports"

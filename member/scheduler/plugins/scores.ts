@@ -30,6 +30,8 @@ export const balancedAllocation: ScorePlugin = {
 /** Preferred node affinity terms: the matched weights, scaled to 0..100. */
 export const nodeAffinityPreferred: ScorePlugin = {
   name: 'NodeAffinityPreferred',
+  skip: (pod) =>
+    !pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length,
   score: (pod, info) => {
     const terms =
       pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
@@ -50,9 +52,10 @@ export const nodeAffinityPreferred: ScorePlugin = {
 export const taintTolerationPreferred: ScorePlugin = {
   name: 'TaintTolerationPreferred',
   score: (pod, info) => {
-    const n = (info.node.spec?.taints ?? []).filter(
-      (t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t),
-    ).length;
+    let n = 0;
+    for (const t of info.node.spec?.taints ?? []) {
+      if (t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t)) n++;
+    }
     return Math.max(0, 100 - n * 50);
   },
 };
