@@ -75,6 +75,8 @@ export class MemberCaches implements MemberViews {
   private readonly entries = new Map<string, Entry>();
   private signal: AbortSignal | undefined;
   private readonly running: Promise<void>[] = [];
+  /** Why each cluster without a client has none, as last logged (logged again only on change). */
+  private readonly missing = new Map<string, string>();
 
   constructor(opts: MemberCachesOptions) {
     this.opts = opts;
@@ -100,16 +102,24 @@ export class MemberCaches implements MemberViews {
       try {
         client = this.opts.clients.for(c);
       } catch (err) {
-        // credentials missing: the cluster is not in the set until they come
-        this.opts.logger.warn(`mcs: no client for cluster ${name}: ${String(err)}`);
+        // credentials missing: the cluster is not in the set until they come (every sync runs
+        // over all clusters: say it once per cluster and reason, not once per sync)
+        const why = String(err);
+        if (this.missing.get(name) !== why) {
+          this.missing.set(name, why);
+          this.opts.logger.warn(`mcs: no client for cluster ${name}: ${why}`);
+        }
         continue;
       }
+      this.missing.delete(name);
       names.add(name);
       const e = this.entries.get(name);
       if (e && e.client === client && e.readiness === readinessOf(c)) continue;
       e?.stop.abort();
       this.entries.set(name, this.startEntry(client, readinessOf(c)));
     }
+    const listed = new Set(clusters.map((c) => c.metadata.name ?? ''));
+    for (const name of this.missing.keys()) if (!listed.has(name)) this.missing.delete(name);
     for (const [name, e] of this.entries) {
       if (names.has(name)) continue;
       e.stop.abort();
