@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../../machinery/errors/index.js';
 import { LEASES, NODES, type Lease, type Node } from '../../api/index.js';
@@ -14,15 +15,27 @@ export interface NodeRegistrationOptions {
   labels?: Record<string, string>;
   /** Port of the kubelet's HTTPS API, reported as `status.daemonEndpoints.kubeletEndpoint.Port`. */
   kubeletPort?: number;
+  /**
+   * Longest time between two node status posts when nothing changed (Kubernetes'
+   * nodeStatusReportFrequency); the Lease is renewed on every heartbeat regardless.
+   * @defaultValue 300000 (5 min)
+   */
+  statusReportMs?: number;
 }
 
 /**
  * The kubelet's node half: registers the Node object and, on every heartbeat, renews the node's
- * Lease in `kube-node-lease` and posts Ready status (the node lifecycle controller watches both).
+ * Lease in `kube-node-lease` (the node lifecycle controller's liveness signal) and posts the node
+ * status when it differs from the stored one (a controller set Ready=Unknown, say) or the last
+ * post is older than `statusReportMs`, as the kubelet does since node leases: an unchanged status
+ * is not rewritten every 10 s, which would be a Node write and a watch event per node to every
+ * node watcher.
  */
 export class NodeRegistration {
   private readonly opts: NodeRegistrationOptions;
   private readonly nodeName: string;
+  /** When (monotonic ms) the status was last posted; the first heartbeat always posts. */
+  private lastStatusPost = -Infinity;
 
   constructor(opts: NodeRegistrationOptions) {
     this.opts = opts;
@@ -146,6 +159,18 @@ export class NodeRegistration {
     const nodes = this.opts.client.resource<Node>(NODES);
     const cur = await nodes.get(this.nodeName);
     const next = this.nodeObject(cur);
+    const due = performance.now() - this.lastStatusPost >= (this.opts.statusReportMs ?? 300_000);
+    if (!due && sameStatus(cur.status, next.status)) return;
     await nodes.updateStatus({ ...cur, status: next.status ?? {} });
+    this.lastStatusPost = performance.now();
   }
+}
+
+/** Whether two node statuses are equal but for the conditions' heartbeat times. */
+function sameStatus(a: Node['status'], b: Node['status']): boolean {
+  const strip = (s: Node['status']): unknown => ({
+    ...(s ?? {}),
+    conditions: (s?.conditions ?? []).map((c) => ({ ...c, lastHeartbeatTime: undefined })),
+  });
+  return isDeepStrictEqual(strip(a), strip(b));
 }
