@@ -18,6 +18,8 @@ import { finalizeNamespace } from './namespace-finalize.js';
 import type { ResourceType } from '../resource-type.js';
 import { EtcdStorage } from '../storage/etcd-storage.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
+import { WatchCache, type WatchCacheOptions } from '../storage/watch-cache.js';
+import { resourcePrefix } from '../registry/object-names.js';
 import { namedLogger } from '../log/default-logger.js';
 import type { Logger } from '../log/logger.js';
 import { DiscoveryIndex } from './discovery.js';
@@ -70,6 +72,11 @@ export interface ApiServerOptions {
   limits?: InFlightLimits;
   /** Request log and errors. @defaultValue the process's logger (machinery/log) */
   logger?: Logger;
+  /**
+   * The watch cache over `storage` (watch-cache.ts) for the `resources` given here; `false`
+   * serves every read and watch from storage. @defaultValue on, with its defaults
+   */
+  watchCache?: false | Omit<WatchCacheOptions, 'resources'>;
 }
 
 /**
@@ -82,6 +89,8 @@ export class ApiServer {
   readonly discovery: DiscoveryIndex;
   /** NamespaceLifecycle admission (undefined when the server serves no namespaces). */
   private readonly namespaces: NamespaceLifecycle | undefined;
+  /** Watches and "any version" reads of the served types from memory (undefined when off). */
+  readonly watchCache: WatchCache | undefined;
   /** Prometheus metrics served at /metrics; `metrics.workqueues` is for the controllers. */
   readonly metrics = new ApiServerMetrics();
   private server: Server | undefined;
@@ -110,8 +119,18 @@ export class ApiServer {
     if (opts.authenticator) this.authenticators.push(opts.authenticator);
     this.loginLimiter =
       opts.loginRateLimit === false ? undefined : new LoginRateLimiter(opts.loginRateLimit);
+    if (opts.watchCache !== false) {
+      this.watchCache = new WatchCache(opts.storage, {
+        ...opts.watchCache,
+        resources: opts.resources.map((rt) => resourcePrefix(rt)),
+        onRestart: (reason) => {
+          this.log.warn('watch cache restarts', { reason });
+        },
+      });
+      this.watchCache.start();
+    }
     this.registry = new GenericRegistry({
-      storage: opts.storage,
+      storage: this.watchCache ?? opts.storage,
       ...(opts.admission ? { admission: opts.admission } : {}),
     });
     // etcd_request_duration_seconds on this server's /metrics
@@ -306,7 +325,10 @@ export class ApiServer {
    */
   async close(graceMs = 10_000): Promise<void> {
     const server = this.server;
-    if (!server) return;
+    if (!server) {
+      await this.watchCache?.close();
+      return;
+    }
     this.server = undefined;
     const closed = new Promise<void>((resolve) => {
       server.close(() => {
@@ -318,5 +340,6 @@ export class ApiServer {
     for (const s of this.upgraded) s.destroy();
     server.closeAllConnections();
     await closed;
+    await this.watchCache?.close();
   }
 }

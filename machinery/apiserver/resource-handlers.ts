@@ -381,6 +381,25 @@ async function handleScale(
   ctx.body = scaleOf(rt, updated);
 }
 
+/** The JSON of objects shared by many watches (the watch cache's, frozen), made once each. */
+const sharedJson = new WeakMap<KubeObject, string>();
+
+/**
+ * One JSON watch event line, as `JSON.stringify({ type, object, requestId })` writes it; the
+ * object's JSON is made once for every watch that sends it when the object is a frozen one.
+ */
+export function watchEventLine(type: string, object: KubeObject, requestId?: string): string {
+  let json: string | undefined;
+  if (Object.isFrozen(object)) {
+    json = sharedJson.get(object);
+    if (json === undefined) sharedJson.set(object, (json = JSON.stringify(object)));
+  } else {
+    json = JSON.stringify(object);
+  }
+  const rid = requestId === undefined ? '' : `,"requestId":${JSON.stringify(requestId)}`;
+  return `{"type":${JSON.stringify(type)},"object":${json}${rid}}\n`;
+}
+
 function watchResponse(
   ctx: Context,
   rt: ResourceType,
@@ -432,8 +451,12 @@ function watchResponse(
         lastRv = ev.object.metadata.resourceVersion ?? lastRv;
         // the request that wrote this version (stored-request-id.ts), for controllers' logs
         const requestId = requestIdOf(ev.object);
-        const event = table ? { type: ev.type, object: toTable(rt, [ev.object]) } : ev;
-        write(requestId === undefined ? event : { ...event, requestId });
+        if (table) {
+          const event = { type: ev.type, object: toTable(rt, [ev.object]) };
+          write(requestId === undefined ? event : { ...event, requestId });
+        } else {
+          out.write(watchEventLine(ev.type, ev.object, requestId));
+        }
       }
     } catch (err) {
       const e =

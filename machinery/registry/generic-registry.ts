@@ -195,6 +195,8 @@ export class GenericRegistry {
     if (opts.limit !== undefined) listOpts.limit = opts.limit;
     if (opts.continue !== undefined && opts.continue !== '') listOpts.continue = opts.continue;
     if (filter) listOpts.filter = filter;
+    // "0": any recent state will do (a watch cache answers whole lists from memory)
+    if (opts.resourceVersion === '0') listOpts.resourceVersion = '0';
     const res = await this.storageOf(rt).list(resourcePrefix(rt, namespace), listOpts);
     const list: KubeList = {
       apiVersion: resourceApiVersion(rt),
@@ -259,14 +261,29 @@ export class GenericRegistry {
     writer: UpdateWriter = {},
   ): Promise<KubeObject> {
     const key = objectStorageKey(rt, namespace, name);
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.storageOf(rt).get(key);
+    const storage = this.storageOf(rt);
+    // the watch cache's copy saves the read (kube-apiserver's GuaranteedUpdate does the same);
+    // whatever it gets wrong — a stale version, a refusal, a no-op — is decided again on a fresh
+    // read, without counting as a conflict retry
+    let suggestion = storage.cached?.(key);
+    for (let attempt = 0; ;) {
+      // a decision made on the cache's copy is taken again on a fresh read
+      const again = suggestion !== undefined;
+      const current = suggestion ?? (await storage.get(key));
+      suggestion = undefined;
       if (!current) throw this.notFound(rt, name);
       const rv = current.metadata.resourceVersion ?? '0';
       if (expectedRv !== undefined && expectedRv !== '' && expectedRv !== rv) {
+        if (again) continue;
         throw this.conflict(rt, name);
       }
-      const next = prepareUpdate(rt, mutate(structuredClone(current)), current, writer);
+      let next: KubeObject;
+      try {
+        next = prepareUpdate(rt, mutate(structuredClone(current)), current, writer);
+      } catch (err) {
+        if (again) continue;
+        throw err;
+      }
       // the last finalizer gone ends a deletion; a graceful one (pods) waits for its DELETE with grace 0
       if (
         next.metadata.deletionTimestamp !== undefined &&
@@ -274,13 +291,15 @@ export class GenericRegistry {
         (next.metadata.deletionGracePeriodSeconds ?? 0) === 0
       ) {
         try {
-          return await this.storageOf(rt).delete(key, rv);
+          return await storage.delete(key, rv);
         } catch (err) {
+          if (again && (err instanceof ConflictError || err instanceof NotFoundError)) continue;
           if (
             err instanceof ConflictError &&
             (expectedRv === undefined || expectedRv === '') &&
             attempt < this.retries
           ) {
+            attempt++;
             continue;
           }
           throw err instanceof ConflictError ? this.conflict(rt, name) : err;
@@ -290,18 +309,21 @@ export class GenericRegistry {
       if (
         JSON.stringify(next) ===
           JSON.stringify({ ...current, metadata: { ...current.metadata } }) &&
-        this.storageOf(rt).isStale?.(current) !== true
+        storage.isStale?.(current) !== true
       ) {
+        if (again) continue;
         return current;
       }
       try {
-        return await this.storageOf(rt).update(key, next, rv);
+        return await storage.update(key, next, rv);
       } catch (err) {
+        if (again && (err instanceof ConflictError || err instanceof NotFoundError)) continue;
         if (
           err instanceof ConflictError &&
           (expectedRv === undefined || expectedRv === '') &&
           attempt < this.retries
         ) {
+          attempt++;
           continue;
         }
         throw err instanceof ConflictError ? this.conflict(rt, name) : err;
@@ -390,7 +412,11 @@ export class GenericRegistry {
     const run = async (): Promise<void> => {
       let from = opts.resourceVersion;
       if (from === undefined || from === '' || from === '0') {
-        const list = await this.storageOf(rt).list(prefix, { filter });
+        // "0": any recent state will do, so a watch cache may start the stream from memory
+        const list = await this.storageOf(rt).list(prefix, {
+          filter,
+          ...(from === '0' ? { resourceVersion: '0' } : {}),
+        });
         for (const item of list.items) queue.push({ type: 'ADDED', object: item });
         from = list.resourceVersion;
       }

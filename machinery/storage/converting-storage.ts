@@ -45,6 +45,11 @@ export class ConvertingStorage implements ObjectStorage {
     return stored && this.out(stored);
   }
 
+  cached(key: string): KubeObject | undefined {
+    const stored = this.inner.cached?.(key);
+    return stored && this.out(stored);
+  }
+
   async list(prefix: string, opts: StorageListOptions = {}): Promise<StorageListResult> {
     const { filter, ...rest } = opts;
     const res = await this.inner.list(prefix, {

@@ -29,6 +29,11 @@ export interface StorageListOptions {
   continue?: string;
   /** Keeps only matching objects; pagination counts matching objects. */
   filter?: (obj: KubeObject) => boolean;
+  /**
+   * `"0"`: any state not older than one the server has seen will do (Kubernetes' list semantics
+   * for resourceVersion=0): a watch cache may answer from memory. Unset: a consistent read.
+   */
+  resourceVersion?: string;
 }
 
 /**
@@ -40,6 +45,11 @@ export interface StorageListOptions {
 export interface ObjectStorage {
   create(key: string, obj: KubeObject): Promise<KubeObject>;
   get(key: string): Promise<KubeObject | undefined>;
+  /**
+   * The object at `key` as a watch cache last saw it (deeply frozen, possibly stale), or undefined
+   * when not cached: a starting point for a read-modify-write whose conditional write checks it.
+   */
+  cached?(key: string): KubeObject | undefined;
   list(prefix: string, opts?: StorageListOptions): Promise<StorageListResult>;
   /** Replaces the value iff its current resourceVersion equals `expectedRv`. */
   update(key: string, obj: KubeObject, expectedRv: string): Promise<KubeObject>;

@@ -26,7 +26,9 @@ function cm(
 }
 
 beforeAll(async () => {
-  h = await startApiHarness({ resources: sampleResources });
+  // a watch cache window of one event: watches here resume from etcd itself, whose compaction
+  // answers 410 (watch-cache.test.ts covers watches served from the window)
+  h = await startApiHarness({ resources: sampleResources, watchCache: { maxEvents: 1 } });
 });
 afterAll(async () => {
   await h.stop();
@@ -127,6 +129,8 @@ describe('watch', () => {
     expect(informer.list().map((o) => o.metadata.name)).toEqual(['a']);
     const old = a.metadata.resourceVersion ?? '';
     await c.create(cm('b'));
+    // one more change, so that a's revision is older than the one-event watch cache window
+    await c.patch('b', { data: { v: '2' } }, 'merge');
     const latest = await c.list();
     await h.storage.client.kv.compact({
       revision: latest.metadata.resourceVersion ?? '0',

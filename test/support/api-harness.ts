@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ApiServer } from '../../machinery/apiserver/index.js';
+import { ApiServer, type ApiServerOptions } from '../../machinery/apiserver/index.js';
 import { RestClient } from '../../machinery/client/rest-client.js';
 import { kubeconfigFor } from '../../machinery/client/kubeconfig.js';
 import type { ResourceType } from '../../machinery/resource-type.js';
@@ -31,6 +31,8 @@ export interface ApiHarnessOptions {
   etcd?: EtcdService;
   prefix?: string;
   tokens?: Record<string, string>;
+  /** The server's watch cache options, or false for none. @defaultValue on */
+  watchCache?: ApiServerOptions['watchCache'];
 }
 
 /** Starts etcd (unless given) and an ApiServer serving `resources`. */
@@ -44,6 +46,7 @@ export async function startApiHarness(opts: ApiHarnessOptions): Promise<ApiHarne
     storage,
     resources: opts.resources,
     ...(opts.tokens ? { tokens: opts.tokens } : {}),
+    ...(opts.watchCache !== undefined ? { watchCache: opts.watchCache } : {}),
   });
   const url = await server.listen(0);
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-kubeconfig-'));
