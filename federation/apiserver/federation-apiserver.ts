@@ -140,6 +140,12 @@ export interface FederationApiServerConfig extends DataProtectionOptions {
    * lease); 0 keeps Events until they are deleted. @defaultValue 3600 (kube-apiserver's 1 h)
    */
   eventTtlSeconds?: number;
+  /**
+   * `--watch-cache`: serve watches, lists at resourceVersion=0 and the start of updates from an
+   * in-memory cache of each served type kept by one etcd watch (kube-apiserver's watch cache);
+   * false reads and watches etcd for every request. @defaultValue true
+   */
+  watchCache?: boolean;
   /** Listen address (a loopback address). @defaultValue 127.0.0.1 */
   host?: string;
   /** Listen port, 0 = any free one. @defaultValue 0 */
@@ -243,6 +249,7 @@ export async function runFederationApiServer(
       storage,
       resources: [...types, ...rbac.resourceTypes],
       ...(audit ? { audit } : {}),
+      ...(config.watchCache === false ? { watchCache: false as const } : {}),
       // dashboard session tokens authenticate as their user on every path, with the same RBAC
       authenticator: dashboard
         ? new UnionAuthenticator([auth.authenticator, dashboard.authenticator])

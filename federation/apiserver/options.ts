@@ -54,6 +54,7 @@ export const usage = `usage: flotilla-federation-apiserver --etcd-servers URLS -
   --audit-log-path FILE              audit log, JSON lines (with --audit-policy-file)
   --token-auth-file FILE             static tokens: token,user,uid[,"group1,group2"] per line
   --event-ttl DURATION               how long Events are kept after their last write (default 1h; 0 = forever)
+  --watch-cache BOOL                 serve watches from memory (default true; false: every watch and read from etcd)
   --enable-promotion                 serve registry.flotilla.io (image promotion) and its roles
   --dashboard-session-ttl DURATION   lifetime of a web dashboard session (default 8h)
   --verbose                          more logging

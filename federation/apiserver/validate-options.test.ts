@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { parseApiServerArgs } from '../cmd/run-federation-apiserver.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureDeps } from '../../machinery/cmd/testing.js';
+import { runCommand } from '../../machinery/cmd/run-command.js';
+import { loadOrCreatePki } from '../../machinery/apiserver/cluster-pki.js';
+import {
+  apiServerConfig,
+  federationApiServerCommand,
+  parseApiServerArgs,
+} from '../cmd/run-federation-apiserver.js';
 import { resolveOptions } from './options.js';
 import { validateOptions } from './validate-options.js';
 
@@ -52,6 +62,35 @@ describe('federation API server options', () => {
       const b = resolveOptions(parseApiServerArgs([...base, '--dashboard-session-ttl', bad]));
       expect(flags(validateOptions(b)), bad).toEqual(['--dashboard-session-ttl']);
     }
+  });
+
+  it('takes --watch-cache bare or =true/=false (default true) and passes it to the server', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'federation-apiserver-wc-'));
+    loadOrCreatePki(dir, 'federation');
+    const base = ['--etcd-servers', 'http://127.0.0.1:2379', '--pki-dir', dir];
+    const on = resolveOptions(parseApiServerArgs(base));
+    expect(on.watchCache).toBe(true);
+    expect(apiServerConfig(on, undefined).watchCache).toBe(true);
+    expect(resolveOptions(parseApiServerArgs([...base, '--watch-cache'])).watchCache).toBe(true);
+    const off = resolveOptions(parseApiServerArgs([...base, '--watch-cache=false']));
+    expect(off.watchCache).toBe(false);
+    expect(validateOptions(off)).toEqual([]);
+    expect(apiServerConfig(off, undefined).watchCache).toBe(false);
+  });
+
+  it('refuses a --watch-cache that is not a boolean with a usage error', async () => {
+    const argv = ['--etcd-servers', 'http://127.0.0.1:2379', '--pki-dir', '/pki'];
+    expect(() => parseApiServerArgs([...argv, '--watch-cache=maybe'])).toThrow(
+      new TypeError('--watch-cache must be true or false, got "maybe"'),
+    );
+    const u = captureDeps();
+    const cmd = federationApiServerCommand(undefined);
+    expect(await runCommand(cmd, [...argv, '--watch-cache=maybe'], u.deps)).toBe(2);
+    expect(u.err.join('')).toContain('--watch-cache must be true or false, got "maybe"');
+    expect(u.err.join('')).toContain('usage: flotilla-federation-apiserver');
+    const h = captureDeps();
+    expect(await runCommand(cmd, ['--help'], h.deps)).toBe(0);
+    expect(h.out.join('')).toContain('--watch-cache BOOL');
   });
 
   it('takes booleans bare or with =true/=false, and refuses other values', () => {

@@ -40,7 +40,7 @@ export interface RunFederationApiServerDeps extends CommandDeps {
 }
 
 const NAME = 'flotilla-federation-apiserver';
-const BOOLEANS = ['enable-promotion', 'verbose', 'help'];
+const BOOLEANS = ['watch-cache', 'enable-promotion', 'verbose', 'help'];
 
 /** Parses argv into options (unknown flags and bad booleans throw a TypeError). */
 export function parseApiServerArgs(
@@ -78,6 +78,7 @@ export function apiServerConfig(
     etcdEndpoints: o.etcdServers,
     etcdPrefix: o.etcdPrefix,
     eventTtlSeconds: eventTtlSecondsOf(o),
+    watchCache: o.watchCache,
     host: o.bindAddress,
     port: o.securePort,
     pki: loadPki(o.pkiDir),

@@ -99,6 +99,10 @@ export class NamespaceLifecycle {
   async admitCreate(rt: ResourceType, namespace: string | undefined, body: unknown): Promise<void> {
     if (!rt.namespaced || namespace === undefined || rt === this.opts.namespaceType) return;
     if (EXEMPT_GROUPS.has(rt.group)) return;
+    // an active namespace in the watch cache admits at once (kube-apiserver reads its namespace
+    // informer); anything else is looked up in storage, which a namespace just made may be only in
+    const cached = this.opts.registry.cached(this.opts.namespaceType, undefined, namespace);
+    if (cached && !isNamespaceTerminating(cached)) return;
     const ns = await this.opts.registry
       .get(this.opts.namespaceType, undefined, namespace)
       .catch((err: unknown) => {

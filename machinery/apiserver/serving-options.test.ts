@@ -42,6 +42,16 @@ describe('API server serving options', () => {
     }
   });
 
+  it('reads --watch-cache as a kube-style boolean (default true) and refuses other values', () => {
+    expect(servingDefaults.watchCache).toBe(true);
+    expect(servingOptionsOf({}).watchCache).toBeUndefined();
+    expect(servingOptionsOf({ 'watch-cache': 'false' }).watchCache).toBe(false);
+    expect(servingOptionsOf({ 'watch-cache': 'true' }).watchCache).toBe(true);
+    expect(() => servingOptionsOf({ 'watch-cache': 'maybe' })).toThrow(
+      new TypeError('--watch-cache must be true or false, got "maybe"'),
+    );
+  });
+
   it('accepts valid options on either kind of bind address', () => {
     expect(validateServingOptions(valid, { bindAddress: 'loopback' })).toEqual([]);
     expect(validateServingOptions(valid, { bindAddress: 'ip', files: true })).toEqual([]);

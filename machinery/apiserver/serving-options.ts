@@ -1,7 +1,7 @@
 /**
  * The kube-apiserver flags every Flotilla API server binary shares (etcd and its client TLS, the
  * PKI folder, where it listens, encryption at rest, the audit log, static tokens, how long Events
- * are kept): one options
+ * are kept, the watch cache): one options
  * fragment, its defaults, its `parseArgs` flags and its validation, which the federation and
  * member API server binaries compose with their own flags.
  */
@@ -13,6 +13,7 @@ import {
   isLoopback,
   isPort,
   num,
+  parseBool,
   parseDuration,
   type OptionProblem,
 } from '../cmd/flags.js';
@@ -49,6 +50,12 @@ export interface ApiServerServingOptions {
    * Events until they are deleted. @defaultValue 1 h (kube-apiserver's default)
    */
   eventTtlMs: number;
+  /**
+   * `--watch-cache`: serve watches, lists at resourceVersion=0 and the start of updates from an
+   * in-memory cache of each served type kept by one etcd watch (kube-apiserver's watch cache);
+   * false reads and watches etcd for every request. @defaultValue true
+   */
+  watchCache: boolean;
 }
 
 /** Whole seconds of `--event-ttl` for the API server (etcd lease TTLs are whole seconds). */
@@ -68,11 +75,15 @@ export const servingDefaults = {
   auditLogPath: undefined,
   tokenAuthFile: undefined,
   eventTtlMs: DEFAULT_EVENT_TTL_SECONDS * 1000,
+  watchCache: true,
 } as const satisfies Partial<ApiServerServingOptions>;
 
 const s = { type: 'string' } as const;
 
-/** The shared flags for node's `parseArgs` (every value a string). */
+/**
+ * The shared flags for node's `parseArgs` (every value a string; the boolean `--watch-cache` goes
+ * through `withBooleanValues` first, so that a bare `--watch-cache` parses).
+ */
 export const servingFlags = {
   'etcd-servers': s,
   'etcd-prefix': s,
@@ -87,6 +98,7 @@ export const servingFlags = {
   'audit-log-path': s,
   'token-auth-file': s,
   'event-ttl': s,
+  'watch-cache': s,
 } as const;
 
 /** Each shared field, undefined where its flag is unset (the binary's defaults fill it). */
@@ -94,7 +106,10 @@ export type ParsedServingOptions = {
   [K in keyof ApiServerServingOptions]: ApiServerServingOptions[K] | undefined;
 };
 
-/** The shared fields of parsed flag values (unset flags stay undefined, for the defaults). */
+/**
+ * The shared fields of parsed flag values (unset flags stay undefined, for the defaults).
+ * @throws TypeError when `--watch-cache` is not a boolean (a usage error)
+ */
 export function servingOptionsOf(
   v: Partial<Record<keyof typeof servingFlags, string>>,
 ): ParsedServingOptions {
@@ -112,6 +127,7 @@ export function servingOptionsOf(
     auditLogPath: v['audit-log-path'],
     tokenAuthFile: v['token-auth-file'],
     eventTtlMs: parseDuration(v['event-ttl']),
+    watchCache: parseBool('watch-cache', v['watch-cache']),
   };
 }
 

@@ -165,6 +165,14 @@ export class GenericRegistry {
     return obj;
   }
 
+  /**
+   * The object as the watch cache last saw it (frozen, possibly a little behind storage), or
+   * undefined when it is not cached or not there.
+   */
+  cached(rt: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.storageOf(rt).cached?.(objectStorageKey(rt, namespace, name));
+  }
+
   private filter(
     rt: ResourceType,
     opts: ListOptions | WatchOptions,

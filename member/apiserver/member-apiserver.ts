@@ -85,6 +85,12 @@ export interface MemberApiServerOptions extends DataProtectionOptions {
    */
   eventTtlSeconds?: number;
   /**
+   * `--watch-cache`: serve watches, lists at resourceVersion=0 and the start of updates from an
+   * in-memory cache of each served type kept by one etcd watch (kube-apiserver's watch cache);
+   * false reads and watches etcd for every request. @defaultValue true
+   */
+  watchCache?: boolean;
+  /**
    * Authentication: the cluster CA (client certificates), the service-account signer and the
    * static tokens. Every API server of a cluster builds it from the same PKI folder.
    */
@@ -216,6 +222,7 @@ export async function startMemberApiServer(
         }),
       ],
       ...(audit ? { audit } : {}),
+      ...(opts.watchCache === false ? { watchCache: false as const } : {}),
       authenticator: opts.auth.authenticator,
       authorizer,
       tls,

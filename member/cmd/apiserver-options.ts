@@ -70,6 +70,7 @@ export const apiServerUsage = `usage: flotilla-member-apiserver --cluster-name N
   --audit-log-path FILE             where audit events are appended (with --audit-policy-file)
   --token-auth-file FILE            static tokens, CSV: token,user,uid[,"group1,group2"]
   --event-ttl DURATION              how long Events are kept after their last write (default 1h; 0 = forever)
+  --watch-cache BOOL                serve watches from memory (default true; false: every watch and read from etcd)
   --cluster-dns HOST:PORT           cluster DNS address for the kube-dns Endpoints
   --service-cluster-ip-range CIDR   IPv4 range of Service ClusterIPs, /8../28 (default 10.96.0.0/16)
   --service-node-port-range A-B     node ports of NodePort Services (default 30000-32767)

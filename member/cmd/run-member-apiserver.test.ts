@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureDeps } from '../../machinery/cmd/testing.js';
 import { runCommand } from '../../machinery/cmd/run-command.js';
-import { memberApiServerCommand, parseApiServerArgs } from './run-member-apiserver.js';
+import {
+  apiServerOptions,
+  memberApiServerCommand,
+  parseApiServerArgs,
+} from './run-member-apiserver.js';
 import { validateApiServerOptions } from './validate-apiserver-options.js';
 
 describe('member-apiserver command', () => {
@@ -83,10 +87,39 @@ describe('member-apiserver command', () => {
     }
   });
 
+  it('takes --watch-cache bare or =true/=false (default true) and passes it to the server', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'member-apiserver-wc-'));
+    const base = ['--cluster-name', 'm1', '--etcd-servers', 'http://127.0.0.1:2379'];
+    const args = [...base, '--pki-dir', join(dir, 'pki')];
+    expect(parseApiServerArgs(args).opts.watchCache).toBe(true);
+    expect(parseApiServerArgs([...args, '--watch-cache']).opts.watchCache).toBe(true);
+    expect(parseApiServerArgs([...args, '--watch-cache=true']).opts.watchCache).toBe(true);
+    const off = parseApiServerArgs([...args, '--watch-cache=false', '--verbose']).opts;
+    expect(off).toMatchObject({ watchCache: false, verbose: true });
+    expect(validateApiServerOptions(off)).toEqual([]);
+    expect(apiServerOptions(off).watchCache).toBe(false);
+    expect(apiServerOptions(parseApiServerArgs(args).opts).watchCache).toBe(true);
+  });
+
+  it('refuses a --watch-cache that is not a boolean with a usage error', async () => {
+    const u = captureDeps();
+    const argv = ['--cluster-name', 'm1', '--etcd-servers', 'http://127.0.0.1:2379'];
+    expect(
+      await runCommand(
+        memberApiServerCommand,
+        [...argv, '--pki-dir', '/tmp/pki', '--watch-cache=maybe'],
+        u.deps,
+      ),
+    ).toBe(2);
+    expect(u.err.join('')).toContain('--watch-cache must be true or false, got "maybe"');
+    expect(u.err.join('')).toContain('usage: flotilla-member-apiserver');
+  });
+
   it('exits 0 for --help and 2 for unknown or invalid flags', async () => {
     const h = captureDeps();
     expect(await runCommand(memberApiServerCommand, ['--help'], h.deps)).toBe(0);
     expect(h.out.join('')).toContain('usage: flotilla-member-apiserver');
+    expect(h.out.join('')).toContain('--watch-cache BOOL');
     const u = captureDeps();
     expect(await runCommand(memberApiServerCommand, ['--bogus'], u.deps)).toBe(2);
     expect(u.err.join('')).toContain('bogus');

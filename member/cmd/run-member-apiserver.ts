@@ -17,18 +17,21 @@ import {
   resolveApiServerOptions,
   type MemberApiServerCmdOptions,
 } from './apiserver-options.js';
-import { splitHostPort } from '../../machinery/cmd/flags.js';
+import { splitHostPort, withBooleanValues } from '../../machinery/cmd/flags.js';
 import { ExitCode, type Command, type CommandDeps } from '../../machinery/cmd/run-command.js';
 import { validateApiServerOptions } from './validate-apiserver-options.js';
 
-/** Parses argv (unknown flags throw a TypeError from parseArgs). */
+/** The kube-style boolean flags (`--watch-cache`, `--watch-cache=false`), for `withBooleanValues`. */
+const BOOLEANS = ['watch-cache'];
+
+/** Parses argv (unknown flags and bad booleans throw a TypeError). */
 export function parseApiServerArgs(argv: string[]): {
   opts: MemberApiServerCmdOptions;
   help: boolean;
 } {
   const s = { type: 'string' } as const;
   const { values: v } = parseArgs({
-    args: argv,
+    args: withBooleanValues(argv, BOOLEANS),
     strict: true,
     allowPositionals: false,
     options: {
@@ -74,6 +77,7 @@ export function apiServerOptions(o: MemberApiServerCmdOptions): MemberApiServerO
     etcdEndpoints: o.etcdServers,
     ...(o.etcdPrefix !== undefined ? { etcdPrefix: o.etcdPrefix } : {}),
     eventTtlSeconds: eventTtlSecondsOf(o),
+    watchCache: o.watchCache,
     ...(o.etcdCaFile !== undefined && o.etcdCertFile !== undefined && o.etcdKeyFile !== undefined
       ? {
           etcdTls: {

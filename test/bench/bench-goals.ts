@@ -77,6 +77,18 @@ const RULES: readonly GoalRule[] = [
     met: (f) => f.ours >= 500,
   },
   {
+    match: /^API create throughput/,
+    text: '≥ 0.5× raw etcd3 put',
+    source: ISSUE,
+    met: (f) => f.ratio >= 0.5,
+  },
+  {
+    match: /^watch fan-out p99 delivery/,
+    text: '< 1,000 ms',
+    source: ISSUE,
+    met: (f) => f.ours < 1000,
+  },
+  {
     match: /^pod startup p99/,
     text: '≤ 1.2× docker create+start',
     source: ISSUE,

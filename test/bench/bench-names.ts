@@ -6,6 +6,7 @@
 /** Every bench, in run order. */
 export const BENCH_NAMES = [
   'member',
+  'apiserver',
   'federation',
   'dns',
   'registry',

@@ -6,6 +6,7 @@
  */
 import { BENCH_NAMES, type BenchName } from './bench-names.js';
 import type { BenchResult } from './bench-result.js';
+import { runApiServerBench } from './apiserver-bench.js';
 import { runAuthBench } from './auth-bench.js';
 import { runDnsBench } from './dns-bench.js';
 import { runClusterSetBench } from './dns-clusterset-bench.js';
@@ -31,6 +32,10 @@ export interface Bench {
 const table: Record<BenchName, Omit<Bench, 'name'>> = {
   member: {
     run: (quick) => runMemberBench(quick ? { nodes: 10, pods: 20, startupPods: 2 } : {}),
+  },
+  apiserver: {
+    run: (quick) =>
+      runApiServerBench(quick ? { creates: 20, watchers: 5, events: 3, rate: 50 } : {}),
   },
   federation: {
     // quick: one member (each member is 5 processes; three took ~40 s to start on 2 busy cores)

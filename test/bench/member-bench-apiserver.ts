@@ -103,7 +103,12 @@ export async function startBenchApiServer(etcdEndpoint: string): Promise<BenchAp
 /** The child: an ApiServer with the member's types and pods/binding on 127.0.0.1. */
 async function serve(etcdEndpoint: string): Promise<void> {
   const storage = new EtcdStorage({ endpoints: [etcdEndpoint], prefix: '/bench' });
-  const server = new ApiServer({ storage, resources: memberResourceTypes });
+  const server = new ApiServer({
+    storage,
+    resources: memberResourceTypes,
+    // BENCH_WATCH_CACHE=0: every watch and read from etcd (the figures before the watch cache)
+    ...(process.env.BENCH_WATCH_CACHE === '0' ? { watchCache: false as const } : {}),
+  });
   server.registerSubresource(podType as unknown as ResourceType, 'binding', bindingHandler);
   const url = await server.listen(0);
   let stopProfile: ((path: string) => Promise<void>) | undefined;
