@@ -6,6 +6,7 @@ import {
   EtcdLeaseInvalidError,
   Range,
   type IKeyValue,
+  type IWatchResponse,
   type Watcher,
 } from 'etcd3';
 import { performance } from 'node:perf_hooks';
@@ -506,7 +507,17 @@ export class EtcdStorage implements ObjectStorage {
         resumeHere();
       });
       w.on('data', (res) => {
-        for (const ev of res.events) {
+        try {
+          deliver(res.events);
+        } catch (err) {
+          // a value that cannot be read (e.g. encrypted with a key no longer configured) ends
+          // the watch with the error instead of escaping the client's event emitter
+          queue.fail(wrap(err));
+          stop();
+        }
+      });
+      const deliver = (events: IWatchResponse['events']): void => {
+        for (const ev of events) {
           if (!ev.kv) continue;
           const prev =
             ev.prev_kv && ev.prev_kv.value.length > 0 ? this.decode(ev.prev_kv) : undefined;
@@ -536,7 +547,7 @@ export class EtcdStorage implements ObjectStorage {
             queue.push(e);
           }
         }
-      });
+      };
       w.on('error', (err) => {
         queue.fail(isCompacted(err) ? new GoneError('too old resource version') : wrap(err));
       });

@@ -24,7 +24,10 @@ export interface ResourceCacheOptions {
   maxEvents?: number;
   /** Events older than this are let go once newer ones arrive. @defaultValue 5 min */
   windowMs?: number;
-  /** Wait before listing again after the storage watch ended. @defaultValue 1 s */
+  /**
+   * Wait before listing again after the storage watch ended, doubled after each restart that did
+   * not get the cache ready again (at most 30 s). @defaultValue 1 s
+   */
   restartDelayMs?: number;
   /** Told why the cache stopped serving and starts over. */
   onRestart?: (reason: string) => void;
@@ -75,6 +78,8 @@ export class ResourceCache {
   private innerWatch: StorageWatch | undefined;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Restarts in a row that did not get ready (a list that keeps failing backs off). */
+  private failures = 0;
 
   constructor(inner: ObjectStorage, root: string, opts: ResourceCacheOptions = {}) {
     this.inner = inner;
@@ -133,6 +138,7 @@ export class ResourceCache {
     const w = this.inner.watch(this.root, list.resourceVersion);
     this.innerWatch = w;
     this.ready = true;
+    this.failures = 0;
     for (const done of this.readyWaiters.splice(0)) done();
     for await (const ev of w) this.apply(ev);
     this.restart('the storage watch ended');
@@ -181,10 +187,12 @@ export class ResourceCache {
     this.watchers.clear();
     if (this.stopped) return;
     this.onRestart?.(reason);
+    const delay = Math.min(this.restartDelayMs * 2 ** this.failures, 30_000);
+    this.failures++;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.start();
-    }, this.restartDelayMs);
+    }, delay);
   }
 
   /**
