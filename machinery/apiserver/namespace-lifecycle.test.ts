@@ -80,14 +80,35 @@ describe('NamespaceLifecycle', () => {
     ['team-a', ns('team-a')],
     ['old', ns('old', true)],
   ]);
+  /** What the watch cache holds (it may lag storage). */
+  const cached = new Map<string, KubeObject>();
+  const reads: string[] = [];
   const registry = {
     get: (_rt: ResourceType, _ns: string | undefined, name: string) => {
+      reads.push(name);
       const o = stored.get(name);
       return o ? Promise.resolve(o) : Promise.reject(new NotFoundError(`"${name}" not found`));
     },
+    cached: (_rt: ResourceType, _ns: string | undefined, name: string) => cached.get(name),
   } as unknown as GenericRegistry;
   const admission = new NamespaceLifecycle({ registry, namespaceType: namespaces });
   const body = { metadata: { name: 'x' } };
+
+  it('admits a create in a namespace the watch cache holds as active without reading storage', async () => {
+    cached.set('cached-a', ns('cached-a'));
+    reads.length = 0;
+    await expect(admission.admitCreate(configmaps, 'cached-a', body)).resolves.toBeUndefined();
+    expect(reads).toEqual([]);
+    cached.clear();
+  });
+
+  it('reads storage when the cache holds the namespace as terminating (it may be made anew)', async () => {
+    cached.set('team-a', ns('team-a', true));
+    reads.length = 0;
+    await expect(admission.admitCreate(configmaps, 'team-a', body)).resolves.toBeUndefined();
+    expect(reads).toEqual(['team-a']);
+    cached.clear();
+  });
 
   it('reads the stored namespace for each create', async () => {
     await expect(admission.admitCreate(configmaps, 'team-a', body)).resolves.toBeUndefined();

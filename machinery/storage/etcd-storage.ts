@@ -144,6 +144,15 @@ export function etcdRequestType(key: string): string {
   return a.includes('.') && b !== undefined ? `${b}.${a}` : a;
 }
 
+/**
+ * `obj` at revision `rv`: a new top level and metadata, the rest shared with `obj`. The objects
+ * given to create and update are the registry's own copies, dropped after the write, so sharing
+ * is safe and saves a deep copy per write.
+ */
+function stamped(obj: KubeObject, rv: string): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv } };
+}
+
 /** Prefix range end: the prefix with its last byte incremented. */
 function afterKey(key: string): string {
   return `${key}\x00`;
@@ -306,9 +315,7 @@ export class EtcdStorage implements ObjectStorage {
         ),
       );
       if (!res.succeeded) throw new AlreadyExistsError(`${key} already exists`);
-      const out = structuredClone(obj);
-      out.metadata.resourceVersion = String(res.header.revision);
-      return out;
+      return stamped(obj, String(res.header.revision));
     } catch (err) {
       throw wrap(err);
     }
@@ -412,9 +419,7 @@ export class EtcdStorage implements ObjectStorage {
           `${key} has been modified (expected resourceVersion ${expectedRv})`,
         );
       }
-      const out = structuredClone(obj);
-      out.metadata.resourceVersion = String(res.header.revision);
-      return out;
+      return stamped(obj, String(res.header.revision));
     } catch (err) {
       throw wrap(err);
     }
@@ -536,8 +541,7 @@ export class EtcdStorage implements ObjectStorage {
               stop();
               return;
             }
-            const obj = structuredClone(prev);
-            obj.metadata.resourceVersion = String(ev.kv.mod_revision);
+            const obj = stamped(prev, String(ev.kv.mod_revision));
             queue.push({ type: 'DELETED', object: obj, previous: prev });
           } else {
             const obj = this.decode(ev.kv);
