@@ -73,3 +73,48 @@ describe('SharedInformer request ids', () => {
     expect(queue.requestIdOf('ns/b')).toBeUndefined();
   });
 });
+
+describe('SharedInformer watch timeout', () => {
+  it('asks for a 5–10 min watch, and watches again from the last resourceVersion when it ends', async () => {
+    const asked: { timeoutSeconds?: number; resourceVersion?: string }[] = [];
+    const rounds: WatchEvent[][] = [[{ type: 'ADDED', object: cm('a', '2') }], []];
+    const client = {
+      list: () =>
+        Promise.resolve({
+          apiVersion: 'v1',
+          kind: 'List',
+          metadata: { resourceVersion: '1' },
+          items: [],
+        }),
+      watch: (o: { timeoutSeconds?: number; resourceVersion?: string }): Watch => {
+        asked.push(o);
+        const events = rounds.shift();
+        let stop: () => void = () => undefined;
+        const stopped = new Promise<void>((r) => (stop = r));
+        return {
+          stop,
+          async *[Symbol.asyncIterator]() {
+            // the first watch ends as the server ends it at its timeout; the second stays open
+            if (events && events.length > 0) {
+              yield* events;
+              return;
+            }
+            await stopped;
+          },
+        };
+      },
+    } as unknown as ResourceClient;
+    const informer = new SharedInformer({ client });
+    const abort = new AbortController();
+    const running = informer.run(abort.signal);
+    await expect.poll(() => asked.length).toBe(2);
+    abort.abort();
+    await running;
+    for (const o of asked) {
+      expect(o.timeoutSeconds).toBeGreaterThanOrEqual(300);
+      expect(o.timeoutSeconds).toBeLessThan(600);
+    }
+    expect(asked.map((o) => o.resourceVersion)).toEqual(['1', '2']);
+    expect(informer.list().map((o) => o.metadata.name)).toEqual(['a']);
+  });
+});

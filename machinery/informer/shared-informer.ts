@@ -15,6 +15,18 @@ export interface SharedInformerOptions<T extends KubeObject> {
   backoffMs?: number;
   /** Errors that are retried are reported here. */
   onError?: (err: unknown) => void;
+  /**
+   * Seconds each watch asks the server to keep it open; the informer then watches again from
+   * its last resourceVersion. As client-go's reflector: a random 5–10 min, so that watches
+   * re-establish now and then (on another API server, or on the watch cache after it restarted)
+   * and not all at once. @defaultValue random in [300, 600)
+   */
+  watchTimeoutSeconds?: () => number;
+}
+
+/** client-go's reflector: a watch lasts minWatchTimeout (5 min) × (1 + a random fraction). */
+function reflectorWatchTimeout(): number {
+  return Math.floor(300 * (1 + Math.random()));
 }
 
 /**
@@ -151,6 +163,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Lister
           const w = this.opts.client.watch({
             resourceVersion: this.lastRv,
             allowWatchBookmarks: true,
+            timeoutSeconds: (this.opts.watchTimeoutSeconds ?? reflectorWatchTimeout)(),
             ...(this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {}),
             ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
           });
