@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResourceClient, Watch } from '../client/kube-client.js';
 import { currentRequestId, runWithLogContext } from '../log/log-context.js';
-import type { KubeObject, WatchEvent } from '../meta.js';
+import type { KubeList, KubeObject, WatchEvent } from '../meta.js';
 import { WorkQueue } from '../workqueue/work-queue.js';
 import { SharedInformer } from './shared-informer.js';
 
@@ -11,16 +11,19 @@ const cm = (name: string, rv: string): KubeObject => ({
   metadata: { name, namespace: 'ns', resourceVersion: rv },
 });
 
+/** An empty list at resourceVersion 1. */
+const emptyList = (): Promise<KubeList> =>
+  Promise.resolve({
+    apiVersion: 'v1',
+    kind: 'List',
+    metadata: { resourceVersion: '1' },
+    items: [],
+  });
+
 /** A client whose list is empty and whose one watch yields `events`, then stays open. */
 function fakeClient(events: WatchEvent[]): ResourceClient {
   return {
-    list: () =>
-      Promise.resolve({
-        apiVersion: 'v1',
-        kind: 'List',
-        metadata: { resourceVersion: '1' },
-        items: [],
-      }),
+    list: emptyList,
     watch: (): Watch => {
       let stop: () => void = () => undefined;
       const stopped = new Promise<void>((r) => (stop = r));
@@ -79,13 +82,7 @@ describe('SharedInformer watch timeout', () => {
     const asked: { timeoutSeconds?: number; resourceVersion?: string }[] = [];
     const rounds: WatchEvent[][] = [[{ type: 'ADDED', object: cm('a', '2') }], []];
     const client = {
-      list: () =>
-        Promise.resolve({
-          apiVersion: 'v1',
-          kind: 'List',
-          metadata: { resourceVersion: '1' },
-          items: [],
-        }),
+      list: emptyList,
       watch: (o: { timeoutSeconds?: number; resourceVersion?: string }): Watch => {
         asked.push(o);
         const events = rounds.shift();
