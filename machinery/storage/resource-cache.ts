@@ -178,13 +178,18 @@ export class ResourceCache {
     }
   }
 
-  /** Stops serving, ends every watch (their clients watch again) and lists again later. */
-  private restart(reason: string): void {
+  /** Stops serving: the storage watch and every watch served end (their clients watch again). */
+  private halt(): void {
     this.ready = false;
     this.innerWatch?.stop();
     this.innerWatch = undefined;
     for (const w of this.watchers) w.queue.close();
     this.watchers.clear();
+  }
+
+  /** {@link halt}, then lists again later. */
+  private restart(reason: string): void {
+    this.halt();
     if (this.stopped) return;
     this.onRestart?.(reason);
     const delay = Math.min(this.restartDelayMs * 2 ** this.failures, 30_000);
@@ -267,10 +272,7 @@ export class ResourceCache {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.ready = false;
-    this.innerWatch?.stop();
-    for (const w of this.watchers) w.queue.close();
-    this.watchers.clear();
+    this.halt();
     for (const done of this.readyWaiters.splice(0)) done();
   }
 }

@@ -54,13 +54,16 @@ export class WatchCache implements ObjectStorage {
     for (const c of this.caches.values()) c.start();
   }
 
-  /** The cache holding the keys under `prefix` (a resource's prefix, or a namespace in it). */
+  /**
+   * The cache holding the keys under `prefix` (a resource's prefix, a namespace in it, or one
+   * key): the longest cached root that `prefix` starts with, looked up at each `/` from the end.
+   */
   private cacheOf(prefix: string): ResourceCache | undefined {
-    let best: ResourceCache | undefined;
-    for (const [root, c] of this.caches) {
-      if (prefix.startsWith(root) && (!best || root.length > best.root.length)) best = c;
+    for (let i = prefix.lastIndexOf('/'); i > 0; i = prefix.lastIndexOf('/', i - 1)) {
+      const c = this.caches.get(prefix.slice(0, i + 1));
+      if (c) return c;
     }
-    return best;
+    return undefined;
   }
 
   create(key: string, obj: KubeObject): Promise<KubeObject> {
