@@ -19,7 +19,13 @@ import { EtcdStorage } from '../../machinery/storage/etcd-storage.js';
 import { bindInNamespace, waitForAccess } from '../../hack/lib/rbac-bindings.js';
 import { startEtcd, type EtcdService } from '../../hack/lib/services.js';
 import { CONFIGMAPS, memberResourceTypes, NAMESPACES } from '../../api/index.js';
-import { isMain, percentile, printResults, type BenchResult } from './bench-result.js';
+import {
+  isMain,
+  opsPerSecond,
+  percentile,
+  printResults,
+  type BenchResult,
+} from './bench-result.js';
 
 const NS = 'bench';
 const USER_TOKEN = randomUUID();
@@ -85,22 +91,6 @@ async function startSide(etcd: EtcdService, auth: boolean): Promise<Side> {
   };
 }
 
-/** Runs `n` operations with `concurrency` workers; resolves to operations per second. */
-async function rate(
-  n: number,
-  concurrency: number,
-  op: (i: number) => Promise<unknown>,
-): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < n; i = next++) await op(i);
-    }),
-  );
-  return n / ((performance.now() - start) / 1000);
-}
-
 /** Create and get rates, with and without authentication + RBAC. */
 export async function runAuthBench(
   opts: { objects?: number; rounds?: number } = {},
@@ -119,7 +109,7 @@ export async function runAuthBench(
         const cms = sides[k].client.resource(CONFIGMAPS, NS);
         const name = (i: number): string => `cm-${String(r)}-${String(i)}`;
         samples[k].create.push(
-          await rate(objects, 16, (i) =>
+          await opsPerSecond(objects, 16, (i) =>
             cms.create({
               apiVersion: 'v1',
               kind: 'ConfigMap',
@@ -128,7 +118,7 @@ export async function runAuthBench(
             }),
           ),
         );
-        samples[k].get.push(await rate(objects, 16, (i) => cms.get(name(i))));
+        samples[k].get.push(await opsPerSecond(objects, 16, (i) => cms.get(name(i))));
       }
     }
   } finally {

@@ -1,9 +1,10 @@
 /**
  * One benchmark line (our figure, the reference measured in the same run, ours/reference), the
- * percentile helper the benches share, and the printed table: one row per figure with its goal
+ * percentile and bounded-concurrency helpers the benches share, and the printed table: one row per figure with its goal
  * (bench-goals.ts) and whether it is met.
  */
 import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { goalVerdict } from './bench-goals.js';
 
@@ -16,6 +17,30 @@ export interface BenchResult {
   referenceName: string;
   /** ours / reference (for rates higher is better; for latencies lower is better). */
   ratio: number;
+}
+
+/** Runs `fn` over 0..n-1 with at most `limit` calls in flight. */
+export async function pool(
+  n: number,
+  limit: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+/** Runs `n` operations with `concurrency` in flight; resolves to operations per second. */
+export async function opsPerSecond(
+  n: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<number> {
+  const start = performance.now();
+  await pool(n, concurrency, op);
+  return n / ((performance.now() - start) / 1000);
 }
 
 /** Percentile of a sample (nearest rank). */

@@ -30,7 +30,7 @@ import {
 } from '../../hack/lib/local-federation.js';
 import { waitFor } from '../../hack/lib/ports.js';
 import { repoRoot } from '../../hack/lib/repo-root.js';
-import { isMain, percentile, printResults, type BenchResult } from './bench-result.js';
+import { isMain, percentile, pool, printResults, type BenchResult } from './bench-result.js';
 import { cpuSample, rssResults } from './process-rss.js';
 
 const MEMBERS = 3;
@@ -41,19 +41,6 @@ const PUT_CONCURRENCY = 50;
 /** Objects created one at a time (each waited for in all members) before the burst (default). */
 const SINGLES = 20;
 const CM_DATA = { k: 'v'.repeat(64) };
-
-/** Runs `fn` over 0..n-1 with at most `limit` calls in flight. */
-export async function pool(
-  n: number,
-  limit: number,
-  fn: (i: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < n) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-}
 
 /** Raw etcd puts per second: `n` ConfigMap-sized values, then the keys are removed. */
 async function rawEtcdPutRate(endpoints: string[], tls: EtcdClientTls, n: number): Promise<number> {

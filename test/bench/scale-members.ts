@@ -25,7 +25,8 @@ import { planEtcdCluster } from '../../hack/lib/etcd-cluster.js';
 import { startLocalFederation, type LocalFederation } from '../../hack/lib/local-federation.js';
 import { nodeArgs } from '../../hack/lib/local-components.js';
 import { waitFor } from '../../hack/lib/ports.js';
-import { clientFor, pool } from './federation-bench.js';
+import { pool } from './bench-result.js';
+import { clientFor } from './federation-bench.js';
 
 /** Supervisor group of the members' shared etcd. */
 export const MEMBERS_ETCD_GROUP = 'members-etcd';
