@@ -228,7 +228,8 @@ export class EtcdStorage implements ObjectStorage {
   }
 
   /** @throws InvalidError when the stored value would exceed `maxObjectBytes`. */
-  private encode(fullKey: string, obj: KubeObject): Buffer {
+  /** `obj`'s bytes as written (`plain`) and as stored (`value`, through the transformer). */
+  private encode(fullKey: string, obj: KubeObject): { plain: Buffer; value: Buffer } {
     // the request writing it rides along, hidden ($requestId; stored-request-id.ts)
     const copy = withStoredRequestId({ ...obj, metadata: { ...obj.metadata } });
     delete copy.metadata.resourceVersion;
@@ -250,7 +251,25 @@ export class EtcdStorage implements ObjectStorage {
         },
       );
     }
-    return value;
+    return { plain, value };
+  }
+
+  /**
+   * Whether `kv` holds exactly the bytes a write meant to store (with the writing request's id in
+   * them). The etcd client sends a call whose connection dropped (its member stopped) once more
+   * to another member; when etcd had committed the first send, the second one's compare fails on
+   * the write's own result, which is then the write's outcome, not a conflict.
+   */
+  private holds(kv: IKeyValue | undefined, plain: Buffer): boolean {
+    if (!kv) return false;
+    try {
+      const bytes = this.transformer
+        ? this.transformer.fromStorage(kv.key.toString('utf8'), kv.value).data
+        : kv.value;
+      return bytes.equals(plain);
+    } catch {
+      return false;
+    }
   }
 
   private k(key: string): string {
@@ -305,16 +324,21 @@ export class EtcdStorage implements ObjectStorage {
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     try {
       const full = this.k(key);
-      const value = this.encode(full, obj);
+      const { plain, value } = this.encode(full, obj);
       const res = await this.withLease(key, (lease) =>
         this.timed('create', key, () =>
           this.client
             .if(full, 'Create', '==', 0)
             .then(this.put(full, value, lease))
+            .else(this.client.get(full))
             .commit(),
         ),
       );
-      if (!res.succeeded) throw new AlreadyExistsError(`${key} already exists`);
+      if (!res.succeeded) {
+        const kv = res.responses[0]?.response_range?.kvs[0];
+        if (kv && this.holds(kv, plain)) return stamped(obj, String(kv.mod_revision));
+        throw new AlreadyExistsError(`${key} already exists`);
+      }
       return stamped(obj, String(res.header.revision));
     } catch (err) {
       throw wrap(err);
@@ -402,7 +426,7 @@ export class EtcdStorage implements ObjectStorage {
   async update(key: string, obj: KubeObject, expectedRv: string): Promise<KubeObject> {
     const full = this.k(key);
     try {
-      const value = this.encode(full, obj);
+      const { plain, value } = this.encode(full, obj);
       const res = await this.withLease(key, (lease) =>
         this.timed('update', key, () =>
           this.client
@@ -413,8 +437,9 @@ export class EtcdStorage implements ObjectStorage {
         ),
       );
       if (!res.succeeded) {
-        const existing = res.responses[0]?.response_range?.kvs.length ?? 0;
-        if (existing === 0) throw new NotFoundError(`${key} not found`);
+        const kv = res.responses[0]?.response_range?.kvs[0];
+        if (!kv) throw new NotFoundError(`${key} not found`);
+        if (this.holds(kv, plain)) return stamped(obj, String(kv.mod_revision));
         throw new ConflictError(
           `${key} has been modified (expected resourceVersion ${expectedRv})`,
         );

@@ -2,7 +2,7 @@
 // reconnect, 410 after compaction, pagination.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, WatchEvent } from '../../machinery/meta.js';
-import { ConflictError, GoneError } from '../../machinery/errors/index.js';
+import { AlreadyExistsError, ConflictError, GoneError } from '../../machinery/errors/index.js';
 import { SharedInformer } from '../../machinery/informer/index.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { sampleResources } from '../support/sample-resources.js';
@@ -61,6 +61,31 @@ describe('optimistic concurrency', () => {
       reason: 'AlreadyExists',
     });
     expect((await c.get('dup')).data).toEqual({ v: 'first' });
+  });
+});
+
+describe('a write sent twice', () => {
+  // the etcd client sends a call whose member stopped once more to another member; when etcd had
+  // committed the first send, the second one meets the write's own result
+  it('a create or update that finds its own bytes stored answers with them; different bytes are still 409', async () => {
+    const key = `/twice/${nextNs()}/cm`;
+    const obj = { ...cm('cm', { v: '1' }), metadata: { name: 'cm', uid: 'u-1' } };
+    const first = await h.storage.create(key, obj);
+    const again = await h.storage.create(key, obj);
+    expect(again.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    await expect(
+      h.storage.create(key, { ...obj, metadata: { name: 'cm', uid: 'u-2' } }),
+    ).rejects.toBeInstanceOf(AlreadyExistsError);
+
+    const next = { ...obj, data: { v: '2' } };
+    const rv = first.metadata.resourceVersion ?? '';
+    const updated = await h.storage.update(key, next, rv);
+    const repeated = await h.storage.update(key, next, rv);
+    expect(repeated.metadata.resourceVersion).toBe(updated.metadata.resourceVersion);
+    await expect(h.storage.update(key, { ...obj, data: { v: '3' } }, rv)).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    expect((await h.storage.get(key))?.data).toEqual({ v: '2' });
   });
 });
 
