@@ -66,8 +66,15 @@ export class WatchCache implements ObjectStorage {
     return undefined;
   }
 
-  create(key: string, obj: KubeObject): Promise<KubeObject> {
-    return this.inner.create(key, obj);
+  /** Tells the key's cache the revision a write stored (its watch must bring it back). */
+  private wrote(key: string, obj: KubeObject): KubeObject {
+    const rv = obj.metadata.resourceVersion;
+    if (rv !== undefined) this.cacheOf(key)?.written(rv);
+    return obj;
+  }
+
+  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+    return this.wrote(key, await this.inner.create(key, obj));
   }
 
   get(key: string): Promise<KubeObject | undefined> {
@@ -87,12 +94,12 @@ export class WatchCache implements ObjectStorage {
     return this.inner.list(prefix, opts);
   }
 
-  update(key: string, obj: KubeObject, expectedRv: string): Promise<KubeObject> {
-    return this.inner.update(key, obj, expectedRv);
+  async update(key: string, obj: KubeObject, expectedRv: string): Promise<KubeObject> {
+    return this.wrote(key, await this.inner.update(key, obj, expectedRv));
   }
 
-  delete(key: string, expectedRv?: string): Promise<KubeObject> {
-    return this.inner.delete(key, expectedRv);
+  async delete(key: string, expectedRv?: string): Promise<KubeObject> {
+    return this.wrote(key, await this.inner.delete(key, expectedRv));
   }
 
   /**
@@ -138,6 +145,10 @@ export class WatchCache implements ObjectStorage {
 
   isStale(obj: KubeObject): boolean {
     return this.inner.isStale?.(obj) ?? false;
+  }
+
+  restartWatches(): boolean {
+    return this.inner.restartWatches?.() ?? false;
   }
 
   /** Watches served from memory now, per resource prefix (metrics, tests). */
