@@ -126,9 +126,6 @@ export class ApiServer {
         onRestart: (reason) => {
           this.log.warn('watch cache restarts', { reason });
         },
-        onStall: (reason) => {
-          this.log.warn('watch cache: storage watch silent', { reason });
-        },
       });
       this.watchCache.start();
     }

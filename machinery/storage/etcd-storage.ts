@@ -174,8 +174,6 @@ export class EtcdStorage implements ObjectStorage {
   private readonly observers: EtcdRequestObserver[] = [];
   private readonly ttlFor: ((key: string) => number | undefined) | undefined;
   private readonly leases: LeaseManager;
-  /** When {@link restartWatches} last dropped the watch stream. */
-  private watchesRestartedAt = 0;
 
   constructor(opts: EtcdStorageOptions) {
     this.client = opts.client ?? etcdClient(opts);
@@ -587,30 +585,6 @@ export class EtcdStorage implements ObjectStorage {
       [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
     };
     return iterable;
-  }
-
-  /**
-   * Drops the etcd client's watch stream; the client opens a new one (to any healthy member) and
-   * creates every watch on it again, each from after the last event it delivered (see
-   * {@link watch}). A stream can go silent without an error (etcd's clientv3 asks for
-   * `require leader` for that reason; the npm client cannot): the watch cache calls this when a
-   * write of its own does not come back on its watch. Calls within a second of the last one are
-   * taken as done (several caches notice the same silent stream).
-   * @returns false when the client's watch manager is not reachable (another client version)
-   */
-  restartWatches(): boolean {
-    const manager = (this.client as unknown as { watchManager?: unknown }).watchManager as
-      { state?: unknown; handleError?: unknown } | undefined;
-    if (typeof manager?.handleError !== 'function') return false;
-    const now = Date.now();
-    // 2 = connected; otherwise the client is already opening a stream
-    if (manager.state !== 2 || now - this.watchesRestartedAt < 1_000) return true;
-    this.watchesRestartedAt = now;
-    (manager.handleError as (err: Error) => void).call(
-      manager,
-      new Error('watch stream restarted: it delivered nothing of a write made through it'),
-    );
-    return true;
   }
 
   async close(): Promise<void> {

@@ -65,10 +65,5 @@ export interface ObjectStorage {
    * changes nothing must still rewrite such an object (encryption key rotation).
    */
   isStale?(obj: KubeObject): boolean;
-  /**
-   * Opens the storage's watch connection again, each watch going on from after the last event it
-   * delivered: for a connection that went silent without an error. False when it cannot.
-   */
-  restartWatches?(): boolean;
   close(): Promise<void>;
 }

@@ -31,15 +31,6 @@ export interface ResourceCacheOptions {
   restartDelayMs?: number;
   /** Told why the cache stopped serving and starts over. */
   onRestart?: (reason: string) => void;
-  /**
-   * How long a write made through the cache may take to come back on its storage watch before
-   * the watch counts as silent: the storage's watches are restarted
-   * ({@link ObjectStorage.restartWatches}), and when that cannot be done or the write still has
-   * not come back after as long again, the cache lists again. @defaultValue 10 s
-   */
-  stallMs?: number;
-  /** Told when the storage watch went silent (before the remedy). */
-  onStall?: (reason: string) => void;
   /** Clock (tests). */
   now?: () => number;
 }
@@ -89,13 +80,6 @@ export class ResourceCache {
   private timer: NodeJS.Timeout | undefined;
   /** Restarts in a row that did not get ready (a list that keeps failing backs off). */
   private failures = 0;
-  private readonly stallMs: number;
-  private readonly onStall: ((reason: string) => void) | undefined;
-  /** The highest revision written through the cache and not yet seen on the watch. */
-  private awaited = 0;
-  private stallTimer: NodeJS.Timeout | undefined;
-  /** The storage's watches were restarted for the revision awaited now. */
-  private watchesRestarted = false;
 
   constructor(inner: ObjectStorage, root: string, opts: ResourceCacheOptions = {}) {
     this.inner = inner;
@@ -105,49 +89,6 @@ export class ResourceCache {
     this.restartDelayMs = opts.restartDelayMs ?? 1_000;
     this.onRestart = opts.onRestart;
     this.now = opts.now ?? Date.now;
-    this.stallMs = opts.stallMs ?? 10_000;
-    this.onStall = opts.onStall;
-  }
-
-  /**
-   * A write through the cache stored revision `rv` under this resource: its event must come back
-   * on the storage watch within {@link ResourceCacheOptions.stallMs}, or the watch is silent.
-   */
-  written(rv: string): void {
-    const n = Number(rv);
-    if (!this.ready || !(n > this.rv) || n <= this.awaited) return;
-    this.awaited = n;
-    this.stallTimer ??= setTimeout(() => {
-      this.checkStall(n);
-    }, this.stallMs);
-  }
-
-  /** Was revision `target` delivered? If not: restart the storage's watches, then relist. */
-  private checkStall(target: number): void {
-    this.stallTimer = undefined;
-    if (!this.ready || this.stopped) return;
-    if (this.rv >= target) {
-      this.watchesRestarted = false;
-      // a later write still waiting gets its own period
-      if (this.awaited > this.rv) {
-        const next = this.awaited;
-        this.stallTimer = setTimeout(() => {
-          this.checkStall(next);
-        }, this.stallMs);
-      }
-      return;
-    }
-    const reason = `the storage watch of ${this.root} delivered nothing after revision ${String(this.rv)}, though revision ${String(target)} was written through it ${String(this.stallMs)} ms ago`;
-    this.onStall?.(reason);
-    if (!this.watchesRestarted && this.inner.restartWatches?.() === true) {
-      this.watchesRestarted = true;
-      this.stallTimer = setTimeout(() => {
-        this.checkStall(target);
-      }, this.stallMs);
-      return;
-    }
-    this.watchesRestarted = false;
-    this.restart(reason);
   }
 
   /** Lists and starts watching; returns at once, {@link whenReady} tells when it serves. */
@@ -191,7 +132,6 @@ export class ResourceCache {
     this.store.clear();
     for (const obj of list.items) this.store.set(this.keyOf(obj), deepFreeze(obj));
     this.rv = Number(list.resourceVersion);
-    this.awaited = 0;
     this.windowStart = this.rv;
     this.events = [];
     this.head = 0;
@@ -242,9 +182,6 @@ export class ResourceCache {
   /** Stops serving: the storage watch and every watch served end (their clients watch again). */
   private halt(): void {
     this.ready = false;
-    if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.stallTimer = undefined;
-    this.watchesRestarted = false;
     this.innerWatch?.stop();
     this.innerWatch = undefined;
     for (const w of this.watchers) w.queue.close();

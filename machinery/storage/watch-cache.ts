@@ -66,15 +66,8 @@ export class WatchCache implements ObjectStorage {
     return undefined;
   }
 
-  /** Tells the key's cache the revision a write stored (its watch must bring it back). */
-  private wrote(key: string, obj: KubeObject): KubeObject {
-    const rv = obj.metadata.resourceVersion;
-    if (rv !== undefined) this.cacheOf(key)?.written(rv);
-    return obj;
-  }
-
-  async create(key: string, obj: KubeObject): Promise<KubeObject> {
-    return this.wrote(key, await this.inner.create(key, obj));
+  create(key: string, obj: KubeObject): Promise<KubeObject> {
+    return this.inner.create(key, obj);
   }
 
   get(key: string): Promise<KubeObject | undefined> {
@@ -94,12 +87,12 @@ export class WatchCache implements ObjectStorage {
     return this.inner.list(prefix, opts);
   }
 
-  async update(key: string, obj: KubeObject, expectedRv: string): Promise<KubeObject> {
-    return this.wrote(key, await this.inner.update(key, obj, expectedRv));
+  update(key: string, obj: KubeObject, expectedRv: string): Promise<KubeObject> {
+    return this.inner.update(key, obj, expectedRv);
   }
 
-  async delete(key: string, expectedRv?: string): Promise<KubeObject> {
-    return this.wrote(key, await this.inner.delete(key, expectedRv));
+  delete(key: string, expectedRv?: string): Promise<KubeObject> {
+    return this.inner.delete(key, expectedRv);
   }
 
   /**
@@ -145,10 +138,6 @@ export class WatchCache implements ObjectStorage {
 
   isStale(obj: KubeObject): boolean {
     return this.inner.isStale?.(obj) ?? false;
-  }
-
-  restartWatches(): boolean {
-    return this.inner.restartWatches?.() ?? false;
   }
 
   /** Watches served from memory now, per resource prefix (metrics, tests). */
