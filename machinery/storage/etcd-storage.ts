@@ -214,12 +214,15 @@ export class EtcdStorage implements ObjectStorage {
     return requestIdOf(obj);
   }
 
+  /** `kv`'s value as it was written (through the transformer), and whether it is stale. */
+  private plainOf(kv: IKeyValue): { data: Buffer; stale: boolean } {
+    return this.transformer
+      ? this.transformer.fromStorage(kv.key.toString('utf8'), kv.value)
+      : { data: kv.value, stale: false };
+  }
+
   private decode(kv: IKeyValue): KubeObject {
-    let bytes = kv.value;
-    let stale = false;
-    if (this.transformer) {
-      ({ data: bytes, stale } = this.transformer.fromStorage(kv.key.toString('utf8'), bytes));
-    }
+    const { data: bytes, stale } = this.plainOf(kv);
     const obj = JSON.parse(bytes.toString('utf8')) as KubeObject;
     takeStoredRequestId(obj);
     obj.metadata.resourceVersion = String(kv.mod_revision);
@@ -227,8 +230,10 @@ export class EtcdStorage implements ObjectStorage {
     return obj;
   }
 
-  /** @throws InvalidError when the stored value would exceed `maxObjectBytes`. */
-  /** `obj`'s bytes as written (`plain`) and as stored (`value`, through the transformer). */
+  /**
+   * `obj`'s bytes as written (`plain`) and as stored (`value`, through the transformer).
+   * @throws InvalidError when the stored value would exceed `maxObjectBytes`.
+   */
   private encode(fullKey: string, obj: KubeObject): { plain: Buffer; value: Buffer } {
     // the request writing it rides along, hidden ($requestId; stored-request-id.ts)
     const copy = withStoredRequestId({ ...obj, metadata: { ...obj.metadata } });
@@ -260,13 +265,9 @@ export class EtcdStorage implements ObjectStorage {
    * to another member; when etcd had committed the first send, the second one's compare fails on
    * the write's own result, which is then the write's outcome, not a conflict.
    */
-  private holds(kv: IKeyValue | undefined, plain: Buffer): boolean {
-    if (!kv) return false;
+  private holds(kv: IKeyValue, plain: Buffer): boolean {
     try {
-      const bytes = this.transformer
-        ? this.transformer.fromStorage(kv.key.toString('utf8'), kv.value).data
-        : kv.value;
-      return bytes.equals(plain);
+      return this.plainOf(kv).data.equals(plain);
     } catch {
       return false;
     }

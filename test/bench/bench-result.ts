@@ -1,7 +1,7 @@
 /**
  * One benchmark line (our figure, the reference measured in the same run, ours/reference), the
- * percentile and bounded-concurrency helpers the benches share, and the printed table: one row per figure with its goal
- * (bench-goals.ts) and whether it is met.
+ * percentile and bounded-concurrency helpers the benches share, and the printed table: one row
+ * per figure with its goal (bench-goals.ts) and whether it is met.
  */
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
