@@ -53,18 +53,43 @@ describe('WorkQueue', () => {
     expect(second).toBe('a');
   });
 
-  it('backs off per item exponentially and forgets', () => {
+  it('backs off per item exponentially and forgets', async () => {
     const t = fakeTimers();
     const q = new WorkQueue({ rateLimiter: new ItemExponentialRateLimiter(10, 1000), ...t.opts });
-    q.addRateLimited('a');
-    q.addRateLimited('a');
-    q.addRateLimited('a');
-    expect(t.pending.map((p) => p.ms)).toEqual([10, 20, 40]);
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      q.addRateLimited('a');
+      delays.push(...t.pending.map((p) => p.ms));
+      t.fire();
+      q.done((await q.get()) ?? '');
+    }
+    expect(delays).toEqual([10, 20, 40]);
     expect(q.numRequeues('a')).toBe(3);
     q.forget('a');
     expect(q.numRequeues('a')).toBe(0);
+  });
+
+  it('keeps one timer per waiting item, the earliest deadline', () => {
+    let now = 0;
+    const t = fakeTimers();
+    const q = new WorkQueue({ ...t.opts, now: () => now });
+    // a periodic requeue asked for again and again (a reconcile per event) stays one timer
+    q.addAfter('a', 5000);
+    now = 1000;
+    q.addAfter('a', 5000);
+    q.addAfter('a', 5000);
+    expect(t.pending.map((p) => p.ms)).toEqual([5000]);
+    // an earlier deadline replaces it
+    q.addAfter('a', 100);
+    expect(t.pending.map((p) => p.ms)).toEqual([100]);
+    q.addAfter('b', 200);
     t.fire();
-    expect(q.len).toBe(1);
+    expect(q.len).toBe(2);
+    // fired: the next addAfter starts a new timer
+    q.addAfter('a', 5000);
+    expect(t.pending.map((p) => p.ms)).toEqual([5000]);
+    q.shutDown();
+    expect(t.pending).toEqual([]);
   });
 
   it('combines limiters by max with a token bucket', () => {

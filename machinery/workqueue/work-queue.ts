@@ -8,6 +8,8 @@ export interface WorkQueueOptions {
   /** Timer functions (tests inject fakes). */
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
+  /** Monotonic milliseconds, for the deadlines of `addAfter`. @defaultValue performance.now */
+  now?: () => number;
   /** Where the queue reports depth, adds, latencies and retries. @defaultValue none */
   metrics?: QueueMetrics;
   /**
@@ -19,19 +21,22 @@ export interface WorkQueueOptions {
 
 /**
  * A rate-limited, de-duplicating work queue with client-go semantics: an item is queued at most
- * once (dirty set), never handed to two workers at once (processing set), and an item added while
- * it is being processed is queued again when `done` is called.
+ * once (dirty set), never handed to two workers at once (processing set), an item added while
+ * it is being processed is queued again when `done` is called, and an item waits on at most one
+ * timer (the earliest deadline wins, as in client-go's delaying queue).
  */
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly waiters: ((item: string | undefined) => void)[] = [];
-  private readonly timers = new Map<unknown, string>();
+  /** Items waiting for `addAfter`'s deadline: one timer each. */
+  private readonly waiting = new Map<string, { handle: unknown; at: number }>();
   private shuttingDown = false;
   private readonly limiter: RateLimiter;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private readonly now: () => number;
   private readonly priorityOf: ((item: string) => number) | undefined;
   /** With `priorityOf`: queued items per priority (each FIFO), and the priorities, highest first. */
   private readonly buckets = new Map<number, string[]>();
@@ -53,6 +58,7 @@ export class WorkQueue {
       ((h) => {
         clearTimeout(h as NodeJS.Timeout);
       });
+    this.now = opts.now ?? (() => performance.now());
   }
 
   /** Items waiting (not counting ones being processed). */
@@ -125,18 +131,29 @@ export class WorkQueue {
     this.metrics?.started(item);
   }
 
-  /** Adds after `ms` milliseconds (with `requestId`, by default the current one). */
+  /**
+   * Adds after `ms` milliseconds (with `requestId`, by default the current one). An item already
+   * waiting keeps the earlier of its two deadlines, so a controller that asks for a periodic
+   * requeue on every reconcile keeps one period however often events queue it meanwhile (each
+   * requeue would otherwise start a chain of its own, and the reconciles multiply).
+   */
   addAfter(item: string, ms: number, requestId: string | undefined = currentRequestId()): void {
     if (this.shuttingDown) return;
     if (ms <= 0) {
       this.add(item, requestId);
       return;
     }
+    const at = this.now() + ms;
+    const w = this.waiting.get(item);
+    if (w) {
+      if (w.at <= at) return;
+      this.clearTimer(w.handle);
+    }
     const handle: unknown = this.setTimer(() => {
-      this.timers.delete(handle);
+      this.waiting.delete(item);
       this.add(item, requestId);
     }, ms);
-    this.timers.set(handle, item);
+    this.waiting.set(item, { handle, at });
   }
 
   /** Adds after the rate limiter's delay for this item. */
@@ -195,8 +212,8 @@ export class WorkQueue {
   /** Stops handing out items; pending `get()` calls resolve undefined. */
   shutDown(): void {
     this.shuttingDown = true;
-    for (const h of this.timers.keys()) this.clearTimer(h);
-    this.timers.clear();
+    for (const w of this.waiting.values()) this.clearTimer(w.handle);
+    this.waiting.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
   }
 }
