@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../machinery/meta.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../machinery/controller/index.js';
-import { AlreadyExistsError, NotFoundError } from '../../machinery/errors/index.js';
+import { AlreadyExistsError } from '../../machinery/errors/index.js';
 import type { InformerFactory } from '../../machinery/informer/index.js';
 import {
   ENDPOINTS,
@@ -156,7 +156,9 @@ export class DefaultServicesController {
 
   private async ensureService(want: Service): Promise<void> {
     const rc = this.opts.client.resource<Service>(SERVICES, want.metadata.namespace);
-    const cur = await getOrUndefined(() => rc.get(want.metadata.name ?? ''));
+    // from the informer (the reconcile runs once it has synced): a stale copy is a conflict,
+    // retried; reading the API server every period would be two requests a resource for nothing
+    const cur = this.opts.informers.for<Service>(SERVICES).get(keyOf(want));
     if (!cur) {
       await ignoreExists(rc.create(want));
       return;
@@ -171,7 +173,7 @@ export class DefaultServicesController {
 
   private async ensureEndpoints(svc: Service, subsets: EndpointSubset[]): Promise<void> {
     const rc = this.opts.client.resource<Endpoints>(ENDPOINTS, svc.metadata.namespace);
-    const cur = await getOrUndefined(() => rc.get(svc.metadata.name ?? ''));
+    const cur = this.opts.informers.for<Endpoints>(ENDPOINTS).get(keyOf(svc));
     const want: Endpoints = {
       apiVersion: 'v1',
       kind: 'Endpoints',
@@ -205,15 +207,6 @@ function service(
     metadata: { name, namespace, labels },
     spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports, sessionAffinity: 'None' },
   };
-}
-
-async function getOrUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await get();
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
 }
 
 async function ignoreExists(p: Promise<unknown>): Promise<void> {

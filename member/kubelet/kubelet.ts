@@ -133,6 +133,10 @@ export class Kubelet {
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
       ...(opts.labels ? { labels: opts.labels } : {}),
       ...(opts.kubeletPort !== undefined ? { kubeletPort: opts.kubeletPort } : {}),
+      cached: () => {
+        const inf = this.nodeInformer();
+        return inf.hasSynced() ? inf.get(opts.nodeName) : undefined;
+      },
     });
     this.env = new ContainerEnvResolver({
       client: opts.client,

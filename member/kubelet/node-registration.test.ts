@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NODES, type Node } from '../../api/index.js';
+import { ConflictError } from '../../machinery/errors/index.js';
 import { FakeKubeClient } from '../controllers/testing/fake-kube-client.js';
 import { NodeRegistration } from './node-registration.js';
 
@@ -46,5 +47,38 @@ describe('NodeRegistration heartbeat', () => {
     await new Promise((r) => setTimeout(r, 200));
     await reg.heartbeat();
     expect(statusPosts(client)).toBe(3);
+  });
+
+  it('reads its Node from the watch cache; a stale copy costs one conflict, then the stored one is posted', async () => {
+    const client = new FakeKubeClient();
+    let cached: Node | undefined;
+    const reg = new NodeRegistration({
+      client,
+      nodeName: 'n1',
+      nodeAddress: '127.0.0.1',
+      runtimeName: 'hollow://1',
+      cached: () => cached,
+    });
+    await reg.register();
+    // optimistic concurrency, as the API server has it
+    client.reactors.push((a) => {
+      if (a.verb !== 'updateStatus') return undefined;
+      const stored = client.stored<Node>(NODES, undefined, 'n1');
+      const sent = (a.body as Node | undefined)?.metadata.resourceVersion;
+      return sent === stored?.metadata.resourceVersion ? undefined : new ConflictError('stale');
+    });
+    const stale = structuredClone(client.stored<Node>(NODES, undefined, 'n1'));
+    // the stored Node moves on (a controller's write) while the cache still has the old copy
+    await client.resource<Node>(NODES).patch('n1', { metadata: { labels: { x: 'y' } } }, 'merge');
+    cached = stale;
+    client.clearActions();
+    await reg.heartbeat();
+    expect(statusPosts(client)).toBe(2);
+    expect(client.stored<Node>(NODES, undefined, 'n1')?.metadata.labels?.x).toBe('y');
+    // a current copy: an unchanged status is not posted, and nothing is read
+    cached = structuredClone(client.stored<Node>(NODES, undefined, 'n1'));
+    client.clearActions();
+    await reg.heartbeat();
+    expect(statusPosts(client)).toBe(0);
   });
 });

@@ -151,12 +151,17 @@ export class ClusterHealthController {
         const version = await client
           .request<{ gitVersion?: string }>('GET', '/version')
           .catch(() => ({ gitVersion: undefined }));
+        // resourceVersion 0: any recent state will do, so the member answers from its watch cache
+        // (as kube-apiserver does) instead of reading every node and pod from its etcd
         const nodes = await client
           .resource<SummaryNode>({ group: '', version: 'v1', resource: 'nodes' })
-          .list();
+          .list({ resourceVersion: '0' });
         const pods = await client
           .resource<SummaryPod>({ group: '', version: 'v1', resource: 'pods' })
-          .list({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+          .list({
+            fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+            resourceVersion: '0',
+          });
         const summary = resourceSummary(nodes.items, pods.items);
         if (summary.readyNodes === 0) {
           return { reason: ReasonNotReady, message: 'cluster has no Ready nodes', summary };
