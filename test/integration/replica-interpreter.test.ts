@@ -14,9 +14,9 @@
 // non-integer leaves the binding Scheduled=False with reason InterpreterFailed; a malformed path is
 // refused at the API (422 naming the field). Retain: a member HorizontalPodAutoscaler (minReplicas
 // 3, no metrics needed) scales the member's copy of a federated Deployment of 1 to 3, and the
-// federation keeps the 3 — a member watch sees no other value for 60 s while two label changes of
-// the template make the federation re-apply its copy (the labels do arrive), and the federated
-// Deployment's status.replicas stays 3 meanwhile.
+// federation keeps the 3 — a member watch sees no other value for 25 s (25 resyncs of the test
+// federation) while two label changes of the template make the federation re-apply its copy (the
+// labels do arrive), and the federated Deployment's status.replicas stays 3 meanwhile.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -203,12 +203,12 @@ afterAll(async () => {
   await f?.stop();
 });
 
-// The retain test watches for 60 s: it starts first and its watch runs while the other tests of
+// The retain test watches for 25 s: it starts first and its watch runs while the other tests of
 // this file do; the last test collects what it saw.
 let retainWatch: Promise<Error | undefined> | undefined;
 
 describe('retain (member HorizontalPodAutoscaler), started', () => {
-  it('a member autoscaler takes its copy to 3; 60 s of re-applies watched from here', async () => {
+  it('a member autoscaler takes its copy to 3; 25 s of re-applies watched from here', async () => {
     const ns = await namespace();
     await api.resource(PROPAGATION_POLICIES, ns).create({
       apiVersion: 'policy.flotilla.io/v1alpha1',
@@ -266,7 +266,7 @@ describe('retain (member HorizontalPodAutoscaler), started', () => {
       const inMember = await watchValues(memberDeployments, 'web', (o) => o.spec.replicas);
       const inFederation = await watchValues(deployments, 'web', (o) => o.status?.replicas);
       const started = Date.now();
-      for (const [i, at] of [5_000, 30_000].entries()) {
+      for (const [i, at] of [5_000, 15_000].entries()) {
         await new Promise((r) => setTimeout(r, Math.max(0, started + at - Date.now())));
         // a template change: the federation re-applies its copy (the label arrives in the member)
         await deployments.patch('web', { metadata: { labels: { touched: String(i) } } }, 'merge');
@@ -274,7 +274,7 @@ describe('retain (member HorizontalPodAutoscaler), started', () => {
           .poll(async () => (await memberDeployments.get('web')).metadata.labels?.touched, POLL)
           .toBe(String(i));
       }
-      await new Promise((r) => setTimeout(r, Math.max(0, started + 60_000 - Date.now())));
+      await new Promise((r) => setTimeout(r, Math.max(0, started + 25_000 - Date.now())));
       const memberValues = await inMember.stop();
       const federationValues = await inFederation.stop();
       // the current value plus at least the two relabelled versions, every one of them 3
@@ -538,8 +538,8 @@ describe('resource interpreter', () => {
   });
 });
 
-describe('retain (member HorizontalPodAutoscaler), after 60 s', () => {
-  it('kept the replicas the member autoscaler set through 60 s of re-applies', async () => {
+describe('retain (member HorizontalPodAutoscaler), after 25 s', () => {
+  it('kept the replicas the member autoscaler set through 25 s of re-applies', async () => {
     expect(retainWatch).toBeDefined();
     const err = await retainWatch;
     if (err !== undefined) throw err;
