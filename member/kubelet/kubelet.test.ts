@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { consoleLogger } from '../../machinery/controller/index.js';
 import {
   CONFIGMAPS,
@@ -25,7 +25,7 @@ import {
   type RuntimeContainer,
 } from './container-runtime.js';
 import { ImagePullError } from './errors/image-pull-error.js';
-import { Kubelet } from './kubelet.js';
+import { Kubelet, needsSync } from './kubelet.js';
 
 /** A runtime driven by the test: scripted exec results, pull failures, exits at a given time. */
 class ScriptedRuntime implements ContainerRuntime {
@@ -491,5 +491,65 @@ describe('Kubelet', () => {
       ['Unhealthy', 'Liveness probe failed: command ["alive"] exited with code 1', 2],
       ['Killing', 'Container c failed liveness probe, will be restarted', 1],
     ]);
+  });
+
+  it('relists the node once per period and syncs only pods whose containers changed or that need watching', async () => {
+    // a pod the API already shows Running and ready (what the informer holds; the fake client's
+    // watches are idle, so the kubelet's own status writes do not reach it)
+    const ready: PodStatus = {
+      phase: 'Running',
+      podIP: '127.128.0.40',
+      containerStatuses: [
+        {
+          name: 'c',
+          ready: true,
+          restartCount: 0,
+          image: 'busybox:1',
+          imageID: 'sha256:x',
+          state: { running: { startedAt: '2026-01-01T00:00:00Z' } },
+        },
+      ],
+    };
+    const h = await start({}, [], { status: ready });
+    const synced = vi.spyOn(h.kubelet, 'syncPod');
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+    // the first relist sees the container for the first time (and is the full sync)
+    await h.kubelet.relist();
+    await expect.poll(() => synced.mock.calls.length).toBe(1);
+    // nothing changed: no sync
+    await h.kubelet.relist();
+    await settle();
+    expect(synced).toHaveBeenCalledTimes(1);
+    // the container exits: the next relist syncs the pod, which restarts it
+    const [c] = h.runtime.running();
+    h.runtime.exit(c?.id ?? '', 1, 1000);
+    await h.kubelet.relist();
+    await expect.poll(() => synced.mock.calls.length).toBe(2);
+  });
+
+  it('needs a sync on every relist unless Running and ready without probes, or finished', () => {
+    const pod = (spec: Partial<Pod['spec']>, status?: PodStatus): Pod => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'i' }], ...spec },
+      ...(status ? { status } : {}),
+    });
+    const running = (ready: boolean): PodStatus => ({
+      phase: 'Running',
+      containerStatuses: [
+        { name: 'c', ready, restartCount: 0, image: 'i', imageID: '', state: { running: {} } },
+      ],
+    });
+    expect(needsSync(pod({}, running(true)))).toBe(false);
+    expect(needsSync(pod({}, { phase: 'Succeeded' }))).toBe(false);
+    expect(needsSync(pod({}, running(false)))).toBe(true);
+    expect(needsSync(pod({}))).toBe(true);
+    expect(needsSync(pod({}, { phase: 'Pending' }))).toBe(true);
+    const probed = { name: 'c', image: 'i', readinessProbe: { exec: { command: ['ok'] } } };
+    expect(needsSync(pod({ containers: [probed] }, running(true)))).toBe(true);
+    const deleting = pod({}, running(true));
+    deleting.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    expect(needsSync(deleting)).toBe(true);
   });
 });

@@ -62,8 +62,18 @@ export interface KubeletOptions {
   kubeletPort?: number;
   /** Lease renew and node status interval. @defaultValue 10000 */
   heartbeatMs?: number;
-  /** Full resync of all pods. @defaultValue 1000 */
+  /**
+   * How often the node's containers are listed (the kubelet's PLEG relist): a pod whose
+   * containers changed since the last list, or that still needs watching (starting, probed,
+   * not ready, terminating), is synced; the others wait for `fullSyncPeriodMs`.
+   * @defaultValue 1000
+   */
   syncPeriodMs?: number;
+  /**
+   * Every pod is synced at least this often, changed or not (Kubernetes' --sync-frequency, 1 min
+   * there). @defaultValue 10000
+   */
+  fullSyncPeriodMs?: number;
   /** CrashLoopBackOff: first delay, doubled up to the max. @defaultValue 10000 / 300000 */
   crashLoopBaseMs?: number;
   crashLoopMaxMs?: number;
@@ -118,6 +128,10 @@ export class Kubelet {
   private readonly network: PodNetwork;
   /** Pods marked for deletion: stopped within their grace period, then deleted. */
   private readonly terminator: PodTerminator;
+  /** Each pod's containers (ids and whether running) at the last relist, by pod UID. */
+  private relisted = new Map<string, string>();
+  /** When (monotonic ms) every pod was last synced. */
+  private lastFullSync = -Infinity;
 
   constructor(opts: KubeletOptions) {
     this.opts = opts;
@@ -221,10 +235,10 @@ export class Kubelet {
         () => void this.heartbeat().catch((e: unknown) => this.log.warn(`heartbeat: ${String(e)}`)),
         this.opts.heartbeatMs ?? 10_000,
       ),
-      setInterval(() => {
-        for (const p of this.podInformer().list()) this.queue.add(objectKey(p));
-        void this.collectGarbage().catch((e: unknown) => this.log.warn(`gc: ${String(e)}`));
-      }, this.opts.syncPeriodMs ?? 1000),
+      setInterval(
+        () => void this.relist().catch((e: unknown) => this.log.warn(`relist: ${String(e)}`)),
+        this.opts.syncPeriodMs ?? 1000,
+      ),
     ];
     await this.heartbeat().catch(() => undefined);
     await Promise.all(Array.from({ length: 4 }, () => this.worker()));
@@ -504,12 +518,59 @@ export class Kubelet {
   }
 
   /** Stops and removes containers of pods that are no longer bound to this node. */
-  async collectGarbage(): Promise<void> {
+  /**
+   * One list of the node's containers per sync period, as the kubelet's PLEG relists: the pods
+   * whose containers changed since the last list and the ones that still need watching (see
+   * {@link needsSync}) are queued, every pod once per full sync period; then the containers of
+   * vanished pods are collected. A steady pod is not synced every second (with Docker that was a
+   * container list per pod per second). When the list fails every pod is queued.
+   */
+  async relist(): Promise<void> {
     if (!this.podInformer().hasSynced()) return;
-    const all = await this.opts.runtime.list({
+    let all: RuntimeContainer[];
+    try {
+      all = await this.nodeContainers();
+    } catch (err) {
+      for (const p of this.podInformer().list()) this.queue.add(objectKey(p));
+      throw err;
+    }
+    const now = performance.now();
+    const full = now - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 10_000);
+    if (full) this.lastFullSync = now;
+    const seen = new Map<string, string[]>();
+    for (const rc of all) {
+      const uid = rc.labels[LABEL_POD_UID] ?? '';
+      let ids = seen.get(uid);
+      if (!ids) seen.set(uid, (ids = []));
+      ids.push(`${rc.id}:${rc.running ? 'r' : 'x'}`);
+    }
+    const next = new Map<string, string>();
+    for (const p of this.podInformer().list()) {
+      const uid = p.metadata.uid ?? '';
+      const containers = (seen.get(uid) ?? []).sort().join(',');
+      next.set(uid, containers);
+      if (full || this.relisted.get(uid) !== containers || needsSync(p)) {
+        this.queue.add(objectKey(p));
+      }
+    }
+    this.relisted = next;
+    await this.collectGarbage(all);
+  }
+
+  private nodeContainers(): Promise<RuntimeContainer[]> {
+    return this.opts.runtime.list({
       [LABEL_NODE]: this.nodeName,
       ...(this.opts.clusterId ? { [LABEL_CLUSTER]: this.opts.clusterId } : {}),
     });
+  }
+
+  /**
+   * Stops the containers of pods no longer bound here and forgets their state. `listed`: the
+   * node's containers, listed before this call (listed here when not given).
+   */
+  async collectGarbage(listed?: RuntimeContainer[]): Promise<void> {
+    if (!this.podInformer().hasSynced()) return;
+    const all = listed ?? (await this.nodeContainers());
     // Read the pods only after listing the containers: a container is only ever created for a pod
     // already in the cache, so every container listed belongs to a pod in this (later) snapshot
     // unless that pod is really gone. Reading the pods first raced with pods added meanwhile: their
@@ -566,3 +627,22 @@ export class Kubelet {
 }
 
 export { splitKey };
+
+/**
+ * Whether a pod needs a sync on every relist even when its containers did not change: anything
+ * but a Running pod whose containers are all running and ready, unprobed, or a finished pod;
+ * a probed container is probed from its sync, and a starting, restarting or terminating pod
+ * moves on time, not on container changes.
+ */
+export function needsSync(p: Pod): boolean {
+  if (p.metadata.deletionTimestamp) return true;
+  if (p.spec.ephemeralContainers?.length) return true;
+  if (p.spec.containers.some((c) => c.livenessProbe ?? c.readinessProbe)) {
+    return true;
+  }
+  const phase = p.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return false;
+  if (phase !== 'Running') return true;
+  const st = p.status?.containerStatuses ?? [];
+  return st.length !== p.spec.containers.length || !st.every((c) => c.ready && c.state?.running);
+}
