@@ -517,7 +517,6 @@ export class Kubelet {
     );
   }
 
-  /** Stops and removes containers of pods that are no longer bound to this node. */
   /**
    * One list of the node's containers per sync period, as the kubelet's PLEG relists: the pods
    * whose containers changed since the last list and the ones that still need watching (see
