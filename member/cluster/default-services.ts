@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../machinery/meta.js';
+import { objectKey, type KubeObject } from '../../machinery/meta.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { Controller, type Logger } from '../../machinery/controller/index.js';
 import { AlreadyExistsError } from '../../machinery/errors/index.js';
@@ -55,7 +55,6 @@ interface Wanted {
 }
 
 const serviceKeys = new Set(['default/kubernetes', 'kube-system/kube-dns']);
-const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
 /**
  * Keeps the Services every Kubernetes cluster has: `default/kubernetes` (the range's first
@@ -84,7 +83,7 @@ export class DefaultServicesController {
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
     const onChange = (o: KubeObject): void => {
-      if (serviceKeys.has(keyOf(o))) this.controller.enqueue(DEFAULT_SERVICES_KEY);
+      if (serviceKeys.has(objectKey(o))) this.controller.enqueue(DEFAULT_SERVICES_KEY);
     };
     for (const inf of [services, endpoints] as const) {
       inf.addEventHandler({ onUpdate: (_o, n) => onChange(n), onDelete: onChange });
@@ -158,7 +157,7 @@ export class DefaultServicesController {
     const rc = this.opts.client.resource<Service>(SERVICES, want.metadata.namespace);
     // from the informer (the reconcile runs once it has synced): a stale copy is a conflict,
     // retried; reading the API server every period would be two requests a resource for nothing
-    const cur = this.opts.informers.for<Service>(SERVICES).get(keyOf(want));
+    const cur = this.opts.informers.for<Service>(SERVICES).get(objectKey(want));
     if (!cur) {
       await ignoreExists(rc.create(want));
       return;
@@ -173,7 +172,7 @@ export class DefaultServicesController {
 
   private async ensureEndpoints(svc: Service, subsets: EndpointSubset[]): Promise<void> {
     const rc = this.opts.client.resource<Endpoints>(ENDPOINTS, svc.metadata.namespace);
-    const cur = this.opts.informers.for<Endpoints>(ENDPOINTS).get(keyOf(svc));
+    const cur = this.opts.informers.for<Endpoints>(ENDPOINTS).get(objectKey(svc));
     const want: Endpoints = {
       apiVersion: 'v1',
       kind: 'Endpoints',
