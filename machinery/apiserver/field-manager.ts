@@ -11,6 +11,7 @@ import type { Context } from 'koa';
 import type { KubeObject } from '../meta.js';
 import { InvalidError } from '../errors/index.js';
 import { GenericRegistry, type UpdateWriter } from '../registry/generic-registry.js';
+import { metaTimestamp } from '../registry/graceful-deletion.js';
 import { resourceApiVersion, type ResourceType } from '../resource-type.js';
 import {
   applyConfiguration,
@@ -120,9 +121,7 @@ export class RequestFieldManager {
       apiVersion: resourceApiVersion(rt),
       schema: applySchemaOf(rt),
       ignored: ignoredFields(rt.subresources?.status === true, subresource),
-      now: this.now()
-        .toISOString()
-        .replace(/\.\d+Z$/, 'Z'),
+      now: metaTimestamp(this.now().getTime()),
     };
     if (subresource !== undefined) scope.subresource = subresource;
     return scope;
@@ -152,7 +151,10 @@ export class RequestFieldManager {
     return merged;
   }
 
-  /** The object a create stores: its managedFields recorded (an apply that creates applies to nothing). */
+  /**
+   * The object a create stores: its managedFields recorded (an apply that creates applies to
+   * nothing). An update's is a copy of `body` of its own; an apply's may share parts with `body`.
+   */
   created(rt: ResourceType, body: unknown): unknown {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
     const empty: KubeObject = { apiVersion: resourceApiVersion(rt), kind: rt.kind, metadata: {} };
@@ -205,7 +207,9 @@ class FieldManagedRegistry extends GenericRegistry {
     body: unknown,
     user?: string,
   ): Promise<KubeObject> {
-    return super.create(rt, namespace, this.fm.created(rt, body), user);
+    // an update's object is a fresh copy of the body: the registry fills it in instead of a copy
+    const owned = this.fm.operation === 'Update' && isObject(body);
+    return this.createFrom(rt, namespace, this.fm.created(rt, body), user, owned);
   }
 
   override guaranteedUpdate(
@@ -213,7 +217,7 @@ class FieldManagedRegistry extends GenericRegistry {
     namespace: string | undefined,
     name: string,
     expectedRv: string | undefined,
-    mutate: (current: KubeObject) => KubeObject,
+    mutate: (current: KubeObject, stored: Readonly<KubeObject>) => KubeObject,
     writer: UpdateWriter = {},
   ): Promise<KubeObject> {
     return super.guaranteedUpdate(
@@ -221,10 +225,8 @@ class FieldManagedRegistry extends GenericRegistry {
       namespace,
       name,
       expectedRv,
-      (current) => {
-        const before = structuredClone(current);
-        return this.fm.finish(rt, before, mutate(current), writer.subresource);
-      },
+      // `stored` stays as it was read (the cache's copy is frozen): it is the write's "before"
+      (current, stored) => this.fm.finish(rt, stored, mutate(current, stored), writer.subresource),
       writer,
     );
   }
@@ -236,4 +238,8 @@ export function fieldManagedRegistry(
   fm: RequestFieldManager,
 ): GenericRegistry {
   return new FieldManagedRegistry(registry, fm);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -101,13 +101,27 @@ export class GenericRegistry {
   }
 
   /** Creates an object. */
-  async create(
+  create(
     rt: ResourceType,
     namespace: string | undefined,
     body: unknown,
     user?: string,
   ): Promise<KubeObject> {
-    const obj = checkBody(rt, namespace, body);
+    return this.createFrom(rt, namespace, body, user, false);
+  }
+
+  /**
+   * {@link create}; with `owned`, `body` is the caller's own copy, which the create may change and
+   * keep (no copy of it is made).
+   */
+  protected async createFrom(
+    rt: ResourceType,
+    namespace: string | undefined,
+    body: unknown,
+    user: string | undefined,
+    owned: boolean,
+  ): Promise<KubeObject> {
+    const obj = checkBody(rt, namespace, body, owned);
     if (user !== undefined) rt.admit?.(obj, { user, operation: 'CREATE' });
     if (rt.namespaced && namespace === undefined) {
       throw new BadRequestError(`${rt.kind} is namespaced: a namespace is required`);
@@ -244,9 +258,9 @@ export class GenericRegistry {
       expected,
       (old) => {
         if (subresource === 'status') {
-          const next = structuredClone(old);
-          next.status = obj.status;
-          return next;
+          // `old` is this write's own copy
+          old.status = obj.status;
+          return old;
         }
         // a PUT of the main resource never changes status where status is a subresource
         return rt.subresources?.status ? keepStatus(obj, old) : obj;
@@ -256,8 +270,10 @@ export class GenericRegistry {
   }
 
   /**
-   * Read-modify-write with conflict retries. `mutate` gets the current object (a private copy) and
-   * returns the new one; when `expectedRv` is given a mismatch is a ConflictError without retry.
+   * Read-modify-write with conflict retries. `mutate` gets the current object (a private copy it
+   * may change) and the object as read (`stored`: not to be changed, frozen when it comes from the
+   * watch cache) and returns the new one; when `expectedRv` is given a mismatch is a ConflictError
+   * without retry.
    * `writer` says who writes through which endpoint, for update admission.
    */
   async guaranteedUpdate(
@@ -265,7 +281,7 @@ export class GenericRegistry {
     namespace: string | undefined,
     name: string,
     expectedRv: string | undefined,
-    mutate: (current: KubeObject) => KubeObject,
+    mutate: (current: KubeObject, stored: Readonly<KubeObject>) => KubeObject,
     writer: UpdateWriter = {},
   ): Promise<KubeObject> {
     const key = objectStorageKey(rt, namespace, name);
@@ -287,7 +303,7 @@ export class GenericRegistry {
       }
       let next: KubeObject;
       try {
-        next = prepareUpdate(rt, mutate(structuredClone(current)), current, writer);
+        next = prepareUpdate(rt, mutate(structuredClone(current), current), current, writer);
       } catch (err) {
         if (again) continue;
         throw err;

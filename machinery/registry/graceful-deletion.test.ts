@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../meta.js';
 import type { ResourceType } from '../resource-type.js';
-import { planDeletion } from './graceful-deletion.js';
+import { metaTimestamp, planDeletion } from './graceful-deletion.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
@@ -100,5 +100,16 @@ describe('planDeletion', () => {
     expect(plan.action === 'mark' && plan.object.metadata.finalizers).toEqual([
       'foregroundDeletion',
     ]);
+  });
+});
+
+describe('metaTimestamp', () => {
+  it('formats to the second, each second of its own (formatted once per second)', () => {
+    expect(metaTimestamp(NOW)).toBe('2026-01-01T00:00:00Z');
+    expect(metaTimestamp(NOW + 999)).toBe('2026-01-01T00:00:00Z');
+    expect(metaTimestamp(NOW + 1000)).toBe('2026-01-01T00:00:01Z');
+    // an earlier second again (a clock set back, a deletion deadline computed ahead)
+    expect(metaTimestamp(NOW + 30_500)).toBe('2026-01-01T00:00:30Z');
+    expect(metaTimestamp(NOW)).toBe('2026-01-01T00:00:00Z');
   });
 });

@@ -21,8 +21,15 @@ export type DeletionPlan =
 
 /** RFC 3339 with second precision, as metadata timestamps are. */
 export function metaTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(ms / 1000);
+  // a busy server stamps many objects within one second: format each second once
+  if (second !== lastStamp.second) {
+    lastStamp = { second, text: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  }
+  return lastStamp.text;
 }
+
+let lastStamp = { second: Number.NaN, text: '' };
 
 /**
  * The grace period of this DELETE in seconds: 0 for types without graceful deletion. A negative

@@ -23,13 +23,15 @@ function specOf(obj: KubeObject): string {
 }
 
 /**
- * The body as an object of `rt` in `namespace`: kind, apiVersion and namespace checked and filled.
+ * The body as an object of `rt` in `namespace`: kind, apiVersion and namespace checked and filled,
+ * in a copy of `body` unless the caller `owned` it (then `body` itself is filled and returned).
  * @throws BadRequestError
  */
 export function checkBody(
   rt: ResourceType,
   namespace: string | undefined,
   body: unknown,
+  owned = false,
 ): KubeObject {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new BadRequestError('the request body must be a JSON object');
@@ -49,7 +51,7 @@ export function checkBody(
   if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || obj.metadata === null)) {
     throw new BadRequestError('metadata must be an object');
   }
-  const out = structuredClone(obj);
+  const out = owned ? obj : structuredClone(obj);
   out.kind = rt.kind;
   out.apiVersion = want;
   out.metadata ??= {};

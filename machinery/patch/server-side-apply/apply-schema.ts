@@ -86,9 +86,17 @@ export function openApiSchema(root: Record<string, unknown>): ApplySchema {
 
 /** The apply schema of a served type. */
 export function applySchemaOf(rt: ResourceType): ApplySchema {
-  if (rt.customResource !== undefined || rt.strategicMergePatch === false) {
+  let schema = schemas.get(rt);
+  if (schema === undefined) {
     // without a schema every list and map of a custom resource is atomic or granular by default
-    return openApiSchema(rt.openApiSchema ?? {});
+    schema =
+      rt.customResource !== undefined || rt.strategicMergePatch === false
+        ? openApiSchema(rt.openApiSchema ?? {})
+        : builtInSchema(rt.patchMergeKeys);
+    schemas.set(rt, schema);
   }
-  return builtInSchema(rt.patchMergeKeys);
+  return schema;
 }
+
+/** The schema of each type, built on its first write (a type's fields do not change). */
+const schemas = new WeakMap<ResourceType, ApplySchema>();

@@ -76,10 +76,18 @@ const TOKEN = /^[fkvi]:/;
 
 /** An immutable-by-convention set of field paths. */
 export class FieldSet {
-  private readonly members = new Map<string, FieldPath>();
+  /** Members by their JSON text; set operations reuse the keys instead of encoding again. */
+  private readonly members: Map<string, FieldPath>;
 
   constructor(paths: Iterable<FieldPath> = []) {
+    this.members = new Map();
     for (const p of paths) this.add(p);
+  }
+
+  private static of(members: Map<string, FieldPath>): FieldSet {
+    const set = new FieldSet();
+    for (const [k, p] of members) set.members.set(k, p);
+    return set;
   }
 
   /** Adds `path` as a member. */
@@ -109,22 +117,31 @@ export class FieldSet {
 
   /** Members of this set or `other`. */
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths(), ...other.paths()]);
+    const set = FieldSet.of(this.members);
+    for (const [k, p] of other.members) if (!set.members.has(k)) set.members.set(k, p);
+    return set;
   }
 
   /** Members of this set not in `other`. */
   difference(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => !other.has(p)));
+    if (other.members.size === 0) return FieldSet.of(this.members);
+    return this.where((k) => !other.members.has(k));
   }
 
   /** Members of this set also in `other`. */
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => other.has(p)));
+    return this.where((k) => other.members.has(k));
   }
 
   /** Members for which `keep` holds. */
   filter(keep: (path: FieldPath) => boolean): FieldSet {
-    return new FieldSet(this.paths().filter(keep));
+    return this.where((_, p) => keep(p));
+  }
+
+  private where(keep: (key: string, path: FieldPath) => boolean): FieldSet {
+    const set = new FieldSet();
+    for (const [k, p] of this.members) if (keep(k, p)) set.members.set(k, p);
+    return set;
   }
 
   /** Whether some member lies strictly below `path`. */
@@ -134,7 +151,9 @@ export class FieldSet {
 
   /** Whether both sets have the same members. */
   equals(other: FieldSet): boolean {
-    return this.size === other.size && this.paths().every((p) => other.has(p));
+    if (this.size !== other.size) return false;
+    for (const k of this.members.keys()) if (!other.members.has(k)) return false;
+    return true;
   }
 
   /** The FieldsV1 tree of the set (`{"f:spec":{"f:replicas":{}}}`). */
