@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEPLOYMENTS } from '../../../api/index.js';
 import {
   CLUSTERS,
@@ -8,6 +8,7 @@ import {
   type Work,
 } from '../../apis/index.js';
 import { workName } from '../../apis/work-types.js';
+import { STATUS_HOLD_MS } from './binding-controller.js';
 import {
   binding,
   cluster,
@@ -23,6 +24,7 @@ const SCHEDULED: NonNullable<ResourceBinding['status']> = {
 
 let f: PipelineFixture | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await f?.close();
   f = undefined;
 });
@@ -113,5 +115,43 @@ describe('BindingController', () => {
     await f.close();
     f = undefined;
     await running;
+  });
+
+  it('holds the status while a member’s first write is under way, then shows it waiting', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const b = binding({}, 2, [
+      { name: 'p1', replicas: 1 },
+      { name: 'm1', replicas: 1 },
+    ]);
+    b.status = SCHEDULED;
+    f = await pipelineFixture([
+      [DEPLOYMENTS, deployment(2)],
+      [CLUSTERS, cluster('p1', { pull: true })],
+      // a Push member: its write waits in its execution queue (not running here)
+      [CLUSTERS, cluster('m1')],
+      [RESOURCE_BINDINGS, b],
+    ]);
+    const statusWrites = (): number =>
+      f?.client.actions.filter(
+        (a) => a.verb === 'updateStatus' && a.resource === 'work.flotilla.io/resourcebindings',
+      ).length ?? 0;
+    const first = await f.prop.binding.reconcile(KEY);
+    expect(statusWrites()).toBe(0);
+    // back when the hold ends at the latest (m1's outcome would bring it back sooner)
+    expect(first?.requeueAfterMs).toBeGreaterThan(0);
+    expect(first?.requeueAfterMs).toBeLessThanOrEqual(STATUS_HOLD_MS);
+    vi.advanceTimersByTime(STATUS_HOLD_MS / 2);
+    await f.prop.binding.reconcile(KEY);
+    expect(statusWrites()).toBe(0);
+    vi.advanceTimersByTime(STATUS_HOLD_MS / 2);
+    await f.prop.binding.reconcile(KEY);
+    expect(statusWrites()).toBe(1);
+    const written = await f.client
+      .resource<ResourceBinding>(RESOURCE_BINDINGS, 'default')
+      .get('web-deployment');
+    expect(written.status?.aggregatedStatus).toMatchObject([
+      { clusterName: 'p1' },
+      { clusterName: 'm1', applied: false, appliedMessage: 'waiting to be written to cluster m1' },
+    ]);
   });
 });

@@ -59,17 +59,37 @@ export interface BindingControllerOptions {
    * writes are queued per member), so many overlap. @defaultValue 32
    */
   workers?: number;
+  /**
+   * How long the status waits for members whose first write is still under way before it is
+   * written with them shown as waiting. @defaultValue {@link STATUS_HOLD_MS}
+   */
+  statusHoldMs?: number;
+  /** Clock (tests). @defaultValue Date.now */
+  now?: () => number;
 }
+
+/**
+ * While a member's first write of a copy is under way, its outcome brings the binding back within
+ * moments: the status is written once every member has answered rather than once per answer (a
+ * binding placed in five members was written six times), unless they take longer than this.
+ */
+export const STATUS_HOLD_MS = 5_000;
 
 /** ResourceBinding with clusters → member copies, status and events (see the module comment). */
 export class BindingController {
   readonly controller: Controller;
   private readonly opts: BindingControllerOptions;
   private readonly ctx: PipelineContext;
+  private readonly statusHoldMs: number;
+  private readonly now: () => number;
+  /** Binding key → since when its status write waits for members' first writes. */
+  private readonly heldSince = new Map<string, number>();
 
   constructor(opts: BindingControllerOptions) {
     this.opts = opts;
     this.ctx = opts.ctx;
+    this.statusHoldMs = opts.statusHoldMs ?? STATUS_HOLD_MS;
+    this.now = opts.now ?? ((): number => Date.now());
     const { informers } = this.ctx;
     const clusters = informers.for<Cluster>(CLUSTERS);
     const bindings = informers.for<ResourceBinding>(RESOURCE_BINDINGS);
@@ -140,6 +160,8 @@ export class BindingController {
 
   /** Converges the binding `key`'s member copies, status and events. */
   async reconcile(key: string): Promise<{ requeueAfterMs: number } | undefined> {
+    const held = this.heldSince.get(key);
+    this.heldSince.delete(key);
     const b = this.ctx.informers.for<ResourceBinding>(RESOURCE_BINDINGS).get(key);
     // no placement: the resource detector is unbinding it (cleaning its members up)
     if (!b || b.metadata.deletionTimestamp || !b.spec.placement) return undefined;
@@ -178,6 +200,15 @@ export class BindingController {
       }),
     );
     const releasing = this.release(b, t, tmpl, clusters);
+    if (results.some((r) => r.pending)) {
+      const since = held ?? this.now();
+      const left = since + this.statusHoldMs - this.now();
+      if (left > 0) {
+        this.heldSince.set(key, since);
+        await this.ctx.events.reconciled(tmpl, schedule, results);
+        return { requeueAfterMs: Math.min(left, this.ctx.resyncMs) };
+      }
+    }
     await writeBindingStatus(this.ctx.client, b, (s) => ({
       ...s,
       aggregatedStatus: [
