@@ -2,3 +2,4 @@
 export { SharedInformer, type SharedInformerOptions } from './shared-informer.js';
 export type { InformerHandlers, Lister } from './informer-types.js';
 export { InformerFactory } from './informer-factory.js';
+export { WrittenObjects } from './written-objects.js';

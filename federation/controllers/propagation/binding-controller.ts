@@ -21,6 +21,7 @@ import {
 } from '../../apis/index.js';
 import type { KubeObject } from '../../../machinery/meta.js';
 import { Controller } from '../../../machinery/controller/index.js';
+import { WrittenObjects } from '../../../machinery/informer/index.js';
 import type { WorkqueueMetricsProvider } from '../../../machinery/workqueue/index.js';
 import type { InterpreterRuleError } from '../../interpreter/interpreter-errors.js';
 import { isClusterReady } from '../../scheduler/placement.js';
@@ -30,6 +31,7 @@ import {
   withCondition,
   writeBindingStatus,
   writeTemplateStatus,
+  type Written,
 } from './binding-writer.js';
 import { copyCustomResourceStatus } from './custom-resource-status.js';
 import type { MemberApplier } from './member-apply.js';
@@ -84,6 +86,9 @@ export class BindingController {
   private readonly now: () => number;
   /** Binding key → since when its status write waits for members' first writes. */
   private readonly heldSince = new Map<string, number>();
+  /** The bindings and templates whose status this controller wrote, until its informers have it. */
+  private readonly bindingsWritten = new WrittenObjects<ResourceBinding>();
+  private readonly templatesWritten = new WrittenObjects<KubeObject>();
 
   constructor(opts: BindingControllerOptions) {
     this.opts = opts;
@@ -162,7 +167,10 @@ export class BindingController {
   async reconcile(key: string): Promise<{ requeueAfterMs: number } | undefined> {
     const held = this.heldSince.get(key);
     this.heldSince.delete(key);
-    const b = this.ctx.informers.for<ResourceBinding>(RESOURCE_BINDINGS).get(key);
+    const b = this.bindingsWritten.latest(
+      key,
+      this.ctx.informers.for<ResourceBinding>(RESOURCE_BINDINGS).get(key),
+    );
     // no placement: the resource detector is unbinding it (cleaning its members up)
     if (!b || b.metadata.deletionTimestamp || !b.spec.placement) return undefined;
     const bound = templateOfBinding(this.ctx, b);
@@ -172,7 +180,9 @@ export class BindingController {
     const schedule = scheduleOfBinding(b);
     // not scheduled yet, or the interpreter failed: the members' copies stay as they are
     if (!schedule || schedule.reason === ScheduleReason.InterpreterFailed) return undefined;
-    const { t, tmpl } = bound;
+    const { t } = bound;
+    const tmplKey = templateKey(t, bound.tmpl);
+    const tmpl = this.templatesWritten.latest(tmplKey, bound.tmpl) ?? bound.tmpl;
     const resync = { requeueAfterMs: this.ctx.resyncMs };
     // every cluster the scheduler named, also with 0 replicas (a Deployment scaled to 0 is still
     // there, as in Karmada's Duplicated placement)
@@ -209,7 +219,7 @@ export class BindingController {
         return { requeueAfterMs: Math.min(left, this.ctx.resyncMs) };
       }
     }
-    await writeBindingStatus(this.ctx.client, b, (s) => ({
+    const wrote = await writeBindingStatus(this.ctx.client, b, (s) => ({
       ...s,
       aggregatedStatus: [
         ...aggregatedStatusOf(results),
@@ -221,7 +231,9 @@ export class BindingController {
       ],
       conditions: withCondition(s.conditions, fullyApplied(schedule, results)),
     }));
-    await this.templateStatus(t, tmpl, results, schedule);
+    if (wrote) this.bindingsWritten.wrote(key, wrote.from, wrote.written);
+    const tmplWrote = await this.templateStatus(t, tmpl, results, schedule);
+    if (tmplWrote) this.templatesWritten.wrote(tmplKey, tmplWrote.from, tmplWrote.written);
     await this.ctx.events.reconciled(tmpl, schedule, results);
     return resync;
   }
@@ -257,21 +269,21 @@ export class BindingController {
       });
   }
 
-  /** Aggregates the members' status into the template's. */
+  /** Aggregates the members' status into the template's. @returns the built-in kinds' write */
   private async templateStatus(
     t: TemplateType,
     tmpl: KubeObject,
     results: ApplyResult[],
     schedule: ScheduleOutcome,
-  ): Promise<void> {
+  ): Promise<Written<KubeObject> | undefined> {
     if (t.status && t.crd !== undefined) {
       const failed: InterpreterRuleError[] = [];
       const aggregate = statusAggregator(this.ctx.interpreter, failed);
       await copyCustomResourceStatus(this.ctx.client, t, tmpl, results, aggregate);
       for (const e of failed) await this.ctx.events.aggregateStatusFailed(tmpl, e.message);
-    } else if (t.status) {
-      await writeTemplateStatus(this.ctx.client, t, tmpl, results, schedule);
+      return undefined;
     }
+    return t.status ? writeTemplateStatus(this.ctx.client, t, tmpl, results, schedule) : undefined;
   }
 
   /**

@@ -141,27 +141,36 @@ export async function writeBindingSpec(
     });
 }
 
+/** A write: the object it replaced and the object as the API server answered. */
+export interface Written<T> {
+  from: T;
+  written: T;
+}
+
 /**
  * Writes a binding's status as `change` makes it from the current one (each stage changes only its
  * own part: the scheduler the Scheduled condition, the binding controller the aggregated status
  * and FullyApplied). Writes only what changed; a binding gone meanwhile is left alone.
+ * @returns the write, or undefined when nothing was written
  */
 export async function writeBindingStatus(
   api: KubeClient,
   binding: ResourceBinding,
   change: (s: NonNullable<ResourceBinding['status']>) => NonNullable<ResourceBinding['status']>,
-): Promise<void> {
+): Promise<Written<ResourceBinding> | undefined> {
   const client = api.resource<ResourceBinding>(RESOURCE_BINDINGS, binding.metadata.namespace);
-  const write = async (b: ResourceBinding): Promise<void> => {
+  const write = async (b: ResourceBinding): Promise<Written<ResourceBinding> | undefined> => {
     const status = change(structuredClone(b.status ?? {}));
-    if (JSON.stringify(stripTimes(b.status)) === JSON.stringify(stripTimes(status))) return;
-    await client.updateStatus({ ...structuredClone(b), status });
+    if (JSON.stringify(stripTimes(b.status)) === JSON.stringify(stripTimes(status))) {
+      return undefined;
+    }
+    return { from: b, written: await client.updateStatus({ ...structuredClone(b), status }) };
   };
-  await write(binding)
+  return write(binding)
     .catch(async (err: unknown) => {
       // another stage wrote the binding meanwhile: its own part is re-applied on the fresh one
       if (!(err instanceof ConflictError)) throw err;
-      await write(await client.get(binding.metadata.name ?? ''));
+      return write(await client.get(binding.metadata.name ?? ''));
     })
     .catch(ignoreNotFound);
 }
@@ -205,21 +214,23 @@ export async function writeTemplateStatus(
   results: ApplyResult[],
   schedule: ScheduleOutcome,
   now: Date = new Date(),
-): Promise<void> {
+): Promise<Written<KubeObject> | undefined> {
   const agg = aggregateStatus(
     tmpl,
     results.filter((r) => r.applied).map((r) => ({ cluster: r.cluster, object: r.object })),
     now,
     schedule.ok ? undefined : schedule.message,
   );
-  if (!agg || JSON.stringify(agg) === JSON.stringify(tmpl.status)) return;
-  await api
+  if (!agg || JSON.stringify(agg) === JSON.stringify(tmpl.status)) return undefined;
+  return api
     .resource(t.gvr, tmpl.metadata.namespace)
     .updateStatus({ ...structuredClone(tmpl), status: agg })
+    .then((written) => ({ from: tmpl, written }))
     .catch((err: unknown) => {
       if (!(err instanceof NotFoundError) && !(err instanceof ApiError && err.code === 409)) {
         throw err;
       }
+      return undefined;
     });
 }
 
