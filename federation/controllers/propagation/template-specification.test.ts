@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEPLOYMENTS, type Deployment } from '../../../api/index.js';
+import { DEPLOYMENTS, REVISION_ANNOTATION, type Deployment } from '../../../api/index.js';
 import { FakeKubeClient } from '../../../machinery/testing/fake-kube-client.js';
 import type { ResourceBinding } from '../../apis/index.js';
 import { writeBindingSpec } from './binding-writer.js';
@@ -18,6 +18,22 @@ describe('template specification', () => {
     const labelled = { ...d, metadata: { ...d.metadata, labels: { tier: 'web' } } };
     expect(specificationChanged(d, labelled)).toBe(true);
     expect(specificationChanged(d, deployment(3))).toBe(true);
+  });
+
+  it('does not change with the revision the history controller numbers (no member copy has it)', () => {
+    const d = deployment(2);
+    const numbered = (r: string): Deployment => ({
+      ...d,
+      metadata: { ...d.metadata, annotations: { [REVISION_ANNOTATION]: r, note: 'x' } },
+    });
+    expect(specificationChanged(numbered('1'), numbered('2'))).toBe(false);
+    expect(specificationChanged(d, numbered('1'))).toBe(true);
+    // the only annotation: the same as none
+    const alone = {
+      ...d,
+      metadata: { ...d.metadata, annotations: { [REVISION_ANNOTATION]: '1' } },
+    };
+    expect(specificationChanged(d, alone)).toBe(false);
   });
 
   it("keeps the binding's resourceVersion while only the template's status changes", async () => {

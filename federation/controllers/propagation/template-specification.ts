@@ -1,10 +1,12 @@
 /**
  * A template's specification: the object without what the federation or the API server writes
- * on its own (status, resourceVersion, managedFields, generation). Karmada's detector reacts to a
- * template only when this changed; here too, so the status the binding controller writes back
- * does not go round the pipeline again.
+ * on its own (status, resourceVersion, managedFields, generation, the Deployment revision the
+ * federation's history controller numbers, which no member copy carries). Karmada's detector
+ * reacts to a template only when this changed; here too, so the status the binding controller
+ * writes back, or a revision number, does not go round the pipeline again.
  */
 import { createHash } from 'node:crypto';
+import { REVISION_ANNOTATION } from '../../../api/index.js';
 import type { KubeObject } from '../../../machinery/meta.js';
 
 /** The specification of `obj` (a copy). */
@@ -16,6 +18,12 @@ function specification(obj: KubeObject): unknown {
     generation: _gen,
     ...meta
   } = rest.metadata as KubeObject['metadata'] & { managedFields?: unknown; generation?: unknown };
+  if (meta.annotations?.[REVISION_ANNOTATION] !== undefined) {
+    const { [REVISION_ANNOTATION]: _revision, ...annotations } = meta.annotations;
+    // as if never there: no empty map where there was none
+    if (Object.keys(annotations).length > 0) meta.annotations = annotations;
+    else delete meta.annotations;
+  }
   return { ...rest, metadata: meta };
 }
 
