@@ -73,7 +73,8 @@ export interface BindingControllerOptions {
 /**
  * While a member's first write of a copy is under way, its outcome brings the binding back within
  * moments: the status is written once every member has answered rather than once per answer (a
- * binding placed in five members was written six times), unless they take longer than this.
+ * ConfigMap placed in three members had its binding's status written four times, now twice),
+ * unless they take longer than this.
  */
 export const STATUS_HOLD_MS = 5_000;
 
@@ -86,7 +87,10 @@ export class BindingController {
   private readonly now: () => number;
   /** Binding key → since when its status write waits for members' first writes. */
   private readonly heldSince = new Map<string, number>();
-  /** The bindings and templates whose status this controller wrote, until its informers have it. */
+  /**
+   * The bindings and templates whose status this controller wrote, until its informers have it
+   * (both by binding key: a template has one binding).
+   */
   private readonly bindingsWritten = new WrittenObjects<ResourceBinding>();
   private readonly templatesWritten = new WrittenObjects<KubeObject>();
 
@@ -172,7 +176,10 @@ export class BindingController {
       this.ctx.informers.for<ResourceBinding>(RESOURCE_BINDINGS).get(key),
     );
     // no placement: the resource detector is unbinding it (cleaning its members up)
-    if (!b || b.metadata.deletionTimestamp || !b.spec.placement) return undefined;
+    if (!b || b.metadata.deletionTimestamp || !b.spec.placement) {
+      this.templatesWritten.forget(key);
+      return undefined;
+    }
     const bound = templateOfBinding(this.ctx, b);
     // a template gone or being deleted is cleaned up by the resource detector
     if (!bound || bound.tmpl.metadata.deletionTimestamp) return undefined;
@@ -181,8 +188,7 @@ export class BindingController {
     // not scheduled yet, or the interpreter failed: the members' copies stay as they are
     if (!schedule || schedule.reason === ScheduleReason.InterpreterFailed) return undefined;
     const { t } = bound;
-    const tmplKey = templateKey(t, bound.tmpl);
-    const tmpl = this.templatesWritten.latest(tmplKey, bound.tmpl) ?? bound.tmpl;
+    const tmpl = this.templatesWritten.latest(key, bound.tmpl) ?? bound.tmpl;
     const resync = { requeueAfterMs: this.ctx.resyncMs };
     // every cluster the scheduler named, also with 0 replicas (a Deployment scaled to 0 is still
     // there, as in Karmada's Duplicated placement)
@@ -233,7 +239,7 @@ export class BindingController {
     }));
     if (wrote) this.bindingsWritten.wrote(key, wrote.from, wrote.written);
     const tmplWrote = await this.templateStatus(t, tmpl, results, schedule);
-    if (tmplWrote) this.templatesWritten.wrote(tmplKey, tmplWrote.from, tmplWrote.written);
+    if (tmplWrote) this.templatesWritten.wrote(key, tmplWrote.from, tmplWrote.written);
     await this.ctx.events.reconciled(tmpl, schedule, results);
     return resync;
   }
