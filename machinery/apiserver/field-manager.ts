@@ -17,6 +17,7 @@ import {
   applyConfiguration,
   applySchemaOf,
   ignoredFields,
+  isMap,
   recordUpdate,
   type FieldManagerScope,
 } from '../patch/server-side-apply/index.js';
@@ -156,7 +157,7 @@ export class RequestFieldManager {
    * nothing). An update's is a copy of `body` of its own; an apply's may share parts with `body`.
    */
   created(rt: ResourceType, body: unknown): unknown {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+    if (!isMap(body)) return body;
     const empty: KubeObject = { apiVersion: resourceApiVersion(rt), kind: rt.kind, metadata: {} };
     if (this.operation === 'Apply') {
       return applyConfiguration(empty, body, this.scope(rt, undefined), this.force);
@@ -208,7 +209,7 @@ class FieldManagedRegistry extends GenericRegistry {
     user?: string,
   ): Promise<KubeObject> {
     // an update's object is a fresh copy of the body: the registry fills it in instead of a copy
-    const owned = this.fm.operation === 'Update' && isObject(body);
+    const owned = this.fm.operation === 'Update' && isMap(body);
     return this.createFrom(rt, namespace, this.fm.created(rt, body), user, owned);
   }
 
@@ -238,8 +239,4 @@ export function fieldManagedRegistry(
   fm: RequestFieldManager,
 ): GenericRegistry {
   return new FieldManagedRegistry(registry, fm);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

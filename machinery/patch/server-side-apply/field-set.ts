@@ -77,17 +77,10 @@ const TOKEN = /^[fkvi]:/;
 /** An immutable-by-convention set of field paths. */
 export class FieldSet {
   /** Members by their JSON text; set operations reuse the keys instead of encoding again. */
-  private readonly members: Map<string, FieldPath>;
+  private readonly members = new Map<string, FieldPath>();
 
   constructor(paths: Iterable<FieldPath> = []) {
-    this.members = new Map();
     for (const p of paths) this.add(p);
-  }
-
-  private static of(members: Map<string, FieldPath>): FieldSet {
-    const set = new FieldSet();
-    for (const [k, p] of members) set.members.set(k, p);
-    return set;
   }
 
   /** Adds `path` as a member. */
@@ -117,14 +110,13 @@ export class FieldSet {
 
   /** Members of this set or `other`. */
   union(other: FieldSet): FieldSet {
-    const set = FieldSet.of(this.members);
+    const set = this.where(() => true);
     for (const [k, p] of other.members) if (!set.members.has(k)) set.members.set(k, p);
     return set;
   }
 
   /** Members of this set not in `other`. */
   difference(other: FieldSet): FieldSet {
-    if (other.members.size === 0) return FieldSet.of(this.members);
     return this.where((k) => !other.members.has(k));
   }
 

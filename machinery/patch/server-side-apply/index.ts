@@ -7,5 +7,6 @@ export {
   recordUpdate,
   type FieldManagerScope,
 } from './apply.js';
+export { isMap } from './field-paths.js';
 export { FieldSet, pathString } from './field-set.js';
 export { decodeManagedFields, encodeManagedFields } from './managed-fields.js';
