@@ -56,4 +56,26 @@ describe('EventRecorder', () => {
     await rec.event({ ...obj, kind: 'Cluster', metadata: { name: 'c1' } }, 'Normal', 'R', 'm');
     expect(calls).toEqual(['create default R m 1']);
   });
+
+  it('writes unawaited events about one object in the order recorded; written() waits for them', async () => {
+    const created: string[] = [];
+    const client = {
+      resource: () => ({
+        create: async (e: { reason: string; involvedObject: { name: string } }) => {
+          // the first write is the slowest: without ordering it would land last
+          await new Promise((r) => setTimeout(r, e.reason === 'First' ? 30 : 1));
+          created.push(`${e.involvedObject.name} ${e.reason}`);
+          return e;
+        },
+      }),
+    } as unknown as KubeClient;
+    const rec = new EventRecorder({ client, component: 'c', logger: quiet, now: () => new Date() });
+    const other = { ...obj, metadata: { ...obj.metadata, name: 'db', uid: 'v' } };
+    void rec.event(obj, 'Normal', 'First', 'm');
+    void rec.event(obj, 'Normal', 'Second', 'm');
+    void rec.event(other, 'Normal', 'Other', 'm');
+    await rec.written();
+    // another object's write does not wait behind web's
+    expect(created).toEqual(['db Other', 'web First', 'web Second']);
+  });
 });

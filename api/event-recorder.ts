@@ -42,12 +42,17 @@ interface Series {
  * before (same object, fieldPath, type, reason and message) patches that Event's `count` and
  * `lastTimestamp` instead of creating another, so a crash loop does not flood the namespace.
  * Best effort: a failed write is logged, never thrown, so that an events outage cannot stop
- * reconciliation.
+ * reconciliation. Writes about one object run in the order they were recorded, so a caller on a
+ * hot path may go on without awaiting them (as client-go's recorder is asynchronous) and
+ * `written()` waits for them.
  */
 export class EventRecorder {
   private readonly opts: EventRecorderOptions;
   private readonly series = new Map<string, Series>();
-  /** Writes per series run one after another, so a repeat never races its own create. */
+  /**
+   * The last write about each object: its writes run one after another, so a repeat never races
+   * its own create and the object's events are created in the order recorded.
+   */
   private readonly tails = new Map<string, Promise<void>>();
 
   constructor(opts: EventRecorderOptions) {
@@ -68,21 +73,19 @@ export class EventRecorder {
     details: EventDetails = {},
   ): Promise<void> {
     const m = obj.metadata;
-    const key = JSON.stringify([
-      m.namespace,
-      obj.kind,
-      m.name,
-      m.uid,
-      details.fieldPath,
-      type,
-      reason,
-      message,
-    ]);
-    const prev = this.tails.get(key) ?? Promise.resolve();
+    const about = [m.namespace, obj.kind, m.name, m.uid];
+    const key = JSON.stringify([...about, details.fieldPath, type, reason, message]);
+    const tail = JSON.stringify(about);
+    const prev = this.tails.get(tail) ?? Promise.resolve();
     const next = prev.then(() => this.write(key, obj, type, reason, message, details));
-    this.tails.set(key, next);
+    this.tails.set(tail, next);
     await next;
-    if (this.tails.get(key) === next) this.tails.delete(key);
+    if (this.tails.get(tail) === next) this.tails.delete(tail);
+  }
+
+  /** Resolves once every event recorded before the call is written (or given up). */
+  async written(): Promise<void> {
+    await Promise.all(this.tails.values());
   }
 
   private async write(

@@ -4,11 +4,20 @@
  * by the benchmarks, and by hack/local-up.ts. Every function fails with a clear message when the
  * binary is missing (run `npm run setup`), never silently.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { DaemonUsers, processAlive } from './daemon-users.js';
 import { makeEtcdPki } from './etcd-pki.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort, waitFor } from './ports.js';
@@ -200,13 +209,18 @@ export interface DockerService extends RunningService {
 export const DOCKER_ROOT = process.env.FLOTILLA_DOCKER_ROOT ?? '/var/lib/flotilla-docker';
 
 /**
- * Returns the project's dockerd, starting it when it is not running. A daemon this call started
- * is stopped by `stop()`; one that was already running (another test run, or local-up) is left alone.
+ * Returns the project's dockerd, starting it when it is not running. It is shared by every process
+ * of the machine that asks for it (test files running side by side, local-up): each registers as
+ * a user, and the last user's `stop()` stops a daemon one of them started; one that was running
+ * before any of them (started by hand) is left alone. The daemon runs detached, so it outlives the
+ * process that started it while others use it.
  */
 export async function ensureDockerd(): Promise<DockerService> {
   const bin = requireBinary('dockerd');
   const socketPath = join(DOCKER_ROOT, 'docker.sock');
   const pidFile = join(DOCKER_ROOT, 'docker.pid');
+  /** Present while the running daemon was started here (by ensureDockerd). */
+  const startedHere = join(DOCKER_ROOT, 'started-by-flotilla');
   const ping = (): Promise<boolean> =>
     new Promise((resolve) => {
       const req = request({ socketPath, path: '/_ping', timeout: 2000 }, (res) => {
@@ -222,27 +236,56 @@ export async function ensureDockerd(): Promise<DockerService> {
       });
       req.end();
     });
-  if (await ping()) {
-    return { socketPath, stop: async () => {} };
-  }
   mkdirSync(DOCKER_ROOT, { recursive: true });
+  const users = new DaemonUsers(DOCKER_ROOT);
+  const entry = await users.locked(async () => {
+    const me = users.join();
+    try {
+      if (!(await ping())) {
+        await startDockerd(bin, socketPath, pidFile, ping);
+        writeFileSync(startedHere, '');
+      }
+    } catch (err) {
+      users.leave(me);
+      throw err;
+    }
+    return me;
+  });
+  return {
+    socketPath,
+    stop: () =>
+      users.locked(async () => {
+        users.leave(entry);
+        if (!existsSync(startedHere) || users.live().length > 0) return;
+        if (existsSync(pidFile)) {
+          await stopPid(Number(readFileSync(pidFile, 'utf8').trim()), 15_000);
+        }
+        rmSync(startedHere, { force: true });
+      }),
+  };
+}
+
+/** Starts dockerd detached (its output appended to dockerd.log) and waits until it answers. */
+async function startDockerd(
+  bin: string,
+  socketPath: string,
+  pidFile: string,
+  ping: () => Promise<boolean>,
+): Promise<void> {
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    if (pid > 0) {
-      try {
-        process.kill(pid, 0);
-        throw new Error(
-          `dockerd (pid ${String(pid)}) owns ${DOCKER_ROOT} but does not answer on ${socketPath}`,
-        );
-      } catch (err) {
-        if (err instanceof Error && err.message.startsWith('dockerd')) throw err;
-        rmSync(pidFile, { force: true });
-      }
+    if (processAlive(pid)) {
+      throw new Error(
+        `dockerd (pid ${String(pid)}) owns ${DOCKER_ROOT} but does not answer on ${socketPath}`,
+      );
     }
+    rmSync(pidFile, { force: true });
   }
-  const proc = new ManagedProcess({
-    command: bin,
-    args: [
+  const logFile = join(DOCKER_ROOT, 'dockerd.log');
+  const log = openSync(logFile, 'a');
+  const child = spawn(
+    bin,
+    [
       '--data-root',
       join(DOCKER_ROOT, 'data'),
       '--exec-root',
@@ -254,18 +297,34 @@ export async function ensureDockerd(): Promise<DockerService> {
       '--insecure-registry',
       '127.0.0.0/8',
     ],
-    logFile: join(DOCKER_ROOT, 'dockerd.log'),
-  });
+    { detached: true, stdio: ['ignore', log, log] },
+  );
+  closeSync(log);
+  child.unref();
   await waitFor(
     'dockerd to answer /_ping',
     async () => {
-      if (!proc.running) throw new Error(`dockerd exited; see ${proc.logFile}`);
+      if (!processAlive(child.pid ?? 0)) throw new Error(`dockerd exited; see ${logFile}`);
       return ping();
     },
     60_000,
     250,
   );
-  return { socketPath, stop: () => proc.stop(15_000) };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+async function stopPid(pid: number, graceMs: number): Promise<void> {
+  if (!processAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  while (processAlive(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
 /**

@@ -80,14 +80,20 @@ export interface LogOptions {
 
 /** The container runtime the kubelet drives (Docker, or hollow for scale tests). */
 export interface ContainerRuntime {
-  /** Makes sure the image is present (pulling when `always` or missing). */
-  ensureImage(image: string, always: boolean): Promise<void>;
+  /** Whether the image is present on the node (no pull needed unless the policy is Always). */
+  hasImage(image: string): Promise<boolean>;
+  /** Pulls the image; an ImagePullError when it cannot. */
+  pullImage(image: string): Promise<void>;
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
   stop(id: string, graceSeconds: number): Promise<void>;
   remove(id: string): Promise<void>;
-  /** Containers carrying `labels` (all must match). */
-  list(labels: Record<string, string>): Promise<RuntimeContainer[]>;
+  /**
+   * Containers carrying `labels` (all must match). With `brief`, only what one list call gives
+   * (id, labels, image, running, createdAt: no exit code or start and finish times), as the
+   * kubelet's relist needs; a runtime may give more.
+   */
+  list(labels: Record<string, string>, brief?: boolean): Promise<RuntimeContainer[]>;
   logs(id: string, opts: LogOptions): Promise<string>;
   /**
    * Streams the container's logs (from `opts`, then new output) until the container stops or the

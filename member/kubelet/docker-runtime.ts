@@ -43,15 +43,17 @@ export class DockerRuntime implements ContainerRuntime {
     this.docker = new Docker({ socketPath: opts.socketPath });
   }
 
-  async ensureImage(image: string, always: boolean): Promise<void> {
-    if (!always) {
-      try {
-        await this.docker.getImage(image).inspect();
-        return;
-      } catch {
-        // not present: pull
-      }
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch {
+      // not present (or dockerd not answering: the pull says which)
+      return false;
     }
+  }
+
+  async pullImage(image: string): Promise<void> {
     try {
       const stream = await this.docker.pull(image);
       await new Promise<void>((resolve, reject) => {
@@ -126,7 +128,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
+  async list(labels: Record<string, string>, brief = false): Promise<RuntimeContainer[]> {
     const list = await this.docker.listContainers({
       all: true,
       filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
@@ -137,14 +139,16 @@ export class DockerRuntime implements ContainerRuntime {
       let startedAt: string | undefined;
       let finishedAt: string | undefined;
       const running = c.State === 'running';
-      try {
+      if (!brief) {
         // list does not carry exit codes and start times
-        const info = await this.docker.getContainer(c.Id).inspect();
+        const info = await this.docker
+          .getContainer(c.Id)
+          .inspect()
+          .catch(() => undefined);
+        if (!info) continue; // removed meanwhile
         exitCode = info.State.ExitCode;
         startedAt = info.State.StartedAt;
         finishedAt = info.State.FinishedAt;
-      } catch {
-        continue; // removed meanwhile
       }
       out.push({
         id: c.Id,

@@ -54,7 +54,12 @@ export interface HollowExit {
 export class HollowRuntime implements ContainerRuntime {
   private readonly containers = new Map<string, RuntimeContainer & { spec: ContainerSpec }>();
 
-  ensureImage(image: string): Promise<void> {
+  /** Every image is present but the missing ones. */
+  hasImage(image: string): Promise<boolean> {
+    return Promise.resolve(!HOLLOW_MISSING_IMAGE.test(image));
+  }
+
+  pullImage(image: string): Promise<void> {
     if (HOLLOW_MISSING_IMAGE.test(image)) {
       return Promise.reject(
         new ImagePullError(image, new Error(`repository hollow-missing not found`)),

@@ -32,6 +32,8 @@ class ScriptedRuntime implements ContainerRuntime {
   readonly containers = new Map<string, RuntimeContainer & { spec: ContainerSpec }>();
   readonly execResults: number[] = [];
   readonly missingImages = new Set<string>();
+  /** Images pulled so far (none is present before its first pull). */
+  readonly present = new Set<string>();
   pulls = 0;
   private ids = 0;
   private readonly clock: () => number;
@@ -40,11 +42,16 @@ class ScriptedRuntime implements ContainerRuntime {
     this.clock = clock;
   }
 
-  ensureImage(image: string): Promise<void> {
+  hasImage(image: string): Promise<boolean> {
+    return Promise.resolve(this.present.has(image));
+  }
+  pullImage(image: string): Promise<void> {
     this.pulls++;
-    return this.missingImages.has(image)
-      ? Promise.reject(new ImagePullError(image, new Error('manifest unknown')))
-      : Promise.resolve();
+    if (this.missingImages.has(image)) {
+      return Promise.reject(new ImagePullError(image, new Error('manifest unknown')));
+    }
+    this.present.add(image);
+    return Promise.resolve();
   }
   create(spec: ContainerSpec): Promise<string> {
     const id = `c${String(++this.ids)}`;
@@ -204,6 +211,7 @@ async function start(
     },
     sync: async () => {
       await kubelet.syncPod('default/p');
+      await kubelet.eventsWritten();
       return status();
     },
   };
@@ -454,7 +462,7 @@ describe('Kubelet', () => {
     ]);
   });
 
-  it('records Created, Started and one BackOff per crash-loop period', async () => {
+  it('records Created, Started and one BackOff per crash-loop period; a restart finds the image present', async () => {
     const h = await start({ command: ['false'] });
     const crash = async (): Promise<void> => {
       const [c] = h.runtime.running();
@@ -467,11 +475,26 @@ describe('Kubelet', () => {
     await h.sync(); // restarted
     await crash();
     expect(await events(h.client)).toEqual([
-      ['Pulling', 'Pulling image "busybox:1"', 2],
-      ['Pulled', 'Successfully pulled image "busybox:1" in 0.000s', 2],
+      ['Pulling', 'Pulling image "busybox:1"', 1],
+      ['Pulled', 'Successfully pulled image "busybox:1" in 0.000s', 1],
       ['Created', 'Created container c', 2],
       ['Started', 'Started container c', 2],
       ['BackOff', 'Back-off restarting failed container c in pod p_default(uid-p)', 2],
+      ['Pulled', 'Container image "busybox:1" already present on machine', 1],
+    ]);
+    expect(h.runtime.pulls).toBe(1);
+  });
+
+  it('pulls an image already present when the policy is Always', async () => {
+    const h = await start({ command: ['false'], imagePullPolicy: 'Always' });
+    const [c] = h.runtime.running();
+    h.runtime.exit(c?.id ?? '', 1, 1000);
+    await h.sync();
+    h.advance(60_000);
+    await h.sync(); // restarted: pulled again
+    expect(h.runtime.pulls).toBe(2);
+    expect((await events(h.client)).filter(([r]) => r === 'Pulling')).toEqual([
+      ['Pulling', 'Pulling image "busybox:1"', 2],
     ]);
   });
 

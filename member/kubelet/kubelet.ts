@@ -245,6 +245,7 @@ export class Kubelet {
     for (const t of timers) clearInterval(t);
     await this.terminator.stopped();
     await this.informers.stopped();
+    await this.events.written();
   }
 
   private async worker(): Promise<void> {
@@ -263,6 +264,11 @@ export class Kubelet {
         this.queue.done(key);
       }
     }
+  }
+
+  /** Resolves once the pod events recorded so far are written (they are written in the background). */
+  eventsWritten(): Promise<void> {
+    return this.events.written();
   }
 
   /** Pods bound to this node, from the kubelet's cache (the kubelet API's /pods). */
@@ -421,8 +427,17 @@ export class Kubelet {
     return rc;
   }
 
-  /** Pulls the image with ImagePullBackOff; false when the container cannot start yet. */
+  /**
+   * Makes sure the image is present, as the Kubernetes kubelet: one already on the node is not
+   * pulled unless the policy is Always (a Pulled "already present" event), a pull backs off
+   * (ImagePullBackOff); false when the container cannot start yet. Events are written in the
+   * background: a start does not wait for them.
+   */
   private async pullImage(pod: Pod, c: Container, state: PodState): Promise<boolean> {
+    if (c.imagePullPolicy !== 'Always' && (await this.opts.runtime.hasImage(c.image))) {
+      void this.events.present(pod, c);
+      return true;
+    }
     const key = backoffKey(pod, c.image);
     const left = this.imagePull.remaining(key);
     if (left > 0) {
@@ -435,11 +450,11 @@ export class Kubelet {
       return false;
     }
     const began = this.now();
-    await this.events.pulling(pod, c);
+    void this.events.pulling(pod, c);
     try {
-      await this.opts.runtime.ensureImage(c.image, c.imagePullPolicy === 'Always');
+      await this.opts.runtime.pullImage(c.image);
       this.imagePull.reset(key);
-      await this.events.pulled(pod, c, this.now() - began);
+      void this.events.pulled(pod, c, this.now() - began);
       return true;
     } catch (err) {
       if (!(err instanceof ImagePullError)) throw err;
@@ -489,7 +504,7 @@ export class Kubelet {
       ...namespaces,
     });
     await this.opts.runtime.start(id);
-    await this.events.started(pod, c);
+    void this.events.started(pod, c);
     state.started[c.name] = true;
     state.restarts[c.name] = restarts;
     delete state.waiting[c.name];
@@ -556,11 +571,18 @@ export class Kubelet {
     await this.collectGarbage(all);
   }
 
+  /**
+   * The node's containers, in brief (one runtime call, as Kubernetes' PLEG relist: ids and
+   * states; a pod's sync inspects its own).
+   */
   private nodeContainers(): Promise<RuntimeContainer[]> {
-    return this.opts.runtime.list({
-      [LABEL_NODE]: this.nodeName,
-      ...(this.opts.clusterId ? { [LABEL_CLUSTER]: this.opts.clusterId } : {}),
-    });
+    return this.opts.runtime.list(
+      {
+        [LABEL_NODE]: this.nodeName,
+        ...(this.opts.clusterId ? { [LABEL_CLUSTER]: this.opts.clusterId } : {}),
+      },
+      true,
+    );
   }
 
   /**

@@ -33,6 +33,22 @@ export class PodEvents {
     return this.recorder.event(obj, type, reason, message, { fieldPath: containerFieldPath(c) });
   }
 
+  /** An image already on the node (policy IfNotPresent or Never): nothing pulled. */
+  present(pod: Pod, c: Container): Promise<void> {
+    return this.record(
+      pod,
+      c,
+      'Normal',
+      'Pulled',
+      `Container image "${c.image}" already present on machine`,
+    );
+  }
+
+  /** Resolves once every event recorded so far is written (or given up). */
+  written(): Promise<void> {
+    return this.recorder.written();
+  }
+
   /** Before a pull. */
   pulling(pod: Pod, c: Container): Promise<void> {
     return this.record(pod, c, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
