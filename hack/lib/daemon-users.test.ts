@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DaemonUsers, processAlive } from './daemon-users.js';
+import { DaemonUsers } from './daemon-users.js';
 
 /** A pid that belonged to a process which has exited. */
 function deadPid(): number {
@@ -42,9 +42,11 @@ describe('DaemonUsers', () => {
     expect(readdirSync(dir)).not.toContain('users.lock');
   });
 
-  it('sees this process as alive and a finished one as gone', () => {
-    expect(processAlive(process.pid)).toBe(true);
-    expect(processAlive(deadPid())).toBe(false);
-    expect(processAlive(0)).toBe(false);
+  it('waits on a lock file still being written (empty) like a held one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daemon-users-'));
+    const users = new DaemonUsers(dir);
+    mkdirSync(join(dir, 'users'), { recursive: true });
+    writeFileSync(join(dir, 'users.lock'), '');
+    await expect(users.locked(() => Promise.resolve(7), 300)).rejects.toThrow(/still held/);
   });
 });

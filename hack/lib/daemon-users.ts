@@ -3,28 +3,15 @@
  * starting or stopping the daemon happens under a lock file, so that one process never stops a
  * daemon another has just found running. Entries of processes that died are ignored and removed.
  */
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive, takeLockFile } from '../../machinery/util/lock-file.js';
 
-/** Whether a process of that pid is alive. */
-export function processAlive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: alive, owned by another user
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A held pid whose process is gone (an empty or unreadable one counts as held: being written). */
+const gone = (held: string): boolean => {
+  const pid = Number(held);
+  return pid > 0 && !processAlive(pid);
+};
 
 let entries = 0;
 
@@ -45,27 +32,11 @@ export class DaemonUsers {
   async locked<T>(fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
     mkdirSync(this.dir, { recursive: true });
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const fd = openSync(this.lockFile, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const holder = Number(readOr(this.lockFile, '0'));
-        // an empty file is a lock being written: wait for it like a live one
-        if (holder > 0 && !processAlive(holder)) {
-          rmSync(this.lockFile, { force: true });
-          continue;
-        }
-        if (Date.now() > deadline) {
-          throw new Error(
-            `${this.lockFile} held by pid ${String(holder)} for over ${String(timeoutMs)} ms`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 100));
+    while (!takeLockFile(this.lockFile, String(process.pid), gone)) {
+      if (Date.now() > deadline) {
+        throw new Error(`${this.lockFile} still held after ${String(timeoutMs)} ms`);
       }
+      await new Promise((r) => setTimeout(r, 100));
     }
     try {
       return await fn();
@@ -95,17 +66,9 @@ export class DaemonUsers {
       return [];
     }
     return names.filter((n) => {
-      if (processAlive(Number(n.split('-')[0]))) return true;
+      if (!gone(n.split('-')[0] ?? '')) return true;
       rmSync(join(this.dir, n), { force: true });
       return false;
     });
-  }
-}
-
-function readOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim() || fallback;
-  } catch {
-    return fallback;
   }
 }

@@ -17,7 +17,8 @@ import {
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { DaemonUsers, processAlive } from './daemon-users.js';
+import { processAlive } from '../../machinery/util/lock-file.js';
+import { DaemonUsers } from './daemon-users.js';
 import { makeEtcdPki } from './etcd-pki.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort, waitFor } from './ports.js';
@@ -274,7 +275,7 @@ async function startDockerd(
 ): Promise<void> {
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    if (processAlive(pid)) {
+    if (pid > 0 && processAlive(pid)) {
       throw new Error(
         `dockerd (pid ${String(pid)}) owns ${DOCKER_ROOT} but does not answer on ${socketPath}`,
       );
@@ -304,7 +305,9 @@ async function startDockerd(
   await waitFor(
     'dockerd to answer /_ping',
     async () => {
-      if (!processAlive(child.pid ?? 0)) throw new Error(`dockerd exited; see ${logFile}`);
+      if (child.pid === undefined || !processAlive(child.pid)) {
+        throw new Error(`dockerd exited; see ${logFile}`);
+      }
       return ping();
     },
     60_000,
@@ -314,7 +317,7 @@ async function startDockerd(
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
 async function stopPid(pid: number, graceMs: number): Promise<void> {
-  if (!processAlive(pid)) return;
+  if (!(pid > 0) || !processAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (processAlive(pid)) {
